@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// A problem found in an inventory, and the error that carries all of them.
+
+export interface Problem {
+  /** File the problem is in, as the user named it. */
+  file: string
+  line: number
+  column: number
+  /** JSON pointer of the value, e.g. `/hosts/2/address`; '' for the whole file. */
+  path: string
+  message: string
+  /** What to do about it. */
+  fix?: string
+  severity: 'error' | 'warning'
+}
+
+/** Thrown when an inventory has errors; carries every problem found, not just the first. */
+export class InventoryError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'))
+    this.name = 'InventoryError'
+  }
+}
+
+/** `inventory.yml:12:5 /hosts/2/address: message` and, indented below, the fix. */
+export function formatProblem(p: Problem): string {
+  const where = `${p.file}:${p.line}:${p.column}${p.path ? ` ${p.path}` : ''}`
+  const tag = p.severity === 'warning' ? 'warning: ' : ''
+  return `${where}: ${tag}${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+// The only module that imports ajv: schema errors → problems with file:line:column,
+// in words a person reads, with the fix.
+import AjvModule, { type ErrorObject } from 'ajv'
+import formatsModule from 'ajv-formats'
+import { inventorySchema, type Inventory } from './schema.ts'
+import type { Problem } from './problems.ts'
+import type { InventorySource } from './source.ts'
+import { closest } from './_closest.ts'
+
+// ajv and ajv-formats are CommonJS with a default export.
+const Ajv = AjvModule.default ?? AjvModule
+const addFormats = formatsModule.default ?? formatsModule
+const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true })
+addFormats(ajv, ['ipv4'])
+const check = ajv.compile<Inventory>(inventorySchema)
+
+/** Check the parsed YAML against the schema. Returns the problems; none means `source.data` is an Inventory. */
+export function validateSchema(source: InventorySource): Problem[] {
+  if (check(source.data)) return []
+  const errors = dropNoise(check.errors ?? [])
+  return errors.map((e) => toProblem(source, e))
+}
+
+export function isInventory(data: unknown): data is Inventory {
+  return check(data)
+}
+
+/** ajv reports a failed `if`/union twice; keep the specific errors. */
+function dropNoise(errors: ErrorObject[]): ErrorObject[] {
+  return errors.filter((e) => e.keyword !== 'if')
+}
+
+function toProblem(source: InventorySource, e: ErrorObject): Problem {
+  const path = e.instancePath.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+  const value = valueAt(source.data, path)
+  const shown = e.instancePath || '/'
+  const base = { file: source.file, severity: 'error' as const }
+  const p = e.params as Record<string, unknown>
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty)
+      const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {})
+      const guess = closest(key, allowed)
+      const keyPath = [...path, key]
+      return {
+        ...base,
+        ...source.locate(keyPath, { key: true }),
+        path: `${e.instancePath}/${key}`,
+        message: `unknown key "${key}"`,
+        fix: guess ? `did you mean "${guess}"? Allowed keys: ${allowed.join(', ')}` : `allowed keys here: ${allowed.join(', ')}`,
+      }
+    }
+    case 'required': {
+      const key = String(p.missingProperty)
+      return {
+        ...base,
+        ...source.locate(path),
+        path: shown,
+        message: `missing required key "${key}"`,
+        fix: `add "${key}:" ${describe(subSchema(e, key))}`.trimEnd(),
+      }
+    }
+    case 'propertyNames':
+      return {
+        ...base,
+        ...source.locate([...path, String(p.propertyName)], { key: true }),
+        path: `${e.instancePath}/${String(p.propertyName)}`,
+        message: `"${String(p.propertyName)}" is not a valid name here`,
+        fix: 'use lower-case letters, digits, "-" and "_", starting with a letter',
+      }
+    default:
+      return { ...base, ...source.locate(path), path: shown, ...valueMessage(e, value) }
+  }
+}
+
+function valueMessage(e: ErrorObject, value: unknown): { message: string; fix?: string } {
+  const p = e.params as Record<string, unknown>
+  const got = `got ${show(value)}`
+  const schema = e.parentSchema as { description?: string; enum?: unknown[] } | undefined
+  const hint = schema?.description
+  switch (e.keyword) {
+    case 'type':
+      return { message: `must be ${article(String(p.type))}, ${got}`, ...(hint ? { fix: hint } : {}) }
+    case 'enum':
+      return { message: `must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}; ${got}`, ...enumFix(value, p.allowedValues as unknown[]) }
+    case 'format':
+      return { message: `must be an ${String(p.format).toUpperCase()} address, ${got}`, fix: 'write four numbers 0-255 separated by dots, e.g. 10.0.0.11' }
+    case 'pattern':
+      return { message: `${got}, which is not valid here`, fix: hint ?? `must match ${String(p.pattern)}` }
+    case 'minimum':
+    case 'maximum':
+      return { message: `must be ${e.keyword === 'minimum' ? '≥' : '≤'} ${String(p.limit)}, ${got}` }
+    case 'minItems':
+      return { message: `must list at least ${String(p.limit)} item(s)`, fix: 'add an entry' }
+    case 'minLength':
+      return { message: 'must not be empty' }
+    case 'uniqueItems':
+      return { message: `lists the same entry twice (items ${String(p.j)} and ${String(p.i)})`, fix: 'remove the repeated entry' }
+    default:
+      return { message: e.message ?? `fails "${e.keyword}"` }
+  }
+}
+
+function enumFix(value: unknown, allowed: unknown[]): { fix?: string } {
+  if (typeof value !== 'string') return {}
+  const guess = closest(value, allowed.map(String))
+  return guess ? { fix: `did you mean "${guess}"?` } : {}
+}
+
+function subSchema(e: ErrorObject, key: string): unknown {
+  return (e.parentSchema as { properties?: Record<string, unknown> }).properties?.[key]
+}
+
+function describe(schema: unknown): string {
+  const s = schema as { description?: string; type?: string } | undefined
+  if (s?.description) return `(${s.description})`
+  return s?.type ? `(${article(s.type)})` : ''
+}
+
+function valueAt(data: unknown, path: string[]): unknown {
+  return path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data)
+}
+
+function show(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'a list'
+  if (typeof v === 'object') return 'a map'
+  return typeof v === 'string' ? `"${v}"` : String(v)
+}
+
+function article(type: string): string {
+  const words: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', integer: 'a whole number', number: 'a number', boolean: 'true or false' }
+  return type.split(',').map((t) => words[t] ?? t).join(' or ')
+}

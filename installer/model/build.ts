@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+// inventory (validated, defaults applied) + secrets → model. Pure.
+import type { Inventory } from '../inventory/schema.ts'
+import type { Secrets } from '../secrets/names.ts'
+import type { Backends, CatalogService, Endpoint, Model, ModelHost, ServiceConfig } from './types.ts'
+
+type Svc = { type: string; port: number; path: string; adminPath?: string }
+
+/** Catalog entries of every API: service type, port and URL path (Zed, Debian packaging). */
+const apis: Record<CatalogService, Svc> = {
+  keystone: { type: 'identity', port: 5000, path: '/v3' },
+  glance: { type: 'image', port: 9292, path: '' },
+  placement: { type: 'placement', port: 8778, path: '' },
+  nova: { type: 'compute', port: 8774, path: '/v2.1' },
+  neutron: { type: 'network', port: 9696, path: '' },
+  cinder: { type: 'volumev3', port: 8776, path: '/v3/%(project_id)s' },
+  swift: { type: 'object-store', port: 8080, path: '/v1/AUTH_%(project_id)s', adminPath: '/v1' },
+}
+
+export function buildModel(inv: Inventory, inventoryFile: string | null, secrets: Secrets): Model {
+  const groups = resolveGroups(inv)
+  const hosts = inv.hosts.map((h): ModelHost => ({
+    name: h.name,
+    address: h.address,
+    tunnelAddress: h.tunnel_address ?? h.address,
+    ssh: { user: h.ssh?.user ?? 'root', port: h.ssh?.port ?? 22, ...(h.ssh?.key ? { key: h.ssh.key } : {}) },
+    groups: Object.keys(groups).filter((g) => groups[g]!.includes(h.name)).sort(),
+    interfaces: { ...h.interfaces },
+  }))
+  const control = hosts.filter((h) => h.groups.includes('control'))
+  const first = control[0] ?? hosts[0]!
+  const tls = { enabled: inv.tls?.enabled ?? false, certificate: inv.tls?.certificate, key: inv.tls?.key }
+  const scheme = tls.enabled ? 'https' : 'http'
+  const publicAddress = inv.endpoints?.public_address ?? first.address
+  const internalAddress = inv.endpoints?.internal_address ?? first.address
+  const url = (addr: string, s: Svc, path = s.path) => `${scheme}://${addr}:${s.port}${path}`
+  const endpoints = Object.fromEntries(
+    Object.entries(apis).map(([name, s]): [string, Endpoint] => [
+      name,
+      {
+        type: s.type,
+        port: s.port,
+        public: url(publicAddress, s),
+        internal: url(internalAddress, s),
+        admin: url(internalAddress, s, s.adminPath ?? s.path),
+      },
+    ]),
+  ) as Record<CatalogService, Endpoint>
+  const mgmt = inv.networks?.management
+  return {
+    name: inv.name ?? 'stackhouse',
+    inventoryFile,
+    target: inv.target ?? 'hosts',
+    region: inv.region ?? 'RegionOne',
+    hosts,
+    groups,
+    networks: {
+      management: { cidr: mgmt?.cidr ?? `${first.address}/32`, ...omitCidr(mgmt) },
+      tunnel: inv.networks?.tunnel ? { ...inv.networks.tunnel } : { cidr: mgmt?.cidr ?? `${first.address}/32`, ...omitCidr(mgmt) },
+      ...(inv.networks?.storage ? { storage: { ...inv.networks.storage } } : {}),
+      ...(inv.networks?.provider
+        ? {
+            provider: {
+              ...inv.networks.provider,
+              physnet: inv.networks.provider.physnet ?? 'physnet1',
+              dns: [...(inv.networks.provider.dns ?? [])],
+              allocation: { ...inv.networks.provider.allocation },
+            },
+          }
+        : {}),
+    },
+    services: {
+      cinder: inv.services?.cinder ?? true,
+      swift: inv.services?.swift ?? true,
+      horizon: inv.services?.horizon ?? true,
+    },
+    backends: resolveBackends(inv),
+    ...(inv.vsphere ? { vsphere: { ...inv.vsphere, insecure: inv.vsphere.insecure ?? false } } : {}),
+    packages: {
+      ...(inv.packages?.mirror ? { mirror: inv.packages.mirror } : {}),
+      ...(inv.packages?.security_mirror ? { securityMirror: inv.packages.security_mirror } : {}),
+      ...(inv.packages?.proxy ? { proxy: inv.packages.proxy } : {}),
+    },
+    tls,
+    publicAddress,
+    internalAddress,
+    endpoints,
+    dashboardUrl: `${scheme}://${publicAddress}/horizon`,
+    novncUrl: `${scheme}://${publicAddress}:6080/vnc_auto.html`,
+    database: { host: first.address, port: 3306 },
+    rabbitmq: { hosts: control.map((h) => h.address), port: 5672 },
+    memcachedServers: control.map((h) => `${h.address}:11211`),
+    secrets,
+    config: stringifyConfig(inv.config ?? {}),
+  }
+}
+
+/** Group → host names; `all` always holds every host. */
+function resolveGroups(inv: Inventory): Record<string, string[]> {
+  const groups: Record<string, string[]> = { all: inv.hosts.map((h) => h.name) }
+  for (const [name, members] of Object.entries(inv.groups ?? {})) groups[name] = [...members]
+  return groups
+}
+
+function resolveBackends(inv: Inventory): Backends {
+  const b = inv.backends ?? {}
+  return {
+    network: b.network ?? 'linuxbridge',
+    blockStorage: b.block_storage ?? 'lvm',
+    compute: b.compute ?? 'libvirt',
+    virtType: b.virt_type ?? 'auto',
+    lvm: { volumeGroup: b.lvm?.volume_group ?? 'cinder-volumes', devices: [...(b.lvm?.devices ?? [])] },
+    ceph: {
+      pool: b.ceph?.pool ?? 'volumes',
+      osdSizeGb: b.ceph?.osd_size_gb ?? 10,
+      ...(b.ceph?.osd_device ? { osdDevice: b.ceph.osd_device } : {}),
+    },
+    swift: {
+      replicas: b.swift?.replicas ?? 1,
+      partPower: b.swift?.part_power ?? 10,
+      device: b.swift?.device ?? 'swift1',
+    },
+  }
+}
+
+function omitCidr(n: { cidr: string; gateway?: string; interface?: string; vlan?: number } | undefined) {
+  if (!n) return {}
+  const { cidr: _cidr, ...rest } = n
+  return rest
+}
+
+/** oslo.config reads strings; booleans and numbers are written the way it parses them. */
+function stringifyConfig(config: NonNullable<Inventory['config']>): Record<string, ServiceConfig> {
+  const out: Record<string, ServiceConfig> = {}
+  for (const [svc, files] of Object.entries(config)) {
+    out[svc] = {}
+    for (const [file, sections] of Object.entries(files)) {
+      out[svc][file] = {}
+      for (const [section, keys] of Object.entries(sections)) {
+        out[svc][file][section] = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, String(v)]))
+      }
+    }
+  }
+  return out
+}

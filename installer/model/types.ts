@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// The resolved, typed view of a cloud. Everything after validation reads this,
+// never the YAML: defaults are applied, groups resolved, URLs computed.
+import type { Secrets } from '../secrets/names.ts'
+
+/** Groups that services are placed on. Operators may add more. */
+export type ServiceGroup = 'control' | 'network' | 'compute' | 'storage'
+
+/** Services with a Keystone catalog entry. */
+export type CatalogService =
+  | 'keystone' | 'glance' | 'placement' | 'nova' | 'neutron' | 'cinder' | 'swift'
+
+export interface Endpoint {
+  /** Catalog service type, e.g. `identity`, `volumev3`. */
+  type: string
+  public: string
+  internal: string
+  admin: string
+  /** Port the API listens on. */
+  port: number
+}
+
+export interface ModelHost {
+  name: string
+  /** Management address: SSH, APIs, databases. */
+  address: string
+  /** Address VXLAN/Geneve tunnels use. @default address */
+  tunnelAddress: string
+  ssh: { user: string; port: number; key?: string }
+  /** Groups the host belongs to, sorted. */
+  groups: string[]
+  interfaces: { management?: string; provider?: string; tunnel?: string; storage?: string }
+}
+
+export interface ModelNetwork {
+  cidr: string
+  gateway?: string
+  interface?: string
+  vlan?: number
+}
+
+export interface ProviderNetwork {
+  cidr: string
+  gateway: string
+  interface?: string
+  physnet: string
+  allocation: { start: string; end: string }
+  dns: string[]
+}
+
+export interface Backends {
+  network: 'linuxbridge' | 'ovn'
+  blockStorage: 'lvm' | 'ceph' | 'vmdk'
+  compute: 'libvirt' | 'vmware'
+  /** `auto` is resolved on the compute host at deploy time (/dev/kvm usable or not). */
+  virtType: 'auto' | 'kvm' | 'qemu'
+  lvm: { volumeGroup: string; devices: string[] }
+  ceph: { pool: string; osdSizeGb: number; osdDevice?: string }
+  swift: { replicas: number; partPower: number; device: string }
+}
+
+/** INI-style overrides: file → section → key → value. */
+export type ServiceConfig = Record<string, Record<string, Record<string, string>>>
+
+export interface Model {
+  /** Cloud name. @default 'stackhouse' */
+  name: string
+  /** Path of the inventory file, or null for the built-in all-in-one default. */
+  inventoryFile: string | null
+  target: 'hosts' | 'sandbox' | 'vsphere'
+  region: string
+  hosts: ModelHost[]
+  /** Group name → host names, in inventory order. */
+  groups: Record<string, string[]>
+  networks: {
+    management: ModelNetwork
+    tunnel: ModelNetwork
+    storage?: ModelNetwork
+    provider?: ProviderNetwork
+  }
+  services: { cinder: boolean; swift: boolean; horizon: boolean }
+  backends: Backends
+  vsphere?: { host: string; username: string; cluster: string; datastore: string; insecure: boolean }
+  packages: { mirror?: string; securityMirror?: string; proxy?: string }
+  tls: { enabled: boolean; certificate?: string; key?: string }
+  /** Address/name in public URLs, and in internal/admin URLs. */
+  publicAddress: string
+  internalAddress: string
+  endpoints: Record<CatalogService, Endpoint>
+  /** Horizon's URL (dashboard is not a catalog service). */
+  dashboardUrl: string
+  /** noVNC proxy base URL as seen by browsers. */
+  novncUrl: string
+  database: { host: string; port: number }
+  rabbitmq: { hosts: string[]; port: number }
+  /** `host:port` entries of every memcached server. */
+  memcachedServers: string[]
+  secrets: Secrets
+  /** Inline overrides from the inventory's `config:` key, per service. */
+  config: Record<string, ServiceConfig>
+}

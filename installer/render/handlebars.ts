@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// The only module that imports handlebars. Templates are strict (a missing
+// variable throws) and unescaped (these are config files, not HTML).
+import Handlebars from 'handlebars'
+import { readFileSync } from 'node:fs'
+import { relative } from 'node:path'
+import { packageRoot } from '../paths.ts'
+
+type Compiled = (ctx: object) => string
+const cache = new Map<string, Compiled>()
+
+/** Thrown when a template cannot be compiled or is missing a variable; names the template file and line. */
+export class TemplateError extends Error {
+  constructor(
+    readonly template: string,
+    readonly line: number | undefined,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${template}${line ? `:${line}` : ''}: ${message}`, options)
+    this.name = 'TemplateError'
+  }
+}
+
+/** Render the template file with the context. Compiled templates are cached per path. */
+export function renderTemplate(path: string, ctx: object): string {
+  let fn = cache.get(path)
+  const shown = relative(packageRoot, path)
+  if (!fn) {
+    let source: string
+    try {
+      source = readFileSync(path, 'utf8')
+    } catch (cause) {
+      throw new TemplateError(shown, undefined, 'template file not found', { cause })
+    }
+    fn = Handlebars.compile(source, { strict: true, noEscape: true })
+    cache.set(path, fn)
+  }
+  try {
+    return fn(ctx)
+  } catch (cause) {
+    const msg = cause instanceof Error ? cause.message : String(cause)
+    // Handlebars reports "... - 17:4" (line:column) for strict lookups and parse errors.
+    const m = /(?:- |line )(\d+)(?::\d+)?/.exec(msg)
+    throw new TemplateError(shown, m ? Number(m[1]) : undefined, msg.split('\n')[0]!, { cause })
+  }
+}

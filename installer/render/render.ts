@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// model → the exact files every host receives. Pure: the same model gives the
+// same bytes, so a second deploy finds nothing to change.
+import { basename, extname, join } from 'node:path'
+import type { Model } from '../model/types.ts'
+import { templatesDir } from '../paths.ts'
+import { renderTemplate } from './handlebars.ts'
+import { mergeIni, type MergeLayer } from './ini.ts'
+import type { Role, RoleFile } from './role.ts'
+
+export interface RenderedFile {
+  host: string
+  role: string
+  path: string
+  content: string
+  owner: string
+  group: string
+  mode: number
+  format: 'ini' | 'text'
+  /** systemd units to restart when this file changes. */
+  notify: string[]
+  /** `section.key` → which override set it (empty when no override touched the file). */
+  setBy: Record<string, string>
+}
+
+/** An operator override file: `overrides/<service>/<file>` or `overrides/<service>/<host>/<file>`. */
+export interface OverrideFile {
+  service: string
+  host?: string
+  file: string
+  text: string
+  /** Path shown in messages, e.g. `overrides/nova/nova.conf`. */
+  source: string
+}
+
+export class OverrideError extends Error {
+  constructor(
+    readonly source: string,
+    message: string,
+  ) {
+    super(`${source}: ${message}`)
+    this.name = 'OverrideError'
+  }
+}
+
+export function render(model: Model, roles: readonly Role[], overrides: readonly OverrideFile[] = []): RenderedFile[] {
+  const files: RenderedFile[] = []
+  for (const role of roles) {
+    if (!role.enabled(model)) continue
+    for (const host of role.hosts(model)) {
+      const units = role.units({ model, host })
+      for (const f of role.files({ model, host })) files.push(renderFile(model, role, host.name, f, units))
+    }
+  }
+  const merged = applyOverrides(model, files, [...inlineOverrides(model), ...overrides])
+  return merged.sort((a, b) => a.host.localeCompare(b.host) || a.path.localeCompare(b.path))
+}
+
+function renderFile(model: Model, role: Role, host: string, f: RoleFile, units: string[]): RenderedFile {
+  const modelHost = model.hosts.find((h) => h.name === host)!
+  const template = join(templatesDir(role.name), f.template ?? `${basename(f.path)}.hbs`)
+  const content = f.content ?? renderTemplate(template, { model, host: modelHost, ...f.vars })
+  return {
+    host,
+    role: role.name,
+    path: f.path,
+    content,
+    owner: f.owner ?? 'root',
+    group: f.group ?? 'root',
+    mode: f.mode ?? 0o644,
+    format: f.format ?? (['.conf', '.ini', '.cnf'].includes(extname(f.path)) ? 'ini' : 'text'),
+    notify: f.notify ?? units,
+    setBy: {},
+  }
+}
+
+/** The inventory's `config:` key, as override layers that come before the override files. */
+function inlineOverrides(model: Model): OverrideFile[] {
+  return Object.entries(model.config).flatMap(([service, files]) =>
+    Object.entries(files).map(([file, sections]) => ({
+      service,
+      file,
+      source: `${model.inventoryFile ?? 'inventory'}: config.${service}.${file}`,
+      text: Object.entries(sections)
+        .map(([name, keys]) => `[${name}]\n${Object.entries(keys).map(([k, v]) => `${k} = ${v}\n`).join('')}`)
+        .join(''),
+    })),
+  )
+}
+
+function applyOverrides(model: Model, files: RenderedFile[], overrides: readonly OverrideFile[]): RenderedFile[] {
+  const unmatched = overrides.filter((o) => !files.some((f) => matches(f, o)))
+  if (unmatched.length) {
+    const valid = [...new Set(files.map((f) => `overrides/${f.role}/${basename(f.path)}`))].sort()
+    const o = unmatched[0]!
+    const hostNote = o.host && !model.hosts.some((h) => h.name === o.host) ? ` (no host is named "${o.host}")` : ''
+    throw new OverrideError(
+      o.source,
+      `matches no rendered file${hostNote}. Valid override paths (add <host>/ before the file for one host):\n  ${valid.join('\n  ')}`,
+    )
+  }
+  return files.map((f) => {
+    // Layer order: inventory config, then overrides/<service>/<file>, then overrides/<service>/<host>/<file>.
+    const layers = overrides.filter((o) => matches(f, o)).sort((a, b) => Number(!!a.host) - Number(!!b.host))
+    if (!layers.length) return f
+    if (f.format === 'text') return { ...f, content: layers.at(-1)!.text, setBy: { '*': layers.at(-1)!.source } }
+    const { text, setBy } = mergeIni(f.content, ...layers.map((l): MergeLayer => ({ source: l.source, text: l.text })))
+    return { ...f, content: text, setBy }
+  })
+}
+
+function matches(f: RenderedFile, o: OverrideFile): boolean {
+  return f.role === o.service && basename(f.path) === o.file && (!o.host || o.host === f.host)
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// What a role is: the packages, files and services of one OpenStack service on
+// the hosts that run it. Roles are data; the renderer and the engine are generic.
+import type { Model, ModelHost } from '../model/types.ts'
+
+/** What a role's functions see: the whole model and the host being rendered. */
+export interface RoleContext {
+  model: Model
+  host: ModelHost
+}
+
+/** One configuration file a host receives. */
+export interface RoleFile {
+  /** Absolute path on the host, e.g. `/etc/glance/glance-api.conf`. */
+  path: string
+  /** Template under `roles/<role>/templates/`. @default basename(path) + '.hbs' */
+  template?: string
+  /** Literal content instead of a template (for generated data such as JSON). */
+  content?: string
+  /** Values the template sees besides `model` and `host`. */
+  vars?: Record<string, unknown>
+  /** @default 'root' */
+  owner?: string
+  /** @default 'root' */
+  group?: string
+  /** @default 0o644 */
+  mode?: number
+  /**
+   * `ini` files (oslo.config, paste, my.cnf) take operator overrides merged key by key;
+   * other files are replaced whole by an override.
+   * @default 'ini' when the path ends in .conf, .ini or .cnf, else 'text'
+   */
+  format?: 'ini' | 'text'
+  /** systemd units restarted when this file changes. @default the role's units on this host */
+  notify?: string[]
+}
+
+export interface Role {
+  /** Folder name under `roles/`, and the service name operators use in overrides. */
+  name: string
+  /** One line for `stackhouse plan` and docs. */
+  description: string
+  /** Whether the role is on at all for this cloud (a switched-off service, another backend). */
+  enabled(model: Model): boolean
+  /** Hosts that run this role, in inventory order. */
+  hosts(model: Model): ModelHost[]
+  /** Debian packages installed on the host. */
+  packages(ctx: RoleContext): string[]
+  /** Configuration files the host receives. */
+  files(ctx: RoleContext): RoleFile[]
+  /** systemd units that must be enabled and running on the host. */
+  units(ctx: RoleContext): string[]
+}
+
+/** Declare a role; returns it unchanged, typed. */
+export function defineRole(role: Role): Role {
+  return role
+}
+
+/** Hosts of the model that are members of any of the groups, in inventory order. */
+export function hostsIn(model: Model, ...groups: string[]): ModelHost[] {
+  return model.hosts.filter((h) => groups.some((g) => h.groups.includes(g)))
+}
+
+/** True when the host is a member of the group. */
+export function inGroup(host: ModelHost, group: string): boolean {
+  return host.groups.includes(group)
+}
+
+/**
+ * Worker processes per API service on a host. An all-in-one host runs ~20 API
+ * services in a few GiB, so each gets one worker there; a dedicated control host
+ * gets a few more.
+ */
+export function apiWorkers(model: Model): number {
+  return model.hosts.length === 1 ? 1 : 4
+}

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// memcached: Keystone token cache and keystonemiddleware cache on control hosts.
+import { defineRole, hostsIn } from '../../installer/render/role.ts'
+
+export default defineRole({
+  name: 'memcached',
+  description: 'memcached cache for tokens and API middleware',
+  enabled: () => true,
+  hosts: (model) => hostsIn(model, 'control'),
+  packages: () => ['memcached'],
+  files: () => [
+    {
+      path: '/etc/memcached.conf',
+      format: 'text',
+      // NOTE: Debian's default 64 MB and 1024 connections are too small once every
+      // API worker keeps a pool; Kolla uses 1024 MB on real control hosts.
+      vars: { memoryMb: 256, maxConnections: 4096 },
+    },
+  ],
+  units: () => ['memcached.service'],
+})

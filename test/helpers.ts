@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shared test helpers: fixture models with fixed, obviously fake secrets.
+import { join } from 'node:path'
+import { expect } from 'vitest'
+import { loadInventory } from '../installer/inventory/load.ts'
+import { buildModel } from '../installer/model/build.ts'
+import type { Model } from '../installer/model/types.ts'
+import { render, type RenderedFile } from '../installer/render/render.ts'
+import type { Role } from '../installer/render/role.ts'
+import { secretNames, type Secrets } from '../installer/secrets/names.ts'
+
+export const fixturesDir = join(import.meta.dirname, 'fixtures')
+
+/** Every secret set to `fake-<name>`, so golden files are stable and show which secret went where. */
+export function fakeSecrets(): Secrets {
+  return Object.fromEntries(secretNames.map((n) => [n, `fake-${n.replaceAll('_', '-')}`])) as unknown as Secrets
+}
+
+/** The model of test/fixtures/inventories/<name>.yml with fake secrets. */
+export function fixtureModel(name: 'aio' | '3-node' | 'vsphere'): Model {
+  const file = join(fixturesDir, 'inventories', `${name}.yml`)
+  const inventory = loadInventory(file)
+  return buildModel(inventory, `test/fixtures/inventories/${name}.yml`, fakeSecrets())
+}
+
+export const fixtureNames = ['aio', '3-node', 'vsphere'] as const
+
+/**
+ * Render one role for a fixture. Inline config for other services is dropped,
+ * since an override that matches no rendered file is an error by design.
+ */
+export function renderRole(fixture: (typeof fixtureNames)[number], role: Role): RenderedFile[] {
+  const model = fixtureModel(fixture)
+  const config = role.name in model.config ? { [role.name]: model.config[role.name]! } : {}
+  return render({ ...model, config }, [role])
+}
+
+/** Compare every file with its golden copy in test/roles/__golden__/<fixture>/<host>/<path>. */
+export async function expectGolden(fixture: string, files: RenderedFile[]): Promise<void> {
+  for (const f of files) {
+    await expect(f.content).toMatchFileSnapshot(join(import.meta.dirname, 'roles', '__golden__', fixture, f.host, f.path))
+  }
+}
+
+/** The file rendered at `path` for `host`; fails the test when there is none. */
+export function fileAt(files: RenderedFile[], host: string, path: string): RenderedFile {
+  const f = files.find((x) => x.host === host && x.path === path)
+  if (!f) throw new Error(`no file ${path} for host ${host}; rendered: ${files.map((x) => `${x.host}:${x.path}`).join(', ')}`)
+  return f
+}
