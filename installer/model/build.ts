@@ -103,7 +103,7 @@ function resolveGroups(inv: Inventory): Record<string, string[]> {
 }
 
 function resolveBackends(inv: Inventory): Backends {
-  const b = inv.backends ?? {}
+  const b: NonNullable<Inventory['backends']> = inv.backends ?? {}
   return {
     network: b.network ?? 'linuxbridge',
     blockStorage: b.block_storage ?? 'lvm',
