@@ -205,4 +205,4 @@ export const inventorySchema = {
   },
 } as const
 
-export type Inventory = FromSchema<typeof inventorySchema>
+export type Inventory = FromSchema<typeof inventorySchema, { keepDefaultedPropertiesOptional: true }>
