@@ -2,9 +2,15 @@
 // The only module that imports handlebars. Templates are strict (a missing
 // variable throws) and unescaped (these are config files, not HTML).
 import Handlebars from 'handlebars'
-import { readFileSync } from 'node:fs'
-import { relative } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { packageRoot } from '../paths.ts'
+
+// Partials shared by all roles: roles/_partials/<name>.hbs → {{> name}}.
+const partialsDir = join(packageRoot, 'roles', '_partials')
+for (const f of readdirSync(partialsDir).filter((n) => n.endsWith('.hbs'))) {
+  Handlebars.registerPartial(f.slice(0, -4), readFileSync(join(partialsDir, f), 'utf8'))
+}
 
 type Compiled = (ctx: object) => string
 const cache = new Map<string, Compiled>()

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+// Values every OpenStack service's configuration shares: database and message
+// queue URLs, and the Keystone credentials of a service user. Computed here once
+// so every role writes them the same way.
+import type { Model } from '../model/types.ts'
+import type { SecretName } from '../secrets/names.ts'
+
+/** Services with a database of their own; the user has the same name. */
+export type DatabaseService = 'keystone' | 'glance' | 'placement' | 'nova' | 'neutron' | 'cinder'
+
+/** Services with a user in the Keystone `service` project. */
+export type ServiceUser = 'glance' | 'placement' | 'nova' | 'neutron' | 'cinder' | 'swift'
+
+/**
+ * SQLAlchemy URL of a service database (PyMySQL driver, as Debian's packages use).
+ * @param database defaults to the service name; nova also has `nova_api` and `nova_cell0`.
+ */
+export function databaseUrl(model: Model, service: DatabaseService, database: string = service): string {
+  const password = model.secrets[`${service}_database_password` as SecretName]
+  return `mysql+pymysql://${service}:${password}@${model.database.host}:${model.database.port}/${database}`
+}
+
+/** oslo.messaging transport URL listing every RabbitMQ node (user `openstack`). */
+export function transportUrl(model: Model): string {
+  const hosts = model.rabbitmq.hosts.map((h) => `openstack:${model.secrets.rabbitmq_password}@${h}:${model.rabbitmq.port}`)
+  return `rabbit://${hosts.join(',')}/`
+}
+
+/** Keystone password credentials of a service user, as keystoneauth1 options. */
+export interface KeystoneAuth {
+  authUrl: string
+  authType: 'password'
+  projectDomainName: 'Default'
+  userDomainName: 'Default'
+  projectName: 'service'
+  username: string
+  password: string
+  regionName: string
+}
+
+export function keystoneAuth(model: Model, user: ServiceUser): KeystoneAuth {
+  return {
+    authUrl: model.endpoints.keystone.internal.replace(/\/v3$/, ''),
+    authType: 'password',
+    projectDomainName: 'Default',
+    userDomainName: 'Default',
+    projectName: 'service',
+    username: user,
+    password: model.secrets[`${user}_keystone_password`],
+    regionName: model.region,
+  }
+}
+
+/** Values of a `[keystone_authtoken]` section (keystonemiddleware), for the `keystone_authtoken` partial. */
+export interface Authtoken extends KeystoneAuth {
+  wwwAuthenticateUri: string
+  memcachedServers: string
+  serviceTokenRoles: string
+  serviceTokenRolesRequired: boolean
+}
+
+export function authtoken(model: Model, user: ServiceUser): Authtoken {
+  return {
+    ...keystoneAuth(model, user),
+    wwwAuthenticateUri: model.endpoints.keystone.public.replace(/\/v3$/, ''),
+    memcachedServers: model.memcachedServers.join(','),
+    serviceTokenRoles: 'service',
+    serviceTokenRolesRequired: true,
+  }
+}
