@@ -1,8 +1,194 @@
 // SPDX-License-Identifier: Apache-2.0
+// Checks the schema cannot express: names and addresses unique, groups that
+// services need are populated, networks consistent, backends fit the target.
+// Each rule is named for what it requires and returns its problems.
+import { closest } from './_closest.ts'
+import { contains, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './_net.ts'
 import type { Problem } from './problems.ts'
 import type { Inventory } from './schema.ts'
 import type { InventorySource } from './source.ts'
 
-export function checkRules(_inv: Inventory, _source: InventorySource): Problem[] {
-  return []
+type Path = (string | number)[]
+
+class Findings {
+  readonly problems: Problem[] = []
+  constructor(readonly source: InventorySource) {}
+  add(severity: Problem['severity'], path: Path, message: string, fix?: string, key = false): void {
+    const pos = this.source.locate(path, { key })
+    this.problems.push({ file: this.source.file, ...pos, path: `/${path.join('/')}`, message, fix, severity })
+  }
+  error(path: Path, message: string, fix?: string, key = false): void {
+    this.add('error', path, message, fix, key)
+  }
+  warn(path: Path, message: string, fix?: string): void {
+    this.add('warning', path, message, fix)
+  }
 }
+
+type Rule = (inv: Inventory, f: Findings) => void
+
+export function checkRules(inv: Inventory, source: InventorySource): Problem[] {
+  const f = new Findings(source)
+  for (const rule of rules) rule(inv, f)
+  return f.problems
+}
+
+const hostsHaveUniqueNamesAndAddresses: Rule = (inv, f) => {
+  const seen = new Map<string, number>()
+  inv.hosts.forEach((h, i) => {
+    for (const [field, value] of [['name', h.name], ['address', h.address], ['tunnel_address', h.tunnel_address]] as const) {
+      if (value === undefined) continue
+      const kind = field === 'name' ? 'name' : 'address'
+      const first = seen.get(`${kind}:${value}`)
+      if (first !== undefined && first !== i) {
+        const line = f.source.locate(['hosts', first]).line
+        f.error(['hosts', i, field], `${kind} "${value}" is already used by hosts[${first}] (line ${line})`, `give every host its own ${kind}`)
+      } else seen.set(`${kind}:${value}`, i)
+    }
+  })
+}
+
+const groupMembersAreHosts: Rule = (inv, f) => {
+  const names = inv.hosts.map((h) => h.name)
+  for (const [group, members] of Object.entries(inv.groups ?? {})) {
+    members.forEach((m, i) => {
+      if (names.includes(m)) return
+      const guess = closest(m, names)
+      f.error(['groups', group, i], `group "${group}" lists "${m}", which is not a host`, guess ? `did you mean "${guess}"?` : `add a host named "${m}" under hosts:, or remove it here`)
+    })
+  }
+}
+
+/** Which group each service runs in, and whether it is on. */
+function groupNeeds(inv: Inventory): [group: string, what: string][] {
+  const needs: [string, string][] = [
+    ['control', 'the APIs, MariaDB and RabbitMQ'],
+    ['network', 'the Neutron agents'],
+    ['compute', 'nova-compute'],
+  ]
+  const storage = [inv.services?.cinder !== false && 'cinder-volume', inv.services?.swift !== false && 'the Swift storage servers'].filter(Boolean)
+  if (storage.length) needs.push(['storage', storage.join(' and ')])
+  return needs
+}
+
+const serviceGroupsHaveHosts: Rule = (inv, f) => {
+  for (const [group, what] of groupNeeds(inv)) {
+    const members = inv.groups?.[group] ?? []
+    if (members.length) continue
+    const path = inv.groups ? (inv.groups[group] ? ['groups', group] : ['groups']) : []
+    f.error(path, `group "${group}" has no host, but ${what} must run there`, `list at least one host under groups.${group}${group === 'storage' ? ', or turn the storage services off under services:' : ''}`, path.length === 2)
+  }
+  const grouped = new Set(Object.values(inv.groups ?? {}).flat())
+  inv.hosts.forEach((h, i) => {
+    if (!grouped.has(h.name)) f.warn(['hosts', i, 'name'], `host "${h.name}" is in no group: nothing will be deployed to it`, 'add it to a group under groups:')
+  })
+}
+
+const controlCountIsOdd: Rule = (inv, f) => {
+  const n = inv.groups?.control?.length ?? 0
+  if (n > 1 && n % 2 === 0) {
+    f.warn(['groups', 'control'], `${n} control hosts: MariaDB Galera and RabbitMQ need a majority to keep quorum, so an even count tolerates no more failures than ${n - 1}`, `use ${n - 1} or ${n + 1} control hosts`)
+  }
+}
+
+type NetName = 'management' | 'tunnel' | 'storage' | 'provider'
+
+function cidrs(inv: Inventory, f: Findings): Partial<Record<NetName, Cidr>> {
+  const out: Partial<Record<NetName, Cidr>> = {}
+  for (const name of ['management', 'tunnel', 'storage', 'provider'] as const) {
+    const net = inv.networks?.[name]
+    if (!net) continue
+    const { cidr, error, fix } = parseCidr(net.cidr)
+    if (cidr) out[name] = cidr
+    else f.error(['networks', name, 'cidr'], error!, fix)
+  }
+  return out
+}
+
+const networksAreConsistent: Rule = (inv, f) => {
+  const nets = cidrs(inv, f)
+  const names = Object.keys(nets) as NetName[]
+  names.forEach((a, i) =>
+    names.slice(i + 1).forEach((b) => {
+      if (overlaps(nets[a]!, nets[b]!)) {
+        const fix = a === 'management' && b === 'tunnel' ? 'omit networks.tunnel to carry tunnels on the management network, or use a separate range' : 'give each network its own address range'
+        f.error(['networks', b, 'cidr'], `networks.${b} (${inv.networks![b]!.cidr}) overlaps networks.${a} (${inv.networks![a]!.cidr})`, fix)
+      }
+    }),
+  )
+  for (const name of ['management', 'tunnel', 'storage'] as const) {
+    const gw = inv.networks?.[name]?.gateway
+    if (gw && nets[name] && !contains(nets[name], parseIp(gw)!)) f.error(['networks', name, 'gateway'], `gateway ${gw} is outside ${inv.networks![name]!.cidr}`)
+  }
+  hostAddressesFitNetworks(inv, f, nets)
+  providerRangeFits(inv, f, nets.provider)
+}
+
+function hostAddressesFitNetworks(inv: Inventory, f: Findings, nets: Partial<Record<NetName, Cidr>>): void {
+  inv.hosts.forEach((h, i) => {
+    if (nets.management && !contains(nets.management, parseIp(h.address)!)) {
+      f.error(['hosts', i, 'address'], `address ${h.address} of host "${h.name}" is outside the management network ${inv.networks!.management.cidr}`, 'fix the address, or widen networks.management.cidr')
+    }
+    if (h.tunnel_address && nets.tunnel && !contains(nets.tunnel, parseIp(h.tunnel_address)!)) {
+      f.error(['hosts', i, 'tunnel_address'], `tunnel address ${h.tunnel_address} of host "${h.name}" is outside the tunnel network ${inv.networks!.tunnel!.cidr}`)
+    }
+  })
+}
+
+function providerRangeFits(inv: Inventory, f: Findings, cidr: Cidr | undefined): void {
+  const p = inv.networks?.provider
+  if (!p || !cidr) return
+  const start = parseIp(p.allocation.start)!
+  const end = parseIp(p.allocation.end)!
+  const gateway = parseIp(p.gateway)!
+  const span = `${formatIp(cidr.first + 1)}-${formatIp(cidr.last - 1)}`
+  for (const [key, ip] of [['start', start], ['end', end]] as const) {
+    if (!contains(cidr, ip)) f.error(['networks', 'provider', 'allocation', key], `allocation ${key} ${p.allocation[key]} is outside ${p.cidr}`, `use addresses in ${span}`)
+  }
+  if (start > end) f.error(['networks', 'provider', 'allocation'], `allocation start ${p.allocation.start} comes after its end ${p.allocation.end}`, 'swap start and end')
+  if (!contains(cidr, gateway)) f.error(['networks', 'provider', 'gateway'], `gateway ${p.gateway} is outside ${p.cidr}`)
+  else if (gateway >= start && gateway <= end) f.error(['networks', 'provider', 'gateway'], `gateway ${p.gateway} is inside the allocation range ${p.allocation.start}-${p.allocation.end}`, 'shrink the range so it leaves out the gateway')
+  const netHosts = new Set(inv.groups?.network ?? [])
+  const missing = inv.hosts.filter((h, _) => netHosts.has(h.name) && !h.interfaces?.provider)
+  if (!p.interface && missing.length) {
+    f.error(['networks', 'provider'], `no interface for the provider network on host(s) ${missing.map((h) => h.name).join(', ')}`, 'set networks.provider.interface, or interfaces.provider on each network host')
+  }
+}
+
+const backendsFitTarget: Rule = (inv, f) => {
+  const b = inv.backends ?? {}
+  const target = inv.target ?? 'hosts'
+  const needVsphere: [Path, string][] = []
+  if (b.compute === 'vmware') needVsphere.push([['backends', 'compute'], 'compute backend "vmware"'])
+  if (b.block_storage === 'vmdk') needVsphere.push([['backends', 'block_storage'], 'block storage backend "vmdk"'])
+  for (const [path, what] of needVsphere) {
+    if (target === 'sandbox') f.error(path, `${what} drives vSphere and cannot run on sandbox hosts`, path[1] === 'compute' ? 'use compute: libvirt' : 'use block_storage: ceph')
+    else if (!inv.vsphere) f.error(path, `${what} needs a vCenter to talk to`, 'add a vsphere: section (host, username, cluster, datastore)')
+  }
+  if (target === 'sandbox' && (b.block_storage ?? 'lvm') === 'lvm') {
+    f.error(b.block_storage ? ['backends', 'block_storage'] : ['target'], 'block storage backend "lvm" needs device-mapper, which sandbox hosts do not have', 'set backends.block_storage: ceph (a single-node Ceph on a file-backed OSD)')
+  }
+  if (target === 'sandbox' && b.network === 'ovn') {
+    f.warn(['backends', 'network'], 'OVN needs the openvswitch kernel module on the machine that runs the sandbox hosts', 'use network: linuxbridge if "modprobe openvswitch" fails there')
+  }
+  if (b.block_storage === 'lvm' || b.block_storage === undefined) return
+  if (b.lvm) f.warn(['backends', 'lvm'], `backends.lvm is ignored: block storage is "${b.block_storage}"`, 'remove it, or set block_storage: lvm')
+}
+
+const tlsIsComplete: Rule = (inv, f) => {
+  const t = inv.tls
+  if (!t) return
+  if (!!t.certificate !== !!t.key) {
+    f.error(['tls', t.certificate ? 'certificate' : 'key'], `tls.${t.certificate ? 'certificate' : 'key'} is set without tls.${t.certificate ? 'key' : 'certificate'}`, 'give both files, or neither to have Stackhouse make a self-signed certificate')
+  }
+}
+
+const rules: Rule[] = [
+  hostsHaveUniqueNamesAndAddresses,
+  groupMembersAreHosts,
+  serviceGroupsHaveHosts,
+  controlCountIsOdd,
+  networksAreConsistent,
+  backendsFitTarget,
+  tlsIsComplete,
+]

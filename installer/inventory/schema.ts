@@ -80,6 +80,12 @@ const provider = {
 
 const serviceSwitch = { type: 'boolean' } as const
 
+/** Services whose files take overrides under `config:`: the role folders' names. */
+export const configurableServices = [
+  'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement',
+  'nova', 'neutron', 'ovn', 'cinder', 'ceph', 'swift', 'horizon',
+] as const
+
 export const inventorySchema = {
   $id: 'https://stackhouse.dev/schema/inventory.json',
   title: 'Stackhouse inventory',
@@ -190,7 +196,7 @@ export const inventorySchema = {
     config: {
       type: 'object',
       description: 'Per-service configuration overrides: service → file → section → key → value.',
-      propertyNames: { pattern: '^[a-z][a-z0-9-]*$' },
+      propertyNames: { enum: configurableServices },
       additionalProperties: {
         type: 'object',
         additionalProperties: {

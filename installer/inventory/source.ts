@@ -13,8 +13,12 @@ export interface InventorySource {
 export function parseInventory(file: string, text: string): { source?: InventorySource; problems: Problem[] } {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true })
-  const problems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => {
-    const pos = lineCounter.linePos(e.pos[0])
+  // The parser often reports one mistake two ways at the same spot: keep the first.
+  const seen = new Set<number>()
+  const reported = [...doc.errors, ...doc.warnings].filter((e) => !seen.has(e.pos[0]) && seen.add(e.pos[0]))
+  const problems: Problem[] = reported.map((e) => {
+    // An error found at the end of the file (an unclosed bracket or quote) belongs to the last line written.
+    const pos = lineCounter.linePos(Math.min(e.pos[0], text.trimEnd().length))
     return {
       file,
       line: pos.line,

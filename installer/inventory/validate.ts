@@ -11,7 +11,7 @@ import { closest } from './_closest.ts'
 // ajv and ajv-formats are CommonJS with a default export.
 const Ajv = AjvModule.default ?? AjvModule
 const addFormats = formatsModule.default ?? formatsModule
-const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true })
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true })
 addFormats(ajv, ['ipv4'])
 const check = ajv.compile<Inventory>(inventorySchema)
 
@@ -26,9 +26,9 @@ export function isInventory(data: unknown): data is Inventory {
   return check(data)
 }
 
-/** ajv reports a failed `if`/union twice; keep the specific errors. */
+/** ajv reports a bad property name twice (the inner check and `propertyNames`); keep the inner one. */
 function dropNoise(errors: ErrorObject[]): ErrorObject[] {
-  return errors.filter((e) => e.keyword !== 'if')
+  return errors.filter((e) => e.keyword !== 'propertyNames')
 }
 
 function toProblem(source: InventorySource, e: ErrorObject): Problem {
@@ -61,16 +61,27 @@ function toProblem(source: InventorySource, e: ErrorObject): Problem {
         fix: `add "${key}:" ${describe(subSchema(e, key))}`.trimEnd(),
       }
     }
-    case 'propertyNames':
-      return {
-        ...base,
-        ...source.locate([...path, String(p.propertyName)], { key: true }),
-        path: `${e.instancePath}/${String(p.propertyName)}`,
-        message: `"${String(p.propertyName)}" is not a valid name here`,
-        fix: 'use lower-case letters, digits, "-" and "_", starting with a letter',
-      }
     default:
+      if (e.propertyName !== undefined) return nameProblem(source, e, path)
+      if (value === null && path.length === 0) return { ...base, line: 1, column: 1, path: shown, message: 'the file is empty', fix: 'run "stackhouse init" to write a starting inventory' }
       return { ...base, ...source.locate(path), path: shown, ...valueMessage(e, value) }
+  }
+}
+
+/** A map key that is not allowed: an unknown service name, or a malformed group name. */
+function nameProblem(source: InventorySource, e: ErrorObject, path: string[]): Problem {
+  const name = String(e.propertyName)
+  const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues?.map(String)
+  const guess = allowed && closest(name, allowed)
+  return {
+    file: source.file,
+    severity: 'error',
+    ...source.locate([...path, name], { key: true }),
+    path: `${e.instancePath}/${name}`,
+    message: allowed ? `unknown service "${name}"` : `"${name}" is not a valid name here`,
+    fix: allowed
+      ? `${guess ? `did you mean "${guess}"? ` : ''}Services: ${allowed.join(', ')}`
+      : 'use lower-case letters, digits, "-" and "_", starting with a letter',
   }
 }
 
@@ -85,7 +96,7 @@ function valueMessage(e: ErrorObject, value: unknown): { message: string; fix?: 
     case 'enum':
       return { message: `must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}; ${got}`, ...enumFix(value, p.allowedValues as unknown[]) }
     case 'format':
-      return { message: `must be an ${String(p.format).toUpperCase()} address, ${got}`, fix: 'write four numbers 0-255 separated by dots, e.g. 10.0.0.11' }
+      return { message: `must be an IPv4 address, ${got}`, fix: 'write four numbers 0-255 separated by dots, e.g. 10.0.0.11' }
     case 'pattern':
       return { message: `${got}, which is not valid here`, fix: hint ?? `must match ${String(p.pattern)}` }
     case 'minimum':

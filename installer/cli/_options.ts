@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// Options shared by the commands that read a project.
+import type { Command } from 'commander'
+import type { ProjectOptions } from '../project.ts'
+
+export interface ProjectFlags {
+  inventory?: string
+  secrets?: string
+  overrides?: string
+}
+
+/** Add -i/--inventory, --secrets and --overrides to a command. */
+export function withProject(cmd: Command): Command {
+  return cmd
+    .option('-i, --inventory <file>', 'inventory file (default: the built-in all-in-one cloud on a sandbox host)')
+    .option('--secrets <file>', 'secrets file (default: secrets.yaml beside the inventory)')
+    .option('--overrides <dir>', 'folder of config overrides (default: overrides/ beside the inventory)')
+}
+
+export function projectOptions(flags: ProjectFlags): ProjectOptions {
+  return {
+    ...(flags.inventory ? { inventory: flags.inventory } : {}),
+    ...(flags.secrets ? { secrets: flags.secrets } : {}),
+    ...(flags.overrides ? { overrides: flags.overrides } : {}),
+  }
+}

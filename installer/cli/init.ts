@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+import { Command } from 'commander'
+import { existsSync, writeFileSync } from 'node:fs'
+import { checkInventory } from '../inventory/load.ts'
+import { initInventory, parseHostList } from '../inventory/init.ts'
+import { UsageError } from '../errors.ts'
+import { out, style } from './_style.ts'
+
+export const initCommand = new Command('init')
+  .description('write a commented starting inventory to edit')
+  .argument('[file]', 'file to write', 'inventory.yml')
+  .option('--hosts <list>', 'hosts as name=address,…; the first is the controller (default: one all-in-one host)', 'aio1=10.0.0.11')
+  .option('-f, --force', 'overwrite an existing file')
+  .action((file: string, flags: { hosts: string; force?: boolean }) => {
+    if (existsSync(file) && !flags.force) throw new UsageError(`${file} already exists`, 'pass --force to overwrite it, or name another file')
+    let hosts
+    try {
+      hosts = parseHostList(flags.hosts)
+    } catch (e) {
+      throw new UsageError((e as Error).message, 'e.g. --hosts ctl1=10.0.0.11,cmp1=10.0.0.21')
+    }
+    const text = initInventory(hosts)
+    // What init writes must pass validate as it stands.
+    const { problems } = checkInventory(file, text)
+    const errors = problems.filter((p) => p.severity === 'error')
+    if (errors.length) throw new UsageError(`the hosts given do not make a valid inventory: ${errors[0]!.message}`)
+    writeFileSync(file, text)
+    out(`${style.green('✔')} wrote ${file} (${hosts.length} host${hosts.length > 1 ? 's' : ''})`)
+    out(`  next: edit it, then ${style.bold(`stackhouse validate -i ${file}`)}`)
+  })

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// The CLI's only exit point: every error class maps to a message and an exit code.
+import { Command, CommanderError } from 'commander'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { NotBuiltError, UsageError } from '../errors.ts'
+import { InventoryError, formatProblem } from '../inventory/problems.ts'
+import { packageRoot } from '../paths.ts'
+import { TemplateError } from '../render/handlebars.ts'
+import { OverrideError } from '../render/render.ts'
+import { OutputDirError } from '../render/write.ts'
+import { SecretsError } from '../secrets/store.ts'
+import { initCommand } from './init.ts'
+import { deployCommand, destroyCommand, verifyCommand } from './later.ts'
+import { planCommand } from './plan.ts'
+import { renderCommand } from './render.ts'
+import { secretsCommand } from './secrets.ts'
+import { validateCommand } from './validate.ts'
+import { err, style } from './_style.ts'
+
+/** Exit codes: 1 a problem in the user's input, 2 bad usage, 3 not built yet, 70 a bug in Stackhouse. */
+export const exitCodes = { input: 1, usage: 2, notBuilt: 3, internal: 70 } as const
+
+const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
+
+export function program(): Command {
+  const cli = new Command('stackhouse')
+    .description('Deploy a complete, real OpenStack cloud (Debian 12, Zed) onto Linux hosts, sandbox hosts or vSphere.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, destroyCommand, secretsCommand]) {
+    cli.addCommand(cmd)
+    for (const sub of [cmd, ...cmd.commands]) sub.exitOverride().showHelpAfterError('(run with --help for usage)')
+  }
+  return cli
+}
+
+/** Run the CLI; returns the exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv)
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (e) {
+    return report(e)
+  }
+}
+
+function report(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // commander has printed its own message; help and version exit 0.
+    return e.exitCode === 0 ? 0 : exitCodes.usage
+  }
+  if (e instanceof InventoryError) {
+    for (const p of e.problems) err(`${style.red('✖', process.stderr)} ${formatProblem(p)}`)
+    err(`${e.problems.length} error(s); nothing was changed.`)
+    return exitCodes.input
+  }
+  if (e instanceof UsageError) {
+    err(`${style.red('✖', process.stderr)} ${e.message}${e.fix ? `\n  fix: ${e.fix}` : ''}`)
+    return exitCodes.usage
+  }
+  if (e instanceof NotBuiltError) {
+    err(`${style.yellow('!', process.stderr)} ${e.message}`)
+    return exitCodes.notBuilt
+  }
+  if (e instanceof OverrideError || e instanceof TemplateError || e instanceof SecretsError || e instanceof OutputDirError) {
+    err(`${style.red('✖', process.stderr)} ${e.message}`)
+    return exitCodes.input
+  }
+  err(`${style.red('✖ internal error in Stackhouse', process.stderr)} ${version} on Node ${process.version}: this is a bug, please report it with the text below.`)
+  err(e instanceof Error ? (e.stack ?? e.message) : String(e))
+  return exitCodes.internal
+}

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// The built-in inventory used when no -i is given: an all-in-one cloud on one
+// local sandbox host. It goes through the same checks as an operator's file.
+
+/** Shown as the file name in messages about the built-in inventory. */
+export const builtinInventoryName = '<built-in all-in-one inventory>'
+
+/**
+ * Sandbox addressing: hosts sit on the management bridge; the provider bridge is
+ * the "outside" of the cloud, so floating IPs are reachable from this machine.
+ */
+export const sandboxNetworks = {
+  management: { cidr: '10.77.0.0/24', gateway: '10.77.0.1', bridge: 'shmgmt0' },
+  provider: { cidr: '10.78.0.0/24', gateway: '10.78.0.1', bridge: 'shprov0', start: '10.78.0.100', end: '10.78.0.200' },
+} as const
+
+export const builtinInventory = `
+name: stackhouse
+target: sandbox
+hosts:
+  - name: aio1
+    address: 10.77.0.11
+groups:
+  control: [aio1]
+  network: [aio1]
+  compute: [aio1]
+  storage: [aio1]
+networks:
+  management: { cidr: ${sandboxNetworks.management.cidr}, gateway: ${sandboxNetworks.management.gateway}, interface: host0 }
+  provider:
+    cidr: ${sandboxNetworks.provider.cidr}
+    gateway: ${sandboxNetworks.provider.gateway}
+    interface: host1
+    allocation: { start: ${sandboxNetworks.provider.start}, end: ${sandboxNetworks.provider.end} }
+backends:
+  network: linuxbridge
+  block_storage: ceph
+  virt_type: auto
+`.trimStart()

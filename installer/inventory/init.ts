@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// The commented starting inventory that `stackhouse init` writes for operators.
+
+export interface InitHost {
+  name: string
+  address: string
+}
+
+/** Parse `name=address,name=address`; throws with the offending entry. */
+export function parseHostList(text: string): InitHost[] {
+  return text.split(',').map((entry) => {
+    const m = /^([a-z0-9-]+)=(\d{1,3}(?:\.\d{1,3}){3})$/.exec(entry.trim())
+    if (!m) throw new Error(`--hosts: "${entry}" is not name=address (e.g. ctl1=10.0.0.11)`)
+    return { name: m[1]!, address: m[2]! }
+  })
+}
+
+/**
+ * Inventory text for the hosts: one host is an all-in-one cloud; with more, the
+ * first is the controller and network node, the rest compute and storage nodes.
+ */
+export function initInventory(hosts: InitHost[]): string {
+  const [first, ...rest] = hosts
+  if (!first) throw new Error('at least one host is needed')
+  const net = first.address.split('.').slice(0, 3).join('.')
+  const others = rest.length ? rest : [first]
+  const list = (hs: InitHost[]) => `[${hs.map((h) => h.name).join(', ')}]`
+  return `# Stackhouse inventory. Edit, then: stackhouse validate -i THIS_FILE && stackhouse plan -i THIS_FILE
+# Every key is documented in inventory.schema.json; editors that read JSON Schema complete and check it.
+name: mycloud
+region: RegionOne
+target: hosts                # hosts (servers over SSH) | sandbox | vsphere
+
+hosts:
+${hosts.map((h) => `  - name: ${h.name}\n    address: ${h.address}         # management address; SSH goes here\n    ssh: { user: root, port: 22, key: ~/.ssh/id_ed25519 }`).join('\n')}
+
+# Services run on the hosts of these groups. Add groups of your own freely.
+groups:
+  control: ${list([first])}      # APIs, MariaDB, RabbitMQ, memcached, Horizon
+  network: ${list([first])}      # Neutron DHCP, L3 and metadata agents
+  compute: ${list(others)}      # nova-compute
+  storage: ${list(others)}      # cinder-volume, Swift storage servers
+
+networks:
+  management: { cidr: ${net}.0/24, interface: eth0 }
+  # tunnel: { cidr: 10.0.1.0/24, interface: eth2 }   # VXLAN/Geneve; default: the management network
+  provider:                  # the external network floating IPs come from
+    cidr: 203.0.113.0/24
+    gateway: 203.0.113.1
+    interface: eth1
+    allocation: { start: 203.0.113.100, end: 203.0.113.200 }
+
+# endpoints: { public_address: cloud.example.com }   # default: the first control host's address
+
+services:                    # optional services; Keystone, Glance, Placement, Nova, Neutron are always on
+  cinder: true
+  swift: true
+  horizon: true
+
+backends:
+  network: linuxbridge       # linuxbridge | ovn
+  block_storage: lvm         # lvm | ceph | vmdk (vSphere)
+  lvm: { volume_group: cinder-volumes, devices: [/dev/sdb] }
+  compute: libvirt           # libvirt | vmware (vSphere)
+  virt_type: auto            # auto (KVM when /dev/kvm works, else QEMU) | kvm | qemu
+
+# packages:
+#   mirror: http://debian-mirror.example.com/debian   # default: the hosts' own apt sources
+#   proxy: http://10.0.0.1:3142                       # e.g. apt-cacher-ng
+
+tls: { enabled: false }
+
+# Per-service overrides, merged key by key over the rendered files (also: overrides/<service>/<file>).
+# config:
+#   nova:
+#     nova.conf:
+#       DEFAULT: { cpu_allocation_ratio: 4.0 }
+`
+}

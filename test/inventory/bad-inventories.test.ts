@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// Each file in fixtures/bad-inventories/ starts with the exact errors it must
+// produce ("# expect: LINE:COL /path: message" and "#   fix: …").
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { checkInventory, loadInventory } from '../../installer/inventory/load.ts'
+import { formatProblem, InventoryError } from '../../installer/inventory/problems.ts'
+import { fixturesDir } from '../helpers.ts'
+
+const dir = join(fixturesDir, 'bad-inventories')
+const files = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort()
+
+function expected(text: string): string[] {
+  const out: string[] = []
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# expect: ')) out.push(line.slice('# expect: '.length))
+    else if (line.startsWith('#   fix: ')) out[out.length - 1] += `\n  fix: ${line.slice('#   fix: '.length)}`
+  }
+  return out
+}
+
+describe('bad inventories', () => {
+  it('covers at least 25 broken inventories', () => {
+    expect(files.length).toBeGreaterThanOrEqual(25)
+  })
+
+  it.each(files)('%s gives exactly its expected errors', (file) => {
+    // GIVEN a broken inventory and the errors written at its top
+    const text = readFileSync(join(dir, file), 'utf8')
+    const want = expected(text)
+    expect(want.length, 'fixture has no "# expect:" line').toBeGreaterThan(0)
+    // WHEN it is checked
+    const { inventory, problems } = checkInventory(file, text)
+    const errors = problems.filter((p) => p.severity === 'error')
+    // THEN every error names the file, line and column, and matches exactly
+    expect(errors.map((p) => formatProblem(p).slice(file.length + 1))).toEqual(want)
+    expect(inventory === undefined || errors.length > 0).toBe(true)
+  })
+
+  it('loadInventory throws one InventoryError carrying every problem', () => {
+    const file = join(dir, '10-unknown-host-key.yml')
+    expect(() => loadInventory(file)).toThrow(InventoryError)
+    try {
+      loadInventory(file, 'inventory.yml')
+    } catch (e) {
+      expect((e as InventoryError).problems.map((p) => p.line)).toEqual([6, 7])
+      expect((e as InventoryError).message).toMatch(/^inventory\.yml:6:5 \/hosts\/0: missing required key "address"/)
+    }
+  })
+})
