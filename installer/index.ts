@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+// The public API of Stackhouse as a library. test/api.test.ts locks this list.
+export { checkInventory, loadInventory } from './inventory/load.ts'
+export { InventoryError, formatProblem, type Problem } from './inventory/problems.ts'
+export { inventorySchema, type Inventory } from './inventory/schema.ts'
+export { initInventory } from './inventory/init.ts'
+export { buildModel } from './model/build.ts'
+export type { Model, ModelHost, Endpoint } from './model/types.ts'
+export { render, OverrideError, type RenderedFile, type OverrideFile } from './render/render.ts'
+export { mergeIni, parseIni, formatIni, iniGet, iniValues } from './render/ini.ts'
+export { defineRole, hostsIn, inGroup, type Role, type RoleFile, type RoleContext } from './render/role.ts'
+export { readOverrides } from './render/overrides.ts'
+export { ensureSecrets, setSecret } from './secrets/store.ts'
+export { secretNames, type SecretName, type Secrets } from './secrets/names.ts'
+export { loadProject, projectPaths, type Project, type ProjectOptions } from './project.ts'
+export { planHosts, type HostPlan } from './plan/plan.ts'

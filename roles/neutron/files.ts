@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// The files each Neutron part reads, at the paths Debian's init scripts pass with
+// --config-file, with the owner and mode Debian's maintainer scripts give them.
+import type { Model, ModelHost } from '../../installer/model/types.ts'
+import type { RoleFile } from '../../installer/render/role.ts'
+import { unitsOf, type NeutronPart } from './parts.ts'
+import { linuxbridgeVars, metadataVars, ml2Vars, neutronConfVars } from './vars.ts'
+
+/** Files holding secrets: readable by the services (group neutron), not by others. */
+const secret = { owner: 'root', group: 'neutron', mode: 0o640 } as const
+/** Files Debian ships world-readable (conffiles, or copied by neutron-common's postinst). */
+const plain = { owner: 'root', group: 'root', mode: 0o644 } as const
+
+export const ml2ConfPath = '/etc/neutron/plugins/ml2/ml2_conf.ini'
+
+export function neutronFiles(model: Model, host: ModelHost, running: NeutronPart[]): RoleFile[] {
+  return [
+    // Every Neutron daemon reads neutron.conf (openstack-pkg-tools adds it to each).
+    { path: '/etc/neutron/neutron.conf', ...secret, vars: neutronConfVars(model, running) },
+    ...ml2Files(model, running),
+    ...(running.includes('server') ? serverFiles(model, running) : []),
+    ...(running.includes('linuxbridgeAgent') ? linuxbridgeFiles(model, host, running) : []),
+    ...(running.includes('networkAgents') ? networkAgentFiles(model, running) : []),
+    ...(running.includes('ovnMetadataAgent') ? ovnMetadataFiles(model, running) : []),
+  ]
+}
+
+/** ml2_conf.ini: neutron-api, neutron-rpc-server and neutron-linuxbridge-agent load it. */
+function ml2Files(model: Model, running: NeutronPart[]): RoleFile[] {
+  const readers = unitsOf(running, 'server', 'linuxbridgeAgent')
+  if (!readers.length) return []
+  return [{ path: ml2ConfPath, ...plain, vars: ml2Vars(model), notify: readers }]
+}
+
+function serverFiles(model: Model, running: NeutronPart[]): RoleFile[] {
+  return [
+    {
+      path: '/etc/neutron/neutron-api-uwsgi.ini',
+      ...plain,
+      // NOTE: under uwsgi the API's worker count is uwsgi's `processes` (Debian ships 8),
+      // not neutron.conf's api_workers.
+      vars: { processes: neutronConfVars(model, running).apiWorkers },
+      notify: ['neutron-api.service'],
+    },
+  ]
+}
+
+function linuxbridgeFiles(model: Model, host: ModelHost, running: NeutronPart[]): RoleFile[] {
+  const files: RoleFile[] = [
+    {
+      path: '/etc/neutron/plugins/ml2/linuxbridge_agent.ini',
+      ...plain,
+      vars: linuxbridgeVars(model, host),
+      notify: unitsOf(running, 'linuxbridgeAgent'),
+    },
+    // The iptables firewall filters bridged traffic only with br_netfilter's sysctls on.
+    { path: '/etc/sysctl.d/60-neutron-linuxbridge.conf', ...plain, format: 'text', notify: ['systemd-sysctl.service'] },
+  ]
+  // NOTE: sandbox hosts have br_netfilter built into the kernel and no modprobe.
+  if (model.target !== 'sandbox') {
+    files.push({ path: '/etc/modules-load.d/neutron-linuxbridge.conf', ...plain, format: 'text', notify: ['systemd-modules-load.service'] })
+  }
+  return files
+}
+
+function networkAgentFiles(model: Model, running: NeutronPart[]): RoleFile[] {
+  const [dhcp, l3, metadata] = unitsOf(running, 'networkAgents')
+  return [
+    { path: '/etc/neutron/dhcp_agent.ini', ...secret, vars: { interfaceDriver: 'linuxbridge' }, notify: [dhcp!] },
+    { path: '/etc/neutron/l3_agent.ini', ...secret, vars: { interfaceDriver: 'linuxbridge' }, notify: [l3!] },
+    { path: '/etc/neutron/metadata_agent.ini', ...secret, vars: metadataVars(model, false), notify: [metadata!] },
+  ]
+}
+
+function ovnMetadataFiles(model: Model, running: NeutronPart[]): RoleFile[] {
+  return [
+    {
+      path: '/etc/neutron/neutron_ovn_metadata_agent.ini',
+      ...secret,
+      vars: metadataVars(model, true),
+      notify: unitsOf(running, 'ovnMetadataAgent'),
+    },
+  ]
+}

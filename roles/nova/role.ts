@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// nova: the compute API, metadata API, conductor, scheduler and noVNC proxy on
+// control hosts; nova-compute on compute hosts. An all-in-one host gets both
+// halves in one nova.conf.
+import type { Model, ModelHost } from '../../installer/model/types.ts'
+import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
+import { apiWorkers, defineRole, hostsIn, inGroup, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+import { computeFile, computePackages, computeUnits } from './_compute.ts'
+
+const controllerPackages = ['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy']
+
+/** Units of the control part, as Debian's packages name them. */
+const controllerUnits = [
+  'nova-api.service', // uwsgi, port 8774
+  'nova-api-metadata.service', // uwsgi, port 8775
+  'nova-conductor.service',
+  'nova-scheduler.service',
+  'nova-novncproxy.service', // port 6080
+]
+
+/**
+ * Where the deploy engine installs the TLS certificate and key when TLS is on.
+ * Debian's uwsgi init scripts serve https for nova-api and nova-api-metadata as
+ * soon as a *.pem and a *.crt exist in these folders; nova-novncproxy reads them
+ * from nova.conf.
+ */
+export const tlsFiles = { cert: '/etc/nova/ssl/public/nova.crt', key: '/etc/nova/ssl/private/nova.pem' }
+
+/** Seconds between scans for new compute hosts, so adding one needs no manual `discover_hosts`. */
+const discoverHostsInterval = 300
+
+const isController = (host: ModelHost) => inGroup(host, 'control')
+const isCompute = (host: ModelHost) => inGroup(host, 'compute')
+
+export default defineRole({
+  name: 'nova',
+  description: 'Nova compute service: API, conductor, scheduler, noVNC proxy and nova-compute',
+  enabled: () => true,
+  hosts: (model) => hostsIn(model, 'control', 'compute'),
+  packages: ({ model, host }) => [
+    ...(isController(host) ? controllerPackages : []),
+    ...(isCompute(host) ? computePackages(model) : []),
+  ],
+  files: ({ model, host }) => [
+    novaConf({ model, host }),
+    ...(isController(host) ? controllerFiles(model) : []),
+    ...(isCompute(host) ? [computeFile(model)] : []),
+  ],
+  units: ({ model, host }) => [
+    ...(isController(host) ? controllerUnits : []),
+    ...(isCompute(host) ? computeUnits(model) : []),
+  ],
+})
+
+/** /etc/nova/nova.conf, root:nova 0640 as Debian's postinst leaves it. Restarts every nova unit, never libvirtd. */
+function novaConf({ model, host }: RoleContext): RoleFile {
+  return {
+    path: '/etc/nova/nova.conf',
+    group: 'nova',
+    mode: 0o640,
+    vars: {
+      isController: isController(host),
+      isCompute: isCompute(host),
+      myIp: host.address,
+      transportUrl: transportUrl(model),
+      workers: apiWorkers(model),
+      tls: model.tls.enabled ? tlsFiles : false,
+      apiDatabaseUrl: databaseUrl(model, 'nova', 'nova_api'),
+      // NOTE: `nova-manage cell_v2 map_cell0` derives cell0's URL from this one
+      // by appending `_cell0` to the database name: .../nova_cell0.
+      databaseUrl: databaseUrl(model, 'nova'),
+      authtoken: authtoken(model, 'nova'),
+      cinder: keystoneAuth(model, 'nova'),
+      neutron: keystoneAuth(model, 'neutron'),
+      placement: keystoneAuth(model, 'placement'),
+      serviceUser: keystoneAuth(model, 'nova'),
+      metadataSecret: model.secrets.metadata_proxy_secret,
+      regionName: model.region,
+      discoverHostsInterval,
+      novncUrl: model.novncUrl,
+    },
+    notify: [
+      ...(isController(host) ? controllerUnits : []),
+      ...(isCompute(host) ? ['nova-compute.service'] : []),
+    ],
+  }
+}
+
+function controllerFiles(model: Model): RoleFile[] {
+  const processes = apiWorkers(model)
+  return [
+    uwsgiIni('nova-api', 8774, '/usr/bin/nova-api-wsgi', { processes, threads: 1, debianProcesses: 16 }),
+    uwsgiIni('nova-api-metadata', 8775, '/usr/bin/nova-metadata-wsgi', { processes, threads: 32, debianProcesses: 8 }),
+    {
+      // NOTE: Debian's default selects spicehtml5, so nova-novncproxy.service would
+      // exit 0 at once; the serial proxy is not used.
+      path: '/etc/default/nova-consoleproxy',
+      template: 'nova-consoleproxy.hbs',
+      notify: ['nova-novncproxy.service'],
+    },
+  ]
+}
+
+type UwsgiSize = { processes: number; threads: number; debianProcesses: number }
+
+/** Debian's uwsgi .ini for an API, with the process count sized for this cloud. */
+function uwsgiIni(name: string, port: number, wsgiFile: string, size: UwsgiSize): RoleFile {
+  return {
+    path: `/etc/nova/${name}-uwsgi.ini`,
+    template: 'uwsgi.ini.hbs',
+    vars: { name, port, wsgiFile, ...size },
+    notify: [`${name}.service`],
+  }
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// RabbitMQ: the message queue of nova, neutron and cinder, on every control host.
+import type { Model, ModelHost } from '../../installer/model/types.ts'
+import { defineRole, hostsIn } from '../../installer/render/role.ts'
+
+/**
+ * Node name of the broker on a host. NOTE: named by management address with long
+ * names, so neither the node nor its CLI tools depend on host names resolving
+ * (RabbitMQ resolves its node's host part at boot and for every rabbitmqctl call).
+ */
+export function nodeName(host: ModelHost): string {
+  return `rabbit@${host.address}`
+}
+
+/** Control hosts whose address is in the transport URL, in inventory order. */
+function brokerHosts(model: Model): ModelHost[] {
+  return hostsIn(model, 'control').filter((h) => model.rabbitmq.hosts.includes(h.address))
+}
+
+export default defineRole({
+  name: 'rabbitmq',
+  description: 'RabbitMQ message queue for the OpenStack services',
+  enabled: () => true,
+  hosts: brokerHosts,
+  packages: () => ['rabbitmq-server'],
+  files: ({ model, host }) => [
+    {
+      // Sourced as shell by rabbitmq-env, for the server and for rabbitmqctl alike.
+      path: '/etc/rabbitmq/rabbitmq-env.conf',
+      format: 'text',
+      owner: 'rabbitmq',
+      group: 'rabbitmq',
+      vars: { nodeName: nodeName(host), port: model.rabbitmq.port },
+    },
+    {
+      // RABBITMQ_CONFIG_FILE's default (/etc/rabbitmq/rabbitmq + .conf), new-style format.
+      path: '/etc/rabbitmq/rabbitmq.conf',
+      format: 'text',
+      owner: 'rabbitmq',
+      group: 'rabbitmq',
+      vars: { clusterNodes: brokerHosts(model).map((h, i) => ({ n: i + 1, name: nodeName(h) })) },
+    },
+    {
+      // NOTE: the same cookie on every node, so they can cluster and rabbitmqctl can talk
+      // to them. Erlang refuses a cookie file that others can read.
+      path: '/var/lib/rabbitmq/.erlang.cookie',
+      content: model.secrets.rabbitmq_erlang_cookie,
+      format: 'text',
+      owner: 'rabbitmq',
+      group: 'rabbitmq',
+      mode: 0o400,
+    },
+  ],
+  units: () => ['rabbitmq-server.service'],
+})
