@@ -2,7 +2,7 @@
 // The files each Neutron part reads, at the paths Debian's init scripts pass with
 // --config-file, with the owner and mode Debian's maintainer scripts give them.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
-import type { RoleFile } from '../../installer/render/role.ts'
+import { apiWorkers, type RoleFile } from '../../installer/render/role.ts'
 import { unitsOf, type NeutronPart } from './parts.ts'
 import { linuxbridgeVars, metadataVars, ml2Vars, neutronConfVars } from './vars.ts'
 
@@ -18,9 +18,9 @@ export function neutronFiles(model: Model, host: ModelHost, running: NeutronPart
     // Every Neutron daemon reads neutron.conf (openstack-pkg-tools adds it to each).
     { path: '/etc/neutron/neutron.conf', ...secret, vars: neutronConfVars(model, running) },
     ...ml2Files(model, running),
-    ...(running.includes('server') ? serverFiles(model, running) : []),
+    ...(running.includes('server') ? serverFiles(model) : []),
     ...(running.includes('linuxbridgeAgent') ? linuxbridgeFiles(model, host, running) : []),
-    ...(running.includes('networkAgents') ? networkAgentFiles(model, running) : []),
+    ...(running.includes('networkAgents') ? networkAgentFiles(model) : []),
     ...(running.includes('ovnMetadataAgent') ? ovnMetadataFiles(model, running) : []),
   ]
 }
@@ -32,14 +32,14 @@ function ml2Files(model: Model, running: NeutronPart[]): RoleFile[] {
   return [{ path: ml2ConfPath, ...plain, vars: ml2Vars(model), notify: readers }]
 }
 
-function serverFiles(model: Model, running: NeutronPart[]): RoleFile[] {
+function serverFiles(model: Model): RoleFile[] {
   return [
     {
       path: '/etc/neutron/neutron-api-uwsgi.ini',
       ...plain,
       // NOTE: under uwsgi the API's worker count is uwsgi's `processes` (Debian ships 8),
       // not neutron.conf's api_workers.
-      vars: { processes: neutronConfVars(model, running).apiWorkers },
+      vars: { processes: apiWorkers(model) },
       notify: ['neutron-api.service'],
     },
   ]
@@ -63,12 +63,14 @@ function linuxbridgeFiles(model: Model, host: ModelHost, running: NeutronPart[])
   return files
 }
 
-function networkAgentFiles(model: Model, running: NeutronPart[]): RoleFile[] {
-  const [dhcp, l3, metadata] = unitsOf(running, 'networkAgents')
+/** DHCP, L3 and metadata agents: only with Linux bridge, so their interface driver is linuxbridge. */
+function networkAgentFiles(model: Model): RoleFile[] {
+  const interfaceDriver = { interfaceDriver: 'linuxbridge' }
   return [
-    { path: '/etc/neutron/dhcp_agent.ini', ...secret, vars: { interfaceDriver: 'linuxbridge' }, notify: [dhcp!] },
-    { path: '/etc/neutron/l3_agent.ini', ...secret, vars: { interfaceDriver: 'linuxbridge' }, notify: [l3!] },
-    { path: '/etc/neutron/metadata_agent.ini', ...secret, vars: metadataVars(model, false), notify: [metadata!] },
+    // Debian's neutron-common postinst installs these two root:neutron 0640.
+    { path: '/etc/neutron/dhcp_agent.ini', ...secret, vars: interfaceDriver, notify: ['neutron-dhcp-agent.service'] },
+    { path: '/etc/neutron/l3_agent.ini', ...secret, vars: interfaceDriver, notify: ['neutron-l3-agent.service'] },
+    { path: '/etc/neutron/metadata_agent.ini', ...secret, vars: metadataVars(model, false), notify: ['neutron-metadata-agent.service'] },
   ]
 }
 

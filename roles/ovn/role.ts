@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// ovn: OVN's own daemons when backends.network is ovn. ovn-central (northd and the
+// NB/SB databases) on the first control host; ovn-controller with Open vSwitch on
+// every network host (gateway chassis) and compute host.
+import type { Model, ModelHost } from '../../installer/model/types.ts'
+import { defineRole, inGroup } from '../../installer/render/role.ts'
+import { ovnCentralHost, ovnPorts } from './central.ts'
+
+export { ovnChassisSettings, type OvnChassisSettings } from './chassis.ts'
+
+const isCentral = (model: Model, host: ModelHost) => host.name === ovnCentralHost(model).name
+const isChassis = (host: ModelHost) => inGroup(host, 'network') || inGroup(host, 'compute')
+
+export default defineRole({
+  name: 'ovn',
+  description: 'OVN: northd and databases on a control host, ovn-controller and Open vSwitch on chassis',
+  enabled: (model) => model.backends.network === 'ovn',
+  hosts: (model) => model.hosts.filter((h) => isCentral(model, h) || isChassis(h)),
+  packages: ({ model, host }) => [
+    ...(isCentral(model, host) ? ['ovn-central'] : []),
+    ...(isChassis(host) ? ['openvswitch-switch', 'ovn-host'] : []),
+  ],
+  files: ({ model, host }) => [
+    ...(isCentral(model, host)
+      ? [
+          {
+            // Read by ovn-ctl through each unit's EnvironmentFile.
+            path: '/etc/default/ovn-central',
+            format: 'text' as const,
+            vars: { address: host.address, nbPort: ovnPorts.nb, sbPort: ovnPorts.sb },
+            notify: ['ovn-central.service'],
+          },
+        ]
+      : []),
+    ...(isChassis(host)
+      ? [
+          {
+            // NOTE: ovs-ctl (--system-id=random) writes external_ids:system-id from this
+            // file at every start, so the chassis name lives here, not in ovs-vsctl.
+            path: '/etc/openvswitch/system-id.conf',
+            content: `${host.name}\n`,
+            format: 'text' as const,
+            notify: ['openvswitch-switch.service', 'ovn-host.service'],
+          },
+        ]
+      : []),
+  ],
+  // The parent units: restarting one restarts its PartOf= children (ovn-northd,
+  // ovn-ovsdb-server-nb/-sb; ovsdb-server, ovs-vswitchd; ovn-controller).
+  units: ({ model, host }) => [
+    ...(isCentral(model, host) ? ['ovn-central.service'] : []),
+    ...(isChassis(host) ? ['openvswitch-switch.service', 'ovn-host.service'] : []),
+  ],
+})

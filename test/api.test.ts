@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// The library's public surface changes only on purpose.
+import { expect, it } from 'vitest'
+import * as api from '../installer/index.ts'
+
+it('exports exactly these names', () => {
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "InventoryError",
+      "OverrideError",
+      "buildModel",
+      "checkInventory",
+      "defineRole",
+      "ensureSecrets",
+      "formatIni",
+      "formatProblem",
+      "hostsIn",
+      "inGroup",
+      "iniGet",
+      "iniValues",
+      "initInventory",
+      "inventorySchema",
+      "loadInventory",
+      "loadProject",
+      "mergeIni",
+      "parseIni",
+      "planHosts",
+      "projectPaths",
+      "readOverrides",
+      "render",
+      "secretNames",
+      "setSecret",
+    ]
+  `)
+})

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// The CLI as a user runs it: bin/stackhouse.js in a child process (needs `npm run build`).
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { packageRoot } from '../../installer/paths.ts'
+import { fixturesDir } from '../helpers.ts'
+
+const bin = join(packageRoot, 'bin', 'stackhouse.js')
+
+function run(args: string[], cwd: string, input?: string) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' } })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr }
+}
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'stackhouse-cli-'))
+const commands = ['init', 'validate', 'render', 'plan', 'deploy', 'verify', 'destroy', 'secrets', 'secrets list', 'secrets show', 'secrets set']
+
+describe('stackhouse CLI', () => {
+  it.each(commands)('"%s --help" explains the command and exits 0', (cmd) => {
+    const r = run([...cmd.split(' '), '--help'], scratch())
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(new RegExp(`^Usage: stackhouse ${cmd} `))
+  })
+
+  it('init writes an inventory that validates, and refuses to overwrite it', () => {
+    const dir = scratch()
+    expect(run(['init', '--hosts', 'ctl1=10.0.0.11,cmp1=10.0.0.21,cmp2=10.0.0.22'], dir).code).toBe(0)
+    const text = readFileSync(join(dir, 'inventory.yml'), 'utf8')
+    expect(text).toContain('compute: [cmp1, cmp2]')
+    const v = run(['validate', '-i', 'inventory.yml'], dir)
+    expect(v.stdout).toContain('inventory.yml: valid (3 host(s), 4 group(s))')
+    const again = run(['init'], dir)
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('inventory.yml already exists')
+    expect(readFileSync(join(dir, 'inventory.yml'), 'utf8')).toBe(text)
+  })
+
+  it('validate prints every error with file:line and exits 1, without a stack trace', () => {
+    const dir = scratch()
+    writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - name: a\n    adress: 10.0.0.1\n')
+    const r = run(['validate', '-i', 'inv.yml'], dir)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('inv.yml:2:5 /hosts/0: missing required key "address"')
+    expect(r.stderr).toContain('inv.yml:3:5 /hosts/0/adress: unknown key "adress"\n  fix: did you mean "address"?')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    const json = run(['validate', '-i', 'inv.yml', '--json'], dir)
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, problems: [{ line: 2, column: 5 }, { line: 3, column: 5 }] })
+  })
+
+  it('render writes per-host files with their modes and a manifest; refuses a foreign folder', () => {
+    const dir = scratch()
+    const r = run(['render', '-i', join(fixturesDir, 'inventories', '3-node.yml'), '--secrets', 'secrets.yaml', '-o', 'out'], dir)
+    expect(r.code, r.stderr).toBe(0)
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['.stackhouse-render', 'cmp1', 'cmp2', 'ctl1'])
+    expect(readFileSync(join(dir, 'out', 'ctl1', 'MANIFEST'), 'utf8')).toContain('0644 root:root /etc/memcached.conf')
+    expect(statSync(join(dir, 'out', 'ctl1', 'etc', 'memcached.conf')).mode & 0o777).toBe(0o644)
+    mkdirSync(join(dir, 'mine'))
+    writeFileSync(join(dir, 'mine', 'notes.txt'), 'precious')
+    const refused = run(['render', '-o', 'mine', '--secrets', 'secrets.yaml'], dir)
+    expect(refused.code).toBe(1)
+    expect(readFileSync(join(dir, 'mine', 'notes.txt'), 'utf8')).toBe('precious')
+  })
+
+  it('commands that are not built yet say so and exit 3', () => {
+    for (const cmd of ['deploy', 'verify', 'destroy']) {
+      const r = run([cmd], scratch())
+      expect(r.code).toBe(3)
+      expect(r.stderr).toContain(`stackhouse ${cmd} is not built yet`)
+    }
+  })
+
+  it('an unknown option is a usage error (exit 2)', () => {
+    const r = run(['validate', '--frobnicate'], scratch())
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("unknown option '--frobnicate'")
+  })
+
+  it('never prints a secret, except through "secrets show"', () => {
+    const dir = scratch()
+    const inv = join(fixturesDir, 'inventories', 'aio.yml')
+    const p = ['-i', inv, '--secrets', 'secrets.yaml']
+    const outputs = [
+      run(['validate', ...p], dir), run(['render', ...p, '-o', 'out'], dir), run(['render', ...p, '-o', 'out', '--json'], dir),
+      run(['plan', ...p], dir), run(['plan', ...p, '--json'], dir), run(['secrets', 'list', ...p], dir),
+      run(['secrets', 'list', ...p, '--json'], dir), run(['deploy', ...p], dir),
+    ].map((r) => r.all)
+    const values = Object.values(readSecretsFile(join(dir, 'secrets.yaml')))
+    expect(values.length).toBeGreaterThan(20)
+    for (const text of outputs) for (const v of values) expect(text).not.toContain(v)
+    const shown = run(['secrets', 'show', 'admin_password', ...p], dir)
+    expect(shown.stdout.trim()).toBe(readSecretsFile(join(dir, 'secrets.yaml')).admin_password)
+  })
+
+  it('secrets set reads the value from standard input', () => {
+    const dir = scratch()
+    const r = run(['secrets', 'set', 'vsphere_password', '--secrets', 's.yaml'], dir, 'vc-pass\n')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.all).not.toContain('vc-pass')
+    expect(readSecretsFile(join(dir, 's.yaml')).vsphere_password).toBe('vc-pass')
+  })
+})
+
+function readSecretsFile(file: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(file, 'utf8').split('\n').filter((l) => /^\w+: /.test(l)).map((l) => [l.split(': ')[0], l.slice(l.indexOf(': ') + 2).replace(/^"|"$/g, '')]),
+  )
+}

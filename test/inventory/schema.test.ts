@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { configurableServices, inventorySchema } from '../../installer/inventory/schema.ts'
+import { packageRoot } from '../../installer/paths.ts'
+import { roles } from '../../roles/index.ts'
+import { checkInventory } from '../../installer/inventory/load.ts'
+import { initInventory } from '../../installer/inventory/init.ts'
+import { builtinInventory } from '../../installer/inventory/defaults.ts'
+
+describe('inventory schema', () => {
+  it('is published as inventory.schema.json for editors', async () => {
+    await expect(`${JSON.stringify(inventorySchema, null, 2)}\n`).toMatchFileSnapshot(join(packageRoot, 'inventory.schema.json'))
+  })
+
+  it('lists exactly the roles as services that take config overrides', () => {
+    expect([...configurableServices].sort()).toEqual(roles.map((r) => r.name).sort())
+  })
+
+  it('accepts what init writes, for one host and for several, with no warnings', () => {
+    for (const hosts of [[{ name: 'aio1', address: '10.0.0.11' }], [{ name: 'ctl1', address: '10.0.0.11' }, { name: 'cmp1', address: '10.0.0.21' }]]) {
+      const { inventory, problems } = checkInventory('inventory.yml', initInventory(hosts))
+      expect(problems).toEqual([])
+      expect(inventory?.hosts.map((h) => h.name)).toEqual(hosts.map((h) => h.name))
+    }
+  })
+
+  it('accepts the built-in all-in-one inventory with no warnings', () => {
+    expect(checkInventory('builtin', builtinInventory).problems).toEqual([])
+  })
+
+  it('warns, without failing, about hosts in no group and an even number of controllers', () => {
+    const text = `hosts:
+  - { name: c1, address: 10.0.0.1 }
+  - { name: c2, address: 10.0.0.2 }
+  - { name: spare, address: 10.0.0.9 }
+groups: { control: [c1, c2], network: [c1], compute: [c2], storage: [c2] }
+`
+    const { inventory, problems } = checkInventory('inv.yml', text)
+    expect(inventory).toBeDefined()
+    expect(problems.map((p) => [p.severity, p.line, p.message.split(':')[0]])).toEqual([
+      ['warning', 4, 'host "spare" is in no group'],
+      ['warning', 5, '2 control hosts'],
+    ])
+  })
+})

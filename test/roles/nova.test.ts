@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest'
+import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
+import { iniGet, iniValues, parseIni } from '../../installer/render/ini.ts'
+import { render } from '../../installer/render/render.ts'
+import { resolveVirtType, virtTypeToken } from '../../roles/nova/_compute.ts'
+import nova, { tlsFiles } from '../../roles/nova/role.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+
+const ini = (files: ReturnType<typeof renderRole>, host: string, path: string) => parseIni(fileAt(files, host, path).content)
+const sectionNames = (files: ReturnType<typeof renderRole>, host: string, path: string) =>
+  ini(files, host, path).map((s) => s.name)
+const ctx = (fixture: 'aio' | '3-node' | 'vsphere', host: string) => {
+  const model = fixtureModel(fixture)
+  return { model, host: model.hosts.find((h) => h.name === host)! }
+}
+
+describe('nova role', () => {
+  it('puts controller and compute parts in one nova.conf on the all-in-one host', () => {
+    // GIVEN the all-in-one inventory WHEN nova is rendered
+    const model = fixtureModel('aio')
+    const files = renderRole('aio', nova)
+    const conf = ini(files, 'aio1', '/etc/nova/nova.conf')
+    // THEN the databases, queue and addresses are the shared ones and the host's own
+    expect(iniGet(conf, 'api_database', 'connection')).toBe(databaseUrl(model, 'nova', 'nova_api'))
+    expect(iniGet(conf, 'database', 'connection')).toBe(databaseUrl(model, 'nova'))
+    expect(iniGet(conf, 'DEFAULT', 'transport_url')).toBe(transportUrl(model))
+    expect(iniGet(conf, 'DEFAULT', 'my_ip')).toBe('10.0.0.11')
+    expect(iniGet(conf, 'api', 'auth_strategy')).toBe('keystone')
+    expect(iniGet(conf, 'vnc', 'server_listen')).toBe('10.0.0.11')
+    expect(iniGet(conf, 'vnc', 'server_proxyclient_address')).toBe('10.0.0.11')
+    expect(iniGet(conf, 'vnc', 'novncproxy_base_url')).toBe(model.novncUrl)
+    // AND every worker count is 1 on a 4 GiB all-in-one host, including uwsgi's
+    for (const [s, k] of [['DEFAULT', 'osapi_compute_workers'], ['DEFAULT', 'metadata_workers'], ['conductor', 'workers'], ['scheduler', 'workers']]) {
+      expect(iniGet(conf, s!, k!), `${s} ${k}`).toBe('1')
+    }
+    expect(iniGet(ini(files, 'aio1', '/etc/nova/nova-api-uwsgi.ini'), 'uwsgi', 'processes')).toBe('1')
+    expect(iniGet(ini(files, 'aio1', '/etc/nova/nova-api-metadata-uwsgi.ini'), 'uwsgi', 'processes')).toBe('1')
+    // AND no TLS options for the console proxy
+    expect(iniGet(conf, 'DEFAULT', 'ssl_only')).toBeUndefined()
+  })
+
+  it('writes every keystone_authtoken key for the nova user', () => {
+    // GIVEN the all-in-one model WHEN nova.conf is rendered
+    const model = fixtureModel('aio')
+    const conf = ini(renderRole('aio', nova), 'aio1', '/etc/nova/nova.conf')
+    const a = authtoken(model, 'nova')
+    // THEN the section matches authtoken(model, 'nova') key for key
+    expect(Object.fromEntries(conf.find((s) => s.name === 'keystone_authtoken')!.lines.flatMap((l) => (l.kind === 'key' ? [[l.key, l.value]] : [])))).toEqual({
+      www_authenticate_uri: a.wwwAuthenticateUri,
+      auth_url: a.authUrl,
+      memcached_servers: a.memcachedServers,
+      auth_type: 'password',
+      project_domain_name: 'Default',
+      user_domain_name: 'Default',
+      project_name: 'service',
+      username: 'nova',
+      password: model.secrets.nova_keystone_password,
+      region_name: model.region,
+      service_token_roles: 'service',
+      service_token_roles_required: 'true',
+    })
+  })
+
+  it('sends a service token and uses each service user where Debian and upstream expect it', () => {
+    // GIVEN the 3-node model WHEN nova.conf is rendered for a compute host
+    const model = fixtureModel('3-node')
+    const conf = ini(renderRole('3-node', nova), 'cmp1', '/etc/nova/nova.conf')
+    // THEN the service user token is on (required since the CVE-2023-2088 fix)
+    expect(iniGet(conf, 'service_user', 'send_service_user_token')).toBe('true')
+    expect(iniGet(conf, 'service_user', 'username')).toBe('nova')
+    expect(iniGet(conf, 'service_user', 'password')).toBe(model.secrets.nova_keystone_password)
+    // AND neutron, placement and cinder are reached with their credentials, internal interface, this region
+    const users = { neutron: 'neutron', placement: 'placement', cinder: 'nova' } as const
+    for (const [section, user] of Object.entries(users)) {
+      const auth = keystoneAuth(model, user)
+      expect(iniGet(conf, section, 'auth_url'), section).toBe(auth.authUrl)
+      expect(iniGet(conf, section, 'username'), section).toBe(user)
+      expect(iniGet(conf, section, 'password'), section).toBe(auth.password)
+    }
+    expect(iniGet(conf, 'neutron', 'metadata_proxy_shared_secret')).toBe(model.secrets.metadata_proxy_secret)
+    expect(iniGet(conf, 'neutron', 'service_metadata_proxy')).toBe('true')
+    expect(iniGet(conf, 'cinder', 'os_region_name')).toBe('RegionTwo')
+    expect(iniGet(conf, 'placement', 'region_name')).toBe('RegionTwo')
+    expect(iniGet(conf, 'glance', 'valid_interfaces')).toBe('internal')
+    expect(iniValues(conf, 'glance', 'api_servers')).toEqual([])
+  })
+
+  it('keeps database credentials and API settings off dedicated compute hosts', () => {
+    // GIVEN the 3-node inventory WHEN nova is rendered
+    const files = renderRole('3-node', nova)
+    // THEN compute hosts have no database, authtoken, scheduler or conductor sections
+    for (const host of ['cmp1', 'cmp2']) {
+      const names = sectionNames(files, host, '/etc/nova/nova.conf')
+      for (const s of ['database', 'api_database', 'keystone_authtoken', 'scheduler', 'conductor']) expect(names, `${host} ${s}`).not.toContain(s)
+      expect(files.filter((f) => f.host === host).map((f) => f.path).sort()).toEqual(['/etc/nova/nova-compute.conf', '/etc/nova/nova.conf'])
+    }
+    // AND each uses its own management address
+    expect(iniGet(ini(files, 'cmp2', '/etc/nova/nova.conf'), 'DEFAULT', 'my_ip')).toBe('10.1.0.22')
+    expect(iniGet(ini(files, 'cmp2', '/etc/nova/nova.conf'), 'vnc', 'server_listen')).toBe('10.1.0.22')
+    // AND the controller has no nova-compute.conf, 4 workers and the TLS files for the console proxy
+    const ctl = ini(files, 'ctl1', '/etc/nova/nova.conf')
+    expect(files.some((f) => f.host === 'ctl1' && f.path === '/etc/nova/nova-compute.conf')).toBe(false)
+    expect(iniGet(ctl, 'scheduler', 'workers')).toBe('4')
+    expect(iniGet(ctl, 'scheduler', 'discover_hosts_in_cells_interval')).toBe('300')
+    expect([iniGet(ctl, 'DEFAULT', 'ssl_only'), iniGet(ctl, 'DEFAULT', 'cert'), iniGet(ctl, 'DEFAULT', 'key')]).toEqual(['true', tlsFiles.cert, tlsFiles.key])
+    // AND the inventory's override reached nova.conf
+    expect(iniGet(ctl, 'DEFAULT', 'cpu_allocation_ratio')).toBe('4')
+  })
+
+  it('protects files holding secrets as root:nova 0640 and restarts only the units that read them', () => {
+    // GIVEN the all-in-one inventory WHEN nova is rendered
+    const files = renderRole('aio', nova)
+    // THEN nova.conf and nova-compute.conf are root:nova 0640
+    for (const path of ['/etc/nova/nova.conf', '/etc/nova/nova-compute.conf']) {
+      const f = fileAt(files, 'aio1', path)
+      expect([f.owner, f.group, f.mode], path).toEqual(['root', 'nova', 0o640])
+    }
+    // AND no nova file restarts libvirtd
+    expect(files.flatMap((f) => f.notify)).not.toContain('libvirtd.service')
+    expect(fileAt(files, 'aio1', '/etc/nova/nova-compute.conf').notify).toEqual(['nova-compute.service'])
+    expect(fileAt(files, 'aio1', '/etc/default/nova-consoleproxy').content).toMatch(/^NOVA_CONSOLE_PROXY_TYPE=novnc$/m)
+  })
+
+  it('selects the libvirt virt_type from backends.virt_type, leaving auto to the deploy engine', () => {
+    // GIVEN aio (virt_type auto) and 3-node (kvm, Ceph volumes)
+    const aio = ini(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf')
+    const cmp = ini(renderRole('3-node', nova), 'cmp1', '/etc/nova/nova-compute.conf')
+    // THEN both load the libvirt driver; auto carries the token the engine resolves
+    expect(iniGet(aio, 'DEFAULT', 'compute_driver')).toBe('libvirt.LibvirtDriver')
+    expect(iniGet(aio, 'libvirt', 'virt_type')).toBe(virtTypeToken)
+    expect(iniGet(cmp, 'libvirt', 'virt_type')).toBe('kvm')
+    const content = fileAt(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf').content
+    expect(iniGet(parseIni(resolveVirtType(content, false)), 'libvirt', 'virt_type')).toBe('qemu')
+    expect(iniGet(parseIni(resolveVirtType(content, true)), 'libvirt', 'virt_type')).toBe('kvm')
+    // AND only Ceph volumes need the RBD client and libvirt secret
+    expect(iniGet(aio, 'libvirt', 'rbd_user')).toBeUndefined()
+    expect(iniGet(cmp, 'libvirt', 'rbd_user')).toBe('cinder')
+    expect(iniGet(cmp, 'libvirt', 'rbd_secret_uuid')).toBe(fixtureModel('3-node').secrets.libvirt_rbd_secret_uuid)
+  })
+
+  it('installs the packages and runs the units of each half', () => {
+    // GIVEN each fixture WHEN packages and units are listed
+    expect(nova.packages(ctx('aio', 'aio1'))).toEqual(['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy', 'nova-compute', 'nova-compute-kvm'])
+    expect(nova.packages(ctx('3-node', 'cmp1'))).toEqual(['nova-compute', 'nova-compute-kvm'])
+    expect(nova.packages(ctx('vsphere', 'vova'))).toContain('python3-oslo.vmware')
+    expect(nova.packages(ctx('vsphere', 'vova')).join(' ')).not.toMatch(/kvm|qemu|libvirt/)
+    // THEN control hosts run the API, metadata, conductor, scheduler and proxy; vCenter needs no libvirtd
+    expect(nova.units(ctx('3-node', 'ctl1'))).toEqual([
+      'nova-api.service', 'nova-api-metadata.service', 'nova-conductor.service', 'nova-scheduler.service', 'nova-novncproxy.service',
+    ])
+    expect(nova.units(ctx('3-node', 'cmp2'))).toEqual(['libvirtd.service', 'nova-compute.service'])
+    expect(nova.units(ctx('vsphere', 'vova'))).not.toContain('libvirtd.service')
+  })
+
+  it('drives the vCenter cluster with the VMware driver', () => {
+    // GIVEN the vsphere inventory WHEN nova is rendered
+    const model = fixtureModel('vsphere')
+    const conf = ini(renderRole('vsphere', nova), 'vova', '/etc/nova/nova-compute.conf')
+    // THEN nova-compute uses the vCenter driver and settings, and no libvirt section
+    expect(iniGet(conf, 'DEFAULT', 'compute_driver')).toBe('vmwareapi.VMwareVCDriver')
+    expect(iniGet(conf, 'vmware', 'host_ip')).toBe('vcenter.example.test')
+    expect(iniGet(conf, 'vmware', 'host_username')).toBe('administrator@vsphere.local')
+    expect(iniGet(conf, 'vmware', 'host_password')).toBe(model.secrets.vsphere_password)
+    expect(iniGet(conf, 'vmware', 'cluster_name')).toBe('Cluster01')
+    expect(iniGet(conf, 'vmware', 'datastore_regex')).toBe('^datastore1$')
+    expect(iniGet(conf, 'vmware', 'insecure')).toBe('false')
+    expect(conf.map((s) => s.name)).not.toContain('libvirt')
+  })
+
+  it('refuses to render the VMware driver without the vCenter password', () => {
+    // GIVEN the vsphere model without the operator secret vsphere_password
+    const model = fixtureModel('vsphere')
+    const { vsphere_password: _unset, ...secrets } = model.secrets
+    // WHEN nova is rendered THEN it fails with the command that fixes it
+    expect(() => render({ ...model, secrets, config: {} }, [nova])).toThrow(
+      'secret vsphere_password is not set: run `stackhouse secrets set vsphere_password`',
+    )
+  })
+
+  it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
+    await expectGolden(fixture, renderRole(fixture, nova))
+  })
+})
