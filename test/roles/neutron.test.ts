@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest'
+import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts'
+import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
+import type { RenderedFile } from '../../installer/render/render.ts'
+import neutron from '../../roles/neutron/role.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+
+const ini = (files: RenderedFile[], host: string, path: string): IniSection[] => parseIni(fileAt(files, host, path).content)
+const paths = (files: RenderedFile[], host: string) => files.filter((f) => f.host === host).map((f) => f.path)
+const ctx = (fixture: 'aio' | '3-node' | 'vsphere', name: string) => {
+  const model = fixtureModel(fixture)
+  return { model, host: model.hosts.find((h) => h.name === name)! }
+}
+
+const NEUTRON_CONF = '/etc/neutron/neutron.conf'
+const ML2 = '/etc/neutron/plugins/ml2/ml2_conf.ini'
+const LB = '/etc/neutron/plugins/ml2/linuxbridge_agent.ini'
+const OVN_META = '/etc/neutron/neutron_ovn_metadata_agent.ini'
+
+describe('neutron role: server configuration', () => {
+  it.each(fixtureNames)('%s: neutron.conf carries the database, RabbitMQ, Keystone and Nova credentials', (fixture) => {
+    // GIVEN the fixture model WHEN neutron is rendered
+    const model = fixtureModel(fixture)
+    const files = renderRole(fixture, neutron)
+    const control = model.hosts.find((h) => h.groups.includes('control'))!
+    const conf = ini(files, control.name, NEUTRON_CONF)
+    // THEN the shared helpers' values appear verbatim
+    expect(iniGet(conf, 'DEFAULT', 'core_plugin')).toBe('ml2')
+    expect(iniGet(conf, 'DEFAULT', 'transport_url')).toBe(transportUrl(model))
+    expect(iniGet(conf, 'database', 'connection')).toBe(databaseUrl(model, 'neutron'))
+    expect(iniGet(conf, 'DEFAULT', 'notify_nova_on_port_status_changes')).toBe('true')
+    expect(iniGet(conf, 'oslo_concurrency', 'lock_path')).toBe('/var/lock/neutron')
+    expect(iniGet(conf, 'agent', 'root_helper')).toBe('sudo neutron-rootwrap /etc/neutron/rootwrap.conf')
+    const at = authtoken(model, 'neutron')
+    expect(iniGet(conf, 'keystone_authtoken', 'www_authenticate_uri')).toBe(at.wwwAuthenticateUri)
+    expect(iniGet(conf, 'keystone_authtoken', 'auth_url')).toBe(at.authUrl)
+    expect(iniGet(conf, 'keystone_authtoken', 'memcached_servers')).toBe(at.memcachedServers)
+    expect(iniGet(conf, 'keystone_authtoken', 'auth_type')).toBe('password')
+    expect(iniGet(conf, 'keystone_authtoken', 'project_domain_name')).toBe('Default')
+    expect(iniGet(conf, 'keystone_authtoken', 'user_domain_name')).toBe('Default')
+    expect(iniGet(conf, 'keystone_authtoken', 'project_name')).toBe('service')
+    expect(iniGet(conf, 'keystone_authtoken', 'username')).toBe('neutron')
+    expect(iniGet(conf, 'keystone_authtoken', 'password')).toBe(model.secrets.neutron_keystone_password)
+    expect(iniGet(conf, 'keystone_authtoken', 'region_name')).toBe(model.region)
+    expect(iniGet(conf, 'keystone_authtoken', 'service_token_roles_required')).toBe('true')
+    const nova = keystoneAuth(model, 'nova')
+    expect(iniGet(conf, 'nova', 'auth_url')).toBe(nova.authUrl)
+    expect(iniGet(conf, 'nova', 'username')).toBe('nova')
+    expect(iniGet(conf, 'nova', 'password')).toBe(model.secrets.nova_keystone_password)
+    expect(iniGet(conf, 'nova', 'region_name')).toBe(model.region)
+    expect(iniGet(conf, 'nova', 'endpoint_type')).toBe('internal')
+    // AND the file is readable by the neutron group only
+    expect(fileAt(files, control.name, NEUTRON_CONF)).toMatchObject({ owner: 'root', group: 'neutron', mode: 0o640 })
+  })
+
+  it('sizes the API and RPC workers by apiWorkers: 1 on an all-in-one host, 4 on a control host', () => {
+    // GIVEN the aio and 3-node fixtures WHEN neutron is rendered
+    const aio = renderRole('aio', neutron)
+    const three = renderRole('3-node', neutron)
+    // THEN uwsgi's processes (the API's real workers) and rpc_workers follow apiWorkers
+    expect(iniGet(ini(aio, 'aio1', '/etc/neutron/neutron-api-uwsgi.ini'), 'uwsgi', 'processes')).toBe('1')
+    expect(iniGet(ini(aio, 'aio1', NEUTRON_CONF), 'DEFAULT', 'rpc_workers')).toBe('1')
+    expect(iniGet(ini(aio, 'aio1', NEUTRON_CONF), 'DEFAULT', 'api_workers')).toBe('1')
+    expect(iniGet(ini(three, 'ctl1', '/etc/neutron/neutron-api-uwsgi.ini'), 'uwsgi', 'processes')).toBe('4')
+    expect(iniGet(ini(three, 'ctl1', NEUTRON_CONF), 'DEFAULT', 'rpc_workers')).toBe('4')
+    expect(fileAt(aio, 'aio1', '/etc/neutron/neutron-api-uwsgi.ini')).toMatchObject({ owner: 'root', group: 'root', mode: 0o644, notify: ['neutron-api.service'] })
+  })
+
+  it('configures ML2 for Linux bridge (aio) and for OVN (3-node)', () => {
+    // GIVEN aio (linuxbridge) and 3-node (ovn) WHEN neutron is rendered
+    const lb = ini(renderRole('aio', neutron), 'aio1', ML2)
+    const ovn = ini(renderRole('3-node', neutron), 'ctl1', ML2)
+    const lbConf = ini(renderRole('aio', neutron), 'aio1', NEUTRON_CONF)
+    const ovnConf = ini(renderRole('3-node', neutron), 'ctl1', NEUTRON_CONF)
+    // THEN Linux bridge uses VXLAN tenant networks and the experimental switch Zed requires
+    expect(iniGet(lb, 'ml2', 'type_drivers')).toBe('flat,vlan,vxlan')
+    expect(iniGet(lb, 'ml2', 'tenant_network_types')).toBe('vxlan')
+    expect(iniGet(lb, 'ml2', 'mechanism_drivers')).toBe('linuxbridge,l2population')
+    expect(iniGet(lb, 'ml2', 'extension_drivers')).toBe('port_security')
+    expect(iniGet(lb, 'ml2_type_vxlan', 'vni_ranges')).toBe('1:1000')
+    expect(iniGet(lb, 'ovn', 'ovn_nb_connection')).toBeUndefined()
+    expect(iniGet(lbConf, 'DEFAULT', 'service_plugins')).toBe('router')
+    expect(iniGet(lbConf, 'experimental', 'linuxbridge')).toBe('true')
+    // AND OVN uses Geneve, the OVN databases on ctl1, and ovn-router in place of router
+    expect(iniGet(ovn, 'ml2', 'type_drivers')).toBe('flat,vlan,geneve')
+    expect(iniGet(ovn, 'ml2', 'tenant_network_types')).toBe('geneve')
+    expect(iniGet(ovn, 'ml2', 'mechanism_drivers')).toBe('ovn')
+    expect(iniGet(ovn, 'ml2_type_geneve', 'max_header_size')).toBe('38')
+    expect(iniGet(ovn, 'ovn', 'ovn_nb_connection')).toBe('tcp:10.1.0.11:6641')
+    expect(iniGet(ovn, 'ovn', 'ovn_sb_connection')).toBe('tcp:10.1.0.11:6642')
+    expect(iniGet(ovn, 'ovn', 'ovn_metadata_enabled')).toBe('true')
+    expect(iniGet(ovnConf, 'DEFAULT', 'service_plugins')).toBe('ovn-router')
+    expect(iniGet(ovnConf, 'experimental', 'linuxbridge')).toBeUndefined()
+  })
+
+  it('maps the provider physnet when there is a provider network, and disables flat networks when not', () => {
+    // GIVEN aio (provider physnet1) and vsphere (no provider network)
+    const aio = ini(renderRole('aio', neutron), 'aio1', ML2)
+    const vova = ini(renderRole('vsphere', neutron), 'vova', ML2)
+    // THEN aio allows flat and VLAN provider networks on physnet1, vsphere none at all
+    expect(iniGet(aio, 'ml2_type_flat', 'flat_networks')).toBe('physnet1')
+    expect(iniGet(aio, 'ml2_type_vlan', 'network_vlan_ranges')).toBe('physnet1')
+    expect(iniGet(vova, 'ml2_type_flat', 'flat_networks')).toBe('')
+    expect(iniGet(vova, 'ml2_type_vlan', 'network_vlan_ranges')).toBe('')
+  })
+})
+
+describe('neutron role: Linux bridge agents', () => {
+  it('runs the server and every agent on the all-in-one host', () => {
+    // GIVEN the aio fixture WHEN neutron's packages and units are asked for
+    const { model, host } = ctx('aio', 'aio1')
+    // THEN the host runs the API, RPC server and the four Linux bridge agents
+    expect(neutron.packages({ model, host })).toEqual([
+      'neutron-server', 'neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent',
+    ])
+    expect(neutron.units({ model, host })).toEqual([
+      'neutron-api.service', 'neutron-rpc-server.service', 'neutron-linuxbridge-agent.service',
+      'neutron-dhcp-agent.service', 'neutron-l3-agent.service', 'neutron-metadata-agent.service',
+    ])
+    expect(paths(renderRole('aio', neutron), 'aio1')).not.toContain(OVN_META)
+  })
+
+  it('gives the Linux bridge agent its own tunnel address and the provider NIC where there is one', () => {
+    // GIVEN aio (provider NIC eth1 from networks.provider) and vsphere (no provider network)
+    const aio = ini(renderRole('aio', neutron), 'aio1', LB)
+    const vova = ini(renderRole('vsphere', neutron), 'vova', LB)
+    // THEN aio maps physnet1 to eth1, vsphere maps nothing; both tunnel from their own address
+    expect(iniGet(aio, 'linux_bridge', 'physical_interface_mappings')).toBe('physnet1:eth1')
+    expect(iniGet(aio, 'vxlan', 'local_ip')).toBe('10.0.0.11')
+    expect(iniGet(aio, 'vxlan', 'enable_vxlan')).toBe('true')
+    expect(iniGet(aio, 'vxlan', 'l2_population')).toBe('true')
+    expect(iniGet(aio, 'securitygroup', 'firewall_driver')).toBe('iptables')
+    expect(iniGet(aio, 'securitygroup', 'enable_security_group')).toBe('true')
+    expect(iniGet(vova, 'linux_bridge', 'physical_interface_mappings')).toBeUndefined()
+    expect(iniGet(vova, 'vxlan', 'local_ip')).toBe('192.168.50.10')
+  })
+
+  it('points DHCP, L3 and metadata agents at Linux bridge, Nova metadata and memcached', () => {
+    // GIVEN the aio fixture WHEN neutron is rendered
+    const model = fixtureModel('aio')
+    const files = renderRole('aio', neutron)
+    const dhcp = ini(files, 'aio1', '/etc/neutron/dhcp_agent.ini')
+    const l3 = ini(files, 'aio1', '/etc/neutron/l3_agent.ini')
+    const meta = ini(files, 'aio1', '/etc/neutron/metadata_agent.ini')
+    // THEN
+    expect(iniGet(dhcp, 'DEFAULT', 'interface_driver')).toBe('linuxbridge')
+    expect(iniGet(dhcp, 'DEFAULT', 'dhcp_driver')).toBe('neutron.agent.linux.dhcp.Dnsmasq')
+    expect(iniGet(dhcp, 'DEFAULT', 'enable_isolated_metadata')).toBe('true')
+    expect(iniGet(l3, 'DEFAULT', 'interface_driver')).toBe('linuxbridge')
+    expect(iniGet(meta, 'DEFAULT', 'nova_metadata_host')).toBe(model.internalAddress)
+    expect(iniGet(meta, 'DEFAULT', 'nova_metadata_protocol')).toBe('http')
+    expect(iniGet(meta, 'DEFAULT', 'metadata_proxy_shared_secret')).toBe(model.secrets.metadata_proxy_secret)
+    expect(iniGet(meta, 'DEFAULT', 'metadata_workers')).toBe('1')
+    expect(iniGet(meta, 'cache', 'memcache_servers')).toBe(model.memcachedServers.join(','))
+    expect(iniGet(meta, 'cache', 'enabled')).toBe('true')
+    expect(fileAt(files, 'aio1', '/etc/neutron/metadata_agent.ini')).toMatchObject({ group: 'neutron', mode: 0o640, notify: ['neutron-metadata-agent.service'] })
+  })
+
+  it('turns on br_netfilter and its sysctls for the iptables firewall', () => {
+    // GIVEN the aio fixture WHEN neutron is rendered
+    const files = renderRole('aio', neutron)
+    // THEN the module is loaded at boot and bridged traffic goes through iptables
+    expect(fileAt(files, 'aio1', '/etc/modules-load.d/neutron-linuxbridge.conf').content).toMatch(/^br_netfilter$/m)
+    const sysctl = fileAt(files, 'aio1', '/etc/sysctl.d/60-neutron-linuxbridge.conf')
+    expect(sysctl.content).toMatch(/^net\.bridge\.bridge-nf-call-iptables = 1$/m)
+    expect(sysctl.content).toMatch(/^net\.bridge\.bridge-nf-call-ip6tables = 1$/m)
+    expect(sysctl.notify).toEqual(['systemd-sysctl.service'])
+  })
+})
+
+describe('neutron role: OVN', () => {
+  it('runs only the server on ctl1 and the OVN metadata agent on compute hosts', () => {
+    // GIVEN the 3-node fixture (OVN) WHEN neutron is rendered
+    const files = renderRole('3-node', neutron)
+    const c = ctx('3-node', 'cmp1')
+    // THEN no Linux bridge, DHCP or L3 agent anywhere
+    expect(files.map((f) => f.path)).not.toContain(LB)
+    expect(files.map((f) => f.path)).not.toContain('/etc/neutron/dhcp_agent.ini')
+    expect(paths(files, 'ctl1')).not.toContain(OVN_META)
+    expect(neutron.units(ctx('3-node', 'ctl1'))).toEqual(['neutron-api.service', 'neutron-rpc-server.service'])
+    expect(neutron.units(c)).toEqual(['neutron-ovn-metadata-agent.service'])
+    expect(neutron.packages(c)).toEqual(['neutron-ovn-metadata-agent', 'haproxy'])
+    expect(paths(files, 'cmp1').sort()).toEqual([NEUTRON_CONF, OVN_META])
+  })
+
+  it('gives compute hosts the southbound database and no database or RabbitMQ secrets', () => {
+    // GIVEN the 3-node fixture WHEN neutron is rendered
+    const model = fixtureModel('3-node')
+    const files = renderRole('3-node', neutron)
+    for (const host of ['cmp1', 'cmp2']) {
+      const meta = ini(files, host, OVN_META)
+      const conf = ini(files, host, NEUTRON_CONF)
+      // THEN the agent reaches OVN SB and nova-api-metadata (https: TLS is on)
+      expect(iniGet(meta, 'ovn', 'ovn_sb_connection')).toBe('tcp:10.1.0.11:6642')
+      expect(iniGet(meta, 'ovs', 'ovsdb_connection')).toBe('unix:/var/run/openvswitch/db.sock')
+      expect(iniGet(meta, 'DEFAULT', 'nova_metadata_host')).toBe(model.internalAddress)
+      expect(iniGet(meta, 'DEFAULT', 'nova_metadata_protocol')).toBe('https')
+      expect(iniGet(meta, 'DEFAULT', 'metadata_proxy_shared_secret')).toBe(model.secrets.metadata_proxy_secret)
+      expect(iniGet(meta, 'DEFAULT', 'metadata_workers')).toBe('2')
+      expect(fileAt(files, host, OVN_META)).toMatchObject({ owner: 'root', group: 'neutron', mode: 0o640 })
+      // AND neutron.conf there holds no credentials the agent does not use
+      expect(iniGet(conf, 'database', 'connection')).toBeUndefined()
+      expect(iniGet(conf, 'DEFAULT', 'transport_url')).toBeUndefined()
+      expect(iniGet(conf, 'keystone_authtoken', 'password')).toBeUndefined()
+    }
+  })
+})
+
+describe('neutron role: golden files', () => {
+  it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
+    await expectGolden(fixture, renderRole(fixture, neutron))
+  })
+})

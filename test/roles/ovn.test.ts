@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest'
+import ovn, { ovnChassisSettings } from '../../roles/ovn/role.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+
+const ctx = (name: string) => {
+  const model = fixtureModel('3-node')
+  return { model, host: model.hosts.find((h) => h.name === name)! }
+}
+
+describe('ovn role', () => {
+  it.each(['aio', 'vsphere'] as const)('is off with Linux bridge networking (%s)', (fixture) => {
+    // GIVEN a Linux bridge fixture WHEN ovn is asked
+    // THEN it is disabled and renders nothing
+    expect(ovn.enabled(fixtureModel(fixture))).toBe(false)
+    expect(renderRole(fixture, ovn)).toEqual([])
+  })
+
+  it('runs ovn-central on ctl1, listening on its management address', () => {
+    // GIVEN the 3-node fixture (OVN) WHEN ovn is rendered
+    const files = renderRole('3-node', ovn)
+    const central = fileAt(files, 'ctl1', '/etc/default/ovn-central')
+    // THEN the NB and SB databases take TCP connections on ctl1's address only
+    expect(central.content).toMatch(/^OVN_CTL_OPTS=".*--db-nb-addr=10\.1\.0\.11 --db-nb-port=6641 --db-nb-create-insecure-remote=yes/m)
+    expect(central.content).toMatch(/--db-sb-addr=10\.1\.0\.11 --db-sb-port=6642 --db-sb-create-insecure-remote=yes"$/m)
+    expect(central).toMatchObject({ owner: 'root', group: 'root', mode: 0o644, notify: ['ovn-central.service'] })
+    expect(files.filter((f) => f.path === '/etc/default/ovn-central').map((f) => f.host)).toEqual(['ctl1'])
+    expect(ovn.packages(ctx('ctl1'))).toEqual(['ovn-central', 'openvswitch-switch', 'ovn-host'])
+    expect(ovn.units(ctx('ctl1'))).toEqual(['ovn-central.service', 'openvswitch-switch.service', 'ovn-host.service'])
+  })
+
+  it('names every chassis after its host', () => {
+    // GIVEN the 3-node fixture WHEN ovn is rendered
+    const files = renderRole('3-node', ovn)
+    // THEN each chassis (network + compute host) has its own system-id
+    for (const host of ['ctl1', 'cmp1', 'cmp2']) {
+      expect(fileAt(files, host, '/etc/openvswitch/system-id.conf').content).toBe(`${host}\n`)
+    }
+    expect(ovn.packages(ctx('cmp1'))).toEqual(['openvswitch-switch', 'ovn-host'])
+    expect(ovn.units(ctx('cmp1'))).toEqual(['openvswitch-switch.service', 'ovn-host.service'])
+  })
+
+  it('makes the network host a gateway chassis with the provider bridge', () => {
+    // GIVEN ctl1, the network host with provider NIC ens4 WHEN its chassis settings are computed
+    const s = ovnChassisSettings(ctx('ctl1').model, ctx('ctl1').host)
+    // THEN
+    expect(s.externalIds).toEqual({
+      'ovn-remote': 'tcp:10.1.0.11:6642',
+      'ovn-encap-type': 'geneve',
+      'ovn-encap-ip': '10.1.0.11',
+      'ovn-bridge': 'br-int',
+      hostname: 'ctl1',
+      'ovn-bridge-mappings': 'physnet1:br-ex',
+      'ovn-cms-options': 'enable-chassis-as-gw',
+    })
+    expect(s.providerBridge).toEqual({ bridge: 'br-ex', interface: 'ens4' })
+    expect(s.commands).toEqual([
+      ['ovs-vsctl', '--may-exist', 'add-br', 'br-ex', '--', '--may-exist', 'add-port', 'br-ex', 'ens4'],
+      [
+        'ovs-vsctl', 'set', 'Open_vSwitch', '.',
+        'external_ids:ovn-remote="tcp:10.1.0.11:6642"',
+        'external_ids:ovn-encap-type="geneve"',
+        'external_ids:ovn-encap-ip="10.1.0.11"',
+        'external_ids:ovn-bridge="br-int"',
+        'external_ids:hostname="ctl1"',
+        'external_ids:ovn-bridge-mappings="physnet1:br-ex"',
+        'external_ids:ovn-cms-options="enable-chassis-as-gw"',
+      ],
+    ])
+  })
+
+  it('tunnels compute chassis from their tunnel address and keeps them out of gateway duty', () => {
+    // GIVEN cmp2 (tunnel 10.2.0.22, provider NIC from networks.provider.interface)
+    const s = ovnChassisSettings(ctx('cmp2').model, ctx('cmp2').host)
+    // THEN
+    expect(s.externalIds['ovn-encap-ip']).toBe('10.2.0.22')
+    expect(s.externalIds.hostname).toBe('cmp2')
+    expect(s.externalIds['ovn-bridge-mappings']).toBe('physnet1:br-ex')
+    expect(s.externalIds['ovn-cms-options']).toBeUndefined()
+  })
+
+  it('leaves out the provider bridge when the inventory has no provider network', () => {
+    // GIVEN the 3-node model without its provider network
+    const { model, host } = ctx('cmp1')
+    const { provider: _provider, ...networks } = model.networks
+    const s = ovnChassisSettings({ ...model, networks }, host)
+    // THEN no bridge is created and no mapping is set
+    expect(s.providerBridge).toBeNull()
+    expect(s.externalIds['ovn-bridge-mappings']).toBeUndefined()
+    expect(s.commands).toHaveLength(1)
+  })
+
+  it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
+    await expectGolden(fixture, renderRole(fixture, ovn))
+  })
+})
