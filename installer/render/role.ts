@@ -2,6 +2,9 @@
 // What a role is: the packages, files and services of one OpenStack service on
 // the hosts that run it. Roles are data; the renderer and the engine are generic.
 import type { Model, ModelHost } from '../model/types.ts'
+import type { CommandSpec } from '../tasks/command.ts'
+import type { KeystoneSpec } from '../tasks/keystone.ts'
+import type { DatabaseService } from './openstack.ts'
 
 /** What a role's functions see: the whole model and the host being rendered. */
 export interface RoleContext {
@@ -50,6 +53,21 @@ export interface Role {
   files(ctx: RoleContext): RoleFile[]
   /** systemd units that must be enabled and running on the host. */
   units(ctx: RoleContext): string[]
+  /** debconf answers pre-seeded before packages install: `package question type value`. */
+  debconf?(ctx: RoleContext): string[]
+  /** Databases the role needs, each with a user named after the service. */
+  databases?(model: Model): { database: string; service: DatabaseService }[]
+  /** Guarded commands: database schema sync, key setup, users in RabbitMQ… */
+  bootstrap?(ctx: RoleContext): BootstrapStep[]
+  /** Keystone entities: the service, its endpoints, its user. */
+  register?(model: Model): Omit<KeystoneSpec, 'role'>[]
+}
+
+export interface BootstrapStep extends CommandSpec {
+  /** Run on the role's first host only (schema migrations, cluster bootstrap). @default false */
+  once?: boolean
+  /** Before the role's units start (default), or after they run (e.g. users in RabbitMQ). */
+  when?: 'before-start' | 'after-start'
 }
 
 /** Declare a role; returns it unchanged, typed. */

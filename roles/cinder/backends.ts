@@ -42,6 +42,7 @@ export interface VmdkBackend {
   insecure: boolean
 }
 
+/** The backend of every cinder-volume host: one per cloud, named after its cinder.conf section. */
 export type VolumeBackend = LvmBackend | RbdBackend | VmdkBackend
 
 /** Template vars: the active backend, and one key per kind (false when not active). */
@@ -52,6 +53,7 @@ export interface BackendVars {
   vmdk: VmdkBackend | false
 }
 
+/** The backend for `backends.blockStorage`; throws when vmdk is chosen without a `vsphere` section. */
 export function volumeBackend(model: Model): VolumeBackend {
   const b = model.backends
   switch (b.blockStorage) {
@@ -86,6 +88,7 @@ function vmdkBackend(model: Model): VmdkBackend {
   }
 }
 
+/** Template vars of the backend section for a cinder-volume host. */
 export function backendVars(model: Model): BackendVars {
   const backend = volumeBackend(model)
   return {

@@ -18,21 +18,23 @@ export function neutronFiles(model: Model, host: ModelHost, running: NeutronPart
     // Every Neutron daemon reads neutron.conf (openstack-pkg-tools adds it to each).
     { path: '/etc/neutron/neutron.conf', ...secret, vars: neutronConfVars(model, running) },
     ...ml2Files(model, running),
-    ...(running.includes('server') ? serverFiles(model) : []),
+    ...(running.includes('server') ? uwsgiServerFiles(model) : []),
+    ...(running.includes('ovnServer') ? eventletServerFiles() : []),
     ...(running.includes('linuxbridgeAgent') ? linuxbridgeFiles(model, host, running) : []),
     ...(running.includes('networkAgents') ? networkAgentFiles(model) : []),
     ...(running.includes('ovnMetadataAgent') ? ovnMetadataFiles(model, running) : []),
   ]
 }
 
-/** ml2_conf.ini: neutron-api, neutron-rpc-server and neutron-linuxbridge-agent load it. */
+/** ml2_conf.ini: every server process and neutron-linuxbridge-agent load it. */
 function ml2Files(model: Model, running: NeutronPart[]): RoleFile[] {
-  const readers = unitsOf(running, 'server', 'linuxbridgeAgent')
+  const readers = unitsOf(running, 'server', 'ovnServer', 'linuxbridgeAgent')
   if (!readers.length) return []
   return [{ path: ml2ConfPath, ...plain, vars: ml2Vars(model), notify: readers }]
 }
 
-function serverFiles(model: Model): RoleFile[] {
+/** Debian's neutron-api (uwsgi) and neutron-rpc-server, used with Linux bridge. */
+function uwsgiServerFiles(model: Model): RoleFile[] {
   return [
     {
       path: '/etc/neutron/neutron-api-uwsgi.ini',
@@ -41,6 +43,20 @@ function serverFiles(model: Model): RoleFile[] {
       // not neutron.conf's api_workers.
       vars: { processes: apiWorkers(model) },
       notify: ['neutron-api.service'],
+    },
+  ]
+}
+
+/** The eventlet neutron-server that ML2/OVN needs in Zed; Debian ships no unit for it. */
+function eventletServerFiles(): RoleFile[] {
+  return [
+    {
+      // NOTE: the engine must run `systemctl daemon-reload` when this file changes.
+      path: '/etc/systemd/system/neutron-server.service',
+      ...plain,
+      format: 'text',
+      vars: { configFiles: ['/etc/neutron/neutron.conf', ml2ConfPath] },
+      notify: ['neutron-server.service'],
     },
   ]
 }

@@ -4,7 +4,7 @@
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { inGroup } from '../../installer/render/role.ts'
 
-export type NeutronPart = 'server' | 'linuxbridgeAgent' | 'networkAgents' | 'ovnMetadataAgent'
+export type NeutronPart = 'server' | 'ovnServer' | 'linuxbridgeAgent' | 'networkAgents' | 'ovnMetadataAgent'
 
 export interface PartSpec {
   packages: string[]
@@ -15,6 +15,11 @@ export const parts: Record<NeutronPart, PartSpec> = {
   // NOTE: Debian's neutron-server is a metapackage: neutron-api runs the API under
   // uwsgi (neutron-api.service, port 9696) and neutron-rpc-server the RPC workers.
   server: { packages: ['neutron-server'], units: ['neutron-api.service', 'neutron-rpc-server.service'] },
+  // NOTE: ML2/OVN cannot run under uwsgi in Zed: its API workers wait forever for a
+  // post-fork hook only the eventlet server fires (https://bugs.launchpad.net/neutron/+bug/1912359).
+  // So with OVN the control host runs /usr/bin/neutron-server (shipped by neutron-common)
+  // from our own unit, and Debian's neutron-api/neutron-rpc-server are not installed.
+  ovnServer: { packages: ['neutron-common'], units: ['neutron-server.service'] },
   linuxbridgeAgent: { packages: ['neutron-linuxbridge-agent'], units: ['neutron-linuxbridge-agent.service'] },
   networkAgents: {
     packages: ['neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent'],
@@ -26,14 +31,16 @@ export const parts: Record<NeutronPart, PartSpec> = {
 }
 
 /**
- * The parts a host runs. Linux bridge: the L2 agent on network and compute hosts,
- * DHCP/L3/metadata agents on network hosts. OVN: ovn-controller does L2, L3 and
- * DHCP (roles/ovn), so only the OVN metadata agent, on compute hosts.
+ * The parts a host runs. The server on control hosts. Linux bridge: the L2 agent
+ * on network and compute hosts, DHCP/L3/metadata agents on network hosts. OVN:
+ * ovn-controller does L2, L3 and DHCP (roles/ovn), so only the OVN metadata
+ * agent, on compute hosts.
  */
 export function partsOf(model: Model, host: ModelHost): NeutronPart[] {
   const lb = model.backends.network === 'linuxbridge'
   const on: Record<NeutronPart, boolean> = {
-    server: inGroup(host, 'control'),
+    server: lb && inGroup(host, 'control'),
+    ovnServer: !lb && inGroup(host, 'control'),
     linuxbridgeAgent: lb && (inGroup(host, 'network') || inGroup(host, 'compute')),
     networkAgents: lb && inGroup(host, 'network'),
     ovnMetadataAgent: !lb && inGroup(host, 'compute'),

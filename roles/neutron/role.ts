@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // neutron: the networking API and RPC server on control hosts, and the agents of
-// the chosen backend. Linux bridge: L2 agent on network and compute hosts,
-// DHCP/L3/metadata agents on network hosts. OVN: the OVN metadata agent on compute
-// hosts; OVN's own daemons (ovn-central, ovn-controller, Open vSwitch) are roles/ovn.
+// the chosen backend. Linux bridge: Debian's uwsgi neutron-api and neutron-rpc-server,
+// the L2 agent on network and compute hosts, DHCP/L3/metadata agents on network
+// hosts. OVN: the eventlet neutron-server, the OVN metadata agent on compute hosts;
+// OVN's own daemons (ovn-central, ovn-controller, Open vSwitch) are roles/ovn.
 import { defineRole, hostsIn } from '../../installer/render/role.ts'
 import { neutronFiles } from './files.ts'
 import { parts, partsOf } from './parts.ts'
+
+export { tlsFiles } from './vars.ts'
 
 export default defineRole({
   name: 'neutron',

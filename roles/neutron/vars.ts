@@ -7,9 +7,16 @@ import { ovnNbConnection, ovnSbConnection } from '../ovn/central.ts'
 import { physnet, providerInterface } from './network.ts'
 import type { NeutronPart } from './parts.ts'
 
+/**
+ * Where the deploy engine installs the API's TLS certificate and key when TLS is on
+ * (key root:neutron 0640). Debian's /etc/init.d/neutron-api serves https as soon as
+ * a *.pem and a *.crt exist in these folders; the eventlet server reads [ssl].
+ */
+export const tlsFiles = { cert: '/etc/neutron/ssl/public/neutron.crt', key: '/etc/neutron/ssl/private/neutron.pem' } as const
+
 /** Values of neutron.conf: the server's full set on control hosts, the agents' subset elsewhere. */
 export function neutronConfVars(model: Model, running: NeutronPart[]): Record<string, unknown> {
-  const isServer = running.includes('server')
+  const isServer = running.includes('server') || running.includes('ovnServer')
   const ovn = model.backends.network === 'ovn'
   return {
     isServer,
@@ -20,9 +27,12 @@ export function neutronConfVars(model: Model, running: NeutronPart[]): Record<st
     // NOTE: ovn-router replaces router: both are L3_ROUTER_NAT plugins, and loading
     // the two makes the L3-agent scheduler fight OVN's gateway scheduling.
     servicePlugins: ovn ? 'ovn-router' : 'router',
-    // NOTE: Debian's 21.0.0 carries the backport that makes the linuxbridge mechanism
-    // driver refuse to load (SystemExit) unless [experimental] linuxbridge = true.
+    // NOTE: neutron 21 (Zed) makes the linuxbridge mechanism driver exit at start
+    // unless [experimental] linuxbridge = true (neutron/common/experimental.py).
     experimentalLinuxbridge: !ovn,
+    // NOTE: only the eventlet server (OVN) terminates TLS itself; Debian's uwsgi init
+    // switches to --https-socket when tlsFiles exist.
+    ssl: running.includes('ovnServer') && model.tls.enabled ? tlsFiles : false,
     apiWorkers: apiWorkers(model),
     rpcWorkers: apiWorkers(model),
     databaseUrl: databaseUrl(model, 'neutron'),

@@ -57,7 +57,7 @@ describe('glance role', () => {
     // GIVEN the aio (no TLS) and 3-node (TLS, public name) fixtures WHEN glance is rendered
     const get = (fixture: 'aio' | '3-node', host: string, key: string) =>
       iniGet(parseIni(fileAt(renderRole(fixture, glance), host, path).content), 'keystone_authtoken', key)
-    // THEN the URIs follow each cloud's endpoints, and so does the worker count
+    // THEN the URIs and the region follow each cloud
     expect(get('aio', 'aio1', 'www_authenticate_uri')).toBe('http://10.0.0.11:5000')
     expect(get('3-node', 'ctl1', 'www_authenticate_uri')).toBe('https://cloud.example.test:5000')
     expect(get('3-node', 'ctl1', 'auth_url')).toBe('https://10.1.0.11:5000')

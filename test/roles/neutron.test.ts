@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import type { RenderedFile } from '../../installer/render/render.ts'
-import neutron from '../../roles/neutron/role.ts'
+import neutron, { tlsFiles } from '../../roles/neutron/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
 const ini = (files: RenderedFile[], host: string, path: string): IniSection[] => parseIni(fileAt(files, host, path).content)
@@ -55,14 +55,14 @@ describe('neutron role: server configuration', () => {
   })
 
   it('sizes the API and RPC workers by apiWorkers: 1 on an all-in-one host, 4 on a control host', () => {
-    // GIVEN the aio and 3-node fixtures WHEN neutron is rendered
+    // GIVEN the aio (uwsgi API) and 3-node (eventlet API) fixtures WHEN neutron is rendered
     const aio = renderRole('aio', neutron)
     const three = renderRole('3-node', neutron)
-    // THEN uwsgi's processes (the API's real workers) and rpc_workers follow apiWorkers
+    // THEN uwsgi's processes (the uwsgi API's real workers), api_workers and rpc_workers follow apiWorkers
     expect(iniGet(ini(aio, 'aio1', '/etc/neutron/neutron-api-uwsgi.ini'), 'uwsgi', 'processes')).toBe('1')
     expect(iniGet(ini(aio, 'aio1', NEUTRON_CONF), 'DEFAULT', 'rpc_workers')).toBe('1')
     expect(iniGet(ini(aio, 'aio1', NEUTRON_CONF), 'DEFAULT', 'api_workers')).toBe('1')
-    expect(iniGet(ini(three, 'ctl1', '/etc/neutron/neutron-api-uwsgi.ini'), 'uwsgi', 'processes')).toBe('4')
+    expect(iniGet(ini(three, 'ctl1', NEUTRON_CONF), 'DEFAULT', 'api_workers')).toBe('4')
     expect(iniGet(ini(three, 'ctl1', NEUTRON_CONF), 'DEFAULT', 'rpc_workers')).toBe('4')
     expect(fileAt(aio, 'aio1', '/etc/neutron/neutron-api-uwsgi.ini')).toMatchObject({ owner: 'root', group: 'root', mode: 0o644, notify: ['neutron-api.service'] })
   })
@@ -170,15 +170,40 @@ describe('neutron role: Linux bridge agents', () => {
 })
 
 describe('neutron role: OVN', () => {
-  it('runs only the server on ctl1 and the OVN metadata agent on compute hosts', () => {
+  it('runs the eventlet neutron-server on ctl1, not Debian\'s uwsgi neutron-api', () => {
+    // GIVEN the 3-node fixture (OVN) WHEN neutron is rendered for ctl1
+    const files = renderRole('3-node', neutron)
+    const c = ctx('3-node', 'ctl1')
+    const unit = fileAt(files, 'ctl1', '/etc/systemd/system/neutron-server.service')
+    // THEN neutron-common's /usr/bin/neutron-server runs from our unit with neutron.conf and ml2_conf.ini
+    expect(neutron.packages(c)).toEqual(['neutron-common'])
+    expect(neutron.units(c)).toEqual(['neutron-server.service'])
+    expect(unit.content).toMatch(/^ExecStart=\/usr\/bin\/neutron-server --config-file=\/etc\/neutron\/neutron.conf --config-file=\/etc\/neutron\/plugins\/ml2\/ml2_conf.ini /m)
+    expect(unit.content).toMatch(/^User=neutron$/m)
+    expect(unit).toMatchObject({ owner: 'root', group: 'root', mode: 0o644, notify: ['neutron-server.service'] })
+    expect(paths(files, 'ctl1').sort()).toEqual([NEUTRON_CONF, ML2, '/etc/systemd/system/neutron-server.service'].sort())
+  })
+
+  it('serves the eventlet API over TLS when TLS is on, and leaves TLS to uwsgi otherwise', () => {
+    // GIVEN 3-node (OVN, TLS on) and aio (Linux bridge, TLS off) WHEN neutron is rendered
+    const three = ini(renderRole('3-node', neutron), 'ctl1', NEUTRON_CONF)
+    const aio = ini(renderRole('aio', neutron), 'aio1', NEUTRON_CONF)
+    // THEN only the eventlet server gets the certificate the engine installs
+    expect(iniGet(three, 'DEFAULT', 'use_ssl')).toBe('true')
+    expect(iniGet(three, 'ssl', 'cert_file')).toBe(tlsFiles.cert)
+    expect(iniGet(three, 'ssl', 'key_file')).toBe(tlsFiles.key)
+    expect(iniGet(aio, 'DEFAULT', 'use_ssl')).toBeUndefined()
+    expect(iniGet(aio, 'ssl', 'cert_file')).toBeUndefined()
+  })
+
+  it('runs the OVN metadata agent on compute hosts and no Linux bridge, DHCP or L3 agent anywhere', () => {
     // GIVEN the 3-node fixture (OVN) WHEN neutron is rendered
     const files = renderRole('3-node', neutron)
     const c = ctx('3-node', 'cmp1')
-    // THEN no Linux bridge, DHCP or L3 agent anywhere
+    // THEN
     expect(files.map((f) => f.path)).not.toContain(LB)
     expect(files.map((f) => f.path)).not.toContain('/etc/neutron/dhcp_agent.ini')
     expect(paths(files, 'ctl1')).not.toContain(OVN_META)
-    expect(neutron.units(ctx('3-node', 'ctl1'))).toEqual(['neutron-api.service', 'neutron-rpc-server.service'])
     expect(neutron.units(c)).toEqual(['neutron-ovn-metadata-agent.service'])
     expect(neutron.packages(c)).toEqual(['neutron-ovn-metadata-agent', 'haproxy'])
     expect(paths(files, 'cmp1').sort()).toEqual([NEUTRON_CONF, OVN_META])

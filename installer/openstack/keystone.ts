@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+// A small Keystone v3 client: password tokens and the few calls the deployer
+// and verify need. Plain fetch (Node 18+); no SDK to install on the machine.
+
+export interface Credentials {
+  authUrl: string
+  username: string
+  password: string
+  projectName: string
+  userDomain?: string
+  projectDomain?: string
+}
+
+export interface CatalogEntry {
+  type: string
+  name: string
+  endpoints: { interface: string; url: string; region: string }[]
+}
+
+export class KeystoneError extends Error {
+  constructor(readonly status: number, readonly url: string, message: string) {
+    super(`${url}: ${message}`)
+    this.name = 'KeystoneError'
+  }
+}
+
+export class KeystoneClient {
+  private constructor(readonly url: string, readonly token: string, readonly catalog: CatalogEntry[]) {}
+
+  /** Issue a project-scoped token with a password. */
+  static async login(c: Credentials): Promise<KeystoneClient> {
+    const url = `${c.authUrl.replace(/\/$/, '').replace(/\/v3$/, '')}/v3`
+    const body = {
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: c.username, domain: { name: c.userDomain ?? 'Default' }, password: c.password } } },
+        scope: { project: { name: c.projectName, domain: { name: c.projectDomain ?? 'Default' } } },
+      },
+    }
+    const res = await fetch(`${url}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) })
+    if (!res.ok) throw new KeystoneError(res.status, `${url}/auth/tokens`, `token request failed: ${res.status} ${await res.text()}`)
+    const token = res.headers.get('x-subject-token') ?? ''
+    const data = (await res.json()) as { token: { catalog?: CatalogEntry[] } }
+    return new KeystoneClient(url, token, data.token.catalog ?? [])
+  }
+
+  /** GET/POST/PATCH a path under /v3; returns the parsed JSON body. */
+  async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { 'x-auth-token': this.token, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(30_000),
+    })
+    if (!res.ok) throw new KeystoneError(res.status, `${method} ${this.url}${path}`, `${res.status} ${(await res.text()).slice(0, 300)}`)
+    return (res.status === 204 ? undefined : await res.json()) as T
+  }
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// model + roles + rendered files → phases of tasks per host, in dependency order:
+// prepare (one apt transaction per host), then each role in turn: files,
+// databases, bootstrap, services, post-start steps, Keystone registration.
+import type { Model, ModelHost } from '../model/types.ts'
+import type { KeystoneClient } from '../openstack/keystone.ts'
+import type { RenderedFile } from '../render/render.ts'
+import type { BootstrapStep, Role } from '../render/role.ts'
+import { commandTask } from '../tasks/command.ts'
+import { databaseTask } from '../tasks/database.ts'
+import { fileTask } from '../tasks/file.ts'
+import { keystoneTask } from '../tasks/keystone.ts'
+import { packagesTask } from '../tasks/packages.ts'
+import { serviceTask } from '../tasks/service.ts'
+import type { Task } from '../tasks/types.ts'
+
+export interface Phase {
+  /** `prepare`, or a role name. */
+  id: string
+  title: string
+  hosts: { host: ModelHost; tasks: Task[] }[]
+}
+
+export interface PhaseOptions {
+  /** Only these roles (and prepare). */
+  only?: string[]
+  /** Only these hosts. */
+  limit?: string[]
+  /** A Keystone client with admin rights, made when first needed. */
+  admin: () => Promise<KeystoneClient>
+}
+
+export function buildPhases(model: Model, roles: readonly Role[], files: RenderedFile[], opts: PhaseOptions): Phase[] {
+  const active = roles.filter((r) => r.enabled(model))
+  const selected = active.filter((r) => !opts.only?.length || opts.only.includes(r.name))
+  const inLimit = (h: ModelHost) => !opts.limit?.length || opts.limit.includes(h.name)
+  const prepare: Phase = {
+    id: 'prepare',
+    title: 'packages',
+    hosts: model.hosts.filter(inLimit).map((host) => {
+      const mine = active.filter((r) => r.hosts(model).some((h) => h.name === host.name))
+      const ctx = { model, host }
+      return { host, tasks: [packagesTask({ packages: mine.flatMap((r) => r.packages(ctx)), debconf: mine.flatMap((r) => r.debconf?.(ctx) ?? []) })] }
+    }),
+  }
+  const phases = selected.map((role) => rolePhase(model, role, files, opts, inLimit))
+  return [prepare, ...phases].filter((p) => p.hosts.some((h) => h.tasks.length))
+}
+
+function rolePhase(model: Model, role: Role, files: RenderedFile[], opts: PhaseOptions, inLimit: (h: ModelHost) => boolean): Phase {
+  const hosts = role.hosts(model)
+  const first = hosts[0]
+  // Databases are made over MariaDB's local socket, so on the database host when it runs this role.
+  const dbHost = hosts.find((h) => h.address === model.database.host) ?? first
+  return {
+    id: role.name,
+    title: role.description,
+    hosts: hosts.filter(inLimit).map((host) => {
+      const ctx = { model, host }
+      const mine = files.filter((f) => f.role === role.name && f.host === host.name)
+      const steps = (role.bootstrap?.(ctx) ?? []).filter((s) => !s.once || host === first)
+      const stepTasks = (when: BootstrapStep['when']) => steps.filter((s) => (s.when ?? 'before-start') === when).map(commandTask)
+      const tasks: Task[] = [
+        ...mine.map((f) => fileTask(f)),
+        // Databases live on the database host but are created in the phase of the role that needs them.
+        ...(host === dbHost ? databaseTasks(model, role) : []),
+        ...stepTasks('before-start'),
+        ...role.units(ctx).map((unit) => serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) })),
+        ...stepTasks('after-start'),
+        ...(host === first ? (role.register?.(model) ?? []).map((spec) => keystoneTask({ role: role.name, ...spec }, opts.admin, model.endpoints.keystone.internal)) : []),
+      ]
+      return { host, tasks }
+    }),
+  }
+}
+
+function databaseTasks(model: Model, role: Role): Task[] {
+  return (role.databases?.(model) ?? []).map(({ database, service }) =>
+    databaseTask({
+      role: role.name,
+      database,
+      user: service,
+      password: model.secrets[`${service}_database_password`],
+      host: model.database.host,
+    }),
+  )
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+// The only module that imports listr2: phases in order, the hosts of a phase in
+// parallel, the tasks of a host in order, with a live view of what runs where.
+import { Listr, type ListrTask } from 'listr2'
+import type { Phase } from '../plan/phases.ts'
+import type { Transport } from '../transport/types.ts'
+import { TaskError, type TaskResult } from '../tasks/types.ts'
+import type { HostLog } from './log.ts'
+
+export interface TaskOutcome {
+  phase: string
+  host: string
+  task: string
+  title: string
+  result: TaskResult
+}
+
+export interface RunState {
+  outcomes: TaskOutcome[]
+  /**
+   * Files written per host during the whole run: a service of a later role restarts
+   * when a shared file it reads (e.g. /etc/hosts) changed in an earlier phase.
+   */
+  changedFiles: Map<string, Set<string>>
+  failures: { phase: string; host: string; error: TaskError }[]
+  started: Map<string, number>
+  finished: Map<string, number>
+}
+
+export interface ListrOptions {
+  check: boolean
+  /** Live view on a TTY; plain lines elsewhere (CI, the appliance's first boot); nothing in tests. */
+  renderer: 'default' | 'simple' | 'silent'
+}
+
+type Ctx = RunState
+type RunTask = ListrTask<Ctx>
+
+export async function runWithListr(phases: Phase[], transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): Promise<RunState> {
+  const state: RunState = { outcomes: [], changedFiles: new Map(), failures: [], started: new Map(), finished: new Map() }
+  const list = new Listr<Ctx>(phases.map((p) => phaseTask(p, transports, logs, opts)), {
+    concurrent: false,
+    exitOnError: true,
+    renderer: opts.renderer,
+    fallbackRenderer: 'simple',
+    rendererOptions: { collapseSubtasks: false },
+  } as never)
+  try {
+    await list.run(state)
+  } catch {
+    // Failures are recorded in state; listr only stops the later phases.
+  }
+  return state
+}
+
+function phaseTask(phase: Phase, transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): RunTask {
+  return {
+    title: `${phase.id}${phase.title ? ` — ${phase.title}` : ''}`,
+    task: (_ctx, task) =>
+      task.newListr(phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts)), {
+        concurrent: true,
+        exitOnError: false,
+      }),
+  }
+}
+
+function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): RunTask {
+  const host = entry.host.name
+  return {
+    title: host,
+    task: async (state, task) => {
+      const log = logs.get(host)!
+      const changedFiles = state.changedFiles.get(host) ?? new Set<string>()
+      state.changedFiles.set(host, changedFiles)
+      let counts = { ok: 0, changed: 0 }
+      if (!state.started.has(host)) state.started.set(host, Date.now())
+      for (const t of entry.tasks) {
+        task.output = `${t.id}: ${t.title}`
+        log.write(`[${phase}] ${t.id}: ${t.title}`)
+        try {
+          const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l) })
+          state.outcomes.push({ phase, host, task: t.id, title: t.title, result })
+          counts = { ...counts, [result.status]: counts[result.status] + 1 }
+          log.write(`[${phase}] ${t.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`)
+        } catch (e) {
+          const error = e instanceof TaskError ? e : new TaskError(host, t.id, (e as Error).message, undefined, undefined, undefined, { cause: e })
+          log.write(`[${phase}] ${t.id}: FAILED ${error.message}${error.stderr ? `\n${error.stderr}` : ''}`)
+          state.failures.push({ phase, host, error })
+          state.finished.set(host, Date.now())
+          throw new Error(`${t.id} failed: ${error.message}`)
+        }
+      }
+      state.finished.set(host, Date.now())
+      task.title = `${host}: ${counts.changed ? `${counts.changed} changed, ` : ''}${counts.ok} ok`
+    },
+  }
+}

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// Per-host log files of everything a run did, with every secret value replaced
+// by its name, so logs can be shared when asking for help.
+import { appendFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+export class HostLog {
+  readonly path: string
+  constructor(dir: string, host: string, private readonly redact: (s: string) => string) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    this.path = join(dir, `${host}.log`)
+  }
+
+  write(line: string): void {
+    appendFileSync(this.path, `${new Date().toISOString()} ${this.redact(line)}\n`, { mode: 0o600 })
+  }
+}
+
+/** A function that replaces each secret value in a text with `<secret:name>`. */
+export function redactor(secrets: Readonly<Record<string, string | undefined>>): (s: string) => string {
+  // Longest first, so a secret that contains another is replaced whole.
+  const pairs = Object.entries(secrets).filter((e): e is [string, string] => !!e[1] && e[1].length >= 6).sort((a, b) => b[1].length - a[1].length)
+  return (s) => pairs.reduce((text, [name, value]) => text.replaceAll(value, `<secret:${name}>`), s)
+}

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// Running commands inside tasks: logged, and a non-zero exit becomes a TaskError.
+import type { ExecOptions, ExecResult } from '../transport/types.ts'
+import { TaskError, type TaskContext } from './types.ts'
+
+/** Run and return the result whatever the exit code. */
+export async function probe(ctx: TaskContext, command: string, opts?: ExecOptions): Promise<ExecResult> {
+  ctx.log(`$ ${command}`)
+  const r = await ctx.transport.exec(command, opts)
+  ctx.log(`exit ${r.code}${r.stdout ? `\n${r.stdout.trimEnd()}` : ''}${r.stderr ? `\n[stderr] ${r.stderr.trimEnd()}` : ''}`)
+  return r
+}
+
+/** Run; throw a TaskError naming host, task and command when it fails. */
+export async function must(ctx: TaskContext, task: string, command: string, opts?: ExecOptions): Promise<ExecResult> {
+  const r = await probe(ctx, command, opts)
+  if (r.code !== 0) {
+    const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-15).join('\n')
+    throw new TaskError(ctx.host.name, task, `command failed with exit code ${r.code}`, command, r.code, tail)
+  }
+  return r
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// A file with this content, owner and mode. Compared by SHA-256 on the host;
+// written atomically only when something differs.
+import { createHash } from 'node:crypto'
+import { createTwoFilesPatch } from 'diff'
+import type { RenderedFile } from '../render/render.ts'
+import { shellQuote } from '../transport/types.ts'
+import { must, probe } from './_exec.ts'
+import { changed, ok, type Task, type TaskContext } from './types.ts'
+
+export function fileTask(file: RenderedFile, opts: { secretFile?: boolean } = {}): Task {
+  const id = `${file.role}.file`
+  return {
+    id,
+    title: `${file.path}`,
+    async apply(ctx) {
+      const want = { hash: sha256(file.content), mode: file.mode.toString(8), owner: file.owner, group: file.group }
+      const have = await stat(ctx, file.path)
+      const differences = describe(have, want)
+      if (!differences.length) return ok
+      // Diffs of files holding secrets would print them: say only that the content changed.
+      const sensitive = opts.secretFile ?? (file.mode & 0o004) === 0
+      const diff = ctx.check && have?.hash !== want.hash && !sensitive ? await diffAgainst(ctx, file) : undefined
+      if (!ctx.check) {
+        await ctx.transport.writeFile(file.path, file.content, { mode: file.mode, owner: file.owner, group: file.group })
+        ctx.changedFiles.add(file.path)
+      }
+      return changed(differences.join(', '), diff)
+    },
+  }
+}
+
+interface FileState { hash: string; mode: string; owner: string; group: string }
+
+async function stat(ctx: TaskContext, path: string): Promise<FileState | undefined> {
+  const p = shellQuote(path)
+  const r = await probe(ctx, `if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && sha256sum < ${p}; fi`)
+  const [meta = '', sum = ''] = r.stdout.trim().split('\n')
+  if (!meta) return undefined
+  const [mode = '', owner = '', group = ''] = meta.split(' ')
+  return { mode, owner, group, hash: sum.split(' ')[0] ?? '' }
+}
+
+function describe(have: FileState | undefined, want: FileState): string[] {
+  if (!have) return ['new file']
+  const out: string[] = []
+  if (have.hash !== want.hash) out.push('content')
+  if (have.mode !== want.mode) out.push(`mode ${have.mode} → ${want.mode}`)
+  if (have.owner !== want.owner || have.group !== want.group) out.push(`owner ${have.owner}:${have.group} → ${want.owner}:${want.group}`)
+  return out
+}
+
+async function diffAgainst(ctx: TaskContext, file: RenderedFile): Promise<string> {
+  const r = await must(ctx, `${file.role}.file`, `cat ${shellQuote(file.path)} 2>/dev/null || true`)
+  return createTwoFilesPatch(`${file.path} (on ${ctx.host.name})`, `${file.path} (rendered)`, r.stdout, file.content, '', '', { context: 2 })
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// Debian packages present: one apt transaction per host, non-interactive, with
+// debconf answers pre-seeded and services held from starting until their
+// configuration is written (Debian starts them unconfigured, and they crash-loop).
+import { shellQuote } from '../transport/types.ts'
+import { must, probe } from './_exec.ts'
+import { changed, ok, type Task, type TaskContext } from './types.ts'
+
+export interface PackagesSpec {
+  packages: string[]
+  /** debconf-set-selections lines: `package question type value`. */
+  debconf: string[]
+}
+
+// NOTE: policy-rc.d exit 101 makes invoke-rc.d (what maintainer scripts call) skip
+// starting services; see /usr/share/doc/init-system-helpers/README.policy-rc.d.
+const holdServices = `printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d`
+const releaseServices = 'rm -f /usr/sbin/policy-rc.d'
+
+const aptOptions = [
+  '-y', '-q', '--no-install-recommends',
+  '-o', 'DPkg::Lock::Timeout=600',
+  // Keep our rendered files over the packages' versions of them.
+  '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold',
+].join(' ')
+
+export function packagesTask(spec: PackagesSpec): Task {
+  const id = 'common.packages'
+  const pkgs = [...new Set(spec.packages)].sort()
+  return {
+    id,
+    title: `${pkgs.length} packages`,
+    async apply(ctx) {
+      const missing = await missingPackages(ctx, pkgs)
+      const interrupted = (await probe(ctx, 'dpkg --audit 2>/dev/null | head -1')).stdout.trim() !== ''
+      if (!missing.length && !interrupted) return ok
+      const detail = missing.length ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}` : 'finish an interrupted dpkg run'
+      if (ctx.check) return changed(detail)
+      if (spec.debconf.length) await must(ctx, id, 'debconf-set-selections', { stdin: `${spec.debconf.join('\n')}\n` })
+      const script = [
+        'set -e',
+        holdServices,
+        `trap ${shellQuote(releaseServices)} EXIT`,
+        'export DEBIAN_FRONTEND=noninteractive',
+        // A killed earlier run leaves dpkg half-done; finish it first.
+        'dpkg --configure -a',
+        ...(missing.length ? [`apt-get ${aptOptions} update`, `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}`] : []),
+      ].join('\n')
+      await must(ctx, id, script)
+      return changed(detail)
+    },
+  }
+}
+
+async function missingPackages(ctx: TaskContext, pkgs: string[]): Promise<string[]> {
+  if (!pkgs.length) return []
+  const r = await probe(ctx, `dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${pkgs.map(shellQuote).join(' ')} 2>/dev/null; true`)
+  const installed = new Set(r.stdout.split('\n').filter((l) => /^\S+ ii/.test(l)).map((l) => l.split(' ')[0]!.split(':')[0]))
+  return pkgs.filter((p) => !installed.has(p))
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+// Local execution: the installer runs on the host it configures (the appliance's first boot).
+import { spawn } from 'node:child_process'
+import { atomicWriteScript, withEnv, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from './types.ts'
+
+export class LocalTransport implements Transport {
+  readonly address = 'local'
+  constructor(readonly host: string) {}
+
+  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const { script, stdin } = withEnv(command, opts)
+      const child = spawn('bash', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] })
+      const out: Buffer[] = []
+      const err: Buffer[] = []
+      child.stdout.on('data', (b: Buffer) => out.push(b))
+      child.stderr.on('data', (b: Buffer) => err.push(b))
+      child.on('error', reject)
+      child.on('close', (code, signal) =>
+        resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+      )
+      child.stdin.end(stdin)
+    })
+  }
+
+  async writeFile(path: string, content: string, opts: WriteOptions): Promise<void> {
+    const r = await this.exec(atomicWriteScript(path, opts), { stdin: content })
+    if (r.code !== 0) throw new Error(`writing ${path} failed: ${r.stderr.trim()}`)
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// Swift object storage: the proxy (Keystone-authenticated) on control hosts; the
+// account, container and object servers, their background daemons and rsync on
+// storage hosts. Debian 12's units run each server directly (no uwsgi) from its
+// single config file /etc/swift/<type>-server.conf.
+import type { Model, ModelHost } from '../../installer/model/types.ts'
+import { authtoken } from '../../installer/render/openstack.ts'
+import { apiWorkers, defineRole, hostsIn, inGroup, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+
+/** The storage servers and the ports Swift (2.30, Zed) gives them. */
+export const storageServers = [
+  { type: 'account', port: 6202 },
+  { type: 'container', port: 6201 },
+  { type: 'object', port: 6200 },
+] as const
+
+type ServerType = (typeof storageServers)[number]['type']
+
+/** Background daemons of each server type, by Debian unit name (besides swift-<type>.service). */
+const daemons: Record<ServerType, string[]> = {
+  account: ['auditor', 'reaper', 'replicator'],
+  container: ['auditor', 'replicator', 'updater'],
+  object: ['auditor', 'replicator', 'updater'],
+}
+
+/** Where the devices are mounted (or, in a sandbox, created as directories). */
+export const devicesDir = '/srv/node'
+
+const isProxy = (host: ModelHost) => inGroup(host, 'control')
+
+/** Hosts with account/container/object servers: the storage hosts (the control hosts when there are none). */
+export function storageHosts(model: Model): ModelHost[] {
+  const storage = hostsIn(model, 'storage')
+  return storage.length ? storage : hostsIn(model, 'control')
+}
+
+const isStorage = (model: Model, host: ModelHost) => storageHosts(model).some((h) => h.name === host.name)
+
+/** Copies of each object: as configured, but never more than there are storage hosts. */
+export function ringReplicas(model: Model): number {
+  return Math.min(model.backends.swift.replicas, storageHosts(model).length)
+}
+
+/**
+ * The swift-ring-builder commands that build the three rings: each storage host's
+ * one device in region 1, zone 1, weight 100; min_part_hours 1. Run once, on the
+ * first proxy host, in /etc/swift; then copy /etc/swift/*.ring.gz to every swift host.
+ */
+export function ringCommands(model: Model): string[] {
+  const { partPower, device } = model.backends.swift
+  return storageServers.flatMap(({ type, port }) => {
+    const builder = `swift-ring-builder /etc/swift/${type}.builder`
+    return [
+      `${builder} create ${partPower} ${ringReplicas(model)} 1`,
+      ...storageHosts(model).map((h) => `${builder} add r1z1-${h.address}:${port}/${device} 100`),
+      `${builder} rebalance`,
+    ]
+  })
+}
+
+/** Units of one server type on a storage host. */
+function serverUnits(type: ServerType): string[] {
+  return [`swift-${type}.service`, ...daemons[type].map((d) => `swift-${type}-${d}.service`)]
+}
+
+function storageFiles({ model }: RoleContext): RoleFile[] {
+  const workers = apiWorkers(model)
+  return [
+    ...storageServers.map(({ type, port }) => ({
+      path: `/etc/swift/${type}-server.conf`,
+      // NOTE: the inventory names a device (backends.swift.device), not a disk: the
+      // engine creates /srv/node/<device> as a directory (or a loop-mounted file),
+      // which mount_check would refuse as "not mounted".
+      vars: { port, workers, devicesDir, mountCheck: false },
+      notify: serverUnits(type),
+    })),
+    {
+      path: '/etc/rsyncd.conf',
+      vars: { modules: storageServers.map((s) => s.type), devicesDir },
+      notify: ['rsync.service'],
+    },
+  ]
+}
+
+function proxyFiles({ model }: RoleContext): RoleFile[] {
+  return [
+    {
+      path: '/etc/swift/proxy-server.conf',
+      vars: {
+        workers: apiWorkers(model),
+        port: model.endpoints.swift.port,
+        authtoken: authtoken(model, 'swift'),
+        memcacheServers: model.memcachedServers.join(','),
+        operatorRoles: 'admin,member',
+      },
+      // Holds the swift service user's Keystone password.
+      group: 'swift',
+      mode: 0o640,
+      notify: ['swift-proxy.service'],
+    },
+    // The ring plan, for the deploy engine and for an operator to read.
+    { path: '/etc/swift/stackhouse-rings.txt', vars: { commands: ringCommands(model) }, notify: [] },
+  ]
+}
+
+export default defineRole({
+  name: 'swift',
+  description: 'Swift object storage: proxy on control hosts, account/container/object servers on storage hosts',
+  enabled: (model) => model.services.swift,
+  hosts: (model) => model.hosts.filter((h) => isProxy(h) || isStorage(model, h)),
+  packages: ({ model, host }) => [
+    'swift',
+    ...(isProxy(host) ? ['swift-proxy', 'python3-keystonemiddleware'] : []),
+    ...(isStorage(model, host) ? ['swift-account', 'swift-container', 'swift-object', 'rsync'] : []),
+  ],
+  files: (ctx) => [
+    {
+      path: '/etc/swift/swift.conf',
+      vars: { prefix: ctx.model.secrets.swift_hash_path_prefix, suffix: ctx.model.secrets.swift_hash_path_suffix },
+      // The hash path secrets: root:swift 0640 (Debian ships the placeholder file 0644).
+      group: 'swift',
+      mode: 0o640,
+    },
+    ...(isProxy(ctx.host) ? proxyFiles(ctx) : []),
+    ...(isStorage(ctx.model, ctx.host) ? storageFiles(ctx) : []),
+  ],
+  units: ({ model, host }) => [
+    ...(isProxy(host) ? ['swift-proxy.service'] : []),
+    ...(isStorage(model, host) ? [...storageServers.flatMap((s) => serverUnits(s.type)), 'rsync.service'] : []),
+  ],
+})

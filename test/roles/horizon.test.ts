@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest'
+import { render } from '../../installer/render/render.ts'
+import { pyRepr, pyStr } from '../../roles/horizon/_python.ts'
+import horizon, { dashboardPath } from '../../roles/horizon/role.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+
+const settingsPath = '/etc/openstack-dashboard/local_settings.py'
+const sitePath = '/etc/apache2/sites-available/openstack-dashboard-alias-only.conf'
+
+/** The right-hand side of a top-level `NAME = value` line of the settings file. */
+function setting(content: string, name: string): string | undefined {
+  return new RegExp(`^${name} = (.*)$`, 'm').exec(content)?.[1]
+}
+
+describe('horizon role', () => {
+  it('points the dashboard at the public Keystone endpoint with the cloud secret key', () => {
+    // GIVEN the 3-node inventory (TLS on, public name cloud.example.test)
+    const model = fixtureModel('3-node')
+    // WHEN horizon is rendered
+    const content = fileAt(renderRole('3-node', horizon), 'ctl1', settingsPath).content
+    // THEN the Keystone URL, host, key and time zone are quoted Python literals
+    expect(setting(content, 'OPENSTACK_KEYSTONE_URL')).toBe("'https://cloud.example.test:5000/v3'")
+    expect(setting(content, 'OPENSTACK_KEYSTONE_URL')).toBe(pyStr(model.endpoints.keystone.public))
+    expect(setting(content, 'OPENSTACK_HOST')).toBe("'cloud.example.test'")
+    expect(setting(content, 'SECRET_KEY')).toBe(pyStr(model.secrets.horizon_secret_key))
+    expect(setting(content, 'OPENSTACK_KEYSTONE_DEFAULT_DOMAIN')).toBe("'Default'")
+    expect(setting(content, 'TIME_ZONE')).toBe("'UTC'")
+    expect(content).toMatch(/^OPENSTACK_API_VERSIONS = \{\n {4}'identity': 3,\n\}$/m)
+    // AND cookies are secure because the dashboard URL is https
+    expect(setting(content, 'SESSION_COOKIE_SECURE')).toBe('True')
+    expect(setting(content, 'CSRF_COOKIE_SECURE')).toBe('True')
+    expect(setting(fileAt(renderRole('aio', horizon), 'aio1', settingsPath).content, 'CSRF_COOKIE_SECURE')).toBe('False')
+  })
+
+  it('keeps sessions in the shared memcached servers, not a per-process cache', () => {
+    // GIVEN the all-in-one inventory WHEN horizon is rendered
+    const files = renderRole('aio', horizon)
+    const content = fileAt(files, 'aio1', settingsPath).content
+    // THEN CACHES uses Django 3.2's pymemcache backend on every memcached server
+    expect(setting(content, 'SESSION_ENGINE')).toBe("'django.contrib.sessions.backends.cache'")
+    expect(content).toContain(
+      `CACHES = ${pyRepr({ default: { BACKEND: 'django.core.cache.backends.memcached.PyMemcacheCache', LOCATION: ['10.0.0.11:11211'] } })}\n`,
+    )
+    expect(horizon.packages({ model: fixtureModel('aio'), host: fixtureModel('aio').hosts[0]! })).toContain('python3-pymemcache')
+    // AND Debian's LocMemCache snippet, exec'd after local_settings.py, no longer sets CACHES
+    expect(fileAt(files, 'aio1', '/etc/openstack-dashboard/local_settings.d/_0006_debian_cache.py').content).not.toMatch(/^CACHES/m)
+  })
+
+  it('serves the dashboard at the path of dashboardUrl, the same in Apache and both WEBROOT settings', () => {
+    // GIVEN the all-in-one inventory WHEN horizon is rendered
+    const model = fixtureModel('aio')
+    const files = renderRole('aio', horizon)
+    // THEN the path is Debian's /horizon alias
+    expect(dashboardPath(model)).toBe('/horizon')
+    expect(setting(fileAt(files, 'aio1', settingsPath).content, 'WEBROOT')).toBe("'/horizon'")
+    expect(setting(fileAt(files, 'aio1', '/etc/openstack-dashboard/local_settings.d/_0005_debian_webroot.py').content, 'WEBROOT')).toBe("'/horizon'")
+    const site = fileAt(files, 'aio1', sitePath)
+    expect(site.content).toMatch(/^WSGIScriptAlias \/horizon \/usr\/share\/openstack-dashboard\/wsgi\.py process-group=horizon /m)
+    expect(site.format).toBe('text')
+    // AND one mod_wsgi process on the 4 GiB all-in-one host
+    expect(site.content).toMatch(/^WSGIDaemonProcess horizon .*processes=1 /m)
+  })
+
+  it('allows the public, internal and host addresses in the form Debian rewrites', () => {
+    // GIVEN the 3-node inventory WHEN horizon is rendered
+    const content = fileAt(renderRole('3-node', horizon), 'ctl1', settingsPath).content
+    // THEN ALLOWED_HOSTS lists each name once, on one line
+    expect(setting(content, 'ALLOWED_HOSTS')).toBe("[ 'cloud.example.test', '10.1.0.11', ]")
+  })
+
+  it('offers routers and the provider physnet for self-service networks', () => {
+    // GIVEN the all-in-one inventory (Linux bridge, provider network with DNS)
+    const content = fileAt(renderRole('aio', horizon), 'aio1', settingsPath).content
+    // THEN the neutron settings enable routers and list the physnet and DNS servers
+    expect(content).toContain("    'enable_router': True,\n")
+    expect(content).toContain("    'physical_networks': ['physnet1'],\n")
+    expect(content).toContain("    'default_dns_nameservers': ['203.0.113.1'],\n")
+  })
+
+  it('protects the secret key as root:www-data 0640, readable by the mod_wsgi daemon', () => {
+    // GIVEN the all-in-one inventory WHEN horizon is rendered
+    const f = fileAt(renderRole('aio', horizon), 'aio1', settingsPath)
+    // THEN local_settings.py is text, root:www-data 0640, and reloads apache2
+    expect([f.owner, f.group, f.mode, f.format]).toEqual(['root', 'www-data', 0o640, 'text'])
+    expect(f.notify).toEqual(['apache2.service'])
+  })
+
+  it('runs on control hosts only, and not at all when the dashboard is off', () => {
+    // GIVEN the 3-node inventory WHEN horizon is rendered THEN only ctl1 gets files
+    expect([...new Set(renderRole('3-node', horizon).map((f) => f.host))]).toEqual(['ctl1'])
+    // GIVEN services.horizon false WHEN rendered THEN nothing
+    const model = fixtureModel('aio')
+    const off = { ...model, services: { ...model.services, horizon: false }, config: {} }
+    expect(horizon.enabled(off)).toBe(false)
+    expect(render(off, [horizon])).toEqual([])
+  })
+
+  it('quotes Python strings so any value stays one literal', () => {
+    // GIVEN strings with quotes, backslashes and control characters
+    // THEN each is one single-quoted Python literal
+    expect(pyStr("it's")).toBe("'it\\'s'")
+    expect(pyStr('a\\b\nc\x01')).toBe("'a\\\\b\\nc\\x01'")
+    expect(pyRepr([true, null, 2])).toBe('[True, None, 2]')
+    expect(pyRepr({})).toBe('{}')
+  })
+
+  it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
+    await expectGolden(fixture, renderRole(fixture, horizon))
+  })
+})

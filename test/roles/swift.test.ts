@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest'
+import { iniGet, parseIni } from '../../installer/render/ini.ts'
+import { authtoken } from '../../installer/render/openstack.ts'
+import swift, { ringCommands, ringReplicas } from '../../roles/swift/role.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+
+const PROXY = '/etc/swift/proxy-server.conf'
+const SWIFT = '/etc/swift/swift.conf'
+const servers = [
+  { path: '/etc/swift/account-server.conf', port: '6202', app: 'account-server', egg: 'egg:swift#account' },
+  { path: '/etc/swift/container-server.conf', port: '6201', app: 'container-server', egg: 'egg:swift#container' },
+  { path: '/etc/swift/object-server.conf', port: '6200', app: 'object-server', egg: 'egg:swift#object' },
+]
+
+describe('swift role', () => {
+  it('authenticates the proxy with Keystone on the all-in-one host', () => {
+    // GIVEN the aio fixture WHEN swift is rendered
+    const model = fixtureModel('aio')
+    const proxy = fileAt(renderRole('aio', swift), 'aio1', PROXY)
+    const ini = parseIni(proxy.content)
+    // THEN the proxy listens on the host's address with one worker, and Keystone decides access
+    expect(iniGet(ini, 'DEFAULT', 'bind_ip')).toBe('10.0.0.11')
+    expect(iniGet(ini, 'DEFAULT', 'bind_port')).toBe('8080')
+    expect(iniGet(ini, 'DEFAULT', 'workers')).toBe('1')
+    const pipeline = iniGet(ini, 'pipeline:main', 'pipeline')!.split(' ')
+    expect(pipeline).toContain('authtoken')
+    expect(pipeline).not.toContain('tempauth')
+    expect(pipeline.indexOf('keystoneauth')).toBe(pipeline.indexOf('authtoken') + 1)
+    expect(pipeline.at(-1)).toBe('proxy-server')
+    // Every filter in the pipeline has its section.
+    for (const name of pipeline.slice(0, -1)) expect(ini.some((s) => s.name === `filter:${name}`)).toBe(true)
+    expect(iniGet(ini, 'app:proxy-server', 'account_autocreate')).toBe('true')
+    expect(iniGet(ini, 'filter:keystoneauth', 'operator_roles')).toBe('admin,member')
+    expect(iniGet(ini, 'filter:cache', 'memcache_servers')).toBe('10.0.0.11:11211')
+    const a = authtoken(model, 'swift')
+    expect(iniGet(ini, 'filter:authtoken', 'paste.filter_factory')).toBe('keystonemiddleware.auth_token:filter_factory')
+    expect(iniGet(ini, 'filter:authtoken', 'www_authenticate_uri')).toBe(a.wwwAuthenticateUri)
+    expect(iniGet(ini, 'filter:authtoken', 'auth_url')).toBe(a.authUrl)
+    expect(iniGet(ini, 'filter:authtoken', 'memcached_servers')).toBe(a.memcachedServers)
+    expect(iniGet(ini, 'filter:authtoken', 'auth_type')).toBe('password')
+    expect(iniGet(ini, 'filter:authtoken', 'project_domain_name')).toBe('Default')
+    expect(iniGet(ini, 'filter:authtoken', 'user_domain_name')).toBe('Default')
+    expect(iniGet(ini, 'filter:authtoken', 'project_name')).toBe('service')
+    expect(iniGet(ini, 'filter:authtoken', 'username')).toBe('swift')
+    expect(iniGet(ini, 'filter:authtoken', 'password')).toBe(model.secrets.swift_keystone_password)
+    expect(iniGet(ini, 'filter:authtoken', 'region_name')).toBe('RegionOne')
+    expect(iniGet(ini, 'filter:authtoken', 'service_token_roles_required')).toBe('true')
+    expect(iniGet(ini, 'filter:authtoken', 'delay_auth_decision')).toBe('true')
+    expect([proxy.owner, proxy.group, proxy.mode]).toEqual(['root', 'swift', 0o640])
+    expect(proxy.notify).toEqual(['swift-proxy.service'])
+  })
+
+  it.each(['aio', '3-node'] as const)('gives every swift host the same hash secrets (%s)', (fixture) => {
+    // GIVEN a fixture with swift on WHEN swift is rendered
+    const model = fixtureModel(fixture)
+    const confs = renderRole(fixture, swift).filter((f) => f.path === SWIFT)
+    // THEN each host's swift.conf holds the cloud's prefix and suffix, root:swift 0640
+    expect(confs.map((f) => f.host).sort()).toEqual(swift.hosts(model).map((h) => h.name).sort())
+    for (const f of confs) {
+      const ini = parseIni(f.content)
+      expect(iniGet(ini, 'swift-hash', 'swift_hash_path_prefix')).toBe(model.secrets.swift_hash_path_prefix)
+      expect(iniGet(ini, 'swift-hash', 'swift_hash_path_suffix')).toBe(model.secrets.swift_hash_path_suffix)
+      expect(iniGet(ini, 'storage-policy:0', 'default')).toBe('yes')
+      expect([f.owner, f.group, f.mode]).toEqual(['root', 'swift', 0o640])
+    }
+  })
+
+  it('puts the proxy on ctl1 and the storage servers on cmp1/cmp2, each on its own address', () => {
+    // GIVEN the 3-node fixture WHEN swift is rendered
+    const model = fixtureModel('3-node')
+    const files = renderRole('3-node', swift)
+    // THEN only ctl1 has the proxy and the ring plan
+    expect(files.filter((f) => f.path === PROXY).map((f) => f.host)).toEqual(['ctl1'])
+    expect(files.filter((f) => f.path.endsWith('stackhouse-rings.txt')).map((f) => f.host)).toEqual(['ctl1'])
+    // AND each storage host runs the three servers on Swift's ports, on its own address, over /srv/node
+    for (const host of model.hosts.filter((h) => h.name !== 'ctl1')) {
+      for (const s of servers) {
+        const f = fileAt(files, host.name, s.path)
+        const ini = parseIni(f.content)
+        expect(iniGet(ini, 'DEFAULT', 'bind_ip')).toBe(host.address)
+        expect(iniGet(ini, 'DEFAULT', 'bind_port')).toBe(s.port)
+        expect(iniGet(ini, 'DEFAULT', 'devices')).toBe('/srv/node')
+        expect(iniGet(ini, 'DEFAULT', 'mount_check')).toBe('false')
+        expect(iniGet(ini, 'DEFAULT', 'workers')).toBe('4')
+        expect(iniGet(ini, 'pipeline:main', 'pipeline')).toBe(`healthcheck recon ${s.app}`)
+        expect(iniGet(ini, `app:${s.app}`, 'use')).toBe(s.egg)
+        expect([f.owner, f.group, f.mode]).toEqual(['root', 'root', 0o644])
+      }
+      const rsync = parseIni(fileAt(files, host.name, '/etc/rsyncd.conf').content)
+      expect(iniGet(rsync, '', 'address')).toBe(host.address)
+      expect(iniGet(rsync, '', 'uid')).toBe('swift')
+      for (const m of ['account', 'container', 'object']) expect(iniGet(rsync, m, 'path')).toBe('/srv/node/')
+      expect(fileAt(files, host.name, '/etc/swift/object-server.conf').notify).toEqual([
+        'swift-object.service',
+        'swift-object-auditor.service',
+        'swift-object-replicator.service',
+        'swift-object-updater.service',
+      ])
+    }
+    // AND the packages and units follow the host's part
+    const [ctl1, cmp1] = [model.hosts[0]!, model.hosts[1]!]
+    expect(swift.packages({ model, host: ctl1 })).toEqual(['swift', 'swift-proxy', 'python3-keystonemiddleware'])
+    expect(swift.units({ model, host: ctl1 })).toEqual(['swift-proxy.service'])
+    expect(swift.packages({ model, host: cmp1 })).toEqual(['swift', 'swift-account', 'swift-container', 'swift-object', 'rsync'])
+    expect(swift.units({ model, host: cmp1 })).toHaveLength(13)
+    expect(swift.units({ model, host: cmp1 })).toContain('rsync.service')
+  })
+
+  it('builds rings with one device per storage host and the configured replicas', () => {
+    // GIVEN the 3-node fixture (replicas 2, part_power 10, device swift1) WHEN the ring plan is made
+    const model = fixtureModel('3-node')
+    // THEN each ring is created, gets cmp1 and cmp2 on its port, and is rebalanced
+    expect(ringCommands(model)).toEqual([
+      'swift-ring-builder /etc/swift/account.builder create 10 2 1',
+      'swift-ring-builder /etc/swift/account.builder add r1z1-10.1.0.21:6202/swift1 100',
+      'swift-ring-builder /etc/swift/account.builder add r1z1-10.1.0.22:6202/swift1 100',
+      'swift-ring-builder /etc/swift/account.builder rebalance',
+      'swift-ring-builder /etc/swift/container.builder create 10 2 1',
+      'swift-ring-builder /etc/swift/container.builder add r1z1-10.1.0.21:6201/swift1 100',
+      'swift-ring-builder /etc/swift/container.builder add r1z1-10.1.0.22:6201/swift1 100',
+      'swift-ring-builder /etc/swift/container.builder rebalance',
+      'swift-ring-builder /etc/swift/object.builder create 10 2 1',
+      'swift-ring-builder /etc/swift/object.builder add r1z1-10.1.0.21:6200/swift1 100',
+      'swift-ring-builder /etc/swift/object.builder add r1z1-10.1.0.22:6200/swift1 100',
+      'swift-ring-builder /etc/swift/object.builder rebalance',
+    ])
+    // AND the plan file on the proxy host lists exactly those commands
+    const plan = fileAt(renderRole('3-node', swift), 'ctl1', '/etc/swift/stackhouse-rings.txt').content
+    expect(plan.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(ringCommands(model))
+  })
+
+  it('never asks for more replicas than there are storage hosts', () => {
+    // GIVEN the 3-node model asking for 3 replicas, and the aio model (1 host)
+    const three = fixtureModel('3-node')
+    const asked = { ...three, backends: { ...three.backends, swift: { ...three.backends.swift, replicas: 3 } } }
+    // WHEN the replica count is computed THEN it is capped at the storage hosts
+    expect(ringReplicas(asked)).toBe(2)
+    expect(ringReplicas(fixtureModel('aio'))).toBe(1)
+    expect(ringCommands(fixtureModel('aio'))[0]).toBe('swift-ring-builder /etc/swift/account.builder create 10 1 1')
+  })
+
+  it('is absent in the vsphere cloud, where swift is off', () => {
+    // GIVEN the vsphere fixture (services.swift false) WHEN swift is rendered THEN nothing is
+    expect(swift.enabled(fixtureModel('vsphere'))).toBe(false)
+    expect(renderRole('vsphere', swift)).toEqual([])
+  })
+
+  it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
+    await expectGolden(fixture, renderRole(fixture, swift))
+  })
+})
