@@ -11,15 +11,17 @@ import { OverrideError } from '../render/render.ts'
 import { OutputDirError } from '../render/write.ts'
 import { SecretsError } from '../secrets/store.ts'
 import { initCommand } from './init.ts'
-import { deployCommand, destroyCommand, verifyCommand } from './later.ts'
+import { deployCommand, DeployFailed } from './deploy.ts'
+import { destroyCommand, verifyCommand } from './later.ts'
+import { ConnectError } from '../runner/connect.ts'
 import { planCommand } from './plan.ts'
 import { renderCommand } from './render.ts'
 import { secretsCommand } from './secrets.ts'
 import { validateCommand } from './validate.ts'
 import { err, style } from './_style.ts'
 
-/** Exit codes: 1 a problem in the user's input, 2 bad usage, 3 not built yet, 70 a bug in Stackhouse. */
-export const exitCodes = { input: 1, usage: 2, notBuilt: 3, internal: 70 } as const
+/** Exit codes: 1 a problem in the user's input, 2 bad usage, 3 not built yet, 4 a host failed or could not be reached, 70 a bug in Stackhouse. */
+export const exitCodes = { input: 1, usage: 2, notBuilt: 3, hosts: 4, internal: 70 } as const
 
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -59,6 +61,15 @@ function report(e: unknown): number {
   if (e instanceof UsageError) {
     err(`${style.red('✖', process.stderr)} ${e.message}${e.fix ? `\n  fix: ${e.fix}` : ''}`)
     return exitCodes.usage
+  }
+  if (e instanceof DeployFailed) {
+    err('Nothing was half-written: files are replaced atomically. Fix the cause and re-run; finished tasks are skipped.')
+    return exitCodes.hosts
+  }
+  if (e instanceof ConnectError) {
+    for (const t of e.errors) err(`${style.red('✖', process.stderr)} ${t.message}${t.fix ? `\n  fix: ${t.fix}` : ''}`)
+    err('Nothing was changed on any host.')
+    return exitCodes.hosts
   }
   if (e instanceof NotBuiltError) {
     err(`${style.yellow('!', process.stderr)} ${e.message}`)

@@ -11,6 +11,8 @@ export interface CommandSpec {
   run: string
   /** Input for the command (keeps secrets out of argv and ps). */
   stdin?: string
+  /** Environment for both `unless` and `run`; values travel on stdin, never in logs. */
+  env?: Record<string, string>
 }
 
 export function commandTask(spec: CommandSpec): Task {
@@ -18,9 +20,10 @@ export function commandTask(spec: CommandSpec): Task {
     id: spec.id,
     title: spec.title,
     async apply(ctx) {
-      if (spec.unless && (await probe(ctx, spec.unless)).code === 0) return ok
+      const env = spec.env ? { env: spec.env } : {}
+      if (spec.unless && (await probe(ctx, spec.unless, env)).code === 0) return ok
       if (ctx.check) return changed(spec.title)
-      await must(ctx, spec.id, spec.run, spec.stdin ? { stdin: spec.stdin } : undefined)
+      await must(ctx, spec.id, spec.run, { ...env, ...(spec.stdin ? { stdin: spec.stdin } : {}) })
       return spec.unless ? changed(spec.title) : ok
     },
   }

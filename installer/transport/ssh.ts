@@ -64,6 +64,9 @@ export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<T
 
 function classify(cause: unknown, fail: (r: TransportError['reason'], m: string, f?: string, c?: unknown) => TransportError, t: SshTarget): TransportError {
   const e = cause as { code?: string; level?: string; message?: string }
+  if (/Cannot parse privateKey|Encrypted private OpenSSH key/i.test(e.message ?? '')) {
+    return fail('auth', `${t.key} is not a usable private key (${e.message})`, 'point hosts[].ssh.key at an unencrypted OpenSSH or PEM private key', cause)
+  }
   if (e.level === 'client-authentication') {
     return fail('auth', `${t.user}@${t.address} refused the key ${t.key}`, `add the public key to ~${t.user}/.ssh/authorized_keys on the host, or set hosts[].ssh.key / ssh.user`, cause)
   }

@@ -3,7 +3,8 @@
 // /etc/init.d/keystone systemd-start → uwsgi_python3 --http-socket :5000 --ini keystone-uwsgi.ini).
 import type { Model } from '../../installer/model/types.ts'
 import { databaseUrl } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn, type RoleFile } from '../../installer/render/role.ts'
+import { apiWorkers, defineRole, hostsIn, type BootstrapStep, type RoleFile } from '../../installer/render/role.ts'
+import { asUser, directory, waitForHttp } from '../../installer/render/steps.ts'
 
 /** Directories keystone-manage fernet_setup/credential_setup would fill (keystone:keystone 0700). */
 export const fernetKeyRepository = '/etc/keystone/fernet-keys'
@@ -60,6 +61,34 @@ function configFiles(model: Model): RoleFile[] {
   ]
 }
 
+/** keystone-manage bootstrap: admin user, project and role, the region, the identity endpoints. */
+function bootstrap(model: Model): BootstrapStep[] {
+  const e = model.endpoints.keystone
+  const local = `http://127.0.0.1:${e.port}/v3`
+  const adminLogin = `python3 - "$OS_BOOTSTRAP_PASSWORD" ${local}/auth/tokens <<'PY'
+import json, sys, urllib.request
+body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": sys.argv[1]}}},
+                 "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+urllib.request.urlopen(urllib.request.Request(sys.argv[2], json.dumps(body).encode(), {"Content-Type": "application/json"}), timeout=10)
+PY`
+  return [
+    directory('keystone.fernet-keys', fernetKeyRepository, 'keystone', 0o700),
+    directory('keystone.credential-keys', credentialKeyRepository, 'keystone', 0o700),
+    { id: 'keystone.db-sync', title: 'keystone-manage db_sync', once: true, unless: asUser('keystone', 'keystone-manage db_sync --check'), run: asUser('keystone', 'keystone-manage db_sync') },
+    waitForHttp('keystone.wait', local),
+    {
+      id: 'keystone.bootstrap',
+      title: 'keystone-manage bootstrap (admin, region, identity endpoints)',
+      when: 'after-start',
+      once: true,
+      // keystone-manage reads the password from OS_BOOTSTRAP_PASSWORD, so it never is in argv.
+      env: { OS_BOOTSTRAP_PASSWORD: model.secrets.admin_password },
+      unless: adminLogin,
+      run: asUser('keystone', `OS_BOOTSTRAP_PASSWORD="$OS_BOOTSTRAP_PASSWORD" keystone-manage bootstrap --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin --bootstrap-admin-url ${e.admin} --bootstrap-internal-url ${e.internal} --bootstrap-public-url ${e.public} --bootstrap-region-id ${model.region}`),
+    },
+  ]
+}
+
 export default defineRole({
   name: 'keystone',
   description: 'Keystone identity service (uwsgi, port 5000)',
@@ -75,4 +104,9 @@ export default defineRole({
     ]),
   ],
   units: () => ['keystone.service'],
+  debconf: () => [...debconfSelections],
+  databases: () => [{ database: 'keystone', service: 'keystone' }],
+  bootstrap: ({ model }) => bootstrap(model),
+  // What every other service needs: the project its users live in, the role its tokens carry.
+  register: () => [{ projects: ['service'], roles: ['service'] }],
 })

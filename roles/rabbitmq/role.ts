@@ -52,4 +52,20 @@ export default defineRole({
     },
   ],
   units: () => ['rabbitmq-server.service'],
+  bootstrap: ({ model }) => [
+    {
+      id: 'rabbitmq.user',
+      title: 'user openstack with all permissions on /',
+      when: 'after-start',
+      once: true,
+      env: { RABBIT_PASSWORD: model.secrets.rabbitmq_password },
+      // NOTE: wait for the node first: systemd reports it started before it accepts rabbitmqctl.
+      unless: 'rabbitmqctl await_startup --timeout 120 >/dev/null && rabbitmqctl authenticate_user openstack "$RABBIT_PASSWORD" >/dev/null 2>&1 && rabbitmqctl -q list_user_permissions openstack | grep -qx "/\s*\.\*\s*\.\*\s*\.\*"',
+      run: [
+        'rabbitmqctl await_startup --timeout 120',
+        'rabbitmqctl add_user openstack "$RABBIT_PASSWORD" 2>/dev/null || rabbitmqctl change_password openstack "$RABBIT_PASSWORD"',
+        'rabbitmqctl set_permissions -p / openstack ".*" ".*" ".*"',
+      ].join(' && '),
+    },
+  ],
 })

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CLI as a user runs it: bin/stackhouse.js in a child process (needs `npm run build`).
 import { spawnSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -66,11 +67,33 @@ describe('stackhouse CLI', () => {
   })
 
   it('commands that are not built yet say so and exit 3', () => {
-    for (const cmd of ['deploy', 'verify', 'destroy']) {
+    for (const cmd of ['verify', 'destroy']) {
       const r = run([cmd], scratch())
       expect(r.code).toBe(3)
       expect(r.stderr).toContain(`stackhouse ${cmd} is not built yet`)
     }
+  })
+
+  it('deploy to a host that cannot be reached names the host, changes nothing and exits 4', () => {
+    // GIVEN a host on loopback where nothing listens for SSH (port 1)
+    const dir = scratch()
+    writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - { name: ctl1, address: 127.0.0.1, ssh: { port: 1, key: key } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n')
+    writeFileSync(join(dir, 'key'), generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey)
+    // WHEN deploying THEN the error names the host, its address and what to check
+    const r = run(['deploy', '-i', 'inv.yml'], dir)
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain('host ctl1 (127.0.0.1): cannot connect over SSH: nothing listens on port 1')
+    expect(r.stderr).toContain('Nothing was changed on any host.')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    // AND a key file that is not a key is named as such
+    writeFileSync(join(dir, 'key'), 'not a key\n')
+    expect(run(['deploy', '-i', 'inv.yml'], dir).stderr).toContain(`host ctl1 (127.0.0.1): ${join(dir, 'key')} is not a usable private key`)
+  })
+
+  it('deploy rejects an unknown --only role or --limit host before connecting', () => {
+    const r = run(['deploy', '--secrets', 's.yaml', '--only', 'keystonee'], scratch())
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--only: no role is named keystonee')
   })
 
   it('an unknown option is a usage error (exit 2)', () => {
@@ -86,7 +109,7 @@ describe('stackhouse CLI', () => {
     const outputs = [
       run(['validate', ...p], dir), run(['render', ...p, '-o', 'out'], dir), run(['render', ...p, '-o', 'out', '--json'], dir),
       run(['plan', ...p], dir), run(['plan', ...p, '--json'], dir), run(['secrets', 'list', ...p], dir),
-      run(['secrets', 'list', ...p, '--json'], dir), run(['deploy', ...p], dir),
+      run(['secrets', 'list', ...p, '--json'], dir),
     ].map((r) => r.all)
     const values = Object.values(readSecretsFile(join(dir, 'secrets.yaml')))
     expect(values.length).toBeGreaterThan(20)

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+import { Command } from 'commander'
+import { roles } from '../../roles/index.ts'
+import { writeCredentials } from '../credentials.ts'
+import { deploy, type DeployReport } from '../deploy.ts'
+import { loadProject } from '../project.ts'
+import { err, out, style } from './_style.ts'
+import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
+
+/** A deploy that ran and failed on a host; the report says where. Exit code 4. */
+export class DeployFailed extends Error {
+  constructor(readonly report: DeployReport) {
+    super(`deploy failed on ${report.failures.map((f) => f.host).join(', ')}`)
+    this.name = 'DeployFailed'
+  }
+}
+
+interface DeployFlags extends ProjectFlags {
+  check?: boolean
+  only?: string[]
+  limit?: string[]
+  local?: boolean
+  trustNewHosts?: boolean
+  json?: boolean
+}
+
+export const deployCommand = withProject(new Command('deploy').description('install and configure the cloud on its hosts; safe to re-run'))
+  .option('--check', 'change nothing: show what would change, with diffs')
+  .option('--only <role...>', 'deploy only these roles (packages are still checked)')
+  .option('--limit <host...>', 'deploy only to these hosts')
+  .option('--local', 'run on this machine instead of over SSH (a one-host cloud)')
+  .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
+  .option('--json', 'print the report as JSON (no live view)')
+  .action(async (flags: DeployFlags) => {
+    const project = loadProject(projectOptions(flags))
+    const renderer = flags.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple'
+    const report = await deploy(project, roles, { ...flags, renderer })
+    const creds = report.failures.length || report.check ? undefined : writeCredentials(project.model, project.paths.stateDir)
+    if (flags.json) out(JSON.stringify({ ...report, ...(creds ? { credentials: creds } : {}) }, null, 2))
+    else printReport(report, creds)
+    if (report.failures.length) throw new DeployFailed(report)
+  })
+
+function printReport(r: DeployReport, creds?: { openrc: string; cloudsYaml: string }): void {
+  out()
+  out(style.bold(`${'host'.padEnd(12)}${'ok'.padStart(6)}${'changed'.padStart(9)}${'failed'.padStart(8)}${'time'.padStart(9)}`))
+  for (const h of r.hosts) out(`${h.host.padEnd(12)}${String(h.ok).padStart(6)}${String(h.changed).padStart(9)}${String(h.failed).padStart(8)}${`${h.seconds.toFixed(1)}s`.padStart(9)}`)
+  out()
+  for (const c of r.changes) {
+    out(`  ${style.yellow(r.check ? '~' : '✎')} ${c.host} ${style.cyan(c.task)} ${c.title}${c.detail && c.detail !== c.title ? style.dim(` (${c.detail})`) : ''}`)
+    if (r.check && c.diff) out(c.diff.split('\n').map((l) => `      ${l.startsWith('+') ? style.green(l) : l.startsWith('-') ? style.red(l) : l}`).join('\n'))
+  }
+  const total = r.hosts.reduce((n, h) => n + h.ok + h.changed, 0)
+  if (!r.changes.length && !r.failures.length) out(`${style.green('✔')} No changes: ${total} tasks ok on ${r.hosts.length} host(s).`)
+  else if (!r.failures.length) out(`${style.green('✔')} ${r.changes.length} change(s)${r.check ? ' would be made (--check: nothing was changed)' : ''}; ${total - r.changes.length} tasks already ok.`)
+  for (const f of r.failures) {
+    err(`${style.red('✖', process.stderr)} ${f.host}: task ${f.task} failed: ${f.message}`)
+    if (f.command) err(`  command: ${f.command.split('\n').join('\n           ')}`)
+    if (f.stderr) err(`  output (last lines):\n${f.stderr.split('\n').map((l) => `    ${l}`).join('\n')}`)
+    err(`  full log: ${f.log}`)
+  }
+  if (creds) out(`Admin credentials: ${creds.openrc} (source it) and ${creds.cloudsYaml}`)
+  out(style.dim(`Logs: ${r.logDir}`))
+}

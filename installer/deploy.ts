@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stackhouse deploy` as a library call: render, plan, connect, apply, report.
+import { join } from 'node:path'
+import { UsageError } from './errors.ts'
+import type { Model } from './model/types.ts'
+import { KeystoneClient } from './openstack/keystone.ts'
+import { buildPhases } from './plan/phases.ts'
+import type { Project } from './project.ts'
+import { render } from './render/render.ts'
+import type { Role } from './render/role.ts'
+import { connectAll, type ConnectOptions } from './runner/connect.ts'
+import { runWithListr, type RunState } from './runner/listr.ts'
+import { HostLog, redactor } from './runner/log.ts'
+
+export interface DeployOptions extends ConnectOptions {
+  check?: boolean
+  only?: string[]
+  limit?: string[]
+  renderer?: 'default' | 'simple' | 'silent'
+}
+
+export interface HostReport {
+  host: string
+  ok: number
+  changed: number
+  failed: number
+  seconds: number
+  log: string
+}
+
+export interface DeployReport {
+  check: boolean
+  hosts: HostReport[]
+  changes: { host: string; task: string; title: string; detail?: string; diff?: string }[]
+  failures: { host: string; task: string; message: string; command?: string; exitCode?: number; stderr?: string; log: string }[]
+  logDir: string
+}
+
+export async function deploy(project: Project, roles: readonly Role[], opts: DeployOptions = {}): Promise<DeployReport> {
+  const { model } = project
+  const unknownHosts = (opts.limit ?? []).filter((h) => !model.hosts.some((m) => m.name === h))
+  if (unknownHosts.length) throw new UsageError(`--limit: no host is named ${unknownHosts.join(', ')}`, `hosts: ${model.hosts.map((h) => h.name).join(', ')}`)
+  const unknownRoles = (opts.only ?? []).filter((r) => !roles.some((x) => x.name === r))
+  if (unknownRoles.length) throw new UsageError(`--only: no role is named ${unknownRoles.join(', ')}`, `roles: ${roles.map((r) => r.name).join(', ')}`)
+  const files = render(model, roles, project.overrides)
+  const phases = buildPhases(model, roles, files, { ...opts, admin: adminClient(model) })
+  const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
+  const logDir = join(project.paths.stateDir, 'logs', new Date().toISOString().replace(/[:.]/g, '-'))
+  const redact = redactor(model.secrets)
+  const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact)]))
+  const transports = await connectAll(model, hosts, project.paths, opts)
+  try {
+    const state = await runWithListr(phases, transports, logs, { check: opts.check ?? false, renderer: opts.renderer ?? 'default' })
+    return report(state, hosts.map((h) => h.name), logs, logDir, opts.check ?? false, redact)
+  } finally {
+    await Promise.all([...transports.values()].map((t) => t.close()))
+  }
+}
+
+/** An admin Keystone client, logged in once when a task first needs it. */
+function adminClient(model: Model): () => Promise<KeystoneClient> {
+  let client: Promise<KeystoneClient> | undefined
+  return () => (client ??= KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' }))
+}
+
+function report(state: RunState, hosts: string[], logs: Map<string, HostLog>, logDir: string, check: boolean, redact: (s: string) => string): DeployReport {
+  return {
+    check,
+    logDir,
+    hosts: hosts.map((host) => {
+      const mine = state.outcomes.filter((o) => o.host === host)
+      return {
+        host,
+        ok: mine.filter((o) => o.result.status === 'ok').length,
+        changed: mine.filter((o) => o.result.status === 'changed').length,
+        failed: state.failures.filter((f) => f.host === host).length,
+        seconds: ((state.finished.get(host) ?? Date.now()) - (state.started.get(host) ?? Date.now())) / 1000,
+        log: logs.get(host)!.path,
+      }
+    }),
+    changes: state.outcomes.filter((o) => o.result.status === 'changed').map((o) => ({ host: o.host, task: o.task, title: o.title, ...(o.result.detail ? { detail: redact(o.result.detail) } : {}), ...(o.result.diff ? { diff: redact(o.result.diff) } : {}) })),
+    failures: state.failures.map(({ host, error }) => ({
+      host, task: error.task, message: redact(error.message), log: logs.get(host)!.path,
+      ...(error.command ? { command: redact(error.command) } : {}),
+      ...(error.exitCode !== undefined ? { exitCode: error.exitCode } : {}),
+      ...(error.stderr ? { stderr: redact(error.stderr) } : {}),
+    })),
+  }
+}

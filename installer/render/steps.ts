@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// Bootstrap steps that several roles share, so each role's file says what,
+// not how: run as the service user, wait for an API, own a directory.
+import { shellQuote } from '../transport/types.ts'
+import type { BootstrapStep } from './role.ts'
+
+/** A command run as a service's system user (its logs then stay writable by it). */
+export function asUser(user: string, command: string): string {
+  return `su -s /bin/sh -c ${shellQuote(command)} ${user}`
+}
+
+/** Wait until an HTTP endpoint answers (any status): services under uwsgi take seconds to listen. */
+export function waitForHttp(id: string, url: string, seconds = 120): BootstrapStep {
+  const probe = `python3 -c ${shellQuote(`import sys,urllib.request,urllib.error
+try: urllib.request.urlopen(sys.argv[1], timeout=5)
+except urllib.error.HTTPError: pass`)} ${shellQuote(url)}`
+  return {
+    id,
+    title: `wait for ${url}`,
+    when: 'after-start',
+    run: `for i in $(seq ${seconds}); do ${probe} 2>/dev/null && exit 0; sleep 1; done; echo "no answer from ${url} after ${seconds} s" >&2; exit 1`,
+  }
+}
+
+/** A directory with this owner and mode. */
+export function directory(id: string, path: string, owner: string, mode: number): BootstrapStep {
+  const m = mode.toString(8)
+  const p = shellQuote(path)
+  return {
+    id,
+    title: `directory ${path}`,
+    unless: `[ "$(stat -c '%U:%G %a' ${p} 2>/dev/null)" = ${shellQuote(`${owner}:${owner} ${m}`)} ]`,
+    run: `install -d -o ${owner} -g ${owner} -m ${m} ${p} && chown ${owner}:${owner} ${p} && chmod ${m} ${p}`,
+  }
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// Open a transport to every host of a run, in parallel. Every host that cannot
+// be reached is reported, not just the first.
+import { homedir } from 'node:os'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import type { Model, ModelHost } from '../model/types.ts'
+import type { ProjectPaths } from '../project.ts'
+import { sandboxPaths } from '../sandbox/paths.ts'
+import { LocalTransport } from '../transport/local.ts'
+import { connectSsh } from '../transport/ssh.ts'
+import { TransportError, type Transport } from '../transport/types.ts'
+
+export interface ConnectOptions {
+  /** Run on this machine instead of SSH (a one-host cloud on the machine itself, e.g. the appliance). */
+  local?: boolean
+  trustNewHosts?: boolean
+}
+
+/** Thrown when one or more hosts cannot be reached; nothing has been changed on any host. */
+export class ConnectError extends Error {
+  constructor(readonly errors: TransportError[]) {
+    super(errors.map((e) => e.message).join('\n'))
+    this.name = 'ConnectError'
+  }
+}
+
+/** known_hosts and the default key: the sandbox's own for sandbox hosts, the project's otherwise. */
+export function sshSettings(model: Model, paths: ProjectPaths): { knownHosts: string; keyFor(host: ModelHost): string } {
+  if (model.target === 'sandbox') return { knownHosts: sandboxPaths.knownHosts, keyFor: (h) => resolveKey(h.ssh.key, paths) ?? sandboxPaths.key }
+  const fallback = ['id_ed25519', 'id_rsa'].map((k) => join(homedir(), '.ssh', k)).find(existsSync) ?? join(homedir(), '.ssh', 'id_ed25519')
+  return { knownHosts: join(paths.stateDir, 'known_hosts'), keyFor: (h) => resolveKey(h.ssh.key, paths) ?? fallback }
+}
+
+function resolveKey(key: string | undefined, paths: ProjectPaths): string | undefined {
+  if (!key) return undefined
+  if (key.startsWith('~/')) return join(homedir(), key.slice(2))
+  return isAbsolute(key) ? key : resolve(paths.inventory ? dirname(paths.inventory) : process.cwd(), key)
+}
+
+export async function connectAll(model: Model, hosts: ModelHost[], paths: ProjectPaths, opts: ConnectOptions): Promise<Map<string, Transport>> {
+  if (opts.local) {
+    if (hosts.length !== 1) throw new Error(`--local deploys a one-host cloud on this machine; the run has ${hosts.length} hosts`)
+    return new Map([[hosts[0]!.name, new LocalTransport(hosts[0]!.name)]])
+  }
+  const ssh = sshSettings(model, paths)
+  const results = await Promise.allSettled(
+    hosts.map((h) => connectSsh({ host: h.name, address: h.address, port: h.ssh.port, user: h.ssh.user, key: ssh.keyFor(h) }, { knownHosts: ssh.knownHosts, trustNewHosts: opts.trustNewHosts ?? false })),
+  )
+  const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+  if (failed.length) {
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)))
+    throw new ConnectError(failed.map((e, i) => (e instanceof TransportError ? e : new TransportError(hosts[i]!.name, hosts[i]!.address, 'unreachable', String(e)))))
+  }
+  return new Map(results.map((r, i) => [hosts[i]!.name, (r as PromiseFulfilledResult<Transport>).value]))
+}
