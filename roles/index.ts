@@ -26,3 +26,9 @@ export const roles: readonly Role[] = [
   swift,
   horizon,
 ]
+
+/**
+ * Roles whose deploy steps (databases, bootstrap, registration) are built. The
+ * others are rendered and validated, and `stackhouse deploy` says it skips them.
+ */
+export const deployable: ReadonlySet<string> = new Set(['mariadb', 'rabbitmq', 'memcached', 'keystone'])

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
-import { roles } from '../../roles/index.ts'
+import { deployable, roles } from '../../roles/index.ts'
 import { writeCredentials } from '../credentials.ts'
 import { deploy, type DeployReport } from '../deploy.ts'
 import { loadProject } from '../project.ts'
+import { NotBuiltError } from '../errors.ts'
 import { err, out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -34,7 +35,12 @@ export const deployCommand = withProject(new Command('deploy').description('inst
   .action(async (flags: DeployFlags) => {
     const project = loadProject(projectOptions(flags))
     const renderer = flags.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple'
-    const report = await deploy(project, roles, { ...flags, renderer })
+    const skipped = roles.filter((r) => r.enabled(project.model) && !deployable.has(r.name)).map((r) => r.name)
+    const wanted = flags.only ?? roles.filter((r) => deployable.has(r.name)).map((r) => r.name)
+    const notYet = wanted.filter((r) => skipped.includes(r))
+    if (notYet.length) throw new NotBuiltError(`deploying ${notYet.join(', ')}`, 'their deploy steps come with the complete all-in-one cloud; "stackhouse render" shows their files')
+    if (!flags.json && skipped.length) err(style.yellow(`! not deployed yet (rendered only): ${skipped.join(', ')}`, process.stderr))
+    const report = await deploy(project, roles, { ...flags, only: wanted, renderer })
     const creds = report.failures.length || report.check ? undefined : writeCredentials(project.model, project.paths.stateDir)
     if (flags.json) out(JSON.stringify({ ...report, ...(creds ? { credentials: creds } : {}) }, null, 2))
     else printReport(report, creds)

@@ -38,7 +38,7 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
     id: 'prepare',
     title: 'packages',
     hosts: model.hosts.filter(inLimit).map((host) => {
-      const mine = active.filter((r) => r.hosts(model).some((h) => h.name === host.name))
+      const mine = selected.filter((r) => r.hosts(model).some((h) => h.name === host.name))
       const ctx = { model, host }
       return { host, tasks: [packagesTask({ packages: mine.flatMap((r) => r.packages(ctx)), debconf: mine.flatMap((r) => r.debconf?.(ctx) ?? []) })] }
     }),

@@ -56,6 +56,8 @@ export async function runWithListr(phases: Phase[], transports: Map<string, Tran
 function phaseTask(phase: Phase, transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): RunTask {
   return {
     title: `${phase.id}${phase.title ? ` — ${phase.title}` : ''}`,
+    // Hosts of a phase all finish (one failure does not cut the others short); later phases do not start.
+    skip: (state) => (state.failures.length ? 'skipped: an earlier phase failed' : false),
     task: (_ctx, task) =>
       task.newListr(phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts)), {
         concurrent: true,

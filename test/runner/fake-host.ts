@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// A recording transport for unit tests of the engine: a pretend Debian host
+// with files, packages and systemd units, answering the commands tasks run.
+import { createHash } from 'node:crypto'
+import type { ExecOptions, ExecResult, Transport, WriteOptions } from '../../installer/transport/types.ts'
+
+export class FakeHost implements Transport {
+  readonly commands: string[] = []
+  readonly writes: string[] = []
+  files = new Map<string, { content: string; mode: string; owner: string; group: string }>()
+  installed = new Set<string>()
+  units = new Map<string, { enabled: boolean; active: boolean; restarts: number }>()
+  /** Commands (regex source) that fail, with their stderr. */
+  failing = new Map<string, string>()
+  /** Guard commands (`unless`) that succeed. */
+  satisfied = new Set<string>()
+
+  constructor(readonly host: string, readonly address = '10.0.0.1') {}
+
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.commands.push(command)
+    void opts
+    for (const [pattern, stderr] of this.failing) if (new RegExp(pattern).test(command)) return { code: 1, stdout: '', stderr }
+    return this.answer(command)
+  }
+
+  private answer(command: string): ExecResult {
+    const done = (stdout = '', code = 0): ExecResult => ({ code, stdout, stderr: '' })
+    const stat = /^if \[ -f (\S+) \]; then stat/.exec(command)
+    if (stat) {
+      const f = this.files.get(stat[1]!.replaceAll("'", ''))
+      return done(f ? `${f.mode} ${f.owner} ${f.group}\n${createHash('sha256').update(f.content).digest('hex')}  -\n` : '')
+    }
+    if (command.startsWith('dpkg-query')) return done([...this.installed].map((p) => `${p} ii \n`).join(''))
+    if (command.startsWith('dpkg --audit')) return done('')
+    if (command.includes('apt-get') && command.includes(' install ')) {
+      for (const p of command.split(' install ')[1]!.split(' ')) this.installed.add(p)
+      return done()
+    }
+    const unit = /^systemctl (is-enabled|enable|start|restart) (\S+)/.exec(command)
+    if (unit) return this.systemctl(unit[1]!, unit[2]!)
+    if ([...this.satisfied].some((s) => command.includes(s))) return done()
+    return done('', command.startsWith('test ') ? 1 : 0)
+  }
+
+  private systemctl(verb: string, name: string): ExecResult {
+    const u = this.units.get(name) ?? { enabled: false, active: false, restarts: 0 }
+    this.units.set(name, u)
+    if (verb === 'is-enabled') return { code: 0, stdout: `${u.enabled ? 'enabled' : 'disabled'}\n${u.active ? 'active' : 'inactive'}\n`, stderr: '' }
+    if (verb === 'enable') u.enabled = true
+    if (verb === 'start') u.active = true
+    if (verb === 'restart') u.restarts++
+    return { code: 0, stdout: '', stderr: '' }
+  }
+
+  async writeFile(path: string, content: string, opts: WriteOptions): Promise<void> {
+    this.writes.push(path)
+    this.files.set(path, { content, mode: opts.mode.toString(8), owner: opts.owner, group: opts.group })
+  }
+
+  async close(): Promise<void> {}
+}

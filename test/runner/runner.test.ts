@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine end to end against recording hosts: ordering, idempotence, restarts
+// only on change, --check, failure reports and redacted logs.
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { buildPhases } from '../../installer/plan/phases.ts'
+import { render } from '../../installer/render/render.ts'
+import { defineRole, hostsIn, type Role } from '../../installer/render/role.ts'
+import { runWithListr } from '../../installer/runner/listr.ts'
+import { HostLog, redactor } from '../../installer/runner/log.ts'
+import type { Model } from '../../installer/model/types.ts'
+import { fixtureModel } from '../helpers.ts'
+import { FakeHost } from './fake-host.ts'
+
+const db = defineRole({
+  name: 'db', description: 'a database', enabled: () => true,
+  hosts: (m) => hostsIn(m, 'control'),
+  packages: () => ['mariadb-server'],
+  files: ({ model }) => [{ path: '/etc/db.cnf', content: `[mysqld]\nport = ${model.database.port}\n` }],
+  units: () => ['db.service'],
+})
+const api = defineRole({
+  name: 'api', description: 'an API', enabled: () => true,
+  hosts: (m) => hostsIn(m, 'all'),
+  packages: () => ['api'],
+  files: ({ model, host }) => [{ path: '/etc/api.conf', content: `[DEFAULT]\nmy_ip = ${host.address}\npassword = ${model.secrets.admin_password}\n`, mode: 0o640, group: 'api' }],
+  units: () => ['api.service'],
+  bootstrap: () => [{ id: 'api.db-sync', title: 'api-manage db sync', once: true, unless: 'api-manage db check', run: 'api-manage db sync' }],
+})
+
+const model = (): Model => ({ ...fixtureModel('3-node'), config: {} })
+
+async function run(m: Model, roles: Role[], hosts: Map<string, FakeHost>, check = false) {
+  const files = render(m, roles)
+  const phases = buildPhases(m, roles, files, { admin: () => Promise.reject(new Error('no keystone here')) })
+  const dir = mkdtempSync(join(tmpdir(), 'stackhouse-run-'))
+  const logs = new Map(m.hosts.map((h) => [h.name, new HostLog(dir, h.name, redactor(m.secrets))]))
+  const state = await runWithListr(phases, hosts, logs, { check, renderer: 'silent' })
+  return { state, phases, dir }
+}
+
+const fakeHosts = (m: Model) => new Map(m.hosts.map((h) => [h.name, new FakeHost(h.name, h.address)]))
+const changedCount = (s: Awaited<ReturnType<typeof run>>['state']) => s.outcomes.filter((o) => o.result.status === 'changed').length
+
+describe('runner', () => {
+  it('runs prepare first, then roles in order, installing each host\'s packages in one transaction', async () => {
+    const m = model()
+    const hosts = fakeHosts(m)
+    for (const h of hosts.values()) h.failing.set('^api-manage db check$', 'not synced')
+    const { phases, state } = await run(m, [db, api], hosts)
+    expect(phases.map((p) => p.id)).toEqual(['prepare', 'db', 'api'])
+    expect(state.failures).toEqual([])
+    const ctl = hosts.get('ctl1')!
+    expect(ctl.commands.filter((c) => c.includes('apt-get') && c.includes(' install '))).toHaveLength(1)
+    expect([...ctl.installed].sort()).toEqual(['api', 'mariadb-server'])
+    expect([...hosts.get('cmp1')!.installed]).toEqual(['api'])
+    // db sync runs once, on the role's first host
+    expect([...hosts.values()].filter((h) => h.commands.includes('api-manage db sync')).map((h) => h.host)).toEqual(['ctl1'])
+  })
+
+  it('changes nothing on a second run, and restarts a service only when its file changed', async () => {
+    const m = model()
+    const hosts = fakeHosts(m)
+    await run(m, [db, api], hosts)
+    for (const h of hosts.values()) h.satisfied.add('api-manage db check')
+    const second = await run(m, [db, api], hosts)
+    expect(changedCount(second.state)).toBe(0)
+    // GIVEN one value changes WHEN re-deployed THEN only that file is written and only its service restarts
+    const m2 = { ...m, database: { ...m.database, port: 3307 } }
+    for (const h of hosts.values()) h.writes.length = 0
+    const third = await run(m2, [db, api], hosts)
+    expect(third.state.outcomes.filter((o) => o.result.status === 'changed').map((o) => `${o.host} ${o.title}`)).toEqual(['ctl1 /etc/db.cnf', 'ctl1 db.service'])
+    expect(hosts.get('ctl1')!.writes).toEqual(['/etc/db.cnf'])
+    expect(hosts.get('ctl1')!.units.get('db.service')!.restarts).toBe(1)
+    expect(hosts.get('ctl1')!.units.get('api.service')!.restarts).toBe(0)
+  })
+
+  it('--check writes nothing and reports what would change', async () => {
+    const m = model()
+    const hosts = fakeHosts(m)
+    const { state } = await run(m, [db, api], hosts, true)
+    for (const h of hosts.values()) {
+      expect(h.writes).toEqual([])
+      expect(h.installed.size).toBe(0)
+      expect(h.commands.filter((c) => /systemctl (start|enable|restart)|apt-get/.test(c))).toEqual([])
+    }
+    expect(state.outcomes.find((o) => o.host === 'ctl1' && o.title === '/etc/db.cnf')!.result).toMatchObject({ status: 'changed', detail: 'new file' })
+  })
+
+  it('stops after the failing phase and reports host, task, command and stderr', async () => {
+    const m = model()
+    const hosts = fakeHosts(m)
+    hosts.get('cmp2')!.failing.set('apt-get', 'E: Unable to locate package api')
+    const { state } = await run(m, [db, api], hosts)
+    expect(state.failures.map((f) => [f.phase, f.host, f.error.task, f.error.exitCode])).toEqual([['prepare', 'cmp2', 'common.packages', 1]])
+    expect(state.failures[0]!.error.stderr).toBe('E: Unable to locate package api')
+    expect(state.failures[0]!.error.command).toContain('apt-get')
+    // other hosts of the phase finished; no later phase ran anywhere
+    expect(hosts.get('cmp1')!.installed.has('api')).toBe(true)
+    expect(state.outcomes.filter((o) => o.phase !== 'prepare')).toEqual([])
+  })
+
+  it('keeps secrets out of the host logs', async () => {
+    const m = model()
+    const hosts = fakeHosts(m)
+    const { dir } = await run(m, [db, api], hosts)
+    const log = readFileSync(join(dir, 'ctl1.log'), 'utf8')
+    expect(log).toContain('api.file: /etc/api.conf')
+    expect(log).not.toContain(m.secrets.admin_password)
+  })
+})
