@@ -3,6 +3,7 @@
 // register with it, then what uses them.
 import type { Role } from '../installer/render/role.ts'
 import ceph from './ceph/role.ts'
+import common from './common/role.ts'
 import cinder from './cinder/role.ts'
 import glance from './glance/role.ts'
 import horizon from './horizon/role.ts'
@@ -17,6 +18,7 @@ import rabbitmq from './rabbitmq/role.ts'
 import swift from './swift/role.ts'
 
 export const roles: readonly Role[] = [
+  common,
   mariadb, rabbitmq, memcached,
   keystone,
   glance, placement,
@@ -31,4 +33,4 @@ export const roles: readonly Role[] = [
  * Roles whose deploy steps (databases, bootstrap, registration) are built. The
  * others are rendered and validated, and `stackhouse deploy` says it skips them.
  */
-export const deployable: ReadonlySet<string> = new Set(['mariadb', 'rabbitmq', 'memcached', 'keystone'])
+export const deployable: ReadonlySet<string> = new Set(['common', 'mariadb', 'rabbitmq', 'memcached', 'keystone'])

@@ -82,7 +82,7 @@ const serviceSwitch = { type: 'boolean' } as const
 
 /** Services whose files take overrides under `config:`: the role folders' names. */
 export const configurableServices = [
-  'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement',
+  'common', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement',
   'nova', 'neutron', 'ovn', 'cinder', 'ceph', 'swift', 'horizon',
 ] as const
 

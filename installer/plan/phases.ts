@@ -32,7 +32,8 @@ export interface PhaseOptions {
 
 export function buildPhases(model: Model, roles: readonly Role[], files: RenderedFile[], opts: PhaseOptions): Phase[] {
   const active = roles.filter((r) => r.enabled(model))
-  const selected = active.filter((r) => !opts.only?.length || opts.only.includes(r.name))
+  // The common role is part of prepare, never a phase of its own.
+  const selected = active.filter((r) => r.name !== 'common' && (!opts.only?.length || opts.only.includes(r.name)))
   const inLimit = (h: ModelHost) => !opts.limit?.length || opts.limit.includes(h.name)
   const prepare: Phase = {
     id: 'prepare',
@@ -40,7 +41,9 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
     hosts: model.hosts.filter(inLimit).map((host) => {
       const mine = selected.filter((r) => r.hosts(model).some((h) => h.name === host.name))
       const ctx = { model, host }
-      return { host, tasks: [packagesTask({ packages: mine.flatMap((r) => r.packages(ctx)), debconf: mine.flatMap((r) => r.debconf?.(ctx) ?? []) })] }
+      // apt's mirror and proxy (the common role's files) must be in place before apt runs.
+      const aptFiles = files.filter((f) => f.host === host.name && f.role === 'common').map((f) => fileTask(f))
+      return { host, tasks: [...aptFiles, packagesTask({ packages: mine.flatMap((r) => r.packages(ctx)), debconf: mine.flatMap((r) => r.debconf?.(ctx) ?? []) })] }
     }),
   }
   const phases = selected.map((role) => rolePhase(model, role, files, opts, inLimit))

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+import { Command } from 'commander'
+import { UsageError } from '../errors.ts'
+import { createSandbox, destroyAllSandboxes, destroySandbox, listSandboxes, sandboxPaths, SandboxError, type RootfsMode, type SandboxHost } from '../sandbox/index.ts'
+import { err, out, style } from './_style.ts'
+
+/** 75 → "1m15s": uptimes read at a glance. */
+export function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600)
+  const m = Math.floor((seconds % 3600) / 60)
+  const s = Math.floor(seconds % 60)
+  if (h) return `${h}h${String(m).padStart(2, '0')}m`
+  return m ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`
+}
+
+/**
+ * Report a SandboxError (with its cause and fix) and exit 1 instead of letting it
+ * reach main() as an internal error: a missing package or a host that does not
+ * boot is a problem of this machine, not a bug in Stackhouse.
+ */
+function guarded<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    try {
+      await action(...args)
+    } catch (e) {
+      if (!(e instanceof SandboxError)) throw e
+      err(`${style.red('✖', process.stderr)} ${e.message}`)
+      if (e.cause instanceof Error) err(`  because: ${e.cause.message.replaceAll('\n', '\n    ')}`)
+      if (e.fix) err(`  fix: ${e.fix}`)
+      process.exitCode = 1
+    }
+  }
+}
+
+const create = new Command('create')
+  .description('create and boot sandbox hosts (Debian 12 under systemd-nspawn) and write their inventory')
+  .argument('<names...>', 'host names; aio1 gets 10.77.0.11 as in the built-in inventory, others the next free address')
+  .option('--rootfs <mode>', 'overlay (on the cached base, fast) or copy (a full copy per host)', 'overlay')
+  .action(guarded(async (names: string[], flags: { rootfs: string }) => {
+    if (flags.rootfs !== 'overlay' && flags.rootfs !== 'copy') throw new UsageError(`--rootfs ${flags.rootfs}: expected overlay or copy`)
+    for (const name of names) {
+      const started = Date.now()
+      const host = await createSandbox(name, { rootfs: flags.rootfs as RootfsMode, log: (line) => out(style.dim(`  ${line}`)) })
+      out(`${style.green('✔')} ${host.name} is running at ${host.address} ${style.dim(`(${((Date.now() - started) / 1000).toFixed(1)} s)`)}`)
+    }
+    out(`inventory: ${sandboxPaths.inventory}`)
+    out(style.dim(`ssh: ssh -i ${sandboxPaths.key} -o UserKnownHostsFile=${sandboxPaths.knownHosts} root@ADDRESS`))
+  }))
+
+function table(hosts: SandboxHost[]): void {
+  const rows = [['NAME', 'ADDRESS', 'STATE', 'PID', 'UPTIME'], ...hosts.map((h) => [
+    h.name, h.address, h.state, h.pid ? String(h.pid) : '-', h.uptimeSeconds === undefined ? '-' : formatDuration(h.uptimeSeconds),
+  ])]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  for (const r of rows) out(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd())
+}
+
+const list = new Command('list')
+  .description('list sandbox hosts: name, address, state, pid and uptime')
+  .option('--json', 'print as JSON')
+  .action(guarded(async (flags: { json?: boolean }) => {
+    const hosts = listSandboxes()
+    if (flags.json) return out(JSON.stringify({ hosts, ...sandboxPaths }, null, 2))
+    if (!hosts.length) return out('no sandbox hosts; create one with: stackhouse sandbox create aio1')
+    table(hosts)
+  }))
+
+const destroy = new Command('destroy')
+  .description('stop sandbox hosts and remove everything of them; --all also removes the bridges and stops the package cache')
+  .argument('[names...]', 'host names')
+  .option('--all', 'every host (keeps the cached base root file system and packages)')
+  .action(guarded(async (names: string[], flags: { all?: boolean }) => {
+    if (flags.all && names.length) throw new UsageError('give host names or --all, not both')
+    if (!flags.all && !names.length) throw new UsageError('which hosts?', 'give their names, or --all (see "stackhouse sandbox list")')
+    const gone = flags.all ? await destroyAllSandboxes() : (await destroySandbox(...names), names)
+    for (const n of gone) out(`${style.green('✔')} destroyed ${n}`)
+    if (flags.all) out(`${style.green('✔')} removed the bridges and stopped the package cache ${style.dim('(the base root file system and cached packages stay)')}`)
+  }))
+
+export const sandboxCommand = new Command('sandbox')
+  .description('local test hosts: Debian 12 booted with systemd-nspawn, on a private bridge with a package cache')
+  .addCommand(create)
+  .addCommand(list)
+  .addCommand(destroy)

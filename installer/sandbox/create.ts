@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// `sandbox create`: the shared parts once (packages, bridges, package cache, base,
+// key pair), then per host: address, root file system, files, keys, boot.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { withLock } from './_lock.ts'
+import { ensureAptCacher } from './apt-cacher.ts'
+import { ensureBase } from './base.ts'
+import { startHost, stopHost, waitForBoot } from './boot.ts'
+import { configureRootfs } from './configure.ts'
+import { SandboxError } from './errors.ts'
+import { writeSandboxInventory } from './inventory.ts'
+import { describeHost, type SandboxHost } from './list.ts'
+import { machineMirrors, type DebianMirrors } from './mirror.ts'
+import { allocateAddress, checkHostName, interfaceNames } from './names.ts'
+import { ensureBridges } from './network.ts'
+import { hostDir } from './paths.ts'
+import { ensurePrerequisites, requireRoot } from './prereqs.ts'
+import { makeRootfs, unmountAll } from './rootfs.ts'
+import { ensureKeyPair, generateHostKeys, setKnownHost } from './ssh.ts'
+import { readRecord, readRecords, writeRecord, type HostRecord, type RootfsMode } from './state.ts'
+
+export interface CreateOptions {
+  /** Progress lines, e.g. "building the base root file system". @default none */
+  log?: (line: string) => void
+  /** How the root file system is made from the base. @default 'overlay' (a copy where overlayfs fails) */
+  rootfs?: RootfsMode
+  /** How long to wait for systemd and sshd in the host. @default 90000 */
+  bootTimeoutMs?: number
+}
+
+/** Packages, bridges, package cache, base root file system and key pair: shared by every host. */
+export async function prepareMachine(log: (line: string) => void): Promise<{ mirrors: DebianMirrors; publicKey: string }> {
+  requireRoot('creating sandbox hosts')
+  await ensurePrerequisites(log)
+  const mirrors = machineMirrors()
+  await ensureBridges()
+  await ensureAptCacher()
+  await ensureBase(mirrors, log)
+  return { mirrors, publicKey: await ensureKeyPair() }
+}
+
+/** Claim the name and an address, under the lock so parallel creates never collide. */
+function reserve(name: string, mode: RootfsMode): Promise<HostRecord> {
+  return withLock('hosts', async () => {
+    if (readRecord(name)) throw new SandboxError(`sandbox host ${name} already exists`, { fix: `use it, or remove it first: stackhouse sandbox destroy ${name}` })
+    const used = new Map(readRecords().map((r) => [r.address, r.name]))
+    const dir = hostDir(name)
+    const rec: HostRecord = {
+      name, address: allocateAddress(name, used), interfaces: interfaceNames(name),
+      rootfs: { mode, path: join(dir, 'rootfs') }, createdAt: new Date().toISOString(),
+    }
+    mkdirSync(dir, { recursive: true })
+    writeRecord(rec)
+    return rec
+  })
+}
+
+async function build(rec: HostRecord, mirrors: DebianMirrors, publicKey: string): Promise<HostRecord> {
+  const rootfs = await makeRootfs(hostDir(rec.name), rec.rootfs.mode)
+  const made = { ...rec, rootfs }
+  writeRecord(made)
+  await configureRootfs(rootfs.path, { name: rec.name, address: rec.address, mirrors, authorizedKey: publicKey })
+  const keys = await generateHostKeys(rootfs.path)
+  await withLock('hosts', async () => setKnownHost(rec.address, keys))
+  return made
+}
+
+/**
+ * Create and boot one sandbox host; resolves once systemd runs in it and sshd
+ * answers. On failure the host is stopped and unmounted, and its folder (with
+ * the console log) is kept for reading until `destroySandbox(name)`.
+ */
+export async function createSandbox(name: string, opts: CreateOptions = {}): Promise<SandboxHost> {
+  const log = opts.log ?? (() => {})
+  checkHostName(name)
+  const { mirrors, publicKey } = await prepareMachine(log)
+  let rec = await reserve(name, opts.rootfs ?? 'overlay')
+  log(`${name}: ${rec.address}, booting`)
+  try {
+    rec = await build(rec, mirrors, publicKey)
+    rec = await startHost(rec, writeRecord)
+    await waitForBoot(rec, opts.bootTimeoutMs)
+  } catch (e) {
+    await halt(readRecord(name) ?? rec)
+    throw e
+  }
+  await withLock('hosts', async () => writeSandboxInventory(readRecords()))
+  return describeHost(rec)
+}
+
+/** Stop a host that failed to come up and release its mounts, keeping its folder. */
+async function halt(rec: HostRecord): Promise<void> {
+  await stopHost(rec).catch(() => {})
+  await unmountAll(hostDir(rec.name)).catch(() => {})
+}
