@@ -16,6 +16,7 @@ import { destroyCommand, verifyCommand } from './later.ts'
 import { ConnectError } from '../runner/connect.ts'
 import { planCommand } from './plan.ts'
 import { renderCommand } from './render.ts'
+import { sandboxCommand } from './sandbox.ts'
 import { secretsCommand } from './secrets.ts'
 import { validateCommand } from './validate.ts'
 import { err, style } from './_style.ts'
@@ -31,7 +32,7 @@ export function program(): Command {
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, destroyCommand, secretsCommand]) {
+  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, destroyCommand, secretsCommand, sandboxCommand]) {
     cli.addCommand(cmd)
     for (const sub of [cmd, ...cmd.commands]) sub.exitOverride().showHelpAfterError('(run with --help for usage)')
   }

@@ -60,7 +60,7 @@ const list = new Command('list')
   .option('--json', 'print as JSON')
   .action(guarded(async (flags: { json?: boolean }) => {
     const hosts = listSandboxes()
-    if (flags.json) return out(JSON.stringify({ hosts, ...sandboxPaths }, null, 2))
+    if (flags.json) return out(JSON.stringify({ hosts, inventory: sandboxPaths.inventory, key: sandboxPaths.key, knownHosts: sandboxPaths.knownHosts }, null, 2))
     if (!hosts.length) return out('no sandbox hosts; create one with: stackhouse sandbox create aio1')
     table(hosts)
   }))

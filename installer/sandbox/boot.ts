@@ -9,7 +9,7 @@ import { run, tail } from './_exec.ts'
 import { portOpen } from './apt-cacher.ts'
 import { SandboxError } from './errors.ts'
 import { attachToBridge } from './network.ts'
-import { childrenOf, isAlive, isSameProcess, pidNamespace, processesInNamespace, signal, startTime, waitFor } from './process.ts'
+import { childrenOf, isAlive, isSameProcess, pidNamespace, signal, startTime, waitFor } from './process.ts'
 import { consoleLog, type HostRecord } from './state.ts'
 
 /** Device nodes a host gets when this machine has them: TUN for Neutron, loop devices, KVM. */
@@ -105,14 +105,15 @@ export async function waitForBoot(rec: HostRecord, timeoutMs = 90_000): Promise<
 
 /**
  * Stop the host: SIGTERM to nspawn makes systemd inside halt cleanly; after
- * `timeoutMs` nspawn and the container's PID 1 get SIGKILL (which ends every
- * process of its pid namespace). Signals go only to the pids recorded at start.
+ * `timeoutMs` nspawn and the container's PID 1 get SIGKILL. Signals go only to
+ * the pids recorded at start. When PID 1 of a pid namespace exits, the kernel
+ * kills and reaps every other process in it first (zap_pid_ns_processes), so
+ * nspawn and PID 1 gone means the whole host is gone.
  */
 export async function stopHost(rec: HostRecord, timeoutMs = 30_000): Promise<void> {
-  const ns = rec.init?.pidNamespace
   const nspawnAlive = () => !!rec.nspawn && isSameProcess(rec.nspawn.pid, rec.nspawn.start)
-  const initAlive = () => !!rec.init && isAlive(rec.init.pid) && pidNamespace(rec.init.pid) === ns
-  const gone = () => !nspawnAlive() && (!ns || processesInNamespace(ns).length === 0)
+  const initAlive = () => !!rec.init && isAlive(rec.init.pid) && pidNamespace(rec.init.pid) === rec.init.pidNamespace
+  const gone = () => !nspawnAlive() && !initAlive()
   if (nspawnAlive()) signal(rec.nspawn!.pid, 'SIGTERM')
   // Without nspawn nobody relays a clean halt to the container: end it at once.
   else if (initAlive()) signal(rec.init!.pid, 'SIGKILL')
@@ -120,7 +121,8 @@ export async function stopHost(rec: HostRecord, timeoutMs = 30_000): Promise<voi
   if (nspawnAlive()) signal(rec.nspawn!.pid, 'SIGKILL')
   if (initAlive()) signal(rec.init!.pid, 'SIGKILL')
   if (!(await waitFor(gone, 10_000, 100))) {
-    throw new SandboxError(`sandbox host ${rec.name} did not stop: processes ${ns ? processesInNamespace(ns).join(', ') : rec.nspawn?.pid} remain`, { fix: 'end them, then destroy the host again' })
+    const left = [nspawnAlive() && `systemd-nspawn (${rec.nspawn!.pid})`, initAlive() && `its PID 1 (${rec.init!.pid})`].filter(Boolean)
+    throw new SandboxError(`sandbox host ${rec.name} did not stop: ${left.join(' and ')} still run`, { fix: 'end them, then destroy the host again' })
   }
 }
 

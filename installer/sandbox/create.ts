@@ -13,7 +13,7 @@ import { writeSandboxInventory } from './inventory.ts'
 import { describeHost, type SandboxHost } from './list.ts'
 import { machineMirrors, type DebianMirrors } from './mirror.ts'
 import { allocateAddress, checkHostName, interfaceNames } from './names.ts'
-import { ensureBridges } from './network.ts'
+import { deleteLinks, ensureBridges } from './network.ts'
 import { hostDir } from './paths.ts'
 import { ensurePrerequisites, requireRoot } from './prereqs.ts'
 import { makeRootfs, unmountAll } from './rootfs.ts'
@@ -29,15 +29,22 @@ export interface CreateOptions {
   bootTimeoutMs?: number
 }
 
-/** Packages, bridges, package cache, base root file system and key pair: shared by every host. */
+/**
+ * Packages, bridges, package cache, base root file system and key pair: shared by
+ * every host. Under one lock, so creates running at once (in this process or
+ * another) do not both start apt-cacher-ng or both generate the key.
+ */
 export async function prepareMachine(log: (line: string) => void): Promise<{ mirrors: DebianMirrors; publicKey: string }> {
-  requireRoot('creating sandbox hosts')
+  // Packages first: a non-root user then learns every missing package, not just "be root".
   await ensurePrerequisites(log)
-  const mirrors = machineMirrors()
-  await ensureBridges()
-  await ensureAptCacher()
-  await ensureBase(mirrors, log)
-  return { mirrors, publicKey: await ensureKeyPair() }
+  requireRoot('creating sandbox hosts')
+  return withLock('machine', async () => {
+    const mirrors = machineMirrors()
+    await ensureBridges()
+    await ensureAptCacher()
+    await ensureBase(mirrors, log)
+    return { mirrors, publicKey: await ensureKeyPair() }
+  })
 }
 
 /** Claim the name and an address, under the lock so parallel creates never collide. */
@@ -63,6 +70,8 @@ async function build(rec: HostRecord, mirrors: DebianMirrors, publicKey: string)
   await configureRootfs(rootfs.path, { name: rec.name, address: rec.address, mirrors, authorizedKey: publicKey })
   const keys = await generateHostKeys(rootfs.path)
   await withLock('hosts', async () => setKnownHost(rec.address, keys))
+  // Interfaces of an earlier host of this name that did not get destroyed would make nspawn fail.
+  await deleteLinks(Object.values(rec.interfaces))
   return made
 }
 

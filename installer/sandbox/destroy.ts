@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `sandbox destroy`: stop the host, remove its interfaces, mounts, folder,
 // known_hosts lines and inventory entry. Nothing of it may remain.
-import { rmdirSync } from 'node:fs'
+import { rmSync, rmdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { withLock } from './_lock.ts'
 import { stopAptCacher } from './apt-cacher.ts'
@@ -20,16 +20,36 @@ export function unknownNames(names: readonly string[]): string[] {
   return names.filter((n) => !readRecord(n))
 }
 
-async function destroyRecord(rec: HostRecord): Promise<void> {
-  await stopHost(rec)
-  await deleteLinks([rec.interfaces.management, rec.interfaces.provider])
-  await removeHostDir(hostDir(rec.name))
-  // nspawn leaves an empty propagation folder per machine on hosts whose /run is not tmpfs.
+/**
+ * nspawn's lock on the root folder, named after its device and inode
+ * (systemd src/shared/machine-image.c image_path_lock). nspawn removes it when it
+ * exits, but not when it had to be killed.
+ */
+function nspawnLockFile(rootfs: string): string | undefined {
+  try {
+    const st = statSync(rootfs)
+    return `/run/systemd/nspawn/locks/inode-${st.dev}:${st.ino}`
+  } catch {
+    return undefined
+  }
+}
+
+/** What nspawn leaves behind when it could not clean up itself. */
+function removeNspawnLeftovers(rec: HostRecord, lock: string | undefined): void {
+  if (lock) rmSync(lock, { force: true })
   try {
     rmdirSync(join('/run/systemd/nspawn/propagate', rec.name))
   } catch {
-    // absent or not empty: not ours to force
+    // absent, or not empty and so not left by this host
   }
+}
+
+async function destroyRecord(rec: HostRecord): Promise<void> {
+  const lock = nspawnLockFile(rec.rootfs.path)
+  await stopHost(rec)
+  removeNspawnLeftovers(rec, lock)
+  await deleteLinks([rec.interfaces.management, rec.interfaces.provider])
+  await removeHostDir(hostDir(rec.name))
   await withLock('hosts', async () => {
     removeKnownHost(rec.address)
     writeSandboxInventory(readRecords())

@@ -34,8 +34,10 @@ export async function ensurePrerequisites(log: Log = () => {}): Promise<void> {
   }
   log(`installing ${missing.join(' ')}`)
   try {
-    await run('apt-get', ['update', '-qq'], { env: aptEnv, timeoutMs: 300_000 })
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: aptEnv, timeoutMs: 600_000 })
+    // Wait for the dpkg lock instead of failing at once: another apt may be running (or a parallel create).
+    const lock = ['-o', 'DPkg::Lock::Timeout=300']
+    await run('apt-get', [...lock, 'update', '-qq'], { env: aptEnv, timeoutMs: 600_000 })
+    await run('apt-get', [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env: aptEnv, timeoutMs: 900_000 })
   } catch (cause) {
     throw new SandboxError(`installing the sandbox prerequisites failed`, { cause, fix: `run it yourself and read its output: apt-get update && ${command}` })
   }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import type { Model } from '../../installer/model/types.ts'
+import { buildPhases } from '../../installer/plan/phases.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { render } from '../../installer/render/render.ts'
+import type { BootstrapStep } from '../../installer/render/role.ts'
 import ceph from '../../roles/ceph/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
@@ -125,5 +129,112 @@ describe('ceph role', () => {
 
   it('matches the golden files for a one-host cluster with a file OSD', async () => {
     await expectGolden('aio-ceph', render(aioCephModel(), [ceph]))
+  })
+})
+
+/** Every step but a wait is guarded, bash parses it, and no secret is in a command line. */
+function expectSafeSteps(model: Model, steps: BootstrapStep[]) {
+  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
+  for (const s of steps) {
+    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
+    for (const cmd of [s.run, s.unless ?? '']) {
+      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
+      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
+    }
+  }
+}
+
+describe('ceph role: bootstrap', () => {
+  const stepsOf = (model: Model, name: string) => ceph.bootstrap!({ model, host: model.hosts.find((h) => h.name === name)! })
+  const ids = (steps: BootstrapStep[]) => steps.map((s) => `${s.id}${s.when === 'after-start' ? '' : ' (before-start)'}`)
+
+  it('bootstraps a one-host cluster: mon store, then mgr key, file OSD, client.cinder and the pool', () => {
+    // GIVEN the aio host switched to Ceph (mon, mgr and a file-backed OSD on one host)
+    const model = aioCephModel()
+    const steps = stepsOf(model, 'aio1')
+    // THEN only the monitor's store is made before the units start; the rest waits for the monitor
+    expect(ids(steps)).toEqual([
+      'ceph.mon-mkfs (before-start)',
+      'ceph.wait-mon',
+      'ceph.mgr-keyring',
+      'ceph.osd',
+      'ceph.cinder-auth',
+      'ceph.wait-osds',
+      'ceph.pool',
+    ])
+    // AND the fsid travels in the environment, the mon store is made as ceph from the rendered keyring
+    const mkfs = steps[0]!
+    expect(mkfs.env).toEqual({ CEPH_FSID: model.secrets.ceph_fsid })
+    expect(mkfs.unless).toBe('[ -d /var/lib/ceph/mon/ceph-aio1/store.db ]')
+    expect(mkfs.run).toContain(`monmaptool --create --clobber --addv aio1 '[v2:10.0.0.11:3300,v1:10.0.0.11:6789]' --fsid "$CEPH_FSID"`)
+    expect(mkfs.run).toContain(
+      `su -s /bin/sh -c 'ceph-mon --mkfs -i aio1 --monmap /var/lib/ceph/tmp/stackhouse-monmap --keyring /etc/ceph/ceph.mon.keyring' ceph`,
+    )
+    // AND the OSD is the probe's long form, its key never in argv
+    const osd = steps.find((s) => s.id === 'ceph.osd')!
+    expect(osd.run).toContain('ceph osd new "$OSD_UUID" -i -')
+    expect(osd.run).toContain('ceph-osd -i "$id" --mkfs --osd-uuid "$OSD_UUID" --setuser ceph --setgroup ceph')
+    expect(osd.run).toContain('systemctl enable "ceph-osd@$id.service"')
+    expect(osd.run).not.toMatch(/--add-key|ceph-volume/)
+    // AND the pool waits for one OSD, and is created, tagged rbd and initialised
+    expect(steps.find((s) => s.id === 'ceph.wait-osds')!.run).toContain('-ge 1 ]')
+    expect(steps.find((s) => s.id === 'ceph.pool')!.run).toBe(
+      'ceph osd pool create volumes 32 && ceph osd pool application enable volumes rbd && timeout 300 rbd pool init volumes',
+    )
+    expect(steps.find((s) => s.id === 'ceph.cinder-auth')!.run).toBe('ceph auth import -i /etc/ceph/ceph.client.cinder.keyring')
+    expectSafeSteps(model, steps)
+  })
+
+  it('makes device OSDs with ceph-volume on the storage hosts of the 3-node cloud, after the monitor answers', () => {
+    // GIVEN the 3-node fixture (mon on ctl1, osd_device /dev/vdb on cmp1 and cmp2)
+    const model = fixtureModel('3-node')
+    // THEN ctl1 bootstraps the monitor and waits for both OSDs before making the pool
+    expect(ids(stepsOf(model, 'ctl1'))).toEqual([
+      'ceph.mon-mkfs (before-start)',
+      'ceph.wait-mon',
+      'ceph.mgr-keyring',
+      'ceph.cinder-auth',
+      'ceph.wait-osds',
+      'ceph.pool',
+    ])
+    expect(stepsOf(model, 'ctl1').find((s) => s.id === 'ceph.wait-osds')!.run).toContain('-ge 2 ]')
+    // AND each storage host waits for the monitor (this phase runs on all hosts at once), then makes its OSD
+    for (const name of ['cmp1', 'cmp2']) {
+      const steps = stepsOf(model, name)
+      expect(ids(steps)).toEqual(['ceph.wait-mon', 'ceph.bootstrap-osd-keyring', 'ceph.osd'])
+      expect(steps[2]!.run).toContain('ceph-volume lvm create --bluestore --data /dev/vdb')
+      expect(steps[2]!.unless).toContain('ceph-volume lvm list /dev/vdb')
+      expectSafeSteps(model, steps)
+    }
+    expectSafeSteps(model, stepsOf(model, 'ctl1'))
+  })
+
+  it('gives client-only hosts (cinder-volume or libvirt, no mon or OSD) no steps', () => {
+    // GIVEN a 3-node model with a fourth host that is only a compute host
+    const model = fixtureModel('3-node')
+    const cmp3 = { ...model.hosts[1]!, name: 'cmp3', address: '10.1.0.23', groups: ['compute'] }
+    // THEN it has no bootstrap steps, and ceph registers nothing in Keystone
+    expect(ceph.bootstrap!({ model: { ...model, hosts: [...model.hosts, cmp3] }, host: cmp3 })).toEqual([])
+    expect(ceph.register).toBeUndefined()
+  })
+
+  it('runs the monitor store before the units and the rest after them in the aio deploy plan', () => {
+    // GIVEN the aio host switched to Ceph WHEN the deploy phases are built
+    const model = aioCephModel()
+    const phases = buildPhases(model, [ceph], render(model, [ceph]), { admin: () => Promise.reject(new Error('unused')) })
+    const tasks = phases.find((p) => p.id === 'ceph')!.hosts[0]!.tasks.map((t) => t.id).filter((id) => id !== 'ceph.file')
+    // THEN mkfs precedes the three units, and every cluster step follows them
+    expect(tasks).toEqual([
+      'ceph.mon-mkfs',
+      'ceph.service',
+      'ceph.service',
+      'ceph.service',
+      'ceph.wait-mon',
+      'ceph.mgr-keyring',
+      'ceph.osd',
+      'ceph.cinder-auth',
+      'ceph.wait-osds',
+      'ceph.pool',
+    ])
   })
 })

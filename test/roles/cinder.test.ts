@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import type { Model } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { render } from '../../installer/render/render.ts'
+import type { BootstrapStep } from '../../installer/render/role.ts'
 import cinder from '../../roles/cinder/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
@@ -147,5 +150,87 @@ describe('cinder role', () => {
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
     await expectGolden(fixture, renderRole(fixture, cinder))
+  })
+})
+
+/** Every step but a wait is guarded, bash parses it, and no secret is in a command line. */
+function expectSafeSteps(model: Model, steps: BootstrapStep[]) {
+  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
+  for (const s of steps) {
+    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
+    for (const cmd of [s.run, s.unless ?? '']) {
+      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
+      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
+    }
+  }
+}
+
+describe('cinder role: deploy hooks', () => {
+  const stepsOf = (model: Model, name: string) => cinder.bootstrap!({ model, host: model.hosts.find((h) => h.name === name)! })
+
+  it('makes the LVM volume group on the listed disks, then migrates the schema, on the aio host', () => {
+    // GIVEN the aio fixture (LVM on /dev/sdb; control and storage on one host)
+    const model = fixtureModel('aio')
+    const steps = stepsOf(model, 'aio1')
+    // THEN both run before cinder's units start
+    expect(steps.map((s) => s.id)).toEqual(['cinder.volume-group', 'cinder.db-sync'])
+    expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
+    expect(steps[0]).toMatchObject({ unless: 'vgs cinder-volumes >/dev/null 2>&1', run: 'vgcreate cinder-volumes /dev/sdb' })
+    // AND the schema sync runs as cinder, done when the database is at the installed head revision
+    expect(steps[1]!.run).toBe(`su -s /bin/sh -c 'cinder-manage db sync' cinder`)
+    expect(steps[1]!.unless).toContain(`su -s /bin/sh -c 'cinder-manage db version' cinder`)
+    expect(steps[1]!.unless).toContain('/usr/lib/python3/dist-packages/cinder/db/alembic.ini')
+    expect(steps[1]!.unless).toContain('get_current_head()')
+    expectSafeSteps(model, steps)
+  })
+
+  it('stops with what to do when the volume group is missing and no disks are listed', () => {
+    // GIVEN the aio model with backends.lvm.devices empty
+    const model = fixtureModel('aio')
+    const bare = { ...model, backends: { ...model.backends, lvm: { volumeGroup: 'cinder-volumes', devices: [] } } }
+    const vg = stepsOf(bare, 'aio1')[0]!
+    // THEN a volume group that exists is fine; otherwise the step fails and names the inventory key
+    expect(vg.unless).toBe('vgs cinder-volumes >/dev/null 2>&1')
+    expect(vg.run).toMatch(/^echo '.*backends\.lvm\.devices is empty.*' >&2; exit 1$/)
+    expectSafeSteps(bare, [vg])
+  })
+
+  it('migrates only on the first control host with Ceph or VMDK volumes', () => {
+    // GIVEN the 3-node (Ceph) and vsphere (VMDK) fixtures
+    const three = fixtureModel('3-node')
+    const vsphere = fixtureModel('vsphere')
+    // THEN no volume group anywhere; the schema sync on ctl1 / vova only
+    expect(stepsOf(three, 'ctl1').map((s) => s.id)).toEqual(['cinder.db-sync'])
+    expect(stepsOf(three, 'cmp1')).toEqual([])
+    expect(stepsOf(vsphere, 'vova').map((s) => s.id)).toEqual(['cinder.db-sync'])
+  })
+
+  it('pre-seeds debconf so no maintainer script touches the database, RabbitMQ or Keystone', () => {
+    // GIVEN the 3-node control host and a storage host WHEN their debconf answers are listed
+    const model = fixtureModel('3-node')
+    const ctl1 = cinder.debconf!({ model, host: model.hosts[0]! })
+    const cmp1 = cinder.debconf!({ model, host: model.hosts[1]! })
+    // THEN every configure_* question of the packages the host installs is answered false
+    for (const q of ['configure_db', 'configure_rabbit', 'configure_ksat']) {
+      expect(ctl1).toContain(`cinder-common cinder/${q} boolean false`)
+      expect(cmp1).toContain(`cinder-common cinder/${q} boolean false`)
+    }
+    expect(ctl1).toContain('cinder-api cinder/configure_api-endpoint boolean false')
+    expect(cmp1.some((l) => l.startsWith('cinder-api '))).toBe(false)
+  })
+
+  it.each(fixtureNames)('%s: registers cinderv3 (volumev3), its endpoints and the cinder user', (fixture) => {
+    // GIVEN the fixture model WHEN cinder's Keystone entities are listed
+    const model = fixtureModel(fixture)
+    const e = model.endpoints.cinder
+    // THEN the service user with admin and service roles, the v3 service and its three endpoints
+    expect(cinder.register!(model)).toEqual([
+      {
+        user: { name: 'cinder', password: model.secrets.cinder_keystone_password, project: 'service', roles: ['admin', 'service'] },
+        service: { name: 'cinderv3', type: 'volumev3', description: 'OpenStack Block Storage' },
+        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+      },
+    ])
+    expect(cinder.databases!(model)).toEqual([{ database: 'cinder', service: 'cinder' }])
   })
 })

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts'
 import { authtoken, databaseUrl, type Authtoken } from '../../installer/render/openstack.ts'
 import { apiWorkers } from '../../installer/render/role.ts'
-import glance from '../../roles/glance/role.ts'
+import glance, { debconfSelections } from '../../roles/glance/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
 const path = '/etc/glance/glance-api.conf'
@@ -73,5 +73,47 @@ describe('glance role', () => {
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
     await expectGolden(fixture, renderRole(fixture, glance))
+  })
+
+  describe('deploy hooks', () => {
+    it.each(fixtureNames)('%s: syncs the schema once as glance, then waits for the API on each control host', (fixture) => {
+      // GIVEN the fixture's model WHEN the steps of each control host are listed
+      const model = fixtureModel(fixture)
+      for (const host of model.hosts.filter((h) => h.groups.includes('control'))) {
+        const steps = glance.bootstrap!({ model, host })
+        // THEN db_sync runs once, before glance-api starts, as user glance, guarded by `db check`
+        expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])).toEqual([
+          ['glance.db-sync', 'before-start', true],
+          ['glance.wait', 'after-start', false],
+        ])
+        expect(steps[0]!.run).toBe("su -s /bin/sh -c 'glance-manage db_sync' glance")
+        expect(steps[0]!.unless).toBe("su -s /bin/sh -c 'glance-manage db check >/dev/null' glance")
+        // AND the wait probes the address and port glance-api binds
+        expect(steps[1]!.run).toContain(`http://${host.address}:${model.endpoints.glance.port}/`)
+        // AND no secret is in a command line
+        const secrets = Object.values(model.secrets).filter((v): v is string => !!v)
+        for (const s of steps) for (const text of [s.run, s.unless ?? '']) for (const v of secrets) expect(text).not.toContain(v)
+      }
+    })
+
+    it('pre-seeds debconf, makes the glance database and registers the image service', () => {
+      // GIVEN the 3-node model (region RegionTwo, TLS)
+      const model = fixtureModel('3-node')
+      const ctx = { model, host: model.hosts[0]! }
+      // THEN every configure question is answered false
+      expect(glance.debconf!(ctx)).toEqual([...debconfSelections])
+      expect(glance.debconf!(ctx).every((l) => l.endsWith(' boolean false'))).toBe(true)
+      expect(glance.databases!(model)).toEqual([{ database: 'glance', service: 'glance' }])
+      // AND Keystone gets user glance (admin and service roles), service image and its three endpoints
+      const e = model.endpoints.glance
+      expect(glance.register!(model)).toEqual([
+        {
+          user: { name: 'glance', password: model.secrets.glance_keystone_password, project: 'service', roles: ['admin', 'service'] },
+          service: { name: 'glance', type: 'image', description: 'OpenStack Image' },
+          endpoints: { region: 'RegionTwo', public: e.public, internal: e.internal, admin: e.admin },
+        },
+      ])
+      expect(e.public).toBe('https://cloud.example.test:9292')
+    })
   })
 })

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { render } from '../../installer/render/render.ts'
 import { pyRepr, pyStr } from '../../roles/horizon/_python.ts'
-import horizon, { dashboardPath } from '../../roles/horizon/role.ts'
+import horizon, { dashboardPath, staticStamp } from '../../roles/horizon/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
 const settingsPath = '/etc/openstack-dashboard/local_settings.py'
@@ -107,5 +107,53 @@ describe('horizon role', () => {
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
     await expectGolden(fixture, renderRole(fixture, horizon))
+  })
+
+  describe('deploy hooks', () => {
+    it('enables the alias-only site and rebuilds the static files only when the settings changed', () => {
+      // GIVEN the all-in-one model WHEN horizon's steps are listed
+      const model = fixtureModel('aio')
+      const steps = horizon.bootstrap!({ model, host: model.hosts[0]! })
+      // THEN both run before apache2 is (re)started, on every control host, each with a guard
+      expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])).toEqual([
+        ['horizon.site', 'before-start', false],
+        ['horizon.static', 'before-start', false],
+      ])
+      const [site, stat] = steps
+      expect(site!.unless).toBe('[ -e /etc/apache2/mods-enabled/wsgi.load ] && [ -e /etc/apache2/sites-enabled/openstack-dashboard-alias-only.conf ]')
+      expect(site!.run).toContain('a2ensite -q openstack-dashboard-alias-only')
+      // AND the rebuild is Debian's, and records the hash of every settings file it was built from
+      const hash = "cat /etc/openstack-dashboard/local_settings.py /etc/openstack-dashboard/local_settings.d/*.py | sha256sum | cut -d' ' -f1"
+      expect(stat!.unless).toBe(`[ -s /var/lib/openstack-dashboard/static/dashboard/manifest.json ] && [ "$(cat ${staticStamp} 2>/dev/null)" = "$(${hash})" ]`)
+      expect(stat!.run.split(' && ')).toEqual([
+        `h=$(${hash})`,
+        '/usr/share/openstack-dashboard/manage.py collectstatic --noinput --clear >/dev/null',
+        '/usr/share/openstack-dashboard/manage.py compress --force >/dev/null',
+        'chown -R www-data /var/lib/openstack-dashboard/static',
+        `echo "$h" > ${staticStamp}`,
+        'systemctl try-reload-or-restart apache2.service',
+      ])
+      // AND the stamp survives collectstatic --clear, which empties STATIC_ROOT
+      expect(staticStamp.startsWith('/var/lib/openstack-dashboard/static/')).toBe(false)
+      // AND no secret is in a command line
+      const secrets = Object.values(model.secrets).filter((v): v is string => !!v)
+      for (const s of steps) for (const text of [s.run, s.unless ?? '']) for (const v of secrets) expect(text).not.toContain(v)
+    })
+
+    it('pre-seeds the alias-only site and the ALLOWED_HOSTS that local_settings.py holds', () => {
+      // GIVEN the 3-node model WHEN the debconf answers of ctl1 are listed
+      const model = fixtureModel('3-node')
+      const debconf = horizon.debconf!({ model, host: model.hosts[0]! })
+      // THEN the dashboard does not take over Apache, and allowed-hosts matches the rendered line
+      expect(debconf).toEqual([
+        'openstack-dashboard-apache horizon/activate_vhost boolean false',
+        'openstack-dashboard-apache horizon/use_ssl boolean false',
+        'openstack-dashboard horizon/allowed-hosts string cloud.example.test,10.1.0.11',
+      ])
+      expect(setting(fileAt(renderRole('3-node', horizon), 'ctl1', settingsPath).content, 'ALLOWED_HOSTS')).toBe("[ 'cloud.example.test', '10.1.0.11', ]")
+      // AND horizon has no database and no catalog entry
+      expect(horizon.databases).toBeUndefined()
+      expect(horizon.register).toBeUndefined()
+    })
   })
 })

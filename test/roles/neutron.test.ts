@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import type { Model } from '../../installer/model/types.ts'
 import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import type { RenderedFile } from '../../installer/render/render.ts'
+import type { BootstrapStep } from '../../installer/render/role.ts'
 import neutron, { tlsFiles } from '../../roles/neutron/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
@@ -235,5 +238,90 @@ describe('neutron role: OVN', () => {
 describe('neutron role: golden files', () => {
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
     await expectGolden(fixture, renderRole(fixture, neutron))
+  })
+})
+
+/** Every step but a wait is guarded, bash parses it, and no secret is in a command line (secrets travel in env). */
+function expectSafeSteps(model: Model, steps: BootstrapStep[]) {
+  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
+  for (const s of steps) {
+    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
+    for (const cmd of [s.run, s.unless ?? '']) {
+      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
+      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
+    }
+  }
+}
+
+describe('neutron role: deploy hooks', () => {
+  const stepsOf = (fixture: 'aio' | '3-node', name: string) => neutron.bootstrap!(ctx(fixture, name))
+
+  it('migrates the schema on the first control host, after the Linux bridge kernel settings', () => {
+    // GIVEN the aio host (Linux bridge; control, network and compute at once)
+    const steps = stepsOf('aio', 'aio1')
+    // THEN br_netfilter is there and its sysctls are on before the agent starts, then the schema is migrated
+    expect(steps.map((s) => s.id)).toEqual(['neutron.br-netfilter', 'neutron.sysctl', 'neutron.db-sync'])
+    expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
+    const sync = steps.find((s) => s.id === 'neutron.db-sync')!
+    expect(sync.run).toBe(
+      `su -s /bin/sh -c 'neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade head' neutron`,
+    )
+    // AND the guard compares the heads alembic knows with those the database is at
+    expect(sync.unless).toContain(' heads')
+    expect(sync.unless).toContain(' current')
+    expect(sync.unless).toContain(`grep -c '(head)'`)
+    expect(steps.find((s) => s.id === 'neutron.sysctl')!.run).toBe('sysctl -p /etc/sysctl.d/60-neutron-linuxbridge.conf')
+    expectSafeSteps(fixtureModel('aio'), steps)
+  })
+
+  it('reloads systemd for the eventlet neutron-server on an OVN control host; compute hosts need nothing', () => {
+    // GIVEN the 3-node fixture (OVN) WHEN the steps of ctl1 and cmp1 are listed
+    const ctl1 = stepsOf('3-node', 'ctl1')
+    // THEN ctl1 reloads units when neutron-server.service changed, then migrates the schema
+    expect(ctl1.map((s) => s.id)).toEqual(['neutron.daemon-reload', 'neutron.db-sync'])
+    expect(ctl1[0]!.unless).toContain('NeedDaemonReload')
+    expect(ctl1[0]!.run).toBe('systemctl daemon-reload')
+    expect(stepsOf('3-node', 'cmp1')).toEqual([])
+    expectSafeSteps(fixtureModel('3-node'), ctl1)
+  })
+
+  it('runs the schema migration on the first control host even when a compute host is listed first', () => {
+    // GIVEN the 3-node model with cmp1 before ctl1 in the inventory (so the role's first host is cmp1)
+    const model = fixtureModel('3-node')
+    const reordered = { ...model, hosts: [model.hosts[1]!, model.hosts[0]!, model.hosts[2]!] }
+    const ids = (name: string) => neutron.bootstrap!({ model: reordered, host: reordered.hosts.find((h) => h.name === name)! }).map((s) => s.id)
+    // THEN ctl1 migrates, cmp1 does not
+    expect(ids('ctl1')).toContain('neutron.db-sync')
+    expect(ids('cmp1')).not.toContain('neutron.db-sync')
+  })
+
+  it('pre-seeds debconf so no maintainer script touches the database, RabbitMQ or Keystone', () => {
+    // GIVEN the aio host (server + agents) and an OVN compute host
+    const aio = neutron.debconf!(ctx('aio', 'aio1'))
+    const cmp1 = neutron.debconf!(ctx('3-node', 'cmp1'))
+    // THEN every configure_* question is answered false for the packages the host installs
+    for (const q of ['configure_db', 'configure_rabbit', 'configure_ksat', 'configure_nova']) {
+      expect(aio).toContain(`neutron-common neutron/${q} boolean false`)
+      expect(cmp1).toContain(`neutron-common neutron/${q} boolean false`)
+    }
+    expect(aio).toContain('neutron-api neutron/configure_api-endpoint boolean false')
+    expect(aio).toContain('neutron-metadata-agent neutron-metadata/configure boolean false')
+    expect(cmp1.some((l) => l.startsWith('neutron-api ') || l.startsWith('neutron-metadata-agent '))).toBe(false)
+    expect([...aio, ...cmp1].every((l) => / boolean false$/.test(l))).toBe(true)
+  })
+
+  it.each(['aio', '3-node'] as const)('%s: registers the network service, its endpoints and the neutron user', (fixture) => {
+    // GIVEN the fixture model WHEN neutron's Keystone entities are listed
+    const model = fixtureModel(fixture)
+    const e = model.endpoints.neutron
+    // THEN one entry: the user with admin and service roles, the service, its three endpoints
+    expect(neutron.register!(model)).toEqual([
+      {
+        user: { name: 'neutron', password: model.secrets.neutron_keystone_password, project: 'service', roles: ['admin', 'service'] },
+        service: { name: 'neutron', type: 'network', description: 'OpenStack Networking' },
+        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+      },
+    ])
+    expect(neutron.databases!(model)).toEqual([{ database: 'neutron', service: 'neutron' }])
   })
 })

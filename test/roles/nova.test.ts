@@ -2,8 +2,11 @@
 import { describe, expect, it } from 'vitest'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import { iniGet, iniValues, parseIni } from '../../installer/render/ini.ts'
+import type { Model } from '../../installer/model/types.ts'
+import { buildPhases } from '../../installer/plan/phases.ts'
 import { render } from '../../installer/render/render.ts'
-import { resolveVirtType, virtTypeToken } from '../../roles/nova/_compute.ts'
+import type { BootstrapStep } from '../../installer/render/role.ts'
+import { virtTypeFile } from '../../roles/nova/_compute.ts'
 import nova, { tlsFiles } from '../../roles/nova/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
@@ -122,17 +125,16 @@ describe('nova role', () => {
     expect(fileAt(files, 'aio1', '/etc/default/nova-consoleproxy').content).toMatch(/^NOVA_CONSOLE_PROXY_TYPE=novnc$/m)
   })
 
-  it('selects the libvirt virt_type from backends.virt_type, leaving auto to the deploy engine', () => {
+  it('selects the libvirt virt_type from backends.virt_type, leaving auto to step nova.virt-type', () => {
     // GIVEN aio (virt_type auto) and 3-node (kvm, Ceph volumes)
     const aio = ini(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf')
     const cmp = ini(renderRole('3-node', nova), 'cmp1', '/etc/nova/nova-compute.conf')
-    // THEN both load the libvirt driver; auto carries the token the engine resolves
+    // THEN both load the libvirt driver; auto sets no virt_type, which would override the detected one
     expect(iniGet(aio, 'DEFAULT', 'compute_driver')).toBe('libvirt.LibvirtDriver')
-    expect(iniGet(aio, 'libvirt', 'virt_type')).toBe(virtTypeToken)
+    expect(iniGet(aio, 'libvirt', 'virt_type')).toBeUndefined()
+    expect(fileAt(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf').content).toContain(virtTypeFile)
+    expect(iniGet(ini(renderRole('aio', nova), 'aio1', '/etc/nova/nova.conf'), 'libvirt', 'virt_type')).toBeUndefined()
     expect(iniGet(cmp, 'libvirt', 'virt_type')).toBe('kvm')
-    const content = fileAt(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf').content
-    expect(iniGet(parseIni(resolveVirtType(content, false)), 'libvirt', 'virt_type')).toBe('qemu')
-    expect(iniGet(parseIni(resolveVirtType(content, true)), 'libvirt', 'virt_type')).toBe('kvm')
     // AND only Ceph volumes need the RBD client and libvirt secret
     expect(iniGet(aio, 'libvirt', 'rbd_user')).toBeUndefined()
     expect(iniGet(cmp, 'libvirt', 'rbd_user')).toBe('cinder')
@@ -180,5 +182,150 @@ describe('nova role', () => {
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
     await expectGolden(fixture, renderRole(fixture, nova))
+  })
+
+  describe('deploy hooks', () => {
+    const steps = (model: Model, host: string): BootstrapStep[] => nova.bootstrap!({ model, host: model.hosts.find((h) => h.name === host)! })
+    const shape = (list: BootstrapStep[]) => list.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])
+    const databaseSteps = [
+      ['nova.api-db-sync', 'before-start', true],
+      ['nova.cell0', 'before-start', true],
+      ['nova.cell1', 'before-start', true],
+      ['nova.db-sync', 'before-start', true],
+    ]
+
+    it('sets up the databases and cells in install-guide order, then detects virt_type and maps the host (all-in-one)', () => {
+      // GIVEN the all-in-one host (control and compute, libvirt, virt_type auto, LVM)
+      const list = steps(fixtureModel('aio'), 'aio1')
+      // THEN api_db sync, map_cell0, create_cell cell1 and db sync run once, before the units
+      expect(shape(list)).toEqual([...databaseSteps, ['nova.virt-type', 'before-start', false], ['nova.discover-hosts', 'after-start', true]])
+      const byId = Object.fromEntries(list.map((s) => [s.id, s]))
+      // AND each nova-manage command runs as user nova
+      for (const id of ['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync', 'nova.discover-hosts']) {
+        expect(byId[id]!.run, id).toMatch(/^su -s \/bin\/sh -c '.*nova-manage .*' nova$/)
+      }
+      expect(byId['nova.cell1']!.run).toContain('nova-manage cell_v2 create_cell --name=cell1')
+      expect(byId['nova.cell1']!.unless).toContain('nova-manage cell_v2 list_cells | grep -cE')
+      // AND the schema guards compare with the head of the installed migrations
+      expect(byId['nova.api-db-sync']!.unless).toContain('nova-manage api_db version | tail -n 1')
+      expect(byId['nova.api-db-sync']!.unless).toContain('nova.db.api as m')
+      expect(byId['nova.db-sync']!.unless).toContain('nova.db.main as m')
+      // AND virt_type goes to nova-compute's config dir, kvm only when /dev/kvm answers
+      expect(byId['nova.virt-type']!.run).toContain(virtTypeFile)
+      expect(byId['nova.virt-type']!.run).toContain('os.open("/dev/kvm", os.O_RDWR), 0xAE00')
+      expect(byId['nova.virt-type']!.run).toContain('systemctl try-restart nova-compute.service')
+      // AND the one compute host is waited for, then mapped
+      expect(byId['nova.discover-hosts']!.unless).toContain('-ge 1 ]')
+    })
+
+    it('splits the steps between the control host and the compute hosts of a 3-node cloud', () => {
+      // GIVEN the 3-node model (virt_type kvm, Ceph volumes)
+      const model = fixtureModel('3-node')
+      // THEN ctl1 has the database steps and waits for both compute hosts
+      expect(shape(steps(model, 'ctl1'))).toEqual([...databaseSteps, ['nova.discover-hosts', 'after-start', true]])
+      expect(steps(model, 'ctl1').at(-1)!.unless).toContain('-ge 2 ]')
+      // AND each compute host only stores the Ceph key in libvirt, after libvirtd runs: no detection with virt_type kvm
+      for (const host of ['cmp1', 'cmp2']) expect(shape(steps(model, host))).toEqual([['nova.rbd-secret', 'after-start', false]])
+      // AND the vCenter driver needs neither libvirt step
+      expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual(['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync', 'nova.discover-hosts'])
+    })
+
+    it('passes the Ceph key and secret UUID through env only, compared inside the shell', () => {
+      // GIVEN the 3-node model WHEN the libvirt secret step of cmp1 is built
+      const model = fixtureModel('3-node')
+      const step = steps(model, 'cmp1')[0]!
+      // THEN the values travel in env and the commands name only the variables
+      expect(step.env).toEqual({ RBD_SECRET_UUID: model.secrets.libvirt_rbd_secret_uuid, CEPH_KEY: model.secrets.ceph_cinder_key })
+      expect(step.unless).toBe('[ "$(virsh -q secret-get-value "$RBD_SECRET_UUID" 2>/dev/null)" = "$CEPH_KEY" ]')
+      expect(step.run).toContain('virsh -q secret-define --file "$d/secret.xml"')
+      expect(step.run).toContain('virsh -q secret-set-value --secret "$RBD_SECRET_UUID" --file "$d/key"')
+      expect(step.run).toContain('<usage type="ceph"><name>client.cinder secret</name></usage>')
+    })
+
+    it.each(fixtureNames)('%s: guards every step and keeps every secret out of commands and debconf', (fixture) => {
+      // GIVEN the fixture, on a sandbox target too WHEN every host's steps and debconf lines are listed
+      const base = fixtureModel(fixture)
+      for (const model of [base, { ...base, target: 'sandbox' as const }]) {
+        const secrets = Object.values(model.secrets).filter((v): v is string => !!v)
+        for (const host of nova.hosts(model)) {
+          const list = nova.bootstrap!({ model, host })
+          for (const s of list) {
+            // THEN nothing runs unguarded (there are no waits in this role)
+            expect(s.unless, s.id).toBeTruthy()
+            for (const text of [s.run, s.unless!, s.title]) for (const v of secrets) expect(text, s.id).not.toContain(v)
+          }
+          for (const line of nova.debconf!({ model, host })) for (const v of secrets) expect(line).not.toContain(v)
+        }
+      }
+    })
+
+    it('answers debconf with the rendered my_ip, region and console proxy', () => {
+      // GIVEN the 3-node model
+      const model = fixtureModel('3-node')
+      const debconf = (host: string) => nova.debconf!({ model, host: model.hosts.find((h) => h.name === host)! })
+      // THEN each host's my-ip is its address and the region is the cloud's, as nova.conf says
+      expect(debconf('cmp2')).toContain('nova-common nova/my-ip string 10.1.0.22')
+      expect(debconf('cmp2')).toContain('nova-common nova/cinder_os_region_name string RegionTwo')
+      expect(iniGet(ini(renderRole('3-node', nova), 'cmp2', '/etc/nova/nova.conf'), 'DEFAULT', 'my_ip')).toBe('10.1.0.22')
+      // AND every configure question is false; the API and proxy questions only where those packages go
+      expect(debconf('ctl1')).toEqual(expect.arrayContaining([
+        'nova-common nova/configure_db boolean false',
+        'nova-common nova/configure_ksat boolean false',
+        'nova-api novaapi/configure_db boolean false',
+        'nova-api nova/configure_api-endpoint boolean false',
+        'nova-consoleproxy nova-consoleproxy/daemon_type select novnc',
+      ]))
+      expect(debconf('cmp1').filter((l) => /^nova-(api|consoleproxy) /.test(l))).toEqual([])
+    })
+
+    it('puts control hosts first, so `once` steps and the databases land on a control host', () => {
+      // GIVEN a 3-node inventory that lists a compute host first
+      const base = fixtureModel('3-node')
+      const order = ['cmp1', 'ctl1', 'cmp2']
+      const model: Model = { ...base, hosts: order.map((n) => base.hosts.find((h) => h.name === n)!), config: {} }
+      // WHEN the engine builds nova's phase
+      const phase = buildPhases(model, [nova], render(model, [nova]), { admin: () => Promise.reject(new Error('unused')) }).find((p) => p.id === 'nova')!
+      const tasks = (host: string) => phase.hosts.find((h) => h.host.name === host)!.tasks.map((t) => t.id)
+      // THEN ctl1 comes first and runs the databases, the cell steps and the registration
+      expect(phase.hosts.map((h) => h.host.name)).toEqual(['ctl1', 'cmp1', 'cmp2'])
+      expect(tasks('ctl1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual([
+        'nova.database', 'nova.database', 'nova.database',
+        'nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync',
+        'nova.discover-hosts', 'nova.register',
+      ])
+      expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual(['nova.rbd-secret'])
+    })
+
+    it('makes the three databases for user nova and registers the compute service', () => {
+      // GIVEN the 3-node model
+      const model = fixtureModel('3-node')
+      expect(nova.databases!(model)).toEqual([
+        { database: 'nova_api', service: 'nova' },
+        { database: 'nova', service: 'nova' },
+        { database: 'nova_cell0', service: 'nova' },
+      ])
+      const e = model.endpoints.nova
+      expect(nova.register!(model)).toEqual([
+        {
+          user: { name: 'nova', password: model.secrets.nova_keystone_password, project: 'service', roles: ['admin', 'service'] },
+          service: { name: 'nova', type: 'compute', description: 'OpenStack Compute' },
+          endpoints: { region: 'RegionTwo', public: e.public, internal: e.internal, admin: e.admin },
+        },
+      ])
+    })
+
+    it('turns off libvirt cgroups on sandbox compute hosts only', () => {
+      // GIVEN the all-in-one inventory on a sandbox target, and as it is (real servers)
+      const base = fixtureModel('aio')
+      const sandbox = render({ ...base, target: 'sandbox', config: {} }, [nova])
+      // THEN the sandbox host gets qemu.conf with no cgroup controllers, which restarts libvirtd
+      const qemu = fileAt(sandbox, 'aio1', '/etc/libvirt/qemu.conf')
+      expect(qemu.content).toMatch(/^cgroup_controllers = \[ \]$/m)
+      expect([qemu.owner, qemu.group, qemu.mode, qemu.format, qemu.notify]).toEqual(['root', 'root', 0o600, 'text', ['libvirtd.service']])
+      // AND real servers and the vCenter driver keep Debian's qemu.conf
+      expect(renderRole('aio', nova).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
+      const vsphere = fixtureModel('vsphere')
+      expect(render({ ...vsphere, target: 'sandbox', config: {} }, [nova]).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
+    })
   })
 })

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import type { Model } from '../../installer/model/types.ts'
+import type { BootstrapStep } from '../../installer/render/role.ts'
 import ovn, { ovnChassisSettings } from '../../roles/ovn/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
@@ -92,5 +95,49 @@ describe('ovn role', () => {
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
     await expectGolden(fixture, renderRole(fixture, ovn))
+  })
+})
+
+/** Every step but a wait is guarded, bash parses it, and no secret is in a command line. */
+function expectSafeSteps(model: Model, steps: BootstrapStep[]) {
+  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
+  for (const s of steps) {
+    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
+    for (const cmd of [s.run, s.unless ?? '']) {
+      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
+      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
+    }
+  }
+}
+
+describe('ovn role: deploy hooks', () => {
+  it('sets up each chassis once Open vSwitch runs: the provider bridge, then ovn-controller settings', () => {
+    // GIVEN the 3-node fixture WHEN the steps of ctl1 (gateway chassis) are listed
+    const { model, host } = ctx('ctl1')
+    const steps = ovn.bootstrap!({ model, host })
+    const s = ovnChassisSettings(model, host)
+    // THEN both run after the units start, and run exactly the chassis commands
+    expect(steps.map((x) => x.id)).toEqual(['ovn.provider-bridge', 'ovn.chassis'])
+    expect(steps.every((x) => x.when === 'after-start')).toBe(true)
+    expect(steps[0]!.run).toBe('ovs-vsctl --may-exist add-br br-ex -- --may-exist add-port br-ex ens4')
+    expect(steps[0]!.unless).toBe('ovs-vsctl br-exists br-ex && [ "$(ovs-vsctl port-to-br ens4 2>/dev/null)" = br-ex ]')
+    expect(steps[1]!.run).toBe(s.commands[1]!.map((a) => (a.includes('"') ? `'${a}'` : a)).join(' '))
+    // AND the guard reads back every external_ids key, quotes stripped
+    for (const [k, v] of Object.entries(s.externalIds)) {
+      expect(steps[1]!.unless).toContain(`[ "$(ovs-vsctl --if-exists get Open_vSwitch . external_ids:${k} | tr -d '"')" = ${v} ]`)
+    }
+    expectSafeSteps(model, steps)
+  })
+
+  it('sets only ovn-controller settings on a chassis without a provider NIC, and nothing on ovn-central alone', () => {
+    // GIVEN the 3-node model without its provider network
+    const { model, host } = ctx('cmp1')
+    const { provider: _provider, ...networks } = model.networks
+    // THEN cmp1 gets only the external_ids step
+    expect(ovn.bootstrap!({ model: { ...model, networks }, host }).map((s) => s.id)).toEqual(['ovn.chassis'])
+    // AND a central host that is no chassis has no steps (ovn-ctl makes the databases)
+    const central = { ...host, name: 'ctl1', groups: ['control'] }
+    expect(ovn.bootstrap!({ model, host: central })).toEqual([])
+    expect(ovn.register).toBeUndefined()
   })
 })

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts'
 import { authtoken, databaseUrl, type Authtoken } from '../../installer/render/openstack.ts'
 import { apiWorkers } from '../../installer/render/role.ts'
-import placement from '../../roles/placement/role.ts'
+import placement, { debconfSelections } from '../../roles/placement/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
 const confPath = '/etc/placement/placement.conf'
@@ -75,5 +75,47 @@ describe('placement role', () => {
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
     await expectGolden(fixture, renderRole(fixture, placement))
+  })
+
+  describe('deploy hooks', () => {
+    it.each(fixtureNames)('%s: syncs the schema once as placement unless it is at the installed head, then waits for uwsgi', (fixture) => {
+      // GIVEN the fixture's model WHEN the steps of each control host are listed
+      const model = fixtureModel(fixture)
+      for (const host of model.hosts.filter((h) => h.groups.includes('control'))) {
+        const steps = placement.bootstrap!({ model, host })
+        // THEN db sync runs once, before placement-api starts, as user placement
+        expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])).toEqual([
+          ['placement.db-sync', 'before-start', true],
+          ['placement.wait', 'after-start', false],
+        ])
+        const [sync, wait] = steps
+        expect(sync!.run).toBe("su -s /bin/sh -c 'placement-manage db sync' placement")
+        // AND the guard compares the database's revision with the head of the installed migrations
+        expect(sync!.unless).toMatch(/^su -s \/bin\/sh -c '\[ "\$\(placement-manage db version \| tail -n 1\)" = "\$\(python3 -c .*get_current_head\(\).*\)" \]' placement$/)
+        expect(wait!.run).toContain(`http://${host.address}:8778/`)
+        // AND no secret is in a command line
+        const secrets = Object.values(model.secrets).filter((v): v is string => !!v)
+        for (const s of steps) for (const text of [s.run, s.unless ?? '']) for (const v of secrets) expect(text).not.toContain(v)
+      }
+    })
+
+    it('pre-seeds debconf, makes the placement database and registers the placement service', () => {
+      // GIVEN the all-in-one model
+      const model = fixtureModel('aio')
+      const ctx = { model, host: model.hosts[0]! }
+      // THEN every configure question is answered false
+      expect(placement.debconf!(ctx)).toEqual([...debconfSelections])
+      expect(placement.databases!(model)).toEqual([{ database: 'placement', service: 'placement' }])
+      // AND Keystone gets user placement (admin and service roles), the service and its endpoints
+      const e = model.endpoints.placement
+      expect(placement.register!(model)).toEqual([
+        {
+          user: { name: 'placement', password: model.secrets.placement_keystone_password, project: 'service', roles: ['admin', 'service'] },
+          service: { name: 'placement', type: 'placement', description: 'OpenStack Placement' },
+          endpoints: { region: 'RegionOne', public: e.public, internal: e.internal, admin: e.admin },
+        },
+      ])
+      expect(e.internal).toBe('http://10.0.0.11:8778')
+    })
   })
 })

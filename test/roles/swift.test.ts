@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import type { Model } from '../../installer/model/types.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { authtoken } from '../../installer/render/openstack.ts'
+import type { BootstrapStep } from '../../installer/render/role.ts'
 import swift, { ringCommands, ringReplicas } from '../../roles/swift/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
@@ -148,5 +151,72 @@ describe('swift role', () => {
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
     await expectGolden(fixture, renderRole(fixture, swift))
+  })
+})
+
+/** Every step but a wait is guarded, bash parses it, and no secret is in a command line. */
+function expectSafeSteps(model: Model, steps: BootstrapStep[]) {
+  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
+  for (const s of steps) {
+    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
+    for (const cmd of [s.run, s.unless ?? '']) {
+      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
+      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
+    }
+  }
+}
+
+describe('swift role: deploy hooks', () => {
+  const stepsOf = (model: Model, name: string) => swift.bootstrap!({ model, host: model.hosts.find((h) => h.name === name)! })
+  const rings = '[ -s /etc/swift/account.ring.gz ] && [ -s /etc/swift/container.ring.gz ] && [ -s /etc/swift/object.ring.gz ]'
+
+  it('makes the device directory and builds the rings before the units start on the aio host', () => {
+    // GIVEN the aio fixture (proxy and storage on one host)
+    const model = fixtureModel('aio')
+    const steps = stepsOf(model, 'aio1')
+    // THEN /srv/node/swift1 is swift's, then the rings are built from the plan, all before-start
+    expect(steps.map((s) => s.id)).toEqual(['swift.device', 'swift.rings'])
+    expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
+    expect(steps[0]!.run).toContain('install -d -o swift -g swift -m 755 /srv/node/swift1')
+    const build = steps[1]!
+    expect(build.unless).toBe(`${rings} && cmp -s /etc/swift/stackhouse-rings.txt /etc/swift/.stackhouse-rings.built`)
+    // AND it runs the plan's commands in order (a rebalance warning, exit 1, is not a failure)
+    const lines = build.run.split('\n')
+    const planned = ringCommands(model).map((c) => (c.endsWith(' rebalance') ? `${c} || [ $? -eq 1 ]` : c))
+    expect(lines.filter((l) => l.startsWith('swift-ring-builder'))).toEqual(planned)
+    expect(lines.at(-1)).toBe('cp /etc/swift/stackhouse-rings.txt /etc/swift/.stackhouse-rings.built')
+    // AND rings that exist are never rebuilt from a changed plan: the step stops and says what to do
+    expect(lines[1]).toMatch(/^if \[ -s .* then echo '.*would move every partition.*' >&2; exit 1; fi$/)
+    expectSafeSteps(model, steps)
+  })
+
+  it('builds the rings on the first proxy host of the 3-node cloud; storage hosts say they need a copy', () => {
+    // GIVEN the 3-node fixture (proxy on ctl1, storage on cmp1 and cmp2)
+    const model = fixtureModel('3-node')
+    // THEN ctl1 builds them, and each storage host checks for the rings and stops naming ctl1 when they are missing
+    expect(stepsOf(model, 'ctl1').map((s) => s.id)).toEqual(['swift.rings'])
+    for (const name of ['cmp1', 'cmp2']) {
+      const steps = stepsOf(model, name)
+      expect(steps.map((s) => s.id)).toEqual(['swift.device', 'swift.rings-copied'])
+      expect(steps[1]!.unless).toBe(rings)
+      expect(steps[1]!.run).toMatch(/^echo 'Swift rings missing: they are built on ctl1 .*cannot copy files between hosts yet.*' >&2; exit 1$/)
+      expectSafeSteps(model, steps)
+    }
+    expectSafeSteps(model, stepsOf(model, 'ctl1'))
+  })
+
+  it.each(['aio', '3-node'] as const)('%s: registers the object store, its endpoints and the swift user', (fixture) => {
+    // GIVEN the fixture model WHEN swift's Keystone entities are listed
+    const model = fixtureModel(fixture)
+    const e = model.endpoints.swift
+    // THEN the service user with admin and service roles, the object-store service and its three endpoints
+    expect(swift.register!(model)).toEqual([
+      {
+        user: { name: 'swift', password: model.secrets.swift_keystone_password, project: 'service', roles: ['admin', 'service'] },
+        service: { name: 'swift', type: 'object-store', description: 'OpenStack Object Storage' },
+        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+      },
+    ])
+    expect(swift.databases).toBeUndefined()
   })
 })

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue 3 end to end: MariaDB, RabbitMQ, memcached and Keystone deployed onto a
+// real sandbox host over SSH, then used from this machine through Keystone's API.
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deploy, type DeployReport } from '../../installer/deploy.ts'
+import { KeystoneClient } from '../../installer/openstack/keystone.ts'
+import { loadProject } from '../../installer/project.ts'
+import { defineRole, hostsIn } from '../../installer/render/role.ts'
+import { ConnectError } from '../../installer/runner/connect.ts'
+import { createSandbox, destroySandbox, sandboxPaths, type SandboxHost } from '../../installer/sandbox/index.ts'
+import { roles } from '../../roles/index.ts'
+
+const infra = ['mariadb', 'rabbitmq', 'memcached', 'keystone']
+const name = `t-ks-${randomBytes(2).toString('hex')}`
+let host: SandboxHost
+let dir: string
+
+function inventory(extra = ''): string {
+  return `name: ks-test
+target: sandbox
+hosts:
+  - name: ${name}
+    address: ${host.address}
+groups: { control: [${name}], network: [${name}], compute: [${name}], storage: [${name}] }
+networks:
+  management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
+backends: { block_storage: ceph }
+${extra}`
+}
+
+async function run(inv: string, opts: Parameters<typeof deploy>[2] = {}): Promise<DeployReport> {
+  writeFileSync(join(dir, 'inventory.yml'), inv)
+  const project = loadProject({ inventory: join(dir, 'inventory.yml') })
+  return deploy(project, roles, { only: infra, renderer: 'silent', ...opts })
+}
+
+const changes = (r: DeployReport) => r.changes.map((c) => `${c.task} ${c.title}`)
+
+describe('infrastructure and Keystone on a sandbox host', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'stackhouse-ks-'))
+    host = await createSandbox(name)
+  })
+  afterAll(async () => {
+    if (host) await destroySandbox(name)
+  })
+
+  it('deploys, and Keystone issues a token with a catalog to this machine', async () => {
+    const first = await run(inventory())
+    expect(first.failures).toEqual([])
+    expect(first.changes.length).toBeGreaterThan(10)
+    const secrets = loadProject({ inventory: join(dir, 'inventory.yml') }).model.secrets
+    const ks = await KeystoneClient.login({ authUrl: `http://${host.address}:5000/v3`, username: 'admin', password: secrets.admin_password, projectName: 'admin' })
+    expect(ks.token).toMatch(/^gAAAAA/) // a fernet token
+    const identity = ks.catalog.find((c) => c.type === 'identity')
+    expect(identity?.endpoints.map((e) => e.interface).sort()).toEqual(['admin', 'internal', 'public'])
+    const projects = await ks.call<{ projects: { name: string }[] }>('GET', '/projects')
+    expect(projects.projects.map((p) => p.name).sort()).toEqual(['admin', 'service'])
+  })
+
+  it('changes nothing on a second deploy', async () => {
+    const second = await run(inventory())
+    expect(second.failures).toEqual([])
+    expect(changes(second)).toEqual([])
+  })
+
+  it('changes exactly the affected file and restarts only its service when one value changes', async () => {
+    const third = await run(inventory('config:\n  keystone:\n    keystone.conf:\n      token: { expiration: 7200 }\n'))
+    expect(changes(third)).toEqual(['keystone.file /etc/keystone/keystone.conf', 'keystone.service keystone.service'])
+    expect(third.changes[1]!.detail).toMatch(/^restart/)
+  })
+
+  it('reports a package that does not exist with host and task, leaving no half-written file', async () => {
+    const bogus = defineRole({ name: 'bogus', description: 'test', enabled: () => true, hosts: (m) => hostsIn(m, 'control'), packages: () => ['stackhouse-no-such-package'], files: () => [], units: () => [] })
+    writeFileSync(join(dir, 'inventory.yml'), inventory())
+    const project = loadProject({ inventory: join(dir, 'inventory.yml') })
+    const r = await deploy(project, [...roles, bogus], { only: [...infra, 'bogus'], renderer: 'silent' })
+    expect(r.failures.map((f) => [f.host, f.task])).toEqual([[name, 'common.packages']])
+    expect(r.failures[0]!.stderr).toContain('Unable to locate package stackhouse-no-such-package')
+    expect(readFileSync(r.failures[0]!.log, 'utf8')).toContain('Unable to locate package')
+  })
+
+  it('refuses a wrong SSH key and a changed host key, naming the host', async () => {
+    const other = join(dir, 'other_key')
+    const { generateKeyPairSync } = await import('node:crypto')
+    writeFileSync(other, generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey, { mode: 0o600 })
+    const wrongKey = inventory().replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${other} }`)
+    await expect(run(wrongKey)).rejects.toThrow(ConnectError)
+    await expect(run(wrongKey)).rejects.toThrow(`host ${name} (${host.address}): root@${host.address} refused the key`)
+    // A known_hosts with another key for the address: target hosts keeps known_hosts in the project.
+    const known = join(dir, '.stackhouse', 'known_hosts')
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(join(dir, '.stackhouse'), { recursive: true })
+    writeFileSync(known, `${host.address} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0cmVnZmFrZWtleWZvcnRlc3RpbmdvbmVvbmVvbmU=\n`)
+    const asHosts = inventory().replace('target: sandbox', 'target: hosts').replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${sandboxPaths.key} }`).replace('backends: { block_storage: ceph }', '')
+    await expect(run(asHosts)).rejects.toThrow(/host key changed: it now offers SHA256:/)
+    expect(existsSync(known)).toBe(true)
+  })
+})
