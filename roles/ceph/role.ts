@@ -3,9 +3,10 @@
 // volumes, which Nova's libvirt attaches. mon + mgr on the first control host,
 // one bluestore OSD per storage host (on a device, or on a sparse file inside the
 // OSD directory, as /work/shared/reference/ceph-probe.md proved in a sandbox host).
-// This role only writes files; the deploy engine runs the bootstrap commands.
+// The bootstrap (monitor store, keys, OSDs, pool) is in bootstrap.ts.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { defineRole, hostsIn, inGroup, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+import { defineRole, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+import { bootstrapOsdKeyring, cinderAuth, deviceOsd, fileOsd, mgrKeyring, monMkfs, rbdPool, waitForMon, waitForOsds } from './bootstrap.ts'
 
 /** The host running ceph-mon and ceph-mgr: the first control host. */
 export function monHost(model: Model): ModelHost {
@@ -109,6 +110,26 @@ function files({ model, host }: RoleContext): RoleFile[] {
   ]
 }
 
+/**
+ * The bootstrap steps of one host. The monitor host: its store before ceph-mon@
+ * starts; then the manager's key, client.cinder and, once poolSize OSDs are up,
+ * the pool. Each OSD host (the monitor host too, in an all-in-one cloud): its OSD,
+ * once the monitor answers. Client-only hosts (cinder-volume, libvirt) have none.
+ */
+function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
+  const mon = isMon(model, host)
+  const osd = isOsd(model, host)
+  if (!mon && !osd) return []
+  const device = model.backends.ceph.osdDevice
+  return [
+    ...(mon ? [monMkfs(model, host, monAddrs(model))] : []),
+    waitForMon(monAddrs(model)),
+    ...(mon ? [mgrKeyring(host)] : []),
+    ...(osd ? (device ? [bootstrapOsdKeyring(), deviceOsd(device)] : [fileOsd()]) : []),
+    ...(mon ? [cinderAuth(), waitForOsds(poolSize(model)), rbdPool(model.backends.ceph.pool)] : []),
+  ]
+}
+
 export default defineRole({
   name: 'ceph',
   description: 'Ceph cluster (mon, mgr, OSDs) for Cinder RBD volumes, and its clients',
@@ -127,4 +148,5 @@ export default defineRole({
     // OSD ids come from `ceph osd new` at deploy time; the target starts every ceph-osd@<id>.
     ...(isOsd(model, host) ? ['ceph-osd.target'] : []),
   ],
+  bootstrap,
 })

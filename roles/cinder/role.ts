@@ -5,6 +5,7 @@ import type { ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, inGroup, type RoleContext } from '../../installer/render/role.ts'
 import { backendPackages, backendUnits, backendVars, volumeBackend } from './backends.ts'
+import { bootstrapSteps, debconfSelections, registration } from './deploy.ts'
 
 /** cinder-api and cinder-scheduler run here. */
 const isController = (host: ModelHost) => inGroup(host, 'control')
@@ -69,4 +70,8 @@ export default defineRole({
       : []),
   ],
   units: ({ model, host }) => [...cinderUnits(host), ...(isVolume(host) ? backendUnits(volumeBackend(model)) : [])],
+  debconf: ({ host }) => debconfSelections(host),
+  databases: () => [{ database: 'cinder', service: 'cinder' }],
+  bootstrap: ({ model, host }) => bootstrapSteps(model, host),
+  register: registration,
 })

@@ -2,8 +2,10 @@
 // Glance: the image service. NOTE: Debian 12 runs glance-api as its own eventlet
 // server (/etc/init.d/glance-api disables uwsgi: "Glance appears broken with uwsgi"),
 // so the listener and worker count are glance-api.conf options.
+import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn } from '../../installer/render/role.ts'
+import { apiWorkers, defineRole, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
+import { asUser, waitForHttp } from '../../installer/render/steps.ts'
 
 /**
  * debconf answers (debconf-set-selections lines) that keep glance-common's and
@@ -20,6 +22,24 @@ export const debconfSelections: readonly string[] = [
 
 /** Where the `file` store keeps images (created glance:glance by glance-common's postinst). */
 export const imagesDir = '/var/lib/glance/images/'
+
+/**
+ * Schema migration, then a wait for the API. NOTE: `glance-manage db check` exits 0
+ * only when the contract branch is at its head, 3/4/5 when expand, migrate or
+ * contract is pending, 1 when the database is unreachable (glance/cmd/manage.py).
+ */
+function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
+  return [
+    {
+      id: 'glance.db-sync',
+      title: 'glance-manage db_sync',
+      once: true,
+      unless: asUser('glance', 'glance-manage db check >/dev/null'),
+      run: asUser('glance', 'glance-manage db_sync'),
+    },
+    waitForHttp('glance.wait', `http://${host.address}:${model.endpoints.glance.port}/`),
+  ]
+}
 
 export default defineRole({
   name: 'glance',
@@ -42,4 +62,17 @@ export default defineRole({
     },
   ],
   units: () => ['glance-api.service'],
+  debconf: () => [...debconfSelections],
+  databases: () => [{ database: 'glance', service: 'glance' }],
+  bootstrap: ({ model, host }) => bootstrap(model, host),
+  register: (model) => {
+    const e = model.endpoints.glance
+    return [
+      {
+        user: { name: 'glance', password: model.secrets.glance_keystone_password, project: 'service', roles: ['admin', 'service'] },
+        service: { name: 'glance', type: 'image', description: 'OpenStack Image' },
+        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+      },
+    ]
+  },
 })

@@ -2,14 +2,69 @@
 // horizon: the OpenStack dashboard (Debian's openstack-dashboard) under Apache
 // mod_wsgi on control hosts, served at the path of model.dashboardUrl.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { apiWorkers, defineRole, hostsIn, type RoleFile } from '../../installer/render/role.ts'
+import { apiWorkers, defineRole, hostsIn, type BootstrapStep, type RoleFile } from '../../installer/render/role.ts'
 import { pyRepr, pyStr, type PyValue } from './_python.ts'
 
 const settingsDir = '/etc/openstack-dashboard'
+const site = 'openstack-dashboard-alias-only'
 
 /** Horizon's URL path: Debian's alias-only site serves it at /horizon. */
 export function dashboardPath(model: Model): string {
   return new URL(model.dashboardUrl).pathname.replace(/\/+$/, '') || '/'
+}
+
+/**
+ * debconf answers. activate_vhost false: openstack-dashboard-apache's postinst then
+ * enables the alias-only site (Horizon at /horizon beside Apache's default site)
+ * instead of taking over the whole server. allowed-hosts: openstack-dashboard's
+ * postinst rewrites ALLOWED_HOSTS from it on every configure, and its config script
+ * reads it back from local_settings.py; the same names keep the line unchanged.
+ */
+export function debconfSelections(model: Model, host: ModelHost): string[] {
+  return [
+    'openstack-dashboard-apache horizon/activate_vhost boolean false',
+    'openstack-dashboard-apache horizon/use_ssl boolean false',
+    `openstack-dashboard horizon/allowed-hosts string ${allowedHostNames(model, host).join(',')}`,
+  ]
+}
+
+/** Records the settings the static files were last built from (outside STATIC_ROOT, which collectstatic --clear empties). */
+export const staticStamp = '/var/lib/openstack-dashboard/stackhouse-static.sha256'
+
+/** SHA-256 of every settings file Django reads (openstack_dashboard/settings.py execs local_settings.d/*.py). */
+const settingsHash = `cat ${settingsDir}/local_settings.py ${settingsDir}/local_settings.d/*.py | sha256sum | cut -d' ' -f1`
+
+const manage = '/usr/share/openstack-dashboard/manage.py'
+
+function bootstrap(): BootstrapStep[] {
+  const enabled = ['/etc/apache2/mods-enabled/wsgi.load', `/etc/apache2/sites-enabled/${site}.conf`]
+  return [
+    {
+      id: 'horizon.site',
+      title: `a2ensite ${site} (the dashboard at /horizon)`,
+      // NOTE: the postinst enables it when activate_vhost is false; this repairs a host where it was not.
+      unless: enabled.map((p) => `[ -e ${p} ]`).join(' && '),
+      run: `a2enmod -q wsgi && a2ensite -q ${site} && systemctl try-reload-or-restart apache2.service`,
+    },
+    {
+      id: 'horizon.static',
+      title: 'rebuild static files (collectstatic, compress)',
+      // NOTE: COMPRESS_OFFLINE = True (Debian's _0002 snippet): pages need the offline
+      // manifest (COMPRESS_ROOT/COMPRESS_OUTPUT_DIR 'dashboard'/manifest.json), rebuilt
+      // whenever the settings change. The package rebuilds it itself on upgrades
+      // (dpkg trigger), from the settings then on disk.
+      unless: `[ -s /var/lib/openstack-dashboard/static/dashboard/manifest.json ] && [ "$(cat ${staticStamp} 2>/dev/null)" = "$(${settingsHash})" ]`,
+      run: [
+        `h=$(${settingsHash})`,
+        `${manage} collectstatic --noinput --clear >/dev/null`,
+        `${manage} compress --force >/dev/null`,
+        'chown -R www-data /var/lib/openstack-dashboard/static',
+        `echo "$h" > ${staticStamp}`,
+        // mod_wsgi daemons read the manifest once; a graceful reload starts new ones.
+        'systemctl try-reload-or-restart apache2.service',
+      ].join(' && '),
+    },
+  ]
 }
 
 export default defineRole({
@@ -38,6 +93,8 @@ export default defineRole({
     },
   ],
   units: () => ['apache2.service'],
+  debconf: ({ model, host }) => debconfSelections(model, host),
+  bootstrap,
 })
 
 /** A settings snippet Debian's postinst copies into local_settings.d/ once; exec'd after local_settings.py. */
@@ -73,8 +130,12 @@ function localSettings(model: Model, host: ModelHost): Record<string, string> {
  * file), so a package upgrade leaves the line unchanged.
  */
 function allowedHosts(model: Model, host: ModelHost): string {
-  const names = [...new Set([model.publicAddress, model.internalAddress, host.address])]
-  return `[ ${names.map((n) => `${pyStr(n)},`).join(' ')} ]`
+  return `[ ${allowedHostNames(model, host).map((n) => `${pyStr(n)},`).join(' ')} ]`
+}
+
+/** Names the dashboard answers to: public, internal and the host's own address, each once. */
+function allowedHostNames(model: Model, host: ModelHost): string[] {
+  return [...new Set([model.publicAddress, model.internalAddress, host.address])]
 }
 
 /** Self-service networks with routers, as both the Linux bridge and OVN backends provide. */

@@ -5,6 +5,7 @@
 // hosts. OVN: the eventlet neutron-server, the OVN metadata agent on compute hosts;
 // OVN's own daemons (ovn-central, ovn-controller, Open vSwitch) are roles/ovn.
 import { defineRole, hostsIn } from '../../installer/render/role.ts'
+import { bootstrapSteps, debconfSelections, registration } from './deploy.ts'
 import { neutronFiles } from './files.ts'
 import { parts, partsOf } from './parts.ts'
 
@@ -19,4 +20,8 @@ export default defineRole({
   packages: ({ model, host }) => [...new Set(partsOf(model, host).flatMap((p) => parts[p].packages))],
   files: ({ model, host }) => neutronFiles(model, host, partsOf(model, host)),
   units: ({ model, host }) => partsOf(model, host).flatMap((p) => parts[p].units),
+  debconf: ({ model, host }) => debconfSelections(model, host),
+  databases: () => [{ database: 'neutron', service: 'neutron' }],
+  bootstrap: ({ model, host }) => bootstrapSteps(model, host),
+  register: registration,
 })

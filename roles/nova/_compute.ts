@@ -6,21 +6,22 @@ import type { Model } from '../../installer/model/types.ts'
 import type { RoleFile } from '../../installer/render/role.ts'
 
 /**
- * Written as `[libvirt] virt_type` when `backends.virt_type` is `auto`. The deploy
- * engine replaces it on each compute host with {@link resolveVirtType} once it
- * knows whether /dev/kvm is usable there. nova rejects the token itself
- * ("Valid values are [kvm, lxc, qemu, parallels]"), so a file that was never
- * resolved fails loudly instead of silently running guests under emulation.
+ * Where step `nova.virt-type` writes `[libvirt] virt_type` when `backends.virt_type`
+ * is `auto`: the value depends on the host (is /dev/kvm usable?), so it cannot be
+ * part of a rendered file. NOTE: oslo.config reads /etc/nova/nova-compute.conf.d/*.conf
+ * for nova-compute as a default config dir, before the --config-file options, so
+ * nova.conf and nova-compute.conf must not set virt_type themselves (later files win;
+ * oslo_config/cfg.py `_parse_config_files`).
  */
-export const virtTypeToken = '@STACKHOUSE_VIRT_TYPE@'
-
-/** Replace {@link virtTypeToken} in a rendered nova-compute.conf with the detected virt_type. */
-export function resolveVirtType(content: string, kvmUsable: boolean): string {
-  return content.replaceAll(virtTypeToken, kvmUsable ? 'kvm' : 'qemu')
-}
+export const virtTypeFile = '/etc/nova/nova-compute.conf.d/virt-type.conf'
 
 /** Ceph client whose key Cinder's RBD driver uses; libvirt attaches RBD volumes as this user. */
-const rbdUser = 'cinder'
+export const rbdUser = 'cinder'
+
+/** Whether libvirt attaches Cinder volumes from Ceph (and so needs the client's key as a libvirt secret). */
+export function attachesRbd(model: Model): boolean {
+  return model.backends.compute === 'libvirt' && model.backends.blockStorage === 'ceph' && model.services.cinder
+}
 
 /**
  * Debian's `nova-compute` needs one `nova-compute-hypervisor` provider; they
@@ -42,30 +43,47 @@ export function computeUnits(model: Model): string[] {
   return model.backends.compute === 'vmware' ? ['nova-compute.service'] : ['libvirtd.service', 'nova-compute.service']
 }
 
+/** Files of a compute host: the driver settings, and libvirt's qemu.conf on sandbox hosts. */
+export function computeFiles(model: Model): RoleFile[] {
+  return [computeConf(model), ...(model.target === 'sandbox' && model.backends.compute === 'libvirt' ? [qemuConf()] : [])]
+}
+
 /**
  * /etc/nova/nova-compute.conf: the driver settings. Debian's nova-compute init
  * script passes it as a second --config-file after nova.conf (so it wins), and no
  * other nova service reads it.
  */
-export function computeFile(model: Model): RoleFile {
+function computeConf(model: Model): RoleFile {
   return {
     path: '/etc/nova/nova-compute.conf',
     group: 'nova',
     mode: 0o640,
-    vars: { libvirt: libvirtVars(model), vmware: vmwareVars(model) },
+    vars: { libvirt: libvirtVars(model), vmware: vmwareVars(model), virtTypeFile },
     notify: ['nova-compute.service'],
+  }
+}
+
+/**
+ * /etc/libvirt/qemu.conf on sandbox hosts only: no cgroup controllers. Debian's file
+ * is all comments, so every other setting keeps libvirt's default; root:root 0600
+ * is the mode libvirt-daemon-system's postinst enforces on each configure.
+ */
+function qemuConf(): RoleFile {
+  return {
+    path: '/etc/libvirt/qemu.conf',
+    format: 'text',
+    mode: 0o600,
+    notify: ['libvirtd.service'],
   }
 }
 
 function libvirtVars(model: Model) {
   if (model.backends.compute !== 'libvirt') return false
-  const virtType = model.backends.virtType === 'auto' ? virtTypeToken : model.backends.virtType
   // NOTE: only volumes live in Ceph; instance disks stay local (images_type default),
   // so libvirt needs the client name and the libvirt secret holding its key.
-  const rbd = model.backends.blockStorage === 'ceph' && model.services.cinder
-    ? { user: rbdUser, secretUuid: model.secrets.libvirt_rbd_secret_uuid }
-    : false
-  return { virtType, autoDetected: model.backends.virtType === 'auto', rbd }
+  const rbd = attachesRbd(model) ? { user: rbdUser, secretUuid: model.secrets.libvirt_rbd_secret_uuid } : false
+  // NOTE: `auto` is left out here; step nova.virt-type writes it to virtTypeFile.
+  return { virtType: model.backends.virtType === 'auto' ? false : model.backends.virtType, rbd }
 }
 
 function vmwareVars(model: Model) {

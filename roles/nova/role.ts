@@ -4,8 +4,9 @@
 // halves in one nova.conf.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn, inGroup, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
-import { computeFile, computePackages, computeUnits } from './_compute.ts'
+import { apiWorkers, defineRole, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+import { attachesRbd, computeFiles, computePackages, computeUnits } from './_compute.ts'
+import { databaseSteps, discoverHostsStep, rbdSecretStep, virtTypeStep } from './_steps.ts'
 
 const controllerPackages = ['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy']
 
@@ -32,11 +33,48 @@ const discoverHostsInterval = 300
 const isController = (host: ModelHost) => inGroup(host, 'control')
 const isCompute = (host: ModelHost) => inGroup(host, 'compute')
 
+/**
+ * debconf answers (debconf-set-selections lines). The configure_* questions keep the
+ * maintainer scripts away from databases, RabbitMQ, Keystone and the catalog (all
+ * default to false). nova-common's postinst writes my-ip and cinder_os_region_name
+ * into nova.conf on every configure: answering with the rendered values keeps an
+ * upgrade from changing the file. nova-consoleproxy's postinst writes daemon_type
+ * into /etc/default/nova-consoleproxy.
+ */
+export function debconfSelections(model: Model, host: ModelHost): string[] {
+  return [
+    `nova-common nova/my-ip string ${host.address}`,
+    `nova-common nova/cinder_os_region_name string ${model.region}`,
+    ...['configure_db', 'configure_rabbit', 'configure_ksat', 'configure_neutron', 'configure_placement'].map((q) => `nova-common nova/${q} boolean false`),
+    'nova-common nova-common/dbconfig-install boolean false',
+    ...(isController(host)
+      ? [
+          'nova-api novaapi/configure_db boolean false',
+          'nova-api nova-api/dbconfig-install boolean false',
+          'nova-api nova/configure_api-endpoint boolean false',
+          'nova-consoleproxy nova-consoleproxy/daemon_type select novnc',
+        ]
+      : []),
+  ]
+}
+
+/** Databases on the first control host, virt_type and the Ceph key on compute hosts, then cell1's hosts. */
+function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
+  const libvirtAuto = model.backends.compute === 'libvirt' && model.backends.virtType === 'auto'
+  return [
+    ...(isController(host) ? databaseSteps() : []),
+    ...(isCompute(host) && libvirtAuto ? [virtTypeStep()] : []),
+    ...(isCompute(host) && attachesRbd(model) ? [rbdSecretStep(model)] : []),
+    ...(isController(host) ? [discoverHostsStep(model)] : []),
+  ]
+}
+
 export default defineRole({
   name: 'nova',
   description: 'Nova compute service: API, conductor, scheduler, noVNC proxy and nova-compute',
   enabled: () => true,
-  hosts: (model) => hostsIn(model, 'control', 'compute'),
+  // NOTE: control hosts first, so the role's first host, where `once` steps run, has the databases.
+  hosts: (model) => [...hostsIn(model, 'control'), ...hostsIn(model, 'compute').filter((h) => !isController(h))],
   packages: ({ model, host }) => [
     ...(isController(host) ? controllerPackages : []),
     ...(isCompute(host) ? computePackages(model) : []),
@@ -44,12 +82,25 @@ export default defineRole({
   files: ({ model, host }) => [
     novaConf({ model, host }),
     ...(isController(host) ? controllerFiles(model) : []),
-    ...(isCompute(host) ? [computeFile(model)] : []),
+    ...(isCompute(host) ? computeFiles(model) : []),
   ],
   units: ({ model, host }) => [
     ...(isController(host) ? controllerUnits : []),
     ...(isCompute(host) ? computeUnits(model) : []),
   ],
+  debconf: ({ model, host }) => debconfSelections(model, host),
+  databases: () => ['nova_api', 'nova', 'nova_cell0'].map((database) => ({ database, service: 'nova' as const })),
+  bootstrap,
+  register: (model) => {
+    const e = model.endpoints.nova
+    return [
+      {
+        user: { name: 'nova', password: model.secrets.nova_keystone_password, project: 'service', roles: ['admin', 'service'] },
+        service: { name: 'nova', type: 'compute', description: 'OpenStack Compute' },
+        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+      },
+    ]
+  },
 })
 
 /** /etc/nova/nova.conf, root:nova 0640 as Debian's postinst leaves it. Restarts every nova unit, never libvirtd. */

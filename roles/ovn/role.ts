@@ -5,6 +5,7 @@
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { defineRole, inGroup } from '../../installer/render/role.ts'
 import { ovnCentralHost, ovnPorts } from './central.ts'
+import { chassisSteps } from './deploy.ts'
 
 export { ovnChassisSettings, type OvnChassisSettings } from './chassis.ts'
 
@@ -51,4 +52,5 @@ export default defineRole({
     ...(isCentral(model, host) ? ['ovn-central.service'] : []),
     ...(isChassis(host) ? ['openvswitch-switch.service', 'ovn-host.service'] : []),
   ],
+  bootstrap: ({ model, host }) => (isChassis(host) ? chassisSteps(model, host) : []),
 })

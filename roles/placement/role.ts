@@ -2,8 +2,11 @@
 // Placement: the resource inventory nova schedules against. Debian 12 runs it under
 // uwsgi (placement-api.service → /etc/init.d/placement-api systemd-start →
 // uwsgi_python3 --http-socket :8778 --ini placement-api-uwsgi.ini).
+import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn } from '../../installer/render/role.ts'
+import { apiWorkers, defineRole, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
+import { asUser, waitForHttp } from '../../installer/render/steps.ts'
+import { shellQuote } from '../../installer/transport/types.ts'
 
 /**
  * debconf answers (debconf-set-selections lines) that keep placement-common's and
@@ -16,6 +19,30 @@ export const debconfSelections: readonly string[] = [
   'placement-common placement-common/dbconfig-install boolean false',
   'placement-api placement/configure_api-endpoint boolean false',
 ]
+
+/**
+ * Prints the head revision of placement's alembic migrations as installed, so the
+ * guard follows package upgrades. NOTE: placement-manage has no "check" command;
+ * `db version` prints the database's current revision (None when empty).
+ */
+const alembicHead = `python3 -c ${shellQuote(
+  'import os, placement.db.sqlalchemy as m; from alembic.config import Config; from alembic.script import ScriptDirectory; ' +
+    'print(ScriptDirectory.from_config(Config(os.path.join(os.path.dirname(m.__file__), "alembic.ini"))).get_current_head())',
+)}`
+
+function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
+  return [
+    {
+      id: 'placement.db-sync',
+      title: 'placement-manage db sync',
+      once: true,
+      unless: asUser('placement', `[ "$(placement-manage db version | tail -n 1)" = "$(${alembicHead})" ]`),
+      run: asUser('placement', 'placement-manage db sync'),
+    },
+    // uwsgi takes seconds to load the application after systemd reports it started.
+    waitForHttp('placement.wait', `http://${host.address}:${model.endpoints.placement.port}/`),
+  ]
+}
 
 export default defineRole({
   name: 'placement',
@@ -37,4 +64,17 @@ export default defineRole({
     },
   ],
   units: () => ['placement-api.service'],
+  debconf: () => [...debconfSelections],
+  databases: () => [{ database: 'placement', service: 'placement' }],
+  bootstrap: ({ model, host }) => bootstrap(model, host),
+  register: (model) => {
+    const e = model.endpoints.placement
+    return [
+      {
+        user: { name: 'placement', password: model.secrets.placement_keystone_password, project: 'service', roles: ['admin', 'service'] },
+        service: { name: 'placement', type: 'placement', description: 'OpenStack Placement' },
+        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+      },
+    ]
+  },
 })

@@ -5,7 +5,9 @@
 // single config file /etc/swift/<type>-server.conf.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn, inGroup, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+import { apiWorkers, defineRole, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+import { directory } from '../../installer/render/steps.ts'
+import { buildRings, ringsCopied } from './rings.ts'
 
 /** The storage servers and the ports Swift (2.30, Zed) gives them. */
 export const storageServers = [
@@ -103,6 +105,36 @@ function proxyFiles({ model }: RoleContext): RoleFile[] {
   ]
 }
 
+/** Where the rings are built: the first proxy host. */
+function ringBuilderHost(model: Model): ModelHost | undefined {
+  return hostsIn(model, 'control')[0]
+}
+
+/**
+ * Before the units start: the device directory on storage hosts (swift's, like the
+ * data in it), and the rings: built on the first proxy host, copied to the others.
+ */
+function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
+  const builder = ringBuilderHost(model)
+  const device = `${devicesDir}/${model.backends.swift.device}`
+  return [
+    ...(isStorage(model, host) ? [directory('swift.device', device, 'swift', 0o755)] : []),
+    host.name === builder?.name ? buildRings(ringCommands(model)) : ringsCopied(builder?.name ?? 'the first control host'),
+  ]
+}
+
+/** The object store in the catalog, and the service user the proxy validates tokens with. */
+function register(model: Model) {
+  const e = model.endpoints.swift
+  return [
+    {
+      user: { name: 'swift', password: model.secrets.swift_keystone_password, project: 'service', roles: ['admin', 'service'] },
+      service: { name: 'swift', type: 'object-store', description: 'OpenStack Object Storage' },
+      endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+    },
+  ]
+}
+
 export default defineRole({
   name: 'swift',
   description: 'Swift object storage: proxy on control hosts, account/container/object servers on storage hosts',
@@ -126,6 +158,10 @@ export default defineRole({
   ],
   units: ({ model, host }) => [
     ...(isProxy(host) ? ['swift-proxy.service'] : []),
+    // NOTE: rsync.service starts only with /etc/rsyncd.conf (ConditionPathExists), which is
+    // one of this role's files and so is written before the units start.
     ...(isStorage(model, host) ? [...storageServers.flatMap((s) => serverUnits(s.type)), 'rsync.service'] : []),
   ],
+  bootstrap,
+  register,
 })

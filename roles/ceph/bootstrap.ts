@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+// The cluster's bootstrap as guarded steps, after the recipe that
+// /work/shared/reference/ceph-probe.md proved on a sandbox host. The monitor's
+// store is made before ceph-mon@ starts; everything else needs a monitor that
+// answers, so it runs after the units start: the manager's key, each OSD host's
+// OSD, client.cinder, and (once enough OSDs are up) the volumes pool.
+// NOTE: the engine runs this phase on every Ceph host at once, so OSD hosts start
+// by waiting for the monitor that the first control host is bringing up.
+import type { Model, ModelHost } from '../../installer/model/types.ts'
+import type { BootstrapStep } from '../../installer/render/role.ts'
+import { asUser } from '../../installer/render/steps.ts'
+import { shellQuote } from '../../installer/transport/types.ts'
+
+/** Cluster commands in guards give up rather than wait 300 s for a monitor (`--check` on a new host). */
+const ceph = 'timeout 30 ceph'
+/** A loop that polls `test` every 5 s and fails with `what` after `seconds`. */
+const poll = (what: string, test: string, seconds: number) =>
+  `for i in $(seq ${Math.ceil(seconds / 5)}); do ${test} && exit 0; sleep 5; done; echo ${shellQuote(`${what} after ${seconds} s`)} >&2; exit 1`
+
+/** `ceph-mon --mkfs` from a one-monitor monmap and the rendered mon keyring (mon. and client.admin). */
+export function monMkfs(model: Model, mon: ModelHost, monAddrs: string): BootstrapStep {
+  const dir = `/var/lib/ceph/mon/ceph-${mon.name}`
+  const monmap = '/var/lib/ceph/tmp/stackhouse-monmap'
+  return {
+    id: 'ceph.mon-mkfs',
+    title: `ceph-mon --mkfs (mon.${mon.name})`,
+    env: { CEPH_FSID: model.secrets.ceph_fsid },
+    unless: `[ -d ${dir}/store.db ]`,
+    run: [
+      'set -e',
+      `monmaptool --create --clobber --addv ${mon.name} ${shellQuote(monAddrs)} --fsid "$CEPH_FSID" ${monmap}`,
+      `chown ceph:ceph ${monmap}`,
+      `install -d -o ceph -g ceph -m 0750 ${dir}`,
+      // As ceph, like the daemon (--setuser ceph), so the store is ceph's.
+      asUser('ceph', `ceph-mon --mkfs -i ${mon.name} --monmap ${monmap} --keyring /etc/ceph/ceph.mon.keyring`),
+      `rm -f ${monmap}`,
+    ].join('\n'),
+  }
+}
+
+/** Wait until the monitor answers `ceph -s` (with client.admin, on every server). */
+export function waitForMon(monAddrs: string): BootstrapStep {
+  return {
+    id: 'ceph.wait-mon',
+    title: `wait for ceph-mon at ${monAddrs}`,
+    when: 'after-start',
+    run: poll(`no answer from ceph-mon at ${monAddrs}`, 'timeout 10 ceph -s >/dev/null 2>&1', 300),
+  }
+}
+
+/** A key the cluster holds for `entity` is the one in `keyring`. */
+const keyMatches = (entity: string, keyring: string) =>
+  `k=$(${ceph} auth get-key ${entity} 2>/dev/null) && [ -n "$k" ] && grep -qF "key = $k" ${keyring}`
+
+/**
+ * The manager's key, made by the monitor. ceph-mgr@ was started without it (it
+ * fails until the key exists), so it is restarted here.
+ */
+export function mgrKeyring(mon: ModelHost): BootstrapStep {
+  const dir = `/var/lib/ceph/mgr/ceph-${mon.name}`
+  const unit = `ceph-mgr@${mon.name}.service`
+  return {
+    id: 'ceph.mgr-keyring',
+    title: `key of mgr.${mon.name}, then restart ${unit}`,
+    when: 'after-start',
+    unless: keyMatches(`mgr.${mon.name}`, `${dir}/keyring`),
+    run: [
+      'set -e',
+      'umask 077',
+      `install -d -o ceph -g ceph -m 0750 ${dir}`,
+      `ceph auth get-or-create mgr.${mon.name} mon 'allow profile mgr' osd 'allow *' mds 'allow *' -o ${dir}/keyring`,
+      `chown ceph:ceph ${dir}/keyring`,
+      `systemctl reset-failed ${unit} || true`,
+      `systemctl restart ${unit}`,
+    ].join('\n'),
+  }
+}
+
+/** Some OSD directory is complete (`ready`, written last by --mkfs) and its unit enabled. */
+const fileOsdDone =
+  'for d in /var/lib/ceph/osd/ceph-*; do [ -f "$d/ready" ] && systemctl is-enabled --quiet "ceph-osd@$(cat "$d/whoami")" && exit 0; done; exit 1'
+
+/**
+ * The probe's "long form": an OSD whose data is a sparse file <osd dir>/block that
+ * --mkfs creates (ceph.conf's bluestore block create/size), with no LVM or device.
+ * NOTE: the OSD's uuid and key are kept in a root-only file before `ceph osd new`,
+ * so a retry after a failure gets the same OSD id back instead of leaving one behind.
+ */
+export function fileOsd(): BootstrapStep {
+  const state = '/var/lib/ceph/osd/stackhouse-osd.env'
+  return {
+    id: 'ceph.osd',
+    title: 'OSD on a sparse file (ceph osd new, ceph-osd --mkfs)',
+    when: 'after-start',
+    unless: fileOsdDone,
+    run: [
+      'set -e',
+      `if [ ! -s ${state} ]; then (umask 077; printf 'OSD_UUID=%s\\nOSD_SECRET=%s\\n' "$(cat /proc/sys/kernel/random/uuid)" "$(ceph-authtool --gen-print-key)" > ${state}); fi`,
+      `. ${state}`,
+      // The key travels on stdin and through printf (a shell builtin), never in argv.
+      `id=$(printf '{"cephx_secret": "%s"}' "$OSD_SECRET" | ceph osd new "$OSD_UUID" -i -)`,
+      'dir=/var/lib/ceph/osd/ceph-$id',
+      'install -d -o ceph -g ceph -m 0750 "$dir"',
+      `(umask 077; printf '[osd.%s]\\n\\tkey = %s\\n' "$id" "$OSD_SECRET" > "$dir/keyring")`,
+      'chown -R ceph:ceph "$dir"',
+      'ceph-osd -i "$id" --mkfs --osd-uuid "$OSD_UUID" --setuser ceph --setgroup ceph',
+      'systemctl enable "ceph-osd@$id.service"',
+      'systemctl start "ceph-osd@$id.service"',
+    ].join('\n'),
+  }
+}
+
+/**
+ * client.bootstrap-osd's key, which ceph-volume uses (it has no option for another
+ * user). The monitor may have made it at mkfs; else it is made here.
+ */
+export function bootstrapOsdKeyring(): BootstrapStep {
+  const keyring = '/var/lib/ceph/bootstrap-osd/ceph.keyring'
+  return {
+    id: 'ceph.bootstrap-osd-keyring',
+    title: 'key of client.bootstrap-osd (for ceph-volume)',
+    when: 'after-start',
+    unless: keyMatches('client.bootstrap-osd', keyring),
+    run: `umask 077 && { ceph auth get client.bootstrap-osd -o ${keyring} 2>/dev/null || ceph auth get-or-create client.bootstrap-osd mon 'allow profile bootstrap-osd' -o ${keyring}; }`,
+  }
+}
+
+/**
+ * An OSD on a whole device, by ceph-volume (LVM): it also enables the
+ * ceph-volume@ unit that activates the OSD at boot. Real servers only: LVM needs
+ * device-mapper. A prepared but inactive OSD is activated again.
+ */
+export function deviceOsd(device: string): BootstrapStep {
+  const dev = shellQuote(device)
+  return {
+    id: 'ceph.osd',
+    title: `OSD on ${device} (ceph-volume lvm create)`,
+    when: 'after-start',
+    unless: `ceph-volume lvm list ${dev} >/dev/null 2>&1 && systemctl is-active --quiet 'ceph-osd@*'`,
+    run: `if ceph-volume lvm list ${dev} >/dev/null 2>&1; then ceph-volume lvm activate --all; else ceph-volume lvm create --bluestore --data ${dev}; fi`,
+  }
+}
+
+/**
+ * client.cinder as rendered in /etc/ceph/ceph.client.cinder.keyring (key and caps).
+ * Compared line by line with what the monitor holds, leading blanks and comments aside.
+ */
+export function cinderAuth(): BootstrapStep {
+  const keyring = '/etc/ceph/ceph.client.cinder.keyring'
+  const trim = "sed 's/^[[:space:]]*//'"
+  return {
+    id: 'ceph.cinder-auth',
+    title: 'client.cinder in the cluster (ceph auth import)',
+    when: 'after-start',
+    unless: `diff <(${ceph} auth get client.cinder 2>/dev/null | ${trim}) <(grep -v '^#' ${keyring} | ${trim}) >/dev/null`,
+    run: `ceph auth import -i ${keyring}`,
+  }
+}
+
+/** Wait until `count` OSDs are up: a pool's placement groups go active only then. */
+export function waitForOsds(count: number): BootstrapStep {
+  const up = `[ "$(timeout 10 ceph osd stat -f json 2>/dev/null | grep -o '"num_up_osds":[0-9]*' | cut -d: -f2)" -ge ${count} ] 2>/dev/null`
+  return {
+    id: 'ceph.wait-osds',
+    title: `wait for ${count} OSD(s) up`,
+    when: 'after-start',
+    run: poll(`fewer than ${count} OSD(s) up`, up, 600),
+  }
+}
+
+/**
+ * The RBD pool: created, tagged rbd and initialised by `rbd pool init`, whose last
+ * act is writing "overwrite validated" to the pool's rbd_info object.
+ */
+export function rbdPool(pool: string): BootstrapStep {
+  const p = shellQuote(pool)
+  return {
+    id: 'ceph.pool',
+    title: `pool ${pool} for RBD`,
+    when: 'after-start',
+    unless: `${ceph} osd pool ls | grep -qx ${p} && [ "$(timeout 30 rados -p ${p} get rbd_info - 2>/dev/null)" = 'overwrite validated' ]`,
+    // NOTE: 32 placement groups to start with; the pg autoscaler (on by default) adjusts them.
+    run: `ceph osd pool create ${p} 32 && ceph osd pool application enable ${p} rbd && timeout 300 rbd pool init ${p}`,
+  }
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// How neutron is deployed besides its files: debconf answers, the schema migration,
+// the kernel settings the Linux bridge agent needs, the unit file of the eventlet
+// server, and the Keystone catalog entry.
+import type { Model, ModelHost } from '../../installer/model/types.ts'
+import type { BootstrapStep } from '../../installer/render/role.ts'
+import { hostsIn } from '../../installer/render/role.ts'
+import { asUser } from '../../installer/render/steps.ts'
+import { ml2ConfPath } from './files.ts'
+import { partsOf } from './parts.ts'
+
+/**
+ * debconf answers that keep the maintainer scripts away from the database, RabbitMQ,
+ * [keystone_authtoken], [nova], the catalog and metadata_agent.ini. Every default is
+ * false already; pre-seeding makes that independent of what an earlier install left.
+ * Templates: neutron-common, neutron-api and neutron-metadata-agent (bookworm 2:21.0.0).
+ */
+export function debconfSelections(model: Model, host: ModelHost): string[] {
+  const running = partsOf(model, host)
+  return [
+    'neutron-common neutron/configure_db boolean false',
+    'neutron-common neutron/configure_rabbit boolean false',
+    'neutron-common neutron/configure_ksat boolean false',
+    'neutron-common neutron/configure_nova boolean false',
+    'neutron-common neutron-common/dbconfig-install boolean false',
+    ...(running.includes('server') ? ['neutron-api neutron/configure_api-endpoint boolean false'] : []),
+    ...(running.includes('networkAgents') ? ['neutron-metadata-agent neutron-metadata/configure boolean false'] : []),
+  ]
+}
+
+const dbManage = `neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file ${ml2ConfPath}`
+
+/**
+ * `upgrade head`, the command neutron-common's postinst runs when configure_db is on.
+ * Done when the database is at every head: alembic marks each revision that is a
+ * head with "(head)", in `heads` (all of them) and in `current` (those applied), so
+ * the counts match only when the expand and contract branches are both at their head.
+ * NOTE: on the first control host, not the role's first host: agents' neutron.conf
+ * has no [database] (and `once` means the role's first host, which may be a compute host).
+ */
+function dbSync(): BootstrapStep {
+  const heads = (cmd: string) => `$(${asUser('neutron', `${dbManage} ${cmd}`)} 2>/dev/null | grep -c '(head)')`
+  return {
+    id: 'neutron.db-sync',
+    title: 'neutron-db-manage upgrade head',
+    unless: `h=${heads('heads')}; c=${heads('current')}; [ "$h" -gt 0 ] && [ "$c" -eq "$h" ]`,
+    run: asUser('neutron', `${dbManage} upgrade head`),
+  }
+}
+
+/** br_netfilter provides the net.bridge.* sysctls (built into the kernel of sandbox hosts). */
+const brNetfilter: BootstrapStep = {
+  id: 'neutron.br-netfilter',
+  title: 'kernel module br_netfilter',
+  unless: '[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]',
+  run: 'modprobe br_netfilter',
+}
+
+/** Apply /etc/sysctl.d/60-neutron-linuxbridge.conf now; systemd-sysctl applies it at boot. */
+const bridgeSysctls: BootstrapStep = {
+  id: 'neutron.sysctl',
+  title: 'sysctl net.bridge.bridge-nf-call-ip{,6}tables = 1',
+  unless: '[ "$(sysctl -n net.bridge.bridge-nf-call-iptables)" = 1 ] && [ "$(sysctl -n net.bridge.bridge-nf-call-ip6tables)" = 1 ]',
+  run: 'sysctl -p /etc/sysctl.d/60-neutron-linuxbridge.conf',
+}
+
+/**
+ * systemd reads our /etc/systemd/system/neutron-server.service only on daemon-reload
+ * once it has loaded an older version; a unit it never loaded is read on first use.
+ */
+const daemonReload: BootstrapStep = {
+  id: 'neutron.daemon-reload',
+  title: 'systemctl daemon-reload (neutron-server.service changed)',
+  unless:
+    '[ "$(systemctl show -p LoadState --value neutron-server.service)" = loaded ] && [ "$(systemctl show -p NeedDaemonReload --value neutron-server.service)" = no ]',
+  run: 'systemctl daemon-reload',
+}
+
+/** The steps of one host, in the order they run. */
+export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
+  const running = partsOf(model, host)
+  const isFirstServer = hostsIn(model, 'control')[0]?.name === host.name
+  return [
+    ...(running.includes('linuxbridgeAgent') ? [brNetfilter, bridgeSysctls] : []),
+    ...(running.includes('ovnServer') ? [daemonReload] : []),
+    ...(isFirstServer ? [dbSync()] : []),
+  ]
+}
+
+/** The network service in the catalog, and its service user. */
+export function registration(model: Model) {
+  const e = model.endpoints.neutron
+  return [
+    {
+      user: { name: 'neutron', password: model.secrets.neutron_keystone_password, project: 'service', roles: ['admin', 'service'] },
+      service: { name: 'neutron', type: 'network', description: 'OpenStack Networking' },
+      endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+    },
+  ]
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+// nova's bootstrap steps: the API and cell databases on the first control host,
+// the virt_type and Ceph key on compute hosts, then mapping compute hosts to cell1.
+import type { Model } from '../../installer/model/types.ts'
+import type { BootstrapStep } from '../../installer/render/role.ts'
+import { asUser } from '../../installer/render/steps.ts'
+import { shellQuote } from '../../installer/transport/types.ts'
+import { rbdUser, virtTypeFile } from './_compute.ts'
+
+const nova = (command: string) => asUser('nova', command)
+
+/**
+ * Prints the head revision of one of nova's alembic trees as installed (`nova.db.api`
+ * or `nova.db.main`), so the guards follow package upgrades. NOTE: `nova-manage
+ * db version` prints the database's current revision and has no "check"; its last
+ * line is kept because oslo.log logs to stdout when nova.conf names no log file
+ * and use_stderr is off (oslo_log/log.py `_setup_logging_from_conf`).
+ */
+function alembicHead(module: string): string {
+  const py = `import os, ${module} as m; from alembic.config import Config; from alembic.script import ScriptDirectory; print(ScriptDirectory.from_config(Config(os.path.join(os.path.dirname(m.__file__), "alembic.ini"))).get_current_head())`
+  return `python3 -c ${shellQuote(py)}`
+}
+
+const atHead = (versionCommand: string, module: string) => nova(`[ "$(${versionCommand} | tail -n 1)" = "$(${alembicHead(module)})" ]`)
+
+/** A row of `nova-manage cell_v2 list_cells` / `list_hosts` (prettytable) naming the cell. */
+const cellRow = (cell: string) => `grep -cE ${shellQuote(`^\\| +${cell} +\\|`)}`
+
+/**
+ * The order of Nova's install guide, each step once, as user nova. NOTE: `map_cell0`
+ * derives cell0's URL from [database] connection (…/nova → …/nova_cell0), and
+ * `db sync` migrates cell0 before the cell database, returning early if cell0 fails:
+ * the cell database at its head therefore means cell0 is too.
+ */
+export function databaseSteps(): BootstrapStep[] {
+  return [
+    { id: 'nova.api-db-sync', title: 'nova-manage api_db sync', once: true, unless: atHead('nova-manage api_db version', 'nova.db.api'), run: nova('nova-manage api_db sync') },
+    { id: 'nova.cell0', title: 'nova-manage cell_v2 map_cell0', once: true, unless: nova(`nova-manage cell_v2 list_cells | ${cellRow('cell0')} >/dev/null`), run: nova('nova-manage cell_v2 map_cell0') },
+    {
+      id: 'nova.cell1',
+      title: 'nova-manage cell_v2 create_cell --name=cell1',
+      once: true,
+      // NOTE: a second create_cell with the same URLs exits 2 ("already exists"), so the guard is needed.
+      unless: nova(`nova-manage cell_v2 list_cells | ${cellRow('cell1')} >/dev/null`),
+      run: nova('nova-manage cell_v2 create_cell --name=cell1'),
+    },
+    { id: 'nova.db-sync', title: 'nova-manage db sync (cell0 and cell1)', once: true, unless: atHead('nova-manage db version', 'nova.db.main'), run: nova('nova-manage db sync') },
+  ]
+}
+
+/**
+ * Maps every compute host into cell1 on the first deploy, instead of waiting up to
+ * discover_hosts_in_cells_interval for nova-scheduler to do it. NOTE: this runs on
+ * the first control host while the compute hosts of the same phase start
+ * nova-compute (the runner runs a phase's hosts concurrently), so it polls until
+ * each has registered, for up to 5 minutes.
+ */
+export function discoverHostsStep(model: Model): BootstrapStep {
+  const n = model.groups.compute?.length ?? 0
+  const mapped = `$(nova-manage cell_v2 list_hosts | ${cellRow('cell1')})`
+  return {
+    id: 'nova.discover-hosts',
+    title: `map ${n} compute host(s) to cell1 (nova-manage cell_v2 discover_hosts)`,
+    when: 'after-start',
+    once: true,
+    unless: nova(`[ "${mapped}" -ge ${n} ]`),
+    run: nova(
+      `i=0; while :; do nova-manage cell_v2 discover_hosts >/dev/null; c=${mapped}; [ "$c" -ge ${n} ] && exit 0; ` +
+        `i=$((i+1)); [ $i -ge 60 ] && break; sleep 5; done; ` +
+        `echo "$c of ${n} compute hosts mapped to cell1 after 5 minutes: is nova-compute running on each, and can it reach RabbitMQ?" >&2; exit 1`,
+    ),
+  }
+}
+
+/** True (exit 0) when /dev/kvm opens read-write and answers KVM_GET_API_VERSION (ioctl 0xAE00). */
+const kvmUsable = `python3 -c ${shellQuote('import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)')} 2>/dev/null`
+
+/** Prints what virtTypeFile should hold on this host. */
+const wantedVirtType = `v=qemu; if ${kvmUsable}; then v=kvm; fi; printf ${shellQuote('# Written by Stackhouse (roles/nova, step nova.virt-type): backends.virt_type is auto.\\n[libvirt]\\nvirt_type = %s\\n')} "$v"`
+
+/**
+ * backends.virt_type auto: kvm where /dev/kvm is usable, else qemu, in a file of
+ * nova-compute's config dir. Before nova-compute starts; a later change of the
+ * detected value restarts it (try-restart does nothing while it is stopped).
+ */
+export function virtTypeStep(): BootstrapStep {
+  const f = shellQuote(virtTypeFile)
+  return {
+    id: 'nova.virt-type',
+    title: `detect virt_type (kvm or qemu) into ${virtTypeFile}`,
+    unless: `[ "$(cat ${f} 2>/dev/null)" = "$(${wantedVirtType})" ]`,
+    run: `install -d -m 0755 ${shellQuote(virtTypeFile.replace(/\/[^/]+$/, ''))} && (${wantedVirtType}) > ${f}.tmp && chmod 0644 ${f}.tmp && mv -f ${f}.tmp ${f} && systemctl try-restart nova-compute.service`,
+  }
+}
+
+/**
+ * The libvirt secret holding client.cinder's Ceph key, under the UUID nova-compute.conf
+ * names (rbd_secret_uuid). Both values come through env; the guard compares them in
+ * the shell, so the key is never in argv or in a log. After libvirtd runs.
+ */
+export function rbdSecretStep(model: Model): BootstrapStep {
+  const xml = `<secret ephemeral="no" private="no"><uuid>%s</uuid><usage type="ceph"><name>client.${rbdUser} secret</name></usage></secret>\\n`
+  return {
+    id: 'nova.rbd-secret',
+    title: `libvirt secret for Ceph client.${rbdUser}`,
+    when: 'after-start',
+    env: { RBD_SECRET_UUID: model.secrets.libvirt_rbd_secret_uuid, CEPH_KEY: model.secrets.ceph_cinder_key },
+    unless: '[ "$(virsh -q secret-get-value "$RBD_SECRET_UUID" 2>/dev/null)" = "$CEPH_KEY" ]',
+    run: [
+      'd=$(mktemp -d) && trap \'rm -rf "$d"\' EXIT && umask 077',
+      `printf ${shellQuote(xml)} "$RBD_SECRET_UUID" > "$d/secret.xml"`,
+      'virsh -q secret-define --file "$d/secret.xml"',
+      // --file takes the base64 key from a file, not argv (virsh(1): base64 on the command line is insecure).
+      'printf %s "$CEPH_KEY" > "$d/key"',
+      'virsh -q secret-set-value --secret "$RBD_SECRET_UUID" --file "$d/key"',
+    ].join(' && '),
+  }
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// Swift's rings as guarded steps. Debian's swift units refuse to start without
+// /etc/swift/{account,container,object}.ring.gz (AssertFileNotEmpty), so the rings
+// are in place before the units start.
+// NOTE: the rings are built on one host (the first proxy host) and every other
+// swift host needs a copy; the engine cannot copy a file from one host to another
+// yet, so there those hosts stop with a message saying what to copy.
+import type { BootstrapStep } from '../../installer/render/role.ts'
+import { shellQuote } from '../../installer/transport/types.ts'
+
+export const ringFiles = ['account', 'container', 'object'].map((t) => `/etc/swift/${t}.ring.gz`)
+
+const planFile = '/etc/swift/stackhouse-rings.txt'
+/** A copy of the plan the rings were built from. */
+const builtFrom = '/etc/swift/.stackhouse-rings.built'
+const ringsPresent = ringFiles.map((f) => `[ -s ${f} ]`).join(' && ')
+
+/**
+ * Build the rings from the plan (ringCommands, the lines of stackhouse-rings.txt).
+ * Done when the three rings exist and were built from the current plan. A ring that
+ * exists is never rebuilt: that would move every partition of a running cluster, so
+ * a changed plan stops here with what to do instead.
+ * NOTE: `rebalance` exits 1 for a warning (e.g. dispersion on few hosts) after saving the ring.
+ */
+export function buildRings(commands: string[]): BootstrapStep {
+  const changed = `the Swift ring plan ${planFile} changed since the rings were built, and rebuilding would move every partition: change the rings with swift-ring-builder (add, set_weight, rebalance), then cp ${planFile} ${builtFrom}`
+  return {
+    id: 'swift.rings',
+    title: 'build the account, container and object rings',
+    unless: `${ringsPresent} && cmp -s ${planFile} ${builtFrom}`,
+    run: [
+      'set -e',
+      `if ${ringsPresent}; then echo ${shellQuote(changed)} >&2; exit 1; fi`,
+      ...commands.map((c) => (c.endsWith(' rebalance') ? `${c} || [ $? -eq 1 ]` : c)),
+      ringsPresent,
+      `cp ${planFile} ${builtFrom}`,
+    ].join('\n'),
+  }
+}
+
+/** On every other swift host: the rings must have been copied here from `builder`. */
+export function ringsCopied(builder: string): BootstrapStep {
+  const message = `Swift rings missing: they are built on ${builder} (${ringFiles.join(', ')}), and Stackhouse cannot copy files between hosts yet. Copy them here from ${builder}, then deploy again.`
+  return {
+    id: 'swift.rings-copied',
+    title: `rings from ${builder}`,
+    unless: ringsPresent,
+    run: `echo ${shellQuote(message)} >&2; exit 1`,
+  }
+}
