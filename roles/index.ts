@@ -33,4 +33,4 @@ export const roles: readonly Role[] = [
  * Roles whose deploy steps (databases, bootstrap, registration) are built. The
  * others are rendered and validated, and `stackhouse deploy` says it skips them.
  */
-export const deployable: ReadonlySet<string> = new Set(['common', 'mariadb', 'rabbitmq', 'memcached', 'keystone'])
+export const deployable: ReadonlySet<string> = new Set(roles.map((r) => r.name))

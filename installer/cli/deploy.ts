@@ -5,6 +5,7 @@ import { writeCredentials } from '../credentials.ts'
 import { deploy, type DeployReport } from '../deploy.ts'
 import { loadProject } from '../project.ts'
 import { NotBuiltError } from '../errors.ts'
+import { ensureSandboxHosts } from '../sandbox/index.ts'
 import { err, out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -40,6 +41,11 @@ export const deployCommand = withProject(new Command('deploy').description('inst
     const notYet = wanted.filter((r) => skipped.includes(r))
     if (notYet.length) throw new NotBuiltError(`deploying ${notYet.join(', ')}`, 'their deploy steps come with the complete all-in-one cloud; "stackhouse render" shows their files')
     if (!flags.json && skipped.length) err(style.yellow(`! not deployed yet (rendered only): ${skipped.join(', ')}`, process.stderr))
+    // An evaluator's one command: the sandbox hosts the inventory names are made if missing.
+    if (project.model.target === 'sandbox' && !flags.local && !flags.check) {
+      const made = await ensureSandboxHosts(project.model, (l) => flags.json || err(style.dim(l, process.stderr)))
+      if (!flags.json && made.created.length) err(`created sandbox host(s): ${made.created.join(', ')}`)
+    }
     const report = await deploy(project, roles, { ...flags, only: wanted, renderer })
     const creds = report.failures.length || report.check ? undefined : writeCredentials(project.model, project.paths.stateDir)
     if (flags.json) out(JSON.stringify({ ...report, ...(creds ? { credentials: creds } : {}) }, null, 2))

@@ -10,12 +10,15 @@ import { TemplateError } from '../render/handlebars.ts'
 import { OverrideError } from '../render/render.ts'
 import { OutputDirError } from '../render/write.ts'
 import { SecretsError } from '../secrets/store.ts'
+import { SandboxError } from '../sandbox/errors.ts'
+import { GuestImageError } from '../guest-image/errors.ts'
 import { initCommand } from './init.ts'
 import { deployCommand, DeployFailed } from './deploy.ts'
 import { destroyCommand, verifyCommand } from './later.ts'
 import { ConnectError } from '../runner/connect.ts'
 import { planCommand } from './plan.ts'
 import { renderCommand } from './render.ts'
+import { imageCommand } from './image.ts'
 import { sandboxCommand } from './sandbox.ts'
 import { secretsCommand } from './secrets.ts'
 import { validateCommand } from './validate.ts'
@@ -32,7 +35,7 @@ export function program(): Command {
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, destroyCommand, secretsCommand, sandboxCommand]) {
+  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, destroyCommand, secretsCommand, sandboxCommand, imageCommand]) {
     cli.addCommand(cmd)
     for (const sub of [cmd, ...cmd.commands]) sub.exitOverride().showHelpAfterError('(run with --help for usage)')
   }
@@ -75,6 +78,10 @@ function report(e: unknown): number {
   if (e instanceof NotBuiltError) {
     err(`${style.yellow('!', process.stderr)} ${e.message}`)
     return exitCodes.notBuilt
+  }
+  if (e instanceof SandboxError || e instanceof GuestImageError) {
+    err(`${style.red('✖', process.stderr)} ${e.message}${e.fix ? `\n  fix: ${e.fix}` : ''}`)
+    return exitCodes.input
   }
   if (e instanceof OverrideError || e instanceof TemplateError || e instanceof SecretsError || e instanceof OutputDirError) {
     err(`${style.red('✖', process.stderr)} ${e.message}`)

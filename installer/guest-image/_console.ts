@@ -9,6 +9,7 @@ interface Waiter {
   reject: (e: Error) => void
 }
 
+/** The console text so far, and waits for patterns in it. */
 export class ConsoleLog {
   text = ''
   private partial = ''

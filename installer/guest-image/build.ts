@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // buildGuestImage: the tiny test guest of guest-probe.md, from Debian packages, offline
 // once the kernel .deb is cached, and skipped when nothing it is made from has changed.
-import { constants, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs'
+import { constants, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { defaultCacheDir, entryDir, imageName, readManifest, sha256File, stagingDir, store, type Manifest } from './cache.ts'
+import { defaultCacheDir, entryDir, imageName, prune, readManifest, sha256File, stagingDir, store, type Manifest } from './cache.ts'
 import { makeDisk, makeInitramfs } from './disk.ts'
 import { collectInputs, type BuildInputs } from './inputs.ts'
 import { extractKernel, fetchKernelDeb, resolveKernel, type KernelPackage } from './kernel.ts'
+import { GuestImageError } from './errors.ts'
 import { ensurePackages, type Log } from './prereqs.ts'
 import { assembleRootfs, guestFilesDir } from './rootfs.ts'
 
@@ -49,21 +50,28 @@ export async function buildGuestImage(opts: GuestImageOptions): Promise<GuestIma
   const kernel = await resolveKernel(cacheDir, log)
   const { key, inputs } = await collectInputs(kernel, guestFilesDir)
   const entry = entryDir(cacheDir, key)
-  let manifest = opts.force ? undefined : readManifest(entry)
-  const cached = manifest !== undefined
-  if (manifest) log(`reusing cached image ${key} from ${entry}: kernel, packages and files unchanged`)
-  else manifest = await buildEntry(cacheDir, key, inputs, log)
+  const cached = opts.force ? undefined : readManifest(entry)
+  if (cached) {
+    log(`reusing cached image ${key} from ${entry}: kernel, packages and files unchanged`)
+    utimesSync(entry, new Date(), new Date()) // recently used: prune() keeps it
+  } else {
+    await buildEntry(cacheDir, key, inputs, log)
+  }
+  // Read back what is in place: a concurrent build of the same key may have stored first.
+  const manifest = readManifest(entry)
+  if (!manifest) throw new GuestImageError(`the cache entry ${entry} vanished during the build`, { fix: 're-run; is something else cleaning the cache?' })
   const qcow2 = publish(join(entry, imageName), opts.outDir)
   const sha256 = await sha256File(qcow2)
   if (sha256 !== manifest.sha256) {
+    if (!cached) throw new GuestImageError(`the image in ${entry} changed while it was copied`, { fix: 'another build of the same image ran at the same time: re-run' })
     log(`cached image ${key} does not match its recorded sha256: rebuilding`)
     return buildGuestImage({ ...opts, force: true })
   }
-  const seconds = (performance.now() - start) / 1000
-  return { qcow2, sha256, bytes: manifest.bytes, seconds, cached, key, kernel: { ...kernel, release: manifest.release } }
+  const seconds = Number(((performance.now() - start) / 1000).toFixed(2))
+  return { qcow2, sha256, bytes: manifest.bytes, seconds, cached: cached !== undefined, key, kernel: { ...kernel, release: manifest.release } }
 }
 
-async function buildEntry(cacheDir: string, key: string, inputs: BuildInputs, log: Log): Promise<Manifest> {
+async function buildEntry(cacheDir: string, key: string, inputs: BuildInputs, log: Log): Promise<void> {
   const start = performance.now()
   const deb = await fetchKernelDeb(inputs.kernel, cacheDir, log)
   const work = mkdtempSync(join(tmpdir(), 'stackhouse-guest-'))
@@ -82,7 +90,7 @@ async function buildEntry(cacheDir: string, key: string, inputs: BuildInputs, lo
       buildSeconds: Number(((performance.now() - start) / 1000).toFixed(2)), builtAt: new Date().toISOString(),
     }
     store(staging, entryDir(cacheDir, key), manifest)
-    return manifest
+    prune(cacheDir, deb)
   } finally {
     rmSync(work, { recursive: true, force: true })
     rmSync(staging, { recursive: true, force: true })

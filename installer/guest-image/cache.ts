@@ -2,7 +2,7 @@
 // Built images, one folder per cache key: images/<key>/{guest.qcow2,build.json}.
 // An entry appears whole (built in a staging folder, then renamed) or not at all.
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { BuildInputs } from './inputs.ts'
@@ -73,4 +73,18 @@ export function sha256File(file: string): Promise<string> {
       .on('error', reject)
       .on('end', () => resolve(h.digest('hex')))
   })
+}
+
+/** Keep the `keep` newest image entries and only the kernel .deb in use; older ones are dead weight (14 MiB and 27 MiB each). */
+export function prune(cacheDir: string, currentDeb: string, keep = 3): void {
+  const images = join(cacheDir, 'images')
+  const entries = readdirSync(images)
+    .filter((name) => !name.startsWith('.'))
+    .map((name) => ({ dir: join(images, name), at: statSync(join(images, name)).mtimeMs }))
+    .sort((a, b) => b.at - a.at)
+  for (const old of entries.slice(keep)) rmSync(old.dir, { recursive: true, force: true })
+  const debs = join(cacheDir, 'debs')
+  for (const name of readdirSync(debs)) {
+    if (name.endsWith('.deb') && join(debs, name) !== currentDeb) rmSync(join(debs, name), { force: true })
+  }
 }

@@ -59,18 +59,8 @@ export async function bootLocal(opts: LocalBootOptions): Promise<LocalGuest> {
   const sock = join(dir, 'monitor.sock')
   const sshPort = await freePort()
   const start = performance.now()
-  const child = spawn('qemu-system-x86_64', qemuArgs(opts, sshPort, sock), { stdio: ['pipe', 'pipe', 'pipe'] })
-  const log = new ConsoleLog(opts.onConsole)
-  child.stdout.on('data', (d: Buffer) => log.add(d.toString('latin1')))
-  child.stderr.on('data', (d: Buffer) => log.add(d.toString('latin1')))
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => { rmSync(dir, { recursive: true, force: true }); log.end(); resolve(code) }))
-  const spawned = new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject))
-  await spawned.catch((cause: unknown) => {
-    throw new GuestImageError('cannot start qemu-system-x86_64', { cause, fix: 'apt-get install qemu-system-x86' })
-  })
-  const pid = child.pid!
+  const { pid, log, exited, kill } = await startQemu(qemuArgs(opts, sshPort, sock), dir, opts.onConsole)
   opts.onSpawn?.(pid)
-  const kill = () => { if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL') }
   let readyLine: string
   try {
     readyLine = await log.waitFor(readyPattern, opts.readyTimeoutMs ?? 120_000, 0)
@@ -89,6 +79,29 @@ export async function bootLocal(opts: LocalBootOptions): Promise<LocalGuest> {
       return withTimeout(exited, timeoutMs, 'QEMU did not exit after the ACPI power button')
     },
   }
+}
+
+/** Spawn QEMU with its console collected; `dir` is removed when it exits. */
+async function startQemu(args: string[], dir: string, onConsole?: (line: string) => void) {
+  const child = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  const log = new ConsoleLog(onConsole)
+  child.stdout.on('data', (d: Buffer) => log.add(d.toString('latin1')))
+  child.stderr.on('data', (d: Buffer) => log.add(d.toString('latin1')))
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
+    rmSync(dir, { recursive: true, force: true })
+    log.end()
+    resolve(code)
+  }))
+  await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject)).catch((cause: unknown) => {
+    rmSync(dir, { recursive: true, force: true })
+    throw new GuestImageError('cannot start qemu-system-x86_64', { cause, fix: 'apt-get install qemu-system-x86' })
+  })
+  child.on('error', () => {}) // after spawn, only a failed kill can emit this: kill() copes
+  const pid = child.pid!
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL')
+  }
+  return { pid, log, exited, kill }
 }
 
 function qemuArgs(opts: LocalBootOptions, sshPort: number, sock: string): string[] {

@@ -17,6 +17,8 @@ import { deleteLinks, ensureBridges } from './network.ts'
 import { hostDir } from './paths.ts'
 import { ensurePrerequisites, requireRoot } from './prereqs.ts'
 import { makeRootfs, unmountAll } from './rootfs.ts'
+import { contains, parseCidr, parseIp } from '../inventory/_net.ts'
+import { sandboxNetworks } from '../inventory/defaults.ts'
 import { ensureKeyPair, generateHostKeys, setKnownHost } from './ssh.ts'
 import { readRecord, readRecords, writeRecord, type HostRecord, type RootfsMode } from './state.ts'
 
@@ -27,6 +29,8 @@ export interface CreateOptions {
   rootfs?: RootfsMode
   /** How long to wait for systemd and sshd in the host. @default 90000 */
   bootTimeoutMs?: number
+  /** The management address the host must have (an inventory's). @default the next free one */
+  address?: string
 }
 
 /**
@@ -48,13 +52,13 @@ export async function prepareMachine(log: (line: string) => void): Promise<{ mir
 }
 
 /** Claim the name and an address, under the lock so parallel creates never collide. */
-function reserve(name: string, mode: RootfsMode): Promise<HostRecord> {
+function reserve(name: string, mode: RootfsMode, wanted?: string): Promise<HostRecord> {
   return withLock('hosts', async () => {
     if (readRecord(name)) throw new SandboxError(`sandbox host ${name} already exists`, { fix: `use it, or remove it first: stackhouse sandbox destroy ${name}` })
     const used = new Map(readRecords().map((r) => [r.address, r.name]))
     const dir = hostDir(name)
     const rec: HostRecord = {
-      name, address: allocateAddress(name, used), interfaces: interfaceNames(name),
+      name, address: wanted ? claimAddress(name, wanted, used) : allocateAddress(name, used), interfaces: interfaceNames(name),
       rootfs: { mode, path: join(dir, 'rootfs') }, createdAt: new Date().toISOString(),
     }
     mkdirSync(dir, { recursive: true })
@@ -84,7 +88,7 @@ export async function createSandbox(name: string, opts: CreateOptions = {}): Pro
   const log = opts.log ?? (() => {})
   checkHostName(name)
   const { mirrors, publicKey } = await prepareMachine(log)
-  let rec = await reserve(name, opts.rootfs ?? 'overlay')
+  let rec = await reserve(name, opts.rootfs ?? 'overlay', opts.address)
   log(`${name}: ${rec.address}, booting`)
   try {
     rec = await build(rec, mirrors, publicKey)
@@ -96,6 +100,18 @@ export async function createSandbox(name: string, opts: CreateOptions = {}): Pro
   }
   await withLock('hosts', async () => writeSandboxInventory(readRecords()))
   return describeHost(rec)
+}
+
+/** An address the inventory chose: free, and on the sandbox management network. */
+function claimAddress(name: string, address: string, used: ReadonlyMap<string, string>): string {
+  const holder = used.get(address)
+  if (holder && holder !== name) throw new SandboxError(`${name} needs ${address}, but sandbox host ${holder} has it`, { fix: `destroy ${holder} first: stackhouse sandbox destroy ${holder}` })
+  const net = parseCidr(sandboxNetworks.management.cidr).cidr!
+  const ip = parseIp(address)
+  if (ip === undefined || !contains(net, ip) || address === sandboxNetworks.management.gateway) {
+    throw new SandboxError(`${name}: address ${address} is not a host address of the sandbox network ${sandboxNetworks.management.cidr}`, { fix: `use an address from 10.77.0.11 up for target: sandbox hosts` })
+  }
+  return address
 }
 
 /** Stop a host that failed to come up and release its mounts, keeping its folder. */

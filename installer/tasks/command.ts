@@ -22,7 +22,8 @@ export function commandTask(spec: CommandSpec): Task {
     async apply(ctx) {
       const env = spec.env ? { env: spec.env } : {}
       if (spec.unless && (await probe(ctx, spec.unless, env)).code === 0) return ok
-      if (ctx.check) return changed(spec.title)
+      // A step without a guard is a wait or a harmless repeat: nothing to report in --check.
+      if (ctx.check) return spec.unless ? changed(spec.title) : ok
       await must(ctx, spec.id, spec.run, { ...env, ...(spec.stdin ? { stdin: spec.stdin } : {}) })
       return spec.unless ? changed(spec.title) : ok
     },
