@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A small Keystone v3 client: password tokens and the few calls the deployer
 // and verify need. Plain fetch (Node 18+); no SDK to install on the machine.
+import { describeFetchFailure } from './_fetch.ts'
 
 export interface Credentials {
   authUrl: string
@@ -18,14 +19,34 @@ export interface CatalogEntry {
 }
 
 export class KeystoneError extends Error {
-  constructor(readonly status: number, readonly url: string, message: string) {
-    super(`${url}: ${message}`)
+  constructor(readonly status: number, readonly url: string, message: string, options?: ErrorOptions) {
+    super(`${url}: ${message}`, options)
     this.name = 'KeystoneError'
   }
 }
 
+/** Who a token is for: its user and project, and when it expires. */
+export interface TokenScope {
+  userId: string
+  projectId: string
+  expiresAt?: string
+}
+
+interface TokenBody {
+  token: { catalog?: CatalogEntry[]; user?: { id: string }; project?: { id: string }; expires_at?: string }
+}
+
 export class KeystoneClient {
-  private constructor(readonly url: string, readonly token: string, readonly catalog: CatalogEntry[]) {}
+  private constructor(readonly url: string, readonly token: string, readonly catalog: CatalogEntry[], readonly scope: TokenScope = { userId: '', projectId: '' }) {}
+
+  /** The id of the token's project (what Nova, Neutron and Cinder call project_id). */
+  get projectId(): string {
+    return this.scope.projectId
+  }
+
+  get userId(): string {
+    return this.scope.userId
+  }
 
   /** Issue a project-scoped token with a password. */
   static async login(c: Credentials): Promise<KeystoneClient> {
@@ -37,10 +58,15 @@ export class KeystoneClient {
       },
     }
     const res = await fetch(`${url}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) })
+      .catch((cause: unknown) => {
+        // status 0: no HTTP answer at all (refused, unreachable, timed out).
+        throw new KeystoneError(0, `${url}/auth/tokens`, `token request failed: ${describeFetchFailure(cause)}`, { cause })
+      })
     if (!res.ok) throw new KeystoneError(res.status, `${url}/auth/tokens`, `token request failed: ${res.status} ${await res.text()}`)
     const token = res.headers.get('x-subject-token') ?? ''
-    const data = (await res.json()) as { token: { catalog?: CatalogEntry[] } }
-    return new KeystoneClient(url, token, data.token.catalog ?? [])
+    const { token: t } = (await res.json()) as TokenBody
+    const scope = { userId: t.user?.id ?? '', projectId: t.project?.id ?? '', ...(t.expires_at ? { expiresAt: t.expires_at } : {}) }
+    return new KeystoneClient(url, token, t.catalog ?? [], scope)
   }
 
   /** GET/POST/PATCH a path under /v3; returns the parsed JSON body. */

@@ -58,11 +58,13 @@ function phaseTask(phase: Phase, transports: Map<string, Transport>, logs: Map<s
     title: `${phase.id}${phase.title ? ` — ${phase.title}` : ''}`,
     // Hosts of a phase all finish (one failure does not cut the others short); later phases do not start.
     skip: (state) => (state.failures.length ? 'skipped: an earlier phase failed' : false),
-    task: (_ctx, task) =>
-      task.newListr(phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts)), {
-        concurrent: true,
-        exitOnError: false,
-      }),
+    task: async (state, task) => {
+      await task
+        .newListr(phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts)), { concurrent: true, exitOnError: false })
+        .run(state)
+      const failed = state.failures.filter((f) => f.phase === phase.id).map((f) => f.host)
+      if (failed.length) throw new Error(`failed on ${failed.join(', ')}`)
+    },
   }
 }
 

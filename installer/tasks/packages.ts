@@ -45,6 +45,10 @@ export function packagesTask(spec: PackagesSpec): Task {
         // A killed earlier run leaves dpkg half-done; finish it first.
         'dpkg --configure -a',
         ...(missing.length ? [`apt-get ${aptOptions} update`, `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}`] : []),
+        // What the held maintainer scripts could not do: dbus must read the policies of
+        // the new services (polkit cannot take its bus name otherwise), systemd their units.
+        'systemctl daemon-reload',
+        'systemctl reload dbus.service 2>/dev/null || true',
       ].join('\n')
       await must(ctx, id, script)
       return changed(detail)

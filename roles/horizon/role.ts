@@ -40,6 +40,14 @@ function bootstrap(): BootstrapStep[] {
   const enabled = ['/etc/apache2/mods-enabled/wsgi.load', `/etc/apache2/sites-enabled/${site}.conf`]
   return [
     {
+      // NOTE: openstack-dashboard-apache's postinst enables Debian's default-ssl site even
+      // with use_ssl false, and mod_ssl is not on: apache2 then refuses to start.
+      id: 'horizon.default-ssl-off',
+      title: 'a2dissite default-ssl (no TLS: mod_ssl is off)',
+      unless: '[ ! -e /etc/apache2/sites-enabled/default-ssl.conf ] || [ -e /etc/apache2/mods-enabled/ssl.load ]',
+      run: 'a2dissite -q default-ssl',
+    },
+    {
       id: 'horizon.site',
       title: `a2ensite ${site} (the dashboard at /horizon)`,
       // NOTE: the postinst enables it when activate_vhost is false; this repairs a host where it was not.

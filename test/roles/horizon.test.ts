@@ -116,10 +116,13 @@ describe('horizon role', () => {
       const steps = horizon.bootstrap!({ model, host: model.hosts[0]! })
       // THEN both run before apache2 is (re)started, on every control host, each with a guard
       expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])).toEqual([
+        ['horizon.default-ssl-off', 'before-start', false],
         ['horizon.site', 'before-start', false],
         ['horizon.static', 'before-start', false],
       ])
-      const [site, stat] = steps
+      const [ssl, site, stat] = steps
+      expect(ssl!.run).toBe('a2dissite -q default-ssl')
+      expect(ssl!.unless).toContain('[ -e /etc/apache2/mods-enabled/ssl.load ]')
       expect(site!.unless).toBe('[ -e /etc/apache2/mods-enabled/wsgi.load ] && [ -e /etc/apache2/sites-enabled/openstack-dashboard-alias-only.conf ]')
       expect(site!.run).toContain('a2ensite -q openstack-dashboard-alias-only')
       // AND the rebuild is Debian's, and records the hash of every settings file it was built from

@@ -34,7 +34,8 @@ export class FakeHost implements Transport {
     if (command.startsWith('dpkg-query')) return done([...this.installed].map((p) => `${p} ii \n`).join(''))
     if (command.startsWith('dpkg --audit')) return done('')
     if (command.includes('apt-get') && command.includes(' install ')) {
-      for (const p of command.split(' install ')[1]!.split(' ')) this.installed.add(p)
+      const line = command.split('\n').find((l) => l.includes(' install '))!
+      for (const p of line.split(' install ')[1]!.split(' ')) this.installed.add(p)
       return done()
     }
     const unit = /^systemctl (is-enabled|enable|start|restart) (\S+)/.exec(command)

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs checks in order, timing each. A check whose prerequisite did not pass is
+// skipped with the reason, so one fault is reported once, where it is.
+import type { VerifyContext } from './context.ts'
+import { hintFromError } from './hints.ts'
+import { CheckFailure, CheckSkipped, type CheckResult, type Hint } from './types.ts'
+
+export interface Check {
+  /** Stable id, e.g. `compute.services`, for --json readers and the appliance banner. */
+  id: string
+  name: string
+  /** Ids of checks that must have passed for this one to run. */
+  needs?: string[]
+  /** Why the check does not apply to this cloud (the service is off), or undefined when it does. */
+  notApplicable?(ctx: VerifyContext): string | undefined
+  /** Where to look when the check fails with an error that carries no hint of its own. */
+  hint?(ctx: VerifyContext): Hint
+  /** Does the check; returns what was seen, throws what is wrong. */
+  run(ctx: VerifyContext): Promise<string>
+}
+
+export async function runCheck(check: Check, ctx: VerifyContext, done: CheckResult[]): Promise<CheckResult> {
+  const start = Date.now()
+  const result = (status: CheckResult['status'], message: string, hint?: Hint): CheckResult => ({
+    id: check.id, name: check.name, status, seconds: Number(((Date.now() - start) / 1000).toFixed(1)), message, ...(hint ? { hint } : {}),
+  })
+  const blocked = (check.needs ?? []).map((id) => done.find((r) => r.id === id)).find((r) => !r || r.status !== 'pass')
+  if (blocked) return result('skip', `${blocked.name} did not pass`)
+  const na = check.notApplicable?.(ctx)
+  if (na) return result('skip', na)
+  try {
+    return result('pass', await check.run(ctx))
+  } catch (e) {
+    if (e instanceof CheckSkipped) return result('skip', e.message)
+    const hint = e instanceof CheckFailure ? (e.hint ?? check.hint?.(ctx)) : (hintFromError(ctx.model, e) ?? check.hint?.(ctx))
+    ctx.log(`${check.id} failed: ${(e as Error).stack ?? String(e)}`)
+    return result('fail', (e as Error).message ?? String(e), hint)
+  }
+}

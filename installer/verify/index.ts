@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// verifyCloud: prove a deployed cloud works by using it, from this machine, the
+// way a user would. Each check reports pass/fail/skip with its time and, on
+// failure, where to look. Everything verify made is deleted at the end, also
+// when a check failed (the test server is kept with `keep`, for debugging).
+import type { Project } from '../project.ts'
+import { runCheck, type Check } from './check.ts'
+import { createContext, type VerifyContext } from './context.ts'
+import { horizonCheck } from './horizon.ts'
+import { endpointsCheck, tokenCheck } from './identity.ts'
+import { routerCheck } from './network.ts'
+import { bootCheck, floatingIpCheck, sshCheck } from './server.ts'
+import { computeServicesCheck, networkAgentsCheck, volumeServicesCheck } from './services.ts'
+import { imageCheck, objectCheck } from './storage.ts'
+import type { CheckResult, VerifyReport } from './types.ts'
+import { volumeCheck } from './volume.ts'
+
+export { CheckFailure, type CheckResult, type Hint, type VerifyReport } from './types.ts'
+export type { Check } from './check.ts'
+
+export interface VerifyOptions {
+  /** Keep the test server and its floating IP for debugging. @default false */
+  keep?: boolean
+  /** Called as each check finishes (the CLI's live output, the appliance's banner). */
+  onCheck?: (result: CheckResult) => void
+  /** Detail of failures (stack traces), for a log file. @default discarded */
+  log?: (line: string) => void
+  /** How long a server may take to become ACTIVE. @default 300000 (QEMU TCG) */
+  bootTimeoutMs?: number
+  /** Run only the checks with these ids (and the token check they all need). */
+  only?: string[]
+}
+
+/** Every check, in the order they run. */
+export const checks: readonly Check[] = [
+  tokenCheck, endpointsCheck,
+  computeServicesCheck, networkAgentsCheck, volumeServicesCheck,
+  imageCheck, routerCheck,
+  bootCheck, floatingIpCheck, sshCheck, volumeCheck,
+  objectCheck, horizonCheck,
+]
+
+export async function verifyCloud(project: Project, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const start = Date.now()
+  const ctx = createContext(project.model, project.paths.stateDir, opts.bootTimeoutMs ?? 300_000, opts.log ?? (() => {}))
+  const selected = checks.filter((c) => !opts.only?.length || c.id === 'identity.token' || opts.only.includes(c.id))
+  const results: CheckResult[] = []
+  let kept: string[] = []
+  const report = (r: CheckResult) => {
+    results.push(r)
+    opts.onCheck?.(r)
+  }
+  try {
+    for (const check of selected) report(await runCheck(check, ctx, results))
+  } finally {
+    const cleaned = await cleanUp(ctx, opts.keep ?? false)
+    kept = cleaned.kept
+    report(cleaned.result)
+  }
+  return { ok: results.every((r) => r.status !== 'fail'), checks: results, seconds: Number(((Date.now() - start) / 1000).toFixed(1)), kept }
+}
+
+/** Delete what the checks made, newest first (the volume before the server it is attached to). */
+async function cleanUp(ctx: VerifyContext, keep: boolean): Promise<{ result: CheckResult; kept: string[] }> {
+  const start = Date.now()
+  const failed: string[] = []
+  const kept: string[] = []
+  let deleted = 0
+  for (const item of [...ctx.cleanup].reverse()) {
+    if (keep && item.keepable) {
+      kept.push(item.what)
+      continue
+    }
+    try {
+      await item.remove()
+      deleted++
+    } catch (e) {
+      failed.push(`${item.what}: ${(e as Error).message}`)
+      ctx.log(`cleanup of ${item.what} failed: ${(e as Error).stack ?? String(e)}`)
+    }
+  }
+  const seconds = Number(((Date.now() - start) / 1000).toFixed(1))
+  const base = { id: 'cleanup', name: 'clean up', seconds }
+  if (failed.length) return { kept, result: { ...base, status: 'fail', message: `could not delete ${failed.join('; ')}`, hint: { service: 'the APIs above', fix: 'delete the leftovers (named stackhouse-verify-*) with the openstack client' } } }
+  return { kept, result: { ...base, status: 'pass', message: `${deleted ? `deleted ${deleted} resource(s)` : 'nothing to delete'}${kept.length ? `; kept for debugging: ${kept.join(', ')}` : ''}` } }
+}
