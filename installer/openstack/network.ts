@@ -93,20 +93,21 @@ export class NetworkApi {
     return (await this.call<Record<string, T[]>>('GET', `/${plural}${query(q)}`))[plural] ?? []
   }
 
-  private async create<T>(singular: string, body: Record<string, unknown>): Promise<T> {
-    return (await this.call<Record<string, T>>('POST', `/${singular}s`, { body: { [singular]: body } }))[singular]!
+  /** POST /<plural> with the body under its singular key (the URL uses dashes, the key underscores). */
+  private async create<T>(plural: string, singular: string, body: Record<string, unknown>): Promise<T> {
+    return (await this.call<Record<string, T>>('POST', `/${plural}`, { body: { [singular]: body } }))[singular]!
   }
 
   networks = (q: Query = {}) => this.list<Network>('networks', q)
-  createNetwork = (body: Record<string, unknown>) => this.create<Network>('network', body)
+  createNetwork = (body: Record<string, unknown>) => this.create<Network>('networks', 'network', body)
   subnets = (q: Query = {}) => this.list<Subnet>('subnets', q)
-  createSubnet = (body: Record<string, unknown>) => this.create<Subnet>('subnet', body)
+  createSubnet = (body: Record<string, unknown>) => this.create<Subnet>('subnets', 'subnet', body)
   routers = (q: Query = {}) => this.list<Router>('routers', q)
-  createRouter = (body: Record<string, unknown>) => this.create<Router>('router', body)
+  createRouter = (body: Record<string, unknown>) => this.create<Router>('routers', 'router', body)
   ports = (q: Query = {}) => this.list<Port>('ports', q)
   securityGroups = (q: Query = {}) => this.list<SecurityGroup>('security-groups', q)
   securityGroupRules = (q: Query = {}) => this.list<SecurityGroupRule>('security-group-rules', q)
-  createSecurityGroupRule = (body: Record<string, unknown>) => this.create<SecurityGroupRule>('security_group_rule', body)
+  createSecurityGroupRule = (body: Record<string, unknown>) => this.create<SecurityGroupRule>('security-group-rules', 'security_group_rule', body)
   floatingIps = (q: Query = {}) => this.list<FloatingIp>('floatingips', q)
   agents = (q: Query = {}) => this.list<Agent>('agents', q)
 
@@ -126,7 +127,7 @@ export class NetworkApi {
 
   /** A floating IP on `networkId`, bound to `portId` when given. */
   async createFloatingIp(networkId: string, portId?: string): Promise<FloatingIp> {
-    return this.create<FloatingIp>('floatingip', { floating_network_id: networkId, ...(portId ? { port_id: portId } : {}) })
+    return this.create<FloatingIp>('floatingips', 'floatingip', { floating_network_id: networkId, ...(portId ? { port_id: portId } : {}) })
   }
 
   async floatingIp(id: string): Promise<FloatingIp> {

@@ -88,5 +88,7 @@ export function withEnv(command: string, opts: ExecOptions): { script: string; s
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || v.includes('\n')) throw new Error(`environment variable ${k} must be a name with a one-line value`)
   }
   const reads = entries.map(([k]) => `IFS= read -r ${k}; export ${k}; `).join('')
-  return { script: reads + command, stdin: entries.map(([, v]) => `${v}\n`).join('') + (opts.stdin ?? '') }
+  // NOTE: commands start in /, not in root's home: tools run as a service user
+  // (su keeps the directory) fail on a working directory they cannot read.
+  return { script: `cd / || exit 1; ${reads}${command}`, stdin: entries.map(([, v]) => `${v}\n`).join('') + (opts.stdin ?? '') }
 }

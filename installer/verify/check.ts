@@ -24,8 +24,11 @@ export async function runCheck(check: Check, ctx: VerifyContext, done: CheckResu
   const result = (status: CheckResult['status'], message: string, hint?: Hint): CheckResult => ({
     id: check.id, name: check.name, status, seconds: Number(((Date.now() - start) / 1000).toFixed(1)), message, ...(hint ? { hint } : {}),
   })
-  const blocked = (check.needs ?? []).map((id) => done.find((r) => r.id === id)).find((r) => !r || r.status !== 'pass')
-  if (blocked) return result('skip', `${blocked.name} did not pass`)
+  const blocker = (check.needs ?? []).find((id) => done.find((r) => r.id === id)?.status !== 'pass')
+  if (blocker) {
+    const other = done.find((r) => r.id === blocker)
+    return result('skip', other ? `${other.name} did not pass` : `it needs ${blocker}, which did not run`)
+  }
   const na = check.notApplicable?.(ctx)
   if (na) return result('skip', na)
   try {

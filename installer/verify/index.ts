@@ -7,7 +7,7 @@ import type { Project } from '../project.ts'
 import { runCheck, type Check } from './check.ts'
 import { createContext, type VerifyContext } from './context.ts'
 import { horizonCheck } from './horizon.ts'
-import { endpointsCheck, tokenCheck } from './identity.ts'
+import { demoTokenCheck, endpointsCheck, tokenCheck } from './identity.ts'
 import { routerCheck } from './network.ts'
 import { bootCheck, floatingIpCheck, sshCheck } from './server.ts'
 import { computeServicesCheck, networkAgentsCheck, volumeServicesCheck } from './services.ts'
@@ -27,13 +27,13 @@ export interface VerifyOptions {
   log?: (line: string) => void
   /** How long a server may take to become ACTIVE. @default 300000 (QEMU TCG) */
   bootTimeoutMs?: number
-  /** Run only the checks with these ids (and the token check they all need). */
+  /** Run only the checks with these ids, and the checks they need. */
   only?: string[]
 }
 
 /** Every check, in the order they run. */
 export const checks: readonly Check[] = [
-  tokenCheck, endpointsCheck,
+  tokenCheck, demoTokenCheck, endpointsCheck,
   computeServicesCheck, networkAgentsCheck, volumeServicesCheck,
   imageCheck, routerCheck,
   bootCheck, floatingIpCheck, sshCheck, volumeCheck,
@@ -43,7 +43,7 @@ export const checks: readonly Check[] = [
 export async function verifyCloud(project: Project, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const start = Date.now()
   const ctx = createContext(project.model, project.paths.stateDir, opts.bootTimeoutMs ?? 300_000, opts.log ?? (() => {}))
-  const selected = checks.filter((c) => !opts.only?.length || c.id === 'identity.token' || opts.only.includes(c.id))
+  const selected = select(opts.only)
   const results: CheckResult[] = []
   let kept: string[] = []
   const report = (r: CheckResult) => {
@@ -58,6 +58,14 @@ export async function verifyCloud(project: Project, opts: VerifyOptions = {}): P
     report(cleaned.result)
   }
   return { ok: results.every((r) => r.status !== 'fail'), checks: results, seconds: Number(((Date.now() - start) / 1000).toFixed(1)), kept }
+}
+
+/** The checks to run: all, or those asked for with what they need, in the usual order. */
+function select(only: string[] | undefined): Check[] {
+  if (!only?.length) return [...checks]
+  const wanted = new Set(only)
+  for (const c of [...checks].reverse()) if (wanted.has(c.id)) for (const n of c.needs ?? []) wanted.add(n)
+  return checks.filter((c) => wanted.has(c.id))
 }
 
 /** Delete what the checks made, newest first (the volume before the server it is attached to). */

@@ -13,7 +13,7 @@ const postDeployFix = 'the post-deploy phase of "stackhouse deploy" makes it: re
 export const routerCheck: Check = {
   id: 'network.router',
   name: 'network and router',
-  needs: ['identity.token'],
+  needs: ['identity.demo'],
   hint: (ctx) => hintFor(ctx.model, 'neutron-l3-agent', 'network', '/var/log/neutron/neutron-l3-agent.log'),
   async run(ctx) {
     const { network: net } = need(ctx.demo, 'the demo session')

@@ -46,7 +46,7 @@ async function bootFailure(ctx: VerifyContext, id: string, fault: string): Promi
 export const bootCheck: Check = {
   id: 'server.boot',
   name: 'boot a server (ACTIVE)',
-  needs: ['identity.token'],
+  needs: ['identity.demo'],
   hint: (ctx) => hintFor(ctx.model, 'nova-compute', 'compute', '/var/log/nova/nova-compute.log'),
   async run(ctx) {
     const c = need(ctx.demo, 'the demo session')

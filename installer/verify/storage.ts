@@ -12,7 +12,7 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 export const imageCheck: Check = {
   id: 'image.roundtrip',
   name: 'image upload and download',
-  needs: ['identity.token'],
+  needs: ['identity.demo'],
   hint: (ctx) => apiHint(ctx.model, 'image'),
   async run(ctx) {
     const { image } = need(ctx.demo, 'the demo session')
@@ -34,7 +34,7 @@ export const imageCheck: Check = {
 export const objectCheck: Check = {
   id: 'object.roundtrip',
   name: 'object store put and get',
-  needs: ['identity.token'],
+  needs: ['identity.demo'],
   notApplicable: (ctx) => (ctx.model.services.swift ? undefined : 'Swift is off in the inventory'),
   hint: (ctx) => hintFor(ctx.model, 'swift-proxy', 'control', 'journalctl -u swift-proxy -u swift-object -u swift-container'),
   async run(ctx) {
