@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
+// Deploy figures on real sandbox hosts (needs root; `npm run build` first):
+// sandbox host creation, the package-install floor (one apt transaction of the
+// all-in-one package set with services held), infra + Keystone first run and
+// re-run, the whole all-in-one cloud first run and re-run, and its memory.
+//   node bench/deploy.js [--cold] [--only sandbox,floor,keystone,aio]
+// --cold empties the package cache first, so the first full deploy downloads everything.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { deploy } from '../dist/installer/deploy.js'
+import { loadProject } from '../dist/installer/project.js'
+import { planHosts } from '../dist/installer/plan/plan.js'
+import { connectSsh } from '../dist/installer/transport/ssh.js'
+import { createSandbox, destroySandbox, sandboxPaths } from '../dist/installer/sandbox/index.js'
+import { stopAptCacher } from '../dist/installer/sandbox/apt-cacher.js'
+import { roles } from '../dist/roles/index.js'
+
+const args = process.argv.slice(2)
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['sandbox', 'floor', 'keystone', 'aio']
+const cold = args.includes('--cold')
+const rows = []
+const work = mkdtempSync(join(tmpdir(), 'stackhouse-bench-deploy-'))
+const made = new Set()
+const infra = ['mariadb', 'rabbitmq', 'memcached', 'keystone']
+
+async function timed(label, fn) {
+  const t = performance.now()
+  const result = await fn()
+  const seconds = (performance.now() - t) / 1000
+  rows.push({ figure: label, seconds: seconds.toFixed(1) })
+  console.log(`${label}: ${seconds.toFixed(1)} s`)
+  return result
+}
+
+async function host(name) {
+  const h = await createSandbox(name)
+  made.add(name)
+  return h
+}
+
+async function drop(name) {
+  await destroySandbox(name)
+  made.delete(name)
+}
+
+function project(h) {
+  const dir = mkdtempSync(join(work, `${h.name}-`))
+  writeFileSync(join(dir, 'inventory.yml'), `target: sandbox
+hosts: [{ name: ${h.name}, address: ${h.address} }]
+groups: { control: [${h.name}], network: [${h.name}], compute: [${h.name}], storage: [${h.name}] }
+networks:
+  management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
+  provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
+backends: { block_storage: ceph }
+`)
+  return loadProject({ inventory: join(dir, 'inventory.yml') })
+}
+
+async function deployed(label, p, opts = {}) {
+  const r = await timed(label, () => deploy(p, roles, { renderer: 'silent', ...opts }))
+  if (r.failures.length) throw new Error(`${label}: ${r.failures.map((f) => `${f.host} ${f.task}: ${f.message}\n${f.stderr ?? ''}`).join('\n')}`)
+  console.log(`  ${r.changes.length} changes`)
+  return r
+}
+
+/** Proportional set size of every process on the host, summed: shared pages counted once. */
+async function memory(h) {
+  const t = await connectSsh({ host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
+  const r = await t.exec("cat /proc/[0-9]*/smaps_rollup 2>/dev/null | awk '/^Pss:/ {s+=$2} END {print int(s/1024)}'")
+  await t.close()
+  return Number(r.stdout.trim())
+}
+
+async function floor() {
+  const h = await host('bench-floor')
+  const p = project(h)
+  const pkgs = [...new Set(planHosts(p.model, roles, p.overrides)[0].roles.flatMap((r) => r.packages))]
+  const t = await connectSsh({ host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
+  await timed(`package-install floor (${pkgs.length} packages, one apt transaction, services held)`, async () => {
+    const r = await t.exec(`printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && export DEBIAN_FRONTEND=noninteractive && apt-get -q update >/dev/null && apt-get install -y -q --no-install-recommends ${pkgs.join(' ')} >/dev/null; s=$?; rm -f /usr/sbin/policy-rc.d; exit $s`)
+    if (r.code !== 0) throw new Error(r.stderr)
+  })
+  await t.close()
+  await drop(h.name)
+}
+
+try {
+  if (only.includes('sandbox')) {
+    if (cold) {
+      rmSync(sandboxPaths.baseRootfs, { recursive: true, force: true })
+      rmSync(`${sandboxPaths.baseRootfs}.json`, { force: true })
+      const c = await timed('sandbox host create, COLD (debootstrap of the base)', () => host('bench-sbx-cold'))
+      await drop(c.name)
+    }
+    const h = await timed('sandbox host create (base cached)', () => host('bench-sbx'))
+    await timed('sandbox host destroy', () => drop(h.name))
+  }
+  if (cold && only.includes('aio')) {
+    await stopAptCacher()
+    rmSync(sandboxPaths.aptCache, { recursive: true, force: true })
+    const h = await host('bench-cold')
+    await deployed('all-in-one deploy, first run, COLD package cache', project(h))
+    await drop(h.name)
+  }
+  if (only.includes('floor')) await floor()
+  if (only.includes('keystone')) {
+    const h = await host('bench-ks')
+    const p = project(h)
+    await deployed('infra + Keystone deploy, first run', p, { only: infra })
+    await deployed('infra + Keystone deploy, re-run (no changes)', p, { only: infra })
+    await drop(h.name)
+  }
+  if (only.includes('aio')) {
+    const h = await host('bench-aio')
+    const p = project(h)
+    await deployed('all-in-one deploy, first run, warm package cache', p)
+    await deployed('all-in-one deploy, re-run (no changes)', p)
+    rows.push({ figure: 'all-in-one resident memory (sum of PSS, MiB)', seconds: String(await memory(h)) })
+    await drop(h.name)
+  }
+} finally {
+  for (const name of made) await destroySandbox(name).catch(() => {})
+  rmSync(work, { recursive: true, force: true })
+}
+console.table(rows)
