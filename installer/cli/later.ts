@@ -15,4 +15,3 @@ function later(name: string, description: string, detail: string): Command {
 const engine = 'it needs the deploy engine (SSH transport, idempotent tasks), the next milestone. Until then, "stackhouse render" and "stackhouse plan" show what it will apply.'
 
 export const verifyCommand = later('verify', 'prove the cloud works by using it: token, image, network, server, volume, object, dashboard', 'it runs real API calls against a deployed cloud, which needs "stackhouse deploy" first.')
-export const destroyCommand = later('destroy', 'remove what was deployed', engine)

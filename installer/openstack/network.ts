@@ -89,8 +89,9 @@ export class NetworkApi {
     return this.session.request<T>('network', method, `/v2.0${path}`, opts)
   }
 
+  /** GET /<plural>; the answer's key is the plural with underscores (security-groups → security_groups). */
   private async list<T>(plural: string, q: Query): Promise<T[]> {
-    return (await this.call<Record<string, T[]>>('GET', `/${plural}${query(q)}`))[plural] ?? []
+    return (await this.call<Record<string, T[]>>('GET', `/${plural}${query(q)}`))[plural.replaceAll('-', '_')] ?? []
   }
 
   /** POST /<plural> with the body under its singular key (the URL uses dashes, the key underscores). */

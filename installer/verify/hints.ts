@@ -11,17 +11,21 @@ import type { Hint } from './types.ts'
 const apis: Record<string, { service: string; log: string }> = {
   identity: { service: 'keystone', log: '/var/log/keystone/keystone.log' },
   compute: { service: 'nova-api', log: '/var/log/nova/nova-api.log' },
-  network: { service: 'neutron-server', log: '/var/log/neutron/neutron-server.log and /var/log/neutron/neutron-api.log' },
   image: { service: 'glance-api', log: '/var/log/glance/glance-api.log' },
   placement: { service: 'placement-api', log: '/var/log/placement/placement-api.log' },
   volumev3: { service: 'cinder-api', log: '/var/log/cinder/cinder-api.log' },
   'object-store': { service: 'swift-proxy', log: 'journalctl -u swift-proxy' },
 }
 
+/** Neutron's API: uwsgi's neutron-api (+ neutron-rpc-server) with Linux bridge; neutron-server with OVN. */
+const neutronApi = (model: Model) => (model.backends.network === 'ovn'
+  ? { service: 'neutron-server', log: '/var/log/neutron/neutron-server.log' }
+  : { service: 'neutron-api', log: '/var/log/neutron/neutron-api.log and /var/log/neutron/neutron-rpc-server.log' })
+
 /** The hint for a failing API of a catalog type. */
-export function apiHint(model: Model, type: string): Hint {
-  const api = apis[type] ?? { service: type, log: 'journalctl -p warning' }
-  return hintFor(model, api.service, 'control', api.log)
+export function apiHint(model: Model, type: string, fix?: string): Hint {
+  const api = type === 'network' ? neutronApi(model) : (apis[type] ?? { service: type, log: 'journalctl -p warning' })
+  return hintFor(model, api.service, 'control', api.log, fix)
 }
 
 /** Log of a Nova, Neutron or Cinder daemon by its binary name (nova-compute, neutron-l3-agent, cinder-volume). */

@@ -6,6 +6,7 @@ import { demo, publicNet } from '../postdeploy/names.ts'
 import { pingUntil } from './_ping.ts'
 import type { Check } from './check.ts'
 import { hintFor, need } from './context.ts'
+import { apiHint } from './hints.ts'
 import { CheckFailure } from './types.ts'
 
 const postDeployFix = 'the post-deploy phase of "stackhouse deploy" makes it: re-run the deploy'
@@ -19,13 +20,13 @@ export const routerCheck: Check = {
     const { network: net } = need(ctx.demo, 'the demo session')
     const [router] = await net.routers({ name: demo.router })
     const [network] = await net.networks({ name: demo.network })
-    if (!router || !network) throw new CheckFailure(`project ${demo.project} has no ${router ? demo.network : demo.router}`, hintFor(ctx.model, 'neutron-server', 'control', '/var/log/neutron/neutron-server.log', postDeployFix))
+    if (!router || !network) throw new CheckFailure(`project ${demo.project} has no ${router ? demo.network : demo.router}`, apiHint(ctx.model, 'network', postDeployFix))
     if (!ctx.model.networks.provider) return `${demo.router} ${router.status}; no provider network in the inventory, so no gateway`
     const [pub] = await need(ctx.admin, 'the admin session').network.networks({ name: publicNet.network })
     const gw = router.external_gateway_info
     if (!pub || gw?.network_id !== pub.id) {
       throw new CheckFailure(`${demo.router} has ${gw ? `its gateway on network ${gw.network_id}` : 'no gateway'}, not on ${publicNet.network}${pub ? ` (${pub.id})` : ' (which does not exist)'}`,
-        hintFor(ctx.model, 'neutron-server', 'control', '/var/log/neutron/neutron-server.log', postDeployFix))
+        apiHint(ctx.model, 'network', postDeployFix))
     }
     if (router.status !== 'ACTIVE') throw new CheckFailure(`${demo.router} is ${router.status}, not ACTIVE`)
     const address = gw.external_fixed_ips?.[0]?.ip_address

@@ -8,6 +8,7 @@ import { pingUntil } from './_ping.ts'
 import type { Check } from './check.ts'
 import { hintFor, need, since, waitFor, type VerifyContext } from './context.ts'
 import { connectGuest } from './guest-ssh.ts'
+import { apiHint } from './hints.ts'
 import { CheckFailure } from './types.ts'
 
 const postDeployFix = 'the post-deploy phase of "stackhouse deploy" makes it: re-run the deploy'
@@ -90,7 +91,7 @@ export const floatingIpCheck: Check = {
     const server = need(ctx.server, 'the server')
     const [pub] = await c.network.networks({ name: publicNet.network })
     const [port] = await c.network.ports({ device_id: server.id })
-    if (!pub || !port) throw new CheckFailure(pub ? `server ${server.id} has no port` : `no network ${publicNet.network}`, hintFor(ctx.model, 'neutron-server', 'control', '/var/log/neutron/neutron-server.log'))
+    if (!pub || !port) throw new CheckFailure(pub ? `server ${server.id} has no port` : `no network ${publicNet.network}`, apiHint(ctx.model, 'network'))
     const fip = await c.network.createFloatingIp(pub.id, port.id)
     ctx.floatingIp = { id: fip.id, address: fip.floating_ip_address }
     ctx.made(`floating IP ${fip.floating_ip_address}`, () => c.network.deleteFloatingIp(fip.id), true)

@@ -66,8 +66,17 @@ describe('stackhouse CLI', () => {
     expect(readFileSync(join(dir, 'mine', 'notes.txt'), 'utf8')).toBe('precious')
   })
 
+  it('destroy of servers asks for --yes-i-really-mean-it before touching anything', () => {
+    const dir = scratch()
+    writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - { name: ctl1, address: 127.0.0.1, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n')
+    const r = run(['destroy', '-i', 'inv.yml'], dir)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('this deletes every database, image and volume of the cloud on ctl1')
+    expect(r.stderr).toContain('fix: run again with --yes-i-really-mean-it')
+  })
+
   it('commands that are not built yet say so and exit 3', () => {
-    for (const cmd of ['verify', 'destroy']) {
+    for (const cmd of ['verify']) {
       const r = run([cmd], scratch())
       expect(r.code).toBe(3)
       expect(r.stderr).toContain(`stackhouse ${cmd} is not built yet`)

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+import { Command } from 'commander'
+import { roles } from '../../roles/index.ts'
+import { destroyCloud } from '../destroy.ts'
+import { UsageError } from '../errors.ts'
+import { loadProject } from '../project.ts'
+import { out, style } from './_style.ts'
+import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
+
+export const destroyCommand = withProject(
+  new Command('destroy').description('remove the cloud: sandbox hosts are deleted; on servers, services are stopped, packages purged and their data deleted'),
+)
+  .option('--yes-i-really-mean-it', 'required for servers (target: hosts): their databases, images and volumes are deleted')
+  .option('--local', 'run on this machine instead of over SSH')
+  .option('--json', 'print the report as JSON')
+  .action(async (flags: ProjectFlags & { yesIReallyMeanIt?: boolean; local?: boolean; json?: boolean }) => {
+    const project = loadProject(projectOptions(flags))
+    if (project.model.target !== 'sandbox' && !flags.yesIReallyMeanIt) {
+      throw new UsageError(`this deletes every database, image and volume of the cloud on ${project.model.hosts.map((h) => h.name).join(', ')}`, 'run again with --yes-i-really-mean-it')
+    }
+    const report = await destroyCloud(project, roles, { ...(flags.local ? { local: true } : {}) })
+    if (flags.json) return out(JSON.stringify(report, null, 2))
+    for (const h of report.hosts) out(`${style.green('✔')} ${h.host}: ${h.how}${h.packages ? ` (${h.packages} packages)` : ''}`)
+  })

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stackhouse destroy`: sandbox hosts are removed whole; on servers, every unit
+// is stopped, every package the cloud installed is purged, and the services'
+// data and configuration folders are deleted.
+import type { Project } from './project.ts'
+import type { Role } from './render/role.ts'
+import { connectAll, type ConnectOptions } from './runner/connect.ts'
+import { destroySandbox, listSandboxes } from './sandbox/index.ts'
+import { shellQuote } from './transport/types.ts'
+
+/** What the packages leave behind after a purge: databases, images, rings, keys, logs. */
+const leftovers = [
+  '/var/lib/mysql', '/var/lib/rabbitmq', '/var/lib/ceph', '/etc/ceph', '/srv/node',
+  '/var/lib/keystone', '/etc/keystone', '/var/lib/glance', '/etc/glance', '/var/lib/placement', '/etc/placement',
+  '/var/lib/nova', '/etc/nova', '/var/lib/neutron', '/etc/neutron', '/var/lib/cinder', '/etc/cinder',
+  '/var/lib/swift', '/etc/swift', '/var/lib/openstack-dashboard', '/etc/openstack-dashboard',
+  '/var/log/nova', '/var/log/neutron', '/var/log/cinder', '/var/log/glance', '/var/log/keystone', '/var/log/placement', '/var/log/swift', '/var/log/ceph',
+  '/etc/apt/apt.conf.d/90stackhouse-proxy',
+]
+
+export interface DestroyReport {
+  hosts: { host: string; how: 'sandbox removed' | 'purged' | 'no sandbox host'; packages: number }[]
+}
+
+export async function destroyCloud(project: Project, roles: readonly Role[], opts: ConnectOptions = {}): Promise<DestroyReport> {
+  const { model } = project
+  if (model.target === 'sandbox' && !opts.local) {
+    const existing = new Set(listSandboxes().map((s) => s.name))
+    const names = model.hosts.map((h) => h.name).filter((n) => existing.has(n))
+    if (names.length) await destroySandbox(...names)
+    return { hosts: model.hosts.map((h) => ({ host: h.name, how: existing.has(h.name) ? 'sandbox removed' : 'no sandbox host', packages: 0 })) }
+  }
+  const transports = await connectAll(model, model.hosts, project.paths, opts)
+  try {
+    const hosts = await Promise.all(
+      model.hosts.map(async (host) => {
+        const mine = roles.filter((r) => r.enabled(model) && r.hosts(model).some((h) => h.name === host.name))
+        const ctx = { model, host }
+        const units = mine.flatMap((r) => r.units(ctx))
+        const packages = [...new Set(mine.flatMap((r) => r.packages(ctx)))]
+        const t = transports.get(host.name)!
+        const script = [
+          units.length ? `systemctl disable --now ${units.map(shellQuote).join(' ')} 2>/dev/null || true` : ':',
+          'export DEBIAN_FRONTEND=noninteractive',
+          packages.length ? `apt-get purge -y -q ${packages.map(shellQuote).join(' ')} >/dev/null` : ':',
+          'apt-get autoremove --purge -y -q >/dev/null',
+          `rm -rf ${leftovers.join(' ')}`,
+        ].join(' && ')
+        const r = await t.exec(script)
+        if (r.code !== 0) throw new Error(`destroy on ${host.name} failed: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`)
+        return { host: host.name, how: 'purged' as const, packages: packages.length }
+      }),
+    )
+    return { hosts }
+  } finally {
+    await Promise.all([...transports.values()].map((t) => t.close()))
+  }
+}

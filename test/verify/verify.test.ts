@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// verifyCloud against a fake cloud: passing checks, a failing check with its
+// hint (service, host, log), checks skipped after a failure, and cleanup.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { formatCheck } from '../../installer/cli/verify.ts'
+import type { Model } from '../../installer/model/types.ts'
+import { KeystoneClient } from '../../installer/openstack/keystone.ts'
+import { postDeployTasks } from '../../installer/postdeploy/index.ts'
+import type { Project } from '../../installer/project.ts'
+import { verifyCloud } from '../../installer/verify/index.ts'
+import { FakeCloud, fakeModel } from '../openstack/fake-cloud.ts'
+import { FakeHost } from '../runner/fake-host.ts'
+
+const fake = new FakeCloud('fake-admin-password')
+let model: Model
+let project: Project
+
+function projectOf(m: Model, stateDir: string): Project {
+  return { model: m, paths: { stateDir, inventory: null, secrets: join(stateDir, 'secrets.yaml'), overrides: join(stateDir, 'overrides') }, overrides: [], secrets: { secrets: m.secrets, generated: [], tightened: false } }
+}
+
+const statuses = (r: { checks: { id: string; status: string }[] }) => r.checks.map((c) => `${c.id}: ${c.status}`)
+
+beforeAll(async () => {
+  await fake.start()
+  model = { ...fakeModel(fake.url), services: { cinder: true, swift: true, horizon: false } }
+  const stateDir = mkdtempSync(join(tmpdir(), 'stackhouse-verify-'))
+  project = projectOf(model, stateDir)
+  // The cloud as post-deploy leaves it: demo user, flavors, networks, keypair, image.
+  writeFileSync(join(stateDir, 'guest.qcow2'), 'pretend qcow2')
+  const admin = () => KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' })
+  for (const t of postDeployTasks(model, admin, { stateDir, guestImage: { existing: join(stateDir, 'guest.qcow2'), build: async () => ({ path: join(stateDir, 'guest.qcow2') }) } })) {
+    await t.apply({ transport: new FakeHost('aio1'), host: model.hosts[0]!, check: false, changedFiles: new Set(), log: () => {} })
+  }
+})
+afterAll(() => fake.stop())
+beforeEach(() => {
+  fake.computeServices.forEach((s) => (s.state = 'up'))
+  fake.bootFault = undefined
+})
+
+describe('verifyCloud', () => {
+  it('passes token, endpoints, services, image and object checks, and leaves nothing behind', async () => {
+    const seen: string[] = []
+    const report = await verifyCloud(project, { only: ['identity.endpoints', 'compute.services', 'network.agents', 'volume.services', 'image.roundtrip', 'object.roundtrip'], onCheck: (r) => seen.push(r.id) })
+    expect(statuses(report)).toEqual([
+      'identity.token: pass', 'identity.demo: pass', 'identity.endpoints: pass', 'compute.services: pass', 'network.agents: pass', 'volume.services: pass',
+      'image.roundtrip: pass', 'object.roundtrip: pass', 'cleanup: pass',
+    ])
+    expect(report.ok).toBe(true)
+    expect(seen).toEqual(report.checks.map((c) => c.id))
+    expect(report.checks[2]!.message).toMatch(/^7 endpoints answer \(slowest \d+ ms\)$/)
+    expect(fake.list('images').map((i) => i.name)).toEqual(['stackhouse-tiny'])
+    expect([...fake.blobs.keys()].filter((k) => k.startsWith('stackhouse-verify-'))).toEqual([])
+  })
+
+  it('reports a compute service that is down with its host and log file', async () => {
+    fake.computeServices.find((s) => s.binary === 'nova-compute')!.state = 'down'
+    const report = await verifyCloud(project, { only: ['compute.services', 'network.agents'] })
+    expect(report.ok).toBe(false)
+    expect(statuses(report)).toEqual(['identity.token: pass', 'compute.services: fail', 'network.agents: pass', 'cleanup: pass'])
+    const failed = report.checks[1]!
+    expect(failed.message).toBe('compute services: down: nova-compute on aio1')
+    expect(failed.hint).toEqual({
+      service: 'nova-compute', host: 'aio1 (10.0.0.11)', log: '/var/log/nova/nova-compute.log',
+      fix: 'a service is down when it has not reported for 60 s: is it running (systemctl status), and can it reach RabbitMQ and the database?',
+    })
+    expect(formatCheck(failed)).toMatch(/^✖ compute services up +\d+\.\ds {2}compute services: down: nova-compute on aio1\n {4}look at: nova-compute, on aio1 \(10\.0\.0\.11\), log: \/var\/log\/nova\/nova-compute\.log\n {4}try: a service is down/)
+  })
+
+  it('points a boot that finds no host at the scheduler, skips what needs the server, and deletes it', async () => {
+    fake.bootFault = 'No valid host was found. There are not enough hosts available.'
+    const report = await verifyCloud(project, { only: ['server.boot', 'server.ping', 'server.ssh', 'volume.services', 'volume.attach'] })
+    expect(statuses(report)).toEqual(['identity.token: pass', 'identity.demo: pass', 'volume.services: pass', 'server.boot: fail', 'server.ping: skip', 'server.ssh: skip', 'volume.attach: skip', 'cleanup: pass'])
+    const boot = report.checks.find((c) => c.id === 'server.boot')!
+    expect(boot.message).toBe('server went to ERROR: No valid host was found. There are not enough hosts available.')
+    expect(boot.hint).toMatchObject({ service: 'nova-scheduler', host: 'aio1 (10.0.0.11)', log: '/var/log/nova/nova-scheduler.log and /var/log/nova/nova-conductor.log' })
+    expect(report.checks.find((c) => c.id === 'server.ping')!.message).toBe('boot a server (ACTIVE) did not pass')
+    expect(report.checks.at(-1)!.message).toBe('deleted 1 resource(s)')
+    expect(fake.list('servers')).toEqual([])
+  })
+
+  it('fails the demo token check with the fix when the demo user cannot log in, and still checks the services', async () => {
+    const report = await verifyCloud(projectOf({ ...model, secrets: { ...model.secrets, demo_password: 'wrong' } }, project.paths.stateDir), { only: ['compute.services', 'image.roundtrip'] })
+    expect(statuses(report)).toEqual(['identity.token: pass', 'identity.demo: fail', 'compute.services: pass', 'image.roundtrip: skip', 'cleanup: pass'])
+    expect(report.checks[1]!.message).toMatch(/^demo cannot get a token for project demo: .*401/)
+    expect(report.checks[3]!.message).toBe('demo user token did not pass')
+    expect(report.checks[1]!.hint?.fix).toMatch(/post-deploy phase of "stackhouse deploy" makes the demo project and user/)
+  })
+
+  it('keeps the test server with keep, and says so', async () => {
+    const report = await verifyCloud(project, { only: ['server.boot'], keep: true })
+    expect(statuses(report)).toEqual(['identity.token: pass', 'identity.demo: pass', 'server.boot: pass', 'cleanup: pass'])
+    expect(report.kept).toEqual([expect.stringMatching(/^server stackhouse-verify-[0-9a-f]{6} \(/)])
+    expect(fake.list('servers')).toHaveLength(1)
+  })
+})
