@@ -94,7 +94,8 @@ export default defineRole({
   description: 'Keystone identity service (uwsgi, port 5000)',
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
-  packages: () => ['keystone'],
+  // The operator's `openstack` client on every control host, as the install guide has it.
+  packages: () => ['keystone', 'python3-openstackclient'],
   files: ({ model }) => [
     ...configFiles(model),
     ...keyFiles(fernetKeyRepository, [model.secrets.keystone_fernet_key_0, model.secrets.keystone_fernet_key_1]),

@@ -75,7 +75,7 @@ describe('keystone role', () => {
   it('installs keystone and runs keystone.service', () => {
     const model = fixtureModel('aio')
     const ctx = { model, host: model.hosts[0]! }
-    expect(keystone.packages(ctx)).toEqual(['keystone'])
+    expect(keystone.packages(ctx)).toEqual(['keystone', 'python3-openstackclient'])
     expect(keystone.units(ctx)).toEqual(['keystone.service'])
   })
 
