@@ -1,43 +1,58 @@
 // SPDX-License-Identifier: Apache-2.0
-// The admin credentials an operator uses with the `openstack` client: an openrc
-// to source and a clouds.yaml entry. Both mode 0600; their paths are printed, never their contents.
+// Credentials an operator uses with the `openstack` client: an openrc to source
+// per user (admin, demo) and a clouds.yaml with both. Mode 0600; their paths are
+// printed, never their contents.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import type { Model } from './model/types.ts'
 
 export interface CredentialFiles {
-  openrc: string
+  adminOpenrc: string
+  demoOpenrc: string
   cloudsYaml: string
 }
 
-export function writeCredentials(model: Model, dir: string): CredentialFiles {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const auth = model.endpoints.keystone.public
-  const openrc = join(dir, 'admin-openrc.sh')
-  const cloudsYaml = join(dir, 'clouds.yaml')
+interface User {
+  username: string
+  password: string
+  project: string
+}
+
+function users(model: Model): Record<'admin' | 'demo', User> {
+  return {
+    admin: { username: 'admin', password: model.secrets.admin_password, project: 'admin' },
+    demo: { username: 'demo', password: model.secrets.demo_password, project: 'demo' },
+  }
+}
+
+function openrc(model: Model, u: User, path: string): string {
   const env: Record<string, string> = {
-    OS_AUTH_URL: auth,
+    OS_AUTH_URL: model.endpoints.keystone.public,
     OS_IDENTITY_API_VERSION: '3',
-    OS_USERNAME: 'admin',
-    OS_PASSWORD: model.secrets.admin_password,
-    OS_PROJECT_NAME: 'admin',
+    OS_USERNAME: u.username,
+    OS_PASSWORD: u.password,
+    OS_PROJECT_NAME: u.project,
     OS_USER_DOMAIN_NAME: 'Default',
     OS_PROJECT_DOMAIN_NAME: 'Default',
     OS_REGION_NAME: model.region,
     OS_INTERFACE: 'public',
   }
-  writeFileSync(openrc, `# Admin credentials of the ${model.name} cloud. Use: . ${openrc}\n${Object.entries(env).map(([k, v]) => `export ${k}='${v}'`).join('\n')}\n`, { mode: 0o600 })
-  const clouds = {
-    clouds: {
-      [model.name]: {
-        auth: { auth_url: auth, username: 'admin', password: model.secrets.admin_password, project_name: 'admin', user_domain_name: 'Default', project_domain_name: 'Default' },
-        region_name: model.region,
-        interface: 'public',
-        identity_api_version: 3,
-      },
-    },
-  }
-  writeFileSync(cloudsYaml, stringify(clouds), { mode: 0o600 })
-  return { openrc, cloudsYaml }
+  return `# ${u.username} of the ${model.name} cloud. Use: . ${path}\n${Object.entries(env).map(([k, v]) => `export ${k}='${v}'`).join('\n')}\n`
+}
+
+export function writeCredentials(model: Model, dir: string): CredentialFiles {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const files = { adminOpenrc: join(dir, 'admin-openrc.sh'), demoOpenrc: join(dir, 'demo-openrc.sh'), cloudsYaml: join(dir, 'clouds.yaml') }
+  const { admin, demo } = users(model)
+  writeFileSync(files.adminOpenrc, openrc(model, admin, files.adminOpenrc), { mode: 0o600 })
+  writeFileSync(files.demoOpenrc, openrc(model, demo, files.demoOpenrc), { mode: 0o600 })
+  const entry = (u: User) => ({
+    auth: { auth_url: model.endpoints.keystone.public, username: u.username, password: u.password, project_name: u.project, user_domain_name: 'Default', project_domain_name: 'Default' },
+    region_name: model.region,
+    interface: 'public',
+    identity_api_version: 3,
+  })
+  writeFileSync(files.cloudsYaml, stringify({ clouds: { [model.name]: entry(admin), [`${model.name}-demo`]: entry(demo) } }), { mode: 0o600 })
+  return files
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
 import { deployable, roles } from '../../roles/index.ts'
-import { writeCredentials } from '../credentials.ts'
+import { writeCredentials, type CredentialFiles } from '../credentials.ts'
+import type { Model } from '../model/types.ts'
 import { deploy, type DeployReport } from '../deploy.ts'
 import { loadProject } from '../project.ts'
 import { NotBuiltError } from '../errors.ts'
@@ -49,11 +50,11 @@ export const deployCommand = withProject(new Command('deploy').description('inst
     const report = await deploy(project, roles, { ...flags, only: wanted, renderer })
     const creds = report.failures.length || report.check ? undefined : writeCredentials(project.model, project.paths.stateDir)
     if (flags.json) out(JSON.stringify({ ...report, ...(creds ? { credentials: creds } : {}) }, null, 2))
-    else printReport(report, creds)
+    else printReport(report, project.model, creds)
     if (report.failures.length) throw new DeployFailed(report)
   })
 
-function printReport(r: DeployReport, creds?: { openrc: string; cloudsYaml: string }): void {
+function printReport(r: DeployReport, model: Model, creds?: CredentialFiles): void {
   out()
   out(style.bold(`${'host'.padEnd(12)}${'ok'.padStart(6)}${'changed'.padStart(9)}${'failed'.padStart(8)}${'time'.padStart(9)}`))
   for (const h of r.hosts) out(`${h.host.padEnd(12)}${String(h.ok).padStart(6)}${String(h.changed).padStart(9)}${String(h.failed).padStart(8)}${`${h.seconds.toFixed(1)}s`.padStart(9)}`)
@@ -71,6 +72,18 @@ function printReport(r: DeployReport, creds?: { openrc: string; cloudsYaml: stri
     if (f.stderr) err(`  output (last lines):\n${f.stderr.split('\n').map((l) => `    ${l}`).join('\n')}`)
     err(`  full log: ${f.log}`)
   }
-  if (creds) out(`Admin credentials: ${creds.openrc} (source it) and ${creds.cloudsYaml}`)
   out(style.dim(`Logs: ${r.logDir}`))
+  if (creds) printAccess(model, creds)
+}
+
+/** Where the cloud is and how to use it: the last thing a deploy prints. */
+function printAccess(model: Model, creds: CredentialFiles): void {
+  out()
+  out(style.bold(`The ${model.name} cloud is deployed.`))
+  out(`  Dashboard  ${model.dashboardUrl}   (user admin or demo; passwords: stackhouse secrets show admin_password | demo_password)`)
+  out(`  Keystone   ${model.endpoints.keystone.public}`)
+  out(`  Consoles   ${model.novncUrl}`)
+  out(`  Credentials: ${creds.adminOpenrc}, ${creds.demoOpenrc}, ${creds.cloudsYaml} (mode 0600)`)
+  out(`  From this machine: apt-get install python3-openstackclient && . ${creds.adminOpenrc} && openstack catalog list`)
+  out(`  Check it works:    stackhouse verify${model.inventoryFile ? ` -i ${model.inventoryFile}` : ''}`)
 }
