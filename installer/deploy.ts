@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { UsageError } from './errors.ts'
 import type { Model } from './model/types.ts'
 import { KeystoneClient } from './openstack/keystone.ts'
-import { buildPhases } from './plan/phases.ts'
+import { buildPhases, postDeploy } from './plan/phases.ts'
 import type { Project } from './project.ts'
 import { render } from './render/render.ts'
 import type { Role } from './render/role.ts'
@@ -40,10 +40,10 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   const { model } = project
   const unknownHosts = (opts.limit ?? []).filter((h) => !model.hosts.some((m) => m.name === h))
   if (unknownHosts.length) throw new UsageError(`--limit: no host is named ${unknownHosts.join(', ')}`, `hosts: ${model.hosts.map((h) => h.name).join(', ')}`)
-  const unknownRoles = (opts.only ?? []).filter((r) => !roles.some((x) => x.name === r))
-  if (unknownRoles.length) throw new UsageError(`--only: no role is named ${unknownRoles.join(', ')}`, `roles: ${roles.map((r) => r.name).join(', ')}`)
+  const unknownRoles = (opts.only ?? []).filter((r) => r !== postDeploy && !roles.some((x) => x.name === r))
+  if (unknownRoles.length) throw new UsageError(`--only: no role is named ${unknownRoles.join(', ')}`, `roles: ${roles.map((r) => r.name).join(', ')}, ${postDeploy}`)
   const files = render(model, roles, project.overrides)
-  const phases = buildPhases(model, roles, files, { ...opts, admin: adminClient(model) })
+  const phases = buildPhases(model, roles, files, { ...opts, admin: adminClient(model), stateDir: project.paths.stateDir })
   const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
   const logDir = join(project.paths.stateDir, 'logs', new Date().toISOString().replace(/[:.]/g, '-'))
   const redact = redactor(model.secrets)

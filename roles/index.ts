@@ -29,8 +29,3 @@ export const roles: readonly Role[] = [
   horizon,
 ]
 
-/**
- * Roles whose deploy steps (databases, bootstrap, registration) are built. The
- * others are rendered and validated, and `stackhouse deploy` says it skips them.
- */
-export const deployable: ReadonlySet<string> = new Set(roles.map((r) => r.name))

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
-import { deployable, roles } from '../../roles/index.ts'
+import { roles } from '../../roles/index.ts'
 import { writeCredentials, type CredentialFiles } from '../credentials.ts'
 import type { Model } from '../model/types.ts'
 import { deploy, type DeployReport } from '../deploy.ts'
 import { loadProject } from '../project.ts'
-import { NotBuiltError } from '../errors.ts'
 import { ensureSandboxHosts } from '../sandbox/index.ts'
 import { err, out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
@@ -29,7 +28,7 @@ interface DeployFlags extends ProjectFlags {
 
 export const deployCommand = withProject(new Command('deploy').description('install and configure the cloud on its hosts; safe to re-run'))
   .option('--check', 'change nothing: show what would change, with diffs')
-  .option('--only <role...>', 'deploy only these roles (packages are still checked)')
+  .option('--only <role...>', 'deploy only these roles (and post-deploy, by that name)')
   .option('--limit <host...>', 'deploy only to these hosts')
   .option('--local', 'run on this machine instead of over SSH (a one-host cloud)')
   .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
@@ -37,17 +36,12 @@ export const deployCommand = withProject(new Command('deploy').description('inst
   .action(async (flags: DeployFlags) => {
     const project = loadProject(projectOptions(flags))
     const renderer = flags.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple'
-    const skipped = roles.filter((r) => r.enabled(project.model) && !deployable.has(r.name)).map((r) => r.name)
-    const wanted = flags.only ?? roles.filter((r) => deployable.has(r.name)).map((r) => r.name)
-    const notYet = wanted.filter((r) => skipped.includes(r))
-    if (notYet.length) throw new NotBuiltError(`deploying ${notYet.join(', ')}`, 'their deploy steps come with the complete all-in-one cloud; "stackhouse render" shows their files')
-    if (!flags.json && skipped.length) err(style.yellow(`! not deployed yet (rendered only): ${skipped.join(', ')}`, process.stderr))
     // An evaluator's one command: the sandbox hosts the inventory names are made if missing.
     if (project.model.target === 'sandbox' && !flags.local && !flags.check) {
       const made = await ensureSandboxHosts(project.model, (l) => flags.json || err(style.dim(l, process.stderr)))
       if (!flags.json && made.created.length) err(`created sandbox host(s): ${made.created.join(', ')}`)
     }
-    const report = await deploy(project, roles, { ...flags, only: wanted, renderer })
+    const report = await deploy(project, roles, { ...flags, renderer })
     const creds = report.failures.length || report.check ? undefined : writeCredentials(project.model, project.paths.stateDir)
     if (flags.json) out(JSON.stringify({ ...report, ...(creds ? { credentials: creds } : {}) }, null, 2))
     else printReport(report, project.model, creds)

@@ -4,6 +4,7 @@
 // databases, bootstrap, services, post-start steps, Keystone registration.
 import type { Model, ModelHost } from '../model/types.ts'
 import type { KeystoneClient } from '../openstack/keystone.ts'
+import { postDeployPhase } from '../postdeploy/index.ts'
 import type { RenderedFile } from '../render/render.ts'
 import type { BootstrapStep, Role } from '../render/role.ts'
 import { commandTask } from '../tasks/command.ts'
@@ -28,7 +29,12 @@ export interface PhaseOptions {
   limit?: string[]
   /** A Keystone client with admin rights, made when first needed. */
   admin: () => Promise<KeystoneClient>
+  /** The project's state folder; with it, the post-deploy phase (flavors, demo project, networks, image) ends the run. */
+  stateDir?: string
 }
+
+/** The phase after the roles: not a role, but selectable with --only like one. */
+export const postDeploy = 'post-deploy'
 
 export function buildPhases(model: Model, roles: readonly Role[], files: RenderedFile[], opts: PhaseOptions): Phase[] {
   const active = roles.filter((r) => r.enabled(model))
@@ -47,7 +53,8 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
     }),
   }
   const phases = selected.map((role) => rolePhase(model, role, files, opts, inLimit))
-  return [prepare, ...phases].filter((p) => p.hosts.some((h) => h.tasks.length))
+  const after = opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy)) ? [postDeployPhase(model, opts.admin, { stateDir: opts.stateDir })] : []
+  return [prepare, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) => p.hosts.some((h) => h.tasks.length))
 }
 
 function rolePhase(model: Model, role: Role, files: RenderedFile[], opts: PhaseOptions, inLimit: (h: ModelHost) => boolean): Phase {

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue 4 end to end: the whole all-in-one cloud deployed into a fresh sandbox
+// host, proven by `verify` and by the OpenStack client's own checks; a second
+// deploy changes nothing and the cloud still verifies.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deploy } from '../../installer/deploy.ts'
+import { loadProject, type Project } from '../../installer/project.ts'
+import { createSandbox, destroySandbox, sandboxPaths, type SandboxHost } from '../../installer/sandbox/index.ts'
+import { connectSsh } from '../../installer/transport/ssh.ts'
+import { verifyCloud } from '../../installer/verify/index.ts'
+import { roles } from '../../roles/index.ts'
+
+const name = `t-aio-${randomBytes(2).toString('hex')}`
+let host: SandboxHost
+let project: Project
+
+function describeFailures(r: Awaited<ReturnType<typeof verifyCloud>>): string {
+  return r.checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.message} ${JSON.stringify(c.hint ?? {})}`).join('\n')
+}
+
+/** `openstack …` on the control host, as admin or demo, with the password on stdin. */
+async function openstack(args: string, user: 'admin' | 'demo'): Promise<unknown> {
+  const t = await connectSsh({ host: host.name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
+  try {
+    const m = project.model
+    const r = await t.exec(`openstack ${args} -f json`, {
+      env: {
+        OS_AUTH_URL: m.endpoints.keystone.internal, OS_USERNAME: user, OS_PROJECT_NAME: user,
+        OS_PASSWORD: user === 'admin' ? m.secrets.admin_password : m.secrets.demo_password,
+        OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: m.region, OS_IDENTITY_API_VERSION: '3',
+      },
+    })
+    if (r.code !== 0) throw new Error(`openstack ${args}: ${r.stderr}`)
+    return r.stdout.trim() ? JSON.parse(r.stdout) : null
+  } finally {
+    await t.close()
+  }
+}
+
+describe('the all-in-one cloud on a fresh sandbox host', () => {
+  beforeAll(async () => {
+    host = await createSandbox(name)
+    const dir = mkdtempSync(join(tmpdir(), 'stackhouse-aio-'))
+    writeFileSync(join(dir, 'inventory.yml'), `name: aiotest
+target: sandbox
+hosts: [{ name: ${name}, address: ${host.address} }]
+groups: { control: [${name}], network: [${name}], compute: [${name}], storage: [${name}] }
+networks:
+  management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
+  provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
+backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
+`)
+    project = loadProject({ inventory: join(dir, 'inventory.yml') })
+  })
+  afterAll(async () => {
+    if (host) await destroySandbox(name)
+  })
+
+  it('deploys every service and passes verify', async () => {
+    const r = await deploy(project, roles, { renderer: 'silent' })
+    expect(r.failures).toEqual([])
+    const v = await verifyCloud(project)
+    expect(describeFailures(v)).toBe('')
+    expect(v.checks.filter((c) => c.status === 'pass').length).toBeGreaterThanOrEqual(10)
+  })
+
+  it('passes the OpenStack client\'s own checks', async () => {
+    const compute = (await openstack('compute service list', 'admin')) as { Binary: string; State: string; Status: string }[]
+    expect(compute.map((s) => s.Binary).sort()).toEqual(['nova-compute', 'nova-conductor', 'nova-scheduler'])
+    expect(compute.every((s) => s.State === 'up' && s.Status === 'enabled')).toBe(true)
+    const agents = (await openstack('network agent list', 'admin')) as { 'Agent Type': string; Alive: boolean }[]
+    expect(agents.map((a) => a['Agent Type']).sort()).toEqual(['DHCP agent', 'L3 agent', 'Linux bridge agent', 'Metadata agent'])
+    expect(agents.every((a) => a.Alive)).toBe(true)
+    const volume = (await openstack('volume service list', 'admin')) as { Binary: string; State: string }[]
+    expect(volume.map((s) => s.Binary).sort()).toEqual(['cinder-scheduler', 'cinder-volume'])
+    expect(volume.every((s) => s.State === 'up')).toBe(true)
+    // AND the demo user boots a server with `server create --wait`
+    const server = (await openstack('server create --wait --flavor m1.tiny --image stackhouse-tiny --network demo-net cli-check', 'demo')) as { status: string; id: string }
+    expect(server.status).toBe('ACTIVE')
+    await openstack(`server delete --wait ${server.id}`, 'demo')
+  })
+
+  it('changes nothing on a second deploy, and still verifies', async () => {
+    const again = await deploy(project, roles, { renderer: 'silent' })
+    expect(again.changes.map((c) => `${c.task} ${c.title}`)).toEqual([])
+    const v = await verifyCloud(project)
+    expect(describeFailures(v)).toBe('')
+  })
+})
