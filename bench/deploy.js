@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { deploy } from '../dist/installer/deploy.js'
 import { loadProject } from '../dist/installer/project.js'
-import { planHosts } from '../dist/installer/plan/plan.js'
+import { buildPhases } from '../dist/installer/plan/phases.js'
+import { render } from '../dist/installer/render/render.js'
 import { connectSsh } from '../dist/installer/transport/ssh.js'
 import { createSandbox, destroySandbox, sandboxPaths } from '../dist/installer/sandbox/index.js'
 import { stopAptCacher } from '../dist/installer/sandbox/apt-cacher.js'
@@ -77,12 +78,12 @@ async function memory(h) {
 async function floor() {
   const h = await host('bench-floor')
   const p = project(h)
-  const pkgs = [...new Set(planHosts(p.model, roles, p.overrides)[0].roles.flatMap((r) => r.packages))]
+  // The deploy's own prepare phase alone: the same apt transaction, debconf answers and held services.
+  const [prepare] = buildPhases(p.model, roles, render(p.model, roles, p.overrides), { admin: () => Promise.reject(new Error('unused')) })
+  const task = prepare.hosts[0].tasks.find((t) => t.id === 'common.packages')
   const t = await connectSsh({ host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
-  await timed(`package-install floor (${pkgs.length} packages, one apt transaction, services held)`, async () => {
-    const r = await t.exec(`printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && export DEBIAN_FRONTEND=noninteractive && apt-get -q update >/dev/null && apt-get install -y -q --no-install-recommends ${pkgs.join(' ')} >/dev/null; s=$?; rm -f /usr/sbin/policy-rc.d; exit $s`)
-    if (r.code !== 0) throw new Error(r.stderr)
-  })
+  await timed(`package-install floor (${task.title}, one apt transaction, services held)`, () =>
+    task.apply({ transport: t, host: p.model.hosts[0], check: false, changedFiles: new Set(), log: () => {} }))
   await t.close()
   await drop(h.name)
 }
