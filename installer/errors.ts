@@ -16,3 +16,13 @@ export class UsageError extends Error {
     this.name = 'UsageError'
   }
 }
+
+/** An error about this machine's own tools (sandbox, image builder) that says what to do. */
+export class FixableError extends Error {
+  readonly fix?: string
+  constructor(message: string, opts: { fix?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.name = 'FixableError'
+    if (opts.fix) this.fix = opts.fix
+  }
+}

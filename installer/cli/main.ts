@@ -3,15 +3,13 @@
 import { Command, CommanderError } from 'commander'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { NotBuiltError, UsageError } from '../errors.ts'
+import { FixableError, NotBuiltError, UsageError } from '../errors.ts'
 import { InventoryError, formatProblem } from '../inventory/problems.ts'
 import { packageRoot } from '../paths.ts'
 import { TemplateError } from '../render/handlebars.ts'
 import { OverrideError } from '../render/render.ts'
 import { OutputDirError } from '../render/write.ts'
 import { SecretsError } from '../secrets/store.ts'
-import { SandboxError } from '../sandbox/errors.ts'
-import { GuestImageError } from '../guest-image/errors.ts'
 import { initCommand } from './init.ts'
 import { deployCommand, DeployFailed } from './deploy.ts'
 import { destroyCommand } from './destroy.ts'
@@ -80,7 +78,7 @@ function report(e: unknown): number {
     err(`${style.yellow('!', process.stderr)} ${e.message}`)
     return exitCodes.notBuilt
   }
-  if (e instanceof SandboxError || e instanceof GuestImageError) {
+  if (e instanceof FixableError) {
     err(`${style.red('✖', process.stderr)} ${e.message}${e.fix ? `\n  fix: ${e.fix}` : ''}`)
     return exitCodes.input
   }

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// The one error the guest-image build throws: what went wrong, what to do, and the cause.
+// The one error the guest image builder throws: what went wrong, what to do, and the cause.
+import { FixableError } from '../errors.ts'
 
-/** Building the test guest image failed; `fix` says what the operator can do about it. */
-export class GuestImageError extends Error {
-  readonly fix?: string
+/** Building or booting the guest image failed; `fix` says what the operator can do about it. */
+export class GuestImageError extends FixableError {
   constructor(message: string, opts: { fix?: string; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    super(message, opts)
     this.name = 'GuestImageError'
-    if (opts.fix) this.fix = opts.fix
   }
 }

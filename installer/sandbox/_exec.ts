@@ -1,61 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Run a program and collect its output. No shell: arguments are passed as given,
-// so names and paths never need quoting.
-import { spawn } from 'node:child_process'
+// installer/run.ts, failing with SandboxError and a 2-minute default limit.
+import { run as runProgram, type RunOptions, type RunResult } from '../run.ts'
 import { SandboxError } from './errors.ts'
 
-export interface RunOptions {
-  /** Text written to the program's standard input. */
-  input?: string
-  env?: NodeJS.ProcessEnv
-  /** Kill the program (SIGKILL) after this long. @default 120000 */
-  timeoutMs?: number
-  /** Return a non-zero exit instead of throwing. @default false */
-  allowFail?: boolean
-}
+export { commandLine, tail, type RunOptions, type RunResult } from '../run.ts'
 
-export interface RunResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** `cmd args…` as one line, for messages. */
-export function commandLine(cmd: string, args: readonly string[]): string {
-  return [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ')
-}
-
-/** Run `cmd` with `args`; throws a SandboxError with stderr and the exit code when it fails. */
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, opts.timeoutMs ?? 120_000)
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', (cause) => {
-      clearTimeout(timer)
-      reject(new SandboxError(`cannot run ${cmd}: ${cause.message}`, { cause, fix: `install the package that provides ${cmd}` }))
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      const result = { code: code ?? 128, stdout, stderr }
-      if (result.code === 0 || (opts.allowFail && !timedOut)) return resolve(result)
-      const why = timedOut ? `timed out after ${opts.timeoutMs ?? 120_000} ms` : signal ? `killed by ${signal}` : `exit code ${code}`
-      reject(new SandboxError(`${commandLine(cmd, args)} failed (${why})${stderr.trim() ? `:\n${tail(stderr)}` : ''}`))
-    })
-    // A program may exit without reading its input: that is its business, not an error.
-    child.stdin?.on('error', () => {})
-    child.stdin?.end(opts.input)
-  })
-}
-
-/** The last lines of a long output: the error is almost always at the end. */
-export function tail(text: string, lines = 15): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n')
+  return runProgram(cmd, args, { timeoutMs: 120_000, errorClass: SandboxError, ...opts })
 }
