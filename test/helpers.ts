@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Shared test helpers: fixture models with fixed, obviously fake secrets.
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import { loadInventory } from '../installer/inventory/load.ts'
 import { buildModel } from '../installer/model/build.ts'
 import type { Model } from '../installer/model/types.ts'
 import { render, type RenderedFile } from '../installer/render/render.ts'
-import type { Role } from '../installer/render/role.ts'
+import type { BootstrapStep, Role } from '../installer/render/role.ts'
 import { secretNames, type Secrets } from '../installer/secrets/names.ts'
 
 export const fixturesDir = join(import.meta.dirname, 'fixtures')
@@ -47,4 +48,16 @@ export function fileAt(files: RenderedFile[], host: string, path: string): Rende
   const f = files.find((x) => x.host === host && x.path === path)
   if (!f) throw new Error(`no file ${path} for host ${host}; rendered: ${files.map((x) => `${x.host}:${x.path}`).join(', ')}`)
   return f
+}
+
+/** Every step but a wait is guarded, bash parses it, and no secret is in a command line (secrets travel in env). */
+export function expectSafeSteps(model: Model, steps: BootstrapStep[]): void {
+  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
+  for (const s of steps) {
+    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
+    for (const cmd of [s.run, s.unless ?? '']) {
+      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
+      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
+    }
+  }
 }

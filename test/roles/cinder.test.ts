@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import type { Model } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { render } from '../../installer/render/render.ts'
-import type { BootstrapStep } from '../../installer/render/role.ts'
 import cinder from '../../roles/cinder/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
 
 const CONF = '/etc/cinder/cinder.conf'
 const UWSGI = '/etc/cinder/cinder-api-uwsgi.ini'
@@ -153,17 +151,6 @@ describe('cinder role', () => {
   })
 })
 
-/** Every step but a wait is guarded, bash parses it, and no secret is in a command line. */
-function expectSafeSteps(model: Model, steps: BootstrapStep[]) {
-  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
-  for (const s of steps) {
-    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
-    for (const cmd of [s.run, s.unless ?? '']) {
-      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
-      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
-    }
-  }
-}
 
 describe('cinder role: deploy hooks', () => {
   const stepsOf = (model: Model, name: string) => cinder.bootstrap!({ model, host: model.hosts.find((h) => h.name === name)! })

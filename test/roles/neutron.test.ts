@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import type { Model } from '../../installer/model/types.ts'
 import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import type { RenderedFile } from '../../installer/render/render.ts'
-import type { BootstrapStep } from '../../installer/render/role.ts'
 import neutron, { tlsFiles } from '../../roles/neutron/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
 
 const ini = (files: RenderedFile[], host: string, path: string): IniSection[] => parseIni(fileAt(files, host, path).content)
 const paths = (files: RenderedFile[], host: string) => files.filter((f) => f.host === host).map((f) => f.path)
@@ -241,17 +239,6 @@ describe('neutron role: golden files', () => {
   })
 })
 
-/** Every step but a wait is guarded, bash parses it, and no secret is in a command line (secrets travel in env). */
-function expectSafeSteps(model: Model, steps: BootstrapStep[]) {
-  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
-  for (const s of steps) {
-    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
-    for (const cmd of [s.run, s.unless ?? '']) {
-      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
-      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
-    }
-  }
-}
 
 describe('neutron role: deploy hooks', () => {
   const stepsOf = (fixture: 'aio' | '3-node', name: string) => neutron.bootstrap!(ctx(fixture, name))

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import type { Model } from '../../installer/model/types.ts'
-import type { BootstrapStep } from '../../installer/render/role.ts'
 import ovn, { ovnChassisSettings } from '../../roles/ovn/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
 
 const ctx = (name: string) => {
   const model = fixtureModel('3-node')
@@ -98,17 +96,6 @@ describe('ovn role', () => {
   })
 })
 
-/** Every step but a wait is guarded, bash parses it, and no secret is in a command line. */
-function expectSafeSteps(model: Model, steps: BootstrapStep[]) {
-  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
-  for (const s of steps) {
-    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
-    for (const cmd of [s.run, s.unless ?? '']) {
-      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
-      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
-    }
-  }
-}
 
 describe('ovn role: deploy hooks', () => {
   it('sets up each chassis once Open vSwitch runs: the provider bridge, then ovn-controller settings', () => {

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import type { Model } from '../../installer/model/types.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { authtoken } from '../../installer/render/openstack.ts'
-import type { BootstrapStep } from '../../installer/render/role.ts'
 import swift, { ringCommands, ringReplicas } from '../../roles/swift/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
 
 const PROXY = '/etc/swift/proxy-server.conf'
 const SWIFT = '/etc/swift/swift.conf'
@@ -154,17 +152,6 @@ describe('swift role', () => {
   })
 })
 
-/** Every step but a wait is guarded, bash parses it, and no secret is in a command line. */
-function expectSafeSteps(model: Model, steps: BootstrapStep[]) {
-  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
-  for (const s of steps) {
-    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
-    for (const cmd of [s.run, s.unless ?? '']) {
-      expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
-      for (const v of secrets) expect(cmd, s.id).not.toContain(v)
-    }
-  }
-}
 
 describe('swift role: deploy hooks', () => {
   const stepsOf = (model: Model, name: string) => swift.bootstrap!({ model, host: model.hosts.find((h) => h.name === name)! })
