@@ -11,6 +11,7 @@ it('exports exactly these names', () => {
       "buildModel",
       "checkInventory",
       "defineRole",
+      "deploy",
       "ensureSecrets",
       "formatIni",
       "formatProblem",
@@ -30,6 +31,7 @@ it('exports exactly these names', () => {
       "render",
       "secretNames",
       "setSecret",
+      "verifyCloud",
     ]
   `)
 })

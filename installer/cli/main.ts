@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FixableError, NotBuiltError, UsageError } from '../errors.ts'
+import { FixableError, UsageError } from '../errors.ts'
 import { InventoryError, formatProblem } from '../inventory/problems.ts'
 import { packageRoot } from '../paths.ts'
 import { TemplateError } from '../render/handlebars.ts'
@@ -13,7 +13,7 @@ import { SecretsError } from '../secrets/store.ts'
 import { initCommand } from './init.ts'
 import { deployCommand, DeployFailed } from './deploy.ts'
 import { destroyCommand } from './destroy.ts'
-import { verifyCommand } from './later.ts'
+import { verifyCommand, VerifyFailed } from './verify.ts'
 import { ConnectError } from '../runner/connect.ts'
 import { planCommand } from './plan.ts'
 import { renderCommand } from './render.ts'
@@ -23,8 +23,8 @@ import { secretsCommand } from './secrets.ts'
 import { validateCommand } from './validate.ts'
 import { err, style } from './_style.ts'
 
-/** Exit codes: 1 a problem in the user's input, 2 bad usage, 3 not built yet, 4 a host failed or could not be reached, 70 a bug in Stackhouse. */
-export const exitCodes = { input: 1, usage: 2, notBuilt: 3, hosts: 4, internal: 70 } as const
+/** Exit codes: 1 a problem in the user's input, 2 bad usage, 4 a host failed or could not be reached, 5 a verify check failed, 70 a bug in Stackhouse. */
+export const exitCodes = { input: 1, usage: 2, hosts: 4, verify: 5, internal: 70 } as const
 
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -65,6 +65,7 @@ function report(e: unknown): number {
     err(`${style.red('✖', process.stderr)} ${e.message}${e.fix ? `\n  fix: ${e.fix}` : ''}`)
     return exitCodes.usage
   }
+  if (e instanceof VerifyFailed) return exitCodes.verify
   if (e instanceof DeployFailed) {
     err('Nothing was half-written: files are replaced atomically. Fix the cause and re-run; finished tasks are skipped.')
     return exitCodes.hosts
@@ -73,10 +74,6 @@ function report(e: unknown): number {
     for (const t of e.errors) err(`${style.red('✖', process.stderr)} ${t.message}${t.fix ? `\n  fix: ${t.fix}` : ''}`)
     err('Nothing was changed on any host.')
     return exitCodes.hosts
-  }
-  if (e instanceof NotBuiltError) {
-    err(`${style.yellow('!', process.stderr)} ${e.message}`)
-    return exitCodes.notBuilt
   }
   if (e instanceof FixableError) {
     err(`${style.red('✖', process.stderr)} ${e.message}${e.fix ? `\n  fix: ${e.fix}` : ''}`)

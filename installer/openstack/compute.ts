@@ -30,7 +30,11 @@ export interface Server {
   addresses?: Record<string, { addr: string; version: number; 'OS-EXT-IPS:type'?: string }[]>
   fault?: { message: string; code: number; details?: string }
   'OS-EXT-SRV-ATTR:host'?: string
+  /** libvirt's domain name, e.g. instance-00000002 (admins only). */
+  'OS-EXT-SRV-ATTR:instance_name'?: string
   'OS-EXT-STS:task_state'?: string | null
+  /** 0 no state, 1 running, 3 paused, 4 shutdown, 6 crashed, 7 suspended. */
+  'OS-EXT-STS:power_state'?: number
 }
 
 export interface ServerSpec {

@@ -16,7 +16,7 @@ export { ImageApi, type Image, type ImageSpec } from './image.ts'
 export { VolumeApi, type Volume, type VolumeService } from './volume.ts'
 export { ObjectStoreApi } from './object-store.ts'
 
-/** Every API of one session, made lazily cheap: each is a thin wrapper over the session. */
+/** Every API of one session; each is a thin wrapper over it. */
 export interface Cloud {
   session: OpenStackSession
   compute: ComputeApi

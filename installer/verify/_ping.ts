@@ -2,10 +2,16 @@
 // Reachability from this machine with the system's ping (one echo, 2 s wait), in a
 // loop: raw ICMP sockets need privileges that ping already has (file capabilities).
 import { execFile } from 'node:child_process'
+import { CheckFailure } from './types.ts'
 
 function pingOnce(address: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile('ping', ['-c1', '-W2', '-n', address], { timeout: 10_000 }, (error) => resolve(!error))
+  return new Promise((resolve, reject) => {
+    execFile('ping', ['-c1', '-W2', '-n', address], { timeout: 10_000 }, (error) => {
+      // No ping at all would read as "unreachable" forever: say so instead.
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
+        reject(new CheckFailure('this machine has no ping command', { service: 'this machine', fix: 'apt-get install iputils-ping' }))
+      } else resolve(!error)
+    })
   })
 }
 

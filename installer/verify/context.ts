@@ -11,16 +11,31 @@ interface Made {
   what: string
   /** Kept with --keep (the test server and what it needs to be reached). */
   keepable: boolean
+  /** Deleted after everything else (a volume, once the server it may still be attached to is gone). */
+  last: boolean
   remove(): Promise<void>
 }
 
-export interface VerifyContext {
+export interface MadeOptions {
+  keepable?: boolean
+  last?: boolean
+}
+
+/** Timings the checks use; tests shorten them. */
+export interface Timeouts {
+  /** How long a server may take to become ACTIVE (QEMU TCG is slow). @default 300000 */
+  bootTimeoutMs: number
+  /** How long the guest may take to answer ping once ACTIVE (it boots, takes DHCP). @default 180000 */
+  reachTimeoutMs: number
+  /** Pause after ACTIVE before looking at the power state. @default 5000 */
+  settleMs: number
+}
+
+export interface VerifyContext extends Timeouts {
   model: Model
   stateDir: string
   /** Suffix of every name verify gives, so runs (and leftovers) are told apart. */
   run: string
-  /** How long a server may take to be ACTIVE (QEMU TCG is slow). */
-  bootTimeoutMs: number
   admin?: Cloud
   demo?: Cloud
   server?: { id: string; name: string; fixedIp?: string; host?: string }
@@ -28,17 +43,19 @@ export interface VerifyContext {
   /** The guest answered SSH: later checks may run commands in it. */
   sshReady?: boolean
   /** Record something made, so it is deleted at the end, also when a check fails. */
-  made(what: string, remove: () => Promise<void>, keepable?: boolean): void
+  made(what: string, remove: () => Promise<void>, opts?: MadeOptions): void
   cleanup: Made[]
   log(line: string): void
 }
 
-export function createContext(model: Model, stateDir: string, bootTimeoutMs: number, log: (l: string) => void): VerifyContext {
+export const defaultTimeouts: Timeouts = { bootTimeoutMs: 300_000, reachTimeoutMs: 180_000, settleMs: 5000 }
+
+export function createContext(model: Model, stateDir: string, timeouts: Partial<Timeouts>, log: (l: string) => void): VerifyContext {
   const cleanup: Made[] = []
   return {
-    model, stateDir, bootTimeoutMs, log, cleanup,
+    model, stateDir, log, cleanup, ...defaultTimeouts, ...timeouts,
     run: randomBytes(3).toString('hex'),
-    made: (what, remove, keepable = false) => cleanup.push({ what, remove, keepable }),
+    made: (what, remove, opts = {}) => cleanup.push({ what, remove, keepable: opts.keepable ?? false, last: opts.last ?? false }),
   }
 }
 

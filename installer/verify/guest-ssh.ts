@@ -14,7 +14,7 @@ export interface GuestShell {
 }
 
 /** Connect as root with the key at `keyPath`, retrying until `timeoutMs` (dropbear starts late in boot). */
-export async function connectGuest(address: string, keyPath: string, timeoutMs: number): Promise<GuestShell> {
+export async function connectGuest(address: string, keyPath: string, timeoutMs: number, port = 22): Promise<GuestShell> {
   const privateKey = readFileSync(keyPath, 'utf8')
   const deadline = Date.now() + timeoutMs
   let last: unknown
@@ -23,7 +23,7 @@ export async function connectGuest(address: string, keyPath: string, timeoutMs: 
     const ssh = new NodeSSH()
     try {
       await ssh.connect({
-        host: address, username: 'root', privateKey, readyTimeout: 15_000,
+        host: address, port, username: 'root', privateKey, readyTimeout: 15_000,
         // NOTE: the guest makes its host key on each boot (installer/guest-image/files/rootfs/etc/rc),
         // so there is nothing to pin in advance: accept it, and let the caller compare the
         // fingerprint with the one the guest printed on its console (read through Nova's API).

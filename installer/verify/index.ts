@@ -5,11 +5,12 @@
 // when a check failed (the test server is kept with `keep`, for debugging).
 import type { Project } from '../project.ts'
 import { runCheck, type Check } from './check.ts'
-import { createContext, type VerifyContext } from './context.ts'
+import { createContext, type Timeouts, type VerifyContext } from './context.ts'
 import { horizonCheck } from './horizon.ts'
 import { demoTokenCheck, endpointsCheck, tokenCheck } from './identity.ts'
 import { routerCheck } from './network.ts'
-import { bootCheck, floatingIpCheck, sshCheck } from './server.ts'
+import { floatingIpCheck, sshCheck } from './reach.ts'
+import { bootCheck } from './server.ts'
 import { computeServicesCheck, networkAgentsCheck, volumeServicesCheck } from './services.ts'
 import { imageCheck, objectCheck } from './storage.ts'
 import type { CheckResult, VerifyReport } from './types.ts'
@@ -18,15 +19,13 @@ import { volumeCheck } from './volume.ts'
 export { CheckFailure, type CheckResult, type Hint, type VerifyReport } from './types.ts'
 export type { Check } from './check.ts'
 
-export interface VerifyOptions {
+export interface VerifyOptions extends Partial<Timeouts> {
   /** Keep the test server and its floating IP for debugging. @default false */
   keep?: boolean
   /** Called as each check finishes (the CLI's live output, the appliance's banner). */
   onCheck?: (result: CheckResult) => void
   /** Detail of failures (stack traces), for a log file. @default discarded */
   log?: (line: string) => void
-  /** How long a server may take to become ACTIVE. @default 300000 (QEMU TCG) */
-  bootTimeoutMs?: number
   /** Run only the checks with these ids, and the checks they need. */
   only?: string[]
 }
@@ -42,7 +41,9 @@ export const checks: readonly Check[] = [
 
 export async function verifyCloud(project: Project, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const start = Date.now()
-  const ctx = createContext(project.model, project.paths.stateDir, opts.bootTimeoutMs ?? 300_000, opts.log ?? (() => {}))
+  const { bootTimeoutMs, reachTimeoutMs, settleMs } = opts
+  const timeouts = { ...(bootTimeoutMs ? { bootTimeoutMs } : {}), ...(reachTimeoutMs ? { reachTimeoutMs } : {}), ...(settleMs !== undefined ? { settleMs } : {}) }
+  const ctx = createContext(project.model, project.paths.stateDir, timeouts, opts.log ?? (() => {}))
   const selected = select(opts.only)
   const results: CheckResult[] = []
   let kept: string[] = []
@@ -68,13 +69,14 @@ function select(only: string[] | undefined): Check[] {
   return checks.filter((c) => wanted.has(c.id))
 }
 
-/** Delete what the checks made, newest first (the volume before the server it is attached to). */
+/** Delete what the checks made, newest first; volumes last, once the server they may be attached to is gone. */
 async function cleanUp(ctx: VerifyContext, keep: boolean): Promise<{ result: CheckResult; kept: string[] }> {
   const start = Date.now()
   const failed: string[] = []
   const kept: string[] = []
   let deleted = 0
-  for (const item of [...ctx.cleanup].reverse()) {
+  const newestFirst = [...ctx.cleanup].reverse()
+  for (const item of [...newestFirst.filter((i) => !i.last), ...newestFirst.filter((i) => i.last)]) {
     if (keep && item.keepable) {
       kept.push(item.what)
       continue

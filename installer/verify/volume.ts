@@ -46,11 +46,12 @@ export const volumeCheck: Check = {
     const server = need(ctx.server, 'the server')
     const start = Date.now()
     const vol = await c.volume.createVolume({ name: `stackhouse-verify-${ctx.run}`, size: 1 })
+    // Deleted last: once the server is gone it is detached; with --keep, detached from the kept server.
     ctx.made(`volume ${vol.id}`, async () => {
       await c.compute.detachVolume(server.id, vol.id).catch(() => undefined)
-      await waitFor(`volume ${vol.id} detached`, 120_000, async () => (['in-use', 'detaching', 'attaching', 'reserved'].includes((await c.volume.volume(vol.id))?.status ?? '') ? undefined : true))
+      await waitFor(`volume ${vol.id} detached`, 180_000, async () => (['in-use', 'detaching', 'attaching', 'reserved'].includes((await c.volume.volume(vol.id))?.status ?? '') ? undefined : true))
       await c.volume.deleteVolume(vol.id)
-    })
+    }, { last: true })
     await volumeStatus(c.volume, vol.id, 'available', 120_000)
     const created = since(start)
     await c.compute.attachVolume(server.id, vol.id)

@@ -72,8 +72,13 @@ export function discoverHostsStep(model: Model): BootstrapStep {
   }
 }
 
-/** True (exit 0) when /dev/kvm opens read-write and answers KVM_GET_API_VERSION (ioctl 0xAE00). */
-const kvmUsable = `python3 -c ${shellQuote('import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)')} 2>/dev/null`
+/**
+ * True (exit 0) when the CPU has hardware virtualisation (vmx/svm, what kvm-ok checks)
+ * and /dev/kvm opens read-write and answers KVM_GET_API_VERSION (ioctl 0xAE00).
+ * NOTE: /dev/kvm alone is not enough: a paravirtual KVM (kvm_pvm, in some cloud VMs)
+ * offers the device but pauses ordinary guests with "KVM internal error … emulation failure".
+ */
+const kvmUsable = `grep -qwE 'vmx|svm' /proc/cpuinfo && python3 -c ${shellQuote('import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)')} 2>/dev/null`
 
 /** Prints what virtTypeFile should hold on this host. */
 const wantedVirtType = `v=qemu; if ${kvmUsable}; then v=kvm; fi; printf ${shellQuote('# Written by Stackhouse (roles/nova, step nova.virt-type): backends.virt_type is auto.\\n[libvirt]\\nvirt_type = %s\\n')} "$v"`

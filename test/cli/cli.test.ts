@@ -75,13 +75,6 @@ describe('stackhouse CLI', () => {
     expect(r.stderr).toContain('fix: run again with --yes-i-really-mean-it')
   })
 
-  it('commands that are not built yet say so and exit 3', () => {
-    for (const cmd of ['verify']) {
-      const r = run([cmd], scratch())
-      expect(r.code).toBe(3)
-      expect(r.stderr).toContain(`stackhouse ${cmd} is not built yet`)
-    }
-  })
 
   it('deploy to a host that cannot be reached names the host, changes nothing and exits 4', () => {
     // GIVEN a host on loopback where nothing listens for SSH (port 1)

@@ -34,6 +34,8 @@ export class FakeCloud {
   volumeServices = [{ binary: 'cinder-scheduler', host: 'aio1', state: 'up' }, { binary: 'cinder-volume', host: 'aio1@ceph', state: 'up' }]
   /** Servers go to ERROR with this fault when set. */
   bootFault: string | undefined
+  /** Power state of ACTIVE servers: 1 running, 3 paused (what KVM's emulation failure leaves). */
+  powerState = 1
   /** Answer the next request whose "METHOD path" matches with this reply instead. */
   readonly overrides: { match: RegExp; reply: Reply }[] = []
   private readonly tokens = new Map<string, { user: string; project: string }>()
@@ -152,6 +154,7 @@ export class FakeCloud {
   private boot(spec: Record<string, unknown>, auth: { project: string }): Rec {
     const server = this.add('servers', {
       ...spec, project_id: auth.project, status: this.bootFault ? 'ERROR' : 'ACTIVE', 'OS-EXT-SRV-ATTR:host': 'aio1',
+      'OS-EXT-SRV-ATTR:instance_name': 'instance-00000001', 'OS-EXT-STS:power_state': this.powerState,
       ...(this.bootFault ? { fault: { message: this.bootFault, code: 500 } } : { addresses: { 'demo-net': [{ addr: '192.168.100.10', version: 4 }] } }),
     })
     this.add('ports', { device_id: server.id, device_owner: 'compute:nova', fixed_ips: [], network_id: '' })

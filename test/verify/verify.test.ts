@@ -40,6 +40,7 @@ afterAll(() => fake.stop())
 beforeEach(() => {
   fake.computeServices.forEach((s) => (s.state = 'up'))
   fake.bootFault = undefined
+  fake.powerState = 1
 })
 
 describe('verifyCloud', () => {
@@ -73,7 +74,7 @@ describe('verifyCloud', () => {
 
   it('points a boot that finds no host at the scheduler, skips what needs the server, and deletes it', async () => {
     fake.bootFault = 'No valid host was found. There are not enough hosts available.'
-    const report = await verifyCloud(project, { only: ['server.boot', 'server.ping', 'server.ssh', 'volume.services', 'volume.attach'] })
+    const report = await verifyCloud(project, { only: ['server.boot', 'server.ping', 'server.ssh', 'volume.services', 'volume.attach'], settleMs: 0 })
     expect(statuses(report)).toEqual(['identity.token: pass', 'identity.demo: pass', 'volume.services: pass', 'server.boot: fail', 'server.ping: skip', 'server.ssh: skip', 'volume.attach: skip', 'cleanup: pass'])
     const boot = report.checks.find((c) => c.id === 'server.boot')!
     expect(boot.message).toBe('server went to ERROR: No valid host was found. There are not enough hosts available.')
@@ -91,8 +92,19 @@ describe('verifyCloud', () => {
     expect(report.checks[1]!.hint?.fix).toMatch(/post-deploy phase of "stackhouse deploy" makes the demo project and user/)
   })
 
+  it('fails an ACTIVE server whose domain the hypervisor paused, pointing at its QEMU log', async () => {
+    fake.powerState = 3
+    const report = await verifyCloud(project, { only: ['server.boot'], settleMs: 0 })
+    const boot = report.checks.find((c) => c.id === 'server.boot')!
+    expect(boot.status).toBe('fail')
+    expect(boot.message).toBe('the server is ACTIVE but its domain instance-00000001 is PAUSED, not RUNNING')
+    expect(boot.hint).toMatchObject({ service: 'libvirtd / QEMU', host: 'aio1 (10.0.0.11)', log: '/var/log/libvirt/qemu/instance-00000001.log (and virsh domstate --reason instance-00000001)' })
+    expect(boot.hint?.fix).toMatch(/emulation failure.*virt_type: qemu/)
+    expect(fake.list('servers')).toEqual([])
+  })
+
   it('keeps the test server with keep, and says so', async () => {
-    const report = await verifyCloud(project, { only: ['server.boot'], keep: true })
+    const report = await verifyCloud(project, { only: ['server.boot'], keep: true, settleMs: 0 })
     expect(statuses(report)).toEqual(['identity.token: pass', 'identity.demo: pass', 'server.boot: pass', 'cleanup: pass'])
     expect(report.kept).toEqual([expect.stringMatching(/^server stackhouse-verify-[0-9a-f]{6} \(/)])
     expect(fake.list('servers')).toHaveLength(1)
