@@ -2,7 +2,8 @@
 // Values every OpenStack service's configuration shares: database and message
 // queue URLs, and the Keystone credentials of a service user. Computed here once
 // so every role writes them the same way.
-import type { Model } from '../model/types.ts'
+import type { CatalogService, Model } from '../model/types.ts'
+import type { KeystoneSpec } from '../tasks/keystone.ts'
 import type { SecretName } from '../secrets/names.ts'
 
 /** Services with a database of their own; the user has the same name. */
@@ -66,5 +67,19 @@ export function authtoken(model: Model, user: ServiceUser): Authtoken {
     memcachedServers: model.memcachedServers.join(','),
     serviceTokenRoles: 'service',
     serviceTokenRolesRequired: true,
+  }
+}
+
+/**
+ * A service's Keystone registration: its user in the `service` project (with
+ * `admin`, and `service`, which every [keystone_authtoken] requires of service
+ * tokens), the catalog service, and its three endpoints from the model.
+ */
+export function catalogRegistration(model: Model, user: ServiceUser & CatalogService, service: { name: string; description: string }): Omit<KeystoneSpec, 'role'> {
+  const e = model.endpoints[user]
+  return {
+    user: { name: user, password: model.secrets[`${user}_keystone_password`], project: 'service', roles: ['admin', 'service'] },
+    service: { name: service.name, type: e.type, description: service.description },
+    endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
   }
 }

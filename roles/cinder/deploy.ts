@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // How cinder is deployed besides its files: debconf answers, the schema migration,
 // the LVM volume group, the Keystone catalog entry.
+import { catalogRegistration } from '../../installer/render/openstack.ts'
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { hostsIn, inGroup, type BootstrapStep } from '../../installer/render/role.ts'
 import { asUser } from '../../installer/render/steps.ts'
@@ -67,12 +68,5 @@ export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
 
 /** The block storage v3 API in the catalog (Zed registers only cinderv3), and its service user. */
 export function registration(model: Model) {
-  const e = model.endpoints.cinder
-  return [
-    {
-      user: { name: 'cinder', password: model.secrets.cinder_keystone_password, project: 'service', roles: ['admin', 'service'] },
-      service: { name: 'cinderv3', type: 'volumev3', description: 'OpenStack Block Storage' },
-      endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
-    },
-  ]
+  return [catalogRegistration(model, 'cinder', { name: 'cinderv3', description: 'OpenStack Block Storage' })]
 }

@@ -3,7 +3,7 @@
 // server (/etc/init.d/glance-api disables uwsgi: "Glance appears broken with uwsgi"),
 // so the listener and worker count are glance-api.conf options.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { authtoken, databaseUrl } from '../../installer/render/openstack.ts'
+import { authtoken, databaseUrl, catalogRegistration } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
 import { asUser, waitForHttp } from '../../installer/render/steps.ts'
 
@@ -65,14 +65,5 @@ export default defineRole({
   debconf: () => [...debconfSelections],
   databases: () => [{ database: 'glance', service: 'glance' }],
   bootstrap: ({ model, host }) => bootstrap(model, host),
-  register: (model) => {
-    const e = model.endpoints.glance
-    return [
-      {
-        user: { name: 'glance', password: model.secrets.glance_keystone_password, project: 'service', roles: ['admin', 'service'] },
-        service: { name: 'glance', type: 'image', description: 'OpenStack Image' },
-        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
-      },
-    ]
-  },
+  register: (model) => [catalogRegistration(model, 'glance', { name: 'glance', description: 'OpenStack Image' })],
 })

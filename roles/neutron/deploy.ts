@@ -2,6 +2,7 @@
 // How neutron is deployed besides its files: debconf answers, the schema migration,
 // the kernel settings the Linux bridge agent needs, the unit file of the eventlet
 // server, and the Keystone catalog entry.
+import { catalogRegistration } from '../../installer/render/openstack.ts'
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
 import { hostsIn } from '../../installer/render/role.ts'
@@ -89,12 +90,5 @@ export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
 
 /** The network service in the catalog, and its service user. */
 export function registration(model: Model) {
-  const e = model.endpoints.neutron
-  return [
-    {
-      user: { name: 'neutron', password: model.secrets.neutron_keystone_password, project: 'service', roles: ['admin', 'service'] },
-      service: { name: 'neutron', type: 'network', description: 'OpenStack Networking' },
-      endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
-    },
-  ]
+  return [catalogRegistration(model, 'neutron', { name: 'neutron', description: 'OpenStack Networking' })]
 }

@@ -3,7 +3,7 @@
 // control hosts; nova-compute on compute hosts. An all-in-one host gets both
 // halves in one nova.conf.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
+import { authtoken, databaseUrl, keystoneAuth, transportUrl, catalogRegistration } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
 import { attachesRbd, computeFiles, computePackages, computeUnits } from './_compute.ts'
 import { databaseSteps, discoverHostsStep, rbdSecretStep, virtTypeStep } from './_steps.ts'
@@ -91,16 +91,7 @@ export default defineRole({
   debconf: ({ model, host }) => debconfSelections(model, host),
   databases: () => ['nova_api', 'nova', 'nova_cell0'].map((database) => ({ database, service: 'nova' as const })),
   bootstrap,
-  register: (model) => {
-    const e = model.endpoints.nova
-    return [
-      {
-        user: { name: 'nova', password: model.secrets.nova_keystone_password, project: 'service', roles: ['admin', 'service'] },
-        service: { name: 'nova', type: 'compute', description: 'OpenStack Compute' },
-        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
-      },
-    ]
-  },
+  register: (model) => [catalogRegistration(model, 'nova', { name: 'nova', description: 'OpenStack Compute' })],
 })
 
 /** /etc/nova/nova.conf, root:nova 0640 as Debian's postinst leaves it. Restarts every nova unit, never libvirtd. */

@@ -3,7 +3,7 @@
 // uwsgi (placement-api.service → /etc/init.d/placement-api systemd-start →
 // uwsgi_python3 --http-socket :8778 --ini placement-api-uwsgi.ini).
 import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { authtoken, databaseUrl } from '../../installer/render/openstack.ts'
+import { authtoken, databaseUrl, catalogRegistration } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
 import { asUser, waitForHttp } from '../../installer/render/steps.ts'
 import { shellQuote } from '../../installer/transport/types.ts'
@@ -67,14 +67,5 @@ export default defineRole({
   debconf: () => [...debconfSelections],
   databases: () => [{ database: 'placement', service: 'placement' }],
   bootstrap: ({ model, host }) => bootstrap(model, host),
-  register: (model) => {
-    const e = model.endpoints.placement
-    return [
-      {
-        user: { name: 'placement', password: model.secrets.placement_keystone_password, project: 'service', roles: ['admin', 'service'] },
-        service: { name: 'placement', type: 'placement', description: 'OpenStack Placement' },
-        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
-      },
-    ]
-  },
+  register: (model) => [catalogRegistration(model, 'placement', { name: 'placement', description: 'OpenStack Placement' })],
 })

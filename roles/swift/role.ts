@@ -4,7 +4,7 @@
 // storage hosts. Debian 12's units run each server directly (no uwsgi) from its
 // single config file /etc/swift/<type>-server.conf.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { authtoken } from '../../installer/render/openstack.ts'
+import { authtoken, catalogRegistration } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
 import { directory } from '../../installer/render/steps.ts'
 import { buildRings, ringsCopied } from './rings.ts'
@@ -125,14 +125,7 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
 
 /** The object store in the catalog, and the service user the proxy validates tokens with. */
 function register(model: Model) {
-  const e = model.endpoints.swift
-  return [
-    {
-      user: { name: 'swift', password: model.secrets.swift_keystone_password, project: 'service', roles: ['admin', 'service'] },
-      service: { name: 'swift', type: 'object-store', description: 'OpenStack Object Storage' },
-      endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
-    },
-  ]
+  return [catalogRegistration(model, 'swift', { name: 'swift', description: 'OpenStack Object Storage' })]
 }
 
 export default defineRole({
