@@ -43,7 +43,7 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   const unknownRoles = (opts.only ?? []).filter((r) => r !== postDeploy && !roles.some((x) => x.name === r))
   if (unknownRoles.length) throw new UsageError(`--only: no role is named ${unknownRoles.join(', ')}`, `roles: ${roles.map((r) => r.name).join(', ')}, ${postDeploy}`)
   const files = render(model, roles, project.overrides)
-  const phases = buildPhases(model, roles, files, { ...opts, admin: adminClient(model), stateDir: project.paths.stateDir })
+  const phases = buildPhases(model, roles, files, { ...opts, admin: adminClient(model), postDeployAdmin: adminClient(model), stateDir: project.paths.stateDir })
   const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
   const logDir = join(project.paths.stateDir, 'logs', new Date().toISOString().replace(/[:.]/g, '-'))
   const redact = redactor(model.secrets)
@@ -57,7 +57,7 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   }
 }
 
-/** An admin Keystone client, logged in once when a task first needs it. */
+/** An admin Keystone client, logged in once when a task first needs it (its catalog is as of that moment). */
 function adminClient(model: Model): () => Promise<KeystoneClient> {
   let client: Promise<KeystoneClient> | undefined
   return () => (client ??= KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' }))

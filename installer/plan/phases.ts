@@ -31,6 +31,12 @@ export interface PhaseOptions {
   admin: () => Promise<KeystoneClient>
   /** The project's state folder; with it, the post-deploy phase (flavors, demo project, networks, image) ends the run. */
   stateDir?: string
+  /**
+   * The admin client post-deploy uses: logged in when post-deploy starts, so its
+   * token's catalog has the services registered earlier in the same run.
+   * @default admin
+   */
+  postDeployAdmin?: () => Promise<KeystoneClient>
 }
 
 /** The phase after the roles: not a role, but selectable with --only like one. */
@@ -53,7 +59,7 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
     }),
   }
   const phases = selected.map((role) => rolePhase(model, role, files, opts, inLimit))
-  const after = opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy)) ? [postDeployPhase(model, opts.admin, { stateDir: opts.stateDir })] : []
+  const after = opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy)) ? [postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, { stateDir: opts.stateDir })] : []
   return [prepare, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) => p.hosts.some((h) => h.tasks.length))
 }
 

@@ -17,6 +17,10 @@ export interface PackagesSpec {
 const holdServices = `printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d`
 const releaseServices = 'rm -f /usr/sbin/policy-rc.d'
 
+/** Blocks until no other apt/dpkg holds dpkg's frontend lock (dpkg itself does not wait), 10 minutes at most. */
+const waitForDpkgLock = `timeout 600 python3 -c 'import fcntl; fcntl.lockf(open("/var/lib/dpkg/lock-frontend", "w"), fcntl.LOCK_EX)'`
+const configurePending = 'dpkg --configure -a'
+
 const aptOptions = [
   '-y', '-q', '--no-install-recommends',
   '-o', 'DPkg::Lock::Timeout=600',
@@ -37,14 +41,20 @@ export function packagesTask(spec: PackagesSpec): Task {
       const detail = missing.length ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}` : 'finish an interrupted dpkg run'
       if (ctx.check) return changed(detail)
       if (spec.debconf.length) await must(ctx, id, 'debconf-set-selections', { stdin: `${spec.debconf.join('\n')}\n` })
+      const install = missing.length ? `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}` : ':'
       const script = [
         'set -e',
         holdServices,
         `trap ${shellQuote(releaseServices)} EXIT`,
         'export DEBIAN_FRONTEND=noninteractive',
+        // A deployer killed mid-run leaves apt running on the host: wait for its lock.
+        waitForDpkgLock,
         // A killed earlier run leaves dpkg half-done; finish it first.
-        'dpkg --configure -a',
-        ...(missing.length ? [`apt-get ${aptOptions} update`, `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}`] : []),
+        configurePending,
+        ...(missing.length ? [`apt-get ${aptOptions} update`] : []),
+        // NOTE: a maintainer script can fail once and pass on a second try (the dashboard's
+        // offline compress through pyScss fails now and then): retry the setup once.
+        `${install} || { echo 'retrying the packages whose setup failed' >&2; ${configurePending}; ${install}; }`,
         // What the held maintainer scripts could not do: dbus must read the policies of
         // the new services (polkit cannot take its bus name otherwise), systemd their units.
         'systemctl daemon-reload',

@@ -35,7 +35,7 @@ export class FakeHost implements Transport {
     if (command.startsWith('dpkg --audit')) return done('')
     if (command.includes('apt-get') && command.includes(' install ')) {
       const line = command.split('\n').find((l) => l.includes(' install '))!
-      for (const p of line.split(' install ')[1]!.split(' ')) this.installed.add(p)
+      for (const p of line.split(' install ')[1]!.split(' || ')[0]!.split(' ')) this.installed.add(p)
       return done()
     }
     const unit = /^systemctl (is-enabled|enable|start|restart) (\S+)/.exec(command)
