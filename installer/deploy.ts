@@ -38,10 +38,7 @@ export interface DeployReport {
 
 export async function deploy(project: Project, roles: readonly Role[], opts: DeployOptions = {}): Promise<DeployReport> {
   const { model } = project
-  const unknownHosts = (opts.limit ?? []).filter((h) => !model.hosts.some((m) => m.name === h))
-  if (unknownHosts.length) throw new UsageError(`--limit: no host is named ${unknownHosts.join(', ')}`, `hosts: ${model.hosts.map((h) => h.name).join(', ')}`)
-  const unknownRoles = (opts.only ?? []).filter((r) => r !== postDeploy && !roles.some((x) => x.name === r))
-  if (unknownRoles.length) throw new UsageError(`--only: no role is named ${unknownRoles.join(', ')}`, `roles: ${roles.map((r) => r.name).join(', ')}, ${postDeploy}`)
+  checkSelection(model, roles, opts)
   const files = render(model, roles, project.overrides)
   const phases = buildPhases(model, roles, files, { ...opts, admin: adminClient(model), postDeployAdmin: adminClient(model), stateDir: project.paths.stateDir })
   const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
@@ -55,6 +52,14 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   } finally {
     await Promise.all([...transports.values()].map((t) => t.close()))
   }
+}
+
+/** --limit and --only name hosts and roles that exist; checked before anything is touched. */
+export function checkSelection(model: Model, roles: readonly Role[], opts: Pick<DeployOptions, 'only' | 'limit'>): void {
+  const unknownHosts = (opts.limit ?? []).filter((h) => !model.hosts.some((m) => m.name === h))
+  if (unknownHosts.length) throw new UsageError(`--limit: no host is named ${unknownHosts.join(', ')}`, `hosts: ${model.hosts.map((h) => h.name).join(', ')}`)
+  const unknownRoles = (opts.only ?? []).filter((r) => r !== postDeploy && !roles.some((x) => x.name === r))
+  if (unknownRoles.length) throw new UsageError(`--only: no role is named ${unknownRoles.join(', ')}`, `roles: ${roles.map((r) => r.name).join(', ')}, ${postDeploy}`)
 }
 
 /** An admin Keystone client, logged in once when a task first needs it (its catalog is as of that moment). */

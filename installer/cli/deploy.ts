@@ -3,7 +3,7 @@ import { Command } from 'commander'
 import { roles } from '../../roles/index.ts'
 import { writeCredentials, type CredentialFiles } from '../credentials.ts'
 import type { Model } from '../model/types.ts'
-import { deploy, type DeployReport } from '../deploy.ts'
+import { checkSelection, deploy, type DeployReport } from '../deploy.ts'
 import { loadProject } from '../project.ts'
 import { ensureSandboxHosts } from '../sandbox/index.ts'
 import { err, out, style } from './_style.ts'
@@ -36,6 +36,7 @@ export const deployCommand = withProject(new Command('deploy').description('inst
   .action(async (flags: DeployFlags) => {
     const project = loadProject(projectOptions(flags))
     const renderer = flags.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple'
+    checkSelection(project.model, roles, flags)
     // An evaluator's one command: the sandbox hosts the inventory names are made if missing.
     if (project.model.target === 'sandbox' && !flags.local && !flags.check) {
       const made = await ensureSandboxHosts(project.model, (l) => flags.json || err(style.dim(l, process.stderr)))

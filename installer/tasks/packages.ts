@@ -19,7 +19,8 @@ const releaseServices = 'rm -f /usr/sbin/policy-rc.d'
 
 /** Blocks until no other apt/dpkg holds dpkg's frontend lock (dpkg itself does not wait), 10 minutes at most. */
 const waitForDpkgLock = `timeout 600 python3 -c 'import fcntl; fcntl.lockf(open("/var/lib/dpkg/lock-frontend", "w"), fcntl.LOCK_EX)'`
-const configurePending = 'dpkg --configure -a'
+/** Finish configuring unpacked packages, up to three tries (see the NOTE at the install line). */
+const configurePending = 'for try in 1 2 3; do dpkg --configure -a && break; [ $try -lt 3 ] || exit 1; done'
 
 const aptOptions = [
   '-y', '-q', '--no-install-recommends',
@@ -52,8 +53,8 @@ export function packagesTask(spec: PackagesSpec): Task {
         // A killed earlier run leaves dpkg half-done; finish it first.
         configurePending,
         ...(missing.length ? [`apt-get ${aptOptions} update`] : []),
-        // NOTE: a maintainer script can fail once and pass on a second try (the dashboard's
-        // offline compress through pyScss fails now and then): retry the setup once.
+        // NOTE: a maintainer script can fail once and pass on the next try (the dashboard's
+        // offline compress through pyScss fails now and then): retry the setup.
         `${install} || { echo 'retrying the packages whose setup failed' >&2; ${configurePending}; ${install}; }`,
         // What the held maintainer scripts could not do: dbus must read the policies of
         // the new services (polkit cannot take its bus name otherwise), systemd their units.

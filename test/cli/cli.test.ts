@@ -93,9 +93,15 @@ describe('stackhouse CLI', () => {
   })
 
   it('deploy rejects an unknown --only role or --limit host before connecting', () => {
-    const r = run(['deploy', '--secrets', 's.yaml', '--only', 'keystonee'], scratch())
+    // (a servers inventory: this test must never create a sandbox host)
+    const dir = scratch()
+    writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - { name: ctl1, address: 127.0.0.1, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n')
+    const r = run(['deploy', '-i', 'inv.yml', '--only', 'keystonee'], dir)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('--only: no role is named keystonee')
+    const l = run(['deploy', '-i', 'inv.yml', '--limit', 'ctl9'], dir)
+    expect(l.code).toBe(2)
+    expect(l.stderr).toContain('--limit: no host is named ctl9')
   })
 
   it('an unknown option is a usage error (exit 2)', () => {
