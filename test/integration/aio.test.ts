@@ -22,12 +22,12 @@ function describeFailures(r: Awaited<ReturnType<typeof verifyCloud>>): string {
   return r.checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.message} ${JSON.stringify(c.hint ?? {})}`).join('\n')
 }
 
-/** `openstack …` on the control host, as admin or demo, with the password on stdin. */
-async function openstack(args: string, user: 'admin' | 'demo'): Promise<unknown> {
+/** `openstack …` on the control host, as admin or demo, with the password on stdin; JSON output where the command has one. */
+async function openstack(args: string, user: 'admin' | 'demo', json = true): Promise<unknown> {
   const t = await connectSsh({ host: host.name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
   try {
     const m = project.model
-    const r = await t.exec(`openstack ${args} -f json`, {
+    const r = await t.exec(`openstack ${args}${json ? ' -f json' : ''}`, {
       env: {
         OS_AUTH_URL: m.endpoints.keystone.internal, OS_USERNAME: user, OS_PROJECT_NAME: user,
         OS_PASSWORD: user === 'admin' ? m.secrets.admin_password : m.secrets.demo_password,
@@ -81,7 +81,7 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     // AND the demo user boots a server with `server create --wait`
     const server = (await openstack('server create --wait --flavor m1.tiny --image stackhouse-tiny --network demo-net cli-check', 'demo')) as { status: string; id: string }
     expect(server.status).toBe('ACTIVE')
-    await openstack(`server delete --wait ${server.id}`, 'demo')
+    await openstack(`server delete --wait ${server.id}`, 'demo', false)
   })
 
   it('changes nothing on a second deploy, and still verifies', async () => {
