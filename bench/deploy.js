@@ -18,6 +18,7 @@ import { connectSsh } from '../dist/installer/transport/ssh.js'
 import { createSandbox, destroySandbox, sandboxPaths } from '../dist/installer/sandbox/index.js'
 import { stopAptCacher } from '../dist/installer/sandbox/apt-cacher.js'
 import { roles } from '../dist/roles/index.js'
+import { verifyCloud } from '../dist/installer/verify/index.js'
 
 const args = process.argv.slice(2)
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['sandbox', 'floor', 'keystone', 'aio']
@@ -119,7 +120,10 @@ try {
     const p = project(h)
     await deployed('all-in-one deploy, first run, warm package cache', p)
     await deployed('all-in-one deploy, re-run (no changes)', p)
-    rows.push({ figure: 'all-in-one resident memory (sum of PSS, MiB)', seconds: String(await memory(h)) })
+    rows.push({ figure: 'all-in-one resident memory after deploy (sum of PSS, MiB)', seconds: String(await memory(h)) })
+    const v = await timed('verify (all checks)', () => verifyCloud(p, { keep: true }))
+    for (const c of v.checks.filter((x) => ['boot a server (ACTIVE)', 'floating IP answers ping', 'SSH into the server'].includes(x.name))) rows.push({ figure: `  ${c.name}${c.status === 'pass' ? '' : ` (${c.status})`}`, seconds: c.seconds.toFixed(1) })
+    rows.push({ figure: 'all-in-one resident memory with the verify server running (sum of PSS, MiB)', seconds: String(await memory(h)) })
     await drop(h.name)
   }
 } finally {
