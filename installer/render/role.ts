@@ -93,3 +93,12 @@ export function inGroup(host: ModelHost, group: string): boolean {
 export function apiWorkers(model: Model): number {
   return model.hosts.length === 1 ? 1 : 4
 }
+
+/**
+ * Worker processes of an eventlet server (glance-api, the neutron metadata agent,
+ * the Swift servers). On an all-in-one host 0: the server runs in its main process,
+ * with no forked child beside it, which saves a whole Python process per service.
+ */
+export function eventletWorkers(model: Model): number {
+  return model.hosts.length === 1 ? 0 : apiWorkers(model)
+}

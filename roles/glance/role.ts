@@ -4,7 +4,7 @@
 // so the listener and worker count are glance-api.conf options.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, catalogRegistration } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
+import { defineRole, eventletWorkers, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
 import { asUser, waitForHttp } from '../../installer/render/steps.ts'
 
 /**
@@ -54,7 +54,7 @@ export default defineRole({
       mode: 0o640,
       vars: {
         port: model.endpoints.glance.port,
-        workers: apiWorkers(model),
+        workers: eventletWorkers(model),
         databaseUrl: databaseUrl(model, 'glance'),
         authtoken: authtoken(model, 'glance'),
         imagesDir,

@@ -2,7 +2,7 @@
 // Every value the neutron templates print, computed from the model.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
-import { apiWorkers } from '../../installer/render/role.ts'
+import { apiWorkers, eventletWorkers } from '../../installer/render/role.ts'
 import { ovnNbConnection, ovnSbConnection } from '../ovn/central.ts'
 import { physnet, providerInterface } from './network.ts'
 import type { NeutronPart } from './parts.ts'
@@ -76,7 +76,7 @@ export function metadataVars(model: Model, ovn: boolean): Record<string, unknown
     sharedSecret: model.secrets.metadata_proxy_secret,
     // NOTE: upstream defaults to half the CPUs (2 with OVN); one per API worker
     // keeps the all-in-one host small.
-    metadataWorkers: ovn ? Math.min(2, apiWorkers(model)) : apiWorkers(model),
+    metadataWorkers: ovn ? Math.min(2, apiWorkers(model)) : eventletWorkers(model),
     memcachedServers: model.memcachedServers.join(','),
     ovnSbConnection: ovn ? ovnSbConnection(model) : '',
   }

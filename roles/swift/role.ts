@@ -5,7 +5,7 @@
 // single config file /etc/swift/<type>-server.conf.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, catalogRegistration } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+import { apiWorkers, defineRole, eventletWorkers, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
 import { directory } from '../../installer/render/steps.ts'
 import { buildRings, ringsCopied } from './rings.ts'
 
@@ -66,7 +66,7 @@ function serverUnits(type: ServerType): string[] {
 }
 
 function storageFiles({ model }: RoleContext): RoleFile[] {
-  const workers = apiWorkers(model)
+  const workers = eventletWorkers(model)
   return [
     ...storageServers.map(({ type, port }) => ({
       path: `/etc/swift/${type}-server.conf`,
@@ -89,7 +89,7 @@ function proxyFiles({ model }: RoleContext): RoleFile[] {
     {
       path: '/etc/swift/proxy-server.conf',
       vars: {
-        workers: apiWorkers(model),
+        workers: eventletWorkers(model),
         port: model.endpoints.swift.port,
         authtoken: authtoken(model, 'swift'),
         memcacheServers: model.memcachedServers.join(','),

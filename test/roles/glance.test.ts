@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts'
 import { authtoken, databaseUrl, type Authtoken } from '../../installer/render/openstack.ts'
-import { apiWorkers } from '../../installer/render/role.ts'
+import { eventletWorkers } from '../../installer/render/role.ts'
 import glance, { debconfSelections } from '../../roles/glance/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
@@ -35,10 +35,10 @@ describe('glance role', () => {
     for (const host of model.hosts.filter((h) => h.groups.includes('control'))) {
       const f = fileAt(files, host.name, path)
       const ini = parseIni(f.content)
-      // AND the service listens on its own management address with apiWorkers workers
+      // AND the service listens on its own management address, forking eventletWorkers children (none all-in-one)
       expect(iniGet(ini, 'DEFAULT', 'bind_host')).toBe(host.address)
       expect(iniGet(ini, 'DEFAULT', 'bind_port')).toBe(String(model.endpoints.glance.port))
-      expect(iniGet(ini, 'DEFAULT', 'workers')).toBe(String(apiWorkers(model)))
+      expect(iniGet(ini, 'DEFAULT', 'workers')).toBe(String(eventletWorkers(model)))
       // AND uses the shared database URL and its own Keystone credentials
       expect(iniGet(ini, 'database', 'connection')).toBe(databaseUrl(model, 'glance'))
       expectAuthtoken(ini, authtoken(model, 'glance'))

@@ -23,7 +23,8 @@ describe('swift role', () => {
     // THEN the proxy listens on the host's address with one worker, and Keystone decides access
     expect(iniGet(ini, 'DEFAULT', 'bind_ip')).toBe('10.0.0.11')
     expect(iniGet(ini, 'DEFAULT', 'bind_port')).toBe('8080')
-    expect(iniGet(ini, 'DEFAULT', 'workers')).toBe('1')
+    // all-in-one: each server runs in its own main process, no forked child
+    expect(iniGet(ini, 'DEFAULT', 'workers')).toBe('0')
     const pipeline = iniGet(ini, 'pipeline:main', 'pipeline')!.split(' ')
     expect(pipeline).toContain('authtoken')
     expect(pipeline).not.toContain('tempauth')
