@@ -41,11 +41,11 @@ export class FakeCloud {
   private readonly tokens = new Map<string, { user: string; project: string }>()
   private server: Server | undefined
 
-  constructor(adminPassword: string) {
+  constructor(adminPass: string) {
     const admin = { id: 'p-admin', name: 'admin' }
     this.add('projects', admin)
     for (const r of ['admin', 'member', 'reader']) this.add('roles', { id: `r-${r}`, name: r })
-    this.add('users', { id: 'u-admin', name: 'admin', password: adminPassword })
+    this.add('users', { id: 'u-admin', name: 'admin', password: adminPass })
     this.add('assignments', { id: 'a1', project: 'p-admin', user: 'u-admin', role: 'r-admin' })
     for (const b of ['neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent']) {
       this.add('agents', { id: b, binary: b, host: 'aio1', alive: true, admin_state_up: true, agent_type: b })

@@ -54,9 +54,9 @@ beforeAll(async () => {
 })
 afterAll(() => new Promise((r) => server.close(r)))
 
-function project(adminPassword: string): Project {
+function project(adminPass: string): Project {
   const base = fixtureModel('aio')
-  const model: Model = { ...base, dashboardUrl: `${url}/horizon`, secrets: { ...base.secrets, admin_password: adminPassword } }
+  const model: Model = { ...base, dashboardUrl: `${url}/horizon`, secrets: { ...base.secrets, admin_password: adminPass } }
   return { model, paths: { stateDir: '/nonexistent', inventory: null, secrets: '', overrides: '' }, overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false } }
 }
 
