@@ -81,7 +81,15 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     // AND the demo user boots a server with `server create --wait`
     const server = (await openstack('server create --wait --flavor m1.tiny --image stackhouse-tiny --network demo-net cli-check', 'demo')) as { status: string; id: string }
     expect(server.status).toBe('ACTIVE')
-    await openstack(`server delete --wait ${server.id}`, 'demo', false)
+    // NOTE: delete, then poll with fresh clients: `delete --wait` polls over one kept-alive
+    // connection, which uwsgi's http-socket may reset between requests (seen once here).
+    await openstack(`server delete ${server.id}`, 'demo', false)
+    for (let i = 0; i < 60; i++) {
+      const left = (await openstack('server list --name cli-check', 'demo')) as unknown[]
+      if (left.length === 0) return
+      await new Promise((r) => setTimeout(r, 2000))
+    }
+    throw new Error('server cli-check was not deleted after 120 s')
   })
 
   it('changes nothing on a second deploy, and still verifies', async () => {
