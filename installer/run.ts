@@ -4,6 +4,7 @@
 // guest image builder each bind it to their own error class.
 import { spawn } from 'node:child_process'
 import { FixableError } from './errors.ts'
+import { shellQuote } from './transport/types.ts'
 
 /** The error class a failure becomes, e.g. SandboxError. */
 export type FixableErrorClass = new (message: string, opts?: { fix?: string; cause?: unknown }) => FixableError
@@ -30,7 +31,7 @@ export interface RunResult {
 
 /** `cmd args…` as one line, for messages. */
 export function commandLine(cmd: string, args: readonly string[]): string {
-  return [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ')
+  return [cmd, ...args].map(shellQuote).join(' ')
 }
 
 /** Run `cmd` with `args`; throws (opts.errorClass) with stderr and the exit code when it fails. */

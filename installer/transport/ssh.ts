@@ -4,7 +4,7 @@
 import { NodeSSH } from 'node-ssh'
 import { existsSync, readFileSync } from 'node:fs'
 import { addKnownKey, fingerprint, keyType, knownKeys } from './known-hosts.ts'
-import { atomicWriteScript, withEnv, TransportError, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from './types.ts'
+import { atomicWriteScript, shellQuote, withEnv, TransportError, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from './types.ts'
 
 export interface SshTarget {
   host: string
@@ -82,7 +82,7 @@ class SshTransport implements Transport {
     // bash -c: the remote login shell may be anything; tasks are written for bash.
     // Without input, stdin is /dev/null: node-ssh leaves the channel open for an empty string.
     const { script, stdin } = withEnv(command, opts)
-    const line = `exec bash -c ${quote(script)}${stdin ? '' : ' </dev/null'}`
+    const line = `exec bash -c ${shellQuote(script)}${stdin ? '' : ' </dev/null'}`
     const r = await this.ssh.execCommand(line, { ...(stdin ? { stdin } : {}), noTrim: true })
     return { code: r.code ?? 128, stdout: r.stdout, stderr: r.stderr }
   }
@@ -95,8 +95,4 @@ class SshTransport implements Transport {
   async close(): Promise<void> {
     this.ssh.dispose()
   }
-}
-
-function quote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`
 }
