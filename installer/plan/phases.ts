@@ -12,7 +12,7 @@ import { databaseTask } from '../tasks/database.ts'
 import { fileTask } from '../tasks/file.ts'
 import { keystoneTask } from '../tasks/keystone.ts'
 import { packagesTask } from '../tasks/packages.ts'
-import { serviceTask } from '../tasks/service.ts'
+import { serviceOffTask, serviceTask } from '../tasks/service.ts'
 import type { Task } from '../tasks/types.ts'
 
 export interface Phase {
@@ -82,6 +82,7 @@ function rolePhase(model: Model, role: Role, files: RenderedFile[], opts: PhaseO
         ...(host === dbHost ? databaseTasks(model, role) : []),
         ...stepTasks('before-start'),
         ...role.units(ctx).map((unit) => serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) })),
+        ...(role.unitsOff?.(ctx) ?? []).map((unit) => serviceOffTask({ role: role.name, unit })),
         ...stepTasks('after-start'),
         ...(host === first ? (role.register?.(model) ?? []).map((spec) => keystoneTask({ role: role.name, ...spec }, opts.admin, model.endpoints.keystone.internal)) : []),
       ]

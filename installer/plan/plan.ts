@@ -8,7 +8,7 @@ export interface HostPlan {
   host: string
   address: string
   groups: string[]
-  roles: { role: string; packages: string[]; units: string[]; files: string[] }[]
+  roles: { role: string; packages: string[]; units: string[]; unitsOff: string[]; files: string[] }[]
 }
 
 export function planHosts(model: Model, roles: readonly Role[], overrides: readonly OverrideFile[] = []): HostPlan[] {
@@ -23,6 +23,7 @@ export function planHosts(model: Model, roles: readonly Role[], overrides: reado
         role: r.name,
         packages: r.packages({ model, host }),
         units: r.units({ model, host }),
+        unitsOff: r.unitsOff?.({ model, host }) ?? [],
         files: files.filter((f) => f.host === host.name && f.role === r.name).map((f) => f.path),
       })),
   }))

@@ -53,6 +53,11 @@ export interface Role {
   files(ctx: RoleContext): RoleFile[]
   /** systemd units that must be enabled and running on the host. */
   units(ctx: RoleContext): string[]
+  /**
+   * Units the role's packages enable that this host must not run (a Swift replicator
+   * with nothing to replicate): stopped and disabled, so a reboot does not start them.
+   */
+  unitsOff?(ctx: RoleContext): string[]
   /** debconf answers pre-seeded before packages install: `package question type value`. */
   debconf?(ctx: RoleContext): string[]
   /** Databases the role needs, each with a user named after the service. */

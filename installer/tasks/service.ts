@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// A systemd unit enabled and running; restarted when one of its files changed in this run.
+// A systemd unit enabled and running, restarted when one of its files changed in this
+// run; or a unit a package enabled that must stay off.
 import { shellQuote } from '../transport/types.ts'
 import { must, probe } from './_exec.ts'
 import { changed, ok, type Task } from './types.ts'
@@ -30,6 +31,34 @@ export function serviceTask(spec: ServiceSpec): Task {
       if (ctx.check) return changed(actions.join(', '))
       if (!isEnabled) await must(ctx, id, `systemctl enable ${u}`)
       await must(ctx, id, `systemctl ${active === 'active' ? 'restart' : 'start'} ${u}`)
+      return changed(actions.join(', '))
+    },
+  }
+}
+
+export interface ServiceOffSpec {
+  role: string
+  unit: string
+}
+
+/** A unit stopped and disabled (left alone when its package is not installed). */
+export function serviceOffTask(spec: ServiceOffSpec): Task {
+  const id = `${spec.role}.service-off`
+  const u = shellQuote(spec.unit)
+  return {
+    id,
+    title: `${spec.unit} (off)`,
+    async apply(ctx) {
+      // NOTE: is-enabled prints nothing on stdout for a unit that is not installed.
+      const state = await probe(ctx, `printf '%s|%s' "$(systemctl is-enabled ${u} 2>/dev/null)" "$(systemctl is-active ${u} 2>/dev/null)"`)
+      const [enabled = '', active = ''] = state.stdout.trim().split('|')
+      const actions = [
+        ...(['enabled', 'enabled-runtime', 'alias'].includes(enabled) ? ['disable'] : []),
+        ...(['active', 'activating', 'reloading'].includes(active) ? ['stop'] : []),
+      ]
+      if (!actions.length) return ok
+      if (ctx.check) return changed(actions.join(', '))
+      await must(ctx, id, `systemctl disable --now ${u}`)
       return changed(actions.join(', '))
     },
   }

@@ -35,6 +35,10 @@ export function neutronConfVars(model: Model, running: NeutronPart[]): Record<st
     ssl: running.includes('ovnServer') && model.tls.enabled ? tlsFiles : false,
     apiWorkers: apiWorkers(model),
     rpcWorkers: apiWorkers(model),
+    // NOTE: 0 lets the RPC workers also consume the agents' state reports (ML2's
+    // start_rpc_listeners listens on the reports topic too), which on one host saves
+    // a whole forked process; a cluster keeps one so reports never queue behind RPC.
+    stateReportWorkers: model.hosts.length === 1 ? 0 : 1,
     databaseUrl: databaseUrl(model, 'neutron'),
     authtoken: authtoken(model, 'neutron'),
     nova: keystoneAuth(model, 'nova'),

@@ -25,6 +25,17 @@ const daemons: Record<ServerType, string[]> = {
   object: ['auditor', 'replicator', 'updater'],
 }
 
+/**
+ * The consistency daemons: replicators keep copies in step, auditors quarantine what
+ * fails its checksum so a replicator restores it, the reaper empties deleted accounts.
+ * With one copy of everything there is nothing to replicate or restore from, so on a
+ * one-replica ring they are off: nine Python processes, about 310 MiB on an all-in-one
+ * host. The updaters stay: they carry container and account listings forward.
+ */
+const consistencyDaemons = new Set(['auditor', 'replicator', 'reaper'])
+
+const runsDaemon = (model: Model, daemon: string) => ringReplicas(model) > 1 || !consistencyDaemons.has(daemon)
+
 /** Where the devices are mounted (or, in a sandbox, created as directories). */
 export const devicesDir = '/srv/node'
 
@@ -60,9 +71,14 @@ export function ringCommands(model: Model): string[] {
   })
 }
 
-/** Units of one server type on a storage host. */
-function serverUnits(type: ServerType): string[] {
-  return [`swift-${type}.service`, ...daemons[type].map((d) => `swift-${type}-${d}.service`)]
+/** Units of one server type that a storage host runs. */
+function serverUnits(model: Model, type: ServerType): string[] {
+  return [`swift-${type}.service`, ...daemons[type].filter((d) => runsDaemon(model, d)).map((d) => `swift-${type}-${d}.service`)]
+}
+
+/** Units of the server types' daemons that a storage host keeps off. */
+function daemonsOff(model: Model): string[] {
+  return storageServers.flatMap(({ type }) => daemons[type].filter((d) => !runsDaemon(model, d)).map((d) => `swift-${type}-${d}.service`))
 }
 
 function storageFiles({ model }: RoleContext): RoleFile[] {
@@ -74,7 +90,7 @@ function storageFiles({ model }: RoleContext): RoleFile[] {
       // engine creates /srv/node/<device> as a directory (or a loop-mounted file),
       // which mount_check would refuse as "not mounted".
       vars: { port, workers, devicesDir, mountCheck: false },
-      notify: serverUnits(type),
+      notify: serverUnits(model, type),
     })),
     {
       path: '/etc/rsyncd.conf',
@@ -153,8 +169,9 @@ export default defineRole({
     ...(isProxy(host) ? ['swift-proxy.service'] : []),
     // NOTE: rsync.service starts only with /etc/rsyncd.conf (ConditionPathExists), which is
     // one of this role's files and so is written before the units start.
-    ...(isStorage(model, host) ? [...storageServers.flatMap((s) => serverUnits(s.type)), 'rsync.service'] : []),
+    ...(isStorage(model, host) ? [...storageServers.flatMap((s) => serverUnits(model, s.type)), 'rsync.service'] : []),
   ],
+  unitsOff: ({ model, host }) => (isStorage(model, host) ? daemonsOff(model) : []),
   bootstrap,
   register,
 })

@@ -107,6 +107,27 @@ describe('swift role', () => {
     expect(swift.packages({ model, host: cmp1 })).toEqual(['swift', 'swift-account', 'swift-container', 'swift-object', 'rsync'])
     expect(swift.units({ model, host: cmp1 })).toHaveLength(13)
     expect(swift.units({ model, host: cmp1 })).toContain('rsync.service')
+    // AND with two copies of everything every consistency daemon runs
+    expect(swift.unitsOff!({ model, host: cmp1 })).toEqual([])
+  })
+
+  it('keeps the consistency daemons off on a one-replica ring, and the updaters on', () => {
+    // GIVEN the all-in-one cloud: one storage host, so one replica
+    const model = fixtureModel('aio')
+    const host = model.hosts[0]!
+    expect(ringReplicas(model)).toBe(1)
+    // THEN replicators, auditors and the reaper are off, and no file change restarts them
+    const off = swift.unitsOff!({ model, host })
+    expect(off.sort()).toEqual(
+      ['account-auditor', 'account-reaper', 'account-replicator', 'container-auditor', 'container-replicator', 'object-auditor', 'object-replicator'].map(
+        (d) => `swift-${d}.service`,
+      ),
+    )
+    const units = swift.units({ model, host })
+    expect(units.filter((u) => off.includes(u))).toEqual([])
+    expect(units).toEqual(expect.arrayContaining(['swift-container-updater.service', 'swift-object-updater.service', 'swift-object.service']))
+    const files = renderRole('aio', swift)
+    expect(fileAt(files, host.name, '/etc/swift/object-server.conf').notify).toEqual(['swift-object.service', 'swift-object-updater.service'])
   })
 
   it('builds rings with one device per storage host and the configured replicas', () => {

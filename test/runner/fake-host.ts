@@ -40,6 +40,17 @@ export class FakeHost implements Transport {
     }
     const unit = /^systemctl (is-enabled|enable|start|restart) (\S+)/.exec(command)
     if (unit) return this.systemctl(unit[1]!, unit[2]!)
+    const state = /^printf '%s\|%s' "\$\(systemctl is-enabled (\S+) /.exec(command)
+    if (state) {
+      const u = this.units.get(state[1]!)
+      return done(u ? `${u.enabled ? 'enabled' : 'disabled'}|${u.active ? 'active' : 'inactive'}` : '|inactive')
+    }
+    const off = /^systemctl disable --now (\S+)/.exec(command)
+    if (off) {
+      const u = this.units.get(off[1]!)
+      if (u) Object.assign(u, { enabled: false, active: false })
+      return done()
+    }
     if ([...this.satisfied].some((s) => command.includes(s))) return done()
     return done('', command.startsWith('test ') ? 1 : 0)
   }

@@ -77,6 +77,26 @@ describe('runner', () => {
     expect(hosts.get('ctl1')!.units.get('api.service')!.restarts).toBe(0)
   })
 
+  it('stops and disables a unit the role keeps off, once, and leaves an absent one alone', async () => {
+    // GIVEN a package that enabled and started a daemon the role does not want
+    const quiet = defineRole({ ...db, name: 'quiet', unitsOff: () => ['db-replicator.service', 'not-installed.service'] })
+    const m = model()
+    const hosts = fakeHosts(m)
+    const ctl1 = hosts.get('ctl1')!
+    ctl1.units.set('db-replicator.service', { enabled: true, active: true, restarts: 0 })
+    // WHEN checked THEN it is reported and left running
+    const checked = await run(m, [quiet], hosts, true)
+    expect(checked.state.outcomes.filter((o) => o.title === 'db-replicator.service (off)').map((o) => o.result)).toEqual([{ status: 'changed', detail: 'disable, stop' }])
+    expect(ctl1.units.get('db-replicator.service')).toMatchObject({ enabled: true, active: true })
+    // WHEN deployed THEN it is off; the absent unit is not touched
+    const first = await run(m, [quiet], hosts)
+    expect(ctl1.units.get('db-replicator.service')).toMatchObject({ enabled: false, active: false })
+    expect(ctl1.commands.filter((c) => c.startsWith('systemctl disable'))).toEqual(['systemctl disable --now db-replicator.service'])
+    expect(first.state.outcomes.filter((o) => o.title === 'not-installed.service (off)').map((o) => o.result.status)).toEqual(['ok'])
+    // AND a second run changes nothing
+    expect(changedCount((await run(m, [quiet], hosts)).state)).toBe(0)
+  })
+
   it('--check writes nothing and reports what would change', async () => {
     const m = model()
     const hosts = fakeHosts(m)
