@@ -81,8 +81,9 @@ function rolePhase(model: Model, role: Role, files: RenderedFile[], opts: PhaseO
         // Databases live on the database host but are created in the phase of the role that needs them.
         ...(host === dbHost ? databaseTasks(model, role) : []),
         ...stepTasks('before-start'),
-        ...role.units(ctx).map((unit) => serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) })),
+        // Units kept off stop first: one may hold a port or memory a wanted unit needs.
         ...(role.unitsOff?.(ctx) ?? []).map((unit) => serviceOffTask({ role: role.name, unit })),
+        ...role.units(ctx).map((unit) => serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) })),
         ...stepTasks('after-start'),
         ...(host === first ? (role.register?.(model) ?? []).map((spec) => keystoneTask({ role: role.name, ...spec }, opts.admin, model.endpoints.keystone.internal)) : []),
       ]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bootstrap steps that several roles share, so each role's file says what,
-// not how: run as the service user, wait for an API, own a directory.
+// not how: run as the service user, wait for an API, own a directory, load
+// the units a role writes itself.
 import { shellQuote } from '../transport/types.ts'
 import type { BootstrapStep } from './role.ts'
 
@@ -31,5 +32,23 @@ export function directory(id: string, path: string, owner: string, mode: number)
     title: `directory ${path}`,
     unless: `[ "$(stat -c '%U:%G %a' ${p} 2>/dev/null)" = ${shellQuote(`${owner}:${owner} ${m}`)} ]`,
     run: `install -d -o ${owner} -g ${owner} -m ${m} ${p} && chown ${owner}:${owner} ${p} && chmod ${m} ${p}`,
+  }
+}
+
+/**
+ * `systemctl daemon-reload` when a unit file the role writes under /etc/systemd/system
+ * is new or changed. systemd reads a unit it never loaded on first use, but keeps an
+ * older version it did load until it is told to reload.
+ */
+export function daemonReload(role: string, units: string[]): BootstrapStep {
+  const loaded = units.map((u) => {
+    const q = shellQuote(u)
+    return `[ "$(systemctl show -p LoadState --value ${q})" = loaded ] && [ "$(systemctl show -p NeedDaemonReload --value ${q})" = no ]`
+  })
+  return {
+    id: `${role}.daemon-reload`,
+    title: `systemctl daemon-reload (${units.join(', ')} changed)`,
+    unless: loaded.join(' && '),
+    run: 'systemctl daemon-reload',
   }
 }

@@ -6,7 +6,7 @@ import { catalogRegistration } from '../../installer/render/openstack.ts'
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
 import { hostsIn } from '../../installer/render/role.ts'
-import { asUser } from '../../installer/render/steps.ts'
+import { asUser, daemonReload } from '../../installer/render/steps.ts'
 import { ml2ConfPath } from './files.ts'
 import { partsOf } from './parts.ts'
 
@@ -65,25 +65,13 @@ const bridgeSysctls: BootstrapStep = {
   run: 'sysctl -p /etc/sysctl.d/60-neutron-linuxbridge.conf',
 }
 
-/**
- * systemd reads our /etc/systemd/system/neutron-server.service only on daemon-reload
- * once it has loaded an older version; a unit it never loaded is read on first use.
- */
-const daemonReload: BootstrapStep = {
-  id: 'neutron.daemon-reload',
-  title: 'systemctl daemon-reload (neutron-server.service changed)',
-  unless:
-    '[ "$(systemctl show -p LoadState --value neutron-server.service)" = loaded ] && [ "$(systemctl show -p NeedDaemonReload --value neutron-server.service)" = no ]',
-  run: 'systemctl daemon-reload',
-}
-
 /** The steps of one host, in the order they run. */
 export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
   const running = partsOf(model, host)
   const isFirstServer = hostsIn(model, 'control')[0]?.name === host.name
   return [
     ...(running.includes('linuxbridgeAgent') ? [brNetfilter, bridgeSysctls] : []),
-    ...(running.includes('ovnServer') ? [daemonReload] : []),
+    ...(running.includes('ovnServer') ? [daemonReload('neutron', ['neutron-server.service'])] : []),
     ...(isFirstServer ? [dbSync()] : []),
   ]
 }

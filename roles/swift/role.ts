@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Swift object storage: the proxy (Keystone-authenticated) on control hosts; the
-// account, container and object servers, their background daemons and rsync on
-// storage hosts. Debian 12's units run each server directly (no uwsgi) from its
+// account, container and object servers, their background daemons (resident, or
+// one periodic pass on a one-replica ring) and rsync on storage hosts. Debian 12's units run each server directly (no uwsgi) from its
 // single config file /etc/swift/<type>-server.conf.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, catalogRegistration } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, eventletWorkers, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
-import { directory } from '../../installer/render/steps.ts'
+import { daemonReload, directory } from '../../installer/render/steps.ts'
 import { buildRings, ringsCopied } from './rings.ts'
 
 /** The storage servers and the ports Swift (2.30, Zed) gives them. */
@@ -26,15 +26,22 @@ const daemons: Record<ServerType, string[]> = {
 }
 
 /**
- * The consistency daemons: replicators keep copies in step, auditors quarantine what
- * fails its checksum so a replicator restores it, the reaper empties deleted accounts.
- * With one copy of everything there is nothing to replicate or restore from, so on a
- * one-replica ring they are off: nine Python processes, about 310 MiB on an all-in-one
- * host. The updaters stay: they carry container and account listings forward.
+ * Whether the background daemons run resident (each its own Python process) or as
+ * one pass each every few minutes from swift-housekeeping.timer. With one copy of
+ * everything the replicators have no peer and the auditors nothing to restore from,
+ * so the periodic pass keeps what they still do (tombstone reclaim, quarantine,
+ * listings, the reaper) for no resident memory: nine processes, about 400 MiB on an
+ * all-in-one host.
  */
-const consistencyDaemons = new Set(['auditor', 'replicator', 'reaper'])
+const periodicDaemons = (model: Model) => ringReplicas(model) === 1
 
-const runsDaemon = (model: Model, daemon: string) => ringReplicas(model) > 1 || !consistencyDaemons.has(daemon)
+const housekeepingEvery = 5
+
+/** The daemons' passes in the order the housekeeping unit runs them: listings first. */
+function housekeepingPasses(): { type: ServerType; daemon: string }[] {
+  const order = ['updater', 'replicator', 'auditor', 'reaper']
+  return order.flatMap((daemon) => storageServers.filter(({ type }) => daemons[type].includes(daemon)).map(({ type }) => ({ type, daemon })))
+}
 
 /** Where the devices are mounted (or, in a sandbox, created as directories). */
 export const devicesDir = '/srv/node'
@@ -71,15 +78,14 @@ export function ringCommands(model: Model): string[] {
   })
 }
 
+const daemonUnits = (type: ServerType) => daemons[type].map((d) => `swift-${type}-${d}.service`)
+
 /** Units of one server type that a storage host runs. */
 function serverUnits(model: Model, type: ServerType): string[] {
-  return [`swift-${type}.service`, ...daemons[type].filter((d) => runsDaemon(model, d)).map((d) => `swift-${type}-${d}.service`)]
+  return [`swift-${type}.service`, ...(periodicDaemons(model) ? [] : daemonUnits(type))]
 }
 
-/** Units of the server types' daemons that a storage host keeps off. */
-function daemonsOff(model: Model): string[] {
-  return storageServers.flatMap(({ type }) => daemons[type].filter((d) => !runsDaemon(model, d)).map((d) => `swift-${type}-${d}.service`))
-}
+const housekeepingUnits = ['swift-housekeeping.service', 'swift-housekeeping.timer']
 
 function storageFiles({ model }: RoleContext): RoleFile[] {
   const workers = eventletWorkers(model)
@@ -92,6 +98,12 @@ function storageFiles({ model }: RoleContext): RoleFile[] {
       vars: { port, workers, devicesDir, mountCheck: false },
       notify: serverUnits(model, type),
     })),
+    ...(periodicDaemons(model)
+      ? [
+          { path: '/etc/systemd/system/swift-housekeeping.service', format: 'text' as const, vars: { passes: housekeepingPasses() }, notify: [] },
+          { path: '/etc/systemd/system/swift-housekeeping.timer', format: 'text' as const, vars: { minutes: housekeepingEvery }, notify: ['swift-housekeeping.timer'] },
+        ]
+      : []),
     {
       path: '/etc/rsyncd.conf',
       vars: { modules: storageServers.map((s) => s.type), devicesDir },
@@ -136,6 +148,7 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
   return [
     ...(isStorage(model, host) ? [directory('swift.device', device, 'swift', 0o755)] : []),
     host.name === builder?.name ? buildRings(ringCommands(model)) : ringsCopied(builder?.name ?? 'the first control host'),
+    ...(isStorage(model, host) && periodicDaemons(model) ? [daemonReload('swift', housekeepingUnits)] : []),
   ]
 }
 
@@ -169,9 +182,11 @@ export default defineRole({
     ...(isProxy(host) ? ['swift-proxy.service'] : []),
     // NOTE: rsync.service starts only with /etc/rsyncd.conf (ConditionPathExists), which is
     // one of this role's files and so is written before the units start.
-    ...(isStorage(model, host) ? [...storageServers.flatMap((s) => serverUnits(model, s.type)), 'rsync.service'] : []),
+    ...(isStorage(model, host)
+      ? [...storageServers.flatMap((s) => serverUnits(model, s.type)), ...(periodicDaemons(model) ? ['swift-housekeeping.timer'] : []), 'rsync.service']
+      : []),
   ],
-  unitsOff: ({ model, host }) => (isStorage(model, host) ? daemonsOff(model) : []),
+  unitsOff: ({ model, host }) => (isStorage(model, host) && periodicDaemons(model) ? storageServers.flatMap((s) => daemonUnits(s.type)) : []),
   bootstrap,
   register,
 })

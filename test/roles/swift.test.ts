@@ -111,23 +111,34 @@ describe('swift role', () => {
     expect(swift.unitsOff!({ model, host: cmp1 })).toEqual([])
   })
 
-  it('keeps the consistency daemons off on a one-replica ring, and the updaters on', () => {
+  it('runs the background daemons as one periodic pass on a one-replica ring', () => {
     // GIVEN the all-in-one cloud: one storage host, so one replica
     const model = fixtureModel('aio')
     const host = model.hosts[0]!
     expect(ringReplicas(model)).toBe(1)
-    // THEN replicators, auditors and the reaper are off, and no file change restarts them
+    // THEN none of the nine resident daemons runs, and no file change restarts one
     const off = swift.unitsOff!({ model, host })
-    expect(off.sort()).toEqual(
-      ['account-auditor', 'account-reaper', 'account-replicator', 'container-auditor', 'container-replicator', 'object-auditor', 'object-replicator'].map(
-        (d) => `swift-${d}.service`,
-      ),
-    )
+    expect(off).toHaveLength(9)
+    expect(off).toEqual(expect.arrayContaining(['swift-object-replicator.service', 'swift-account-reaper.service', 'swift-container-updater.service']))
     const units = swift.units({ model, host })
     expect(units.filter((u) => off.includes(u))).toEqual([])
-    expect(units).toEqual(expect.arrayContaining(['swift-container-updater.service', 'swift-object-updater.service', 'swift-object.service']))
+    expect(units).toEqual(expect.arrayContaining(['swift-housekeeping.timer', 'swift-object.service', 'swift-proxy.service']))
     const files = renderRole('aio', swift)
-    expect(fileAt(files, host.name, '/etc/swift/object-server.conf').notify).toEqual(['swift-object.service', 'swift-object-updater.service'])
+    expect(fileAt(files, host.name, '/etc/swift/object-server.conf').notify).toEqual(['swift-object.service'])
+    // AND the timer's unit runs each of them once, as swift, updaters first
+    const unit = fileAt(files, host.name, '/etc/systemd/system/swift-housekeeping.service').content
+    const passes = unit.split('\n').filter((l) => l.startsWith('ExecStart='))
+    expect(passes).toHaveLength(9)
+    expect(passes[0]).toBe('ExecStart=/usr/bin/swift-container-updater /etc/swift/container-server.conf --once')
+    for (const unitName of off) {
+      const [, type, daemon] = /^swift-(\w+)-(\w+)\.service$/.exec(unitName)!
+      expect(passes).toContain(`ExecStart=/usr/bin/swift-${type}-${daemon} /etc/swift/${type}-server.conf --once`)
+    }
+    expect(unit).toMatch(/^Type=oneshot$/m)
+    expect(unit).toMatch(/^User=swift$/m)
+    expect(fileAt(files, host.name, '/etc/systemd/system/swift-housekeeping.timer').content).toMatch(/^OnUnitInactiveSec=5min$/m)
+    // AND systemd is told about the new units before they start
+    expect(swift.bootstrap!({ model, host }).map((s) => s.id)).toContain('swift.daemon-reload')
   })
 
   it('builds rings with one device per storage host and the configured replicas', () => {
@@ -184,7 +195,7 @@ describe('swift role: deploy hooks', () => {
     const model = fixtureModel('aio')
     const steps = stepsOf(model, 'aio1')
     // THEN /srv/node/swift1 is swift's, then the rings are built from the plan, all before-start
-    expect(steps.map((s) => s.id)).toEqual(['swift.device', 'swift.rings'])
+    expect(steps.map((s) => s.id)).toEqual(['swift.device', 'swift.rings', 'swift.daemon-reload'])
     expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
     expect(steps[0]!.run).toContain('install -d -o swift -g swift -m 755 /srv/node/swift1')
     const build = steps[1]!
