@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Swift object storage: the proxy (Keystone-authenticated) on control hosts; the
 // account, container and object servers, their background daemons (resident, or
-// one periodic pass on a one-replica ring) and rsync on storage hosts. Debian 12's units run each server directly (no uwsgi) from its
-// single config file /etc/swift/<type>-server.conf.
+// one periodic pass on a one-replica ring) and rsync on storage hosts. Debian 12's
+// units run each server directly (no uwsgi) from its single /etc/swift/<type>-server.conf.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, catalogRegistration } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, eventletWorkers, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
