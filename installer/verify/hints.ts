@@ -17,10 +17,8 @@ const apis: Record<string, { service: string; log: string }> = {
   'object-store': { service: 'swift-proxy', log: 'journalctl -u swift-proxy' },
 }
 
-/** Neutron's API: uwsgi's neutron-api (+ neutron-rpc-server) with Linux bridge; neutron-server with OVN. */
-const neutronApi = (model: Model) => (model.backends.network === 'ovn'
-  ? { service: 'neutron-server', log: '/var/log/neutron/neutron-server.log' }
-  : { service: 'neutron-api', log: '/var/log/neutron/neutron-api.log and /var/log/neutron/neutron-rpc-server.log' })
+/** Neutron's API and RPC server: the eventlet neutron-server with either backend. */
+const neutronApi = (_model: Model) => ({ service: 'neutron-server', log: '/var/log/neutron/neutron-server.log' })
 
 /** The hint for a failing API of a catalog type. */
 export function apiHint(model: Model, type: string, fix?: string): Hint {

@@ -14,7 +14,7 @@ import { partsOf } from './parts.ts'
  * debconf answers that keep the maintainer scripts away from the database, RabbitMQ,
  * [keystone_authtoken], [nova], the catalog and metadata_agent.ini. Every default is
  * false already; pre-seeding makes that independent of what an earlier install left.
- * Templates: neutron-common, neutron-api and neutron-metadata-agent (bookworm 2:21.0.0).
+ * Templates: neutron-common and neutron-metadata-agent (bookworm 2:21.0.0).
  */
 export function debconfSelections(model: Model, host: ModelHost): string[] {
   const running = partsOf(model, host)
@@ -24,7 +24,6 @@ export function debconfSelections(model: Model, host: ModelHost): string[] {
     'neutron-common neutron/configure_ksat boolean false',
     'neutron-common neutron/configure_nova boolean false',
     'neutron-common neutron-common/dbconfig-install boolean false',
-    ...(running.includes('server') ? ['neutron-api neutron/configure_api-endpoint boolean false'] : []),
     ...(running.includes('networkAgents') ? ['neutron-metadata-agent neutron-metadata/configure boolean false'] : []),
   ]
 }
@@ -71,7 +70,7 @@ export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
   const isFirstServer = hostsIn(model, 'control')[0]?.name === host.name
   return [
     ...(running.includes('linuxbridgeAgent') ? [brNetfilter, bridgeSysctls] : []),
-    ...(running.includes('ovnServer') ? [daemonReload('neutron', ['neutron-server.service'])] : []),
+    ...(running.includes('server') ? [daemonReload('neutron', ['neutron-server.service'])] : []),
     ...(isFirstServer ? [dbSync()] : []),
   ]
 }

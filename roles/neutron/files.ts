@@ -2,7 +2,7 @@
 // The files each Neutron part reads, at the paths Debian's init scripts pass with
 // --config-file, with the owner and mode Debian's maintainer scripts give them.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { apiWorkers, type RoleFile } from '../../installer/render/role.ts'
+import type { RoleFile } from '../../installer/render/role.ts'
 import { unitsOf, type NeutronPart } from './parts.ts'
 import { linuxbridgeVars, metadataVars, ml2Vars, neutronConfVars } from './vars.ts'
 
@@ -18,8 +18,7 @@ export function neutronFiles(model: Model, host: ModelHost, running: NeutronPart
     // Every Neutron daemon reads neutron.conf (openstack-pkg-tools adds it to each).
     { path: '/etc/neutron/neutron.conf', ...secret, vars: neutronConfVars(model, running) },
     ...ml2Files(model, running),
-    ...(running.includes('server') ? uwsgiServerFiles(model) : []),
-    ...(running.includes('ovnServer') ? eventletServerFiles() : []),
+    ...(running.includes('server') ? serverFiles(model) : []),
     ...(running.includes('linuxbridgeAgent') ? linuxbridgeFiles(model, host, running) : []),
     ...(running.includes('networkAgents') ? networkAgentFiles(model) : []),
     ...(running.includes('ovnMetadataAgent') ? ovnMetadataFiles(model, running) : []),
@@ -28,34 +27,20 @@ export function neutronFiles(model: Model, host: ModelHost, running: NeutronPart
 
 /** ml2_conf.ini: every server process and neutron-linuxbridge-agent load it. */
 function ml2Files(model: Model, running: NeutronPart[]): RoleFile[] {
-  const readers = unitsOf(running, 'server', 'ovnServer', 'linuxbridgeAgent')
+  const readers = unitsOf(running, 'server', 'linuxbridgeAgent')
   if (!readers.length) return []
   return [{ path: ml2ConfPath, ...plain, vars: ml2Vars(model), notify: readers }]
 }
 
-/** Debian's neutron-api (uwsgi) and neutron-rpc-server, used with Linux bridge. */
-function uwsgiServerFiles(model: Model): RoleFile[] {
+/** The unit of the eventlet neutron-server; Debian ships none for it. */
+function serverFiles(model: Model): RoleFile[] {
   return [
     {
-      path: '/etc/neutron/neutron-api-uwsgi.ini',
-      ...plain,
-      // NOTE: under uwsgi the API's worker count is uwsgi's `processes` (Debian ships 8),
-      // not neutron.conf's api_workers.
-      vars: { processes: apiWorkers(model) },
-      notify: ['neutron-api.service'],
-    },
-  ]
-}
-
-/** The eventlet neutron-server that ML2/OVN needs in Zed; Debian ships no unit for it. */
-function eventletServerFiles(): RoleFile[] {
-  return [
-    {
-      // NOTE: the engine must run `systemctl daemon-reload` when this file changes.
+      // NOTE: loaded by the neutron.daemon-reload step when it changes.
       path: '/etc/systemd/system/neutron-server.service',
       ...plain,
       format: 'text',
-      vars: { configFiles: ['/etc/neutron/neutron.conf', ml2ConfPath] },
+      vars: { configFiles: ['/etc/neutron/neutron.conf', ml2ConfPath], ovn: model.backends.network === 'ovn' },
       notify: ['neutron-server.service'],
     },
   ]

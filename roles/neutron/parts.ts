@@ -4,22 +4,25 @@
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { inGroup } from '../../installer/render/role.ts'
 
-export type NeutronPart = 'server' | 'ovnServer' | 'linuxbridgeAgent' | 'networkAgents' | 'ovnMetadataAgent'
+export type NeutronPart = 'server' | 'linuxbridgeAgent' | 'networkAgents' | 'ovnMetadataAgent'
 
 export interface PartSpec {
   packages: string[]
   units: string[]
 }
 
+/** Debian's uwsgi API and RPC server: kept off where an older deploy or a hand install left them. */
+export const replacedServerUnits = ['neutron-api.service', 'neutron-rpc-server.service']
+
 export const parts: Record<NeutronPart, PartSpec> = {
-  // NOTE: Debian's neutron-server is a metapackage: neutron-api runs the API under
-  // uwsgi (neutron-api.service, port 9696) and neutron-rpc-server the RPC workers.
-  server: { packages: ['neutron-server'], units: ['neutron-api.service', 'neutron-rpc-server.service'] },
-  // NOTE: ML2/OVN cannot run under uwsgi in Zed: its API workers wait forever for a
-  // post-fork hook only the eventlet server fires (https://bugs.launchpad.net/neutron/+bug/1912359).
-  // So with OVN the control host runs /usr/bin/neutron-server (shipped by neutron-common)
-  // from our own unit, and Debian's neutron-api/neutron-rpc-server are not installed.
-  ovnServer: { packages: ['neutron-common'], units: ['neutron-server.service'] },
+  // NOTE: the control host runs the eventlet /usr/bin/neutron-server (shipped by
+  // neutron-common) from our own unit, not Debian's neutron-server metapackage (uwsgi
+  // neutron-api plus neutron-rpc-server). ML2/OVN cannot run under uwsgi in Zed: its API
+  // workers wait forever for a post-fork hook only the eventlet server fires
+  // (https://bugs.launchpad.net/neutron/+bug/1912359). With Linux bridge one eventlet
+  // process tree serves the API from its main process and is ~100 MiB smaller than
+  // the uwsgi pair on an all-in-one host.
+  server: { packages: ['neutron-common'], units: ['neutron-server.service'] },
   linuxbridgeAgent: { packages: ['neutron-linuxbridge-agent'], units: ['neutron-linuxbridge-agent.service'] },
   networkAgents: {
     packages: ['neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent'],
@@ -39,8 +42,7 @@ export const parts: Record<NeutronPart, PartSpec> = {
 export function partsOf(model: Model, host: ModelHost): NeutronPart[] {
   const lb = model.backends.network === 'linuxbridge'
   const on: Record<NeutronPart, boolean> = {
-    server: lb && inGroup(host, 'control'),
-    ovnServer: !lb && inGroup(host, 'control'),
+    server: inGroup(host, 'control'),
     linuxbridgeAgent: lb && (inGroup(host, 'network') || inGroup(host, 'compute')),
     networkAgents: lb && inGroup(host, 'network'),
     ovnMetadataAgent: !lb && inGroup(host, 'compute'),

@@ -9,14 +9,13 @@ import type { NeutronPart } from './parts.ts'
 
 /**
  * Where the deploy engine installs the API's TLS certificate and key when TLS is on
- * (key root:neutron 0640). Debian's /etc/init.d/neutron-api serves https as soon as
- * a *.pem and a *.crt exist in these folders; the eventlet server reads [ssl].
+ * (key root:neutron 0640); neutron-server reads them from [ssl].
  */
 export const tlsFiles = { cert: '/etc/neutron/ssl/public/neutron.crt', key: '/etc/neutron/ssl/private/neutron.pem' } as const
 
 /** Values of neutron.conf: the server's full set on control hosts, the agents' subset elsewhere. */
 export function neutronConfVars(model: Model, running: NeutronPart[]): Record<string, unknown> {
-  const isServer = running.includes('server') || running.includes('ovnServer')
+  const isServer = running.includes('server')
   const ovn = model.backends.network === 'ovn'
   return {
     isServer,
@@ -30,10 +29,10 @@ export function neutronConfVars(model: Model, running: NeutronPart[]): Record<st
     // NOTE: neutron 21 (Zed) makes the linuxbridge mechanism driver exit at start
     // unless [experimental] linuxbridge = true (neutron/common/experimental.py).
     experimentalLinuxbridge: !ovn,
-    // NOTE: only the eventlet server (OVN) terminates TLS itself; Debian's uwsgi init
-    // switches to --https-socket when tlsFiles exist.
-    ssl: running.includes('ovnServer') && model.tls.enabled ? tlsFiles : false,
-    apiWorkers: apiWorkers(model),
+    ssl: isServer && model.tls.enabled ? tlsFiles : false,
+    // NOTE: 0 serves the API from neutron-server's main process. ML2/OVN initialises
+    // its OVSDB connections in forked API workers (post_fork_initialize), so it keeps one.
+    apiWorkers: ovn ? apiWorkers(model) : eventletWorkers(model),
     rpcWorkers: apiWorkers(model),
     // NOTE: 0 lets the RPC workers also consume the agents' state reports (ML2's
     // start_rpc_listeners listens on the reports topic too), which on one host saves

@@ -55,17 +55,18 @@ describe('neutron role: server configuration', () => {
     expect(fileAt(files, control.name, NEUTRON_CONF)).toMatchObject({ owner: 'root', group: 'neutron', mode: 0o640 })
   })
 
-  it('sizes the API and RPC workers by apiWorkers: 1 on an all-in-one host, 4 on a control host', () => {
-    // GIVEN the aio (uwsgi API) and 3-node (eventlet API) fixtures WHEN neutron is rendered
-    const aio = renderRole('aio', neutron)
-    const three = renderRole('3-node', neutron)
-    // THEN uwsgi's processes (the uwsgi API's real workers), api_workers and rpc_workers follow apiWorkers
-    expect(iniGet(ini(aio, 'aio1', '/etc/neutron/neutron-api-uwsgi.ini'), 'uwsgi', 'processes')).toBe('1')
-    expect(iniGet(ini(aio, 'aio1', NEUTRON_CONF), 'DEFAULT', 'rpc_workers')).toBe('1')
-    expect(iniGet(ini(aio, 'aio1', NEUTRON_CONF), 'DEFAULT', 'api_workers')).toBe('1')
-    expect(iniGet(ini(three, 'ctl1', NEUTRON_CONF), 'DEFAULT', 'api_workers')).toBe('4')
-    expect(iniGet(ini(three, 'ctl1', NEUTRON_CONF), 'DEFAULT', 'rpc_workers')).toBe('4')
-    expect(fileAt(aio, 'aio1', '/etc/neutron/neutron-api-uwsgi.ini')).toMatchObject({ owner: 'root', group: 'root', mode: 0o644, notify: ['neutron-api.service'] })
+  it('sizes the workers: the all-in-one API in the main process, one RPC worker; 4 of each on a control host', () => {
+    // GIVEN the aio (Linux bridge) and 3-node (OVN) fixtures WHEN neutron is rendered
+    const aio = ini(renderRole('aio', neutron), 'aio1', NEUTRON_CONF)
+    const three = ini(renderRole('3-node', neutron), 'ctl1', NEUTRON_CONF)
+    // THEN the aio server forks only its RPC worker, which also takes the agents' state reports
+    expect(iniGet(aio, 'DEFAULT', 'api_workers')).toBe('0')
+    expect(iniGet(aio, 'DEFAULT', 'rpc_workers')).toBe('1')
+    expect(iniGet(aio, 'DEFAULT', 'rpc_state_report_workers')).toBe('0')
+    // AND a control host of a cluster keeps apiWorkers of each and a state-report worker
+    expect(iniGet(three, 'DEFAULT', 'api_workers')).toBe('4')
+    expect(iniGet(three, 'DEFAULT', 'rpc_workers')).toBe('4')
+    expect(iniGet(three, 'DEFAULT', 'rpc_state_report_workers')).toBe('1')
   })
 
   it('configures ML2 for Linux bridge (aio) and for OVN (3-node)', () => {
@@ -111,14 +112,17 @@ describe('neutron role: Linux bridge agents', () => {
   it('runs the server and every agent on the all-in-one host', () => {
     // GIVEN the aio fixture WHEN neutron's packages and units are asked for
     const { model, host } = ctx('aio', 'aio1')
-    // THEN the host runs the API, RPC server and the four Linux bridge agents
+    // THEN the host runs the eventlet server and the four Linux bridge agents
     expect(neutron.packages({ model, host })).toEqual([
-      'neutron-server', 'neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent',
+      'neutron-common', 'neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent',
     ])
     expect(neutron.units({ model, host })).toEqual([
-      'neutron-api.service', 'neutron-rpc-server.service', 'neutron-linuxbridge-agent.service',
+      'neutron-server.service', 'neutron-linuxbridge-agent.service',
       'neutron-dhcp-agent.service', 'neutron-l3-agent.service', 'neutron-metadata-agent.service',
     ])
+    // AND Debian's uwsgi API and RPC server, if an earlier deploy left them, are stopped first
+    expect(neutron.unitsOff!({ model, host })).toEqual(['neutron-api.service', 'neutron-rpc-server.service'])
+    expect(paths(renderRole('aio', neutron), 'aio1')).toContain('/etc/systemd/system/neutron-server.service')
     expect(paths(renderRole('aio', neutron), 'aio1')).not.toContain(OVN_META)
   })
 
@@ -172,7 +176,7 @@ describe('neutron role: Linux bridge agents', () => {
 })
 
 describe('neutron role: OVN', () => {
-  it('runs the eventlet neutron-server on ctl1, not Debian\'s uwsgi neutron-api', () => {
+  it('runs the eventlet neutron-server on ctl1, ordered after ovn-central', () => {
     // GIVEN the 3-node fixture (OVN) WHEN neutron is rendered for ctl1
     const files = renderRole('3-node', neutron)
     const c = ctx('3-node', 'ctl1')
@@ -182,15 +186,17 @@ describe('neutron role: OVN', () => {
     expect(neutron.units(c)).toEqual(['neutron-server.service'])
     expect(unit.content).toMatch(/^ExecStart=\/usr\/bin\/neutron-server --config-file=\/etc\/neutron\/neutron.conf --config-file=\/etc\/neutron\/plugins\/ml2\/ml2_conf.ini /m)
     expect(unit.content).toMatch(/^User=neutron$/m)
+    expect(unit.content).toMatch(/^After=.* ovn-central\.service$/m)
+    expect(fileAt(renderRole('aio', neutron), 'aio1', '/etc/systemd/system/neutron-server.service').content).not.toContain('ovn-central')
     expect(unit).toMatchObject({ owner: 'root', group: 'root', mode: 0o644, notify: ['neutron-server.service'] })
     expect(paths(files, 'ctl1').sort()).toEqual([NEUTRON_CONF, ML2, '/etc/systemd/system/neutron-server.service'].sort())
   })
 
-  it('serves the eventlet API over TLS when TLS is on, and leaves TLS to uwsgi otherwise', () => {
-    // GIVEN 3-node (OVN, TLS on) and aio (Linux bridge, TLS off) WHEN neutron is rendered
+  it('serves the API over TLS when TLS is on', () => {
+    // GIVEN 3-node (TLS on) and aio (TLS off) WHEN neutron is rendered
     const three = ini(renderRole('3-node', neutron), 'ctl1', NEUTRON_CONF)
     const aio = ini(renderRole('aio', neutron), 'aio1', NEUTRON_CONF)
-    // THEN only the eventlet server gets the certificate the engine installs
+    // THEN only the TLS cloud's server gets the certificate the engine installs
     expect(iniGet(three, 'DEFAULT', 'use_ssl')).toBe('true')
     expect(iniGet(three, 'ssl', 'cert_file')).toBe(tlsFiles.cert)
     expect(iniGet(three, 'ssl', 'key_file')).toBe(tlsFiles.key)
@@ -248,7 +254,7 @@ describe('neutron role: deploy hooks', () => {
     // GIVEN the aio host (Linux bridge; control, network and compute at once)
     const steps = stepsOf('aio', 'aio1')
     // THEN br_netfilter is there and its sysctls are on before the agent starts, then the schema is migrated
-    expect(steps.map((s) => s.id)).toEqual(['neutron.br-netfilter', 'neutron.sysctl', 'neutron.db-sync'])
+    expect(steps.map((s) => s.id)).toEqual(['neutron.br-netfilter', 'neutron.sysctl', 'neutron.daemon-reload', 'neutron.db-sync'])
     expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
     const sync = steps.find((s) => s.id === 'neutron.db-sync')!
     expect(sync.run).toBe(
@@ -262,7 +268,7 @@ describe('neutron role: deploy hooks', () => {
     expectSafeSteps(fixtureModel('aio'), steps)
   })
 
-  it('reloads systemd for the eventlet neutron-server on an OVN control host; compute hosts need nothing', () => {
+  it('reloads systemd for neutron-server on an OVN control host; compute hosts need nothing', () => {
     // GIVEN the 3-node fixture (OVN) WHEN the steps of ctl1 and cmp1 are listed
     const ctl1 = stepsOf('3-node', 'ctl1')
     // THEN ctl1 reloads units when neutron-server.service changed, then migrates the schema
@@ -292,9 +298,8 @@ describe('neutron role: deploy hooks', () => {
       expect(aio).toContain(`neutron-common neutron/${q} boolean false`)
       expect(cmp1).toContain(`neutron-common neutron/${q} boolean false`)
     }
-    expect(aio).toContain('neutron-api neutron/configure_api-endpoint boolean false')
     expect(aio).toContain('neutron-metadata-agent neutron-metadata/configure boolean false')
-    expect(cmp1.some((l) => l.startsWith('neutron-api ') || l.startsWith('neutron-metadata-agent '))).toBe(false)
+    expect(cmp1.some((l) => l.startsWith('neutron-metadata-agent '))).toBe(false)
     expect([...aio, ...cmp1].every((l) => / boolean false$/.test(l))).toBe(true)
   })
 
