@@ -52,3 +52,15 @@ export function daemonReload(role: string, units: string[]): BootstrapStep {
     run: 'systemctl daemon-reload',
   }
 }
+
+/**
+ * A guard that holds when a database is at the newest migration the installed
+ * package ships: `versionCommand` prints the database's revision (its last line is
+ * compared: oslo.log may log to stdout before it), and the head is read from the
+ * package's own alembic tree (`module`/alembic.ini), so the guard follows upgrades.
+ * Run as `user`. For services whose manage tool has no "check" (nova, placement).
+ */
+export function atAlembicHead(user: string, versionCommand: string, module: string): string {
+  const head = `import os, ${module} as m; from alembic.config import Config; from alembic.script import ScriptDirectory; print(ScriptDirectory.from_config(Config(os.path.join(os.path.dirname(m.__file__), "alembic.ini"))).get_current_head())`
+  return asUser(user, `[ "$(${versionCommand} | tail -n 1)" = "$(python3 -c ${shellQuote(head)})" ]`)
+}

@@ -3,25 +3,18 @@
 // the virt_type and Ceph key on compute hosts, then mapping compute hosts to cell1.
 import type { Model } from '../../installer/model/types.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
-import { asUser } from '../../installer/render/steps.ts'
+import { asUser, atAlembicHead } from '../../installer/render/steps.ts'
 import { shellQuote } from '../../installer/transport/types.ts'
 import { rbdUser, virtTypeFile } from './_compute.ts'
 
 const nova = (command: string) => asUser('nova', command)
 
 /**
- * Prints the head revision of one of nova's alembic trees as installed (`nova.db.api`
- * or `nova.db.main`), so the guards follow package upgrades. NOTE: `nova-manage
- * db version` prints the database's current revision and has no "check"; its last
- * line is kept because oslo.log logs to stdout when nova.conf names no log file
- * and use_stderr is off (oslo_log/log.py `_setup_logging_from_conf`).
+ * One of nova's alembic trees (`nova.db.api` or `nova.db.main`) at its head. NOTE:
+ * oslo.log logs to stdout when nova.conf names no log file and use_stderr is off
+ * (oslo_log/log.py `_setup_logging_from_conf`), hence the last line.
  */
-function alembicHead(module: string): string {
-  const py = `import os, ${module} as m; from alembic.config import Config; from alembic.script import ScriptDirectory; print(ScriptDirectory.from_config(Config(os.path.join(os.path.dirname(m.__file__), "alembic.ini"))).get_current_head())`
-  return `python3 -c ${shellQuote(py)}`
-}
-
-const atHead = (versionCommand: string, module: string) => nova(`[ "$(${versionCommand} | tail -n 1)" = "$(${alembicHead(module)})" ]`)
+const atHead = (versionCommand: string, module: string) => atAlembicHead('nova', versionCommand, module)
 
 /** A row of `nova-manage cell_v2 list_cells` / `list_hosts` (prettytable) naming the cell. */
 const cellRow = (cell: string) => `grep -cE ${shellQuote(`^\\| +${cell} +\\|`)}`

@@ -5,8 +5,7 @@
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, catalogRegistration } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
-import { asUser, waitForHttp } from '../../installer/render/steps.ts'
-import { shellQuote } from '../../installer/transport/types.ts'
+import { asUser, atAlembicHead, waitForHttp } from '../../installer/render/steps.ts'
 
 /**
  * debconf answers (debconf-set-selections lines) that keep placement-common's and
@@ -20,23 +19,14 @@ export const debconfSelections: readonly string[] = [
   'placement-api placement/configure_api-endpoint boolean false',
 ]
 
-/**
- * Prints the head revision of placement's alembic migrations as installed, so the
- * guard follows package upgrades. NOTE: placement-manage has no "check" command;
- * `db version` prints the database's current revision (None when empty).
- */
-const alembicHead = `python3 -c ${shellQuote(
-  'import os, placement.db.sqlalchemy as m; from alembic.config import Config; from alembic.script import ScriptDirectory; ' +
-    'print(ScriptDirectory.from_config(Config(os.path.join(os.path.dirname(m.__file__), "alembic.ini"))).get_current_head())',
-)}`
-
 function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
   return [
     {
       id: 'placement.db-sync',
       title: 'placement-manage db sync',
       once: true,
-      unless: asUser('placement', `[ "$(placement-manage db version | tail -n 1)" = "$(${alembicHead})" ]`),
+      // NOTE: `db version` prints None for an empty database.
+      unless: atAlembicHead('placement', 'placement-manage db version', 'placement.db.sqlalchemy'),
       run: asUser('placement', 'placement-manage db sync'),
     },
     // uwsgi takes seconds to load the application after systemd reports it started.
