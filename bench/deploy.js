@@ -19,6 +19,7 @@ import { createSandbox, destroySandbox, sandboxPaths } from '../dist/installer/s
 import { stopAptCacher } from '../dist/installer/sandbox/apt-cacher.js'
 import { roles } from '../dist/roles/index.js'
 import { verifyCloud } from '../dist/installer/verify/index.js'
+import { hostMemory } from '../dist/installer/verify/memory.js'
 
 const args = process.argv.slice(2)
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['sandbox', 'floor', 'keystone', 'aio']
@@ -68,16 +69,12 @@ async function deployed(label, p, opts = {}) {
   return r
 }
 
-/**
- * Proportional set size of every process on the host, summed (shared pages counted
- * once), with its anonymous part: the memory no page-cache reclaim can give back.
- */
+/** The host's memory as `stackhouse verify` reports it: sum of PSS, and its anonymous part. */
 async function memory(h) {
   const t = await connectSsh({ host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
-  const r = await t.exec("cat /proc/[0-9]*/smaps_rollup 2>/dev/null | awk '/^Pss:/ {s+=$2} /^Pss_Anon:/ {a+=$2} END {print int(s/1024), int(a/1024)}'")
+  const m = await hostMemory(h.name, t)
   await t.close()
-  const [pss, anon] = r.stdout.trim().split(' ')
-  return `${pss} (anonymous ${anon})`
+  return `${m.pssMiB} (anonymous ${m.anonMiB}, ${m.processes} processes)`
 }
 
 async function floor() {

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stackhouse verify`: run verifyCloud against the deployed cloud and print one
-// line per check (✔/✖, name, seconds, message), and where to look on failure.
+// line per check (✔/✖, name, seconds, message), and where to look on failure;
+// then the memory the cloud holds on each host.
 import { Command } from 'commander'
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadProject } from '../project.ts'
 import { redactor } from '../runner/log.ts'
+import { connectAll } from '../runner/connect.ts'
 import { verifyCloud, type CheckResult, type VerifyReport } from '../verify/index.ts'
+import { hostMemory, type HostMemory } from '../verify/memory.ts'
+import type { Project } from '../project.ts'
 import { err, out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -57,10 +61,37 @@ export const verifyCommand = withProject(new Command('verify').description('prov
         if (!flags.json) out(redact(formatCheck(r)))
       },
     })
-    if (flags.json) out(redact(JSON.stringify(report, null, 2)))
-    else summary(report, logFile)
+    const memory = await readMemory(project, log)
+    if (flags.json) out(redact(JSON.stringify({ ...report, memory: memory.map((m) => ({ ...m, largest: m.largest.slice(0, 10) })) }, null, 2)))
+    else {
+      summary(report, logFile)
+      for (const m of memory) out(formatMemory(m))
+    }
     if (!report.ok) throw new VerifyFailed(report)
   })
+
+const gib = (mib: number) => `${(mib / 1024).toFixed(1)} GiB`
+
+/** `Memory on aio1: 4.2 GiB in 76 processes (…). Largest: privsep-helper ×8 670 MiB, …` */
+export function formatMemory(m: HostMemory): string {
+  const largest = m.largest.slice(0, 4).map((p) => `${p.program}${p.processes > 1 ? ` ×${p.processes}` : ''} ${p.mib} MiB`).join(', ')
+  return `Memory on ${m.host}: ${gib(m.pssMiB)} in ${m.processes} processes (sum of PSS; anonymous ${gib(m.anonMiB)}). Largest: ${largest}`
+}
+
+/** Each host's memory after the checks; a host that cannot be reached is logged, not a failure. */
+async function readMemory(project: Project, log: (l: string) => void): Promise<HostMemory[]> {
+  try {
+    const transports = await connectAll(project.model, project.model.hosts, project.paths, {})
+    try {
+      return await Promise.all([...transports].map(([host, t]) => hostMemory(host, t)))
+    } finally {
+      await Promise.all([...transports.values()].map((t) => t.close()))
+    }
+  } catch (e) {
+    log(`memory not read: ${(e as Error).message}`)
+    return []
+  }
+}
 
 function summary(r: VerifyReport, logFile: string): void {
   const count = (s: CheckResult['status']) => r.checks.filter((c) => c.status === s).length
