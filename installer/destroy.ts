@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stackhouse destroy`: sandbox hosts are removed whole; on servers, every unit
-// is stopped, every package the cloud installed is purged, and the services'
-// data and configuration folders are deleted.
+// is stopped, every package the cloud installed is purged, every file the deploy
+// wrote is deleted (our own units among them), and so are the services' data and
+// configuration folders.
 import type { Project } from './project.ts'
+import { render } from './render/render.ts'
 import type { Role } from './render/role.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { destroySandbox, listSandboxes } from './sandbox/index.ts'
@@ -30,6 +32,7 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
     if (names.length) await destroySandbox(...names)
     return { hosts: model.hosts.map((h) => ({ host: h.name, how: existing.has(h.name) ? 'sandbox removed' : 'no sandbox host', packages: 0 })) }
   }
+  const files = render(model, roles, project.overrides)
   const transports = await connectAll(model, model.hosts, project.paths, opts)
   try {
     const hosts = await Promise.all(
@@ -38,13 +41,16 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
         const ctx = { model, host }
         const units = mine.flatMap((r) => r.units(ctx))
         const packages = [...new Set(mine.flatMap((r) => r.packages(ctx)))]
+        // NOTE: common's files are the host's own (/etc/hosts, apt sources): they stay.
+        const written = files.filter((f) => f.host === host.name && f.role !== 'common').map((f) => shellQuote(f.path))
         const t = transports.get(host.name)!
         const script = [
           units.length ? `systemctl disable --now ${units.map(shellQuote).join(' ')} 2>/dev/null || true` : ':',
           'export DEBIAN_FRONTEND=noninteractive',
           packages.length ? `apt-get purge -y -q ${packages.map(shellQuote).join(' ')} >/dev/null` : ':',
           'apt-get autoremove --purge -y -q >/dev/null',
-          `rm -rf ${leftovers.join(' ')}`,
+          `rm -rf ${[...leftovers, ...written].join(' ')}`,
+          'systemctl daemon-reload',
         ].join(' && ')
         const r = await t.exec(script)
         if (r.code !== 0) throw new Error(`destroy on ${host.name} failed: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`)

@@ -2,16 +2,19 @@
 // Issue 3 end to end: MariaDB, RabbitMQ, memcached and Keystone deployed onto a
 // real sandbox host over SSH, then used from this machine through Keystone's API.
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deploy, type DeployReport } from '../../installer/deploy.ts'
+import { destroyCloud } from '../../installer/destroy.ts'
 import { KeystoneClient } from '../../installer/openstack/keystone.ts'
 import { loadProject } from '../../installer/project.ts'
+import { render } from '../../installer/render/render.ts'
 import { defineRole, hostsIn } from '../../installer/render/role.ts'
 import { ConnectError } from '../../installer/runner/connect.ts'
 import { createSandbox, destroySandbox, sandboxPaths, type SandboxHost } from '../../installer/sandbox/index.ts'
+import { connectSsh } from '../../installer/transport/ssh.ts'
 import { roles } from '../../roles/index.ts'
 
 const infra = ['mariadb', 'rabbitmq', 'memcached', 'keystone']
@@ -99,5 +102,30 @@ describe('infrastructure and Keystone on a sandbox host', () => {
     const asHosts = inventory().replace('target: sandbox', 'target: hosts').replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${sandboxPaths.key} }`).replace('backends: { block_storage: ceph }', '')
     await expect(run(asHosts)).rejects.toThrow(/host key changed: it now offers SHA256:/)
     expect(existsSync(known)).toBe(true)
+  })
+
+  it('destroys a server completely: units stopped, packages purged, every file the deploy wrote gone', async () => {
+    // GIVEN the deployed host seen as a server (target hosts), its key trusted on first use
+    rmSync(join(dir, '.stackhouse', 'known_hosts'), { force: true })
+    writeFileSync(join(dir, 'inventory.yml'), inventory().replace('target: sandbox', 'target: hosts').replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${sandboxPaths.key} }`))
+    const project = loadProject({ inventory: join(dir, 'inventory.yml') })
+    const written = render(project.model, roles, project.overrides).filter((f) => ['mariadb', 'keystone'].includes(f.role)).map((f) => f.path)
+    expect(written).toContain('/etc/mysql/mariadb.conf.d/99-openstack.cnf')
+    // WHEN destroyed
+    const report = await destroyCloud(project, roles, { trustNewHosts: true })
+    expect(report.hosts).toEqual([expect.objectContaining({ host: name, how: 'purged' })])
+    // THEN no service package is installed, nothing listens on Keystone's or MariaDB's port
+    const t = await connectSsh({ host: name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
+    try {
+      const installed = await t.exec("dpkg-query -W -f='${Package} ${db:Status-Status}\\n' mariadb-server keystone rabbitmq-server memcached 2>/dev/null")
+      expect(installed.stdout.split('\n').filter((l) => l.endsWith(' installed'))).toEqual([])
+      expect(await t.exec('ss -Hltn sport = :5000 or sport = :3306 or sport = :5672')).toMatchObject({ code: 0, stdout: '' })
+      // AND neither the files the deploy wrote nor the services' data are left; the host's own files are
+      const left = await t.exec(`for f in ${[...written, '/var/lib/mysql', '/etc/keystone'].join(' ')}; do [ -e "$f" ] && echo "$f"; done; true`)
+      expect(left.stdout.trim()).toBe('')
+      expect((await t.exec('test -s /etc/hosts')).code).toBe(0)
+    } finally {
+      await t.close()
+    }
   })
 })
