@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Cinder (block storage) v3 calls: volumes and the services that serve them.
+import type { ComputeService } from './compute.ts'
 import type { OpenStackSession } from './session.ts'
 
 export interface Volume {
@@ -10,14 +11,8 @@ export interface Volume {
   attachments: { server_id: string; device: string; attachment_id: string }[]
 }
 
-export interface VolumeService {
-  binary: string
-  host: string
-  state: 'up' | 'down'
-  status: 'enabled' | 'disabled'
-  updated_at: string | null
-  disabled_reason?: string | null
-}
+/** A row of Cinder's os-services: Nova's shape, without the id. */
+export type VolumeService = Omit<ComputeService, 'id'>
 
 /** Cinder's v3 API; the catalog's volumev3 URL already ends in the project id. */
 export class VolumeApi {

@@ -2,6 +2,7 @@
 // The daemons behind the APIs report in: Nova's conductor, scheduler and compute
 // services, Neutron's agents, Cinder's scheduler and volume services.
 import type { Check } from './check.ts'
+import type { VolumeService } from '../openstack/volume.ts'
 import { hintFor, need, type VerifyContext } from './context.ts'
 import { daemonLog } from './hints.ts'
 import { CheckFailure } from './types.ts'
@@ -11,6 +12,10 @@ interface Daemon {
   host: string
   up: boolean
 }
+
+/** Rows of Nova's or Cinder's os-services: the enabled services, up when their state says so. */
+const enabledServices = (services: VolumeService[]): Daemon[] =>
+  services.filter((s) => s.status === 'enabled').map((s) => ({ binary: s.binary, host: s.host, up: s.state === 'up' }))
 
 /** Fails naming the first daemon that is down or missing, with its host and log. */
 function judge(ctx: VerifyContext, kind: string, daemons: Daemon[], required: string[], fix: string): string {
@@ -31,8 +36,7 @@ export const computeServicesCheck: Check = {
   name: 'compute services up',
   needs: ['identity.token'],
   async run(ctx) {
-    const services = await need(ctx.admin, 'the admin session').compute.services()
-    const daemons = services.filter((s) => s.status === 'enabled').map((s) => ({ binary: s.binary, host: s.host, up: s.state === 'up' }))
+    const daemons = enabledServices(await need(ctx.admin, 'the admin session').compute.services())
     return judge(ctx, 'compute services', daemons, ['nova-conductor', 'nova-scheduler', 'nova-compute'],
       'a service is down when it has not reported for 60 s: is it running (systemctl status), and can it reach RabbitMQ and the database?')
   },
@@ -63,8 +67,7 @@ export const volumeServicesCheck: Check = {
   needs: ['identity.token'],
   notApplicable: (ctx) => (ctx.model.services.cinder ? undefined : 'Cinder is off in the inventory'),
   async run(ctx) {
-    const services = await need(ctx.admin, 'the admin session').volume.services()
-    const daemons = services.filter((s) => s.status === 'enabled').map((s) => ({ binary: s.binary, host: s.host, up: s.state === 'up' }))
+    const daemons = enabledServices(await need(ctx.admin, 'the admin session').volume.services())
     return judge(ctx, 'volume services', daemons, ['cinder-scheduler', 'cinder-volume'],
       'cinder-volume is down when its backend is unusable too (for Ceph: ceph -s, and the client.cinder keyring)')
   },
