@@ -90,13 +90,18 @@ export function inGroup(host: ModelHost, group: string): boolean {
   return host.groups.includes(group)
 }
 
+/** The all-in-one cloud: every service on one host, which sizes workers and buffers for it. */
+export function singleHost(model: Model): boolean {
+  return model.hosts.length === 1
+}
+
 /**
  * Worker processes per API service on a host. An all-in-one host runs ~20 API
  * services in a few GiB, so each gets one worker there; a dedicated control host
  * gets a few more.
  */
 export function apiWorkers(model: Model): number {
-  return model.hosts.length === 1 ? 1 : 4
+  return singleHost(model) ? 1 : 4
 }
 
 /**
@@ -105,5 +110,5 @@ export function apiWorkers(model: Model): number {
  * with no forked child beside it, which saves a whole Python process per service.
  */
 export function eventletWorkers(model: Model): number {
-  return model.hosts.length === 1 ? 0 : apiWorkers(model)
+  return singleHost(model) ? 0 : apiWorkers(model)
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // MariaDB: the SQL database every OpenStack service keeps its state in.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { defineRole } from '../../installer/render/role.ts'
+import { defineRole, singleHost } from '../../installer/render/role.ts'
 
 /** The host every service's database URL points at (the first control host); no Galera cluster. */
 function databaseHosts(model: Model): ModelHost[] {
@@ -22,7 +22,7 @@ export default defineRole({
       vars: {
         // NOTE: MariaDB's own default (128M) on an all-in-one host that must fit 4 GiB;
         // a dedicated control host keeps more of the hot tables in memory.
-        bufferPoolSize: model.hosts.length === 1 ? '128M' : '512M',
+        bufferPoolSize: singleHost(model) ? '128M' : '512M',
         // NOTE: the install guide's value; idle connections cost little, and every
         // API/conductor process keeps an SQLAlchemy pool (5 + 50 overflow).
         maxConnections: 4096,

@@ -2,7 +2,7 @@
 // Every value the neutron templates print, computed from the model.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
-import { apiWorkers, eventletWorkers } from '../../installer/render/role.ts'
+import { apiWorkers, eventletWorkers, singleHost } from '../../installer/render/role.ts'
 import { ovnNbConnection, ovnSbConnection } from '../ovn/central.ts'
 import { physnet, providerInterface } from './network.ts'
 import type { NeutronPart } from './parts.ts'
@@ -37,7 +37,7 @@ export function neutronConfVars(model: Model, running: NeutronPart[]): Record<st
     // NOTE: 0 lets the RPC workers also consume the agents' state reports (ML2's
     // start_rpc_listeners listens on the reports topic too), which on one host saves
     // a whole forked process; a cluster keeps one so reports never queue behind RPC.
-    stateReportWorkers: model.hosts.length === 1 ? 0 : 1,
+    stateReportWorkers: singleHost(model) ? 0 : 1,
     databaseUrl: databaseUrl(model, 'neutron'),
     authtoken: authtoken(model, 'neutron'),
     nova: keystoneAuth(model, 'nova'),
