@@ -9,10 +9,10 @@ export interface Cidr {
   last: number
 }
 
-/** Parse a dotted quad; undefined when it is not a valid IPv4 address. */
+/** Parse a dotted quad; undefined when it is not a valid IPv4 address. Leading zeros are refused (some tools read them as octal). */
 export function parseIp(text: string): number | undefined {
   const parts = text.split('.')
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined
+  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255)) return undefined
   return parts.reduce((n, p) => n * 256 + Number(p), 0)
 }
 
@@ -25,7 +25,7 @@ export function parseCidr(text: string): { cidr?: Cidr; error?: string; fix?: st
   const [addr = '', prefixText = ''] = text.split('/')
   const ip = parseIp(addr)
   const prefix = Number(prefixText)
-  if (ip === undefined) return { error: `"${addr}" is not an IPv4 address`, fix: 'each of the four numbers must be 0-255' }
+  if (ip === undefined) return { error: `"${addr}" is not an IPv4 address`, fix: 'each of the four numbers must be 0-255, written without leading zeros' }
   if (!/^\d{1,2}$/.test(prefixText) || prefix > 32) return { error: `prefix "/${prefixText}" is not 0-32` }
   const size = 2 ** (32 - prefix)
   const network = ip - (ip % size)

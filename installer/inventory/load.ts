@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Read an inventory file: YAML syntax, schema, then the semantic rules. Every
-// problem is collected before failing, so one run shows them all.
-import { readFileSync } from 'node:fs'
+// Read an inventory file: bytes, YAML syntax, schema, then the semantic rules.
+// Every problem is collected before failing, so one run shows them all.
+import { readFileSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { InventoryError, type Problem } from './problems.ts'
 import { checkRules } from './rules.ts'
 import type { Inventory } from './schema.ts'
-import { parseInventory } from './source.ts'
+import { decodeInventory, inventoryLimits, parseInventory } from './source.ts'
 import { isInventory, validateSchema } from './validate.ts'
 
 export interface LoadResult {
@@ -14,34 +15,50 @@ export interface LoadResult {
   problems: Problem[]
 }
 
+export interface CheckOptions {
+  /** Folder relative paths in the inventory start from; given, the files it names are checked too. */
+  dir?: string
+}
+
 /** Check inventory text; never throws for problems in the text. */
-export function checkInventory(file: string, text: string): LoadResult {
+export function checkInventory(file: string, text: string, opts: CheckOptions = {}): LoadResult {
   const { source, problems } = parseInventory(file, text)
   if (!source) return { problems }
   const schemaProblems = validateSchema(source)
   if (schemaProblems.length || !isInventory(source.data)) return { problems: sortProblems([...problems, ...schemaProblems]) }
-  const all = sortProblems([...problems, ...checkRules(source.data, source)])
+  const all = sortProblems([...problems, ...checkRules(source.data, source, opts.dir)])
   return { inventory: source.data, problems: all }
+}
+
+/** Read and check an inventory file (and the files it names); never throws for problems in it. */
+export function checkInventoryFile(file: string, shownAs = file): LoadResult {
+  const read = readInventoryFile(file, shownAs)
+  if (read.text === undefined) return { problems: read.problems }
+  return checkInventory(shownAs, read.text, { dir: dirname(file) })
 }
 
 /** Read and check an inventory file; throws InventoryError when it has errors. */
 export function loadInventory(file: string, shownAs = file): Inventory {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code
-    throw new InventoryError([
-      {
-        file: shownAs, line: 1, column: 1, path: '', severity: 'error',
-        message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? String(cause)})`,
-        fix: code === 'ENOENT' ? 'check the path, or run "stackhouse init" to write a starting inventory' : undefined,
-      },
-    ])
-  }
-  const { inventory, problems } = checkInventory(shownAs, text)
+  const { inventory, problems } = checkInventoryFile(file, shownAs)
   if (!inventory || problems.some((p) => p.severity === 'error')) throw new InventoryError(problems.filter((p) => p.severity === 'error'))
   return inventory
+}
+
+/** The file's text, refused before it is read when it is not a regular file or too large. */
+function readInventoryFile(file: string, shownAs: string): { text?: string; problems: Problem[] } {
+  const problem = (message: string, fix?: string) => ({ problems: [{ file: shownAs, line: 1, column: 1, path: '', severity: 'error' as const, message, ...(fix ? { fix } : {}) }] })
+  try {
+    const st = statSync(file)
+    if (st.isDirectory()) return problem('is a folder, not an inventory file', 'name the inventory file itself, e.g. -i mycloud/inventory.yml')
+    if (!st.isFile()) return problem('is not a regular file (a pipe or a device?)', 'write the inventory to a file: its secrets.yaml and overrides/ are kept beside it')
+    if (st.size > inventoryLimits.bytes) return decodeInventory(shownAs, new Uint8Array(st.size))
+    return decodeInventory(shownAs, readFileSync(file))
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return problem('no such file', 'check the path, or run "stackhouse init" to write a starting inventory')
+    if (code === 'EACCES') return problem('cannot be read by this user', 'run as a user who can read it, or change its permissions')
+    return problem(`cannot read the file (${code ?? String(cause)})`)
+  }
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

@@ -2,8 +2,10 @@
 // Checks the schema cannot express: names and addresses unique, groups that
 // services need are populated, networks consistent, backends fit the target.
 // Each rule is named for what it requires and returns its problems.
+import { accessSync, constants, statSync } from 'node:fs'
 import { closest } from './_closest.ts'
 import { contains, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './_net.ts'
+import { resolveLocalPath } from './paths.ts'
 import type { Problem } from './problems.ts'
 import type { Inventory } from './schema.ts'
 import type { InventorySource } from './source.ts'
@@ -12,7 +14,11 @@ type Path = (string | number)[]
 
 class Findings {
   readonly problems: Problem[] = []
-  constructor(readonly source: InventorySource) {}
+  constructor(
+    readonly source: InventorySource,
+    /** Folder that relative paths in the inventory start from; undefined: files are not checked. */
+    readonly dir: string | undefined,
+  ) {}
   add(severity: Problem['severity'], path: Path, message: string, fix?: string, key = false): void {
     const pos = this.source.locate(path, { key })
     this.problems.push({ file: this.source.file, ...pos, path: `/${path.join('/')}`, message, fix, severity })
@@ -27,8 +33,9 @@ class Findings {
 
 type Rule = (inv: Inventory, f: Findings) => void
 
-export function checkRules(inv: Inventory, source: InventorySource): Problem[] {
-  const f = new Findings(source)
+/** @param dir folder of the inventory file, to check the files it names; omitted, they are not checked. */
+export function checkRules(inv: Inventory, source: InventorySource, dir?: string): Problem[] {
+  const f = new Findings(source, dir)
   for (const rule of rules) rule(inv, f)
   return f.problems
 }
@@ -46,6 +53,42 @@ const hostsHaveUniqueNamesAndAddresses: Rule = (inv, f) => {
       } else seen.set(`${kind}:${value}`, i)
     }
   })
+}
+
+/** Names that mean something else already: `localhost` to every resolver, `all` to Stackhouse. */
+const namesAreNotReserved: Rule = (inv, f) => {
+  inv.hosts.forEach((h, i) => {
+    if (h.name === 'localhost') f.error(['hosts', i, 'name'], 'a host cannot be named "localhost": every host resolves that name to itself', 'use the host\'s real name')
+  })
+  if (inv.groups && Object.hasOwn(inv.groups, 'all')) {
+    f.error(['groups', 'all'], 'group "all" is built in: it always holds every host', 'remove it, or give your group another name', true)
+  }
+}
+
+/** Why an address cannot be a host's, gateway's or endpoint's: loopback, "this network", multicast, reserved. */
+export function unusableAddress(ip: number): string | undefined {
+  const first = Math.floor(ip / 2 ** 24)
+  if (first === 127) return 'a loopback address: it never leaves the host that uses it'
+  if (first === 0) return 'in 0.0.0.0/8 ("this network"), which is never a host\'s address'
+  if (first >= 224 && first < 240) return 'a multicast address'
+  if (first >= 240) return 'a reserved or broadcast address (240.0.0.0/4)'
+  return undefined
+}
+
+const addressesAreUsable: Rule = (inv, f) => {
+  const check = (path: Path, value: string | undefined) => {
+    const ip = value === undefined ? undefined : parseIp(value)
+    const why = ip === undefined ? undefined : unusableAddress(ip)
+    if (why) f.error(path, `${value} is ${why}`, 'use the address the other hosts reach this one at')
+  }
+  inv.hosts.forEach((h, i) => {
+    check(['hosts', i, 'address'], h.address)
+    check(['hosts', i, 'tunnel_address'], h.tunnel_address)
+  })
+  for (const name of ['management', 'tunnel', 'storage', 'provider'] as const) check(['networks', name, 'gateway'], inv.networks?.[name]?.gateway)
+  check(['endpoints', 'public_address'], inv.endpoints?.public_address)
+  check(['endpoints', 'internal_address'], inv.endpoints?.internal_address)
+  check(['vsphere', 'host'], inv.vsphere?.host)
 }
 
 const groupMembersAreHosts: Rule = (inv, f) => {
@@ -116,21 +159,51 @@ const networksAreConsistent: Rule = (inv, f) => {
       }
     }),
   )
-  for (const name of ['management', 'tunnel', 'storage'] as const) {
+  for (const name of ['management', 'tunnel', 'storage', 'provider'] as const) {
     const gw = inv.networks?.[name]?.gateway
-    if (gw && nets[name] && !contains(nets[name], parseIp(gw)!)) f.error(['networks', name, 'gateway'], `gateway ${gw} is outside ${inv.networks![name]!.cidr}`)
+    const cidr = nets[name]
+    if (!gw || !cidr) continue
+    if (!contains(cidr, parseIp(gw)!)) {
+      if (name !== 'provider') f.error(['networks', name, 'gateway'], `gateway ${gw} is outside ${inv.networks![name]!.cidr}`)
+      continue
+    }
+    const taken = reservedIn(cidr, parseIp(gw)!, undefined)
+    if (taken) f.error(['networks', name, 'gateway'], `gateway ${gw} is ${taken}`, `the gateway is a router's address in ${formatIp(cidr.first + 1)}-${formatIp(cidr.last - 1)}`)
   }
   hostAddressesFitNetworks(inv, f, nets)
   providerRangeFits(inv, f, nets.provider)
 }
 
+/** What an address is in its network when no host may have it: the network address, the broadcast address, the gateway. */
+function reservedIn(cidr: Cidr, ip: number, gateway: string | undefined): string | undefined {
+  // NOTE: /31 and /32 have no network or broadcast address (RFC 3021).
+  if (cidr.prefix <= 30 && ip === cidr.first) return `the network address of ${formatIp(cidr.first)}/${cidr.prefix}`
+  if (cidr.prefix <= 30 && ip === cidr.last) return `the broadcast address of ${formatIp(cidr.first)}/${cidr.prefix}`
+  if (gateway !== undefined && ip === parseIp(gateway)) return 'the network\'s gateway'
+  return undefined
+}
+
 function hostAddressesFitNetworks(inv: Inventory, f: Findings, nets: Partial<Record<NetName, Cidr>>): void {
+  const usable = (cidr: Cidr) => `${formatIp(cidr.first + 1)}-${formatIp(cidr.last - 1)}`
   inv.hosts.forEach((h, i) => {
-    if (nets.management && !contains(nets.management, parseIp(h.address)!)) {
+    const ip = parseIp(h.address)!
+    if (nets.management && !contains(nets.management, ip)) {
       f.error(['hosts', i, 'address'], `address ${h.address} of host "${h.name}" is outside the management network ${inv.networks!.management.cidr}`, 'fix the address, or widen networks.management.cidr')
+    } else if (nets.management) {
+      const taken = reservedIn(nets.management, ip, inv.networks!.management.gateway)
+      if (taken) f.error(['hosts', i, 'address'], `address ${h.address} of host "${h.name}" is ${taken}`, `give the host an address in ${usable(nets.management)} that is not the gateway`)
     }
-    if (h.tunnel_address && nets.tunnel && !contains(nets.tunnel, parseIp(h.tunnel_address)!)) {
-      f.error(['hosts', i, 'tunnel_address'], `tunnel address ${h.tunnel_address} of host "${h.name}" is outside the tunnel network ${inv.networks!.tunnel!.cidr}`)
+    if (!h.tunnel_address) return
+    // NOTE: without networks.tunnel, tunnels run over the management network.
+    const [tunnelName, tunnel] = nets.tunnel ? ['tunnel', nets.tunnel] as const : ['management', nets.management] as const
+    if (!tunnel) return
+    const tip = parseIp(h.tunnel_address)!
+    if (!contains(tunnel, tip)) {
+      const fix = nets.tunnel ? 'fix the address, or widen networks.tunnel.cidr' : 'add networks.tunnel with a cidr that holds it, or remove tunnel_address to use the management address'
+      f.error(['hosts', i, 'tunnel_address'], `tunnel address ${h.tunnel_address} of host "${h.name}" is outside the ${tunnelName} network ${inv.networks![tunnelName]!.cidr}`, fix)
+    } else {
+      const taken = reservedIn(tunnel, tip, inv.networks![tunnelName]!.gateway)
+      if (taken) f.error(['hosts', i, 'tunnel_address'], `tunnel address ${h.tunnel_address} of host "${h.name}" is ${taken}`, `use an address in ${usable(tunnel)} that is not the gateway`)
     }
   })
 }
@@ -144,7 +217,12 @@ function providerRangeFits(inv: Inventory, f: Findings, cidr: Cidr | undefined):
   const span = `${formatIp(cidr.first + 1)}-${formatIp(cidr.last - 1)}`
   for (const [key, ip] of [['start', start], ['end', end]] as const) {
     if (!contains(cidr, ip)) f.error(['networks', 'provider', 'allocation', key], `allocation ${key} ${p.allocation[key]} is outside ${p.cidr}`, `use addresses in ${span}`)
+    else {
+      const taken = reservedIn(cidr, ip, undefined)
+      if (taken) f.error(['networks', 'provider', 'allocation', key], `allocation ${key} ${p.allocation[key]} is ${taken}, which no floating IP can have`, `use addresses in ${span}`)
+    }
   }
+  if (start <= end) allocationClearOfHosts(inv, f, start, end)
   if (start > end) f.error(['networks', 'provider', 'allocation'], `allocation start ${p.allocation.start} comes after its end ${p.allocation.end}`, 'swap start and end')
   if (!contains(cidr, gateway)) f.error(['networks', 'provider', 'gateway'], `gateway ${p.gateway} is outside ${p.cidr}`)
   else if (gateway >= start && gateway <= end) f.error(['networks', 'provider', 'gateway'], `gateway ${p.gateway} is inside the allocation range ${p.allocation.start}-${p.allocation.end}`, 'shrink the range so it leaves out the gateway')
@@ -153,6 +231,19 @@ function providerRangeFits(inv: Inventory, f: Findings, cidr: Cidr | undefined):
   if (!p.interface && missing.length) {
     f.error(['networks', 'provider'], `no interface for the provider network on host(s) ${missing.map((h) => h.name).join(', ')}`, 'set networks.provider.interface, or interfaces.provider on each network host')
   }
+}
+
+/** No host address (management or tunnel) inside the floating-IP range: Neutron would hand it out. */
+function allocationClearOfHosts(inv: Inventory, f: Findings, start: number, end: number): void {
+  const range = `${inv.networks!.provider!.allocation.start}-${inv.networks!.provider!.allocation.end}`
+  inv.hosts.forEach((h, i) => {
+    for (const field of ['address', 'tunnel_address'] as const) {
+      const ip = h[field] === undefined ? undefined : parseIp(h[field])
+      if (ip !== undefined && ip >= start && ip <= end) {
+        f.error(['hosts', i, field], `${field === 'address' ? 'address' : 'tunnel address'} ${h[field]} of host "${h.name}" is inside the floating-IP range ${range}`, 'shrink networks.provider.allocation so it leaves out every host')
+      }
+    }
+  })
 }
 
 const backendsFitTarget: Rule = (inv, f) => {
@@ -183,7 +274,35 @@ const tlsIsComplete: Rule = (inv, f) => {
   }
 }
 
+/** Files the inventory names exist on this machine and are readable files (not folders). */
+const localFilesExist: Rule = (inv, f) => {
+  if (f.dir === undefined) return
+  const check = (path: Path, value: string | undefined, what: string) => {
+    if (value === undefined) return
+    const problem = fileProblem(resolveLocalPath(value, f.dir!))
+    if (problem) f.error(path, `${what} ${value} ${problem.message}`, problem.fix)
+  }
+  inv.hosts.forEach((h, i) => check(['hosts', i, 'ssh', 'key'], h.ssh?.key, 'SSH key'))
+  check(['tls', 'certificate'], inv.tls?.certificate, 'TLS certificate')
+  check(['tls', 'key'], inv.tls?.key, 'TLS key')
+}
+
+function fileProblem(file: string): { message: string; fix: string } | undefined {
+  try {
+    if (!statSync(file).isFile()) return { message: 'is not a file', fix: 'name the file itself, not its folder' }
+    accessSync(file, constants.R_OK)
+    return undefined
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { message: `does not exist (looked for ${file})`, fix: 'check the path: relative paths start from the inventory\'s folder' }
+    if (code === 'EACCES') return { message: `cannot be read by this user (${file})`, fix: 'run as a user who can read it, or change its permissions' }
+    return { message: `cannot be read (${code ?? String(e)})`, fix: 'check the file' }
+  }
+}
+
 const rules: Rule[] = [
+  namesAreNotReserved,
+  addressesAreUsable,
   hostsHaveUniqueNamesAndAddresses,
   groupMembersAreHosts,
   serviceGroupsHaveHosts,
@@ -191,4 +310,5 @@ const rules: Rule[] = [
   networksAreConsistent,
   backendsFitTarget,
   tlsIsComplete,
+  localFilesExist,
 ]

@@ -15,16 +15,47 @@ const cidr = {
   pattern: '^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}/\\d{1,2}$',
   description: 'IPv4 network in CIDR notation, e.g. 10.0.0.0/24.',
 } as const
-const iface = { type: 'string', pattern: '^[A-Za-z0-9_.:@-]{1,15}$', description: 'Linux interface name.' } as const
-const url = { type: 'string', pattern: '^https?://[^\\s]+$', description: 'http:// or https:// URL.' } as const
+/** What the kernel accepts (dev_valid_name), less ':' (aliases) and '@' (ip's vlan@parent), never a leading '-'. */
+const iface = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$',
+  description: 'Linux interface name: up to 15 letters, digits, "_", "." and "-", starting with a letter, digit or "_".',
+} as const
+/** http(s)://host[:port][/path]: what apt sources and proxies look like; parsed and re-serialised in the model. */
+const url = {
+  type: 'string',
+  format: 'http-url',
+  maxLength: 2048,
+  description: 'http:// or https:// URL: host (name or IPv4), optional port and path; no credentials, spaces or quotes.',
+} as const
+/** A DNS name (RFC 1123) or an IPv4 address: what goes into URLs and /etc/hosts. */
+const addressOrName = {
+  type: 'string',
+  format: 'address-or-name',
+  description: 'A DNS name (e.g. cloud.example.com) or an IPv4 address, without http:// or a port.',
+} as const
+/** A name that reaches commands and files: never starts with "-" (an option) or ".", no spaces or shell characters. */
+const safeName = (extra: string, max: number, description: string) =>
+  ({ type: 'string', pattern: `^[A-Za-z0-9_][A-Za-z0-9_${extra}-]{0,${max - 1}}$`, description }) as const
+/** Free text that lands in configuration files: one line, no control characters. */
+const line = (max: number, description: string) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[^\\x00-\\x1f\\x7f]+$', description }) as const
+/** A block device: /dev/ then path segments that start with a letter, digit or "_" (no "..", no option). */
+const device = {
+  type: 'string',
+  pattern: '^/dev/[A-Za-z0-9_][A-Za-z0-9_.:+-]*(/[A-Za-z0-9_][A-Za-z0-9_.:+-]*)*$',
+  maxLength: 255,
+  description: 'A block device, e.g. /dev/sdb or /dev/disk/by-id/wwn-0x5000c500a1b2c3d4.',
+} as const
+/** A path on this machine, relative to the inventory file or starting with ~/. */
+const localPath = line(4096, 'A file on this machine: absolute, ~/…, or relative to the inventory file.')
 
 const ssh = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    user: { type: 'string', minLength: 1, default: 'root' },
+    user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,31}$', default: 'root', description: 'A Unix user name: lower-case letters, digits, "_" and "-".' },
     port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
-    key: { type: 'string', minLength: 1, description: 'Path of the private key (relative to the inventory file).' },
+    key: { ...localPath, description: 'Path of the private key: absolute, ~/…, or relative to the inventory file.' },
   },
 } as const
 
@@ -66,7 +97,7 @@ const provider = {
     cidr,
     gateway: ipv4,
     interface: iface,
-    physnet: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'physnet1' },
+    physnet: { ...safeName('', 64, 'Physical network name: letters, digits, "_" and "-".'), default: 'physnet1' },
     allocation: {
       type: 'object',
       additionalProperties: false,
@@ -93,18 +124,18 @@ export const inventorySchema = {
   additionalProperties: false,
   required: ['hosts'],
   properties: {
-    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Name of the cloud.' },
+    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Name of the cloud: lower-case letters, digits and dashes.' },
     target: {
       enum: ['hosts', 'sandbox', 'vsphere'],
       default: 'hosts',
       description: 'Where the hosts are: Linux servers over SSH, Stackhouse sandbox hosts, or VMs on vSphere.',
     },
-    region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'RegionOne' },
+    region: { ...safeName('', 64, 'Region name: letters, digits, "_" and "-".'), default: 'RegionOne' },
     hosts: { type: 'array', minItems: 1, items: host },
     groups: {
       type: 'object',
       description: 'Group name → host names. control, network, compute and storage are the groups services run in.',
-      propertyNames: { pattern: '^[a-z][a-z0-9_-]*$' },
+      propertyNames: { pattern: '^[a-z][a-z0-9_-]{0,62}$' },
       additionalProperties: { type: 'array', items: hostName, uniqueItems: true },
     },
     networks: {
@@ -117,8 +148,8 @@ export const inventorySchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        public_address: { type: 'string', minLength: 1, description: 'Address or DNS name in public URLs.' },
-        internal_address: { type: 'string', minLength: 1, description: 'Address or DNS name in internal/admin URLs.' },
+        public_address: { ...addressOrName, description: 'DNS name or IPv4 address in public URLs, without http:// or a port.' },
+        internal_address: { ...addressOrName, description: 'DNS name or IPv4 address in internal/admin URLs, without http:// or a port.' },
       },
     },
     services: {
@@ -139,17 +170,17 @@ export const inventorySchema = {
           type: 'object',
           additionalProperties: false,
           properties: {
-            volume_group: { type: 'string', pattern: '^[A-Za-z0-9_.+-]+$', default: 'cinder-volumes' },
-            devices: { type: 'array', items: { type: 'string', pattern: '^/dev/' } },
+            volume_group: { ...safeName('.+', 127, 'LVM volume group name: letters, digits, "_", ".", "+" and "-", not starting with "-" or ".".'), default: 'cinder-volumes' },
+            devices: { type: 'array', items: device, uniqueItems: true },
           },
         },
         ceph: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            pool: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', default: 'volumes' },
-            osd_size_gb: { type: 'integer', minimum: 1, default: 10 },
-            osd_device: { type: 'string', pattern: '^/dev/' },
+            pool: { ...safeName('.', 63, 'Ceph pool name: letters, digits, "_", "." and "-", not starting with "-" or ".".'), default: 'volumes' },
+            osd_size_gb: { type: 'integer', minimum: 1, maximum: 65536, default: 10 },
+            osd_device: device,
           },
         },
         swift: {
@@ -158,7 +189,7 @@ export const inventorySchema = {
           properties: {
             replicas: { type: 'integer', minimum: 1, maximum: 5, default: 1 },
             part_power: { type: 'integer', minimum: 4, maximum: 22, default: 10 },
-            device: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'swift1' },
+            device: { ...safeName('', 63, 'Swift device name (a folder under /srv/node): letters, digits, "_" and "-".'), default: 'swift1' },
           },
         },
       },
@@ -168,10 +199,10 @@ export const inventorySchema = {
       additionalProperties: false,
       required: ['host', 'username', 'cluster', 'datastore'],
       properties: {
-        host: { type: 'string', minLength: 1, description: 'vCenter address.' },
-        username: { type: 'string', minLength: 1 },
-        cluster: { type: 'string', minLength: 1 },
-        datastore: { type: 'string', minLength: 1, description: 'Datastore name (a regular expression).' },
+        host: { ...addressOrName, description: 'vCenter address: a DNS name or an IPv4 address.' },
+        username: line(256, 'vCenter user, e.g. administrator@vsphere.local.'),
+        cluster: line(256, 'Cluster name as vCenter shows it.'),
+        datastore: line(256, 'Datastore name (a regular expression).'),
         insecure: { type: 'boolean', default: false },
       },
     },
@@ -189,8 +220,8 @@ export const inventorySchema = {
       additionalProperties: false,
       properties: {
         enabled: { type: 'boolean', default: false },
-        certificate: { type: 'string', minLength: 1 },
-        key: { type: 'string', minLength: 1 },
+        certificate: { ...localPath, description: 'PEM certificate (chain) file: absolute, ~/…, or relative to the inventory file.' },
+        key: { ...localPath, description: 'PEM private key file: absolute, ~/…, or relative to the inventory file.' },
       },
     },
     config: {
@@ -199,11 +230,16 @@ export const inventorySchema = {
       propertyNames: { enum: configurableServices },
       additionalProperties: {
         type: 'object',
+        propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' },
         additionalProperties: {
           type: 'object',
+          // Section names as INI files have them: [DEFAULT], [keystone_authtoken], [filter:authtoken].
+          propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:@/-]{0,127}$' },
           additionalProperties: {
             type: 'object',
-            additionalProperties: { type: ['string', 'number', 'boolean'] },
+            propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' },
+            // One line per value: a newline would start a new key or [section] (pattern and maxLength apply to strings).
+            additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$', description: 'One line of text, a number or true/false.' },
           },
         },
       },

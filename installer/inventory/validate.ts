@@ -7,12 +7,17 @@ import { inventorySchema, type Inventory } from './schema.ts'
 import type { Problem } from './problems.ts'
 import type { InventorySource } from './source.ts'
 import { closest } from './_closest.ts'
+import { isAddressOrName, parseHttpUrl } from './_formats.ts'
+import { printable } from '../printable.ts'
 
 // ajv and ajv-formats are CommonJS with a default export.
 const Ajv = AjvModule.default ?? AjvModule
 const addFormats = formatsModule.default ?? formatsModule
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true })
+// strictNumbers: YAML's .inf and .nan are numbers to JavaScript, never to a config file.
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true, strictNumbers: true })
 addFormats(ajv, ['ipv4'])
+ajv.addFormat('address-or-name', { type: 'string', validate: isAddressOrName })
+ajv.addFormat('http-url', { type: 'string', validate: (s: string) => parseHttpUrl(s) !== undefined })
 const check = ajv.compile<Inventory>(inventorySchema)
 
 /** Check the parsed YAML against the schema. Returns the problems; none means `source.data` is an Inventory. */
@@ -41,13 +46,13 @@ function toProblem(source: InventorySource, e: ErrorObject): Problem {
     case 'additionalProperties': {
       const key = String(p.additionalProperty)
       const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {})
-      const guess = closest(key, allowed)
+      const guess = closest(key.slice(0, 200), allowed)
       const keyPath = [...path, key]
       return {
         ...base,
         ...source.locate(keyPath, { key: true }),
         path: `${e.instancePath}/${key}`,
-        message: `unknown key "${key}"`,
+        message: `unknown key "${printable(key)}"`,
         fix: guess ? `did you mean "${guess}"? Allowed keys: ${allowed.join(', ')}` : `allowed keys here: ${allowed.join(', ')}`,
       }
     }
@@ -73,15 +78,16 @@ function nameProblem(source: InventorySource, e: ErrorObject, path: string[]): P
   const name = String(e.propertyName)
   const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues?.map(String)
   const guess = allowed && closest(name, allowed)
+  const hint = (e.parentSchema as { description?: string } | undefined)?.description
   return {
     file: source.file,
     severity: 'error',
     ...source.locate([...path, name], { key: true }),
     path: `${e.instancePath}/${name}`,
-    message: allowed ? `unknown service "${name}"` : `"${name}" is not a valid name here`,
+    message: allowed ? `unknown service "${printable(name)}"` : `"${printable(name)}" is not a valid name here`,
     fix: allowed
       ? `${guess ? `did you mean "${guess}"? ` : ''}Services: ${allowed.join(', ')}`
-      : 'use lower-case letters, digits, "-" and "_", starting with a letter',
+      : (hint ?? 'use letters, digits, "-" and "_", starting with a letter or digit'),
   }
 }
 
@@ -96,7 +102,7 @@ function valueMessage(e: ErrorObject, value: unknown): { message: string; fix?: 
     case 'enum':
       return { message: `must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}; ${got}`, ...enumFix(value, p.allowedValues as unknown[]) }
     case 'format':
-      return { message: `must be an IPv4 address, ${got}`, fix: 'write four numbers 0-255 separated by dots, e.g. 10.0.0.11' }
+      return formatMessage(String(p.format), value, got)
     case 'pattern':
       return { message: `${got}, which is not valid here`, fix: hint ?? `must match ${String(p.pattern)}` }
     case 'minimum':
@@ -106,6 +112,8 @@ function valueMessage(e: ErrorObject, value: unknown): { message: string; fix?: 
       return { message: `must list at least ${String(p.limit)} item(s)`, fix: 'add an entry' }
     case 'minLength':
       return { message: 'must not be empty' }
+    case 'maxLength':
+      return { message: `is ${[...String(value)].length} characters long, more than ${String(p.limit)}` }
     case 'uniqueItems':
       return { message: `lists the same entry twice (items ${String(p.j)} and ${String(p.i)})`, fix: 'remove the repeated entry' }
     default:
@@ -113,9 +121,23 @@ function valueMessage(e: ErrorObject, value: unknown): { message: string; fix?: 
   }
 }
 
+function formatMessage(format: string, value: unknown, got: string): { message: string; fix: string } {
+  const text = typeof value === 'string' ? value : ''
+  switch (format) {
+    case 'ipv4':
+      return { message: `must be an IPv4 address, ${got}`, fix: 'write four numbers 0-255 separated by dots, without leading zeros, e.g. 10.0.0.11' }
+    case 'address-or-name':
+      if (/^[a-z]+:\/\//i.test(text)) return { message: `must be a DNS name or an IPv4 address, ${got}`, fix: 'write the name or address alone: the scheme comes from tls.enabled and each service adds its own port and path' }
+      if (/:\d*$/.test(text)) return { message: `must be a DNS name or an IPv4 address without a port, ${got}`, fix: 'remove the port: each service adds its own' }
+      return { message: `must be a DNS name or an IPv4 address, ${got}`, fix: 'a DNS name is dot-separated labels of letters, digits and inner dashes (e.g. cloud.example.com); an IPv4 address is four numbers 0-255 without leading zeros' }
+    default:
+      return { message: `must be an http:// or https:// URL, ${got}`, fix: 'e.g. http://mirror.example.com/debian or http://10.0.0.1:3142: a host name or IPv4 address, an optional port and path; no credentials, query, spaces or quotes' }
+  }
+}
+
 function enumFix(value: unknown, allowed: unknown[]): { fix?: string } {
   if (typeof value !== 'string') return {}
-  const guess = closest(value, allowed.map(String))
+  const guess = closest(value.slice(0, 200), allowed.map(String))
   return guess ? { fix: `did you mean "${guess}"?` } : {}
 }
 
@@ -137,7 +159,7 @@ function show(v: unknown): string {
   if (v === null) return 'null'
   if (Array.isArray(v)) return 'a list'
   if (typeof v === 'object') return 'a map'
-  return typeof v === 'string' ? `"${v}"` : String(v)
+  return typeof v === 'string' ? `"${printable(v)}"` : printable(String(v))
 }
 
 function article(type: string): string {

@@ -2,8 +2,9 @@
 // Open a transport to every host of a run, in parallel. Every host that cannot
 // be reached is reported, not just the first.
 import { homedir } from 'node:os'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { existsSync } from 'node:fs'
+import { resolveLocalPath } from '../inventory/paths.ts'
 import type { Model, ModelHost } from '../model/types.ts'
 import type { ProjectPaths } from '../project.ts'
 import { sandboxPaths } from '../sandbox/paths.ts'
@@ -34,8 +35,7 @@ export function sshSettings(model: Model, paths: ProjectPaths): { knownHosts: st
 
 function resolveKey(key: string | undefined, paths: ProjectPaths): string | undefined {
   if (!key) return undefined
-  if (key.startsWith('~/')) return join(homedir(), key.slice(2))
-  return isAbsolute(key) ? key : resolve(paths.inventory ? dirname(paths.inventory) : process.cwd(), key)
+  return resolveLocalPath(key, paths.inventory ? dirname(paths.inventory) : process.cwd())
 }
 
 export async function connectAll(model: Model, hosts: ModelHost[], paths: ProjectPaths, opts: ConnectOptions): Promise<Map<string, Transport>> {
