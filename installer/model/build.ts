@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // inventory (validated, defaults applied) + secrets → model. Pure.
+import { parseHttpUrl } from '../inventory/_formats.ts'
 import type { Inventory } from '../inventory/schema.ts'
 import type { Secrets } from '../secrets/names.ts'
 import type { Backends, CatalogService, Endpoint, Model, ModelHost, ServiceConfig } from './types.ts'
@@ -77,9 +78,9 @@ export function buildModel(inv: Inventory, inventoryFile: string | null, secrets
     backends: resolveBackends(inv),
     ...(inv.vsphere ? { vsphere: { ...inv.vsphere, insecure: inv.vsphere.insecure ?? false } } : {}),
     packages: {
-      ...(inv.packages?.mirror ? { mirror: inv.packages.mirror } : {}),
-      ...(inv.packages?.security_mirror ? { securityMirror: inv.packages.security_mirror } : {}),
-      ...(inv.packages?.proxy ? { proxy: inv.packages.proxy } : {}),
+      ...(inv.packages?.mirror ? { mirror: reserialised(inv.packages.mirror) } : {}),
+      ...(inv.packages?.security_mirror ? { securityMirror: reserialised(inv.packages.security_mirror) } : {}),
+      ...(inv.packages?.proxy ? { proxy: reserialised(inv.packages.proxy) } : {}),
     },
     tls,
     publicAddress,
@@ -93,6 +94,13 @@ export function buildModel(inv: Inventory, inventoryFile: string | null, secrets
     secrets,
     config: stringifyConfig(inv.config ?? {}),
   }
+}
+
+/** A URL as the URL parser understood it (the schema's `http-url` format has accepted it). */
+function reserialised(text: string): string {
+  const href = parseHttpUrl(text)
+  if (href === undefined) throw new Error(`buildModel: ${JSON.stringify(text)} is not a valid URL; the inventory should have been validated`)
+  return href
 }
 
 /** Group → host names; `all` always holds every host. */

@@ -14,7 +14,7 @@ describe('common role', () => {
   })
 
   it('writes apt proxy and mirror only when the inventory sets them', () => {
-    expect(fileAt(renderRole('3-node', common), 'cmp1', '/etc/apt/apt.conf.d/90stackhouse-proxy').content).toContain('Acquire::http::Proxy "http://10.1.0.1:3142";')
+    expect(fileAt(renderRole('3-node', common), 'cmp1', '/etc/apt/apt.conf.d/90stackhouse-proxy').content).toContain('Acquire::http::Proxy "http://10.1.0.1:3142/";')
     expect(renderRole('3-node', common).some((f) => f.path.endsWith('debian.sources'))).toBe(false)
     const aio = renderRole('aio', common)
     expect(fileAt(aio, 'aio1', '/etc/apt/sources.list.d/debian.sources').content).toContain('URIs: http://mirror.example.test/debian\nSuites: bookworm bookworm-updates')
