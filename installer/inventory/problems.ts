@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A problem found in an inventory, and the error that carries all of them.
+import { printable } from '../printable.ts'
 
 export interface Problem {
   /** File the problem is in, as the user named it. */
@@ -24,7 +25,8 @@ export class InventoryError extends Error {
 
 /** `inventory.yml:12:5 /hosts/2/address: message` and, indented below, the fix. */
 export function formatProblem(p: Problem): string {
-  const where = `${p.file}:${p.line}:${p.column}${p.path ? ` ${p.path}` : ''}`
+  // NOTE: a path holds the file's own keys, which may hold anything: escaped like a value.
+  const where = `${printable(p.file, 200)}:${p.line}:${p.column}${p.path ? ` ${printable(p.path, 200)}` : ''}`
   const tag = p.severity === 'warning' ? 'warning: ' : ''
   return `${where}: ${tag}${p.message}${p.fix ? `\n  fix: ${p.fix}` : ''}`
 }

@@ -280,7 +280,7 @@ const localFilesExist: Rule = (inv, f) => {
   const check = (path: Path, value: string | undefined, what: string) => {
     if (value === undefined) return
     const problem = fileProblem(resolveLocalPath(value, f.dir!))
-    if (problem) f.error(path, `${what} ${value} ${problem.message}`, problem.fix)
+    if (problem) f.error(path, `${what} "${value}" ${problem.message}`, problem.fix)
   }
   inv.hosts.forEach((h, i) => check(['hosts', i, 'ssh', 'key'], h.ssh?.key, 'SSH key'))
   check(['tls', 'certificate'], inv.tls?.certificate, 'TLS certificate')
@@ -289,7 +289,9 @@ const localFilesExist: Rule = (inv, f) => {
 
 function fileProblem(file: string): { message: string; fix: string } | undefined {
   try {
-    if (!statSync(file).isFile()) return { message: 'is not a file', fix: 'name the file itself, not its folder' }
+    const st = statSync(file)
+    if (st.isDirectory()) return { message: 'is a folder, not a file', fix: 'name the file itself' }
+    if (!st.isFile()) return { message: 'is not a regular file', fix: 'name a regular file' }
     accessSync(file, constants.R_OK)
     return undefined
   } catch (e) {

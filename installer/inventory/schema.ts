@@ -135,7 +135,7 @@ export const inventorySchema = {
     groups: {
       type: 'object',
       description: 'Group name → host names. control, network, compute and storage are the groups services run in.',
-      propertyNames: { pattern: '^[a-z][a-z0-9_-]{0,62}$' },
+      propertyNames: { pattern: '^[a-z][a-z0-9_-]{0,62}$', description: 'A group name: lower-case letters, digits, "_" and "-", starting with a letter.' },
       additionalProperties: { type: 'array', items: hostName, uniqueItems: true },
     },
     networks: {
@@ -230,14 +230,14 @@ export const inventorySchema = {
       propertyNames: { enum: configurableServices },
       additionalProperties: {
         type: 'object',
-        propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' },
+        propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', description: 'A file name as the service has it, e.g. nova.conf.' },
         additionalProperties: {
           type: 'object',
           // Section names as INI files have them: [DEFAULT], [keystone_authtoken], [filter:authtoken].
-          propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:@/-]{0,127}$' },
+          propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:@/-]{0,127}$', description: 'A section name, e.g. DEFAULT, keystone_authtoken or filter:authtoken.' },
           additionalProperties: {
             type: 'object',
-            propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' },
+            propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', description: 'An option name: letters, digits, "_", "." and "-".' },
             // One line per value: a newline would start a new key or [section] (pattern and maxLength apply to strings).
             additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$', description: 'One line of text, a number or true/false.' },
           },

@@ -127,7 +127,7 @@ function formatMessage(format: string, value: unknown, got: string): { message: 
     case 'ipv4':
       return { message: `must be an IPv4 address, ${got}`, fix: 'write four numbers 0-255 separated by dots, without leading zeros, e.g. 10.0.0.11' }
     case 'address-or-name':
-      if (/^[a-z]+:\/\//i.test(text)) return { message: `must be a DNS name or an IPv4 address, ${got}`, fix: 'write the name or address alone: the scheme comes from tls.enabled and each service adds its own port and path' }
+      if (/^[a-z]+:\/\//i.test(text)) return { message: `must be a DNS name or an IPv4 address, ${got}`, fix: 'write the name or address alone, without a scheme, port or path (Stackhouse builds the URLs)' }
       if (/:\d*$/.test(text)) return { message: `must be a DNS name or an IPv4 address without a port, ${got}`, fix: 'remove the port: each service adds its own' }
       return { message: `must be a DNS name or an IPv4 address, ${got}`, fix: 'a DNS name is dot-separated labels of letters, digits and inner dashes (e.g. cloud.example.com); an IPv4 address is four numbers 0-255 without leading zeros' }
     default:
