@@ -22,6 +22,7 @@ import { sandboxCommand } from './sandbox.ts'
 import { secretsCommand } from './secrets.ts'
 import { validateCommand } from './validate.ts'
 import { err, style } from './_style.ts'
+import { sanitizeMessage } from '../printable.ts'
 
 /** Exit codes: 1 a problem in the user's input, 2 bad usage, 4 a host failed or could not be reached, 5 a verify check failed, 70 a bug in Stackhouse. */
 export const exitCodes = { input: 1, usage: 2, hosts: 4, verify: 5, internal: 70 } as const
@@ -51,39 +52,42 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function report(e: unknown): number {
-  if (e instanceof CommanderError) {
-    // commander has printed its own message; help and version exit 0.
-    return e.exitCode === 0 ? 0 : exitCodes.usage
-  }
+/** What the CLI prints for an error, and its exit code. Pure, so every error kind's mapping is testable. */
+export interface ErrorReport {
+  code: number
+  /** Lines for stderr (uncoloured; already printed by commander when empty). */
+  lines: string[]
+}
+
+const failure = (message: string, fix?: string) => `✖ ${sanitizeMessage(message)}${fix ? `\n  fix: ${sanitizeMessage(fix)}` : ''}`
+
+export function describeError(e: unknown): ErrorReport {
+  // commander has printed its own message; help and version exit 0.
+  if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : exitCodes.usage, lines: [] }
   if (e instanceof InventoryError) {
-    for (const p of e.problems) err(`${style.red('✖', process.stderr)} ${formatProblem(p)}`)
-    err(`${e.problems.length} error(s); nothing was changed.`)
-    return exitCodes.input
+    return { code: exitCodes.input, lines: [...e.problems.map((p) => `✖ ${sanitizeMessage(formatProblem(p))}`), `${e.problems.length} error(s); nothing was changed.`] }
   }
-  if (e instanceof UsageError) {
-    err(`${style.red('✖', process.stderr)} ${e.message}${e.fix ? `\n  fix: ${e.fix}` : ''}`)
-    return exitCodes.usage
-  }
-  if (e instanceof VerifyFailed) return exitCodes.verify
+  if (e instanceof UsageError) return { code: exitCodes.usage, lines: [failure(e.message, e.fix)] }
+  if (e instanceof VerifyFailed) return { code: exitCodes.verify, lines: [] }
   if (e instanceof DeployFailed) {
-    err('Nothing was half-written: files are replaced atomically. Fix the cause and re-run; finished tasks are skipped.')
-    return exitCodes.hosts
+    return { code: exitCodes.hosts, lines: ['Nothing was half-written: files are replaced atomically. Fix the cause and re-run; finished tasks are skipped.'] }
   }
-  if (e instanceof ConnectError) {
-    for (const t of e.errors) err(`${style.red('✖', process.stderr)} ${t.message}${t.fix ? `\n  fix: ${t.fix}` : ''}`)
-    err('Nothing was changed on any host.')
-    return exitCodes.hosts
-  }
-  if (e instanceof FixableError) {
-    err(`${style.red('✖', process.stderr)} ${e.message}${e.fix ? `\n  fix: ${e.fix}` : ''}`)
-    return exitCodes.input
-  }
+  if (e instanceof ConnectError) return { code: exitCodes.hosts, lines: [...e.errors.map((t) => failure(t.message, t.fix)), 'Nothing was changed on any host.'] }
+  if (e instanceof FixableError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }
   if (e instanceof OverrideError || e instanceof TemplateError || e instanceof SecretsError || e instanceof OutputDirError) {
-    err(`${style.red('✖', process.stderr)} ${e.message}`)
-    return exitCodes.input
+    return { code: exitCodes.input, lines: [failure(e.message)] }
   }
-  err(`${style.red('✖ internal error in Stackhouse', process.stderr)} ${version} on Node ${process.version}: this is a bug, please report it with the text below.`)
-  err(e instanceof Error ? (e.stack ?? e.message) : String(e))
-  return exitCodes.internal
+  return {
+    code: exitCodes.internal,
+    lines: [
+      `✖ internal error in Stackhouse ${version} on Node ${process.version}: this is a bug, please report it with the text below.`,
+      e instanceof Error ? (e.stack ?? e.message) : String(e),
+    ],
+  }
+}
+
+function report(e: unknown): number {
+  const { code, lines } = describeError(e)
+  for (const line of lines) err(line.startsWith('✖') ? `${style.red('✖', process.stderr)}${line.slice(1)}` : line)
+  return code
 }
