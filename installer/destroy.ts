@@ -49,6 +49,8 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
           'export DEBIAN_FRONTEND=noninteractive',
           packages.length ? `apt-get purge -y -q ${packages.map(shellQuote).join(' ')} >/dev/null` : ':',
           'apt-get autoremove --purge -y -q >/dev/null',
+          // NOTE: roles/neutron registers its ebtables wrapper as an alternative; the link goes back to ebtables-nft.
+          'update-alternatives --quiet --remove ebtables /usr/local/libexec/stackhouse/ebtables 2>/dev/null || true',
           `rm -rf ${[...leftovers, ...written].join(' ')}`,
           'systemctl daemon-reload',
         ].join(' && ')

@@ -7,7 +7,7 @@ import type { Model, ModelHost } from '../../installer/model/types.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
 import { hostsIn } from '../../installer/render/role.ts'
 import { asUser, daemonReload } from '../../installer/render/steps.ts'
-import { ml2ConfPath } from './files.ts'
+import { ebtablesWrapper, ml2ConfPath } from './files.ts'
 import { partsOf } from './parts.ts'
 
 /**
@@ -64,12 +64,29 @@ const bridgeSysctls: BootstrapStep = {
   run: 'sysctl -p /etc/sysctl.d/60-neutron-linuxbridge.conf',
 }
 
+/**
+ * Our ebtables wrapper as the `ebtables` alternative, above ebtables-nft (20) and
+ * -legacy (10), with ebtables-nft's save and restore: neutron runs `ebtables` by
+ * name, which resolves through /usr/sbin/ebtables whatever the agent's PATH.
+ */
+const ebtablesAlternative: BootstrapStep = {
+  id: 'neutron.ebtables',
+  title: `ebtables alternative ${ebtablesWrapper} (deletes --among rules newer kernels refuse by specification)`,
+  unless: `[ "$(readlink -f /usr/sbin/ebtables)" = ${ebtablesWrapper} ]`,
+  run: [
+    `update-alternatives --quiet --install /usr/sbin/ebtables ebtables ${ebtablesWrapper} 30`,
+    '--slave /usr/sbin/ebtables-restore ebtables-restore /usr/sbin/ebtables-nft-restore',
+    '--slave /usr/sbin/ebtables-save ebtables-save /usr/sbin/ebtables-nft-save',
+    `&& update-alternatives --quiet --set ebtables ${ebtablesWrapper}`,
+  ].join(' '),
+}
+
 /** The steps of one host, in the order they run. */
 export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
   const running = partsOf(model, host)
   const isFirstServer = hostsIn(model, 'control')[0]?.name === host.name
   return [
-    ...(running.includes('linuxbridgeAgent') ? [brNetfilter, bridgeSysctls] : []),
+    ...(running.includes('linuxbridgeAgent') ? [brNetfilter, bridgeSysctls, ebtablesAlternative] : []),
     ...(running.includes('server') ? [daemonReload('neutron', ['neutron-server.service'])] : []),
     ...(isFirstServer ? [dbSync()] : []),
   ]

@@ -13,6 +13,9 @@ const plain = { owner: 'root', group: 'root', mode: 0o644 } as const
 
 export const ml2ConfPath = '/etc/neutron/plugins/ml2/ml2_conf.ini'
 
+/** Our ebtables (ebtables-nft that deletes --among rules by number), registered as the `ebtables` alternative. */
+export const ebtablesWrapper = '/usr/local/libexec/stackhouse/ebtables'
+
 export function neutronFiles(model: Model, host: ModelHost, running: NeutronPart[]): RoleFile[] {
   return [
     // Every Neutron daemon reads neutron.conf (openstack-pkg-tools adds it to each).
@@ -56,6 +59,8 @@ function linuxbridgeFiles(model: Model, host: ModelHost, running: NeutronPart[])
     },
     // The iptables firewall filters bridged traffic only with br_netfilter's sysctls on.
     { path: '/etc/sysctl.d/60-neutron-linuxbridge.conf', ...plain, format: 'text', notify: ['systemd-sysctl.service'] },
+    // NOTE: read at each call through the alternatives link; no daemon restarts for it.
+    { path: ebtablesWrapper, ...plain, mode: 0o755, format: 'text', notify: [] },
   ]
   // NOTE: sandbox hosts have br_netfilter built into the kernel and no modprobe.
   if (model.target !== 'sandbox') {

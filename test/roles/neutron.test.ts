@@ -253,8 +253,8 @@ describe('neutron role: deploy hooks', () => {
   it('migrates the schema on the first control host, after the Linux bridge kernel settings', () => {
     // GIVEN the aio host (Linux bridge; control, network and compute at once)
     const steps = stepsOf('aio', 'aio1')
-    // THEN br_netfilter is there and its sysctls are on before the agent starts, then the schema is migrated
-    expect(steps.map((s) => s.id)).toEqual(['neutron.br-netfilter', 'neutron.sysctl', 'neutron.daemon-reload', 'neutron.db-sync'])
+    // THEN br_netfilter is there, its sysctls are on and ebtables is ours before the agent starts, then the schema is migrated
+    expect(steps.map((s) => s.id)).toEqual(['neutron.br-netfilter', 'neutron.sysctl', 'neutron.ebtables', 'neutron.daemon-reload', 'neutron.db-sync'])
     expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
     const sync = steps.find((s) => s.id === 'neutron.db-sync')!
     expect(sync.run).toBe(
@@ -265,6 +265,11 @@ describe('neutron role: deploy hooks', () => {
     expect(sync.unless).toContain(' current')
     expect(sync.unless).toContain(`grep -c '(head)'`)
     expect(steps.find((s) => s.id === 'neutron.sysctl')!.run).toBe('sysctl -p /etc/sysctl.d/60-neutron-linuxbridge.conf')
+    // AND the ebtables wrapper is the ebtables alternative, kept with ebtables-nft's save and restore
+    const ebtables = steps.find((s) => s.id === 'neutron.ebtables')!
+    expect(ebtables.run).toContain('update-alternatives --quiet --install /usr/sbin/ebtables ebtables /usr/local/libexec/stackhouse/ebtables 30')
+    expect(ebtables.run).toContain('--slave /usr/sbin/ebtables-restore ebtables-restore /usr/sbin/ebtables-nft-restore')
+    expect(ebtables.unless).toBe('[ "$(readlink -f /usr/sbin/ebtables)" = /usr/local/libexec/stackhouse/ebtables ]')
     expectSafeSteps(fixtureModel('aio'), steps)
   })
 
