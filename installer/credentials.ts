@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import type { Model } from './model/types.ts'
+import { shellQuote } from './shell.ts'
 
 export interface CredentialFiles {
   adminOpenrc: string
@@ -38,7 +39,9 @@ function openrc(model: Model, u: User, path: string): string {
     OS_REGION_NAME: model.region,
     OS_INTERFACE: 'public',
   }
-  return `# ${u.username} of the ${model.name} cloud. Use: . ${path}\n${Object.entries(env).map(([k, v]) => `export ${k}='${v}'`).join('\n')}\n`
+  // NOTE: values quoted as the shell reads them, so sourcing the file never runs any part of one.
+  // The comment shows the path with control characters replaced: a newline would end the comment.
+  return `# ${u.username} of the ${model.name} cloud. Use: . ${shellQuote(path).replace(/[\x00-\x1f\x7f]/g, '?')}\n${Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('\n')}\n`
 }
 
 export function writeCredentials(model: Model, dir: string): CredentialFiles {

@@ -8,7 +8,7 @@ import { render } from './render/render.ts'
 import type { Role } from './render/role.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { destroySandbox, listSandboxes } from './sandbox/index.ts'
-import { shellQuote } from './transport/types.ts'
+import { shellQuote } from './shell.ts'
 
 /** What the packages leave behind after a purge: databases, images, rings, keys, logs. */
 const leftovers = [

@@ -4,7 +4,7 @@
 // guest image builder each bind it to their own error class.
 import { spawn } from 'node:child_process'
 import { FixableError } from './errors.ts'
-import { shellQuote } from './transport/types.ts'
+import { shellQuote } from './shell.ts'
 
 /** The error class a failure becomes, e.g. SandboxError. */
 export type FixableErrorClass = new (message: string, opts?: { fix?: string; cause?: unknown }) => FixableError

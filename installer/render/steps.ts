@@ -1,37 +1,44 @@
 // SPDX-License-Identifier: Apache-2.0
 // Bootstrap steps that several roles share, so each role's file says what,
 // not how: run as the service user, wait for an API, own a directory, load
-// the units a role writes itself.
-import { shellQuote } from '../transport/types.ts'
+// the units a role writes itself. Commands are built with `sh` (installer/shell.ts):
+// every value is quoted.
+import { raw, sh, type ShellFragment } from '../shell.ts'
 import type { BootstrapStep } from './role.ts'
+
+export { argv, raw, sh, shellQuote } from '../shell.ts'
 
 /** A command run as a service's system user (its logs then stay writable by it). */
 export function asUser(user: string, command: string): string {
-  return `su -s /bin/sh -c ${shellQuote(command)} ${user}`
+  return sh`su -s /bin/sh -c ${command} -- ${user}`
+}
+
+/** `command` as a fragment of a larger `sh` command line. */
+export function cmd(command: string): ShellFragment {
+  return raw(command)
 }
 
 /** Wait until an HTTP endpoint answers (any status): services under uwsgi take seconds to listen. */
 export function waitForHttp(id: string, url: string, seconds = 120): BootstrapStep {
-  const probe = `python3 -c ${shellQuote(`import sys,urllib.request,urllib.error
+  const probe = sh`python3 -c ${`import sys,urllib.request,urllib.error
 try: urllib.request.urlopen(sys.argv[1], timeout=5)
-except urllib.error.HTTPError: pass`)} ${shellQuote(url)}`
+except urllib.error.HTTPError: pass`} ${url}`
   return {
     id,
     title: `wait for ${url}`,
     when: 'after-start',
-    run: `for i in $(seq ${seconds}); do ${probe} 2>/dev/null && exit 0; sleep 1; done; echo "no answer from ${url} after ${seconds} s" >&2; exit 1`,
+    run: sh`for i in $(seq ${seconds}); do ${raw(probe)} 2>/dev/null && exit 0; sleep 1; done; echo ${`no answer from ${url} after ${seconds} s`} >&2; exit 1`,
   }
 }
 
 /** A directory with this owner and mode. */
 export function directory(id: string, path: string, owner: string, mode: number): BootstrapStep {
   const m = mode.toString(8)
-  const p = shellQuote(path)
   return {
     id,
     title: `directory ${path}`,
-    unless: `[ "$(stat -c '%U:%G %a' ${p} 2>/dev/null)" = ${shellQuote(`${owner}:${owner} ${m}`)} ]`,
-    run: `install -d -o ${owner} -g ${owner} -m ${m} ${p} && chown ${owner}:${owner} ${p} && chmod ${m} ${p}`,
+    unless: sh`[ "$(stat -c '%U:%G %a' -- ${path} 2>/dev/null)" = ${`${owner}:${owner} ${m}`} ]`,
+    run: sh`install -d -o ${owner} -g ${owner} -m ${m} -- ${path} && chown -- ${`${owner}:${owner}`} ${path} && chmod -- ${m} ${path}`,
   }
 }
 
@@ -41,10 +48,9 @@ export function directory(id: string, path: string, owner: string, mode: number)
  * older version it did load until it is told to reload.
  */
 export function daemonReload(role: string, units: string[]): BootstrapStep {
-  const loaded = units.map((u) => {
-    const q = shellQuote(u)
-    return `[ "$(systemctl show -p LoadState --value ${q})" = loaded ] && [ "$(systemctl show -p NeedDaemonReload --value ${q})" = no ]`
-  })
+  const loaded = units.map(
+    (u) => sh`[ "$(systemctl show -p LoadState --value -- ${u})" = loaded ] && [ "$(systemctl show -p NeedDaemonReload --value -- ${u})" = no ]`,
+  )
   return {
     id: `${role}.daemon-reload`,
     title: `systemctl daemon-reload (${units.join(', ')} changed)`,
@@ -61,6 +67,7 @@ export function daemonReload(role: string, units: string[]): BootstrapStep {
  * Run as `user`. For services whose manage tool has no "check" (nova, placement).
  */
 export function atAlembicHead(user: string, versionCommand: string, module: string): string {
-  const head = `import os, ${module} as m; from alembic.config import Config; from alembic.script import ScriptDirectory; print(ScriptDirectory.from_config(Config(os.path.join(os.path.dirname(m.__file__), "alembic.ini"))).get_current_head())`
-  return asUser(user, `[ "$(${versionCommand} | tail -n 1)" = "$(python3 -c ${shellQuote(head)})" ]`)
+  // NOTE: the module is passed as an argument, never spliced into the Python source.
+  const head = `import importlib, os, sys; from alembic.config import Config; from alembic.script import ScriptDirectory; m = importlib.import_module(sys.argv[1]); print(ScriptDirectory.from_config(Config(os.path.join(os.path.dirname(m.__file__), "alembic.ini"))).get_current_head())`
+  return asUser(user, sh`[ "$(${raw(versionCommand)} | tail -n 1)" = "$(python3 -c ${head} ${module})" ]`)
 }

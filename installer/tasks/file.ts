@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { createTwoFilesPatch } from 'diff'
 import type { RenderedFile } from '../render/render.ts'
-import { shellQuote } from '../transport/types.ts'
+import { shellQuote } from '../shell.ts'
 import { must, probe } from './_exec.ts'
 import { changed, ok, type Task, type TaskContext } from './types.ts'
 

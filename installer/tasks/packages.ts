@@ -2,7 +2,7 @@
 // Debian packages present: one apt transaction per host, non-interactive, with
 // debconf answers pre-seeded and services held from starting until their
 // configuration is written (Debian starts them unconfigured, and they crash-loop).
-import { shellQuote } from '../transport/types.ts'
+import { shellQuote } from '../shell.ts'
 import { must, probe } from './_exec.ts'
 import { changed, ok, type Task, type TaskContext } from './types.ts'
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A systemd unit enabled and running, restarted when one of its files changed in this
 // run; or a unit a package enabled that must stay off.
-import { shellQuote } from '../transport/types.ts'
+import { shellQuote } from '../shell.ts'
 import { must, probe } from './_exec.ts'
 import { changed, ok, type Task } from './types.ts'
 

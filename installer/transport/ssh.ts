@@ -4,7 +4,8 @@
 import { NodeSSH } from 'node-ssh'
 import { existsSync, readFileSync } from 'node:fs'
 import { addKnownKey, fingerprint, keyType, knownKeys } from './known-hosts.ts'
-import { atomicWriteScript, shellQuote, withEnv, TransportError, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from './types.ts'
+import { shellQuote } from '../shell.ts'
+import { atomicWriteScript, withEnv, TransportError, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from './types.ts'
 
 export interface SshTarget {
   host: string

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // How the engine reaches a host: run a command, write a file. SSH for hosts in a
 // rack (and sandbox hosts), local execution when the installer runs on the target.
+import { shellQuote } from '../shell.ts'
 
 export interface ExecResult {
   code: number
@@ -53,11 +54,6 @@ export class TransportError extends Error {
     super(`host ${host} (${address}): ${message}`, options)
     this.name = 'TransportError'
   }
-}
-
-/** Quote a string for bash: single quotes, with embedded quotes closed and escaped. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`
 }
 
 /** The shell script that writeFile runs: content arrives on stdin. */

@@ -8,14 +8,13 @@
 // by waiting for the monitor that the first control host is bringing up.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
-import { asUser } from '../../installer/render/steps.ts'
-import { shellQuote } from '../../installer/transport/types.ts'
+import { asUser, raw, sh } from '../../installer/render/steps.ts'
 
 /** Cluster commands in guards give up rather than wait 300 s for a monitor (`--check` on a new host). */
 const ceph = 'timeout 30 ceph'
 /** A loop that polls `test` every 5 s and fails with `what` after `seconds`. */
 const poll = (what: string, test: string, seconds: number) =>
-  `for i in $(seq ${Math.ceil(seconds / 5)}); do ${test} && exit 0; sleep 5; done; echo ${shellQuote(`${what} after ${seconds} s`)} >&2; exit 1`
+  sh`for i in $(seq ${Math.ceil(seconds / 5)}); do ${raw(test)} && exit 0; sleep 5; done; echo ${`${what} after ${seconds} s`} >&2; exit 1`
 
 /** `ceph-mon --mkfs` from a one-monitor monmap and the rendered mon keyring (mon. and client.admin). */
 export function monMkfs(model: Model, mon: ModelHost, monAddrs: string): BootstrapStep {
@@ -25,15 +24,15 @@ export function monMkfs(model: Model, mon: ModelHost, monAddrs: string): Bootstr
     id: 'ceph.mon-mkfs',
     title: `ceph-mon --mkfs (mon.${mon.name})`,
     env: { CEPH_FSID: model.secrets.ceph_fsid },
-    unless: `[ -d ${dir}/store.db ]`,
+    unless: sh`[ -d ${`${dir}/store.db`} ]`,
     run: [
       'set -e',
-      `monmaptool --create --clobber --addv ${mon.name} ${shellQuote(monAddrs)} --fsid "$CEPH_FSID" ${monmap}`,
-      `chown ceph:ceph ${monmap}`,
-      `install -d -o ceph -g ceph -m 0750 ${dir}`,
+      sh`monmaptool --create --clobber --addv ${mon.name} ${monAddrs} --fsid "$CEPH_FSID" -- ${monmap}`,
+      sh`chown ceph:ceph -- ${monmap}`,
+      sh`install -d -o ceph -g ceph -m 0750 -- ${dir}`,
       // As ceph, like the daemon (--setuser ceph), so the store is ceph's.
-      asUser('ceph', `ceph-mon --mkfs -i ${mon.name} --monmap ${monmap} --keyring /etc/ceph/ceph.mon.keyring`),
-      `rm -f ${monmap}`,
+      asUser('ceph', sh`ceph-mon --mkfs -i ${mon.name} --monmap ${monmap} --keyring /etc/ceph/ceph.mon.keyring`),
+      sh`rm -f -- ${monmap}`,
     ].join('\n'),
   }
 }
@@ -50,7 +49,7 @@ export function waitForMon(monAddrs: string): BootstrapStep {
 
 /** A key the cluster holds for `entity` is the one in `keyring`. */
 const keyMatches = (entity: string, keyring: string) =>
-  `k=$(${ceph} auth get-key ${entity} 2>/dev/null) && [ -n "$k" ] && grep -qF "key = $k" ${keyring}`
+  sh`k=$(${raw(ceph)} auth get-key ${entity} 2>/dev/null) && [ -n "$k" ] && grep -qF -e "key = $k" -- ${keyring}`
 
 /**
  * The manager's key, made by the monitor. ceph-mgr@ was started without it (it
@@ -67,11 +66,11 @@ export function mgrKeyring(mon: ModelHost): BootstrapStep {
     run: [
       'set -e',
       'umask 077',
-      `install -d -o ceph -g ceph -m 0750 ${dir}`,
-      `ceph auth get-or-create mgr.${mon.name} mon 'allow profile mgr' osd 'allow *' mds 'allow *' -o ${dir}/keyring`,
-      `chown ceph:ceph ${dir}/keyring`,
-      `systemctl reset-failed ${unit} || true`,
-      `systemctl restart ${unit}`,
+      sh`install -d -o ceph -g ceph -m 0750 -- ${dir}`,
+      sh`ceph auth get-or-create ${`mgr.${mon.name}`} mon 'allow profile mgr' osd 'allow *' mds 'allow *' -o ${`${dir}/keyring`}`,
+      sh`chown ceph:ceph -- ${`${dir}/keyring`}`,
+      sh`systemctl reset-failed -- ${unit} || true`,
+      sh`systemctl restart -- ${unit}`,
     ].join('\n'),
   }
 }
@@ -131,13 +130,12 @@ export function bootstrapOsdKeyring(): BootstrapStep {
  * device-mapper. A prepared but inactive OSD is activated again.
  */
 export function deviceOsd(device: string): BootstrapStep {
-  const dev = shellQuote(device)
   return {
     id: 'ceph.osd',
     title: `OSD on ${device} (ceph-volume lvm create)`,
     when: 'after-start',
-    unless: `ceph-volume lvm list ${dev} >/dev/null 2>&1 && systemctl is-active --quiet 'ceph-osd@*'`,
-    run: `if ceph-volume lvm list ${dev} >/dev/null 2>&1; then ceph-volume lvm activate --all; else ceph-volume lvm create --bluestore --data ${dev}; fi`,
+    unless: sh`ceph-volume lvm list ${device} >/dev/null 2>&1 && systemctl is-active --quiet 'ceph-osd@*'`,
+    run: sh`if ceph-volume lvm list ${device} >/dev/null 2>&1; then ceph-volume lvm activate --all; else ceph-volume lvm create --bluestore --data ${device}; fi`,
   }
 }
 
@@ -159,7 +157,7 @@ export function cinderAuth(): BootstrapStep {
 
 /** Wait until `count` OSDs are up: a pool's placement groups go active only then. */
 export function waitForOsds(count: number): BootstrapStep {
-  const up = `[ "$(timeout 10 ceph osd stat -f json 2>/dev/null | grep -o '"num_up_osds":[0-9]*' | cut -d: -f2)" -ge ${count} ] 2>/dev/null`
+  const up = sh`[ "$(timeout 10 ceph osd stat -f json 2>/dev/null | grep -o '"num_up_osds":[0-9]*' | cut -d: -f2)" -ge ${count} ] 2>/dev/null`
   return {
     id: 'ceph.wait-osds',
     title: `wait for ${count} OSD(s) up`,
@@ -173,13 +171,12 @@ export function waitForOsds(count: number): BootstrapStep {
  * act is writing "overwrite validated" to the pool's rbd_info object.
  */
 export function rbdPool(pool: string): BootstrapStep {
-  const p = shellQuote(pool)
   return {
     id: 'ceph.pool',
     title: `pool ${pool} for RBD`,
     when: 'after-start',
-    unless: `${ceph} osd pool ls | grep -qx ${p} && [ "$(timeout 30 rados -p ${p} get rbd_info - 2>/dev/null)" = 'overwrite validated' ]`,
+    unless: sh`${raw(ceph)} osd pool ls | grep -qxF -e ${pool} && [ "$(timeout 30 rados -p ${pool} get rbd_info - 2>/dev/null)" = 'overwrite validated' ]`,
     // NOTE: 32 placement groups to start with; the pg autoscaler (on by default) adjusts them.
-    run: `ceph osd pool create ${p} 32 && ceph osd pool application enable ${p} rbd && timeout 300 rbd pool init ${p}`,
+    run: sh`ceph osd pool create ${pool} 32 && ceph osd pool application enable ${pool} rbd && timeout 300 rbd pool init ${pool}`,
   }
 }

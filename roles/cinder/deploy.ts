@@ -4,8 +4,7 @@
 import { catalogRegistration } from '../../installer/render/openstack.ts'
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { hostsIn, inGroup, type BootstrapStep } from '../../installer/render/role.ts'
-import { asUser } from '../../installer/render/steps.ts'
-import { shellQuote } from '../../installer/transport/types.ts'
+import { asUser, raw, sh } from '../../installer/render/steps.ts'
 
 /**
  * debconf answers that keep cinder-common's and cinder-api's maintainer scripts away
@@ -24,10 +23,10 @@ export function debconfSelections(host: ModelHost): string[] {
 }
 
 /** The head of cinder's alembic migrations, read from the installed package (Debian's path). */
-const headRevision = `python3 -c ${shellQuote(
+const headRevision = sh`python3 -c ${
   'from alembic.config import Config; from alembic.script import ScriptDirectory; ' +
-    "print(ScriptDirectory.from_config(Config('/usr/lib/python3/dist-packages/cinder/db/alembic.ini')).get_current_head())",
-)}`
+  "print(ScriptDirectory.from_config(Config('/usr/lib/python3/dist-packages/cinder/db/alembic.ini')).get_current_head())"
+}`
 
 /**
  * `cinder-manage db sync`, as cinder-common's postinst runs it. Done when `db version`
@@ -37,7 +36,7 @@ const headRevision = `python3 -c ${shellQuote(
 const dbSync: BootstrapStep = {
   id: 'cinder.db-sync',
   title: 'cinder-manage db sync',
-  unless: `head=$(${headRevision}) && [ -n "$head" ] && [ "$(${asUser('cinder', 'cinder-manage db version')} 2>/dev/null | tail -n 1)" = "$head" ]`,
+  unless: sh`head=$(${raw(headRevision)}) && [ -n "$head" ] && [ "$(${raw(asUser('cinder', 'cinder-manage db version'))} 2>/dev/null | tail -n 1)" = "$head" ]`,
   run: asUser('cinder', 'cinder-manage db sync'),
 }
 
@@ -49,12 +48,12 @@ const dbSync: BootstrapStep = {
 function volumeGroup(model: Model): BootstrapStep {
   const { volumeGroup: vg, devices } = model.backends.lvm
   const run = devices.length
-    ? `vgcreate ${shellQuote(vg)} ${devices.map(shellQuote).join(' ')}`
-    : `echo ${shellQuote(`LVM volume group ${vg} does not exist and backends.lvm.devices is empty: list the disks for it in the inventory, or create ${vg} yourself`)} >&2; exit 1`
+    ? sh`vgcreate -- ${vg} ${devices}`
+    : sh`echo ${`LVM volume group ${vg} does not exist and backends.lvm.devices is empty: list the disks for it in the inventory, or create ${vg} yourself`} >&2; exit 1`
   return {
     id: 'cinder.volume-group',
     title: `LVM volume group ${vg}${devices.length ? ` on ${devices.join(', ')}` : ''}`,
-    unless: `vgs ${shellQuote(vg)} >/dev/null 2>&1`,
+    unless: sh`vgs -- ${vg} >/dev/null 2>&1`,
     run,
   }
 }

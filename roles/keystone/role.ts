@@ -4,7 +4,7 @@
 import type { Model } from '../../installer/model/types.ts'
 import { databaseUrl } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, type BootstrapStep, type RoleFile } from '../../installer/render/role.ts'
-import { asUser, directory, waitForHttp } from '../../installer/render/steps.ts'
+import { asUser, directory, sh, waitForHttp } from '../../installer/render/steps.ts'
 
 /** Directories keystone-manage fernet_setup/credential_setup would fill (keystone:keystone 0700). */
 export const fernetKeyRepository = '/etc/keystone/fernet-keys'
@@ -65,12 +65,12 @@ function configFiles(model: Model): RoleFile[] {
 function bootstrap(model: Model): BootstrapStep[] {
   const e = model.endpoints.keystone
   const local = `http://127.0.0.1:${e.port}/v3`
-  const adminLogin = `python3 - "$OS_BOOTSTRAP_PASSWORD" ${local}/auth/tokens <<'PY'
-import json, sys, urllib.request
-body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": sys.argv[1]}}},
+  // NOTE: the password stays in the environment; Python reads it there, never from argv.
+  const login = `import json, os, sys, urllib.request
+body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": os.environ["OS_BOOTSTRAP_PASSWORD"]}}},
                  "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-urllib.request.urlopen(urllib.request.Request(sys.argv[2], json.dumps(body).encode(), {"Content-Type": "application/json"}), timeout=10)
-PY`
+urllib.request.urlopen(urllib.request.Request(sys.argv[1], json.dumps(body).encode(), {"Content-Type": "application/json"}), timeout=10)`
+  const adminLogin = sh`python3 -c ${login} ${`${local}/auth/tokens`}`
   return [
     directory('keystone.fernet-keys', fernetKeyRepository, 'keystone', 0o700),
     directory('keystone.credential-keys', credentialKeyRepository, 'keystone', 0o700),
@@ -81,10 +81,13 @@ PY`
       title: 'keystone-manage bootstrap (admin, region, identity endpoints)',
       when: 'after-start',
       once: true,
-      // keystone-manage reads the password from OS_BOOTSTRAP_PASSWORD, so it never is in argv.
+      // keystone-manage reads the password from OS_BOOTSTRAP_PASSWORD, which su passes on, so it never is in argv.
       env: { OS_BOOTSTRAP_PASSWORD: model.secrets.admin_password },
       unless: adminLogin,
-      run: asUser('keystone', `OS_BOOTSTRAP_PASSWORD="$OS_BOOTSTRAP_PASSWORD" keystone-manage bootstrap --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin --bootstrap-admin-url ${e.admin} --bootstrap-internal-url ${e.internal} --bootstrap-public-url ${e.public} --bootstrap-region-id ${model.region}`),
+      run: asUser(
+        'keystone',
+        sh`keystone-manage bootstrap --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin --bootstrap-admin-url ${e.admin} --bootstrap-internal-url ${e.internal} --bootstrap-public-url ${e.public} --bootstrap-region-id ${model.region}`,
+      ),
     },
   ]
 }

@@ -3,8 +3,7 @@
 // the virt_type and Ceph key on compute hosts, then mapping compute hosts to cell1.
 import type { Model } from '../../installer/model/types.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
-import { asUser, atAlembicHead } from '../../installer/render/steps.ts'
-import { shellQuote } from '../../installer/transport/types.ts'
+import { asUser, atAlembicHead, raw, sh } from '../../installer/render/steps.ts'
 import { rbdUser, virtTypeFile } from './_compute.ts'
 
 const nova = (command: string) => asUser('nova', command)
@@ -17,7 +16,7 @@ const nova = (command: string) => asUser('nova', command)
 const atHead = (versionCommand: string, module: string) => atAlembicHead('nova', versionCommand, module)
 
 /** A row of `nova-manage cell_v2 list_cells` / `list_hosts` (prettytable) naming the cell. */
-const cellRow = (cell: string) => `grep -cE ${shellQuote(`^\\| +${cell} +\\|`)}`
+const cellRow = (cell: string) => sh`grep -cE ${`^\\| +${cell} +\\|`}`
 
 /**
  * The order of Nova's install guide, each step once, as user nova. NOTE: `map_cell0`
@@ -50,17 +49,17 @@ export function databaseSteps(): BootstrapStep[] {
  */
 export function discoverHostsStep(model: Model): BootstrapStep {
   const n = model.groups.compute?.length ?? 0
-  const mapped = `$(nova-manage cell_v2 list_hosts | ${cellRow('cell1')})`
+  const mapped = raw(`$(nova-manage cell_v2 list_hosts | ${cellRow('cell1')})`)
   return {
     id: 'nova.discover-hosts',
     title: `map ${n} compute host(s) to cell1 (nova-manage cell_v2 discover_hosts)`,
     when: 'after-start',
     once: true,
-    unless: nova(`[ "${mapped}" -ge ${n} ]`),
+    unless: nova(sh`[ "${mapped}" -ge ${n} ]`),
     run: nova(
-      `i=0; while :; do nova-manage cell_v2 discover_hosts >/dev/null; c=${mapped}; [ "$c" -ge ${n} ] && exit 0; ` +
-        `i=$((i+1)); [ $i -ge 60 ] && break; sleep 5; done; ` +
-        `echo "$c of ${n} compute hosts mapped to cell1 after 5 minutes: is nova-compute running on each, and can it reach RabbitMQ?" >&2; exit 1`,
+      sh`i=0; while :; do nova-manage cell_v2 discover_hosts >/dev/null; c=${mapped}; [ "$c" -ge ${n} ] && exit 0; ` +
+        sh`i=$((i+1)); [ $i -ge 60 ] && break; sleep 5; done; ` +
+        sh`echo "$c"${` of ${n} compute hosts mapped to cell1 after 5 minutes: is nova-compute running on each, and can it reach RabbitMQ?`} >&2; exit 1`,
     ),
   }
 }
@@ -71,10 +70,10 @@ export function discoverHostsStep(model: Model): BootstrapStep {
  * NOTE: /dev/kvm alone is not enough: a paravirtual KVM (kvm_pvm, in some cloud VMs)
  * offers the device but pauses ordinary guests with "KVM internal error … emulation failure".
  */
-const kvmUsable = `grep -qwE 'vmx|svm' /proc/cpuinfo && python3 -c ${shellQuote('import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)')} 2>/dev/null`
+const kvmUsable = sh`grep -qwE 'vmx|svm' /proc/cpuinfo && python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null`
 
 /** Prints what virtTypeFile should hold on this host. */
-const wantedVirtType = `v=qemu; if ${kvmUsable}; then v=kvm; fi; printf ${shellQuote('# Written by Stackhouse (roles/nova, step nova.virt-type): backends.virt_type is auto.\\n[libvirt]\\nvirt_type = %s\\n')} "$v"`
+const wantedVirtType = sh`v=qemu; if ${raw(kvmUsable)}; then v=kvm; fi; printf ${'# Written by Stackhouse (roles/nova, step nova.virt-type): backends.virt_type is auto.\\n[libvirt]\\nvirt_type = %s\\n'} "$v"`
 
 /**
  * backends.virt_type auto: kvm where /dev/kvm is usable, else qemu, in a file of
@@ -82,12 +81,13 @@ const wantedVirtType = `v=qemu; if ${kvmUsable}; then v=kvm; fi; printf ${shellQ
  * detected value restarts it (try-restart does nothing while it is stopped).
  */
 export function virtTypeStep(): BootstrapStep {
-  const f = shellQuote(virtTypeFile)
+  const f = virtTypeFile
+  const tmp = `${virtTypeFile}.tmp`
   return {
     id: 'nova.virt-type',
     title: `detect virt_type (kvm or qemu) into ${virtTypeFile}`,
-    unless: `[ "$(cat ${f} 2>/dev/null)" = "$(${wantedVirtType})" ]`,
-    run: `install -d -m 0755 ${shellQuote(virtTypeFile.replace(/\/[^/]+$/, ''))} && (${wantedVirtType}) > ${f}.tmp && chmod 0644 ${f}.tmp && mv -f ${f}.tmp ${f} && systemctl try-restart nova-compute.service`,
+    unless: sh`[ "$(cat -- ${f} 2>/dev/null)" = "$(${raw(wantedVirtType)})" ]`,
+    run: sh`install -d -m 0755 -- ${virtTypeFile.replace(/\/[^/]+$/, '')} && (${raw(wantedVirtType)}) > ${tmp} && chmod 0644 -- ${tmp} && mv -f -- ${tmp} ${f} && systemctl try-restart nova-compute.service`,
   }
 }
 
@@ -106,7 +106,7 @@ export function rbdSecretStep(model: Model): BootstrapStep {
     unless: '[ "$(virsh -q secret-get-value "$RBD_SECRET_UUID" 2>/dev/null)" = "$CEPH_KEY" ]',
     run: [
       'd=$(mktemp -d) && trap \'rm -rf "$d"\' EXIT && umask 077',
-      `printf ${shellQuote(xml)} "$RBD_SECRET_UUID" > "$d/secret.xml"`,
+      sh`printf ${xml} "$RBD_SECRET_UUID" > "$d/secret.xml"`,
       'virsh -q secret-define --file "$d/secret.xml"',
       // --file takes the base64 key from a file, not argv (virsh(1): base64 on the command line is insecure).
       'printf %s "$CEPH_KEY" > "$d/key"',

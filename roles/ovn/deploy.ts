@@ -5,10 +5,9 @@
 // remotes from /etc/default/ovn-central at start.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
-import { shellQuote } from '../../installer/transport/types.ts'
+import { argv, sh } from '../../installer/render/steps.ts'
 import { ovnChassisSettings } from './chassis.ts'
 
-const shellJoin = (argv: string[]) => argv.map(shellQuote).join(' ')
 
 /**
  * A guard true when every external_ids key has its value. ovs-vsctl prints a
@@ -17,7 +16,7 @@ const shellJoin = (argv: string[]) => argv.map(shellQuote).join(' ')
  */
 function externalIdsSet(ids: Record<string, string>): string {
   return Object.entries(ids)
-    .map(([k, v]) => `[ "$(ovs-vsctl --if-exists get Open_vSwitch . ${shellQuote(`external_ids:${k}`)} | tr -d '"')" = ${shellQuote(v)} ]`)
+    .map(([k, v]) => sh`[ "$(ovs-vsctl --if-exists get Open_vSwitch . ${`external_ids:${k}`} | tr -d '"')" = ${v} ]`)
     .join(' && ')
 }
 
@@ -32,8 +31,8 @@ export function chassisSteps(model: Model, host: ModelHost): BootstrapStep[] {
       id: 'ovn.provider-bridge',
       title: `bridge ${bridge} with ${nic}`,
       when: 'after-start',
-      unless: `ovs-vsctl br-exists ${shellQuote(bridge)} && [ "$(ovs-vsctl port-to-br ${shellQuote(nic)} 2>/dev/null)" = ${shellQuote(bridge)} ]`,
-      run: shellJoin(s.commands[0]!),
+      unless: sh`ovs-vsctl br-exists ${bridge} && [ "$(ovs-vsctl port-to-br ${nic} 2>/dev/null)" = ${bridge} ]`,
+      run: argv(...s.commands[0]!),
     })
   }
   steps.push({
@@ -41,7 +40,7 @@ export function chassisSteps(model: Model, host: ModelHost): BootstrapStep[] {
     title: `ovn-controller settings (external_ids: ${Object.keys(s.externalIds).join(', ')})`,
     when: 'after-start',
     unless: externalIdsSet(s.externalIds),
-    run: shellJoin(setIds),
+    run: argv(...setIds),
   })
   return steps
 }

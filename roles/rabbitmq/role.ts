@@ -60,10 +60,17 @@ export default defineRole({
       once: true,
       env: { RABBIT_PASSWORD: model.secrets.rabbitmq_password },
       // NOTE: wait for the node first: systemd reports it started before it accepts rabbitmqctl.
-      unless: 'rabbitmqctl await_startup --timeout 120 >/dev/null && rabbitmqctl authenticate_user openstack "$RABBIT_PASSWORD" >/dev/null 2>&1 && rabbitmqctl -q list_user_permissions openstack | grep -qx "/\s*\.\*\s*\.\*\s*\.\*"',
+      // rabbitmqctl reads a password from standard input when none is given (3.9+); printf
+      // is a shell builtin, so the password never is in any process's argv.
+      unless: [
+        'rabbitmqctl await_startup --timeout 120 >/dev/null',
+        'printf \'%s\\n\' "$RABBIT_PASSWORD" | rabbitmqctl -q authenticate_user openstack >/dev/null 2>&1',
+        'rabbitmqctl -q list_user_permissions openstack | grep -qx "/\\s*\\.\\*\\s*\\.\\*\\s*\\.\\*"',
+      ].join(' && '),
       run: [
         'rabbitmqctl await_startup --timeout 120',
-        'rabbitmqctl add_user openstack "$RABBIT_PASSWORD" 2>/dev/null || rabbitmqctl change_password openstack "$RABBIT_PASSWORD"',
+        '{ if rabbitmqctl -q list_users | cut -f1 | grep -qx openstack; then verb=change_password; else verb=add_user; fi; }',
+        'printf \'%s\\n\' "$RABBIT_PASSWORD" | rabbitmqctl -q "$verb" openstack >/dev/null',
         'rabbitmqctl set_permissions -p / openstack ".*" ".*" ".*"',
       ].join(' && '),
     },

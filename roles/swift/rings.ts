@@ -6,7 +6,7 @@
 // swift host needs a copy; the engine cannot copy a file from one host to another
 // yet, so there those hosts stop with a message saying what to copy.
 import type { BootstrapStep } from '../../installer/render/role.ts'
-import { shellQuote } from '../../installer/transport/types.ts'
+import { raw, sh } from '../../installer/render/steps.ts'
 
 export const ringFiles = ['account', 'container', 'object'].map((t) => `/etc/swift/${t}.ring.gz`)
 
@@ -30,7 +30,7 @@ export function buildRings(commands: string[]): BootstrapStep {
     unless: `${ringsPresent} && cmp -s ${planFile} ${builtFrom}`,
     run: [
       'set -e',
-      `if ${ringsPresent}; then echo ${shellQuote(changed)} >&2; exit 1; fi`,
+      sh`if ${raw(ringsPresent)}; then echo ${changed} >&2; exit 1; fi`,
       ...commands.map((c) => (c.endsWith(' rebalance') ? `${c} || [ $? -eq 1 ]` : c)),
       ringsPresent,
       `cp ${planFile} ${builtFrom}`,
@@ -45,6 +45,6 @@ export function ringsCopied(builder: string): BootstrapStep {
     id: 'swift.rings-copied',
     title: `rings from ${builder}`,
     unless: ringsPresent,
-    run: `echo ${shellQuote(message)} >&2; exit 1`,
+    run: sh`echo ${message} >&2; exit 1`,
   }
 }

@@ -6,7 +6,7 @@
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, catalogRegistration } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, eventletWorkers, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
-import { daemonReload, directory } from '../../installer/render/steps.ts'
+import { daemonReload, directory, sh } from '../../installer/render/steps.ts'
 import { buildRings, ringsCopied } from './rings.ts'
 
 /** The storage servers and the ports Swift (2.30, Zed) gives them. */
@@ -69,11 +69,11 @@ export function ringReplicas(model: Model): number {
 export function ringCommands(model: Model): string[] {
   const { partPower, device } = model.backends.swift
   return storageServers.flatMap(({ type, port }) => {
-    const builder = `swift-ring-builder /etc/swift/${type}.builder`
+    const builder = `/etc/swift/${type}.builder`
     return [
-      `${builder} create ${partPower} ${ringReplicas(model)} 1`,
-      ...storageHosts(model).map((h) => `${builder} add r1z1-${h.address}:${port}/${device} 100`),
-      `${builder} rebalance`,
+      sh`swift-ring-builder ${builder} create ${partPower} ${ringReplicas(model)} 1`,
+      ...storageHosts(model).map((h) => sh`swift-ring-builder ${builder} add ${`r1z1-${h.address}:${port}/${device}`} 100`),
+      sh`swift-ring-builder ${builder} rebalance`,
     ]
   })
 }

@@ -156,7 +156,7 @@ describe('ceph role: bootstrap', () => {
     expect(mkfs.unless).toBe('[ -d /var/lib/ceph/mon/ceph-aio1/store.db ]')
     expect(mkfs.run).toContain(`monmaptool --create --clobber --addv aio1 '[v2:10.0.0.11:3300,v1:10.0.0.11:6789]' --fsid "$CEPH_FSID"`)
     expect(mkfs.run).toContain(
-      `su -s /bin/sh -c 'ceph-mon --mkfs -i aio1 --monmap /var/lib/ceph/tmp/stackhouse-monmap --keyring /etc/ceph/ceph.mon.keyring' ceph`,
+      `su -s /bin/sh -c 'ceph-mon --mkfs -i aio1 --monmap /var/lib/ceph/tmp/stackhouse-monmap --keyring /etc/ceph/ceph.mon.keyring' -- ceph`,
     )
     // AND the OSD is the probe's long form, its key never in argv
     const osd = steps.find((s) => s.id === 'ceph.osd')!

@@ -162,10 +162,10 @@ describe('cinder role: deploy hooks', () => {
     // THEN both run before cinder's units start
     expect(steps.map((s) => s.id)).toEqual(['cinder.volume-group', 'cinder.db-sync'])
     expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
-    expect(steps[0]).toMatchObject({ unless: 'vgs cinder-volumes >/dev/null 2>&1', run: 'vgcreate cinder-volumes /dev/sdb' })
+    expect(steps[0]).toMatchObject({ unless: 'vgs -- cinder-volumes >/dev/null 2>&1', run: 'vgcreate -- cinder-volumes /dev/sdb' })
     // AND the schema sync runs as cinder, done when the database is at the installed head revision
-    expect(steps[1]!.run).toBe(`su -s /bin/sh -c 'cinder-manage db sync' cinder`)
-    expect(steps[1]!.unless).toContain(`su -s /bin/sh -c 'cinder-manage db version' cinder`)
+    expect(steps[1]!.run).toBe(`su -s /bin/sh -c 'cinder-manage db sync' -- cinder`)
+    expect(steps[1]!.unless).toContain(`su -s /bin/sh -c 'cinder-manage db version' -- cinder`)
     expect(steps[1]!.unless).toContain('/usr/lib/python3/dist-packages/cinder/db/alembic.ini')
     expect(steps[1]!.unless).toContain('get_current_head()')
     expectSafeSteps(model, steps)
@@ -177,7 +177,7 @@ describe('cinder role: deploy hooks', () => {
     const bare = { ...model, backends: { ...model.backends, lvm: { volumeGroup: 'cinder-volumes', devices: [] } } }
     const vg = stepsOf(bare, 'aio1')[0]!
     // THEN a volume group that exists is fine; otherwise the step fails and names the inventory key
-    expect(vg.unless).toBe('vgs cinder-volumes >/dev/null 2>&1')
+    expect(vg.unless).toBe('vgs -- cinder-volumes >/dev/null 2>&1')
     expect(vg.run).toMatch(/^echo '.*backends\.lvm\.devices is empty.*' >&2; exit 1$/)
     expectSafeSteps(bare, [vg])
   })

@@ -197,7 +197,7 @@ describe('swift role: deploy hooks', () => {
     // THEN /srv/node/swift1 is swift's, then the rings are built from the plan, all before-start
     expect(steps.map((s) => s.id)).toEqual(['swift.device', 'swift.rings', 'swift.daemon-reload'])
     expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
-    expect(steps[0]!.run).toContain('install -d -o swift -g swift -m 755 /srv/node/swift1')
+    expect(steps[0]!.run).toContain('install -d -o swift -g swift -m 755 -- /srv/node/swift1')
     const build = steps[1]!
     expect(build.unless).toBe(`${rings} && cmp -s /etc/swift/stackhouse-rings.txt /etc/swift/.stackhouse-rings.built`)
     // AND it runs the plan's commands in order (a rebalance warning, exit 1, is not a failure)
