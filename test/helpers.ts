@@ -8,7 +8,7 @@ import { buildModel } from '../installer/model/build.ts'
 import type { Model } from '../installer/model/types.ts'
 import { render, type RenderedFile } from '../installer/render/render.ts'
 import type { BootstrapStep, Role } from '../installer/render/role.ts'
-import { secretNames, type Secrets } from '../installer/secrets/names.ts'
+import { confidentialValues, secretNames, type Secrets } from '../installer/secrets/names.ts'
 
 export const fixturesDir = join(import.meta.dirname, 'fixtures')
 
@@ -52,7 +52,7 @@ export function fileAt(files: RenderedFile[], host: string, path: string): Rende
 
 /** Every step but a wait is guarded, bash parses it, and no secret is in a command line (secrets travel in env). */
 export function expectSafeSteps(model: Model, steps: BootstrapStep[]): void {
-  const secrets = Object.values(model.secrets).filter((v): v is string => Boolean(v))
+  const secrets = Object.values(confidentialValues(model.secrets))
   for (const s of steps) {
     if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
     for (const cmd of [s.run, s.unless ?? '']) {

@@ -3,6 +3,7 @@
 // by its name, so logs can be shared when asking for help.
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { confidentialValues } from '../secrets/names.ts'
 
 export class HostLog {
   readonly path: string
@@ -16,9 +17,9 @@ export class HostLog {
   }
 }
 
-/** A function that replaces each secret value in a text with `<secret:name>`. */
+/** A function that replaces each secret value in a text with `<secret:name>` (identifiers such as the Ceph fsid stay). */
 export function redactor(secrets: Readonly<Record<string, string | undefined>>): (s: string) => string {
   // Longest first, so a secret that contains another is replaced whole.
-  const pairs = Object.entries(secrets).filter((e): e is [string, string] => !!e[1] && e[1].length >= 6).sort((a, b) => b[1].length - a[1].length)
+  const pairs = Object.entries(confidentialValues(secrets)).filter(([, v]) => v.length >= 6).sort((a, b) => b[1].length - a[1].length)
   return (s) => pairs.reduce((text, [name, value]) => text.replaceAll(value, `<secret:${name}>`), s)
 }
