@@ -7,7 +7,7 @@ import { FixableError, UsageError } from '../errors.ts'
 import { InventoryError, formatProblem } from '../inventory/problems.ts'
 import { packageRoot } from '../paths.ts'
 import { TemplateError } from '../render/handlebars.ts'
-import { OverrideError } from '../render/render.ts'
+import { OverrideError, RenderValueError } from '../render/render.ts'
 import { OutputDirError } from '../render/write.ts'
 import { SecretsError } from '../secrets/store.ts'
 import { initCommand } from './init.ts'
@@ -74,7 +74,7 @@ export function describeError(e: unknown): ErrorReport {
   }
   if (e instanceof ConnectError) return { code: exitCodes.hosts, lines: [...e.errors.map((t) => failure(t.message, t.fix)), 'Nothing was changed on any host.'] }
   if (e instanceof FixableError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }
-  if (e instanceof OverrideError || e instanceof TemplateError || e instanceof SecretsError || e instanceof OutputDirError) {
+  if (e instanceof OverrideError || e instanceof TemplateError || e instanceof SecretsError || e instanceof OutputDirError || e instanceof RenderValueError) {
     return { code: exitCodes.input, lines: [failure(e.message)] }
   }
   return {

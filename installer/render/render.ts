@@ -7,6 +7,7 @@ import { templatesDir } from '../paths.ts'
 import { renderTemplate } from './handlebars.ts'
 import { mergeIni, type MergeLayer } from './ini.ts'
 import type { Role, RoleFile } from './role.ts'
+import { printable } from '../printable.ts'
 
 export interface RenderedFile {
   host: string
@@ -43,7 +44,42 @@ export class OverrideError extends Error {
   }
 }
 
+/**
+ * Thrown when a value that a template would print holds a control character: a
+ * newline there would start a new key or section of the file. The inventory's
+ * schema refuses such values; this is the same rule where the files are made.
+ */
+export class RenderValueError extends Error {
+  constructor(readonly where: string, value: string) {
+    super(`${where}: the value ${printable(value)} holds a control character, which would break the file's lines`)
+    this.name = 'RenderValueError'
+  }
+}
+
+/**
+ * A value a serialiser made for one file format (a Python literal, say), which may
+ * span lines because the serialiser laid them out. Templates print its text.
+ */
+export class Serialized {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text
+  }
+}
+
+/** Every string in `value` is one line of printable text; throws naming the first that is not. */
+export function assertOneLineValues(value: unknown, where: string): void {
+  if (typeof value === 'string') {
+    if (/[\x00-\x1f\x7f]/.test(value)) throw new RenderValueError(where, value)
+  } else if (Array.isArray(value)) value.forEach((v, i) => assertOneLineValues(v, `${where}[${i}]`))
+  else if (value && typeof value === 'object' && !(value instanceof Serialized)) {
+    for (const [k, v] of Object.entries(value)) assertOneLineValues(v, `${where}.${k}`)
+  }
+}
+
 export function render(model: Model, roles: readonly Role[], overrides: readonly OverrideFile[] = []): RenderedFile[] {
+  // Once for the model every template sees; each file's own values as it renders.
+  assertOneLineValues(model, 'model')
   const files: RenderedFile[] = []
   for (const role of roles) {
     if (!role.enabled(model)) continue
@@ -59,6 +95,7 @@ export function render(model: Model, roles: readonly Role[], overrides: readonly
 function renderFile(model: Model, role: Role, host: string, f: RoleFile, units: string[]): RenderedFile {
   const modelHost = model.hosts.find((h) => h.name === host)!
   const template = join(templatesDir(role.name), f.template ?? `${basename(f.path)}.hbs`)
+  if (f.content === undefined) assertOneLineValues(f.vars, `roles/${role.name}: ${f.path}`)
   const content = f.content ?? renderTemplate(template, { model, host: modelHost, ...f.vars })
   return {
     host,

@@ -39,7 +39,7 @@ export function ensureSecrets(file: string): SecretsFile {
 /** Set one secret (operator-provided, or a deliberate rotation). */
 export function setSecret(file: string, name: string, value: string): void {
   if (!isSecretName(name)) throw new SecretsError(file, `no secret is named "${name}"; see "stackhouse secrets list"`)
-  if (!value || /[\n\r]/.test(value)) throw new SecretsError(file, 'the value must be one non-empty line')
+  if (!value || /[\x00-\x1f\x7f]/.test(value)) throw new SecretsError(file, 'the value must be one non-empty line without control characters')
   writeSecrets(file, { ...readSecrets(file), [name]: value })
 }
 

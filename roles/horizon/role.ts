@@ -3,6 +3,7 @@
 // mod_wsgi on control hosts, served at the path of model.dashboardUrl.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { apiWorkers, defineRole, hostsIn, type BootstrapStep, type RoleFile } from '../../installer/render/role.ts'
+import { Serialized } from '../../installer/render/render.ts'
 import { pyRepr, pyStr, type PyValue } from './_python.ts'
 
 const settingsDir = '/etc/openstack-dashboard'
@@ -111,7 +112,7 @@ function snippet(name: string, vars: Record<string, unknown>): RoleFile {
 }
 
 /** Every value of local_settings.py, already a Python literal. */
-function localSettings(model: Model, host: ModelHost): Record<string, string> {
+function localSettings(model: Model, host: ModelHost): Record<string, Serialized | string> {
   const literals: Record<string, PyValue> = {
     webroot: dashboardPath(model),
     secretKey: model.secrets.horizon_secret_key,
@@ -128,7 +129,7 @@ function localSettings(model: Model, host: ModelHost): Record<string, string> {
     secureCookies: model.tls.enabled,
     timeZone: 'UTC',
   }
-  const vars = Object.fromEntries(Object.entries(literals).map(([k, v]) => [k, pyRepr(v)]))
+  const vars = Object.fromEntries(Object.entries(literals).map(([k, v]) => [k, new Serialized(pyRepr(v))]))
   return { ...vars, allowedHosts: allowedHosts(model, host) }
 }
 

@@ -7,14 +7,15 @@
 // run their command the same way. As root, the shell runs as nobody: nothing it
 // could redirect into is writable outside its scratch folder.
 import { spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { atomicWriteScript, withEnv, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from '../../installer/transport/types.ts'
 
 const handler = String.raw`
 command_not_found_handle() {
-  { printf '%s\0' "$@"; printf '\036\0'; } >> "$RECORD"
+  # One file per command: the two sides of a pipe record at the same time.
+  printf '%s\0' "$@" > "$RECORD/$BASHPID-$RANDOM$RANDOM$RANDOM"
   case "$1" in
     su) shift; local c=''; while [ $# -gt 0 ]; do case "$1" in -c) c=$2; shift 2 ;; -s) shift 2 ;; --) shift; break ;; *) shift ;; esac; done
         /bin/bash -c "$c"; return $? ;;
@@ -38,10 +39,10 @@ export class RecordingShell implements Transport {
   readonly stderr: { script: string; stderr: string }[] = []
 
   constructor(readonly host: string) {
-    writeFileSync(this.record, '')
+    mkdirSync(this.record)
     // nobody must be able to write its record and scratch files, and nothing else.
     chmodSync(this.dir, 0o777)
-    chmodSync(this.record, 0o666)
+    chmodSync(this.record, 0o777)
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -76,11 +77,8 @@ export class RecordingShell implements Transport {
 
   async close(): Promise<void> {}
 
-  /** The argv of every external command the scripts ran, in order. */
+  /** The argv of every external command the scripts ran. */
   commands(): string[][] {
-    return readFileSync(this.record, 'utf8')
-      .split('\x1e\0')
-      .filter((r) => r.length)
-      .map((r) => r.split('\0').slice(0, -1))
+    return readdirSync(this.record).map((f) => readFileSync(join(this.record, f), 'utf8').split('\0').slice(0, -1))
   }
 }
