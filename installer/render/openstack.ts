@@ -4,6 +4,7 @@
 // so every role writes them the same way.
 import type { CatalogService, Model } from '../model/types.ts'
 import type { KeystoneSpec } from '../tasks/keystone.ts'
+import { FixableError } from '../errors.ts'
 import type { SecretName } from '../secrets/names.ts'
 
 /** Services with a database of their own; the user has the same name. */
@@ -81,5 +82,41 @@ export function catalogRegistration(model: Model, user: ServiceUser & CatalogSer
     user: { name: user, password: model.secrets[`${user}_keystone_password`], project: 'service', roles: ['admin', 'service'] },
     service: { name: service.name, type: e.type, description: service.description },
     endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+  }
+}
+
+/** An oslo.config value as written: `$` starts a substitution there, so a literal one is doubled. */
+export function osloLiteral(value: string): string {
+  return value.replaceAll('$', '$$$$')
+}
+
+/** What nova's VMware driver and cinder's VMDK driver need to reach vCenter, as oslo.config values. */
+export interface VsphereSettings {
+  hostIp: string
+  username: string
+  password: string
+  cluster: string
+  datastoreRegex: string
+  insecure: boolean
+}
+
+/**
+ * The vCenter connection. Throws an input error (exit 1, with the fix) when the
+ * operator has not set vsphere_password, which is never generated.
+ */
+export function vsphereSettings(model: Model, user: string): VsphereSettings {
+  const vs = model.vsphere
+  if (!vs) throw new FixableError(`${user} drives vSphere, but the inventory has no vsphere: section`, { fix: 'add vsphere: (host, username, cluster, datastore) to the inventory' })
+  const password = model.secrets.vsphere_password
+  if (!password) {
+    throw new FixableError(`${user} needs the vCenter password, and the secret vsphere_password is not set`, { fix: 'stackhouse secrets set vsphere_password < a-file-holding-it (add -i for your inventory)' })
+  }
+  return {
+    hostIp: vs.host,
+    username: osloLiteral(vs.username),
+    password: osloLiteral(password),
+    cluster: osloLiteral(vs.cluster),
+    datastoreRegex: osloLiteral(vs.datastore),
+    insecure: vs.insecure,
   }
 }

@@ -2,6 +2,7 @@
 // The one volume backend section of cinder.conf, chosen by backends.blockStorage.
 // Each backend gets its own typed vars so the template spells out every option.
 import type { Model } from '../../installer/model/types.ts'
+import { vsphereSettings } from '../../installer/render/openstack.ts'
 
 /** `[lvm]`: LVM volumes exported over iSCSI by tgt. */
 export interface LvmBackend {
@@ -74,18 +75,7 @@ export function volumeBackend(model: Model): VolumeBackend {
 }
 
 function vmdkBackend(model: Model): VmdkBackend {
-  const vs = model.vsphere
-  if (!vs) throw new Error('cinder: backends.block_storage is vmdk but the inventory has no vsphere section')
-  return {
-    name: 'vmdk',
-    hostIp: vs.host,
-    username: vs.username,
-    // NOTE: an operator secret; absent until `stackhouse secrets set vsphere_password`.
-    password: model.secrets.vsphere_password ?? '',
-    cluster: vs.cluster,
-    datastoreRegex: vs.datastore,
-    insecure: vs.insecure,
-  }
+  return { name: 'vmdk', ...vsphereSettings(model, 'cinder-volume (backends.block_storage: vmdk)') }
 }
 
 /** Template vars of the backend section for a cinder-volume host. */

@@ -3,6 +3,7 @@
 // and file that go with it. Kept apart from role.ts because it is the part that
 // changes per backend (libvirt kvm/qemu/auto, vCenter).
 import type { Model } from '../../installer/model/types.ts'
+import { vsphereSettings } from '../../installer/render/openstack.ts'
 import type { RoleFile } from '../../installer/render/role.ts'
 
 /**
@@ -87,17 +88,5 @@ function libvirtVars(model: Model) {
 }
 
 function vmwareVars(model: Model) {
-  if (model.backends.compute !== 'vmware') return false
-  const vsphere = model.vsphere
-  if (!vsphere) throw new Error('backends.compute is vmware but the inventory has no vsphere: section')
-  const password = model.secrets.vsphere_password
-  if (!password) throw new Error('secret vsphere_password is not set: run `stackhouse secrets set vsphere_password`')
-  return {
-    hostIp: vsphere.host,
-    username: vsphere.username,
-    password,
-    cluster: vsphere.cluster,
-    datastoreRegex: vsphere.datastore,
-    insecure: vsphere.insecure,
-  }
+  return model.backends.compute === 'vmware' ? vsphereSettings(model, 'nova-compute (backends.compute: vmware)') : false
 }

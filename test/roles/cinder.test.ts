@@ -132,7 +132,7 @@ describe('cinder role', () => {
     expect(iniGet(ini, 'vmdk', 'vmware_host_username')).toBe('administrator@vsphere.local')
     expect(iniGet(ini, 'vmdk', 'vmware_host_password')).toBe(model.secrets.vsphere_password)
     expect(iniGet(ini, 'vmdk', 'vmware_cluster_name')).toBe('Cluster01')
-    expect(iniGet(ini, 'vmdk', 'vmware_datastore_regex')).toBe('^datastore1$')
+    expect(iniGet(ini, 'vmdk', 'vmware_datastore_regex')).toBe('^datastore1$$')
     expect(iniGet(ini, 'vmdk', 'vmware_insecure')).toBe('false')
     expect(cinder.units({ model, host: model.hosts[0]! })).not.toContain('tgt.service')
   })

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest'
+import { describeError } from '../../installer/cli/main.ts'
+import { FixableError } from '../../installer/errors.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import { iniGet, iniValues, parseIni } from '../../installer/render/ini.ts'
 import type { Model } from '../../installer/model/types.ts'
@@ -165,7 +167,8 @@ describe('nova role', () => {
     expect(iniGet(conf, 'vmware', 'host_username')).toBe('administrator@vsphere.local')
     expect(iniGet(conf, 'vmware', 'host_password')).toBe(model.secrets.vsphere_password)
     expect(iniGet(conf, 'vmware', 'cluster_name')).toBe('Cluster01')
-    expect(iniGet(conf, 'vmware', 'datastore_regex')).toBe('^datastore1$')
+    // (oslo.config reads `$` as a substitution: a literal one is written twice)
+    expect(iniGet(conf, 'vmware', 'datastore_regex')).toBe('^datastore1$$')
     expect(iniGet(conf, 'vmware', 'insecure')).toBe('false')
     expect(conf.map((s) => s.name)).not.toContain('libvirt')
   })
@@ -174,10 +177,18 @@ describe('nova role', () => {
     // GIVEN the vsphere model without the operator secret vsphere_password
     const model = fixtureModel('vsphere')
     const { vsphere_password: _unset, ...secrets } = model.secrets
-    // WHEN nova is rendered THEN it fails with the command that fixes it
-    expect(() => render({ ...model, secrets, config: {} }, [nova])).toThrow(
-      'secret vsphere_password is not set: run `stackhouse secrets set vsphere_password`',
-    )
+    // WHEN nova is rendered THEN it fails as an input error (exit 1) with the command that fixes it
+    const error = (() => {
+      try {
+        render({ ...model, secrets, config: {} }, [nova])
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toBeInstanceOf(FixableError)
+    expect((error as FixableError).message).toBe('nova-compute (backends.compute: vmware) needs the vCenter password, and the secret vsphere_password is not set')
+    expect((error as FixableError).fix).toContain('stackhouse secrets set vsphere_password <')
+    expect(describeError(error).code).toBe(1)
   })
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
