@@ -38,6 +38,7 @@ export class OverrideError extends Error {
   constructor(
     readonly source: string,
     message: string,
+    readonly fix?: string,
   ) {
     super(`${source}: ${message}`)
     this.name = 'OverrideError'
