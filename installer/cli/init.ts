@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
 import { existsSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { checkInventory } from '../inventory/load.ts'
 import { initInventory, parseHostList } from '../inventory/init.ts'
 import { UsageError } from '../errors.ts'
@@ -19,7 +21,7 @@ export const initCommand = new Command('init')
     } catch (e) {
       throw new UsageError((e as Error).message, 'e.g. --hosts ctl1=10.0.0.11,cmp1=10.0.0.21')
     }
-    const text = initInventory(hosts)
+    const text = initInventory(hosts, defaultKey())
     // What init writes must pass validate as it stands.
     const { problems } = checkInventory(file, text)
     const errors = problems.filter((p) => p.severity === 'error')
@@ -28,3 +30,9 @@ export const initCommand = new Command('init')
     out(`${style.green('✔')} wrote ${file} (${hosts.length} host${hosts.length > 1 ? 's' : ''})`)
     out(`  next: edit it, then ${style.bold(`stackhouse validate -i ${file}`)}`)
   })
+
+/** The user's usual key, as ~/… (the inventory then works for whoever runs it from their account). */
+function defaultKey(): string | undefined {
+  const name = ['id_ed25519', 'id_rsa'].find((k) => existsSync(join(homedir(), '.ssh', k)))
+  return name && `~/.ssh/${name}`
+}

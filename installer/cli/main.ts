@@ -75,7 +75,8 @@ export function describeError(e: unknown): ErrorReport {
   if (e instanceof ConnectError) return { code: exitCodes.hosts, lines: [...e.errors.map((t) => failure(t.message, t.fix)), 'Nothing was changed on any host.'] }
   if (e instanceof FixableError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }
   if (e instanceof OverrideError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }
-  if (e instanceof TemplateError || e instanceof SecretsError || e instanceof OutputDirError || e instanceof RenderValueError) {
+  if (e instanceof SecretsError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }
+  if (e instanceof TemplateError || e instanceof OutputDirError || e instanceof RenderValueError) {
     return { code: exitCodes.input, lines: [failure(e.message)] }
   }
   return {

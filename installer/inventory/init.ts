@@ -18,8 +18,10 @@ export function parseHostList(text: string): InitHost[] {
 /**
  * Inventory text for the hosts: one host is an all-in-one cloud; with more, the
  * first is the controller and network node, the rest compute and storage nodes.
+ * @param sshKey the private key the hosts accept, as the inventory should name it
+ *   (e.g. `~/.ssh/id_ed25519`); without one the ssh line is left as a comment to fill in.
  */
-export function initInventory(hosts: InitHost[]): string {
+export function initInventory(hosts: InitHost[], sshKey?: string): string {
   const [first, ...rest] = hosts
   if (!first) throw new Error('at least one host is needed')
   const net = first.address.split('.').slice(0, 3).join('.')
@@ -32,7 +34,7 @@ region: RegionOne
 target: hosts                # hosts (servers over SSH) | sandbox | vsphere
 
 hosts:
-${hosts.map((h) => `  - name: ${h.name}\n    address: ${h.address}         # management address; SSH goes here\n    ssh: { user: root, port: 22, key: ~/.ssh/id_ed25519 }`).join('\n')}
+${hosts.map((h) => `  - name: ${h.name}\n    address: ${h.address}         # management address; SSH goes here\n${sshLine(sshKey)}`).join('\n')}
 
 # Services run on the hosts of these groups. Add groups of your own freely.
 groups:
@@ -76,4 +78,10 @@ tls: { enabled: false }
 #     nova.conf:
 #       DEFAULT: { cpu_allocation_ratio: 4.0 }
 `
+}
+
+function sshLine(key: string | undefined): string {
+  return key
+    ? `    ssh: { user: root, port: 22, key: ${key} }`
+    : '    # ssh: { user: root, port: 22, key: ~/.ssh/id_ed25519 }   # no SSH key found here: make one (ssh-keygen -t ed25519) and name it'
 }

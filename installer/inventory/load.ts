@@ -6,13 +6,15 @@ import { dirname } from 'node:path'
 import { InventoryError, type Problem } from './problems.ts'
 import { checkRules } from './rules.ts'
 import type { Inventory } from './schema.ts'
-import { decodeInventory, inventoryLimits, parseInventory } from './source.ts'
+import { decodeInventory, inventoryLimits, parseInventory, type InventorySource } from './source.ts'
 import { isInventory, validateSchema } from './validate.ts'
 
 export interface LoadResult {
   inventory?: Inventory
   /** Errors and warnings, in file order. */
   problems: Problem[]
+  /** Line and column of a path in the file, when it parsed. */
+  locate?: InventorySource['locate']
 }
 
 export interface CheckOptions {
@@ -25,9 +27,9 @@ export function checkInventory(file: string, text: string, opts: CheckOptions = 
   const { source, problems } = parseInventory(file, text)
   if (!source) return { problems }
   const schemaProblems = validateSchema(source)
-  if (schemaProblems.length || !isInventory(source.data)) return { problems: sortProblems([...problems, ...schemaProblems]) }
+  if (schemaProblems.length || !isInventory(source.data)) return { problems: sortProblems([...problems, ...schemaProblems]), locate: source.locate }
   const all = sortProblems([...problems, ...checkRules(source.data, source, opts.dir)])
-  return { inventory: source.data, problems: all }
+  return { inventory: source.data, problems: all, locate: source.locate }
 }
 
 /** Read and check an inventory file (and the files it names); never throws for problems in it. */

@@ -3,7 +3,7 @@
 // services need are populated, networks consistent, backends fit the target.
 // Each rule is named for what it requires and returns its problems.
 import { accessSync, constants, statSync } from 'node:fs'
-import { closest } from './_closest.ts'
+import { closest } from '../closest.ts'
 import { contains, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './_net.ts'
 import { resolveLocalPath } from './paths.ts'
 import type { Problem } from './problems.ts'
@@ -280,14 +280,14 @@ const localFilesExist: Rule = (inv, f) => {
   const check = (path: Path, value: string | undefined, what: string) => {
     if (value === undefined) return
     const problem = fileProblem(resolveLocalPath(value, f.dir!))
-    if (problem) f.error(path, `${what} "${value}" ${problem.message}`, problem.fix)
+    if (problem) f.error(path, `${what} "${value}" ${problem.message}`, problem.missing && what === 'SSH key' ? 'make one (ssh-keygen -t ed25519), or point ssh.key at the key the host accepts; relative paths start from the inventory\'s folder' : problem.fix)
   }
   inv.hosts.forEach((h, i) => check(['hosts', i, 'ssh', 'key'], h.ssh?.key, 'SSH key'))
   check(['tls', 'certificate'], inv.tls?.certificate, 'TLS certificate')
   check(['tls', 'key'], inv.tls?.key, 'TLS key')
 }
 
-function fileProblem(file: string): { message: string; fix: string } | undefined {
+function fileProblem(file: string): { message: string; fix: string; missing?: true } | undefined {
   try {
     const st = statSync(file)
     if (st.isDirectory()) return { message: 'is a folder, not a file', fix: 'name the file itself' }
@@ -296,7 +296,7 @@ function fileProblem(file: string): { message: string; fix: string } | undefined
     return undefined
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { message: `does not exist (looked for ${file})`, fix: 'check the path: relative paths start from the inventory\'s folder' }
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { message: `does not exist (looked for ${file})`, fix: 'check the path: relative paths start from the inventory\'s folder', missing: true }
     if (code === 'EACCES') return { message: `cannot be read by this user (${file})`, fix: 'run as a user who can read it, or change its permissions' }
     return { message: `cannot be read (${code ?? String(e)})`, fix: 'check the file' }
   }

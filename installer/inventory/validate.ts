@@ -6,7 +6,7 @@ import formatsModule from 'ajv-formats'
 import { inventorySchema, type Inventory } from './schema.ts'
 import type { Problem } from './problems.ts'
 import type { InventorySource } from './source.ts'
-import { closest } from './_closest.ts'
+import { closest } from '../closest.ts'
 import { isAddressOrName, parseHttpUrl } from './_formats.ts'
 import { printable } from '../printable.ts'
 

@@ -7,6 +7,7 @@ import { templatesDir } from '../paths.ts'
 import { renderTemplate } from './handlebars.ts'
 import { mergeIni, type MergeLayer } from './ini.ts'
 import type { Role, RoleFile } from './role.ts'
+import { closest } from '../closest.ts'
 import { printable } from '../printable.ts'
 
 export interface RenderedFile {
@@ -32,6 +33,8 @@ export interface OverrideFile {
   text: string
   /** Path shown in messages, e.g. `overrides/nova/nova.conf`. */
   source: string
+  /** Set for the inventory's own `config:` entries: where in the inventory the file is named. */
+  inventoryPath?: readonly string[]
 }
 
 export class OverrideError extends Error {
@@ -113,12 +116,13 @@ function renderFile(model: Model, role: Role, host: string, f: RoleFile, units: 
 }
 
 /** The inventory's `config:` key, as override layers that come before the override files. */
-function inlineOverrides(model: Model): OverrideFile[] {
+export function inlineOverrides(model: Model): OverrideFile[] {
   return Object.entries(model.config).flatMap(([service, files]) =>
     Object.entries(files).map(([file, sections]) => ({
       service,
       file,
       source: `${model.inventoryFile ?? 'inventory'}: config.${service}.${file}`,
+      inventoryPath: ['config', service, file],
       text: Object.entries(sections)
         .map(([name, keys]) => `[${name}]\n${Object.entries(keys).map(([k, v]) => `${k} = ${v}\n`).join('')}`)
         .join(''),
@@ -126,17 +130,24 @@ function inlineOverrides(model: Model): OverrideFile[] {
   )
 }
 
-function applyOverrides(model: Model, files: RenderedFile[], overrides: readonly OverrideFile[]): RenderedFile[] {
+/** Each override that matches no rendered file, with what is wrong and the nearest path that would match. */
+export function unmatchedOverrides(model: Model, files: readonly RenderedFile[], overrides: readonly OverrideFile[]): { override: OverrideFile; error: OverrideError }[] {
   const unmatched = overrides.filter((o) => !files.some((f) => matches(f, o)))
-  if (unmatched.length) {
-    const valid = [...new Set(files.map((f) => `overrides/${f.role}/${basename(f.path)}`))].sort()
-    const o = unmatched[0]!
-    const hostNote = o.host && !model.hosts.some((h) => h.name === o.host) ? ` (no host is named "${o.host}")` : ''
-    throw new OverrideError(
-      o.source,
-      `matches no rendered file${hostNote}. Valid override paths (add <host>/ before the file for one host):\n  ${valid.join('\n  ')}`,
-    )
-  }
+  if (!unmatched.length) return []
+  const valid = [...new Set(files.map((f) => `${f.role}/${basename(f.path)}`))].sort()
+  const hosts = new Set(model.hosts.map((h) => h.name))
+  return unmatched.map((o) => {
+    const hostNote = o.host && !hosts.has(o.host) ? ` (no host is named "${o.host}")` : ''
+    const guess = closest(`${o.service}/${o.file}`, valid)
+    const named = (path: string) => (o.inventoryPath ? `config.${path.replace('/', '.')}` : `overrides/${path}`)
+    const fix = `${guess ? `did you mean ${named(guess)}? ` : ''}"stackhouse render -o DIR" writes every file each host gets; overrides/<service>/<file> or overrides/<service>/<host>/<file> changes one`
+    return { override: o, error: new OverrideError(o.source, `matches no rendered file${hostNote}`, fix) }
+  })
+}
+
+function applyOverrides(model: Model, files: RenderedFile[], overrides: readonly OverrideFile[]): RenderedFile[] {
+  const [first] = unmatchedOverrides(model, files, overrides)
+  if (first) throw first.error
   return files.map((f) => {
     // Layer order: inventory config, then overrides/<service>/<file>, then overrides/<service>/<host>/<file>.
     const layers = overrides.filter((o) => matches(f, o)).sort((a, b) => Number(!!a.host) - Number(!!b.host))

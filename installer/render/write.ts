@@ -2,7 +2,7 @@
 // Write rendered files into a folder for an operator to read and diff:
 // OUT/<host>/<path on the host>, with each file's mode, and OUT/<host>/MANIFEST
 // listing mode, owner and path (owners may not exist on this machine).
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { RenderedFile } from './render.ts'
 
@@ -17,9 +17,19 @@ export class OutputDirError extends Error {
 
 /** Replace the folder's contents with the files. Refuses a non-empty folder that is not an earlier render. */
 export function writeRendered(dir: string, files: readonly RenderedFile[]): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OutputDirError(dir, 'is a file; render writes a folder')
   if (existsSync(dir) && readdirSync(dir).length && !existsSync(join(dir, marker))) {
     throw new OutputDirError(dir, 'is not empty and was not written by "stackhouse render"; choose an empty or new folder')
   }
+  try {
+    writeInto(dir, files)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new OutputDirError(dir, `cannot be written (${code ?? String(e)}); choose a folder this user can write`)
+  }
+}
+
+function writeInto(dir: string, files: readonly RenderedFile[]): void {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, marker), 'Written by stackhouse render; the whole folder is replaced on the next render.\n')

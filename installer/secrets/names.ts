@@ -73,3 +73,11 @@ export function isSecretName(name: string): name is SecretName {
 export function kindOf(name: SecretName): SecretKind {
   return (secretKinds as Record<string, SecretKind>)[name]!
 }
+
+/**
+ * A stand-in for every secret (`placeholder-<name>`), for commands that render to
+ * check an inventory without creating, or reading, the real ones.
+ */
+export function placeholderSecrets(): Secrets {
+  return Object.fromEntries(secretNames.map((n) => [n, `placeholder-${n}`])) as unknown as Secrets
+}

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // secrets.yaml: generated once, mode 0600, stable across runs. Values never leave
 // this module except through the model (into rendered files) and `secrets show`.
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parse, stringify } from 'yaml'
+import { printable } from '../printable.ts'
 import { generateSecret } from './generate.ts'
 import { isSecretName, kindOf, secretNames, type SecretName, type Secrets } from './names.ts'
 
 export class SecretsError extends Error {
-  constructor(readonly file: string, message: string, options?: ErrorOptions) {
-    super(`${file}: ${message}`, options)
+  readonly fix?: string
+  constructor(readonly file: string, message: string, options: ErrorOptions & { fix?: string } = {}) {
+    super(`${file}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'SecretsError'
+    if (options.fix) this.fix = options.fix
   }
 }
 
@@ -43,20 +46,34 @@ export function setSecret(file: string, name: string, value: string): void {
   writeSecrets(file, { ...readSecrets(file), [name]: value })
 }
 
+/** secrets.yaml holds a few dozen lines; anything this large is not it. */
+const secretsLimitBytes = 1024 * 1024
+
 /** The raw map in the file ({} when it does not exist). Unknown names are kept. */
 export function readSecrets(file: string): Record<string, string> {
   if (!existsSync(file)) return {}
+  let text: string
+  try {
+    const st = statSync(file)
+    if (st.isDirectory()) throw new SecretsError(file, 'is a folder, not a secrets file', { fix: 'name the file itself, e.g. --secrets mycloud/secrets.yaml' })
+    if (!st.isFile()) throw new SecretsError(file, 'is not a regular file', { fix: 'keep the secrets in a regular file (mode 0600)' })
+    if (st.size > secretsLimitBytes) throw new SecretsError(file, `is larger than ${secretsLimitBytes} bytes: it is not a secrets file`, { fix: 'check the path' })
+    text = readFileSync(file, 'utf8')
+  } catch (cause) {
+    if (cause instanceof SecretsError) throw cause
+    throw new SecretsError(file, `cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause, fix: 'run as the user who owns it (it is mode 0600)' })
+  }
   let data: unknown
   try {
-    data = parse(readFileSync(file, 'utf8'))
+    data = parse(text, { maxAliasCount: 100 })
   } catch (cause) {
-    throw new SecretsError(file, 'is not valid YAML; restore it from a backup (regenerating would change every password of a deployed cloud)', { cause })
+    throw new SecretsError(file, 'is not valid YAML', { cause, fix: 'restore it from a backup: generating new secrets would change every password of a deployed cloud' })
   }
   if (data === null || data === undefined) return {}
-  if (typeof data !== 'object' || Array.isArray(data)) throw new SecretsError(file, 'must be a map of secret names to values')
+  if (typeof data !== 'object' || Array.isArray(data)) throw new SecretsError(file, 'must be a map of secret names to values', { fix: 'restore it from a backup' })
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(data)) {
-    if (typeof v !== 'string' && typeof v !== 'number') throw new SecretsError(file, `value of "${k}" must be a string`)
+    if (typeof v !== 'string' && typeof v !== 'number') throw new SecretsError(file, `value of "${printable(k)}" must be a string`, { fix: 'restore it from a backup' })
     out[k] = String(v)
   }
   return out
@@ -64,10 +81,23 @@ export function readSecrets(file: string): Record<string, string> {
 
 /** Write atomically with mode 0600 from the start: the file is never readable by others, even briefly. */
 function writeSecrets(file: string, values: Record<string, string>): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
   const sorted = Object.fromEntries(Object.entries(values).sort(([a], [b]) => a.localeCompare(b)))
   const header = '# Stackhouse secrets: generated once, keep this file private (mode 0600) and backed up.\n'
   const tmp = `${file}.tmp-${process.pid}`
-  writeFileSync(tmp, header + stringify(sorted), { mode: 0o600 })
-  renameSync(tmp, file)
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+    writeFileSync(tmp, header + stringify(sorted), { mode: 0o600 })
+    renameSync(tmp, file)
+  } catch (cause) {
+    try {
+      rmSync(tmp, { force: true })
+    } catch {
+      // Nothing was written where nothing can be.
+    }
+    const code = (cause as NodeJS.ErrnoException).code
+    throw new SecretsError(file, `cannot be written (${code ?? String(cause)})`, {
+      cause,
+      fix: code === 'EACCES' || code === 'EROFS' ? 'the folder is not writable: keep the secrets elsewhere with --secrets PATH' : 'check the path and the folder',
+    })
+  }
 }

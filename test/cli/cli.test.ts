@@ -51,6 +51,45 @@ describe('stackhouse CLI', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, problems: [{ line: 2, column: 5 }, { line: 3, column: 5 }] })
   })
 
+  it('validate checks overrides/ and config: against the files that will render, creating no secret', () => {
+    // GIVEN an inventory with a misspelt config: file and an override folder with a misspelt service
+    const dir = scratch()
+    writeFileSync(join(dir, 'inv.yml'), `${readFileSync(join(fixturesDir, 'inventories', 'aio.yml'), 'utf8').replace('key: id_ed25519', 'key: key')}config:\n  nova:\n    nova.con: { DEFAULT: { debug: true } }\n`)
+    writeFileSync(join(dir, 'key'), 'a key\n')
+    mkdirSync(join(dir, 'overrides', 'keystne'), { recursive: true })
+    writeFileSync(join(dir, 'overrides', 'keystne', 'keystone.conf'), '[DEFAULT]\ndebug = true\n')
+    // WHEN validating THEN both are named, where they are, with the nearest right name
+    const r = run(['validate', '-i', 'inv.yml'], dir)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/inv\.yml:\d+:5 \/config\/nova\/nova\.con: matches no rendered file\n {2}fix: did you mean config\.nova\.nova\.conf\?/)
+    expect(r.stderr).toContain('overrides/keystne/keystone.conf:1:1: matches no rendered file\n  fix: did you mean overrides/keystone/keystone.conf?')
+    // AND --json carries the same problems, and no secrets file was made
+    const json = JSON.parse(run(['validate', '-i', 'inv.yml', '--json'], dir).stdout) as { valid: boolean; problems: { file: string }[] }
+    expect(json.valid).toBe(false)
+    expect(json.problems.map((p) => p.file)).toEqual(['inv.yml', 'overrides/keystne/keystone.conf'])
+    expect(readdirSync(dir).sort()).toEqual(['inv.yml', 'key', 'overrides'])
+  })
+
+  it('checks every file and folder argument before doing anything', () => {
+    const dir = scratch()
+    const inv = join(fixturesDir, 'inventories', 'aio.yml')
+    // an inventory that is a folder, or a pipe (its secrets would land in /dev/fd)
+    expect(run(['validate', '-i', dir], dir).stderr).toContain(`${dir}:1:1: is a folder, not an inventory file`)
+    expect(run(['plan', '-i', '/dev/stdin'], dir, 'hosts: []\n').stderr).toContain('/dev/stdin:1:1: is not a regular file (a pipe or a device?)')
+    // a secrets file that is a folder, or cannot be written
+    mkdirSync(join(dir, 'sec'))
+    const sec = run(['plan', '-i', inv, '--secrets', 'sec'], dir)
+    expect([sec.code, sec.stderr]).toEqual([1, expect.stringContaining('sec: is a folder, not a secrets file\n  fix: name the file itself')])
+    const ro = run(['plan', '-i', inv, '--secrets', '/proc/version/secrets.yaml'], dir)
+    expect([ro.code, ro.stderr]).toEqual([1, expect.stringContaining('/proc/version/secrets.yaml: cannot be written (')])
+    // an output folder that is a file
+    writeFileSync(join(dir, 'out'), 'a file')
+    const out = run(['render', '-i', inv, '--secrets', 's.yaml', '-o', 'out'], dir)
+    expect([out.code, out.stderr]).toEqual([1, expect.stringContaining('out: is a file; render writes a folder')])
+    // AND none of these is a stack trace
+    for (const r of [sec, ro, out]) expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
   it('render writes per-host files with their modes and a manifest; refuses a foreign folder', () => {
     const dir = scratch()
     const r = run(['render', '-i', join(fixturesDir, 'inventories', '3-node.yml'), '--secrets', 'secrets.yaml', '-o', 'out'], dir)
