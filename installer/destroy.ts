@@ -4,8 +4,8 @@
 // wrote is deleted (our own units among them), and so are the services' data and
 // configuration folders.
 import type { Project } from './project.ts'
-import { render } from './render/render.ts'
-import type { Role } from './render/role.ts'
+import { filesByHostAndRole, render } from './render/render.ts'
+import { placement, type Role } from './render/role.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { destroySandbox, listSandboxes } from './sandbox/index.ts'
 import { shellQuote } from './shell.ts'
@@ -32,17 +32,17 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
     if (names.length) await destroySandbox(...names)
     return { hosts: model.hosts.map((h) => ({ host: h.name, how: existing.has(h.name) ? 'sandbox removed' : 'no sandbox host', packages: 0 })) }
   }
-  const files = render(model, roles, project.overrides)
+  const filesOf = filesByHostAndRole(render(model, roles, project.overrides))
   const transports = await connectAll(model, model.hosts, project.paths, opts)
   try {
     const hosts = await Promise.all(
       model.hosts.map(async (host) => {
-        const mine = roles.filter((r) => r.enabled(model) && r.hosts(model).some((h) => h.name === host.name))
+        const mine = placement(model, roles).rolesOn(host.name)
         const ctx = { model, host }
         const units = mine.flatMap((r) => r.units(ctx))
         const packages = [...new Set(mine.flatMap((r) => r.packages(ctx)))]
         // NOTE: common's files are the host's own (/etc/hosts, apt sources): they stay.
-        const written = files.filter((f) => f.host === host.name && f.role !== 'common').map((f) => shellQuote(f.path))
+        const written = mine.filter((r) => r.name !== 'common').flatMap((r) => filesOf(host.name, r.name)).map((f) => shellQuote(f.path))
         const t = transports.get(host.name)!
         const script = [
           units.length ? `systemctl disable --now ${units.map(shellQuote).join(' ')} 2>/dev/null || true` : ':',

@@ -5,8 +5,8 @@
 import type { Model, ModelHost } from '../model/types.ts'
 import type { KeystoneClient } from '../openstack/keystone.ts'
 import { postDeployPhase } from '../postdeploy/index.ts'
-import type { RenderedFile } from '../render/render.ts'
-import type { BootstrapStep, Role } from '../render/role.ts'
+import { filesByHostAndRole, type RenderedFile } from '../render/render.ts'
+import { placement, type BootstrapStep, type Role } from '../render/role.ts'
 import { commandTask } from '../tasks/command.ts'
 import { databaseTask } from '../tasks/database.ts'
 import { fileTask } from '../tasks/file.ts'
@@ -43,28 +43,37 @@ export interface PhaseOptions {
 export const postDeploy = 'post-deploy'
 
 export function buildPhases(model: Model, roles: readonly Role[], files: RenderedFile[], opts: PhaseOptions): Phase[] {
-  const active = roles.filter((r) => r.enabled(model))
+  const placed = placement(model, roles)
+  const filesOf = filesByHostAndRole(files)
   // The common role is part of prepare, never a phase of its own.
-  const selected = active.filter((r) => r.name !== 'common' && (!opts.only?.length || opts.only.includes(r.name)))
-  const inLimit = (h: ModelHost) => !opts.limit?.length || opts.limit.includes(h.name)
+  const isSelected = (r: Role) => r.name !== 'common' && (!opts.only?.length || opts.only.includes(r.name))
+  const selected = placed.roles.filter(isSelected)
+  const limit = new Set(opts.limit ?? [])
+  const inLimit = (h: ModelHost) => !limit.size || limit.has(h.name)
   const prepare: Phase = {
     id: 'prepare',
     title: 'packages',
     hosts: model.hosts.filter(inLimit).map((host) => {
-      const mine = selected.filter((r) => r.hosts(model).some((h) => h.name === host.name))
+      const mine = placed.rolesOn(host.name).filter(isSelected)
       const ctx = { model, host }
       // apt's mirror and proxy (the common role's files) must be in place before apt runs.
-      const aptFiles = files.filter((f) => f.host === host.name && f.role === 'common').map((f) => fileTask(f))
+      const aptFiles = filesOf(host.name, 'common').map((f) => fileTask(f))
       return { host, tasks: [...aptFiles, packagesTask({ packages: mine.flatMap((r) => r.packages(ctx)), debconf: mine.flatMap((r) => r.debconf?.(ctx) ?? []) })] }
     }),
   }
-  const phases = selected.map((role) => rolePhase(model, role, files, opts, inLimit))
+  const phases = selected.map((role) => rolePhase(model, role, placed.hostsOf(role), filesOf, opts, inLimit))
   const after = opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy)) ? [postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, { stateDir: opts.stateDir })] : []
   return [prepare, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) => p.hosts.some((h) => h.tasks.length))
 }
 
-function rolePhase(model: Model, role: Role, files: RenderedFile[], opts: PhaseOptions, inLimit: (h: ModelHost) => boolean): Phase {
-  const hosts = role.hosts(model)
+function rolePhase(
+  model: Model,
+  role: Role,
+  hosts: readonly ModelHost[],
+  filesOf: (host: string, role: string) => RenderedFile[],
+  opts: PhaseOptions,
+  inLimit: (h: ModelHost) => boolean,
+): Phase {
   const first = hosts[0]
   // Databases are made over MariaDB's local socket, so on the database host when it runs this role.
   const dbHost = hosts.find((h) => h.address === model.database.host) ?? first
@@ -73,7 +82,7 @@ function rolePhase(model: Model, role: Role, files: RenderedFile[], opts: PhaseO
     title: role.description,
     hosts: hosts.filter(inLimit).map((host) => {
       const ctx = { model, host }
-      const mine = files.filter((f) => f.role === role.name && f.host === host.name)
+      const mine = filesOf(host.name, role.name)
       const steps = (role.bootstrap?.(ctx) ?? []).filter((s) => !s.once || host === first)
       const stepTasks = (when: BootstrapStep['when']) => steps.filter((s) => (s.when ?? 'before-start') === when).map(commandTask)
       const tasks: Task[] = [

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // What each host receives, role by role: the input the deploy engine turns into tasks.
 import type { Model } from '../model/types.ts'
-import { render, type OverrideFile } from '../render/render.ts'
-import type { Role } from '../render/role.ts'
+import { filesByHostAndRole, render, type OverrideFile } from '../render/render.ts'
+import { placement, type Role } from '../render/role.ts'
 
 export interface HostPlan {
   host: string
@@ -12,19 +12,18 @@ export interface HostPlan {
 }
 
 export function planHosts(model: Model, roles: readonly Role[], overrides: readonly OverrideFile[] = []): HostPlan[] {
-  const files = render(model, roles, overrides)
+  const filesOf = filesByHostAndRole(render(model, roles, overrides))
+  const placed = placement(model, roles)
   return model.hosts.map((host) => ({
     host: host.name,
     address: host.address,
     groups: host.groups.filter((g) => g !== 'all'),
-    roles: roles
-      .filter((r) => r.enabled(model) && r.hosts(model).some((h) => h.name === host.name))
-      .map((r) => ({
-        role: r.name,
-        packages: r.packages({ model, host }),
-        units: r.units({ model, host }),
-        unitsOff: r.unitsOff?.({ model, host }) ?? [],
-        files: files.filter((f) => f.host === host.name && f.role === r.name).map((f) => f.path),
-      })),
+    roles: placed.rolesOn(host.name).map((r) => ({
+      role: r.name,
+      packages: r.packages({ model, host }),
+      units: r.units({ model, host }),
+      unitsOff: r.unitsOff?.({ model, host }) ?? [],
+      files: filesOf(host.name, r.name).map((f) => f.path),
+    })),
   }))
 }

@@ -2,11 +2,11 @@
 // model → the exact files every host receives. Pure: the same model gives the
 // same bytes, so a second deploy finds nothing to change.
 import { basename, extname, join } from 'node:path'
-import type { Model } from '../model/types.ts'
+import type { Model, ModelHost } from '../model/types.ts'
 import { templatesDir } from '../paths.ts'
 import { renderTemplate } from './handlebars.ts'
 import { mergeIni, type MergeLayer } from './ini.ts'
-import type { Role, RoleFile } from './role.ts'
+import { placement, type Role, type RoleFile } from './role.ts'
 import { closest } from '../closest.ts'
 import { printable } from '../printable.ts'
 
@@ -85,19 +85,26 @@ export function render(model: Model, roles: readonly Role[], overrides: readonly
   // Once for the model every template sees; each file's own values as it renders.
   assertOneLineValues(model, 'model')
   const files: RenderedFile[] = []
-  for (const role of roles) {
-    if (!role.enabled(model)) continue
-    for (const host of role.hosts(model)) {
+  const placed = placement(model, roles)
+  const shared = new Map<string, string>()
+  for (const role of placed.roles) {
+    for (const host of placed.hostsOf(role)) {
       const units = role.units({ model, host })
-      for (const f of role.files({ model, host })) files.push(renderFile(model, role, host.name, f, units))
+      for (const f of role.files({ model, host })) {
+        const key = f.sameOnEveryHost ? `${role.name}\0${f.path}` : undefined
+        const content = key === undefined ? undefined : shared.get(key)
+        const file = renderFile(model, role, host, content === undefined ? f : { ...f, content }, units)
+        if (key !== undefined && content === undefined) shared.set(key, file.content)
+        files.push(file)
+      }
     }
   }
   const merged = applyOverrides(model, files, [...inlineOverrides(model), ...overrides])
   return merged.sort((a, b) => a.host.localeCompare(b.host) || a.path.localeCompare(b.path))
 }
 
-function renderFile(model: Model, role: Role, host: string, f: RoleFile, units: string[]): RenderedFile {
-  const modelHost = model.hosts.find((h) => h.name === host)!
+function renderFile(model: Model, role: Role, modelHost: ModelHost, f: RoleFile, units: string[]): RenderedFile {
+  const host = modelHost.name
   const template = join(templatesDir(role.name), f.template ?? `${basename(f.path)}.hbs`)
   if (f.content === undefined) assertOneLineValues(f.vars, `roles/${role.name}: ${f.path}`)
   const content = f.content ?? renderTemplate(template, { model, host: modelHost, ...f.vars })
@@ -160,4 +167,16 @@ function applyOverrides(model: Model, files: RenderedFile[], overrides: readonly
 
 function matches(f: RenderedFile, o: OverrideFile): boolean {
   return f.role === o.service && basename(f.path) === o.file && (!o.host || o.host === f.host)
+}
+
+/** Rendered files by host and role, for the plan and the engine to look up per host without scanning all of them. */
+export function filesByHostAndRole(files: readonly RenderedFile[]): (host: string, role: string) => RenderedFile[] {
+  const index = new Map<string, RenderedFile[]>()
+  for (const f of files) {
+    const key = `${f.host}\0${f.role}`
+    const list = index.get(key)
+    if (list) list.push(f)
+    else index.set(key, [f])
+  }
+  return (host, role) => index.get(`${host}\0${role}`) ?? []
 }

@@ -36,6 +36,12 @@ export interface RoleFile {
   format?: 'ini' | 'text'
   /** systemd units restarted when this file changes. @default the role's units on this host */
   notify?: string[]
+  /**
+   * The content is the same on every host that gets the file (e.g. /etc/hosts), so it
+   * is rendered once per cloud; with thousands of hosts that is the difference
+   * between linear and quadratic time. @default false
+   */
+  sameOnEveryHost?: boolean
 }
 
 export interface Role {
@@ -80,9 +86,46 @@ export function defineRole(role: Role): Role {
   return role
 }
 
+/** hostsIn's answers per model: roles ask for the same groups once per host, and a cloud may have thousands. */
+const groupCache = new WeakMap<Model, Map<string, ModelHost[]>>()
+
 /** Hosts of the model that are members of any of the groups, in inventory order. */
 export function hostsIn(model: Model, ...groups: string[]): ModelHost[] {
-  return model.hosts.filter((h) => groups.some((g) => h.groups.includes(g)))
+  const cache = groupCache.get(model) ?? new Map<string, ModelHost[]>()
+  groupCache.set(model, cache)
+  const key = groups.join('\0')
+  let hosts = cache.get(key)
+  if (!hosts) {
+    hosts = model.hosts.filter((h) => groups.some((g) => h.groups.includes(g)))
+    cache.set(key, hosts)
+  }
+  return hosts
+}
+
+/** Which hosts run which role: computed once per model and list of roles, for render, plan, deploy and destroy. */
+export interface Placement {
+  /** The enabled roles, in the order given. */
+  roles: readonly Role[]
+  /** Hosts that run the role, in the role's order; [] for a role that is off. */
+  hostsOf(role: Role): readonly ModelHost[]
+  /** Enabled roles that run on the host, in the roles' order. */
+  rolesOn(host: string): readonly Role[]
+}
+
+const placements = new WeakMap<Model, WeakMap<readonly Role[], Placement>>()
+
+export function placement(model: Model, roles: readonly Role[]): Placement {
+  const byRoles = placements.get(model) ?? new WeakMap<readonly Role[], Placement>()
+  placements.set(model, byRoles)
+  const cached = byRoles.get(roles)
+  if (cached) return cached
+  const enabled = roles.filter((r) => r.enabled(model))
+  const hostsOf = new Map(enabled.map((r) => [r, r.hosts(model)] as const))
+  const rolesOn = new Map<string, Role[]>(model.hosts.map((h) => [h.name, []]))
+  for (const r of enabled) for (const h of hostsOf.get(r)!) rolesOn.get(h.name)?.push(r)
+  const result: Placement = { roles: enabled, hostsOf: (r) => hostsOf.get(r) ?? [], rolesOn: (h) => rolesOn.get(h) ?? [] }
+  byRoles.set(roles, result)
+  return result
 }
 
 /** True when the host is a member of the group. */

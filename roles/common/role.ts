@@ -2,7 +2,16 @@
 // What every host gets before any package: apt's mirror and proxy from the
 // inventory, and /etc/hosts naming every host of the cloud (RabbitMQ, OVN and
 // libvirt look hosts up by name). Written in the prepare phase, before apt runs.
+import type { Model } from '../../installer/model/types.ts'
 import { defineRole, hostsIn, type RoleFile } from '../../installer/render/role.ts'
+
+/** Every host's address and name, once per model (every host's /etc/hosts lists them all). */
+const hostsLists = new WeakMap<Model, { address: string; name: string }[]>()
+function hostsList(model: Model): { address: string; name: string }[] {
+  const list = hostsLists.get(model) ?? model.hosts.map((h) => ({ address: h.address, name: h.name }))
+  hostsLists.set(model, list)
+  return list
+}
 
 export default defineRole({
   name: 'common',
@@ -10,12 +19,14 @@ export default defineRole({
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'all'),
   packages: () => [],
-  files: ({ model, host }) => {
+  files: ({ model }) => {
     const files: RoleFile[] = [
       {
         path: '/etc/hosts',
         format: 'text',
-        vars: { hosts: model.hosts.map((h) => ({ address: h.address, name: h.name, self: h.name === host.name })) },
+        // NOTE: the same on every host; rendered once, since it lists every host.
+        sameOnEveryHost: true,
+        vars: { hosts: hostsList(model) },
       },
     ]
     if (model.packages.proxy) {
