@@ -35,6 +35,8 @@ export interface Server {
   'OS-EXT-STS:task_state'?: string | null
   /** 0 no state, 1 running, 3 paused, 4 shutdown, 6 crashed, 7 suspended. */
   'OS-EXT-STS:power_state'?: number
+  /** "True" when the server was built with a config drive, "" when not. */
+  config_drive?: string
 }
 
 export interface ServerSpec {
@@ -44,6 +46,8 @@ export interface ServerSpec {
   networks: { uuid: string }[]
   key_name?: string
   security_groups?: { name: string }[]
+  /** Build an ISO with the metadata and attach it (nova needs genisoimage on the compute host). */
+  config_drive?: boolean
 }
 
 export interface ComputeService {

@@ -54,8 +54,13 @@ async function bootFailure(ctx: VerifyContext, id: string, fault: string): Promi
   const host = (await adminView(ctx, id))?.['OS-EXT-SRV-ATTR:host'] ?? 'compute'
   const hint = /no valid host/i.test(fault)
     ? hintFor(ctx.model, 'nova-scheduler', 'control', '/var/log/nova/nova-scheduler.log and /var/log/nova/nova-conductor.log', 'placement has no compute node with room for m1.tiny (openstack resource provider list)')
-    : hintFor(ctx.model, 'nova-compute', host, '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/')
+    : hintFor(ctx.model, 'nova-compute', host, '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/', ...configDriveFix(fault))
   return new CheckFailure(`server went to ERROR: ${fault}`, hint)
+}
+
+/** The config drive needs genisoimage on the compute host (the nova role installs it). */
+function configDriveFix(fault: string): [string] | [] {
+  return /genisoimage|config.?drive|mkisofs/i.test(fault) ? ['nova builds the config drive with genisoimage: re-run the deploy, which installs it on every compute host'] : []
 }
 
 export const bootCheck: Check = {
@@ -68,7 +73,8 @@ export const bootCheck: Check = {
     const inputs = await bootInputs(ctx, c)
     const name = `stackhouse-verify-${ctx.run}`
     const start = Date.now()
-    const { id } = await c.compute.createServer({ name, flavorRef: inputs.flavorRef, imageRef: inputs.imageRef, networks: [{ uuid: inputs.network }], key_name: demo.keypair })
+    // NOTE: with a config drive, as Tempest's scenario tests boot servers: nova must build the ISO.
+    const { id } = await c.compute.createServer({ name, flavorRef: inputs.flavorRef, imageRef: inputs.imageRef, networks: [{ uuid: inputs.network }], key_name: demo.keypair, config_drive: true })
     ctx.server = { id, name }
     ctx.made(`server ${name} (${id})`, async () => {
       await c.compute.deleteServer(id)
@@ -86,6 +92,7 @@ export const bootCheck: Check = {
     await new Promise((r) => setTimeout(r, ctx.settleMs))
     const stopped = await powerProblem(ctx, id)
     if (stopped) throw stopped
-    return `${name} ACTIVE and running after ${since(start)}${host ? ` on ${host}` : ''}, ${fixedIp ?? 'no address'} on ${demo.network}`
+    if (String(server.config_drive).toLowerCase() !== 'true') throw new CheckFailure(`${name} is ACTIVE but has no config drive (config_drive = ${JSON.stringify(server.config_drive ?? null)})`, hintFor(ctx.model, 'nova-compute', host ?? 'compute', '/var/log/nova/nova-compute.log'))
+    return `${name} ACTIVE and running with a config drive after ${since(start)}${host ? ` on ${host}` : ''}, ${fixedIp ?? 'no address'} on ${demo.network}`
   },
 }

@@ -38,6 +38,16 @@ export function monAddrs(model: Model): string {
   return `[v2:${a}:3300,v1:${a}:6789]`
 }
 
+/**
+ * Monitors and OSDs on several servers need their clocks in step (ceph-base Recommends
+ * a time daemon; skew over 0.05 s is HEALTH_WARN). Sandbox hosts share this machine's
+ * clock and cannot set it, and a one-host cluster has nothing to drift from.
+ */
+function timeDaemon(model: Model, host: ModelHost): boolean {
+  const servers = new Set([monHost(model).name, ...osdHosts(model).map((h) => h.name)])
+  return model.target !== 'sandbox' && servers.size > 1 && servers.has(host.name)
+}
+
 function cephConfVars(model: Model): Record<string, unknown> {
   const size = poolSize(model)
   const osdDevice = model.backends.ceph.osdDevice
@@ -157,6 +167,7 @@ export default defineRole({
     'ceph-common',
     ...(isMon(model, host) ? ['ceph-mon', 'ceph-mgr'] : []),
     ...(isOsd(model, host) ? ['ceph-osd'] : []),
+    ...(timeDaemon(model, host) ? ['chrony'] : []),
   ],
   files,
   units: ({ model, host }) => [

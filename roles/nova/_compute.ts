@@ -35,8 +35,10 @@ export function attachesRbd(model: Model): boolean {
  *   replaced by ours. python3-oslo.vmware is not a dependency of python3-nova.
  */
 export function computePackages(model: Model): string[] {
-  if (model.backends.compute === 'vmware') return ['nova-compute', 'nova-compute-ironic', 'python3-oslo.vmware']
-  return ['nova-compute', model.backends.virtType === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm']
+  // NOTE: nova builds config drives with genisoimage (mkisofs_cmd, both drivers), which no
+  // package depends on or recommends: without it a server with a config drive goes to ERROR.
+  if (model.backends.compute === 'vmware') return ['nova-compute', 'nova-compute-ironic', 'python3-oslo.vmware', 'genisoimage']
+  return ['nova-compute', model.backends.virtType === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'genisoimage']
 }
 
 /** Units of the compute part. libvirtd comes with the libvirt driver's packages. */

@@ -39,7 +39,9 @@ export default defineRole({
   description: 'Placement API (uwsgi, port 8778)',
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
-  packages: () => ['placement-api'],
+  // NOTE: python3-osc-placement (placement-api Recommends it) is the `openstack resource
+  // provider` and `allocation` commands operators debug scheduling with.
+  packages: () => ['placement-api', 'python3-osc-placement'],
   files: ({ model }) => [
     {
       path: '/etc/placement/placement.conf',

@@ -154,6 +154,8 @@ export class FakeCloud {
   private boot(spec: Record<string, unknown>, auth: { project: string }): Rec {
     const server = this.add('servers', {
       ...spec, project_id: auth.project, status: this.bootFault ? 'ERROR' : 'ACTIVE', 'OS-EXT-SRV-ATTR:host': 'aio1',
+      // As nova answers: the string "True", or "" without one.
+      config_drive: spec.config_drive ? 'True' : '',
       'OS-EXT-SRV-ATTR:instance_name': 'instance-00000001', 'OS-EXT-STS:power_state': this.powerState,
       ...(this.bootFault ? { fault: { message: this.bootFault, code: 500 } } : { addresses: { 'demo-net': [{ addr: '192.168.100.10', version: 4 }] } }),
     })

@@ -27,11 +27,11 @@ describe('ceph role', () => {
     const model = fixtureModel('3-node')
     const [ctl1, cmp1] = [model.hosts[0]!, model.hosts[1]!]
     // WHEN the packages and units are listed
-    // THEN ctl1 is the monitor and cmp1 an OSD host
+    // THEN ctl1 is the monitor and cmp1 an OSD host, each with a time daemon (servers of a cluster on several hosts)
     expect(ceph.hosts(model).map((h) => h.name)).toEqual(['ctl1', 'cmp1', 'cmp2'])
-    expect(ceph.packages({ model, host: ctl1 })).toEqual(['ceph-common', 'ceph-mon', 'ceph-mgr'])
+    expect(ceph.packages({ model, host: ctl1 })).toEqual(['ceph-common', 'ceph-mon', 'ceph-mgr', 'chrony'])
     expect(ceph.units({ model, host: ctl1 })).toEqual(['ceph-mon@ctl1.service', 'ceph-mgr@ctl1.service'])
-    expect(ceph.packages({ model, host: cmp1 })).toEqual(['ceph-common', 'ceph-osd'])
+    expect(ceph.packages({ model, host: cmp1 })).toEqual(['ceph-common', 'ceph-osd', 'chrony'])
     expect(ceph.units({ model, host: cmp1 })).toEqual(['ceph-osd.target'])
   })
 
@@ -103,7 +103,7 @@ describe('ceph role', () => {
     expect(iniGet(ini, 'global', 'public network')).toBe('10.0.0.0/24')
     expect(iniGet(ini, 'osd', 'bluestore block create')).toBe('true')
     expect(iniGet(ini, 'osd', 'bluestore block size')).toBe(String(10 * 1024 ** 3))
-    // AND the host is mon, mgr and OSD at once
+    // AND the host is mon, mgr and OSD at once (one host, one clock: no time daemon)
     const host = model.hosts[0]!
     expect(ceph.packages({ model, host })).toEqual(['ceph-common', 'ceph-mon', 'ceph-mgr', 'ceph-osd'])
     expect(ceph.units({ model, host })).toEqual(['ceph-mon@aio1.service', 'ceph-mgr@aio1.service', 'ceph-osd.target'])

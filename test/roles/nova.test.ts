@@ -145,8 +145,9 @@ describe('nova role', () => {
 
   it('installs the packages and runs the units of each half', () => {
     // GIVEN each fixture WHEN packages and units are listed
-    expect(nova.packages(ctx('aio', 'aio1'))).toEqual(['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy', 'nova-compute', 'nova-compute-kvm'])
-    expect(nova.packages(ctx('3-node', 'cmp1'))).toEqual(['nova-compute', 'nova-compute-kvm'])
+    // (genisoimage builds config drives; no package pulls it in)
+    expect(nova.packages(ctx('aio', 'aio1'))).toEqual(['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy', 'nova-compute', 'nova-compute-kvm', 'genisoimage'])
+    expect(nova.packages(ctx('3-node', 'cmp1'))).toEqual(['nova-compute', 'nova-compute-kvm', 'genisoimage'])
     expect(nova.packages(ctx('vsphere', 'vova'))).toContain('python3-oslo.vmware')
     expect(nova.packages(ctx('vsphere', 'vova')).join(' ')).not.toMatch(/kvm|qemu|libvirt/)
     // THEN control hosts run the API, metadata, conductor, scheduler and proxy; vCenter needs no libvirtd

@@ -69,7 +69,7 @@ describe('placement role', () => {
   it('installs placement-api and runs placement-api.service', () => {
     const model = fixtureModel('aio')
     const ctx = { model, host: model.hosts[0]! }
-    expect(placement.packages(ctx)).toEqual(['placement-api'])
+    expect(placement.packages(ctx)).toEqual(['placement-api', 'python3-osc-placement'])
     expect(placement.units(ctx)).toEqual(['placement-api.service'])
   })
 

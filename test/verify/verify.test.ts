@@ -103,6 +103,19 @@ describe('verifyCloud', () => {
     expect(fake.list('servers')).toEqual([])
   })
 
+  it('boots the server with a config drive, and points a config drive failure at genisoimage', async () => {
+    // GIVEN a cloud that builds config drives WHEN the server boots THEN it has one
+    const ok = await verifyCloud(project, { only: ['server.boot'], settleMs: 0 })
+    expect(ok.checks.find((c) => c.id === 'server.boot')!.message).toMatch(/^stackhouse-verify-[0-9a-f]{6} ACTIVE and running with a config drive after /)
+    // GIVEN nova-compute without genisoimage (the fault Tempest met) THEN the hint says what installs it
+    fake.bootFault = "Build of instance 1 aborted: [Errno 2] No such file or directory: 'genisoimage'"
+    const report = await verifyCloud(project, { only: ['server.boot'], settleMs: 0 })
+    const boot = report.checks.find((c) => c.id === 'server.boot')!
+    expect(boot.status).toBe('fail')
+    expect(boot.hint).toMatchObject({ service: 'nova-compute', log: '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/' })
+    expect(boot.hint?.fix).toMatch(/genisoimage: re-run the deploy/)
+  })
+
   it('keeps the test server with keep, and says so', async () => {
     const report = await verifyCloud(project, { only: ['server.boot'], keep: true, settleMs: 0 })
     expect(statuses(report)).toEqual(['identity.token: pass', 'identity.demo: pass', 'server.boot: pass', 'cleanup: pass'])
