@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Debian packages the guest-image build needs on this machine, installed when missing.
-import { run } from './_exec.ts'
+import { ensureMachinePackages, type Log } from '../machine-packages.ts'
 import { GuestImageError } from './errors.ts'
 
 /** Package → why the build needs it. */
@@ -17,19 +17,7 @@ export const hostPackages = {
   'qemu-utils': 'qemu-img converts the raw disk to compressed qcow2',
 } as const
 
-/** Reports progress, one line at a time. */
-export type Log = (line: string) => void
-
-export const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' }
-
-/** Packages of the list that dpkg does not report as installed. */
-export async function missingPackages(names: readonly string[]): Promise<string[]> {
-  const r = await run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...names], { allowFail: true })
-  const installed = new Set(r.stdout.split('\n').filter((l) => /^\S+ ii/.test(l)).map((l) => l.split(' ')[0]))
-  return names.filter((n) => !installed.has(n))
-}
-
-export const isRoot = (): boolean => process.getuid?.() === 0
+export { aptEnv, isRoot, type Log } from '../machine-packages.ts'
 
 /**
  * Install the packages of `names` that are missing (as root), or explain what to install
@@ -37,17 +25,5 @@ export const isRoot = (): boolean => process.getuid?.() === 0
  * @default names = the build's own hostPackages
  */
 export async function ensurePackages(names: readonly string[] = Object.keys(hostPackages), what = 'building the guest image', log: Log = () => {}): Promise<void> {
-  const missing = await missingPackages(names)
-  if (!missing.length) return
-  const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`
-  if (!isRoot()) {
-    throw new GuestImageError(`${what} needs these Debian packages, which are missing: ${missing.join(', ')}`, { fix: `as root: apt-get update && ${command}` })
-  }
-  log(`installing ${missing.join(' ')}`)
-  try {
-    await run('apt-get', ['update', '-qq'], { env: aptEnv, timeoutMs: 300_000 })
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: aptEnv, timeoutMs: 900_000 })
-  } catch (cause) {
-    throw new GuestImageError(`installing ${missing.join(', ')} failed`, { cause, fix: `run it yourself and read its output: apt-get update && ${command}` })
-  }
+  await ensureMachinePackages(names, { what, log, errorClass: GuestImageError })
 }

@@ -11,6 +11,8 @@ export interface Check {
   name: string
   /** Ids of checks that must have passed for this one to run. */
   needs?: string[]
+  /** Debian packages this machine needs for the check (e.g. iputils-ping), installed before any check runs. */
+  machinePackages?: string[]
   /** Why the check does not apply to this cloud (the service is off), or undefined when it does. */
   notApplicable?(ctx: VerifyContext): string | undefined
   /** Where to look when the check fails with an error that carries no hint of its own. */

@@ -3,6 +3,7 @@
 // way a user would. Each check reports pass/fail/skip with its time and, on
 // failure, where to look. Everything verify made is deleted at the end, also
 // when a check failed (the test server is kept with `keep`, for debugging).
+import { ensureMachinePackages } from '../machine-packages.ts'
 import type { Project } from '../project.ts'
 import { runCheck, type Check } from './check.ts'
 import { createContext, type Timeouts, type VerifyContext } from './context.ts'
@@ -28,6 +29,11 @@ export interface VerifyOptions extends Partial<Timeouts> {
   log?: (line: string) => void
   /** Run only the checks with these ids, and the checks they need. */
   only?: string[]
+  /**
+   * Install what the checks need on this machine (ping) when it is missing, as the
+   * deploy installs its own prerequisites. @default true
+   */
+  installMachinePackages?: boolean
 }
 
 /** Every check, in the order they run. */
@@ -45,6 +51,10 @@ export async function verifyCloud(project: Project, opts: VerifyOptions = {}): P
   const timeouts = { ...(bootTimeoutMs ? { bootTimeoutMs } : {}), ...(reachTimeoutMs ? { reachTimeoutMs } : {}), ...(settleMs !== undefined ? { settleMs } : {}) }
   const ctx = createContext(project.model, project.paths.stateDir, timeouts, opts.log ?? (() => {}))
   const selected = select(opts.only)
+  if (opts.installMachinePackages ?? true) {
+    const needed = [...new Set(selected.flatMap((c) => c.machinePackages ?? []))]
+    if (needed.length) await ensureMachinePackages(needed, { what: 'verify', log: opts.log })
+  }
   const results: CheckResult[] = []
   let kept: string[] = []
   const report = (r: CheckResult) => {

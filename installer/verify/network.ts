@@ -13,6 +13,8 @@ const postDeployFix = 'the post-deploy phase of "stackhouse deploy" makes it: re
 
 export const routerCheck: Check = {
   id: 'network.router',
+  // NOTE: ping has the raw-socket rights Node lacks (file capabilities).
+  machinePackages: ['iputils-ping'],
   name: 'network and router',
   needs: ['identity.demo'],
   hint: (ctx) => hintFor(ctx.model, 'neutron-l3-agent', 'network', '/var/log/neutron/neutron-l3-agent.log'),

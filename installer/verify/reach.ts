@@ -29,6 +29,8 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
 
 export const floatingIpCheck: Check = {
   id: 'server.ping',
+  // NOTE: ping has the raw-socket rights Node lacks (file capabilities).
+  machinePackages: ['iputils-ping'],
   name: 'floating IP answers ping',
   needs: ['server.boot'],
   notApplicable: (ctx) => (ctx.model.networks.provider ? undefined : 'no provider network in the inventory: no floating IPs'),

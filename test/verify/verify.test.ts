@@ -10,7 +10,7 @@ import type { Model } from '../../installer/model/types.ts'
 import { KeystoneClient } from '../../installer/openstack/keystone.ts'
 import { postDeployTasks } from '../../installer/postdeploy/index.ts'
 import type { Project } from '../../installer/project.ts'
-import { verifyCloud } from '../../installer/verify/index.ts'
+import { checks, verifyCloud } from '../../installer/verify/index.ts'
 import { FakeCloud, fakeModel } from '../openstack/fake-cloud.ts'
 import { FakeHost } from '../runner/fake-host.ts'
 
@@ -74,7 +74,7 @@ describe('verifyCloud', () => {
 
   it('points a boot that finds no host at the scheduler, skips what needs the server, and deletes it', async () => {
     fake.bootFault = 'No valid host was found. There are not enough hosts available.'
-    const report = await verifyCloud(project, { only: ['server.boot', 'server.ping', 'server.ssh', 'volume.services', 'volume.attach'], settleMs: 0 })
+    const report = await verifyCloud(project, { only: ['server.boot', 'server.ping', 'server.ssh', 'volume.services', 'volume.attach'], settleMs: 0, installMachinePackages: false })
     expect(statuses(report)).toEqual(['identity.token: pass', 'identity.demo: pass', 'volume.services: pass', 'server.boot: fail', 'server.ping: skip', 'server.ssh: skip', 'volume.attach: skip', 'cleanup: pass'])
     const boot = report.checks.find((c) => c.id === 'server.boot')!
     expect(boot.message).toBe('server went to ERROR: No valid host was found. There are not enough hosts available.')
@@ -101,6 +101,10 @@ describe('verifyCloud', () => {
     expect(boot.hint).toMatchObject({ service: 'libvirtd / QEMU', host: 'aio1 (10.0.0.11)', log: '/var/log/libvirt/qemu/instance-00000001.log (and virsh domstate --reason instance-00000001)' })
     expect(boot.hint?.fix).toMatch(/emulation failure.*virt_type: qemu/)
     expect(fake.list('servers')).toEqual([])
+  })
+
+  it('names the packages its checks need on this machine (ping for the router and the floating IP)', () => {
+    expect(checks.filter((c) => c.machinePackages?.length).map((c) => `${c.id}: ${c.machinePackages!.join(' ')}`)).toEqual(['network.router: iputils-ping', 'server.ping: iputils-ping'])
   })
 
   it('boots the server with a config drive, and points a config drive failure at genisoimage', async () => {
