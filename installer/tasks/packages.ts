@@ -2,6 +2,7 @@
 // Debian packages present: one apt transaction per host, non-interactive, with
 // debconf answers pre-seeded and services held from starting until their
 // configuration is written (Debian starts them unconfigured, and they crash-loop).
+import { RenderValueError } from '../render/render.ts'
 import { shellQuote } from '../shell.ts'
 import { must, probe } from './_exec.ts'
 import { changed, ok, type Task, type TaskContext } from './types.ts'
@@ -31,6 +32,9 @@ const aptOptions = [
 
 export function packagesTask(spec: PackagesSpec): Task {
   const id = 'common.packages'
+  // NOTE: debconf-set-selections reads one answer per line: a value with a newline would add answers of its own.
+  const broken = spec.debconf.find((l) => /[\x00-\x1f\x7f]/.test(l))
+  if (broken !== undefined) throw new RenderValueError('debconf answers', broken)
   const pkgs = [...new Set(spec.packages)].sort()
   return {
     id,
