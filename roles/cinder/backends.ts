@@ -2,7 +2,7 @@
 // The one volume backend section of cinder.conf, chosen by backends.blockStorage.
 // Each backend gets its own typed vars so the template spells out every option.
 import type { Model } from '../../installer/model/types.ts'
-import { vsphereSettings } from '../../installer/render/openstack.ts'
+import { vsphereSettings, type VsphereSettings } from '../../installer/render/openstack.ts'
 
 /** `[lvm]`: LVM volumes exported over iSCSI by tgt. */
 export interface LvmBackend {
@@ -33,14 +33,8 @@ export interface RbdBackend {
 }
 
 /** `[vmdk]`: volumes as VMDKs on a vCenter datastore. */
-export interface VmdkBackend {
+export interface VmdkBackend extends VsphereSettings {
   name: 'vmdk'
-  hostIp: string
-  username: string
-  password: string
-  cluster: string
-  datastoreRegex: string
-  insecure: boolean
 }
 
 /** The backend of every cinder-volume host: one per cloud, named after its cinder.conf section. */
