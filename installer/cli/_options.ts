@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Options shared by the commands that read a project.
 import type { Command } from 'commander'
+import { existsSync, statSync } from 'node:fs'
+import { UsageError } from '../errors.ts'
 import type { ProjectOptions } from '../project.ts'
 
 export interface ProjectFlags {
@@ -23,4 +25,10 @@ export function projectOptions(flags: ProjectFlags): ProjectOptions {
     ...(flags.secrets ? { secrets: flags.secrets } : {}),
     ...(flags.overrides ? { overrides: flags.overrides } : {}),
   }
+}
+
+/** A folder argument that may not exist yet, but must not be a file: checked before any work starts. */
+export function folderArgument(path: string, flag: string): string {
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`${flag} ${path}: is a file, not a folder`, `name a folder (it is made if missing), e.g. ${flag} ${path}.d`)
+  return path
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { relative, resolve } from 'node:path'
 import { buildGuestImage, defaultCacheDir } from '../guest-image/index.ts'
+import { folderArgument } from './_options.ts'
 import { err, out, style } from './_style.ts'
 
 interface BuildFlags {
@@ -20,8 +21,8 @@ const build = new Command('build')
   .action(async (flags: BuildFlags) => {
     const log = flags.json ? undefined : (line: string) => err(style.dim(`  ${line}`, process.stderr))
     const image = await buildGuestImage({
-      outDir: resolve(flags.out),
-      ...(flags.cache ? { cacheDir: resolve(flags.cache) } : {}),
+      outDir: resolve(folderArgument(flags.out, '--out')),
+      ...(flags.cache ? { cacheDir: resolve(folderArgument(flags.cache, '--cache')) } : {}),
       ...(flags.force ? { force: true } : {}),
       ...(log ? { log } : {}),
     })

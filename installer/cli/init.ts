@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { checkInventory } from '../inventory/load.ts'
@@ -14,6 +14,7 @@ export const initCommand = new Command('init')
   .option('--hosts <list>', 'hosts as name=address,…; the first is the controller (default: one all-in-one host)', 'aio1=10.0.0.11')
   .option('-f, --force', 'overwrite an existing file')
   .action((file: string, flags: { hosts: string; force?: boolean }) => {
+    if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${file} is a folder`, `name the file to write, e.g. ${file.replace(/\/$/, '')}/inventory.yml`)
     if (existsSync(file) && !flags.force) throw new UsageError(`${file} already exists`, 'pass --force to overwrite it, or name another file')
     let hosts
     try {

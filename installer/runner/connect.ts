@@ -4,6 +4,7 @@
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { existsSync } from 'node:fs'
+import { UsageError } from '../errors.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
 import type { Model, ModelHost } from '../model/types.ts'
 import type { ProjectPaths } from '../project.ts'
@@ -40,7 +41,7 @@ function resolveKey(key: string | undefined, paths: ProjectPaths): string | unde
 
 export async function connectAll(model: Model, hosts: ModelHost[], paths: ProjectPaths, opts: ConnectOptions): Promise<Map<string, Transport>> {
   if (opts.local) {
-    if (hosts.length !== 1) throw new Error(`--local deploys a one-host cloud on this machine; the run has ${hosts.length} hosts`)
+    if (hosts.length !== 1) throw new UsageError(`--local deploys a one-host cloud on this machine; the run has ${hosts.length} hosts`, 'drop --local to reach the hosts over SSH, or --limit the run to this machine\'s host')
     return new Map([[hosts[0]!.name, new LocalTransport(hosts[0]!.name)]])
   }
   const ssh = sshSettings(model, paths)

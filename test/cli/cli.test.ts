@@ -86,8 +86,16 @@ describe('stackhouse CLI', () => {
     writeFileSync(join(dir, 'out'), 'a file')
     const out = run(['render', '-i', inv, '--secrets', 's.yaml', '-o', 'out'], dir)
     expect([out.code, out.stderr]).toEqual([1, expect.stringContaining('out: is a file; render writes a folder')])
+    // an image output folder that is a file, and init into a folder
+    const img = run(['image', 'build', '--out', 'out'], dir)
+    expect([img.code, img.stderr]).toEqual([2, expect.stringContaining('--out out: is a file, not a folder')])
+    const init = run(['init', dir], dir)
+    expect([init.code, init.stderr]).toEqual([2, expect.stringContaining(`${dir} is a folder`)])
+    // a one-host --local deploy of a cloud with several hosts
+    const local = run(['deploy', '-i', join(fixturesDir, 'inventories', '3-node.yml'), '--secrets', 's.yaml', '--local', '--check'], dir)
+    expect([local.code, local.stderr]).toEqual([2, expect.stringContaining('--local deploys a one-host cloud on this machine; the run has 3 hosts')])
     // AND none of these is a stack trace
-    for (const r of [sec, ro, out]) expect(r.stderr).not.toMatch(/\n\s+at /)
+    for (const r of [sec, ro, out, img, init, local]) expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
   it('render writes per-host files with their modes and a manifest; refuses a foreign folder', () => {
