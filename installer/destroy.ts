@@ -9,6 +9,7 @@ import { placement, type Role } from './render/role.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { destroySandbox, listSandboxes } from './sandbox/index.ts'
 import { shellQuote } from './shell.ts'
+import { TaskError } from './tasks/types.ts'
 
 /** What the packages leave behind after a purge: databases, images, rings, keys, logs. */
 const leftovers = [
@@ -22,6 +23,21 @@ const leftovers = [
 
 export interface DestroyReport {
   hosts: { host: string; how: 'sandbox removed' | 'purged' | 'no sandbox host'; packages: number }[]
+}
+
+/** What a server runs to be purged: units off, packages purged, files and data deleted. Stops at the first real failure. */
+export function purgeScript(what: { units: string[]; packages: string[]; paths: string[] }): string {
+  return [
+    // NOTE: each tolerated failure in braces: `a && b || true && c` would hide a failed a or b.
+    what.units.length ? `{ systemctl disable --now ${what.units.map(shellQuote).join(' ')} 2>/dev/null || true; }` : ':',
+    'export DEBIAN_FRONTEND=noninteractive',
+    what.packages.length ? `apt-get purge -y -q ${what.packages.map(shellQuote).join(' ')} >/dev/null` : ':',
+    'apt-get autoremove --purge -y -q >/dev/null',
+    // NOTE: roles/neutron registers its ebtables wrapper as an alternative; the link goes back to ebtables-nft.
+    '{ update-alternatives --quiet --remove ebtables /usr/local/libexec/stackhouse/ebtables 2>/dev/null || true; }',
+    `rm -rf -- ${what.paths.map(shellQuote).join(' ')}`,
+    'systemctl daemon-reload',
+  ].join(' && ')
 }
 
 export async function destroyCloud(project: Project, roles: readonly Role[], opts: ConnectOptions = {}): Promise<DestroyReport> {
@@ -42,20 +58,12 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
         const units = mine.flatMap((r) => r.units(ctx))
         const packages = [...new Set(mine.flatMap((r) => r.packages(ctx)))]
         // NOTE: common's files are the host's own (/etc/hosts, apt sources): they stay.
-        const written = mine.filter((r) => r.name !== 'common').flatMap((r) => filesOf(host.name, r.name)).map((f) => shellQuote(f.path))
-        const t = transports.get(host.name)!
-        const script = [
-          units.length ? `systemctl disable --now ${units.map(shellQuote).join(' ')} 2>/dev/null || true` : ':',
-          'export DEBIAN_FRONTEND=noninteractive',
-          packages.length ? `apt-get purge -y -q ${packages.map(shellQuote).join(' ')} >/dev/null` : ':',
-          'apt-get autoremove --purge -y -q >/dev/null',
-          // NOTE: roles/neutron registers its ebtables wrapper as an alternative; the link goes back to ebtables-nft.
-          'update-alternatives --quiet --remove ebtables /usr/local/libexec/stackhouse/ebtables 2>/dev/null || true',
-          `rm -rf ${[...leftovers, ...written].join(' ')}`,
-          'systemctl daemon-reload',
-        ].join(' && ')
-        const r = await t.exec(script)
-        if (r.code !== 0) throw new Error(`destroy on ${host.name} failed: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`)
+        const written = mine.filter((r) => r.name !== 'common').flatMap((r) => filesOf(host.name, r.name)).map((f) => f.path)
+        const r = await transports.get(host.name)!.exec(purgeScript({ units, packages, paths: [...leftovers, ...written] }))
+        if (r.code !== 0) {
+          const tail = r.stderr.trim().split('\n').slice(-5).join('\n')
+          throw new TaskError(host.name, 'destroy.purge', `destroy on ${host.name} failed (exit code ${r.code})`, undefined, r.code, tail)
+        }
         return { host: host.name, how: 'purged' as const, packages: packages.length }
       }),
     )

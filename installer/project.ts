@@ -20,6 +20,12 @@ export interface ProjectOptions {
   secrets?: string
   /** Folder of override files. @default overrides/ beside the inventory, or .stackhouse/overrides */
   overrides?: string
+  /**
+   * Check that the SSH keys and TLS files the inventory names exist on this machine.
+   * Off for commands that only read and render (render, plan), which need no key.
+   * @default true
+   */
+  localFiles?: boolean
 }
 
 export interface ProjectPaths {
@@ -43,7 +49,7 @@ export function projectPaths(opts: ProjectOptions, cwd = process.cwd()): Project
 
 /** Read and check the inventory (or the built-in one), without touching secrets. */
 export function readInventory(opts: ProjectOptions): Inventory {
-  if (opts.inventory) return loadInventory(opts.inventory)
+  if (opts.inventory) return loadInventory(opts.inventory, opts.inventory, { localFiles: opts.localFiles ?? true })
   const { inventory, problems } = checkInventory(builtinInventoryName, builtinInventory)
   if (!inventory) throw new InventoryError(problems)
   return inventory

@@ -15,6 +15,7 @@ import { deployCommand, DeployFailed } from './deploy.ts'
 import { destroyCommand } from './destroy.ts'
 import { verifyCommand, VerifyFailed } from './verify.ts'
 import { ConnectError } from '../runner/connect.ts'
+import { TaskError } from '../tasks/types.ts'
 import { planCommand } from './plan.ts'
 import { renderCommand } from './render.ts'
 import { imageCommand } from './image.ts'
@@ -71,6 +72,9 @@ export function describeError(e: unknown): ErrorReport {
   if (e instanceof VerifyFailed) return { code: exitCodes.verify, lines: [] }
   if (e instanceof DeployFailed) {
     return { code: exitCodes.hosts, lines: ['Nothing was half-written: files are replaced atomically. Fix the cause and re-run; finished tasks are skipped.'] }
+  }
+  if (e instanceof TaskError) {
+    return { code: exitCodes.hosts, lines: [failure(`${e.host}: task ${e.task} failed: ${e.message}`), ...(e.stderr ? [`  output (last lines):\n${e.stderr.split('\n').map((l) => `    ${sanitizeMessage(l)}`).join('\n')}`] : [])] }
   }
   if (e instanceof ConnectError) return { code: exitCodes.hosts, lines: [...e.errors.map((t) => failure(t.message, t.fix)), 'Nothing was changed on any host.'] }
   if (e instanceof FixableError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }

@@ -11,7 +11,8 @@ export const planCommand = withProject(
 )
   .option('--json', 'print the plan as JSON')
   .action((flags: ProjectFlags & { json?: boolean }) => {
-    const project = loadProject(projectOptions(flags))
+    // Rendering needs no SSH key: an operator may read the files on a machine that will not deploy.
+    const project = loadProject({ ...projectOptions(flags), localFiles: false })
     const plan = planHosts(project.model, roles, project.overrides)
     if (flags.json) {
       out(JSON.stringify({ cloud: project.model.name, hosts: plan }, null, 2))

@@ -13,7 +13,8 @@ export const renderCommand = withProject(
   .requiredOption('-o, --out <dir>', 'folder to write (replaced on each render)')
   .option('--json', 'print the list of files as JSON')
   .action((flags: ProjectFlags & { out: string; json?: boolean }) => {
-    const project = loadProject(projectOptions(flags))
+    // Rendering needs no SSH key: an operator may read the files on a machine that will not deploy.
+    const project = loadProject({ ...projectOptions(flags), localFiles: false })
     const files = render(project.model, roles, project.overrides)
     writeRendered(flags.out, files)
     if (flags.json) {

@@ -6,7 +6,7 @@ import { dirname } from 'node:path'
 import { InventoryError, type Problem } from './problems.ts'
 import { checkRules } from './rules.ts'
 import type { Inventory } from './schema.ts'
-import { decodeInventory, inventoryLimits, parseInventory, type InventorySource } from './source.ts'
+import { decodeInventory, inventoryLimits, parseInventory, tooLarge, type InventorySource } from './source.ts'
 import { isInventory, validateSchema } from './validate.ts'
 
 export interface LoadResult {
@@ -32,16 +32,21 @@ export function checkInventory(file: string, text: string, opts: CheckOptions = 
   return { inventory: source.data, problems: all, locate: source.locate }
 }
 
+export interface FileCheckOptions {
+  /** Check that the SSH keys and TLS files the inventory names exist here. @default true */
+  localFiles?: boolean
+}
+
 /** Read and check an inventory file (and the files it names); never throws for problems in it. */
-export function checkInventoryFile(file: string, shownAs = file): LoadResult {
+export function checkInventoryFile(file: string, shownAs = file, opts: FileCheckOptions = {}): LoadResult {
   const read = readInventoryFile(file, shownAs)
   if (read.text === undefined) return { problems: read.problems }
-  return checkInventory(shownAs, read.text, { dir: dirname(file) })
+  return checkInventory(shownAs, read.text, opts.localFiles === false ? {} : { dir: dirname(file) })
 }
 
 /** Read and check an inventory file; throws InventoryError when it has errors. */
-export function loadInventory(file: string, shownAs = file): Inventory {
-  const { inventory, problems } = checkInventoryFile(file, shownAs)
+export function loadInventory(file: string, shownAs = file, opts: FileCheckOptions = {}): Inventory {
+  const { inventory, problems } = checkInventoryFile(file, shownAs, opts)
   if (!inventory || problems.some((p) => p.severity === 'error')) throw new InventoryError(problems.filter((p) => p.severity === 'error'))
   return inventory
 }
@@ -53,7 +58,7 @@ function readInventoryFile(file: string, shownAs: string): { text?: string; prob
     const st = statSync(file)
     if (st.isDirectory()) return problem('is a folder, not an inventory file', 'name the inventory file itself, e.g. -i mycloud/inventory.yml')
     if (!st.isFile()) return problem('is not a regular file (a pipe or a device?)', 'write the inventory to a file: its secrets.yaml and overrides/ are kept beside it')
-    if (st.size > inventoryLimits.bytes) return decodeInventory(shownAs, new Uint8Array(st.size))
+    if (st.size > inventoryLimits.bytes) return tooLarge(shownAs, st.size)
     return decodeInventory(shownAs, readFileSync(file))
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code

@@ -55,10 +55,13 @@ const hostsHaveUniqueNamesAndAddresses: Rule = (inv, f) => {
   })
 }
 
+/** Names every host's /etc/hosts gives to its own loopback and IPv6 multicast addresses (roles/common). */
+const reservedHostNames = new Set(['localhost', 'ip6-localhost', 'ip6-loopback', 'ip6-allnodes', 'ip6-allrouters'])
+
 /** Names that mean something else already: `localhost` to every resolver, `all` to Stackhouse. */
 const namesAreNotReserved: Rule = (inv, f) => {
   inv.hosts.forEach((h, i) => {
-    if (h.name === 'localhost') f.error(['hosts', i, 'name'], 'a host cannot be named "localhost": every host resolves that name to itself', 'use the host\'s real name')
+    if (reservedHostNames.has(h.name)) f.error(['hosts', i, 'name'], `a host cannot be named "${h.name}": every host's /etc/hosts gives that name to itself`, 'use the host\'s real name')
   })
   if (inv.groups && Object.hasOwn(inv.groups, 'all')) {
     f.error(['groups', 'all'], 'group "all" is built in: it always holds every host', 'remove it, or give your group another name', true)
@@ -93,9 +96,10 @@ const addressesAreUsable: Rule = (inv, f) => {
 
 const groupMembersAreHosts: Rule = (inv, f) => {
   const names = inv.hosts.map((h) => h.name)
+  const known = new Set(names)
   for (const [group, members] of Object.entries(inv.groups ?? {})) {
     members.forEach((m, i) => {
-      if (names.includes(m)) return
+      if (known.has(m)) return
       const guess = closest(m, names)
       f.error(['groups', group, i], `group "${group}" lists "${m}", which is not a host`, guess ? `did you mean "${guess}"?` : `add a host named "${m}" under hosts:, or remove it here`)
     })
@@ -168,7 +172,7 @@ const networksAreConsistent: Rule = (inv, f) => {
       continue
     }
     const taken = reservedIn(cidr, parseIp(gw)!, undefined)
-    if (taken) f.error(['networks', name, 'gateway'], `gateway ${gw} is ${taken}`, `the gateway is a router's address in ${formatIp(cidr.first + 1)}-${formatIp(cidr.last - 1)}`)
+    if (taken) f.error(['networks', name, 'gateway'], `gateway ${gw} is ${taken}`, `the gateway is a router's address in ${usable(cidr)}`)
   }
   hostAddressesFitNetworks(inv, f, nets)
   providerRangeFits(inv, f, nets.provider)
@@ -183,8 +187,12 @@ function reservedIn(cidr: Cidr, ip: number, gateway: string | undefined): string
   return undefined
 }
 
+/** The addresses hosts may have in a block: all of a /31 or /32, else all but the first and last. */
+function usable(cidr: Cidr): string {
+  return cidr.prefix >= 31 ? `${formatIp(cidr.first)}-${formatIp(cidr.last)}` : `${formatIp(cidr.first + 1)}-${formatIp(cidr.last - 1)}`
+}
+
 function hostAddressesFitNetworks(inv: Inventory, f: Findings, nets: Partial<Record<NetName, Cidr>>): void {
-  const usable = (cidr: Cidr) => `${formatIp(cidr.first + 1)}-${formatIp(cidr.last - 1)}`
   inv.hosts.forEach((h, i) => {
     const ip = parseIp(h.address)!
     if (nets.management && !contains(nets.management, ip)) {
@@ -233,9 +241,13 @@ function providerRangeFits(inv: Inventory, f: Findings, cidr: Cidr | undefined):
   }
 }
 
-/** No host address (management or tunnel) inside the floating-IP range: Neutron would hand it out. */
+/** No host address (management or tunnel) and no endpoint address inside the floating-IP range: Neutron would hand it out. */
 function allocationClearOfHosts(inv: Inventory, f: Findings, start: number, end: number): void {
   const range = `${inv.networks!.provider!.allocation.start}-${inv.networks!.provider!.allocation.end}`
+  for (const key of ['public_address', 'internal_address'] as const) {
+    const ip = inv.endpoints?.[key] === undefined ? undefined : parseIp(inv.endpoints[key])
+    if (ip !== undefined && ip >= start && ip <= end) f.error(['endpoints', key], `${inv.endpoints![key]} is inside the floating-IP range ${range}`, 'shrink networks.provider.allocation so it leaves out the API address')
+  }
   inv.hosts.forEach((h, i) => {
     for (const field of ['address', 'tunnel_address'] as const) {
       const ip = h[field] === undefined ? undefined : parseIp(h[field])
@@ -283,8 +295,11 @@ const localFilesExist: Rule = (inv, f) => {
     if (problem) f.error(path, `${what} "${value}" ${problem.message}`, problem.missing && what === 'SSH key' ? 'make one (ssh-keygen -t ed25519), or point ssh.key at the key the host accepts; relative paths start from the inventory\'s folder' : problem.fix)
   }
   inv.hosts.forEach((h, i) => check(['hosts', i, 'ssh', 'key'], h.ssh?.key, 'SSH key'))
-  check(['tls', 'certificate'], inv.tls?.certificate, 'TLS certificate')
-  check(['tls', 'key'], inv.tls?.key, 'TLS key')
+  // Certificate files matter only while TLS is on.
+  if (inv.tls?.enabled) {
+    check(['tls', 'certificate'], inv.tls.certificate, 'TLS certificate')
+    check(['tls', 'key'], inv.tls.key, 'TLS key')
+  }
 }
 
 function fileProblem(file: string): { message: string; fix: string; missing?: true } | undefined {

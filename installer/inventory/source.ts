@@ -21,14 +21,18 @@ export const inventoryLimits = {
   aliases: 100,
 } as const
 
+/** The problem of a file over the size limit, told from its size alone (it is never read). */
+export function tooLarge(file: string, bytes: number): { problems: Problem[] } {
+  const message = `the file is ${bytes} bytes, more than the limit of ${inventoryLimits.bytes} bytes (4 MiB)`
+  return { problems: [{ file, line: 1, column: 1, path: '', message, fix: 'is this the inventory? An inventory of a few thousand hosts is well under 1 MiB', severity: 'error' }] }
+}
+
 /** An inventory file's bytes → text: within the size limit, UTF-8, no NUL. */
 export function decodeInventory(file: string, bytes: Uint8Array): { text?: string; problems: Problem[] } {
   const at = (line: number, column: number, message: string, fix: string): { problems: Problem[] } => ({
     problems: [{ file, line, column, path: '', message, fix, severity: 'error' }],
   })
-  if (bytes.length > inventoryLimits.bytes) {
-    return at(1, 1, `the file is ${bytes.length} bytes, more than the limit of ${inventoryLimits.bytes} bytes (4 MiB)`, 'is this the inventory? An inventory of a few thousand hosts is well under 1 MiB')
-  }
+  if (bytes.length > inventoryLimits.bytes) return tooLarge(file, bytes.length)
   try {
     return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), problems: [] }
   } catch {

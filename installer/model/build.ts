@@ -20,12 +20,14 @@ const apis: Record<CatalogService, Svc> = {
 
 export function buildModel(inv: Inventory, inventoryFile: string | null, secrets: Secrets): Model {
   const groups = resolveGroups(inv)
+  const groupsOf = new Map<string, string[]>(inv.hosts.map((h) => [h.name, []]))
+  for (const [g, members] of Object.entries(groups)) for (const m of members) groupsOf.get(m)?.push(g)
   const hosts = inv.hosts.map((h): ModelHost => ({
     name: h.name,
     address: h.address,
     tunnelAddress: h.tunnel_address ?? h.address,
     ssh: { user: h.ssh?.user ?? 'root', port: h.ssh?.port ?? 22, ...(h.ssh?.key ? { key: h.ssh.key } : {}) },
-    groups: Object.keys(groups).filter((g) => groups[g]!.includes(h.name)).sort(),
+    groups: [...new Set(groupsOf.get(h.name))].sort(),
     interfaces: { ...h.interfaces },
   }))
   const control = hosts.filter((h) => h.groups.includes('control'))

@@ -55,7 +55,9 @@ export class OverrideError extends Error {
  */
 export class RenderValueError extends Error {
   constructor(readonly where: string, value: string) {
-    super(`${where}: the value ${printable(value)} holds a control character, which would break the file's lines`)
+    // A secret's value is never shown, only where it is.
+    const shown = /(^|\.)secrets\./.test(where) ? 'of the secret' : printable(value)
+    super(`${where}: the value ${shown} holds a control character, which would break the file's lines`)
     this.name = 'RenderValueError'
   }
 }

@@ -74,6 +74,8 @@ export function readSecrets(file: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(data)) {
     if (typeof v !== 'string' && typeof v !== 'number') throw new SecretsError(file, `value of "${printable(k)}" must be a string`, { fix: 'restore it from a backup' })
+    // NOTE: never echoed: the message names the secret, not its value.
+    if (/[\x00-\x1f\x7f]/.test(String(v))) throw new SecretsError(file, `the value of "${printable(k)}" holds a control character`, { fix: `set it again: stackhouse secrets set ${printable(k)} < a-file-holding-it` })
     out[k] = String(v)
   }
   return out

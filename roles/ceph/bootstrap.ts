@@ -49,7 +49,8 @@ export function waitForMon(monAddrs: string): BootstrapStep {
 
 /** A key the cluster holds for `entity` is the one in `keyring`. */
 const keyMatches = (entity: string, keyring: string) =>
-  sh`k=$(${raw(ceph)} auth get-key ${entity} 2>/dev/null) && [ -n "$k" ] && grep -qF -e "key = $k" -- ${keyring}`
+  // NOTE: compared by the shell's own test: the key never becomes an argument of a program.
+  sh`k=$(${raw(ceph)} auth get-key ${entity} 2>/dev/null) && [ -n "$k" ] && [ "$(sed -n 's/^[[:space:]]*key = //p' -- ${keyring})" = "$k" ]`
 
 /**
  * The manager's key, made by the monitor. ceph-mgr@ was started without it (it

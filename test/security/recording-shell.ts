@@ -24,6 +24,7 @@ command_not_found_handle() {
     mktemp) local f="$SCRATCH/tmp.$RANDOM$RANDOM"; : > "$f"; printf '%s\n' "$f"; return 0 ;;
     seq) local i n; for n; do :; done; for ((i = 1; i <= n; i++)); do echo "$i"; done; return 0 ;;
   esac
+  case " $FAILING " in *" $1 "*) return 1 ;; esac
   return 0
 }
 export -f command_not_found_handle
@@ -38,7 +39,8 @@ export class RecordingShell implements Transport {
   /** What bash said on stderr about each script, when it said anything. */
   readonly stderr: { script: string; stderr: string }[] = []
 
-  constructor(readonly host: string) {
+  /** @param failing programs that exit 1 instead of 0 */
+  constructor(readonly host: string, private readonly failing: string[] = []) {
     mkdirSync(this.record)
     // nobody must be able to write its record and scratch files, and nothing else.
     chmodSync(this.dir, 0o777)
@@ -53,7 +55,7 @@ export class RecordingShell implements Transport {
       const child = spawn('/bin/bash', ['-c', `${handler}\n${script}`], {
         ...asNobody,
         cwd: this.dir,
-        env: { PATH: '/nonexistent-stackhouse-path', RECORD: this.record, SCRATCH: this.dir, HOME: this.dir, LANG: 'C.UTF-8' },
+        env: { PATH: '/nonexistent-stackhouse-path', RECORD: this.record, SCRATCH: this.dir, HOME: this.dir, LANG: 'C.UTF-8', FAILING: this.failing.join(' ') },
         stdio: ['pipe', 'pipe', 'pipe'],
         timeout: 20_000,
       })
