@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stackhouse deploy` as a library call: render, plan, connect, apply, report.
 import { join } from 'node:path'
+import { closest } from './closest.ts'
 import { UsageError } from './errors.ts'
 import type { Model } from './model/types.ts'
 import { KeystoneClient } from './openstack/keystone.ts'
@@ -54,12 +55,22 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   }
 }
 
-/** --limit and --only name hosts and roles that exist; checked before anything is touched. */
+/** --limit and --only name hosts and roles (or the phases prepare and post-deploy) that exist; checked before anything is touched. */
 export function checkSelection(model: Model, roles: readonly Role[], opts: Pick<DeployOptions, 'only' | 'limit'>): void {
-  const unknownHosts = (opts.limit ?? []).filter((h) => !model.hosts.some((m) => m.name === h))
-  if (unknownHosts.length) throw new UsageError(`--limit: no host is named ${unknownHosts.join(', ')}`, `hosts: ${model.hosts.map((h) => h.name).join(', ')}`)
-  const unknownRoles = (opts.only ?? []).filter((r) => r !== postDeploy && !roles.some((x) => x.name === r))
-  if (unknownRoles.length) throw new UsageError(`--only: no role is named ${unknownRoles.join(', ')}`, `roles: ${roles.map((r) => r.name).join(', ')}, ${postDeploy}`)
+  const hosts = model.hosts.map((h) => h.name)
+  const names = ['prepare', ...roles.map((r) => r.name).filter((r) => r !== 'common'), postDeploy]
+  const unknown = (given: string[] | undefined, known: string[]) => (given ?? []).filter((x) => !known.includes(x))
+  const suggest = (bad: string[], known: string[]) => bad.map((b) => closest(b, known)).filter(Boolean).map((g) => `"${g}"`)
+  const badHosts = unknown(opts.limit, hosts)
+  if (badHosts.length) {
+    const guess = suggest(badHosts, hosts)
+    throw new UsageError(`--limit: no host is named ${badHosts.join(', ')}`, `${guess.length ? `did you mean ${guess.join(', ')}? ` : ''}hosts: ${hosts.join(', ')}`)
+  }
+  const badRoles = unknown(opts.only, names)
+  if (badRoles.length) {
+    const guess = suggest(badRoles, names)
+    throw new UsageError(`--only: no role is named ${badRoles.join(', ')}`, `${guess.length ? `did you mean ${guess.join(', ')}? ` : ''}roles and phases: ${names.join(', ')}`)
+  }
 }
 
 /** An admin Keystone client, logged in once when a task first needs it (its catalog is as of that moment). */

@@ -32,3 +32,8 @@ export function folderArgument(path: string, flag: string): string {
   if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`${flag} ${path}: is a file, not a folder`, `name a folder (it is made if missing), e.g. ${flag} ${path}.d`)
   return path
 }
+
+/** A list option given as repeated words, commas, or both: `--limit a,b c` → [a, b, c]. */
+export function listOption(values: string[] | undefined): string[] | undefined {
+  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)
+}

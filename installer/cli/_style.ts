@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Terminal colours, off when output is not a TTY or NO_COLOR is set (no-color.org).
+// Terminal colours: on for a terminal, off when NO_COLOR is set (no-color.org) or
+// TERM is dumb; FORCE_COLOR (not 0) turns them on anywhere, as Node and npm read it.
 
-const on = (stream: NodeJS.WriteStream) => !!stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
+const forced = () => process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0' && process.env.FORCE_COLOR !== 'false'
+const on = (stream: NodeJS.WriteStream) => forced() || (!!stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb')
 const wrap = (code: number, close: number) => (text: string, stream: NodeJS.WriteStream = process.stdout) =>
   on(stream) ? `\x1b[${code}m${text}\x1b[${close}m` : text
 

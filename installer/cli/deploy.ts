@@ -7,7 +7,7 @@ import { checkSelection, deploy, type DeployReport } from '../deploy.ts'
 import { loadProject } from '../project.ts'
 import { ensureSandboxHosts } from '../sandbox/index.ts'
 import { err, out, style } from './_style.ts'
-import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
+import { listOption, projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
 /** A deploy that ran and failed on a host; the report says where. Exit code 4. */
 export class DeployFailed extends Error {
@@ -28,12 +28,13 @@ interface DeployFlags extends ProjectFlags {
 
 export const deployCommand = withProject(new Command('deploy').description('install and configure the cloud on its hosts; safe to re-run'))
   .option('--check', 'change nothing: show what would change, with diffs')
-  .option('--only <role...>', 'deploy only these roles (and post-deploy, by that name)')
-  .option('--limit <host...>', 'deploy only to these hosts')
+  .option('--only <role...>', 'deploy only these roles, or the phases prepare and post-deploy (commas or spaces)')
+  .option('--limit <host...>', 'deploy only to these hosts (commas or spaces)')
   .option('--local', 'run on this machine instead of over SSH (a one-host cloud)')
   .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
   .option('--json', 'print the report as JSON (no live view)')
-  .action(async (flags: DeployFlags) => {
+  .action(async (given: DeployFlags) => {
+    const flags = { ...given, ...(given.only ? { only: listOption(given.only) } : {}), ...(given.limit ? { limit: listOption(given.limit) } : {}) }
     const project = loadProject(projectOptions(flags))
     const renderer = flags.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple'
     checkSelection(project.model, roles, flags)

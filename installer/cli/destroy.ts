@@ -12,13 +12,14 @@ export const destroyCommand = withProject(
 )
   .option('--yes-i-really-mean-it', 'required for servers (target: hosts): their databases, images and volumes are deleted')
   .option('--local', 'run on this machine instead of over SSH')
+  .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
   .option('--json', 'print the report as JSON')
-  .action(async (flags: ProjectFlags & { yesIReallyMeanIt?: boolean; local?: boolean; json?: boolean }) => {
+  .action(async (flags: ProjectFlags & { yesIReallyMeanIt?: boolean; local?: boolean; trustNewHosts?: boolean; json?: boolean }) => {
     const project = loadProject(projectOptions(flags))
     if (project.model.target !== 'sandbox' && !flags.yesIReallyMeanIt) {
       throw new UsageError(`this deletes every database, image and volume of the cloud on ${project.model.hosts.map((h) => h.name).join(', ')}`, 'run again with --yes-i-really-mean-it')
     }
-    const report = await destroyCloud(project, roles, { ...(flags.local ? { local: true } : {}) })
+    const report = await destroyCloud(project, roles, { ...(flags.local ? { local: true } : {}), ...(flags.trustNewHosts ? { trustNewHosts: true } : {}) })
     if (flags.json) return out(JSON.stringify(report, null, 2))
     for (const h of report.hosts) out(`${style.green('✔')} ${h.host}: ${h.how}${h.packages ? ` (${h.packages} packages)` : ''}`)
   })

@@ -11,7 +11,7 @@ import { out, style } from './_style.ts'
 export const initCommand = new Command('init')
   .description('write a commented starting inventory to edit')
   .argument('[file]', 'file to write', 'inventory.yml')
-  .option('--hosts <list>', 'hosts as name=address,…; the first is the controller (default: one all-in-one host)', 'aio1=10.0.0.11')
+  .option('--hosts <list>', 'hosts as name=address,…; the first is the controller (the default is one all-in-one host)', 'aio1=10.0.0.11')
   .option('-f, --force', 'overwrite an existing file')
   .action((file: string, flags: { hosts: string; force?: boolean }) => {
     if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${file} is a folder`, `name the file to write, e.g. ${file.replace(/\/$/, '')}/inventory.yml`)

@@ -25,5 +25,5 @@ export const planCommand = withProject(
       }
     }
     const files = plan.reduce((n, h) => n + h.roles.reduce((m, r) => m + r.files.length, 0), 0)
-    out(`${plan.length} host(s), ${files} files. ${style.dim('Offline plan: comparing with what the hosts have (diffs) comes with the deploy engine.')}`)
+    out(`${plan.length} host(s), ${files} files. ${style.dim('What the hosts would change, with diffs: stackhouse deploy --check')}`)
   })

@@ -1,5 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The commented starting inventory that `stackhouse init` writes for operators.
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { packageRoot } from '../paths.ts'
+
+/**
+ * Where editors find the inventory's schema: the copy this package ships (YAML
+ * language servers read the modeline above the first line).
+ */
+const schemaLocation = pathToFileURL(join(packageRoot, 'inventory.schema.json')).href
 
 export interface InitHost {
   name: string
@@ -27,7 +36,8 @@ export function initInventory(hosts: InitHost[], sshKey?: string): string {
   const net = first.address.split('.').slice(0, 3).join('.')
   const others = rest.length ? rest : [first]
   const list = (hs: InitHost[]) => `[${hs.map((h) => h.name).join(', ')}]`
-  return `# Stackhouse inventory. Edit, then: stackhouse validate -i THIS_FILE && stackhouse plan -i THIS_FILE
+  return `# yaml-language-server: $schema=${schemaLocation}
+# Stackhouse inventory. Edit, then: stackhouse validate -i THIS_FILE && stackhouse plan -i THIS_FILE
 # Every key is documented in inventory.schema.json; editors that read JSON Schema complete and check it.
 name: mycloud
 region: RegionOne

@@ -48,13 +48,15 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
   // The common role is part of prepare, never a phase of its own.
   const isSelected = (r: Role) => r.name !== 'common' && (!opts.only?.length || opts.only.includes(r.name))
   const selected = placed.roles.filter(isSelected)
+  // `--only prepare` installs every role's packages; otherwise prepare installs the selected roles'.
+  const prepares = (r: Role) => r.name !== 'common' && (isSelected(r) || !!opts.only?.includes('prepare'))
   const limit = new Set(opts.limit ?? [])
   const inLimit = (h: ModelHost) => !limit.size || limit.has(h.name)
   const prepare: Phase = {
     id: 'prepare',
     title: 'packages',
     hosts: model.hosts.filter(inLimit).map((host) => {
-      const mine = placed.rolesOn(host.name).filter(isSelected)
+      const mine = placed.rolesOn(host.name).filter(prepares)
       const ctx = { model, host }
       // apt's mirror and proxy (the common role's files) must be in place before apt runs.
       const aptFiles = filesOf(host.name, 'common').map((f) => fileTask(f))

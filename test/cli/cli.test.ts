@@ -11,7 +11,7 @@ import { fixturesDir } from '../helpers.ts'
 const bin = join(packageRoot, 'bin', 'stackhouse.js')
 
 function run(args: string[], cwd: string, input?: string) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' } })
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr }
 }
 
@@ -30,6 +30,8 @@ describe('stackhouse CLI', () => {
     expect(run(['init', '--hosts', 'ctl1=10.0.0.11,cmp1=10.0.0.21,cmp2=10.0.0.22'], dir).code).toBe(0)
     const text = readFileSync(join(dir, 'inventory.yml'), 'utf8')
     expect(text).toContain('compute: [cmp1, cmp2]')
+    // (editors that read YAML modelines find the schema this package ships)
+    expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=file://${join(packageRoot, 'inventory.schema.json')}`)
     const v = run(['validate', '-i', 'inventory.yml'], dir)
     expect(v.stdout).toContain('inventory.yml: valid (3 host(s), 4 group(s))')
     const again = run(['init'], dir)
@@ -138,12 +140,20 @@ describe('stackhouse CLI', () => {
     // (a servers inventory: this test must never create a sandbox host)
     const dir = scratch()
     writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - { name: ctl1, address: 10.0.0.11, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n')
-    const r = run(['deploy', '-i', 'inv.yml', '--only', 'keystonee'], dir)
+    const r = run(['deploy', '-i', 'inv.yml', '--only', 'keystnoe'], dir)
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('--only: no role is named keystonee')
-    const l = run(['deploy', '-i', 'inv.yml', '--limit', 'ctl9'], dir)
+    expect(r.stderr).toContain('--only: no role is named keystnoe\n  fix: did you mean "keystone"? roles and phases: prepare, mariadb,')
+    const l = run(['deploy', '-i', 'inv.yml', '--limit', 'ctl1,ctl9'], dir)
     expect(l.code).toBe(2)
-    expect(l.stderr).toContain('--limit: no host is named ctl9')
+    expect(l.stderr).toContain('--limit: no host is named ctl9\n  fix: did you mean "ctl1"? hosts: ctl1')
+  })
+
+  it('colours its output when FORCE_COLOR asks, even into a pipe', () => {
+    const dir = scratch()
+    const plain = spawnSync(process.execPath, [bin, 'validate'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0' } })
+    const forced = spawnSync(process.execPath, [bin, 'validate'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '1' } })
+    expect(plain.stdout).not.toContain('\x1b[')
+    expect(forced.stdout).toContain('\x1b[32m✔\x1b[39m')
   })
 
   it('an unknown option is a usage error (exit 2)', () => {

@@ -60,6 +60,19 @@ describe('runner', () => {
     expect([...hosts.values()].filter((h) => h.commands.includes('api-manage db sync')).map((h) => h.host)).toEqual(['ctl1'])
   })
 
+  it('--only prepare installs every role\'s packages and runs no role phase; --only api installs only api\'s', () => {
+    const m = model()
+    const files = render(m, [db, api])
+    const phases = (only: string[]) => buildPhases(m, [db, api], files, { only, admin: () => Promise.reject(new Error('no keystone here')) })
+    const packagesOn = (p: ReturnType<typeof phases>, host: string) => p.find((x) => x.id === 'prepare')!.hosts.find((h) => h.host.name === host)!.tasks.find((t) => t.id === 'common.packages')!.title
+    const prepare = phases(['prepare'])
+    expect(prepare.map((p) => p.id)).toEqual(['prepare'])
+    expect(packagesOn(prepare, 'ctl1')).toBe('2 packages')
+    const apiOnly = phases(['api'])
+    expect(apiOnly.map((p) => p.id)).toEqual(['prepare', 'api'])
+    expect(packagesOn(apiOnly, 'ctl1')).toBe('1 packages')
+  })
+
   it('changes nothing on a second run, and restarts a service only when its file changed', async () => {
     const m = model()
     const hosts = fakeHosts(m)
