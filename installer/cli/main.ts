@@ -38,9 +38,42 @@ export function program(): Command {
     .exitOverride()
   for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, destroyCommand, secretsCommand, sandboxCommand, imageCommand]) {
     cli.addCommand(cmd)
-    for (const sub of [cmd, ...cmd.commands]) sub.exitOverride().showHelpAfterError('(run with --help for usage)')
+    for (const sub of [cmd, ...cmd.commands]) {
+      sub.exitOverride().showHelpAfterError('(run with --help for usage)')
+      const name = sub === cmd ? cmd.name() : `${cmd.name()} ${sub.name()}`
+      sub.addHelpText('after', `${examples[name] ? `\nExamples:\n${examples[name].map((e) => `  $ stackhouse ${e}`).join('\n')}\n` : ''}${exitCodeHelp}`)
+    }
   }
+  cli.addHelpText('after', exitCodeHelp)
   return cli
+}
+
+/** The same table at the end of every command's help. */
+const exitCodeHelp = `
+Exit codes:
+  0   success
+  1   a problem in your input (inventory, overrides, secrets file): the message names the file, the line and the fix
+  2   bad usage (an unknown option or argument)
+  4   a host failed or could not be reached
+  5   a verify check failed
+  70  a bug in Stackhouse: please report it
+`
+
+/** A few lines of real use per command, as an operator would type them. */
+const examples: Record<string, string[]> = {
+  init: ['init --hosts ctl1=10.0.0.11,cmp1=10.0.0.21,cmp2=10.0.0.22', 'init mycloud/inventory.yml'],
+  validate: ['validate -i inventory.yml', 'validate inventory.yml --json'],
+  render: ['render -i inventory.yml -o rendered/   # then: diff -r rendered/ previous/'],
+  plan: ['plan -i inventory.yml', 'plan -i inventory.yml --json'],
+  deploy: ['deploy                                   # the all-in-one cloud on a sandbox host', 'deploy -i inventory.yml --check', 'deploy -i inventory.yml --only nova,neutron --limit cmp1,cmp2', 'deploy -i inventory.yml --trust-new-hosts   # first contact with new hosts'],
+  verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
+  destroy: ['destroy                                  # the built-in sandbox cloud', 'destroy -i inventory.yml --yes-i-really-mean-it'],
+  'secrets list': ['secrets list -i inventory.yml'],
+  'secrets show': ['secrets show admin_password'],
+  'secrets set': ['secrets set vsphere_password -i inventory.yml < vcenter-password.txt'],
+  'sandbox create': ['sandbox create ctl1 cmp1'],
+  'sandbox destroy': ['sandbox destroy --all'],
+  'image build': ['image build --out out/'],
 }
 
 /** Run the CLI; returns the exit code instead of exiting, so tests can call it. */

@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { roles } from '../../roles/index.ts'
 import { formatProblem, InventoryError } from '../inventory/problems.ts'
+import { UsageError } from '../errors.ts'
 import { validateProject } from '../validate.ts'
 import { sanitizeMessage } from '../printable.ts'
 import { err, out, style } from './_style.ts'
@@ -12,8 +13,11 @@ export const validateCommand = withProject(
     'check an inventory (YAML, schema, consistency, the files it names) and what renders from it (overrides/, config:), reporting every problem with file:line',
   ),
 )
+  .argument('[inventory]', 'inventory file (the same as -i)')
   .option('--json', 'print the problems as JSON')
-  .action((flags: ProjectFlags & { json?: boolean }) => {
+  .action((positional: string | undefined, given: ProjectFlags & { json?: boolean }) => {
+    if (positional && given.inventory && positional !== given.inventory) throw new UsageError(`two inventories given: ${positional} and -i ${given.inventory}`, 'name one')
+    const flags = { ...given, ...(positional ? { inventory: positional } : {}) }
     const { file, inventory, problems } = validateProject(projectOptions(flags), roles)
     const errors = problems.filter((p) => p.severity === 'error')
     if (flags.json) {

@@ -23,6 +23,7 @@ describe('stackhouse CLI', () => {
     const r = run([...cmd.split(' '), '--help'], scratch())
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(new RegExp(`^Usage: stackhouse ${cmd} `))
+    expect(r.stdout).toContain('Exit codes:\n  0   success\n  1   a problem in your input')
   })
 
   it('init writes an inventory that validates, and refuses to overwrite it', () => {
@@ -46,6 +47,8 @@ describe('stackhouse CLI', () => {
     const r = run(['validate', '-i', 'inv.yml'], dir)
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('inv.yml:2:5 /hosts/0: missing required key "address"')
+    // (the inventory may be given without -i, too)
+    expect(run(['validate', 'inv.yml'], dir).stderr).toBe(r.stderr)
     expect(r.stderr).toContain('inv.yml:3:5 /hosts/0/adress: unknown key "adress"\n  fix: did you mean "address"?')
     expect(r.stderr).not.toMatch(/\n\s+at /)
     const json = run(['validate', '-i', 'inv.yml', '--json'], dir)
