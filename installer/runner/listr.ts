@@ -43,7 +43,8 @@ export async function runWithListr(phases: Phase[], transports: Map<string, Tran
     exitOnError: true,
     renderer: opts.renderer,
     fallbackRenderer: 'simple',
-    rendererOptions: { collapseSubtasks: false },
+    // A finished phase folds to one line; the live tree shows the phase that runs, its hosts and their current task.
+    rendererOptions: { collapseSubtasks: true },
   } as never)
   try {
     await list.run(state)
@@ -58,13 +59,11 @@ function phaseTask(phase: Phase, transports: Map<string, Transport>, logs: Map<s
     title: `${phase.id}${phase.title ? ` — ${phase.title}` : ''}`,
     // Hosts of a phase all finish (one failure does not cut the others short); later phases do not start.
     skip: (state) => (state.failures.length ? 'skipped: an earlier phase failed' : false),
-    task: async (state, task) => {
-      await task
-        .newListr(phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts)), { concurrent: true, exitOnError: false })
-        .run(state)
-      const failed = state.failures.filter((f) => f.phase === phase.id).map((f) => f.host)
-      if (failed.length) throw new Error(`failed on ${failed.join(', ')}`)
-    },
+    // NOTE: the hosts' list is returned, not run here: listr2 then draws it inside this
+    // phase's row, instead of starting a second renderer that stacks a new copy of the
+    // whole tree on the terminal at every refresh. A failed host stops the later phases
+    // through their `skip`.
+    task: (_state, task) => task.newListr(phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts)), { concurrent: true, exitOnError: false }),
   }
 }
 
@@ -79,7 +78,8 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
       let counts = { ok: 0, changed: 0 }
       if (!state.started.has(host)) state.started.set(host, Date.now())
       for (const t of entry.tasks) {
-        task.output = `${t.id}: ${t.title}`
+        // Only the live view shows the task that runs; piped output keeps to results.
+        if (opts.renderer === 'default') task.output = `${t.id}: ${t.title}`
         log.write(`[${phase}] ${t.id}: ${t.title}`)
         try {
           const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l) })
