@@ -6,6 +6,7 @@ import type { Model } from '../model/types.ts'
 import { checkSelection, deploy, type DeployReport } from '../deploy.ts'
 import { loadProject } from '../project.ts'
 import { ensureSandboxHosts } from '../sandbox/index.ts'
+import { exitCodes } from './_exit-codes.ts'
 import { err, out, style } from './_style.ts'
 import { listOption, projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -48,6 +49,8 @@ export const deployCommand = withProject(new Command('deploy').description('inst
     if (flags.json) out(JSON.stringify({ ...report, ...(creds ? { credentials: creds } : {}) }, null, 2))
     else printReport(report, project.model, creds)
     if (report.failures.length) throw new DeployFailed(report)
+    // NOTE: not 0 when --check finds work to do, so CI can use it as a drift check.
+    if (report.check && report.changes.length) process.exitCode = exitCodes.pending
   })
 
 function printReport(r: DeployReport, model: Model, creds?: CredentialFiles): void {

@@ -22,11 +22,11 @@ import { imageCommand } from './image.ts'
 import { sandboxCommand } from './sandbox.ts'
 import { secretsCommand } from './secrets.ts'
 import { validateCommand } from './validate.ts'
+import { exitCodes } from './_exit-codes.ts'
 import { err, style } from './_style.ts'
 import { sanitizeMessage } from '../printable.ts'
 
-/** Exit codes: 1 a problem in the user's input, 2 bad usage, 4 a host failed or could not be reached, 5 a verify check failed, 70 a bug in Stackhouse. */
-export const exitCodes = { input: 1, usage: 2, hosts: 4, verify: 5, internal: 70 } as const
+export { exitCodes }
 
 const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -54,6 +54,7 @@ Exit codes:
   0   success
   1   a problem in your input (inventory, overrides, secrets file): the message names the file, the line and the fix
   2   bad usage (an unknown option or argument)
+  3   deploy --check: changes are pending (nothing was changed); a drift check in CI
   4   a host failed or could not be reached
   5   a verify check failed
   70  a bug in Stackhouse: please report it

@@ -21,10 +21,9 @@ export function fileTask(file: RenderedFile, opts: { secretFile?: boolean } = {}
       // Diffs of files holding secrets would print them: say only that the content changed.
       const sensitive = opts.secretFile ?? (file.mode & 0o004) === 0
       const diff = ctx.check && have?.hash !== want.hash && !sensitive ? await diffAgainst(ctx, file) : undefined
-      if (!ctx.check) {
-        await ctx.transport.writeFile(file.path, file.content, { mode: file.mode, owner: file.owner, group: file.group })
-        ctx.changedFiles.add(file.path)
-      }
+      if (!ctx.check) await ctx.transport.writeFile(file.path, file.content, { mode: file.mode, owner: file.owner, group: file.group })
+      // In check mode too: the services that read the file then say they would restart.
+      ctx.changedFiles.add(file.path)
       return changed(differences.join(', '), diff)
     },
   }

@@ -17,7 +17,7 @@ export interface TaskContext {
   host: ModelHost
   /** Look only: change nothing, report what would change. */
   check: boolean
-  /** Paths written on this host during this run; services restart when theirs are among them. */
+  /** Paths written (or, under --check, that would be) on this host during this run; services restart when theirs are among them. */
   changedFiles: Set<string>
   /** Write a line to the host's log (secrets are redacted by the logger). */
   log(line: string): void

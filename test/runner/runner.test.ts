@@ -90,6 +90,23 @@ describe('runner', () => {
     expect(hosts.get('ctl1')!.units.get('api.service')!.restarts).toBe(0)
   })
 
+  it('--check predicts the restart a changed file would cause, and changes nothing', async () => {
+    // GIVEN a deployed cloud and a value that changes one file
+    const m = model()
+    const hosts = fakeHosts(m)
+    await run(m, [db, api], hosts)
+    for (const h of hosts.values()) h.writes.length = 0
+    const m2 = { ...m, database: { ...m.database, port: 3307 } }
+    // WHEN checked THEN the file and the restart of its service are reported, and nothing was written or restarted
+    const checked = await run(m2, [db, api], hosts, true)
+    expect(checked.state.outcomes.filter((o) => o.result.status === 'changed').map((o) => `${o.host} ${o.title}: ${o.result.detail}`)).toEqual([
+      'ctl1 /etc/db.cnf: content',
+      'ctl1 db.service: restart (1 file(s) changed)',
+    ])
+    expect(hosts.get('ctl1')!.writes).toEqual([])
+    expect(hosts.get('ctl1')!.units.get('db.service')!.restarts).toBe(0)
+  })
+
   it('stops and disables a unit the role keeps off, once, and leaves an absent one alone', async () => {
     // GIVEN a package that enabled and started a daemon the role does not want
     const quiet = defineRole({ ...db, name: 'quiet', unitsOff: () => ['db-replicator.service', 'not-installed.service'] })
