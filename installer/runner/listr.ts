@@ -82,7 +82,7 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
         if (opts.renderer === 'default') task.output = `${t.id}: ${t.title}`
         log.write(`[${phase}] ${t.id}: ${t.title}`)
         try {
-          const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l) })
+          const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l), redact: log.redact })
           state.outcomes.push({ phase, host, task: t.id, title: t.title, result })
           counts = { ...counts, [result.status]: counts[result.status] + 1 }
           log.write(`[${phase}] ${t.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`)

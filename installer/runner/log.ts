@@ -7,7 +7,7 @@ import { confidentialValues } from '../secrets/names.ts'
 
 export class HostLog {
   readonly path: string
-  constructor(dir: string, host: string, private readonly redact: (s: string) => string) {
+  constructor(dir: string, host: string, readonly redact: (s: string) => string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     this.path = join(dir, `${host}.log`)
   }

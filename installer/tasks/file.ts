@@ -6,6 +6,7 @@ import { createTwoFilesPatch } from 'diff'
 import type { RenderedFile } from '../render/render.ts'
 import { shellQuote } from '../shell.ts'
 import { must, probe } from './_exec.ts'
+import { maskSecrets } from './_mask.ts'
 import { changed, ok, type Task, type TaskContext } from './types.ts'
 
 export function fileTask(file: RenderedFile, opts: { secretFile?: boolean } = {}): Task {
@@ -18,9 +19,10 @@ export function fileTask(file: RenderedFile, opts: { secretFile?: boolean } = {}
       const have = await stat(ctx, file.path)
       const differences = describe(have, want)
       if (!differences.length) return ok
-      // Diffs of files holding secrets would print them: say only that the content changed.
+      // Files others cannot read may hold secrets: their diff shows secrets by name, and masks what it cannot name.
       const sensitive = opts.secretFile ?? (file.mode & 0o004) === 0
-      const diff = ctx.check && have?.hash !== want.hash && !sensitive ? await diffAgainst(ctx, file) : undefined
+      const diff = ctx.check && have?.hash !== want.hash ? await diffAgainst(ctx, file, sensitive) : undefined
+      if (diff !== undefined && sensitive) differences[differences.indexOf('content')] = 'content (secrets shown by name or masked)'
       if (!ctx.check) await ctx.transport.writeFile(file.path, file.content, { mode: file.mode, owner: file.owner, group: file.group })
       // In check mode too: the services that read the file then say they would restart.
       ctx.changedFiles.add(file.path)
@@ -49,9 +51,12 @@ function describe(have: FileState | undefined, want: FileState): string[] {
   return out
 }
 
-async function diffAgainst(ctx: TaskContext, file: RenderedFile): Promise<string> {
-  const r = await must(ctx, `${file.role}.file`, `cat ${shellQuote(file.path)} 2>/dev/null || true`)
-  return createTwoFilesPatch(`${file.path} (on ${ctx.host.name})`, `${file.path} (rendered)`, r.stdout, file.content, '', '', { context: 2 })
+async function diffAgainst(ctx: TaskContext, file: RenderedFile, sensitive: boolean): Promise<string> {
+  const cat = `cat ${shellQuote(file.path)} 2>/dev/null || true`
+  // NOTE: a sensitive file's old copy is read without logging it: it may hold secrets the redactor no longer knows.
+  const onHost = sensitive ? (await ctx.transport.exec(cat)).stdout : (await must(ctx, `${file.role}.file`, cat)).stdout
+  const show = (text: string) => (sensitive ? maskSecrets(ctx.redact(text)) : text)
+  return createTwoFilesPatch(`${file.path} (on ${ctx.host.name})`, `${file.path} (rendered)`, show(onHost), show(file.content), '', '', { context: 2 })
 }
 
 export function sha256(text: string): string {

@@ -21,6 +21,8 @@ export interface TaskContext {
   changedFiles: Set<string>
   /** Write a line to the host's log (secrets are redacted by the logger). */
   log(line: string): void
+  /** The text with every secret value replaced by its name, as logs and reports show it. */
+  redact(text: string): string
 }
 
 export interface Task {

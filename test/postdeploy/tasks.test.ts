@@ -25,7 +25,7 @@ async function applyAll(check: boolean): Promise<{ id: string; result: TaskResul
   const tasks: Task[] = postDeployTasks(model, admin, { stateDir, guestImage: image })
   const results = []
   for (const t of tasks) {
-    const ctx = { transport: new FakeHost('aio1'), host: model.hosts[0]!, check, changedFiles: new Set<string>(), log: () => {} }
+    const ctx = { transport: new FakeHost('aio1'), host: model.hosts[0]!, check, changedFiles: new Set<string>(), log: () => {}, redact: (s: string) => s }
     results.push({ id: t.id, result: await t.apply(ctx) })
   }
   return results

@@ -31,6 +31,8 @@ export class FakeHost implements Transport {
       const f = this.files.get(stat[1]!.replaceAll("'", ''))
       return done(f ? `${f.mode} ${f.owner} ${f.group}\n${createHash('sha256').update(f.content).digest('hex')}  -\n` : '')
     }
+    const cat = /^cat (\S+) 2>\/dev\/null \|\| true$/.exec(command)
+    if (cat) return done(this.files.get(cat[1]!.replaceAll("'", ''))?.content ?? '')
     if (command.startsWith('dpkg-query')) return done([...this.installed].map((p) => `${p} ii \n`).join(''))
     if (command.startsWith('dpkg --audit')) return done('')
     if (command.includes('apt-get') && command.includes(' install ')) {

@@ -101,7 +101,7 @@ describe('hostile values never reach a shell as syntax', () => {
       const log = new HostLog(logDir, host.name.replace(/[^A-Za-z0-9.-]/g, '_'), redact)
       // Keystone registration goes over HTTP, not a shell.
       for (const task of tasks.filter((t) => !t.id.endsWith('.register'))) {
-        const ctx = { transport: shell, host, check: false, changedFiles: new Set<string>(), log: (l: string) => log.write(l) }
+        const ctx = { transport: shell, host, check: false, changedFiles: new Set<string>(), log: (l: string) => log.write(l), redact }
         await task.apply(ctx).catch((e: unknown) => log.write(`failed: ${String((e as Error).message)}`))
         applied++
       }

@@ -33,7 +33,7 @@ beforeAll(async () => {
   writeFileSync(join(stateDir, 'guest.qcow2'), 'pretend qcow2')
   const admin = () => KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' })
   for (const t of postDeployTasks(model, admin, { stateDir, guestImage: { existing: join(stateDir, 'guest.qcow2'), build: async () => ({ path: join(stateDir, 'guest.qcow2') }) } })) {
-    await t.apply({ transport: new FakeHost('aio1'), host: model.hosts[0]!, check: false, changedFiles: new Set(), log: () => {} })
+    await t.apply({ transport: new FakeHost('aio1'), host: model.hosts[0]!, check: false, changedFiles: new Set(), log: () => {}, redact: (s: string) => s })
   }
 })
 afterAll(() => fake.stop())
