@@ -14,6 +14,7 @@ import { initCommand } from './init.ts'
 import { deployCommand, DeployFailed } from './deploy.ts'
 import { destroyCommand } from './destroy.ts'
 import { verifyCommand, VerifyFailed } from './verify.ts'
+import { statusCommand } from './status.ts'
 import { ConnectError } from '../runner/connect.ts'
 import { TaskError } from '../tasks/types.ts'
 import { planCommand } from './plan.ts'
@@ -36,7 +37,7 @@ export function program(): Command {
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, destroyCommand, secretsCommand, sandboxCommand, imageCommand]) {
+  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, statusCommand, destroyCommand, secretsCommand, sandboxCommand, imageCommand]) {
     cli.addCommand(cmd)
     for (const sub of [cmd, ...cmd.commands]) {
       sub.exitOverride().showHelpAfterError('(run with --help for usage)')
@@ -57,6 +58,7 @@ Exit codes:
   3   deploy --check: changes are pending (nothing was changed); a drift check in CI
   4   a host failed or could not be reached
   5   a verify check failed
+  6   status: the cloud is not healthy (a host, a unit or an API is down)
   70  a bug in Stackhouse: please report it
 `
 
@@ -68,6 +70,7 @@ const examples: Record<string, string[]> = {
   plan: ['plan -i inventory.yml', 'plan -i inventory.yml --json'],
   deploy: ['deploy                                   # the all-in-one cloud on a sandbox host', 'deploy -i inventory.yml --check', 'deploy -i inventory.yml --only nova,neutron --limit cmp1,cmp2', 'deploy -i inventory.yml --trust-new-hosts   # first contact with new hosts'],
   verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
+  status: ['status', 'status -i inventory.yml --json', 'status --wait 600   # after a reboot: wait until the cloud is back'],
   destroy: ['destroy                                  # the built-in sandbox cloud', 'destroy -i inventory.yml --yes-i-really-mean-it'],
   'secrets list': ['secrets list -i inventory.yml'],
   'secrets show': ['secrets show admin_password'],

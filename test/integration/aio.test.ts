@@ -14,6 +14,7 @@ import { connectSsh } from '../../installer/transport/ssh.ts'
 import { verifyCloud } from '../../installer/verify/index.ts'
 import { roles } from '../../roles/index.ts'
 import { reuseConnection } from './keepalive-client.ts'
+import { cloudStatus } from '../../installer/status.ts'
 
 const name = `t-aio-${randomBytes(2).toString('hex')}`
 let host: SandboxHost
@@ -78,6 +79,15 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     const v = await verifyCloud(project)
     expect(describeFailures(v)).toBe('')
     expect(v.checks.filter((c) => c.status === 'pass').length).toBeGreaterThanOrEqual(10)
+  })
+
+  it('status: every wanted unit running, every API answering, the deploy recorded', async () => {
+    const r = await cloudStatus(project, roles)
+    expect(r.hosts.flatMap((h) => h.units.filter((u) => u.state !== 'active').map((u) => `${u.unit} ${u.state}`))).toEqual([])
+    expect(r.hosts[0]!.failed).toEqual([])
+    expect(r.apis.filter((a) => !a.answers)).toEqual([])
+    expect(r.healthy).toBe(true)
+    expect(r.lastDeploy).toMatchObject({ failures: 0, hosts: [name] })
   })
 
   it('passes the OpenStack client\'s own checks', async () => {
