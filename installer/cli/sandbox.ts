@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
 import { UsageError } from '../errors.ts'
-import { createSandbox, destroyAllSandboxes, destroySandbox, listSandboxes, sandboxPaths, SandboxError, type RootfsMode, type SandboxHost } from '../sandbox/index.ts'
+import { createSandbox, destroyAllSandboxes, destroySandbox, listSandboxes, sandboxPaths, SandboxError, startSandbox, stopSandbox, type RootfsMode, type SandboxHost } from '../sandbox/index.ts'
 import { err, out, style } from './_style.ts'
 
 /** 75 → "1m15s": uptimes read at a glance. */
@@ -77,8 +77,28 @@ const destroy = new Command('destroy')
     if (flags.all) out(`${style.green('✔')} removed the bridges and stopped the package cache ${style.dim('(the base root file system and cached packages stay)')}`)
   }))
 
+const start = new Command('start')
+  .description('start stopped sandbox hosts (also after this machine rebooted); their disks are as they were')
+  .argument('<names...>', 'host names')
+  .action(guarded(async (names: string[]) => {
+    const r = await startSandbox(names, (l) => err(style.dim(`  ${l}`, process.stderr)))
+    for (const n of r.started) out(`${style.green('✔')} started ${n}`)
+    for (const n of r.running) out(`${style.green('✔')} ${n} was running`)
+  }))
+
+const stop = new Command('stop')
+  .description('stop sandbox hosts cleanly, keeping their disks (start them again with "sandbox start")')
+  .argument('<names...>', 'host names')
+  .action(guarded(async (names: string[]) => {
+    const r = await stopSandbox(names)
+    for (const n of r.stopped) out(`${style.green('✔')} stopped ${n}`)
+    for (const n of r.notRunning) out(`${style.green('✔')} ${n} was not running`)
+  }))
+
 export const sandboxCommand = new Command('sandbox')
   .description('local test hosts: Debian 12 booted with systemd-nspawn, on a private bridge with a package cache')
   .addCommand(create)
   .addCommand(list)
+  .addCommand(start)
+  .addCommand(stop)
   .addCommand(destroy)

@@ -2,11 +2,11 @@
 // Before deploying to `target: sandbox`, make sure every host of the inventory is
 // a running sandbox host at its address: create the missing, boot the stopped.
 import type { Model } from '../model/types.ts'
-import { withLock } from './_lock.ts'
-import { isRunning, startHost, waitForBoot } from './boot.ts'
-import { createSandbox } from './create.ts'
+import { isRunning } from './boot.ts'
+import { createSandbox, prepareMachine } from './create.ts'
 import { SandboxError } from './errors.ts'
-import { readRecord, writeRecord } from './state.ts'
+import { bootStopped } from './power.ts'
+import { readRecord } from './state.ts'
 
 export interface EnsureResult {
   created: string[]
@@ -30,8 +30,8 @@ export async function ensureSandboxHosts(model: Model, log: (line: string) => vo
     }
     if (!isRunning(rec)) {
       log(`booting sandbox host ${host.name}`)
-      const started = await withLock('hosts', () => startHost(rec, writeRecord))
-      await waitForBoot(started)
+      await prepareMachine(log)
+      await bootStopped(rec)
       result.started.push(host.name)
     }
   }

@@ -8,10 +8,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkInventory } from '../../installer/inventory/load.ts'
-import { createSandbox, destroySandbox, listSandboxes, sandboxPaths, SandboxError, type SandboxHost } from '../../installer/sandbox/index.ts'
+import { createSandbox, destroySandbox, listSandboxes, sandboxPaths, SandboxError, startSandbox, stopSandbox, type SandboxHost } from '../../installer/sandbox/index.ts'
 import { hostDir } from '../../installer/sandbox/paths.ts'
 import { isSameProcess, processesInNamespace } from '../../installer/sandbox/process.ts'
-import { mountsUnder } from '../../installer/sandbox/rootfs.ts'
+import { mountsUnder, unmountAll } from '../../installer/sandbox/rootfs.ts'
 import { readRecord, readRecords, type HostRecord } from '../../installer/sandbox/state.ts'
 
 const name = `t-sbx-${randomBytes(3).toString('hex')}`
@@ -88,6 +88,24 @@ describe.skipIf(process.getuid?.() !== 0)('a sandbox host', () => {
   it('refuses to destroy a name that does not exist, and leaves the others alone', async () => {
     await expect(destroySandbox(name, `${name}-nope`)).rejects.toThrow(SandboxError)
     expect(listSandboxes().find((h) => h.name === name)?.state).toBe('running')
+  })
+
+  it('stops keeping its disk, and starts again after a machine reboot took its overlay mount', async () => {
+    // GIVEN a file written on the host
+    expect(ssh('sh', '-c', 'echo kept > /root/proof').code).toBe(0)
+    // WHEN it is stopped THEN it is listed stopped and its SSH port is closed
+    expect(await stopSandbox([name])).toEqual({ stopped: [name], notRunning: [] })
+    expect(listSandboxes().find((h) => h.name === name)?.state).not.toBe('running')
+    // AND with its overlay unmounted, as after a reboot of this machine
+    await unmountAll(readRecord(name)!.rootfs.path)
+    // WHEN started THEN it boots, answers over SSH with the same host key, and still holds the file
+    expect(await startSandbox([name])).toEqual({ started: [name], running: [] })
+    host = listSandboxes().find((h) => h.name === name)!
+    record = readRecord(name)!
+    expect(host.state).toBe('running')
+    expect(ssh('cat', '/root/proof')).toEqual({ code: 0, out: 'kept\n' })
+    // AND starting a running host does nothing
+    expect(await startSandbox([name])).toEqual({ started: [], running: [name] })
   })
 
   it('is destroyed without a trace: no process, interface, mount, folder, key or inventory entry', async () => {
