@@ -59,7 +59,7 @@ networks:
   provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
 backends: { block_storage: ceph }
 `)
-  return loadProject({ inventory: join(dir, 'inventory.yml') })
+  return loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
 }
 
 async function deployed(label, p, opts = {}) {

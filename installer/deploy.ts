@@ -40,7 +40,7 @@ export interface DeployReport {
 
 export async function deploy(project: Project, roles: readonly Role[], opts: DeployOptions = {}): Promise<DeployReport> {
   const { model } = project
-  checkSelection(model, roles, opts)
+  checkSelection(model.hosts.map((h) => h.name), roles, opts)
   const files = render(model, roles, project.overrides)
   const phases = buildPhases(model, roles, files, { ...opts, admin: adminClient(model), postDeployAdmin: adminClient(model), stateDir: project.paths.stateDir })
   const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
@@ -59,15 +59,18 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
 }
 
 /** --limit and --only name hosts and roles (or the phases prepare and post-deploy) that exist; checked before anything is touched. */
-export function checkSelection(model: Model, roles: readonly Role[], opts: Pick<DeployOptions, 'only' | 'limit'>): void {
-  const hosts = model.hosts.map((h) => h.name)
+export function checkSelection(hosts: readonly string[], roles: readonly Role[], opts: Pick<DeployOptions, 'only' | 'limit' | 'local'>): void {
   const names = ['prepare', ...roles.map((r) => r.name).filter((r) => r !== 'common'), postDeploy]
-  const unknown = (given: string[] | undefined, known: string[]) => (given ?? []).filter((x) => !known.includes(x))
-  const suggest = (bad: string[], known: string[]) => bad.map((b) => closest(b, known)).filter(Boolean).map((g) => `"${g}"`)
+  const unknown = (given: string[] | undefined, known: readonly string[]) => (given ?? []).filter((x) => !known.includes(x))
+  const suggest = (bad: string[], known: readonly string[]) => bad.map((b) => closest(b, known)).filter(Boolean).map((g) => `"${g}"`)
   const badHosts = unknown(opts.limit, hosts)
   if (badHosts.length) {
     const guess = suggest(badHosts, hosts)
     throw new UsageError(`--limit: no host is named ${badHosts.join(', ')}`, `${guess.length ? `did you mean ${guess.join(', ')}? ` : ''}hosts: ${hosts.join(', ')}`)
+  }
+  const reached = opts.limit?.length ? opts.limit.length : hosts.length
+  if (opts.local && reached !== 1) {
+    throw new UsageError(`--local deploys a one-host cloud on this machine; the run has ${reached} hosts`, 'drop --local to reach the hosts over SSH, or --limit the run to this machine\'s host')
   }
   const badRoles = unknown(opts.only, names)
   if (badRoles.length) {

@@ -11,7 +11,7 @@ import { buildModel } from './model/build.ts'
 import type { Model } from './model/types.ts'
 import { readOverrides } from './render/overrides.ts'
 import type { OverrideFile } from './render/render.ts'
-import { ensureSecrets, type SecretsFile } from './secrets/store.ts'
+import { ensureSecrets, requireSecrets, type SecretsFile } from './secrets/store.ts'
 
 export interface ProjectOptions {
   /** Inventory file; undefined for the built-in all-in-one cloud. */
@@ -26,7 +26,21 @@ export interface ProjectOptions {
    * @default true
    */
   localFiles?: boolean
+  /**
+   * Generate the secrets that are missing. Only the commands that make secrets on
+   * purpose set it (`secrets generate`, `init`, and the deploy of the built-in
+   * cloud, whose secrets have one fixed home); every other command refuses a
+   * missing secrets file, so a typo or another folder never rotates a running
+   * cloud's passwords. @default false
+   */
+  createSecrets?: boolean
 }
+
+/**
+ * The built-in all-in-one cloud's home: its secrets, credentials and logs, the same
+ * whatever folder a command runs in (its hosts are sandbox hosts, which need root).
+ */
+export const builtinCloudHome = '/var/lib/stackhouse/cloud'
 
 export interface ProjectPaths {
   inventory: string | null
@@ -38,7 +52,7 @@ export interface ProjectPaths {
 
 export function projectPaths(opts: ProjectOptions, cwd = process.cwd()): ProjectPaths {
   const inventory = opts.inventory ? resolve(cwd, opts.inventory) : null
-  const base = inventory ? dirname(inventory) : join(cwd, '.stackhouse')
+  const base = inventory ? dirname(inventory) : builtinCloudHome
   return {
     inventory,
     secrets: resolve(cwd, opts.secrets ?? join(base, 'secrets.yaml')),
@@ -62,11 +76,18 @@ export interface Project {
   secrets: SecretsFile
 }
 
-/** Inventory → model, generating secrets that do not exist yet. */
+/** Inventory → model, with the secrets of the project (generated only when `createSecrets` says so). */
 export function loadProject(opts: ProjectOptions): Project {
   const paths = projectPaths(opts)
   const inventory = readInventory(opts)
-  const secrets = ensureSecrets(paths.secrets)
+  const secrets = opts.createSecrets ? ensureSecrets(paths.secrets) : requireSecrets(paths.secrets, generateHint(opts))
   const model = buildModel(inventory, opts.inventory ?? null, secrets.secrets)
   return { paths, model, overrides: readOverrides(paths.overrides), secrets }
+}
+
+/** The command that makes the project's secrets. */
+function generateHint(opts: ProjectOptions): string {
+  if (!opts.inventory && !opts.secrets) return 'the first "stackhouse deploy" of the built-in cloud makes them; or: stackhouse secrets generate'
+  const args = [opts.inventory && `-i ${opts.inventory}`, opts.secrets && `--secrets ${opts.secrets}`].filter(Boolean).join(' ')
+  return `stackhouse secrets generate ${args}`.trim()
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
+import { existsSync } from 'node:fs'
 import { roles } from '../../roles/index.ts'
 import { writeCredentials, type CredentialFiles } from '../credentials.ts'
 import type { Model } from '../model/types.ts'
 import { checkSelection, deploy, type DeployReport } from '../deploy.ts'
-import { loadProject } from '../project.ts'
-import { ensureSandboxHosts } from '../sandbox/index.ts'
+import { loadProject, projectPaths, readInventory } from '../project.ts'
+import { ensureSandboxHosts, listSandboxes } from '../sandbox/index.ts'
+import { builtinHostNames } from '../inventory/defaults.ts'
+import { UsageError } from '../errors.ts'
 import { exitCodes } from './_exit-codes.ts'
 import { err, out, style } from './_style.ts'
 import { listOption, projectOptions, withProject, type ProjectFlags } from './_options.ts'
@@ -36,9 +39,13 @@ export const deployCommand = withProject(new Command('deploy').description('inst
   .option('--json', 'print the report as JSON (no live view)')
   .action(async (given: DeployFlags) => {
     const flags = { ...given, ...(given.only ? { only: listOption(given.only) } : {}), ...(given.limit ? { limit: listOption(given.limit) } : {}) }
-    const project = loadProject(projectOptions(flags))
+    // Usage first: a misspelt role or host is named before secrets or hosts are touched.
+    checkSelection(readInventory(projectOptions(flags)).hosts.map((h) => h.name), roles, flags)
+    // The evaluator's one command: the built-in cloud makes its own secrets, in its fixed home.
+    const builtin = !flags.inventory && !flags.secrets
+    if (builtin) refuseNewSecretsForOldHosts()
+    const project = loadProject({ ...projectOptions(flags), createSecrets: builtin })
     const renderer = flags.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple'
-    checkSelection(project.model, roles, flags)
     // An evaluator's one command: the sandbox hosts the inventory names are made if missing.
     if (project.model.target === 'sandbox' && !flags.local && !flags.check) {
       const made = await ensureSandboxHosts(project.model, (l) => flags.json || err(style.dim(l, process.stderr)))
@@ -85,4 +92,21 @@ function printAccess(model: Model, creds: CredentialFiles): void {
   out(`  Credentials: ${creds.adminOpenrc}, ${creds.demoOpenrc}, ${creds.cloudsYaml} (mode 0600)`)
   out(`  From this machine: apt-get install python3-openstackclient && . ${creds.adminOpenrc} && openstack catalog list`)
   out(`  Check it works:    stackhouse verify${model.inventoryFile ? ` -i ${model.inventoryFile}` : ''}`)
+}
+
+/**
+ * A built-in cloud whose sandbox host exists but whose secrets are not in their home
+ * was deployed with secrets kept elsewhere (before they had a fixed home, in the
+ * .stackhouse/ folder of wherever the deploy ran): new ones would change every
+ * password of the running cloud. Stop, and say where to find the old file.
+ */
+function refuseNewSecretsForOldHosts(): void {
+  const { secrets } = projectPaths({})
+  if (existsSync(secrets)) return
+  const old = listSandboxes().filter((h) => builtinHostNames().includes(h.name))
+  if (!old.length) return
+  throw new UsageError(
+    `sandbox host ${old.map((h) => h.name).join(', ')} holds a cloud deployed with secrets that are not in ${secrets}`,
+    `copy that cloud's secrets.yaml there (before this version it was .stackhouse/secrets.yaml in the folder you deployed from), or start over: stackhouse destroy`,
+  )
 }

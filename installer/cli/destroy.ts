@@ -3,7 +3,7 @@ import { Command } from 'commander'
 import { roles } from '../../roles/index.ts'
 import { destroyCloud } from '../destroy.ts'
 import { UsageError } from '../errors.ts'
-import { loadProject } from '../project.ts'
+import { loadProject, readInventory } from '../project.ts'
 import { out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -15,10 +15,12 @@ export const destroyCommand = withProject(
   .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
   .option('--json', 'print the report as JSON')
   .action(async (flags: ProjectFlags & { yesIReallyMeanIt?: boolean; local?: boolean; trustNewHosts?: boolean; json?: boolean }) => {
-    const project = loadProject(projectOptions(flags))
-    if (project.model.target !== 'sandbox' && !flags.yesIReallyMeanIt) {
-      throw new UsageError(`this deletes every database, image and volume of the cloud on ${project.model.hosts.map((h) => h.name).join(', ')}`, 'run again with --yes-i-really-mean-it')
+    // Asked before anything is read beyond the inventory: the answer does not depend on the secrets.
+    const inventory = readInventory(projectOptions(flags))
+    if ((inventory.target ?? 'hosts') !== 'sandbox' && !flags.yesIReallyMeanIt) {
+      throw new UsageError(`this deletes every database, image and volume of the cloud on ${inventory.hosts.map((h) => h.name).join(', ')}`, 'run again with --yes-i-really-mean-it')
     }
+    const project = loadProject(projectOptions(flags))
     const report = await destroyCloud(project, roles, { ...(flags.local ? { local: true } : {}), ...(flags.trustNewHosts ? { trustNewHosts: true } : {}) })
     if (flags.json) return out(JSON.stringify(report, null, 2))
     for (const h of report.hosts) out(`${style.green('✔')} ${h.host}: ${h.how}${h.packages ? ` (${h.packages} packages)` : ''}`)

@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { checkInventory } from '../inventory/load.ts'
 import { initInventory, parseHostList } from '../inventory/init.ts'
 import { UsageError } from '../errors.ts'
+import { projectPaths } from '../project.ts'
+import { ensureSecrets } from '../secrets/store.ts'
 import { out, style } from './_style.ts'
 
 export const initCommand = new Command('init')
@@ -29,6 +31,10 @@ export const initCommand = new Command('init')
     if (errors.length) throw new UsageError(`the hosts given do not make a valid inventory: ${errors[0]!.message}`)
     writeFileSync(file, text)
     out(`${style.green('✔')} wrote ${file} (${hosts.length} host${hosts.length > 1 ? 's' : ''})`)
+    // A new cloud's secrets, made here on purpose (an existing file keeps every value).
+    const { secrets } = projectPaths({ inventory: file })
+    const { generated } = ensureSecrets(secrets)
+    out(`${style.green('✔')} ${generated.length ? `generated ${generated.length} secrets in` : 'kept the secrets in'} ${secrets} (mode 0600): keep it private and backed up`)
     out(`  next: edit it, then ${style.bold(`stackhouse validate -i ${file}`)}`)
   })
 

@@ -3,7 +3,7 @@ import { Command } from 'commander'
 import { roles } from '../../roles/index.ts'
 import { loadProject } from '../project.ts'
 import { render } from '../render/render.ts'
-import { writeRendered } from '../render/write.ts'
+import { checkOutputDir, writeRendered } from '../render/write.ts'
 import { out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -13,6 +13,7 @@ export const renderCommand = withProject(
   .requiredOption('-o, --out <dir>', 'folder to write (replaced on each render)')
   .option('--json', 'print the list of files as JSON')
   .action((flags: ProjectFlags & { out: string; json?: boolean }) => {
+    checkOutputDir(flags.out)
     // Rendering needs no SSH key: an operator may read the files on a machine that will not deploy.
     const project = loadProject({ ...projectOptions(flags), localFiles: false })
     const files = render(project.model, roles, project.overrides)

@@ -1,24 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { projectPaths } from '../project.ts'
-import { kindOf, secretNames, isSecretName } from '../secrets/names.ts'
+import { identifierNames, kindOf, secretNames, isSecretName } from '../secrets/names.ts'
 import { ensureSecrets, readSecrets, setSecret } from '../secrets/store.ts'
 import { UsageError } from '../errors.ts'
 import { out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
-const list = withProject(new Command('list').description('list secret names and whether each is set (never the values)'))
+const list = withProject(new Command('list').description('list secret names and whether each is set (never the values); creates nothing'))
+  .option('--json', 'print as JSON')
+  .action((flags: ProjectFlags & { json?: boolean }) => {
+    const { secrets: file } = projectPaths(projectOptions(flags))
+    const exists = existsSync(file)
+    const values = readSecrets(file)
+    const rows = secretNames.map((name) => ({ name, kind: kindOf(name), set: values[name] !== undefined }))
+    if (flags.json) return out(JSON.stringify({ file, exists, secrets: rows }, null, 2))
+    if (!exists) out(style.yellow(`${file} does not exist; make it with: stackhouse secrets generate${flags.inventory ? ` -i ${flags.inventory}` : ''}`))
+    for (const r of rows) out(`  ${r.set ? style.green('set  ') : style.yellow('unset')}  ${r.name} ${style.dim(`(${r.kind}${identifierNames.includes(r.name) ? ', an identifier, not secret' : ''})`)}`)
+  })
+
+const generate = withProject(new Command('generate').description('make the secrets that are missing (all of them for a new cloud); never changes one that is set'))
   .option('--json', 'print as JSON')
   .action((flags: ProjectFlags & { json?: boolean }) => {
     const { secrets: file } = projectPaths(projectOptions(flags))
     const { generated, tightened } = ensureSecrets(file)
-    const values = readSecrets(file)
-    const rows = secretNames.map((name) => ({ name, kind: kindOf(name), set: values[name] !== undefined }))
-    if (flags.json) return out(JSON.stringify({ file, generated, secrets: rows }, null, 2))
-    if (generated.length) out(`generated ${generated.length} new secret(s) in ${file}`)
+    if (flags.json) return out(JSON.stringify({ file, generated }, null, 2))
+    out(generated.length ? `${style.green('✔')} generated ${generated.length} secret(s) in ${file} (mode 0600): keep it private and backed up` : `${style.green('✔')} ${file} already holds every secret; nothing changed`)
     if (tightened) out(style.yellow(`${file} was readable by others: its mode is now 0600`))
-    for (const r of rows) out(`  ${r.set ? style.green('set  ') : style.yellow('unset')}  ${r.name} ${style.dim(`(${r.kind})`)}`)
   })
 
 const show = withProject(new Command('show').description('print one secret value (the only command that does)'))
@@ -26,7 +35,7 @@ const show = withProject(new Command('show').description('print one secret value
   .action((name: string, flags: ProjectFlags) => {
     if (!isSecretName(name)) throw new UsageError(`no secret is named "${name}"`, 'see "stackhouse secrets list"')
     const { secrets: file } = projectPaths(projectOptions(flags))
-    ensureSecrets(file)
+    if (!existsSync(file)) throw new UsageError(`${file} does not exist`, `make it with: stackhouse secrets generate${flags.inventory ? ` -i ${flags.inventory}` : ''}`)
     const value = readSecrets(file)[name]
     if (value === undefined) throw new UsageError(`${name} is not set`, `set it with: stackhouse secrets set ${name} < value-file`)
     out(value)
@@ -43,7 +52,8 @@ const set = withProject(new Command('set').description('set one secret from stan
   })
 
 export const secretsCommand = new Command('secrets')
-  .description('generate secrets once into secrets.yaml (mode 0600); list names, show or set one')
+  .description('the secrets of a cloud in secrets.yaml (mode 0600): generate them once, list names, show or set one')
+  .addCommand(generate)
   .addCommand(list)
   .addCommand(show)
   .addCommand(set)

@@ -37,3 +37,8 @@ backends:
   block_storage: ceph
   virt_type: auto
 `.trimStart()
+
+/** Names of the built-in cloud's hosts. */
+export function builtinHostNames(): string[] {
+  return [...builtinInventory.matchAll(/^  - name: (\S+)$/gm)].map((m) => m[1]!)
+}

@@ -15,12 +15,17 @@ export class OutputDirError extends Error {
   }
 }
 
-/** Replace the folder's contents with the files. Refuses a non-empty folder that is not an earlier render. */
-export function writeRendered(dir: string, files: readonly RenderedFile[]): void {
+/** Throws when `dir` cannot take a render: a file, or a folder with other things in it. */
+export function checkOutputDir(dir: string): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OutputDirError(dir, 'is a file; render writes a folder')
   if (existsSync(dir) && readdirSync(dir).length && !existsSync(join(dir, marker))) {
     throw new OutputDirError(dir, 'is not empty and was not written by "stackhouse render"; choose an empty or new folder')
   }
+}
+
+/** Replace the folder's contents with the files. Refuses a non-empty folder that is not an earlier render. */
+export function writeRendered(dir: string, files: readonly RenderedFile[]): void {
+  checkOutputDir(dir)
   try {
     writeInto(dir, files)
   } catch (e) {

@@ -39,6 +39,20 @@ export function ensureSecrets(file: string): SecretsFile {
   return { secrets: current as Secrets, generated, tightened }
 }
 
+/**
+ * Read secrets.yaml, which must exist and hold every generated secret; nothing is
+ * created. `fix` is the command that makes them.
+ */
+export function requireSecrets(file: string, fix: string): SecretsFile {
+  if (!existsSync(file)) {
+    throw new SecretsError(file, 'does not exist: secrets are made on purpose, never as a side effect (a new file would give a running cloud new passwords)', { fix })
+  }
+  const current = readSecrets(file)
+  const missing = secretNames.filter((n) => current[n] === undefined && kindOf(n) !== 'operator')
+  if (missing.length) throw new SecretsError(file, `lacks ${missing.length} secret(s): ${missing.join(', ')}`, { fix: `${fix} (adds what is missing, keeps every value there)` })
+  return { secrets: current as Secrets, generated: [], tightened: false }
+}
+
 /** Set one secret (operator-provided, or a deliberate rotation). */
 export function setSecret(file: string, name: string, value: string): void {
   if (!isSecretName(name)) throw new SecretsError(file, `no secret is named "${name}"; see "stackhouse secrets list"`)

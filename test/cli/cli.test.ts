@@ -85,7 +85,7 @@ describe('stackhouse CLI', () => {
     mkdirSync(join(dir, 'sec'))
     const sec = run(['plan', '-i', inv, '--secrets', 'sec'], dir)
     expect([sec.code, sec.stderr]).toEqual([1, expect.stringContaining('sec: is a folder, not a secrets file\n  fix: name the file itself')])
-    const ro = run(['plan', '-i', inv, '--secrets', '/proc/version/secrets.yaml'], dir)
+    const ro = run(['secrets', 'generate', '-i', inv, '--secrets', '/proc/version/secrets.yaml'], dir)
     expect([ro.code, ro.stderr]).toEqual([1, expect.stringContaining('/proc/version/secrets.yaml: cannot be written (')])
     // an output folder that is a file
     writeFileSync(join(dir, 'out'), 'a file')
@@ -105,6 +105,7 @@ describe('stackhouse CLI', () => {
 
   it('render writes per-host files with their modes and a manifest; refuses a foreign folder', () => {
     const dir = scratch()
+    expect(run(['secrets', 'generate', '--secrets', 'secrets.yaml'], dir).code).toBe(0)
     const r = run(['render', '-i', join(fixturesDir, 'inventories', '3-node.yml'), '--secrets', 'secrets.yaml', '-o', 'out'], dir)
     expect(r.code, r.stderr).toBe(0)
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['.stackhouse-render', 'cmp1', 'cmp2', 'ctl1'])
@@ -170,6 +171,7 @@ describe('stackhouse CLI', () => {
     const inv = join(fixturesDir, 'inventories', 'aio.yml')
     const p = ['-i', inv, '--secrets', 'secrets.yaml']
     const outputs = [
+      run(['secrets', 'generate', ...p], dir),
       run(['validate', ...p], dir), run(['render', ...p, '-o', 'out'], dir), run(['render', ...p, '-o', 'out', '--json'], dir),
       run(['plan', ...p], dir), run(['plan', ...p, '--json'], dir), run(['secrets', 'list', ...p], dir),
       run(['secrets', 'list', ...p, '--json'], dir),
@@ -179,6 +181,26 @@ describe('stackhouse CLI', () => {
     for (const text of outputs) for (const v of values) expect(text).not.toContain(v)
     const shown = run(['secrets', 'show', 'admin_password', ...p], dir)
     expect(shown.stdout.trim()).toBe(readSecretsFile(join(dir, 'secrets.yaml')).admin_password)
+  })
+
+  it('never makes secrets as a side effect: only init, secrets generate and the built-in deploy do', () => {
+    // GIVEN an inventory with no secrets file beside it (a typo in --secrets, another folder)
+    const dir = scratch()
+    const inv = join(fixturesDir, 'inventories', 'aio.yml')
+    // WHEN read-only and deploying commands run THEN each refuses with the command that makes them, and none is made
+    for (const args of [['plan', '-i', inv, '--secrets', 'secretz.yaml'], ['render', '-i', inv, '--secrets', 'secretz.yaml', '-o', 'out'], ['deploy', '-i', inv, '--secrets', 'secretz.yaml', '--check'], ['secrets', 'show', 'admin_password', '--secrets', 'secretz.yaml']]) {
+      const r = run(args, dir)
+      expect(r.code, args.join(' ')).not.toBe(0)
+      expect(r.stderr, args.join(' ')).toMatch(/secretz\.yaml(: does not exist| does not exist)/)
+      expect(r.stderr).toMatch(/stackhouse secrets generate/)
+    }
+    expect(run(['secrets', 'list', '--secrets', 'secretz.yaml'], dir).stdout).toContain('secretz.yaml does not exist; make it with: stackhouse secrets generate')
+    expect(readdirSync(dir)).toEqual([])
+    // AND secrets generate makes them once: a second run changes nothing
+    expect(run(['secrets', 'generate', '--secrets', 'secretz.yaml'], dir).stdout).toMatch(/generated \d+ secret\(s\)/)
+    const first = readFileSync(join(dir, 'secretz.yaml'), 'utf8')
+    expect(run(['secrets', 'generate', '--secrets', 'secretz.yaml'], dir).stdout).toContain('already holds every secret; nothing changed')
+    expect(readFileSync(join(dir, 'secretz.yaml'), 'utf8')).toBe(first)
   })
 
   it('secrets set reads the value from standard input', () => {

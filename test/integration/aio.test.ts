@@ -67,7 +67,7 @@ networks:
   provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
 backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
 `)
-    project = loadProject({ inventory: join(dir, 'inventory.yml') })
+    project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
   })
   afterAll(async () => {
     if (host) await destroySandbox(name)

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deploy } from '../../installer/deploy.ts'
 import { packageRoot } from '../../installer/paths.ts'
 import { loadProject } from '../../installer/project.ts'
+import { ensureSecrets } from '../../installer/secrets/store.ts'
 import { createSandbox, destroySandbox, type SandboxHost } from '../../installer/sandbox/index.ts'
 import { roles } from '../../roles/index.ts'
 
@@ -46,6 +47,8 @@ groups: { control: [${name}], network: [${name}], compute: [${name}], storage: [
 networks: { management: { cidr: 10.77.0.0/24, interface: host0 } }
 backends: { block_storage: ceph }
 `)
+    // A new cloud's secrets are made on purpose, as `stackhouse init` or `secrets generate` would.
+    ensureSecrets(join(dir, 'secrets.yaml'))
   })
   afterAll(async () => {
     if (host) await destroySandbox(name)
@@ -57,7 +60,7 @@ backends: { block_storage: ceph }
     expect(killed).toContain('common.packages')
     expect(killed).not.toContain('No changes')
     // WHEN it is run again THEN it completes, and a third run has nothing to do
-    const project = loadProject({ inventory: join(dir, 'inventory.yml') })
+    const project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
     const again = await deploy(project, roles, { only: ['mariadb', 'rabbitmq', 'memcached', 'keystone'], renderer: 'silent' })
     expect(again.failures).toEqual([])
     const third = await deploy(project, roles, { only: ['mariadb', 'rabbitmq', 'memcached', 'keystone'], renderer: 'silent' })

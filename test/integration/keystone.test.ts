@@ -37,7 +37,7 @@ ${extra}`
 
 async function run(inv: string, opts: Parameters<typeof deploy>[2] = {}): Promise<DeployReport> {
   writeFileSync(join(dir, 'inventory.yml'), inv)
-  const project = loadProject({ inventory: join(dir, 'inventory.yml') })
+  const project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
   return deploy(project, roles, { only: infra, renderer: 'silent', ...opts })
 }
 
@@ -56,7 +56,7 @@ describe('infrastructure and Keystone on a sandbox host', () => {
     const first = await run(inventory())
     expect(first.failures).toEqual([])
     expect(first.changes.length).toBeGreaterThan(10)
-    const secrets = loadProject({ inventory: join(dir, 'inventory.yml') }).model.secrets
+    const secrets = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true }).model.secrets
     const ks = await KeystoneClient.login({ authUrl: `http://${host.address}:5000/v3`, username: 'admin', password: secrets.admin_password, projectName: 'admin' })
     expect(ks.token).toMatch(/^gAAAAA/) // a fernet token
     const identity = ks.catalog.find((c) => c.type === 'identity')
@@ -80,7 +80,7 @@ describe('infrastructure and Keystone on a sandbox host', () => {
   it('reports a package that does not exist with host and task, leaving no half-written file', async () => {
     const bogus = defineRole({ name: 'bogus', description: 'test', enabled: () => true, hosts: (m) => hostsIn(m, 'control'), packages: () => ['stackhouse-no-such-package'], files: () => [], units: () => [] })
     writeFileSync(join(dir, 'inventory.yml'), inventory())
-    const project = loadProject({ inventory: join(dir, 'inventory.yml') })
+    const project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
     const r = await deploy(project, [...roles, bogus], { only: [...infra, 'bogus'], renderer: 'silent' })
     expect(r.failures.map((f) => [f.host, f.task])).toEqual([[name, 'common.packages']])
     expect(r.failures[0]!.stderr).toContain('Unable to locate package stackhouse-no-such-package')
@@ -108,7 +108,7 @@ describe('infrastructure and Keystone on a sandbox host', () => {
     // GIVEN the deployed host seen as a server (target hosts), its key trusted on first use
     rmSync(join(dir, '.stackhouse', 'known_hosts'), { force: true })
     writeFileSync(join(dir, 'inventory.yml'), inventory().replace('target: sandbox', 'target: hosts').replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${sandboxPaths.key} }`))
-    const project = loadProject({ inventory: join(dir, 'inventory.yml') })
+    const project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
     const written = render(project.model, roles, project.overrides).filter((f) => ['mariadb', 'keystone'].includes(f.role)).map((f) => f.path)
     expect(written).toContain('/etc/mysql/mariadb.conf.d/99-openstack.cnf')
     // WHEN destroyed

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { loadProject, readInventory } from '../../installer/project.ts'
 import { buildModel } from '../../installer/model/build.ts'
 import { fakeSecrets, fixtureModel } from '../helpers.ts'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -45,10 +45,15 @@ describe('model', () => {
     expect(m.networks.provider).toMatchObject({ cidr: '10.78.0.0/24', allocation: { start: '10.78.0.100', end: '10.78.0.200' } })
   })
 
-  it('loads a project: secrets beside the inventory, created once', () => {
+  it('loads a project: secrets made once on purpose, then read; never made as a side effect', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-project-'))
-    const p1 = loadProject({ secrets: join(dir, 'secrets.yaml') })
-    const p2 = loadProject({ secrets: join(dir, 'secrets.yaml') })
+    const file = join(dir, 'secrets.yaml')
+    // GIVEN no secrets file WHEN a project is loaded THEN it is refused with the command that makes it, and none is made
+    expect(() => loadProject({ secrets: file })).toThrow(`${file}: does not exist: secrets are made on purpose`)
+    expect(existsSync(file)).toBe(false)
+    // WHEN they are made on purpose THEN later loads read the same values
+    const p1 = loadProject({ secrets: file, createSecrets: true })
+    const p2 = loadProject({ secrets: file })
     expect(p1.secrets.generated.length).toBeGreaterThan(20)
     expect(p2.secrets.generated).toEqual([])
     expect(p2.model.secrets).toEqual(p1.model.secrets)
