@@ -15,6 +15,7 @@ import { deployCommand, DeployFailed } from './deploy.ts'
 import { destroyCommand } from './destroy.ts'
 import { verifyCommand, VerifyFailed } from './verify.ts'
 import { statusCommand } from './status.ts'
+import { completionCommand } from './completion.ts'
 import { ConnectError } from '../runner/connect.ts'
 import { TaskError } from '../tasks/types.ts'
 import { planCommand } from './plan.ts'
@@ -45,6 +46,9 @@ export function program(): Command {
       sub.addHelpText('after', `${examples[name] ? `\nExamples:\n${examples[name].map((e) => `  $ stackhouse ${e}`).join('\n')}\n` : ''}${exitCodeHelp}`)
     }
   }
+  const completion = completionCommand(() => cli)
+  cli.addCommand(completion)
+  completion.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `\nExamples:\n  $ . <(stackhouse completion bash)   # in ~/.bashrc\n${exitCodeHelp}`)
   cli.addHelpText('after', exitCodeHelp)
   return cli
 }
