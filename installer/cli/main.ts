@@ -15,6 +15,7 @@ import { deployCommand, DeployFailed } from './deploy.ts'
 import { destroyCommand } from './destroy.ts'
 import { verifyCommand, VerifyFailed } from './verify.ts'
 import { statusCommand } from './status.ts'
+import { startCommand, stopCommand } from './power.ts'
 import { completionCommand } from './completion.ts'
 import { ConnectError } from '../runner/connect.ts'
 import { TaskError } from '../tasks/types.ts'
@@ -38,7 +39,7 @@ export function program(): Command {
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, statusCommand, destroyCommand, secretsCommand, sandboxCommand, imageCommand]) {
+  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, statusCommand, stopCommand, startCommand, destroyCommand, secretsCommand, sandboxCommand, imageCommand]) {
     cli.addCommand(cmd)
     for (const sub of [cmd, ...cmd.commands]) {
       sub.exitOverride().showHelpAfterError('(run with --help for usage)')
@@ -75,6 +76,8 @@ const examples: Record<string, string[]> = {
   deploy: ['deploy                                   # the all-in-one cloud on a sandbox host', 'deploy -i inventory.yml --check', 'deploy -i inventory.yml --only nova,neutron --limit cmp1,cmp2', 'deploy -i inventory.yml --trust-new-hosts   # first contact with new hosts'],
   verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
   status: ['status', 'status -i inventory.yml --json', 'status --wait 600   # after a reboot: wait until the cloud is back'],
+  stop: ['stop                      # the built-in cloud: services, then its sandbox host', 'stop -i inventory.yml'],
+  start: ['start', 'start -i inventory.yml --no-wait'],
   destroy: ['destroy                                  # the built-in sandbox cloud', 'destroy -i inventory.yml --yes-i-really-mean-it'],
   'secrets list': ['secrets list -i inventory.yml'],
   'secrets show': ['secrets show admin_password'],

@@ -16,7 +16,7 @@ function run(args: string[], cwd: string, input?: string) {
 }
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'stackhouse-cli-'))
-const commands = ['init', 'validate', 'render', 'plan', 'deploy', 'verify', 'status', 'destroy', 'secrets', 'secrets list', 'secrets show', 'secrets set', 'sandbox', 'sandbox create', 'sandbox list', 'sandbox start', 'sandbox stop', 'sandbox destroy', 'image', 'image build', 'completion']
+const commands = ['init', 'validate', 'render', 'plan', 'deploy', 'verify', 'status', 'stop', 'start', 'destroy', 'secrets', 'secrets list', 'secrets show', 'secrets set', 'sandbox', 'sandbox create', 'sandbox list', 'sandbox start', 'sandbox stop', 'sandbox destroy', 'image', 'image build', 'completion']
 
 describe('stackhouse CLI', () => {
   it.each(commands)('"%s --help" explains the command and exits 0', (cmd) => {

@@ -14,7 +14,8 @@ import { connectSsh } from '../../installer/transport/ssh.ts'
 import { verifyCloud } from '../../installer/verify/index.ts'
 import { roles } from '../../roles/index.ts'
 import { reuseConnection } from './keepalive-client.ts'
-import { cloudStatus } from '../../installer/status.ts'
+import { cloudStatus, waitUntilHealthy } from '../../installer/status.ts'
+import { startCloud, stopCloud } from '../../installer/power.ts'
 
 const name = `t-aio-${randomBytes(2).toString('hex')}`
 let host: SandboxHost
@@ -161,5 +162,18 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     expect(again.changes.map((c) => `${c.task} ${c.title}`)).toEqual([])
     const v = await verifyCloud(project)
     expect(describeFailures(v)).toBe('')
+  })
+
+  it('stops (services, then its sandbox host) and starts again until every API answers', async () => {
+    // WHEN stopped THEN the host is down and status says so
+    const stopped = await stopCloud(project, roles)
+    expect(stopped.sandboxHosts).toEqual([name])
+    expect((await cloudStatus(project, roles, { timeoutMs: 2000 })).hosts[0]!.reachable).toBe(false)
+    // WHEN started THEN the host boots and every wanted unit runs and every API answers within 10 minutes
+    const started = await startCloud(project, roles)
+    expect(started.sandboxHosts).toEqual([name])
+    const health = await waitUntilHealthy(project, roles, { waitMs: 600_000 })
+    expect(health.hosts.flatMap((h) => h.units.filter((u) => u.state !== 'active').map((u) => u.unit))).toEqual([])
+    expect(health.healthy).toBe(true)
   })
 })
