@@ -16,3 +16,8 @@ export { loadProject, projectPaths, type Project, type ProjectOptions } from './
 export { planHosts, type HostPlan } from './plan/plan.ts'
 export { deploy, type DeployReport, type DeployOptions } from './deploy.ts'
 export { verifyCloud, type VerifyReport } from './verify/index.ts'
+export { validateProject, type ValidateReport } from './validate.ts'
+export { cloudStatus, waitUntilHealthy, type StatusReport } from './status.ts'
+export { startCloud, stopCloud, type PowerReport } from './power.ts'
+export { destroyCloud } from './destroy.ts'
+export { ensureSandboxHosts, startSandbox, stopSandbox } from './sandbox/index.ts'

@@ -10,8 +10,11 @@ it('exports exactly these names', () => {
       "OverrideError",
       "buildModel",
       "checkInventory",
+      "cloudStatus",
       "defineRole",
       "deploy",
+      "destroyCloud",
+      "ensureSandboxHosts",
       "ensureSecrets",
       "formatIni",
       "formatProblem",
@@ -31,7 +34,13 @@ it('exports exactly these names', () => {
       "render",
       "secretNames",
       "setSecret",
+      "startCloud",
+      "startSandbox",
+      "stopCloud",
+      "stopSandbox",
+      "validateProject",
       "verifyCloud",
+      "waitUntilHealthy",
     ]
   `)
 })
