@@ -12,7 +12,7 @@ import { buildModel } from './model/build.ts'
 import type { Model } from './model/types.ts'
 import { projectPaths, type ProjectOptions } from './project.ts'
 import { readOverrides } from './render/overrides.ts'
-import { inlineOverrides, OverrideError, render, unmatchedOverrides, type OverrideFile } from './render/render.ts'
+import { inlineOverrides, OverrideError, render, overrideProblems, type OverrideFile } from './render/render.ts'
 import type { Role } from './render/role.ts'
 import { placeholderSecrets } from './secrets/names.ts'
 import { readSecrets, SecretsError } from './secrets/store.ts'
@@ -63,7 +63,7 @@ function secretsProblems(file: string): { problems: Problem[]; operatorSet: Reco
 function renderProblems(model: Model, roles: readonly Role[], overrides: OverrideFile[], checked: LoadResult, file: string): Problem[] {
   try {
     const files = render({ ...model, config: {} }, roles)
-    return unmatchedOverrides(model, files, [...inlineOverrides(model), ...overrides]).map(({ override, error }) => {
+    return overrideProblems(model, files, [...inlineOverrides(model), ...overrides]).map(({ override, error }) => {
       const where = override.inventoryPath ? { file, ...checked.locate!([...override.inventoryPath], { key: true }), path: `/${override.inventoryPath.join('/')}` } : { file: override.source, line: 1, column: 1, path: '' }
       return { ...where, severity: 'error', message: error.message.slice(error.source.length + 2), ...(error.fix ? { fix: error.fix } : {}) } satisfies Problem
     })

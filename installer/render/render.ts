@@ -139,23 +139,34 @@ export function inlineOverrides(model: Model): OverrideFile[] {
   )
 }
 
-/** Each override that matches no rendered file, with what is wrong and the nearest path that would match. */
-export function unmatchedOverrides(model: Model, files: readonly RenderedFile[], overrides: readonly OverrideFile[]): { override: OverrideFile; error: OverrideError }[] {
-  const unmatched = overrides.filter((o) => !files.some((f) => matches(f, o)))
-  if (!unmatched.length) return []
+/**
+ * Each override that cannot apply, with what is wrong: it matches no rendered file
+ * (with the nearest path that would), or its file name names two different files of
+ * the service (keystone's fernet-keys/0 and credential-keys/0), which an override,
+ * addressed by file name, cannot tell apart.
+ */
+export function overrideProblems(model: Model, files: readonly RenderedFile[], overrides: readonly OverrideFile[]): { override: OverrideFile; error: OverrideError }[] {
+  const pathsOf = new Map<OverrideFile, Set<string>>(overrides.map((o) => [o, new Set<string>()]))
+  for (const f of files) for (const o of overrides) if (matches(f, o)) pathsOf.get(o)!.add(f.path)
   const valid = [...new Set(files.map((f) => `${f.role}/${basename(f.path)}`))].sort()
   const hosts = new Set(model.hosts.map((h) => h.name))
-  return unmatched.map((o) => {
+  return overrides.flatMap((o) => {
+    const paths = [...pathsOf.get(o)!].sort()
+    if (paths.length > 1) {
+      const fix = 'these files are not meant to be overridden: they come from the secrets (stackhouse secrets set …)'
+      return [{ override: o, error: new OverrideError(o.source, `names more than one file of ${o.service}: ${paths.join(', ')}`, fix) }]
+    }
+    if (paths.length) return []
     const hostNote = o.host && !hosts.has(o.host) ? ` (no host is named "${o.host}")` : ''
     const guess = closest(`${o.service}/${o.file}`, valid)
     const named = (path: string) => (o.inventoryPath ? `config.${path.replace('/', '.')}` : `overrides/${path}`)
     const fix = `${guess ? `did you mean ${named(guess)}? ` : ''}"stackhouse render -o DIR" writes every file each host gets; overrides/<service>/<file> or overrides/<service>/<host>/<file> changes one`
-    return { override: o, error: new OverrideError(o.source, `matches no rendered file${hostNote}`, fix) }
+    return [{ override: o, error: new OverrideError(o.source, `matches no rendered file${hostNote}`, fix) }]
   })
 }
 
 function applyOverrides(model: Model, files: RenderedFile[], overrides: readonly OverrideFile[]): RenderedFile[] {
-  const [first] = unmatchedOverrides(model, files, overrides)
+  const [first] = overrideProblems(model, files, overrides)
   if (first) throw first.error
   return files.map((f) => {
     // Layer order: inventory config, then overrides/<service>/<file>, then overrides/<service>/<host>/<file>.

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
+import { roles } from '../../roles/index.ts'
 import { readOverrides } from '../../installer/render/overrides.ts'
 import { OverrideError, render, type OverrideFile } from '../../installer/render/render.ts'
 import { defineRole, hostsIn } from '../../installer/render/role.ts'
@@ -64,6 +65,16 @@ describe('render', () => {
     expect(() => render(model(), [demo, memcached], [bad])).toThrow('overrides/demo/demo.cnf: matches no rendered file')
     expect(() => render(model(), [demo, memcached], [bad])).toThrow(expect.objectContaining({ fix: expect.stringMatching(/^did you mean overrides\/demo\/demo\.conf\? "stackhouse render -o DIR" writes every file/) }))
     expect(() => render(model(), [demo], [ov('[x]\na=1\n', 'cmp9')])).toThrow(/no host is named "cmp9"/)
+  })
+})
+
+describe('overrides that cannot apply', () => {
+  it('refuses an override whose file name names two files of the service (keystone/0)', () => {
+    // GIVEN keystone's two key repositories, both with a file named 0
+    const m = { ...fixtureModel('aio'), config: {} }
+    const o: OverrideFile = { service: 'keystone', file: '0', text: 'new-key\n', source: 'overrides/keystone/0' }
+    // WHEN rendered THEN the override is refused, naming both files, and neither key was replaced
+    expect(() => render(m, roles, [o])).toThrow('overrides/keystone/0: names more than one file of keystone: /etc/keystone/credential-keys/0, /etc/keystone/fernet-keys/0')
   })
 })
 
