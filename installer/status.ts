@@ -5,7 +5,9 @@
 // reboot or a power cut, it says when the cloud is back.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { daemonProblems, reportedDaemons, requiredDaemons, type Daemon } from './daemons.ts'
 import type { Model, ModelHost } from './model/types.ts'
+import { cloud, KeystoneClient } from './openstack/index.ts'
 import type { Project } from './project.ts'
 import { placement, type Role } from './render/role.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
@@ -25,8 +27,15 @@ export interface HostStatus {
   error?: string
   /** The units the host's roles want running, and their state. */
   units: UnitState[]
-  /** Any unit systemd lists as failed on the host, wanted or not. */
+  /** The cloud's units that systemd lists as failed: wanted ones, ones its roles keep off, and services of wanted timers. */
   failed: string[]
+  /** Units the roles keep off (e.g. Swift daemons replaced by a periodic pass) that run anyway. */
+  runningButOff: string[]
+  /**
+   * Failed units that are none of the cloud's (e.g. nvmf-autoconnect, which Ceph's packages
+   * bring): reported, but they do not make the cloud unhealthy.
+   */
+  otherFailed: string[]
 }
 
 export interface ApiStatus {
@@ -51,6 +60,12 @@ export interface StatusReport {
   healthy: boolean
   hosts: HostStatus[]
   apis: ApiStatus[]
+  /** Nova's and Cinder's services and Neutron's agents as their APIs report them (up only while they report in). */
+  daemons: Daemon[]
+  /** Daemons the cloud needs that no host reports (e.g. no nova-compute yet after a boot). */
+  missingDaemons: string[]
+  /** Why the daemons could not be read (Keystone or an API not answering). */
+  daemonsError?: string
   lastDeploy?: LastDeploy
   seconds: number
 }
@@ -82,29 +97,68 @@ export async function cloudStatus(project: Project, roles: readonly Role[], opts
   const start = Date.now()
   const { model } = project
   const connect = opts.connect ?? (async (h: ModelHost) => (await connectAll(model, [h], project.paths, opts)).get(h.name)!)
-  const [hosts, apis] = await Promise.all([Promise.all(model.hosts.map((h) => hostStatus(model, roles, h, connect))), Promise.all(apiTargets(model).map((a) => probeApi(a, opts.timeoutMs ?? 5000)))])
+  const timeoutMs = opts.timeoutMs ?? 5000
+  const [hosts, apis, daemons] = await Promise.all([
+    Promise.all(model.hosts.map((h) => hostStatus(model, roles, h, connect))),
+    Promise.all(apiTargets(model).map((a) => probeApi(a, timeoutMs))),
+    daemonStatus(model, timeoutMs),
+  ])
   const lastDeploy = readLastDeploy(project.paths.stateDir)
-  const healthy = hosts.every((h) => h.reachable && !h.failed.length && h.units.every((u) => u.state === 'active')) && apis.every((a) => a.answers)
-  return { healthy, hosts, apis, ...(lastDeploy ? { lastDeploy } : {}), seconds: Number(((Date.now() - start) / 1000).toFixed(1)) }
+  const healthy = hosts.every(hostHealthy) && apis.every((a) => a.answers) && !daemons.daemonsError && !daemons.missingDaemons.length && daemons.daemons.every((d) => d.up)
+  return { healthy, hosts, apis, ...daemons, ...(lastDeploy ? { lastDeploy } : {}), seconds: Number(((Date.now() - start) / 1000).toFixed(1)) }
 }
 
-/** One round trip per host: the state of each wanted unit, then every failed unit. */
+/** The daemons as the APIs report them, read as admin on the internal endpoints. */
+async function daemonStatus(model: Model, timeoutMs: number): Promise<Pick<StatusReport, 'daemons' | 'missingDaemons' | 'daemonsError'>> {
+  const required = requiredDaemons(model)
+  try {
+    const ks = await KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' }, timeoutMs)
+    const admin = cloud(ks, { interface: 'internal', region: model.region, timeoutMs })
+    const services = (Object.keys(required) as Daemon['service'][]).filter((s) => required[s].length)
+    const daemons = (await Promise.all(services.map((s) => reportedDaemons(admin, s)))).flat()
+    return { daemons, missingDaemons: services.flatMap((s) => daemonProblems(required[s], daemons.filter((d) => d.service === s)).missing) }
+  } catch (e) {
+    return { daemons: [], missingDaemons: [], daemonsError: (e as Error).message }
+  }
+}
+
+export function hostHealthy(h: HostStatus): boolean {
+  return h.reachable && !h.failed.length && !h.runningButOff.length && h.units.every((u) => u.state === 'active')
+}
+
+const unreachable = (host: string, error: string): HostStatus => ({ host, reachable: false, error, units: [], failed: [], runningButOff: [], otherFailed: [] })
+
+/** One round trip per host: the state of each wanted unit and of each unit kept off, then every failed unit. */
 async function hostStatus(model: Model, roles: readonly Role[], host: ModelHost, connect: (h: ModelHost) => Promise<Transport>): Promise<HostStatus> {
-  const wanted = [...new Set(placement(model, roles).rolesOn(host.name).flatMap((r) => r.units({ model, host })))]
+  const on = placement(model, roles).rolesOn(host.name)
+  const wanted = [...new Set(on.flatMap((r) => r.units({ model, host })))]
+  const off = [...new Set(on.flatMap((r) => r.unitsOff?.({ model, host }) ?? []))]
+  // A timer's service is the cloud's too (swift-housekeeping.service runs from its timer).
+  const ours = new Set([...wanted, ...off, ...wanted.filter((u) => u.endsWith('.timer')).map((u) => u.replace(/\.timer$/, '.service'))])
   let t: Transport
   try {
     t = await connect(host)
   } catch (e) {
-    return { host: host.name, reachable: false, error: (e as Error).message, units: [], failed: [] }
+    return unreachable(host.name, (e as Error).message)
   }
   try {
-    const script = sh`for u in ${wanted}; do printf '%s %s\n' "$u" "$(systemctl is-active -- "$u" 2>/dev/null)"; done; echo --failed; systemctl list-units --state=failed --no-legend --plain 2>/dev/null | cut -d' ' -f1`
+    const states = (units: string[]) => (units.length ? sh`for u in ${units}; do printf '%s %s\n' "$u" "$(systemctl is-active -- "$u" 2>/dev/null)"; done; ` : '')
+    const script = `${states(wanted)}echo --off; ${states(off)}echo --failed; systemctl list-units --state=failed --no-legend --plain 2>/dev/null | cut -d' ' -f1`
     const r = await t.exec(script)
-    const [states = '', failed = ''] = r.stdout.split('--failed\n')
-    const units = states.split('\n').filter(Boolean).map((l) => ({ unit: l.split(' ')[0]!, state: l.split(' ')[1] || 'unknown' }))
-    return { host: host.name, reachable: true, units, failed: failed.split('\n').map((l) => l.trim()).filter(Boolean) }
+    const [onPart = '', rest = ''] = r.stdout.split('--off\n')
+    const [offPart = '', failedPart = ''] = rest.split('--failed\n')
+    const parse = (text: string) => text.split('\n').filter(Boolean).map((l) => ({ unit: l.split(' ')[0]!, state: l.split(' ')[1] || 'unknown' }))
+    const failed = failedPart.split('\n').map((l) => l.trim()).filter(Boolean)
+    return {
+      host: host.name,
+      reachable: true,
+      units: parse(onPart),
+      failed: failed.filter((u) => ours.has(u)),
+      runningButOff: parse(offPart).filter((u) => ['active', 'activating', 'reloading'].includes(u.state)).map((u) => u.unit),
+      otherFailed: failed.filter((u) => !ours.has(u)),
+    }
   } catch (e) {
-    return { host: host.name, reachable: false, error: (e as Error).message, units: [], failed: [] }
+    return unreachable(host.name, (e as Error).message)
   } finally {
     await t.close()
   }

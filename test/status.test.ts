@@ -11,6 +11,10 @@ import { cloudStatus, recordDeploy, waitUntilHealthy } from '../installer/status
 import type { ExecResult, Transport } from '../installer/transport/types.ts'
 import { roles } from '../roles/index.ts'
 import { fixtureModel } from './helpers.ts'
+import { FakeCloud } from './openstack/fake-cloud.ts'
+
+/** Keystone, Nova's and Cinder's services and Neutron's agents. */
+const fake = new FakeCloud('admin-secret')
 
 let server: Server
 let port = 0
@@ -24,26 +28,35 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   port = (server.address() as { port: number }).port
+  await fake.start()
 })
-afterAll(() => new Promise<void>((r) => server.close(() => r())))
+afterAll(async () => {
+  await fake.stop()
+  await new Promise<void>((r) => server.close(() => r()))
+})
 
 /** The aio fixture with every API on the loopback server (each on its own path, so one can fail). */
 function project(): Project {
   const m = fixtureModel('aio')
-  const endpoints = Object.fromEntries(Object.entries(m.endpoints).map(([k, e]) => [k, { ...e, internal: `http://127.0.0.1:${port}/` }])) as Model['endpoints']
-  const model: Model = { ...m, config: {}, endpoints, dashboardUrl: `http://127.0.0.1:${port}/horizon` }
+  const endpoints = Object.fromEntries(Object.entries(m.endpoints).map(([k, e]) => [k, { ...e, internal: k === 'keystone' ? `${fake.url}/internal/identity/v3` : `http://127.0.0.1:${port}/` }])) as Model['endpoints']
+  const model: Model = { ...m, config: {}, endpoints, dashboardUrl: `http://127.0.0.1:${port}/horizon`, secrets: { ...m.secrets, admin_password: 'admin-secret' } }
   const dir = mkdtempSync(join(tmpdir(), 'stackhouse-status-'))
   return { model, paths: projectPaths({ inventory: join(dir, 'inventory.yml') }), overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false } }
 }
 
-/** A host whose systemd reports every unit of the status script active, except those in `down`. */
-function host(down: Record<string, string> = {}, failed: string[] = []): Transport {
+/**
+ * A host whose systemd reports every wanted unit of the status script active and every
+ * unit kept off inactive, except those named in `states`; `failed` is what list-units says.
+ */
+function host(states: Record<string, string> = {}, failed: string[] = []): Transport {
   return {
     host: 'aio1',
     address: '10.0.0.11',
     async exec(command: string): Promise<ExecResult> {
-      const units = /for u in (.*?); do/.exec(command)![1]!.split(' ')
-      return { code: 0, stdout: `${units.map((u) => `${u} ${down[u] ?? 'active'}`).join('\n')}\n--failed\n${failed.join('\n')}\n`, stderr: '' }
+      const [wantedPart = '', offPart = ''] = command.split('echo --off')
+      const listed = (part: string) => /for u in (.*?); do/.exec(part)?.[1]!.split(' ') ?? []
+      const lines = (part: string, usual: string) => listed(part).map((u) => `${u} ${states[u] ?? usual}\n`).join('')
+      return { code: 0, stdout: `${lines(wantedPart, 'active')}--off\n${lines(offPart, 'inactive')}--failed\n${failed.join('\n')}\n`, stderr: '' }
     },
     async writeFile() {},
     async close() {},
@@ -74,6 +87,44 @@ describe('status', () => {
     const api = await cloudStatus(p, roles, { connect: async () => host() })
     broken.clear()
     expect(api.apis.find((a) => a.service === 'horizon')).toMatchObject({ answers: false, status: 503 })
+  })
+
+  it("counts the cloud's failed units and units it keeps off that run, not other failed units", async () => {
+    const p = project()
+    // GIVEN a failed unit that is none of the cloud's (Ceph's packages bring nvme-cli's)
+    const other = await cloudStatus(p, roles, { connect: async () => host({}, ['nvmf-autoconnect.service']) })
+    expect(other.hosts[0]).toMatchObject({ failed: [], otherFailed: ['nvmf-autoconnect.service'], runningButOff: [] })
+    expect(other.healthy).toBe(true)
+    // GIVEN a Swift daemon the one-replica ring replaces by a periodic pass, started at boot and failed
+    const sharder = await cloudStatus(p, roles, { connect: async () => host({}, ['swift-container-sharder.service']) })
+    expect(sharder.hosts[0]!.failed).toEqual(['swift-container-sharder.service'])
+    expect(sharder.healthy).toBe(false)
+    // GIVEN one running though the deploy keeps it off
+    const running = await cloudStatus(p, roles, { connect: async () => host({ 'swift-container-reconciler.service': 'active' }) })
+    expect(running.hosts[0]!.runningButOff).toEqual(['swift-container-reconciler.service'])
+    expect(running.healthy).toBe(false)
+  })
+
+  it('counts services and agents that do not report in, as after a boot before neutron-server answers', async () => {
+    const p = project()
+    expect((await cloudStatus(p, roles, { connect: async () => host() })).daemons).toHaveLength(9)
+    // GIVEN the DHCP agent dead and no nova-compute reported yet
+    fake.list('agents').find((a) => a.binary === 'neutron-dhcp-agent')!.alive = false
+    const compute = fake.computeServices
+    fake.computeServices = compute.filter((s) => s.binary !== 'nova-compute')
+    try {
+      const r = await cloudStatus(p, roles, { connect: async () => host() })
+      expect(r.healthy).toBe(false)
+      expect(r.daemons.filter((d) => !d.up)).toEqual([{ service: 'network', binary: 'neutron-dhcp-agent', host: 'aio1', up: false }])
+      expect(r.missingDaemons).toEqual(['nova-compute'])
+    } finally {
+      fake.list('agents').find((a) => a.binary === 'neutron-dhcp-agent')!.alive = true
+      fake.computeServices = compute
+    }
+    // GIVEN a wrong admin password THEN they are unknown, and the cloud is not called healthy
+    const wrong = project()
+    const r = await cloudStatus({ ...wrong, model: { ...wrong.model, secrets: { ...wrong.model.secrets, admin_password: 'nope' } } }, roles, { connect: async () => host() })
+    expect(r).toMatchObject({ healthy: false, daemons: [], daemonsError: expect.stringContaining('401') })
   })
 
   it('--wait polls until the cloud is healthy', async () => {

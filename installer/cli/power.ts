@@ -41,7 +41,7 @@ export const startCommand = withProject(new Command('start').description('start 
     if (flags.json) out(JSON.stringify({ ...report, ...(health ? { healthy: health.healthy } : {}) }, null, 2))
     else {
       print('started', report)
-      if (health) out(health.healthy ? `${style.green('✔')} the cloud answers (stackhouse status for details)` : `${style.red('✖')} not healthy after 15 minutes: see stackhouse status`)
+      if (health) out(health.healthy ? `${style.green('✔')} the cloud is ready: every unit runs, every API answers, every service and agent reports in` : `${style.red('✖')} not healthy after 15 minutes: see stackhouse status`)
     }
     if (health && !health.healthy) process.exitCode = exitCodes.unhealthy
   })

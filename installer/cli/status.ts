@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { roles } from '../../roles/index.ts'
 import { loadProject } from '../project.ts'
-import { cloudStatus, waitUntilHealthy, type StatusReport } from '../status.ts'
+import { cloudStatus, hostHealthy, waitUntilHealthy, type StatusReport } from '../status.ts'
 import { sanitizeMessage } from '../printable.ts'
 import { exitCodes } from './_exit-codes.ts'
 import { err, out, style } from './_style.ts'
@@ -22,7 +22,7 @@ function seconds(value: string): number {
 }
 
 export const statusCommand = withProject(
-  new Command('status').description('is the cloud up: hosts reachable, wanted units running, none failed, every API answering; the last deploy (read-only)'),
+  new Command('status').description('is the cloud up: hosts reachable, wanted units running, none failed, every API answering, every service and agent reporting in; the last deploy (read-only)'),
 )
   .option('--wait [seconds]', 'poll until the cloud is healthy, at most this long (default 900)', seconds)
   .option('--local', 'look at this machine instead of over SSH (a one-host cloud)')
@@ -49,7 +49,11 @@ function problems(r: StatusReport): string[] {
     ...r.hosts.filter((h) => !h.reachable).map((h) => `${h.host} unreachable`),
     ...r.hosts.flatMap((h) => h.units.filter((u) => u.state !== 'active').map((u) => `${h.host} ${u.unit} ${u.state}`)),
     ...r.hosts.flatMap((h) => h.failed.filter((f) => !h.units.some((u) => u.unit === f)).map((f) => `${h.host} ${f} failed`)),
+    ...r.hosts.flatMap((h) => h.runningButOff.map((u) => `${h.host} ${u} runs but should be off (stackhouse deploy turns it off)`)),
     ...r.apis.filter((a) => !a.answers).map((a) => `${a.service} API ${a.status ?? a.error ?? 'no answer'}`),
+    ...(r.daemonsError ? [`services and agents unknown: ${r.daemonsError}`] : []),
+    ...r.missingDaemons.map((b) => `${b} never reported`),
+    ...r.daemons.filter((d) => !d.up).map((d) => `${d.binary} on ${d.host} down`),
   ]
 }
 
@@ -57,11 +61,19 @@ function print(r: StatusReport): void {
   for (const h of r.hosts) {
     const running = h.units.filter((u) => u.state === 'active').length
     const line = h.reachable ? `${running}/${h.units.length} units running${h.failed.length ? `, failed: ${h.failed.join(' ')}` : ''}` : `unreachable: ${h.error ?? ''}`
-    out(`${h.reachable && running === h.units.length && !h.failed.length ? style.green('✔') : style.red('✖')} ${h.host.padEnd(14)}${sanitizeMessage(line)}`)
+    out(`${hostHealthy(h) ? style.green('✔') : style.red('✖')} ${h.host.padEnd(14)}${sanitizeMessage(line)}`)
     for (const u of h.units.filter((x) => x.state !== 'active')) out(`    ${style.yellow(u.unit)} ${u.state}`)
+    for (const u of h.runningButOff) out(`    ${style.yellow(u)} runs but should be off (stackhouse deploy turns it off)`)
+    if (h.otherFailed.length) out(style.dim(`    also failed, not the cloud's units (not counted): ${sanitizeMessage(h.otherFailed.join(' '))}`))
   }
   for (const a of r.apis) {
     out(`${a.answers ? style.green('✔') : style.red('✖')} ${a.service.padEnd(14)}${a.answers ? `${a.status} in ${a.ms} ms` : `no answer (${a.status ?? a.error})`}  ${style.dim(a.url)}`)
+  }
+  const down = r.daemons.filter((d) => !d.up)
+  if (r.daemonsError) out(`${style.red('✖')} ${'daemons'.padEnd(14)}unknown: ${sanitizeMessage(r.daemonsError)}`)
+  else {
+    const bad = [...r.missingDaemons.map((b) => `${b} never reported`), ...down.map((d) => `${d.binary} on ${d.host} down`)]
+    out(`${bad.length ? style.red('✖') : style.green('✔')} ${'daemons'.padEnd(14)}${r.daemons.length - down.length}/${r.daemons.length} services and agents up${bad.length ? `: ${sanitizeMessage(bad.join(', '))}` : ''}`)
   }
   const last = r.lastDeploy
   out(last ? `Last deploy: ${last.finished}, ${last.changes} change(s), ${last.failures ? style.red(`${last.failures} failure(s)`) : 'no failures'} on ${last.hosts.join(', ')}` : 'Last deploy: none recorded here')

@@ -49,7 +49,7 @@ export class KeystoneClient {
   }
 
   /** Issue a project-scoped token with a password. */
-  static async login(c: Credentials): Promise<KeystoneClient> {
+  static async login(c: Credentials, timeoutMs = 30_000): Promise<KeystoneClient> {
     const url = `${c.authUrl.replace(/\/$/, '').replace(/\/v3$/, '')}/v3`
     const body = {
       auth: {
@@ -57,7 +57,7 @@ export class KeystoneClient {
         scope: { project: { name: c.projectName, domain: { name: c.projectDomain ?? 'Default' } } },
       },
     }
-    const res = await fetch(`${url}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) })
+    const res = await fetch(`${url}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) })
       .catch((cause: unknown) => {
         // status 0: no HTTP answer at all (refused, unreachable, timed out).
         throw new KeystoneError(0, `${url}/auth/tokens`, `token request failed: ${describeFetchFailure(cause)}`, { cause })

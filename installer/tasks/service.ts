@@ -55,10 +55,12 @@ export function serviceOffTask(spec: ServiceOffSpec): Task {
       const actions = [
         ...(['enabled', 'enabled-runtime', 'alias'].includes(enabled) ? ['disable'] : []),
         ...(['active', 'activating', 'reloading'].includes(active) ? ['stop'] : []),
+        // A unit that failed (at boot, say) stays listed as failed until reset.
+        ...(active === 'failed' ? ['reset-failed'] : []),
       ]
       if (!actions.length) return ok
       if (ctx.check) return changed(actions.join(', '))
-      await must(ctx, id, `systemctl disable --now ${u}`)
+      await must(ctx, id, `systemctl disable --now ${u}${active === 'failed' ? ` && systemctl reset-failed ${u}` : ''}`)
       return changed(actions.join(', '))
     },
   }

@@ -1,26 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // The daemons behind the APIs report in: Nova's conductor, scheduler and compute
 // services, Neutron's agents, Cinder's scheduler and volume services.
+import { daemonProblems, reportedDaemons, requiredDaemons, type Daemon } from '../daemons.ts'
 import type { Check } from './check.ts'
-import type { VolumeService } from '../openstack/volume.ts'
 import { hintFor, need, type VerifyContext } from './context.ts'
 import { daemonLog } from './hints.ts'
 import { CheckFailure } from './types.ts'
 
-interface Daemon {
-  binary: string
-  host: string
-  up: boolean
-}
-
-/** Rows of Nova's or Cinder's os-services: the enabled services, up when their state says so. */
-const enabledServices = (services: VolumeService[]): Daemon[] =>
-  services.filter((s) => s.status === 'enabled').map((s) => ({ binary: s.binary, host: s.host, up: s.state === 'up' }))
-
 /** Fails naming the first daemon that is down or missing, with its host and log. */
-function judge(ctx: VerifyContext, kind: string, daemons: Daemon[], required: string[], fix: string): string {
-  const missing = required.filter((b) => !daemons.some((d) => d.binary === b))
-  const down = daemons.filter((d) => !d.up)
+async function judge(ctx: VerifyContext, kind: string, service: Daemon['service'], fix: string): Promise<string> {
+  const daemons = await reportedDaemons(need(ctx.admin, 'the admin session'), service)
+  const { missing, down } = daemonProblems(requiredDaemons(ctx.model)[service], daemons)
   if (missing.length || down.length) {
     const first = down[0] ?? { binary: missing[0]!, host: '' }
     const parts = [...(missing.length ? [`never reported: ${missing.join(', ')}`] : []), ...(down.length ? [`down: ${down.map((d) => `${d.binary} on ${d.host}`).join(', ')}`] : [])]
@@ -35,30 +25,15 @@ export const computeServicesCheck: Check = {
   id: 'compute.services',
   name: 'compute services up',
   needs: ['identity.token'],
-  async run(ctx) {
-    const daemons = enabledServices(await need(ctx.admin, 'the admin session').compute.services())
-    return judge(ctx, 'compute services', daemons, ['nova-conductor', 'nova-scheduler', 'nova-compute'],
-      'a service is down when it has not reported for 60 s: is it running (systemctl status), and can it reach RabbitMQ and the database?')
-  },
-}
-
-/** The agents a Linux bridge cloud needs; OVN clouds need ovn-controller and the OVN metadata agent. */
-export function requiredAgents(ctx: VerifyContext): string[] {
-  return ctx.model.backends.network === 'ovn'
-    ? ['ovn-controller', 'neutron-ovn-metadata-agent']
-    : ['neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent']
+  run: (ctx) =>
+    judge(ctx, 'compute services', 'compute', 'a service is down when it has not reported for 60 s: is it running (systemctl status), and can it reach RabbitMQ and the database?'),
 }
 
 export const networkAgentsCheck: Check = {
   id: 'network.agents',
   name: 'network agents alive',
   needs: ['identity.token'],
-  async run(ctx) {
-    const agents = await need(ctx.admin, 'the admin session').network.agents()
-    const daemons = agents.filter((a) => a.admin_state_up).map((a) => ({ binary: a.binary, host: a.host, up: a.alive }))
-    return judge(ctx, 'network agents', daemons, requiredAgents(ctx),
-      'an agent is dead when it has not reported for 75 s: is it running, and can it reach RabbitMQ?')
-  },
+  run: (ctx) => judge(ctx, 'network agents', 'network', 'an agent is dead when it has not reported for 75 s: is it running, and can it reach RabbitMQ?'),
 }
 
 export const volumeServicesCheck: Check = {
@@ -66,9 +41,6 @@ export const volumeServicesCheck: Check = {
   name: 'volume services up',
   needs: ['identity.token'],
   notApplicable: (ctx) => (ctx.model.services.cinder ? undefined : 'Cinder is off in the inventory'),
-  async run(ctx) {
-    const daemons = enabledServices(await need(ctx.admin, 'the admin session').volume.services())
-    return judge(ctx, 'volume services', daemons, ['cinder-scheduler', 'cinder-volume'],
-      'cinder-volume is down when its backend is unusable too (for Ceph: ceph -s, and the client.cinder keyring)')
-  },
+  run: (ctx) =>
+    judge(ctx, 'volume services', 'volume', 'cinder-volume is down when its backend is unusable too (for Ceph: ceph -s, and the client.cinder keyring)'),
 }

@@ -78,6 +78,14 @@ export function ringCommands(model: Model): string[] {
   })
 }
 
+/**
+ * Daemons Debian enables but this cloud has no use for: the reconciler (objects in the
+ * wrong storage policy; there is one policy), the sharder and container sync (neither is
+ * configured) and the reconstructor (erasure-coded policies only). Left enabled they start
+ * at boot, the sharder, sync and reconstructor fail, and the reconciler holds ~100 MiB.
+ */
+const unusedDaemons = ['swift-container-reconciler.service', 'swift-container-sharder.service', 'swift-container-sync.service', 'swift-object-reconstructor.service']
+
 const daemonUnits = (type: ServerType) => daemons[type].map((d) => `swift-${type}-${d}.service`)
 
 /** Units of one server type that a storage host runs. */
@@ -186,7 +194,8 @@ export default defineRole({
       ? [...storageServers.flatMap((s) => serverUnits(model, s.type)), ...(periodicDaemons(model) ? ['swift-housekeeping.timer'] : []), 'rsync.service']
       : []),
   ],
-  unitsOff: ({ model, host }) => (isStorage(model, host) && periodicDaemons(model) ? storageServers.flatMap((s) => daemonUnits(s.type)) : []),
+  unitsOff: ({ model, host }) =>
+    isStorage(model, host) ? [...(periodicDaemons(model) ? storageServers.flatMap((s) => daemonUnits(s.type)) : []), ...unusedDaemons] : [],
   bootstrap,
   register,
 })

@@ -107,8 +107,9 @@ describe('swift role', () => {
     expect(swift.packages({ model, host: cmp1 })).toEqual(['swift', 'swift-account', 'swift-container', 'swift-object', 'rsync'])
     expect(swift.units({ model, host: cmp1 })).toHaveLength(13)
     expect(swift.units({ model, host: cmp1 })).toContain('rsync.service')
-    // AND with two copies of everything every consistency daemon runs
-    expect(swift.unitsOff!({ model, host: cmp1 })).toEqual([])
+    // AND with two copies of everything every consistency daemon runs; only those with nothing to do are off
+    expect(swift.unitsOff!({ model, host: cmp1 })).toEqual(['swift-container-reconciler.service', 'swift-container-sharder.service', 'swift-container-sync.service', 'swift-object-reconstructor.service'])
+    expect(swift.unitsOff!({ model, host: ctl1 })).toEqual([])
   })
 
   it('runs the background daemons as one periodic pass on a one-replica ring', () => {
@@ -116,8 +117,11 @@ describe('swift role', () => {
     const model = fixtureModel('aio')
     const host = model.hosts[0]!
     expect(ringReplicas(model)).toBe(1)
-    // THEN none of the nine resident daemons runs, and no file change restarts one
-    const off = swift.unitsOff!({ model, host })
+    // THEN none of the nine resident daemons runs, nor the four Debian enables that have nothing to do, and no file change restarts one
+    const all = swift.unitsOff!({ model, host })
+    expect(all).toHaveLength(13)
+    expect(all).toContain('swift-container-reconciler.service')
+    const off = all.filter((u) => !/reconciler|sharder|sync|reconstructor/.test(u))
     expect(off).toHaveLength(9)
     expect(off).toEqual(expect.arrayContaining(['swift-object-replicator.service', 'swift-account-reaper.service', 'swift-container-updater.service']))
     const units = swift.units({ model, host })

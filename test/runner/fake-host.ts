@@ -9,7 +9,7 @@ export class FakeHost implements Transport {
   readonly writes: string[] = []
   files = new Map<string, { content: string; mode: string; owner: string; group: string }>()
   installed = new Set<string>()
-  units = new Map<string, { enabled: boolean; active: boolean; restarts: number }>()
+  units = new Map<string, { enabled: boolean; active: boolean; failed?: boolean; restarts: number }>()
   /** Commands (regex source) that fail, with their stderr. */
   failing = new Map<string, string>()
   /** Guard commands (`unless`) that succeed. */
@@ -45,12 +45,12 @@ export class FakeHost implements Transport {
     const state = /^printf '%s\|%s' "\$\(systemctl is-enabled (\S+) /.exec(command)
     if (state) {
       const u = this.units.get(state[1]!)
-      return done(u ? `${u.enabled ? 'enabled' : 'disabled'}|${u.active ? 'active' : 'inactive'}` : '|inactive')
+      return done(u ? `${u.enabled ? 'enabled' : 'disabled'}|${u.active ? 'active' : u.failed ? 'failed' : 'inactive'}` : '|inactive')
     }
     const off = /^systemctl disable --now (\S+)/.exec(command)
     if (off) {
       const u = this.units.get(off[1]!)
-      if (u) Object.assign(u, { enabled: false, active: false })
+      if (u) Object.assign(u, { enabled: false, active: false, failed: u.failed && !command.includes(`&& systemctl reset-failed ${off[1]}`) })
       return done()
     }
     if ([...this.satisfied].some((s) => command.includes(s))) return done()

@@ -127,6 +127,19 @@ describe('runner', () => {
     expect(changedCount((await run(m, [quiet], hosts)).state)).toBe(0)
   })
 
+  it('disables a unit kept off that failed at boot and clears its failed state', async () => {
+    // GIVEN a daemon the package enabled, which started at boot and failed
+    const quiet = defineRole({ ...db, name: 'quiet', unitsOff: () => ['db-sharder.service'] })
+    const m = model()
+    const hosts = fakeHosts(m)
+    hosts.get('ctl1')!.units.set('db-sharder.service', { enabled: true, active: false, failed: true, restarts: 0 })
+    // WHEN deployed THEN it is disabled and no longer listed as failed; a second run changes nothing
+    const first = await run(m, [quiet], hosts)
+    expect(first.state.outcomes.filter((o) => o.title === 'db-sharder.service (off)').map((o) => o.result)).toEqual([{ status: 'changed', detail: 'disable, reset-failed' }])
+    expect(hosts.get('ctl1')!.units.get('db-sharder.service')).toMatchObject({ enabled: false, active: false, failed: false })
+    expect(changedCount((await run(m, [quiet], hosts)).state)).toBe(0)
+  })
+
   it('--check writes nothing and reports what would change', async () => {
     const m = model()
     const hosts = fakeHosts(m)
