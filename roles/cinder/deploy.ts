@@ -5,6 +5,7 @@ import { catalogRegistration } from '../../installer/render/openstack.ts'
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { hostsIn, inGroup, type BootstrapStep } from '../../installer/render/role.ts'
 import { asUser, raw, sh } from '../../installer/render/steps.ts'
+import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
 
 /**
  * debconf answers that keep cinder-common's and cinder-api's maintainer scripts away
@@ -62,7 +63,7 @@ function volumeGroup(model: Model): BootstrapStep {
 export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
   const isFirstController = hostsIn(model, 'control')[0]?.name === host.name
   const lvmVolumeHost = inGroup(host, 'storage') && model.backends.blockStorage === 'lvm'
-  return [...(lvmVolumeHost ? [volumeGroup(model)] : []), ...(isFirstController ? [dbSync] : [])]
+  return [...(lvmVolumeHost ? [volumeGroup(model)] : []), ...(isFirstController ? [fastMigration(dbSync, alembicMigration(model, 'cinder'))] : [])]
 }
 
 /** The block storage v3 API in the catalog (Zed registers only cinderv3), and its service user. */

@@ -6,6 +6,7 @@ import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, catalogRegistration } from '../../installer/render/openstack.ts'
 import { defineRole, eventletWorkers, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
 import { asUser, waitForHttp } from '../../installer/render/steps.ts'
+import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
 
 /**
  * debconf answers (debconf-set-selections lines) that keep glance-common's and
@@ -30,13 +31,16 @@ export const imagesDir = '/var/lib/glance/images/'
  */
 function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
   return [
-    {
-      id: 'glance.db-sync',
-      title: 'glance-manage db_sync',
-      once: true,
-      unless: asUser('glance', 'glance-manage db check >/dev/null'),
-      run: asUser('glance', 'glance-manage db_sync'),
-    },
+    fastMigration(
+      {
+        id: 'glance.db-sync',
+        title: 'glance-manage db_sync',
+        once: true,
+        unless: asUser('glance', 'glance-manage db check >/dev/null'),
+        run: asUser('glance', 'glance-manage db_sync'),
+      },
+      alembicMigration(model, 'glance'),
+    ),
     waitForHttp('glance.wait', `http://${host.address}:${model.endpoints.glance.port}/`),
   ]
 }

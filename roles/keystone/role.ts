@@ -5,6 +5,7 @@ import type { Model } from '../../installer/model/types.ts'
 import { databaseUrl } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, type BootstrapStep, type RoleFile } from '../../installer/render/role.ts'
 import { asUser, directory, sh, waitForHttp } from '../../installer/render/steps.ts'
+import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
 
 /** Directories keystone-manage fernet_setup/credential_setup would fill (keystone:keystone 0700). */
 export const fernetKeyRepository = '/etc/keystone/fernet-keys'
@@ -74,7 +75,10 @@ urllib.request.urlopen(urllib.request.Request(sys.argv[1], json.dumps(body).enco
   return [
     directory('keystone.fernet-keys', fernetKeyRepository, 'keystone', 0o700),
     directory('keystone.credential-keys', credentialKeyRepository, 'keystone', 0o700),
-    { id: 'keystone.db-sync', title: 'keystone-manage db_sync', once: true, unless: asUser('keystone', 'keystone-manage db_sync --check'), run: asUser('keystone', 'keystone-manage db_sync') },
+    fastMigration(
+      { id: 'keystone.db-sync', title: 'keystone-manage db_sync', once: true, unless: asUser('keystone', 'keystone-manage db_sync --check'), run: asUser('keystone', 'keystone-manage db_sync') },
+      alembicMigration(model, 'keystone'),
+    ),
     waitForHttp('keystone.wait', local),
     {
       id: 'keystone.bootstrap',

@@ -9,6 +9,7 @@ import { hostsIn } from '../../installer/render/role.ts'
 import { asUser, daemonReload } from '../../installer/render/steps.ts'
 import { ebtablesWrapper, ml2ConfPath } from './files.ts'
 import { partsOf } from './parts.ts'
+import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
 
 /**
  * debconf answers that keep the maintainer scripts away from the database, RabbitMQ,
@@ -38,14 +39,15 @@ const dbManage = `neutron-db-manage --config-file /etc/neutron/neutron.conf --co
  * NOTE: on the first control host, not the role's first host: agents' neutron.conf
  * has no [database] (and `once` means the role's first host, which may be a compute host).
  */
-function dbSync(): BootstrapStep {
+function dbSync(model: Model): BootstrapStep {
   const heads = (cmd: string) => `$(${asUser('neutron', `${dbManage} ${cmd}`)} 2>/dev/null | grep -c '(head)')`
-  return {
+  const step = {
     id: 'neutron.db-sync',
     title: 'neutron-db-manage upgrade head',
     unless: `h=${heads('heads')}; c=${heads('current')}; [ "$h" -gt 0 ] && [ "$c" -eq "$h" ]`,
     run: asUser('neutron', `${dbManage} upgrade head`),
   }
+  return fastMigration(step, alembicMigration(model, 'neutron'))
 }
 
 /** br_netfilter provides the net.bridge.* sysctls (built into the kernel of sandbox hosts). */
@@ -88,7 +90,7 @@ export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
   return [
     ...(running.includes('linuxbridgeAgent') ? [brNetfilter, bridgeSysctls, ebtablesAlternative] : []),
     ...(running.includes('server') ? [daemonReload('neutron', ['neutron-server.service'])] : []),
-    ...(isFirstServer ? [dbSync()] : []),
+    ...(isFirstServer ? [dbSync(model)] : []),
   ]
 }
 

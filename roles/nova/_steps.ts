@@ -4,6 +4,7 @@
 import type { Model } from '../../installer/model/types.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
 import { asUser, atAlembicHead, raw, sh } from '../../installer/render/steps.ts'
+import { alembicMigration, databaseEnv, fastMigration, serviceLogin, sqlRows } from '../../installer/render/schema-state.ts'
 import { rbdUser, virtTypeFile } from './_compute.ts'
 
 const nova = (command: string) => asUser('nova', command)
@@ -15,28 +16,35 @@ const nova = (command: string) => asUser('nova', command)
  */
 const atHead = (versionCommand: string, module: string) => atAlembicHead('nova', versionCommand, module)
 
-/** A row of `nova-manage cell_v2 list_cells` / `list_hosts` (prettytable) naming the cell. */
-const cellRow = (cell: string) => sh`grep -cE ${`^\\| +${cell} +\\|`}`
-
 /**
  * The order of Nova's install guide, each step once, as user nova. NOTE: `map_cell0`
  * derives cell0's URL from [database] connection (…/nova → …/nova_cell0), and
  * `db sync` migrates cell0 before the cell database, returning early if cell0 fails:
  * the cell database at its head therefore means cell0 is too.
  */
-export function databaseSteps(): BootstrapStep[] {
+export function databaseSteps(model: Model): BootstrapStep[] {
+  const login = serviceLogin(model, 'nova', 'nova_api')
+  const cellMapped = (cell: string) => sh`[ "$(${raw(sqlRows(login, `SELECT COUNT(*) FROM cell_mappings WHERE name = '${cell}'`))})" -ge 1 ]`
   return [
-    { id: 'nova.api-db-sync', title: 'nova-manage api_db sync', once: true, unless: atHead('nova-manage api_db version', 'nova.db.api'), run: nova('nova-manage api_db sync') },
-    { id: 'nova.cell0', title: 'nova-manage cell_v2 map_cell0', once: true, unless: nova(`nova-manage cell_v2 list_cells | ${cellRow('cell0')} >/dev/null`), run: nova('nova-manage cell_v2 map_cell0') },
+    fastMigration(
+      { id: 'nova.api-db-sync', title: 'nova-manage api_db sync', once: true, unless: atHead('nova-manage api_db version', 'nova.db.api'), run: nova('nova-manage api_db sync') },
+      alembicMigration(model, 'nova', ['nova_api']),
+    ),
+    // NOTE: the cell mappings are read from nova_api directly: `nova-manage cell_v2 list_cells` takes 3 s to say the same.
+    { id: 'nova.cell0', title: 'nova-manage cell_v2 map_cell0', once: true, env: databaseEnv(login), unless: cellMapped('cell0'), run: nova('nova-manage cell_v2 map_cell0') },
     {
       id: 'nova.cell1',
       title: 'nova-manage cell_v2 create_cell --name=cell1',
       once: true,
+      env: databaseEnv(login),
       // NOTE: a second create_cell with the same URLs exits 2 ("already exists"), so the guard is needed.
-      unless: nova(`nova-manage cell_v2 list_cells | ${cellRow('cell1')} >/dev/null`),
+      unless: cellMapped('cell1'),
       run: nova('nova-manage cell_v2 create_cell --name=cell1'),
     },
-    { id: 'nova.db-sync', title: 'nova-manage db sync (cell0 and cell1)', once: true, unless: atHead('nova-manage db version', 'nova.db.main'), run: nova('nova-manage db sync') },
+    fastMigration(
+      { id: 'nova.db-sync', title: 'nova-manage db sync (cell0 and cell1)', once: true, unless: atHead('nova-manage db version', 'nova.db.main'), run: nova('nova-manage db sync') },
+      alembicMigration(model, 'nova', ['nova', 'nova_cell0']),
+    ),
   ]
 }
 
@@ -49,13 +57,16 @@ export function databaseSteps(): BootstrapStep[] {
  */
 export function discoverHostsStep(model: Model): BootstrapStep {
   const n = model.groups.compute?.length ?? 0
-  const mapped = raw(`$(nova-manage cell_v2 list_hosts | ${cellRow('cell1')})`)
+  const login = serviceLogin(model, 'nova', 'nova_api')
+  const query = "SELECT COUNT(*) FROM host_mappings h JOIN cell_mappings c ON h.cell_id = c.id WHERE c.name = 'cell1'"
+  const mapped = raw(`$(${sqlRows(login, query)})`)
   return {
     id: 'nova.discover-hosts',
     title: `map ${n} compute host(s) to cell1 (nova-manage cell_v2 discover_hosts)`,
     when: 'after-start',
     once: true,
-    unless: nova(sh`[ "${mapped}" -ge ${n} ]`),
+    env: databaseEnv(login),
+    unless: sh`[ "${mapped}" -ge ${n} ]`,
     run: nova(
       sh`i=0; while :; do nova-manage cell_v2 discover_hosts >/dev/null; c=${mapped}; [ "$c" -ge ${n} ] && exit 0; ` +
         sh`i=$((i+1)); [ $i -ge 60 ] && break; sleep 5; done; ` +

@@ -62,7 +62,7 @@ export function debconfSelections(model: Model, host: ModelHost): string[] {
 function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
   const libvirtAuto = model.backends.compute === 'libvirt' && model.backends.virtType === 'auto'
   return [
-    ...(isController(host) ? databaseSteps() : []),
+    ...(isController(host) ? databaseSteps(model) : []),
     ...(isCompute(host) && libvirtAuto ? [virtTypeStep()] : []),
     ...(isCompute(host) && attachesRbd(model) ? [rbdSecretStep(model)] : []),
     ...(isController(host) ? [discoverHostsStep(model)] : []),

@@ -6,6 +6,7 @@ import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, catalogRegistration } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
 import { asUser, atAlembicHead, waitForHttp } from '../../installer/render/steps.ts'
+import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
 
 /**
  * debconf answers (debconf-set-selections lines) that keep placement-common's and
@@ -21,14 +22,17 @@ export const debconfSelections: readonly string[] = [
 
 function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
   return [
-    {
-      id: 'placement.db-sync',
-      title: 'placement-manage db sync',
-      once: true,
-      // NOTE: `db version` prints None for an empty database.
-      unless: atAlembicHead('placement', 'placement-manage db version', 'placement.db.sqlalchemy'),
-      run: asUser('placement', 'placement-manage db sync'),
-    },
+    fastMigration(
+      {
+        id: 'placement.db-sync',
+        title: 'placement-manage db sync',
+        once: true,
+        // NOTE: `db version` prints None for an empty database.
+        unless: atAlembicHead('placement', 'placement-manage db version', 'placement.db.sqlalchemy'),
+        run: asUser('placement', 'placement-manage db sync'),
+      },
+      alembicMigration(model, 'placement'),
+    ),
     // uwsgi takes seconds to load the application after systemd reports it started.
     waitForHttp('placement.wait', `http://${host.address}:${model.endpoints.placement.port}/`),
   ]

@@ -86,8 +86,10 @@ describe('glance role', () => {
           ['glance.db-sync', 'before-start', true],
           ['glance.wait', 'after-start', false],
         ])
-        expect(steps[0]!.run).toBe("su -s /bin/sh -c 'glance-manage db_sync' -- glance")
-        expect(steps[0]!.unless).toBe("su -s /bin/sh -c 'glance-manage db check >/dev/null' -- glance")
+        expect(steps[0]!.run.startsWith("su -s /bin/sh -c 'glance-manage db_sync' -- glance && ")).toBe(true)
+        // AND first the recorded schema state, then `db check` (installer/render/schema-state.ts)
+        expect(steps[0]!.unless).toContain("/var/lib/stackhouse/schema/glance.db-sync")
+        expect(steps[0]!.unless).toContain("|| { su -s /bin/sh -c 'glance-manage db check >/dev/null' -- glance && ")
         // AND the wait probes the address and port glance-api binds
         expect(steps[1]!.run).toContain(`http://${host.address}:${model.endpoints.glance.port}/`)
         // AND no secret is in a command line

@@ -214,10 +214,12 @@ describe('nova role', () => {
       const byId = Object.fromEntries(list.map((s) => [s.id, s]))
       // AND each nova-manage command runs as user nova
       for (const id of ['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync', 'nova.discover-hosts']) {
-        expect(byId[id]!.run, id).toMatch(/^su -s \/bin\/sh -c '.*nova-manage .*' -- nova$/)
+        expect(byId[id]!.run, id).toMatch(/^su -s \/bin\/sh -c '.*nova-manage .*' -- nova( && \{ \{ mkdir -p -- \/var\/lib\/stackhouse\/schema .*)?$/s)
       }
       expect(byId['nova.cell1']!.run).toContain('nova-manage cell_v2 create_cell --name=cell1')
-      expect(byId['nova.cell1']!.unless).toContain('nova-manage cell_v2 list_cells | grep -cE')
+      // AND the cells are read from nova_api, the password in the environment
+      expect(byId['nova.cell1']!.unless).toContain("SELECT COUNT(*) FROM cell_mappings WHERE name = '\\''cell1'\\''")
+      expect(byId['nova.cell1']!.env).toEqual({ STACKHOUSE_DB_PASSWORD: fixtureModel('aio').secrets.nova_database_password })
       // AND the schema guards compare with the head of the installed migrations
       expect(byId['nova.api-db-sync']!.unless).toContain('nova-manage api_db version | tail -n 1')
       // (the module is Python's argument, never part of its source)

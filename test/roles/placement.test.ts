@@ -89,9 +89,9 @@ describe('placement role', () => {
           ['placement.wait', 'after-start', false],
         ])
         const [sync, wait] = steps
-        expect(sync!.run).toBe("su -s /bin/sh -c 'placement-manage db sync' -- placement")
+        expect(sync!.run.startsWith("su -s /bin/sh -c 'placement-manage db sync' -- placement && ")).toBe(true)
         // AND the guard compares the database's revision with the head of the installed migrations
-        expect(sync!.unless).toMatch(/^su -s \/bin\/sh -c '\[ "\$\(placement-manage db version \| tail -n 1\)" = "\$\(python3 -c .*get_current_head\(\).*\)" \]' -- placement$/)
+        expect(sync!.unless).toMatch(/\|\| \{ su -s \/bin\/sh -c '\[ "\$\(placement-manage db version \| tail -n 1\)" = "\$\(python3 -c .*get_current_head\(\).*\)" \]' -- placement && /)
         expect(wait!.run).toContain(`http://${host.address}:8778/`)
         // AND no secret is in a command line
         const secrets = Object.values(model.secrets).filter((v): v is string => !!v)
