@@ -63,7 +63,7 @@ Exit codes:
   3   deploy --check: changes are pending (nothing was changed); a drift check in CI
   4   a host failed or could not be reached
   5   a verify check failed
-  6   status: the cloud is not healthy (a host, a unit or an API is down)
+  6   status: the cloud is not healthy (a host, a unit, an API, a service or an agent is down)
   70  a bug in Stackhouse: please report it
 `
 
@@ -82,6 +82,7 @@ const examples: Record<string, string[]> = {
   'secrets list': ['secrets list -i inventory.yml'],
   'secrets show': ['secrets show admin_password'],
   'secrets set': ['secrets set vsphere_password -i inventory.yml < vcenter-password.txt'],
+  'secrets rotate': ['secrets rotate nova_database_password --dry-run -i inventory.yml', 'secrets rotate admin_password rabbitmq_password -i inventory.yml && stackhouse deploy -i inventory.yml'],
   'sandbox create': ['sandbox create ctl1 cmp1'],
   'sandbox destroy': ['sandbox destroy --all'],
   'image build': ['image build --out out/'],

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
 import { existsSync, readFileSync } from 'node:fs'
-import { projectPaths } from '../project.ts'
+import { roles } from '../../roles/index.ts'
+import { loadProject, projectPaths } from '../project.ts'
+import { rotateSecrets } from '../secrets/rotate.ts'
 import { identifierNames, kindOf, secretNames, isSecretName } from '../secrets/names.ts'
 import { ensureSecrets, readSecrets, setSecret } from '../secrets/store.ts'
 import { UsageError } from '../errors.ts'
@@ -51,9 +53,31 @@ const set = withProject(new Command('set').description('set one secret from stan
     out(`${style.green('✔')} ${name} set in ${file}`)
   })
 
+const rotate = withProject(
+  new Command('rotate').description('new values for passwords and keys a deploy can carry to the running cloud, and what the next deploy changes and restarts'),
+)
+  .argument('<name...>', 'secret names, see "stackhouse secrets list"')
+  .option('--dry-run', 'show what the next deploy would change and restart; write nothing')
+  .option('--json', 'print the plan as JSON')
+  .action((names: string[], flags: ProjectFlags & { dryRun?: boolean; json?: boolean }) => {
+    const options = projectOptions(flags)
+    const project = loadProject(options)
+    const plan = rotateSecrets(project, roles, names.flatMap((n) => n.split(',')).filter(Boolean), { dryRun: flags.dryRun })
+    if (flags.json) return out(JSON.stringify({ file: project.paths.secrets, dryRun: !!flags.dryRun, ...plan }, null, 2))
+    const file = project.paths.secrets
+    out(flags.dryRun ? `Would rotate ${plan.rotated.length} secret(s) in ${file} (nothing written):` : `${style.green('✔')} rotated ${plan.rotated.length} secret(s) in ${file}; the old file is ${plan.backup} (mode 0600)`)
+    for (const r of plan.rotated) out(`  ${style.cyan(r.name)}: ${r.applies}`)
+    out(`The next deploy writes ${plan.files.length} file(s):`)
+    for (const f of plan.files) out(`  ${f.host.padEnd(10)} ${f.path}${f.restarts.length ? style.dim(` → restarts ${f.restarts.join(' ')}`) : ''}`)
+    for (const r of plan.restarts.filter((x) => x.units.length)) out(`Restarts on ${r.host}: ${r.units.join(' ')}`)
+    const again = `stackhouse deploy${flags.inventory ? ` -i ${flags.inventory}` : ''}${flags.secrets ? ` --secrets ${flags.secrets}` : ''}`
+    out(flags.dryRun ? `Rotate: stackhouse secrets rotate ${names.join(' ')}${flags.inventory ? ` -i ${flags.inventory}` : ''}` : style.yellow(`Until ${again} runs, the cloud keeps the old values: run it now.`))
+  })
+
 export const secretsCommand = new Command('secrets')
-  .description('the secrets of a cloud in secrets.yaml (mode 0600): generate them once, list names, show or set one')
+  .description('the secrets of a cloud in secrets.yaml (mode 0600): generate them once, list names, show or set one, rotate')
   .addCommand(generate)
   .addCommand(list)
   .addCommand(show)
   .addCommand(set)
+  .addCommand(rotate)

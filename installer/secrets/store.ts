@@ -96,7 +96,7 @@ export function readSecrets(file: string): Record<string, string> {
 }
 
 /** Write atomically with mode 0600 from the start: the file is never readable by others, even briefly. */
-function writeSecrets(file: string, values: Record<string, string>): void {
+export function writeSecrets(file: string, values: Record<string, string>): void {
   const sorted = Object.fromEntries(Object.entries(values).sort(([a], [b]) => a.localeCompare(b)))
   const header = '# Stackhouse secrets: generated once, keep this file private (mode 0600) and backed up.\n'
   const tmp = `${file}.tmp-${process.pid}`
