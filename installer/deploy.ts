@@ -12,6 +12,7 @@ import type { Role } from './render/role.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { runWithListr, type RunState } from './runner/listr.ts'
 import { HostLog, redactor } from './runner/log.ts'
+import { requireSameCloud } from './secrets/host-identity.ts'
 import { recordDeploy } from './status.ts'
 
 export interface DeployOptions extends ConnectOptions {
@@ -49,6 +50,7 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact)]))
   const transports = await connectAll(model, hosts, project.paths, opts)
   try {
+    await requireSameCloud(project.paths.secrets, files, model.secrets, transports)
     const state = await runWithListr(phases, transports, logs, { check: opts.check ?? false, renderer: opts.renderer ?? 'default' })
     const result = report(state, hosts.map((h) => h.name), logs, logDir, opts.check ?? false, redact)
     if (!result.check) recordDeploy(project.paths.stateDir, { finished: new Date().toISOString(), changes: result.changes.length, failures: result.failures.length, hosts: result.hosts.map((h) => h.host) })

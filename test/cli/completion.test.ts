@@ -23,7 +23,7 @@ describe('completion', () => {
     expect(complete('deploy', '--l')).toEqual(['--limit', '--local'])
     expect(complete('deploy', '--only', 'nov')).toEqual(['nova'])
     expect(complete('sandbox', 'st')).toEqual(['start', 'stop'])
-    expect(complete('secrets', '')).toEqual(['generate', 'list', 'show', 'set', '--help'])
+    expect(complete('secrets', '')).toEqual(['generate', 'list', 'show', 'set', 'rotate', '--help'])
     expect(complete('status', '--w')).toEqual(['--wait'])
   })
 
