@@ -181,7 +181,7 @@ describe('stackhouse CLI', () => {
     for (const text of outputs) for (const v of values) expect(text).not.toContain(v)
     const shown = run(['secrets', 'show', 'admin_password', ...p], dir)
     expect(shown.stdout.trim()).toBe(readSecretsFile(join(dir, 'secrets.yaml')).admin_password)
-  })
+  }, 60_000) // nine CLI runs: over 20 s on a busy 2-core machine
 
   it('never makes secrets as a side effect: only init, secrets generate and the built-in deploy do', () => {
     // GIVEN an inventory with no secrets file beside it (a typo in --secrets, another folder)
