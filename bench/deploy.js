@@ -20,6 +20,7 @@ import { stopAptCacher } from '../dist/installer/sandbox/apt-cacher.js'
 import { roles } from '../dist/roles/index.js'
 import { verifyCloud } from '../dist/installer/verify/index.js'
 import { hostMemory } from '../dist/installer/verify/memory.js'
+import { cloudStatus } from '../dist/installer/status.js'
 
 const args = process.argv.slice(2)
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['sandbox', 'floor', 'keystone', 'aio']
@@ -121,6 +122,8 @@ try {
     const p = project(h)
     await deployed('all-in-one deploy, first run, warm package cache', p)
     await deployed('all-in-one deploy, re-run (no changes)', p)
+    await deployed('all-in-one deploy --check (no changes)', p, { check: true })
+    await timed('status (read-only: units, APIs, services and agents)', () => cloudStatus(p, roles))
     rows.push({ figure: 'all-in-one resident memory after deploy (sum of PSS, MiB)', seconds: await memory(h) })
     const passed = await timed('verify (all checks, cleans up)', () => verifyCloud(p))
     if (passed.checks.some((c) => c.status === 'fail')) throw new Error('verify failed')
