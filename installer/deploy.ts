@@ -10,7 +10,7 @@ import type { Project } from './project.ts'
 import { render } from './render/render.ts'
 import type { Role } from './render/role.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
-import { runWithListr, type RunState } from './runner/listr.ts'
+import { runWithListr, type ProgressEvent, type RunState } from './runner/listr.ts'
 import { HostLog, redactor } from './runner/log.ts'
 import { requireSameCloud } from './secrets/host-identity.ts'
 import { recordDeploy } from './status.ts'
@@ -20,6 +20,10 @@ export interface DeployOptions extends ConnectOptions {
   only?: string[]
   limit?: string[]
   renderer?: 'default' | 'simple' | 'silent'
+  /** Progress as it happens: phases, tasks, results, failures. */
+  onEvent?: (e: ProgressEvent) => void
+  /** Also report every command a task runs and its output (secrets masked) as `log` events. */
+  verbose?: boolean
 }
 
 export interface HostReport {
@@ -47,11 +51,12 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
   const logDir = join(project.paths.stateDir, 'logs', new Date().toISOString().replace(/[:.]/g, '-'))
   const redact = redactor(model.secrets)
-  const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact)]))
+  const echo = opts.verbose && opts.onEvent ? (host: string) => (line: string) => opts.onEvent!({ type: 'log', host, line }) : () => undefined
+  const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact, echo(h.name))]))
   const transports = await connectAll(model, hosts, project.paths, opts)
   try {
     await requireSameCloud(project.paths.secrets, files, model.secrets, transports)
-    const state = await runWithListr(phases, transports, logs, { check: opts.check ?? false, renderer: opts.renderer ?? 'default' })
+    const state = await runWithListr(phases, transports, logs, { check: opts.check ?? false, renderer: opts.renderer ?? 'default', ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) })
     const result = report(state, hosts.map((h) => h.name), logs, logDir, opts.check ?? false, redact)
     if (!result.check) recordDeploy(project.paths.stateDir, { finished: new Date().toISOString(), changes: result.changes.length, failures: result.failures.length, hosts: result.hosts.map((h) => h.host) })
     return result

@@ -5,6 +5,7 @@ import { roles } from '../../roles/index.ts'
 import { writeCredentials, type CredentialFiles } from '../credentials.ts'
 import type { Model } from '../model/types.ts'
 import { checkSelection, deploy, type DeployReport } from '../deploy.ts'
+import type { ProgressEvent } from '../runner/listr.ts'
 import { loadProject, projectPaths, readInventory } from '../project.ts'
 import { ensureSandboxHosts, listSandboxes } from '../sandbox/index.ts'
 import { builtinHostNames } from '../inventory/defaults.ts'
@@ -28,6 +29,8 @@ interface DeployFlags extends ProjectFlags {
   local?: boolean
   trustNewHosts?: boolean
   json?: boolean
+  verbose?: boolean
+  quiet?: boolean
 }
 
 export const deployCommand = withProject(new Command('deploy').description('install and configure the cloud on its hosts; safe to re-run'))
@@ -36,35 +39,45 @@ export const deployCommand = withProject(new Command('deploy').description('inst
   .option('--limit <host...>', 'deploy only to these hosts (commas or spaces)')
   .option('--local', 'run on this machine instead of over SSH (a one-host cloud)')
   .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
-  .option('--json', 'print the report as JSON (no live view)')
+  .option('-v, --verbose', 'stream every command each host runs and its output (secrets masked), instead of the live view')
+  .option('-q, --quiet', 'no progress: print only the changes, the failures and the summary')
+  .option('--json', 'print progress events as JSON lines (phase, task, result, failed; log with -v), the report last ({"type":"report"})')
   .action(async (given: DeployFlags) => {
     const flags = { ...given, ...(given.only ? { only: listOption(given.only) } : {}), ...(given.limit ? { limit: listOption(given.limit) } : {}) }
     // Usage first: a misspelt role or host is named before secrets or hosts are touched.
+    if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose ask for opposite things', 'choose one')
     checkSelection(readInventory(projectOptions(flags)).hosts.map((h) => h.name), roles, flags)
     // The evaluator's one command: the built-in cloud makes its own secrets, in its fixed home.
     const builtin = !flags.inventory && !flags.secrets
     if (builtin) refuseNewSecretsForOldHosts()
     const project = loadProject({ ...projectOptions(flags), createSecrets: builtin })
-    const renderer = flags.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple'
+    const renderer = flags.json || flags.quiet ? 'silent' : flags.verbose || !process.stdout.isTTY ? 'simple' : 'default'
+    const onEvent = flags.json
+      ? (e: ProgressEvent) => out(JSON.stringify(e))
+      : flags.verbose
+        ? (e: ProgressEvent) => e.type === 'log' && err(style.dim(`${e.host} | ${e.line.split('\n').join(`\n${e.host} | `)}`, process.stderr))
+        : undefined
     // An evaluator's one command: the sandbox hosts the inventory names are made if missing.
     if (project.model.target === 'sandbox' && !flags.local && !flags.check) {
       const made = await ensureSandboxHosts(project.model, (l) => flags.json || err(style.dim(l, process.stderr)))
       if (!flags.json && made.created.length) err(`created sandbox host(s): ${made.created.join(', ')}`)
     }
-    const report = await deploy(project, roles, { ...flags, renderer })
+    const report = await deploy(project, roles, { ...flags, renderer, ...(onEvent ? { onEvent } : {}) })
     const creds = report.failures.length || report.check ? undefined : writeCredentials(project.model, project.paths.stateDir)
-    if (flags.json) out(JSON.stringify({ ...report, ...(creds ? { credentials: creds } : {}) }, null, 2))
-    else printReport(report, project.model, creds)
+    if (flags.json) out(JSON.stringify({ type: 'report', ...report, ...(creds ? { credentials: creds } : {}) }))
+    else printReport(report, project.model, creds, flags.quiet)
     if (report.failures.length) throw new DeployFailed(report)
     // NOTE: not 0 when --check finds work to do, so CI can use it as a drift check.
     if (report.check && report.changes.length) process.exitCode = exitCodes.pending
   })
 
-function printReport(r: DeployReport, model: Model, creds?: CredentialFiles): void {
-  out()
-  out(style.bold(`${'host'.padEnd(12)}${'ok'.padStart(6)}${'changed'.padStart(9)}${'failed'.padStart(8)}${'time'.padStart(9)}`))
-  for (const h of r.hosts) out(`${h.host.padEnd(12)}${String(h.ok).padStart(6)}${String(h.changed).padStart(9)}${String(h.failed).padStart(8)}${`${h.seconds.toFixed(1)}s`.padStart(9)}`)
-  out()
+function printReport(r: DeployReport, model: Model, creds?: CredentialFiles, quiet = false): void {
+  if (!quiet) {
+    out()
+    out(style.bold(`${'host'.padEnd(12)}${'ok'.padStart(6)}${'changed'.padStart(9)}${'failed'.padStart(8)}${'time'.padStart(9)}`))
+    for (const h of r.hosts) out(`${h.host.padEnd(12)}${String(h.ok).padStart(6)}${String(h.changed).padStart(9)}${String(h.failed).padStart(8)}${`${h.seconds.toFixed(1)}s`.padStart(9)}`)
+    out()
+  }
   for (const c of r.changes) {
     out(`  ${style.yellow(r.check ? '~' : '✎')} ${c.host} ${style.cyan(c.task)} ${c.title}${c.detail && c.detail !== c.title ? style.dim(` (${c.detail})`) : ''}`)
     if (r.check && c.diff) out(c.diff.split('\n').map((l) => `      ${l.startsWith('+') ? style.green(l) : l.startsWith('-') ? style.red(l) : l}`).join('\n'))
@@ -78,6 +91,7 @@ function printReport(r: DeployReport, model: Model, creds?: CredentialFiles): vo
     if (f.stderr) err(`  output (last lines):\n${f.stderr.split('\n').map((l) => `    ${l}`).join('\n')}`)
     err(`  full log: ${f.log}`)
   }
+  if (quiet) return
   out(style.dim(`Logs: ${r.logDir}`))
   if (creds) printAccess(model, creds)
 }

@@ -27,10 +27,20 @@ export interface RunState {
   finished: Map<string, number>
 }
 
+/** What a run reports as it goes (`deploy --json` prints one per line). */
+export type ProgressEvent =
+  | { type: 'phase'; phase: string; title: string }
+  | { type: 'task'; phase: string; host: string; task: string; title: string }
+  | { type: 'result'; phase: string; host: string; task: string; status: TaskResult['status']; detail?: string; ms: number }
+  | { type: 'failed'; phase: string; host: string; task: string; message: string }
+  /** A command a task ran, or its output, secrets replaced by their names (with `verbose`). */
+  | { type: 'log'; host: string; line: string }
+
 export interface ListrOptions {
   check: boolean
   /** Live view on a TTY; plain lines elsewhere (CI, the appliance's first boot); nothing in tests. */
   renderer: 'default' | 'simple' | 'silent'
+  onEvent?: (e: ProgressEvent) => void
 }
 
 type Ctx = RunState
@@ -63,7 +73,10 @@ function phaseTask(phase: Phase, transports: Map<string, Transport>, logs: Map<s
     // phase's row, instead of starting a second renderer that stacks a new copy of the
     // whole tree on the terminal at every refresh. A failed host stops the later phases
     // through their `skip`.
-    task: (_state, task) => task.newListr(phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts)), { concurrent: true, exitOnError: false }),
+    task: (_state, task) => {
+      opts.onEvent?.({ type: 'phase', phase: phase.id, title: phase.title ?? '' })
+      return task.newListr(phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts)), { concurrent: true, exitOnError: false })
+    },
   }
 }
 
@@ -81,15 +94,19 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
         // Only the live view shows the task that runs; piped output keeps to results.
         if (opts.renderer === 'default') task.output = `${t.id}: ${t.title}`
         log.write(`[${phase}] ${t.id}: ${t.title}`)
+        opts.onEvent?.({ type: 'task', phase, host, task: t.id, title: t.title })
+        const began = Date.now()
         try {
           const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l), redact: log.redact })
           state.outcomes.push({ phase, host, task: t.id, title: t.title, result })
           counts = { ...counts, [result.status]: counts[result.status] + 1 }
           log.write(`[${phase}] ${t.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`)
+          opts.onEvent?.({ type: 'result', phase, host, task: t.id, status: result.status, ...(result.detail ? { detail: log.redact(result.detail) } : {}), ms: Date.now() - began })
         } catch (e) {
           const error = e instanceof TaskError ? e : new TaskError(host, t.id, (e as Error).message, undefined, undefined, undefined, { cause: e })
           log.write(`[${phase}] ${t.id}: FAILED ${error.message}${error.stderr ? `\n${error.stderr}` : ''}`)
           state.failures.push({ phase, host, error })
+          opts.onEvent?.({ type: 'failed', phase, host, task: t.id, message: log.redact(error.message) })
           state.finished.set(host, Date.now())
           throw new Error(`${t.id} failed: ${error.message}`)
         }

@@ -7,13 +7,16 @@ import { confidentialValues } from '../secrets/names.ts'
 
 export class HostLog {
   readonly path: string
-  constructor(dir: string, host: string, readonly redact: (s: string) => string) {
+  /** `echo` gets each line too, already redacted (`deploy -v` streams them). */
+  constructor(dir: string, host: string, readonly redact: (s: string) => string, private readonly echo?: (line: string) => void) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     this.path = join(dir, `${host}.log`)
   }
 
   write(line: string): void {
-    appendFileSync(this.path, `${new Date().toISOString()} ${this.redact(line)}\n`, { mode: 0o600 })
+    const safe = this.redact(line)
+    appendFileSync(this.path, `${new Date().toISOString()} ${safe}\n`, { mode: 0o600 })
+    this.echo?.(safe)
   }
 }
 

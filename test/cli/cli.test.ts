@@ -160,6 +160,12 @@ describe('stackhouse CLI', () => {
     expect(forced.stdout).toContain('\x1b[32m✔\x1b[39m')
   })
 
+  it('refuses --quiet with --verbose as a usage error, before anything is read', () => {
+    const r = run(['deploy', '-i', join(fixturesDir, 'inventories', 'aio.yml'), '--quiet', '--verbose'], scratch())
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--quiet and --verbose ask for opposite things')
+  })
+
   it('an unknown option is a usage error (exit 2)', () => {
     const r = run(['validate', '--frobnicate'], scratch())
     expect(r.code).toBe(2)

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { buildPhases } from '../../installer/plan/phases.ts'
 import { render } from '../../installer/render/render.ts'
 import { defineRole, hostsIn, type Role } from '../../installer/render/role.ts'
-import { runWithListr } from '../../installer/runner/listr.ts'
+import { runWithListr, type ProgressEvent } from '../../installer/runner/listr.ts'
 import { HostLog, redactor } from '../../installer/runner/log.ts'
 import type { Model } from '../../installer/model/types.ts'
 import { fixtureModel } from '../helpers.ts'
@@ -138,6 +138,32 @@ describe('runner', () => {
     expect(first.state.outcomes.filter((o) => o.title === 'db-sharder.service (off)').map((o) => o.result)).toEqual([{ status: 'changed', detail: 'disable, reset-failed' }])
     expect(hosts.get('ctl1')!.units.get('db-sharder.service')).toMatchObject({ enabled: false, active: false, failed: false })
     expect(changedCount((await run(m, [quiet], hosts)).state)).toBe(0)
+  })
+
+  it('reports typed progress events in order, and with -v every command with secrets masked', async () => {
+    const m = model()
+    const hosts = fakeHosts(m)
+    const phases = buildPhases(m, [db, api], render(m, [db, api]), { admin: () => Promise.reject(new Error('no keystone here')) })
+    const events: ProgressEvent[] = []
+    const onEvent = (e: ProgressEvent) => events.push(e)
+    const dir = mkdtempSync(join(tmpdir(), 'stackhouse-run-'))
+    // GIVEN a log whose lines are also echoed as events (deploy -v), a secret in one of them
+    const logs = new Map(m.hosts.map((h) => [h.name, new HostLog(dir, h.name, redactor(m.secrets), (line) => onEvent({ type: 'log', host: h.name, line }))]))
+    logs.get('ctl1')!.write(`$ echo ${m.secrets.admin_password}`)
+    await runWithListr(phases, hosts, logs, { check: false, renderer: 'silent', onEvent })
+    // THEN each phase starts before its tasks, and every task that starts reports its result
+    expect(events[1]).toEqual({ type: 'phase', phase: 'prepare', title: 'packages' })
+    const started = events.filter((e) => e.type === 'task')
+    const results = events.filter((e): e is Extract<ProgressEvent, { type: 'result' }> => e.type === 'result')
+    expect(started.length).toBeGreaterThan(4)
+    expect(results.map((r) => `${r.host} ${r.task}`)).toEqual(started.map((t) => `${t.host} ${t.task}`))
+    expect(results.every((r) => ['ok', 'changed'].includes(r.status) && r.ms >= 0)).toBe(true)
+    expect(events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase)).toEqual(phases.map((p) => p.id))
+    // AND the log events carry the commands, the secret replaced by its name
+    const logLines = events.filter((e) => e.type === 'log').map((e) => (e as { line: string }).line)
+    expect(logLines[0]).toBe('$ echo <secret:admin_password>')
+    expect(logLines.some((l) => l.startsWith('$ dpkg-query'))).toBe(true)
+    expect(JSON.stringify(events)).not.toContain(m.secrets.admin_password)
   })
 
   it('--check writes nothing and reports what would change', async () => {
