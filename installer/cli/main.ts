@@ -17,6 +17,7 @@ import { verifyCommand, VerifyFailed } from './verify.ts'
 import { statusCommand } from './status.ts'
 import { startCommand, stopCommand } from './power.ts'
 import { completionCommand } from './completion.ts'
+import { TransportError } from '../transport/types.ts'
 import { ConnectError } from '../runner/connect.ts'
 import { TaskError } from '../tasks/types.ts'
 import { planCommand } from './plan.ts'
@@ -121,6 +122,7 @@ export function describeError(e: unknown): ErrorReport {
   if (e instanceof TaskError) {
     return { code: exitCodes.hosts, lines: [failure(`${e.host}: task ${e.task} failed: ${e.message}`), ...(e.stderr ? [`  output (last lines):\n${e.stderr.split('\n').map((l) => `    ${sanitizeMessage(l)}`).join('\n')}`] : [])] }
   }
+  if (e instanceof TransportError) return { code: exitCodes.hosts, lines: [failure(e.message, e.fix)] }
   if (e instanceof ConnectError) return { code: exitCodes.hosts, lines: [...e.errors.map((t) => failure(t.message, t.fix)), 'Nothing was changed on any host.'] }
   if (e instanceof FixableError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }
   if (e instanceof OverrideError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }

@@ -22,14 +22,14 @@ export interface CheckOptions {
   dir?: string
 }
 
-/** Check inventory text; never throws for problems in the text. */
+/** Check inventory text; never throws for problems in the text. The inventory comes back only when it has no error. */
 export function checkInventory(file: string, text: string, opts: CheckOptions = {}): LoadResult {
   const { source, problems } = parseInventory(file, text)
   if (!source) return { problems }
   const schemaProblems = validateSchema(source)
   if (schemaProblems.length || !isInventory(source.data)) return { problems: sortProblems([...problems, ...schemaProblems]), locate: source.locate }
   const all = sortProblems([...problems, ...checkRules(source.data, source, opts.dir)])
-  return { inventory: source.data, problems: all, locate: source.locate }
+  return { ...(all.some((p) => p.severity === 'error') ? {} : { inventory: source.data }), problems: all, locate: source.locate }
 }
 
 export interface FileCheckOptions {

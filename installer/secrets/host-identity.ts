@@ -31,13 +31,21 @@ export async function identityMismatches(files: readonly RenderedFile[], secrets
       ? identityNames.filter((n) => secrets[n] && f.content.includes(secrets[n]!)).map((secret) => ({ host: f.host, path: f.path, secret }))
       : [],
   )
-  const found = await Promise.all(
-    checks.map(async (c) => {
-      const r = await transports.get(c.host)!.exec(sh`f=${c.path}; [ ! -e "$f" ] || grep -qF -f - -- "$f"`, { stdin: `${secrets[c.secret]}\n` })
-      return r.code === 0 ? undefined : c
-    }),
-  )
-  return found.filter((m): m is IdentityMismatch => m !== undefined)
+  // One command at a time per host (an SSH server opens only so many channels at once), hosts in parallel.
+  const hosts = [...new Set(checks.map((c) => c.host))]
+  const found = (
+    await Promise.all(
+      hosts.map(async (host) => {
+        const bad: IdentityMismatch[] = []
+        for (const c of checks.filter((x) => x.host === host)) {
+          const r = await transports.get(host)!.exec(sh`f=${c.path}; [ ! -e "$f" ] || grep -qF -f - -- "$f"`, { stdin: `${secrets[c.secret]}\n` })
+          if (r.code !== 0) bad.push(c)
+        }
+        return bad
+      }),
+    )
+  ).flat()
+  return found
 }
 
 /** Stop before anything changes when a host holds another cloud's identity. */

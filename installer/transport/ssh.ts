@@ -84,7 +84,10 @@ class SshTransport implements Transport {
     // Without input, stdin is /dev/null: node-ssh leaves the channel open for an empty string.
     const { script, stdin } = withEnv(command, opts)
     const line = `exec bash -c ${shellQuote(script)}${stdin ? '' : ' </dev/null'}`
-    const r = await this.ssh.execCommand(line, { ...(stdin ? { stdin } : {}), noTrim: true })
+    const r = await this.ssh.execCommand(line, { ...(stdin ? { stdin } : {}), noTrim: true }).catch((cause: unknown) => {
+      // The connection or a channel failed (not the command): the host's fault, not ours.
+      throw new TransportError(this.host, this.address, 'closed', `the SSH session failed: ${(cause as Error).message}`, 're-run; if it persists, check the host (sshd running, MaxSessions, load)', { cause })
+    })
     return { code: r.code ?? 128, stdout: r.stdout, stderr: r.stderr }
   }
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { describeError } from '../../installer/cli/main.ts'
+import { TransportError } from '../../installer/transport/types.ts'
 import type { Model } from '../../installer/model/types.ts'
 import { projectPaths } from '../../installer/project.ts'
 import { connectAll, ConnectError } from '../../installer/runner/connect.ts'
@@ -39,6 +40,13 @@ describe('connecting to hosts', () => {
     expect(report.code).toBe(4)
     expect(report.lines.join('\n')).toContain('fix: check that the host is up, sshd runs on port 1')
     expect(report.lines.at(-1)).toBe('Nothing was changed on any host.')
+    expect(report.lines.join('\n')).not.toMatch(/\n\s+at /)
+  })
+
+  it('a session that fails after connecting (a refused channel) is the host\'s problem: exit 4 with the fix, no stack', () => {
+    const report = describeError(new TransportError('aio1', '10.77.0.11', 'closed', 'the SSH session failed: (SSH) Channel open failure: open failed', 're-run; if it persists, check the host'))
+    expect(report.code).toBe(4)
+    expect(report.lines.join('\n')).toContain('host aio1 (10.77.0.11): the SSH session failed')
     expect(report.lines.join('\n')).not.toMatch(/\n\s+at /)
   })
 

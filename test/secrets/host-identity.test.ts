@@ -18,14 +18,21 @@ const aio = fixtureModel('aio')
 const model = { ...aio, backends: { ...aio.backends, blockStorage: 'ceph' as const } }
 const files = render(model, roles)
 
+/** Most commands one host ran at the same time: an SSH server opens only so many channels (MaxSessions 10). */
+let mostAtOnce = 0
+
 /** aio1, its files under `root`; records every command it runs. */
 function host(root: string, commands: string[]): Transport {
+  let running = 0
   return {
     host: 'aio1',
     address: '10.0.0.11',
     async exec(command: string, opts: ExecOptions = {}) {
       commands.push(command)
+      mostAtOnce = Math.max(mostAtOnce, ++running)
+      await new Promise((r) => setTimeout(r, 1))
       const r = spawnSync('bash', ['-c', command.replace(/^f=/, `f=${root}`)], { input: opts.stdin ?? '', encoding: 'utf8' })
+      running--
       return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr }
     },
     async writeFile() {},
@@ -49,7 +56,8 @@ describe('the hosts hold this cloud', () => {
     expect([...carried]).toEqual(expect.arrayContaining(['/etc/ceph/ceph.conf', '/etc/ceph/ceph.client.admin.keyring', '/etc/keystone/fernet-keys/0', '/etc/keystone/credential-keys/1', '/etc/swift/swift.conf', '/var/lib/rabbitmq/.erlang.cookie']))
     for (const f of files.filter((x) => carried.has(x.path))) put(root, f.path, `# changed by an operator\n${f.content}`)
     expect(await identityMismatches(files, model.secrets, t)).toEqual([])
-    // AND no value is on a command line
+    // AND one command at a time on the host; no value is on a command line
+    expect(mostAtOnce).toBe(1)
     for (const c of commands) for (const v of [model.secrets.keystone_fernet_key_0, model.secrets.swift_hash_path_suffix, model.secrets.rabbitmq_erlang_cookie]) expect(c).not.toContain(v)
   })
 
