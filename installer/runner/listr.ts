@@ -4,7 +4,8 @@
 import { Listr, type ListrTask } from 'listr2'
 import type { Phase } from '../plan/phases.ts'
 import type { Transport } from '../transport/types.ts'
-import { TaskError, type TaskResult } from '../tasks/types.ts'
+import { fileStatesCommand, parseFileStates } from '../tasks/file.ts'
+import { TaskError, type FileState, type Task, type TaskResult } from '../tasks/types.ts'
 import type { HostLog } from './log.ts'
 
 export interface TaskOutcome {
@@ -90,6 +91,7 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
       state.changedFiles.set(host, changedFiles)
       let counts = { ok: 0, changed: 0 }
       if (!state.started.has(host)) state.started.set(host, Date.now())
+      let fileStates = await readFileStates(entry.tasks, transports.get(host)!, log)
       for (const t of entry.tasks) {
         // Only the live view shows the task that runs; piped output keeps to results.
         if (opts.renderer === 'default') task.output = `${t.id}: ${t.title}`
@@ -97,7 +99,9 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
         opts.onEvent?.({ type: 'task', phase, host, task: t.id, title: t.title })
         const began = Date.now()
         try {
-          const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l), redact: log.redact })
+          const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l), redact: log.redact, ...(fileStates ? { fileStates } : {}) })
+          // A change may touch files read before it (a step, a package): from then on each file task looks itself.
+          if (result.status === 'changed' && !opts.check) fileStates = undefined
           state.outcomes.push({ phase, host, task: t.id, title: t.title, result })
           counts = { ...counts, [result.status]: counts[result.status] + 1 }
           log.write(`[${phase}] ${t.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`)
@@ -115,4 +119,19 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
       task.title = `${host}: ${counts.changed ? `${counts.changed} changed, ` : ''}${counts.ok} ok`
     },
   }
+}
+
+/**
+ * The state of every file the host's tasks of this phase manage, in one command
+ * instead of one each (a no-change run spent most of its time on these round trips).
+ * Undefined when there are too few to matter or the answer does not parse.
+ */
+async function readFileStates(tasks: readonly Task[], transport: Transport, log: HostLog): Promise<Map<string, FileState | null> | undefined> {
+  const paths = [...new Set(tasks.flatMap((t) => (t.filePath ? [t.filePath] : [])))]
+  if (paths.length < 2) return undefined
+  const command = fileStatesCommand(paths)
+  log.write(`$ ${command}`)
+  const r = await transport.exec(command)
+  log.write(`exit ${r.code}${r.stdout ? `\n${r.stdout.trimEnd()}` : ''}${r.stderr ? `\n[stderr] ${r.stderr.trimEnd()}` : ''}`)
+  return r.code === 0 ? parseFileStates(paths, r.stdout) : undefined
 }

@@ -7,16 +7,18 @@ import type { RenderedFile } from '../render/render.ts'
 import { shellQuote } from '../shell.ts'
 import { must, probe } from './_exec.ts'
 import { maskSecrets } from './_mask.ts'
-import { changed, ok, type Task, type TaskContext } from './types.ts'
+import { changed, ok, type FileState, type Task, type TaskContext } from './types.ts'
 
 export function fileTask(file: RenderedFile, opts: { secretFile?: boolean } = {}): Task {
   const id = `${file.role}.file`
   return {
     id,
     title: `${file.path}`,
+    filePath: file.path,
     async apply(ctx) {
       const want = { hash: sha256(file.content), mode: file.mode.toString(8), owner: file.owner, group: file.group }
-      const have = await stat(ctx, file.path)
+      const known = ctx.fileStates?.get(file.path)
+      const have = known === undefined ? await stat(ctx, file.path) : (known ?? undefined)
       const differences = describe(have, want)
       if (!differences.length) return ok
       // Files others cannot read may hold secrets: their diff shows secrets by name, and masks what it cannot name.
@@ -30,8 +32,6 @@ export function fileTask(file: RenderedFile, opts: { secretFile?: boolean } = {}
     },
   }
 }
-
-interface FileState { hash: string; mode: string; owner: string; group: string }
 
 async function stat(ctx: TaskContext, path: string): Promise<FileState | undefined> {
   const p = shellQuote(path)
@@ -61,4 +61,28 @@ async function diffAgainst(ctx: TaskContext, file: RenderedFile, sensitive: bool
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex')
+}
+
+/**
+ * One command that prints, for each path in order, `mode owner group sha256` or `-`
+ * when there is no such file; `parseFileStates` reads its output.
+ */
+export function fileStatesCommand(paths: readonly string[]): string {
+  return `for p in ${paths.map(shellQuote).join(' ')}; do if [ -f "$p" ]; then printf '%s %s\\n' "$(stat -c '%a %U %G' -- "$p")" "$(sha256sum < "$p" | cut -d' ' -f1)"; else echo -; fi; done`
+}
+
+/** The states `fileStatesCommand` printed, or undefined when its output does not fit the paths. */
+export function parseFileStates(paths: readonly string[], stdout: string): Map<string, FileState | null> | undefined {
+  const lines = stdout.split('\n').filter(Boolean)
+  if (lines.length !== paths.length) return undefined
+  const states = new Map<string, FileState | null>()
+  for (const [i, line] of lines.entries()) {
+    if (line === '-') states.set(paths[i]!, null)
+    else {
+      const [mode = '', owner = '', group = '', hash = ''] = line.split(' ')
+      if (!/^[0-7]+$/.test(mode) || !/^[0-9a-f]{64}$/.test(hash)) return undefined
+      states.set(paths[i]!, { mode, owner, group, hash })
+    }
+  }
+  return states
 }

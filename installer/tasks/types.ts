@@ -23,12 +23,27 @@ export interface TaskContext {
   log(line: string): void
   /** The text with every secret value replaced by its name, as logs and reports show it. */
   redact(text: string): string
+  /**
+   * The state of the files this host's tasks of the phase manage, read in one round trip
+   * before they ran (null: no such file). Valid only until a task changes something.
+   */
+  fileStates?: ReadonlyMap<string, FileState | null>
+}
+
+/** A file on a host: its content's SHA-256, octal mode, owner and group. */
+export interface FileState {
+  hash: string
+  mode: string
+  owner: string
+  group: string
 }
 
 export interface Task {
   /** `role.step`, as the runner prints it and docs refer to it, e.g. `keystone.db-sync`. */
   id: string
   title: string
+  /** The file the task manages: the runner reads the state of a phase's files in one round trip. */
+  filePath?: string
   apply(ctx: TaskContext): Promise<TaskResult>
 }
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deploy } from '../../installer/deploy.ts'
 import { loadProject, type Project } from '../../installer/project.ts'
@@ -16,6 +16,8 @@ import { roles } from '../../roles/index.ts'
 import { reuseConnection } from './keepalive-client.ts'
 import { cloudStatus, waitUntilHealthy } from '../../installer/status.ts'
 import { startCloud, stopCloud } from '../../installer/power.ts'
+import { rotateSecrets } from '../../installer/secrets/rotate.ts'
+import { ensureSecrets, SecretsError } from '../../installer/secrets/store.ts'
 
 const name = `t-aio-${randomBytes(2).toString('hex')}`
 let host: SandboxHost
@@ -181,5 +183,29 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     expect(health.healthy).toBe(true)
     // AND healthy means ready: verify passes right away (agents that have not reported in after the boot make status wait)
     expect(describeFailures(await verifyCloud(project))).toBe('')
+  })
+
+  it('rotates passwords on purpose: the next deploy carries them to MariaDB, RabbitMQ and Keystone, and the cloud verifies', async () => {
+    const inventory = project.model.inventoryFile!
+    const plan = rotateSecrets(project, roles, ['nova_database_password', 'rabbitmq_password', 'admin_password', 'glance_keystone_password'])
+    expect(plan.files.map((f) => f.path)).toEqual(expect.arrayContaining(['/etc/nova/nova.conf', '/etc/glance/glance-api.conf', '/etc/neutron/neutron.conf']))
+    project = loadProject({ inventory })
+    const r = await deploy(project, roles, { renderer: 'silent' })
+    expect(r.failures).toEqual([])
+    expect(r.changes.map((c) => c.task)).toEqual(expect.arrayContaining(['nova.database', 'rabbitmq.user', 'keystone.bootstrap']))
+    expect(describeFailures(await verifyCloud(project))).toBe('')
+  })
+
+  it("refuses to deploy with another cloud's secrets, before changing anything", async () => {
+    const inventory = project.model.inventoryFile!
+    const other = join(dirname(inventory), 'other-secrets.yaml')
+    ensureSecrets(other)
+    const p = loadProject({ inventory, secrets: other })
+    const e = await deploy(p, roles, { renderer: 'silent' }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(SecretsError)
+    expect((e as Error).message).toContain(`${other}: does not belong to the cloud on these hosts (nothing was changed): `)
+    for (const m of ['/etc/keystone/fernet-keys/0 does not hold keystone_fernet_key_0', '/etc/ceph/ceph.conf does not hold ceph_fsid', '/var/lib/rabbitmq/.erlang.cookie does not hold rabbitmq_erlang_cookie']) {
+      expect((e as Error).message).toContain(`${name}:${m}`)
+    }
   })
 })
