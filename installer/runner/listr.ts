@@ -5,7 +5,8 @@ import { Listr, type ListrTask } from 'listr2'
 import type { Phase } from '../plan/phases.ts'
 import type { Transport } from '../transport/types.ts'
 import { fileStatesCommand, parseFileStates } from '../tasks/file.ts'
-import { TaskError, type FileState, type Task, type TaskResult } from '../tasks/types.ts'
+import { parseUnitStates, unitStatesCommand } from '../tasks/service.ts'
+import { TaskError, type FileState, type Task, type TaskResult, type UnitState } from '../tasks/types.ts'
 import type { HostLog } from './log.ts'
 
 export interface TaskOutcome {
@@ -92,6 +93,7 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
       let counts = { ok: 0, changed: 0 }
       if (!state.started.has(host)) state.started.set(host, Date.now())
       let fileStates = await readFileStates(entry.tasks, transports.get(host)!, log)
+      let unitStates = await readUnitStates(entry.tasks, transports.get(host)!, log)
       for (const t of entry.tasks) {
         // Only the live view shows the task that runs; piped output keeps to results.
         if (opts.renderer === 'default') task.output = `${t.id}: ${t.title}`
@@ -99,9 +101,9 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
         opts.onEvent?.({ type: 'task', phase, host, task: t.id, title: t.title })
         const began = Date.now()
         try {
-          const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l), redact: log.redact, ...(fileStates ? { fileStates } : {}) })
-          // A change may touch files read before it (a step, a package): from then on each file task looks itself.
-          if (result.status === 'changed' && !opts.check) fileStates = undefined
+          const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l), redact: log.redact, ...(fileStates ? { fileStates } : {}), ...(unitStates ? { unitStates } : {}) })
+          // A change may touch files or units read before it (a step, a package): from then on each task looks itself.
+          if (result.status === 'changed' && !opts.check) [fileStates, unitStates] = [undefined, undefined]
           state.outcomes.push({ phase, host, task: t.id, title: t.title, result })
           counts = { ...counts, [result.status]: counts[result.status] + 1 }
           log.write(`[${phase}] ${t.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`)
@@ -128,10 +130,18 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
  */
 async function readFileStates(tasks: readonly Task[], transport: Transport, log: HostLog): Promise<Map<string, FileState | null> | undefined> {
   const paths = [...new Set(tasks.flatMap((t) => (t.filePath ? [t.filePath] : [])))]
-  if (paths.length < 2) return undefined
-  const command = fileStatesCommand(paths)
+  return paths.length < 2 ? undefined : readStates(transport, log, fileStatesCommand(paths), (out) => parseFileStates(paths, out))
+}
+
+/** The same for the units the host's tasks of this phase manage. */
+async function readUnitStates(tasks: readonly Task[], transport: Transport, log: HostLog): Promise<Map<string, UnitState> | undefined> {
+  const units = [...new Set(tasks.flatMap((t) => (t.unit ? [t.unit] : [])))]
+  return units.length < 2 ? undefined : readStates(transport, log, unitStatesCommand(units), (out) => parseUnitStates(units, out))
+}
+
+async function readStates<T>(transport: Transport, log: HostLog, command: string, parse: (stdout: string) => T | undefined): Promise<T | undefined> {
   log.write(`$ ${command}`)
   const r = await transport.exec(command)
   log.write(`exit ${r.code}${r.stdout ? `\n${r.stdout.trimEnd()}` : ''}${r.stderr ? `\n[stderr] ${r.stderr.trimEnd()}` : ''}`)
-  return r.code === 0 ? parseFileStates(paths, r.stdout) : undefined
+  return r.code === 0 ? parse(r.stdout) : undefined
 }

@@ -3,7 +3,7 @@
 // run; or a unit a package enabled that must stay off.
 import { shellQuote } from '../shell.ts'
 import { must, probe } from './_exec.ts'
-import { changed, ok, type Task } from './types.ts'
+import { changed, ok, type Task, type TaskContext, type UnitState } from './types.ts'
 
 export interface ServiceSpec {
   role: string
@@ -18,9 +18,9 @@ export function serviceTask(spec: ServiceSpec): Task {
   return {
     id,
     title: spec.unit,
+    unit: spec.unit,
     async apply(ctx) {
-      const state = await probe(ctx, `systemctl is-enabled ${u} 2>/dev/null; systemctl is-active ${u} 2>/dev/null; true`)
-      const [enabled = '', active = ''] = state.stdout.trim().split('\n')
+      const { enabled, active } = await unitState(ctx, spec.unit)
       const isEnabled = ['enabled', 'static', 'indirect', 'generated', 'alias'].includes(enabled)
       const touched = spec.files.filter((f) => ctx.changedFiles.has(f))
       const actions: string[] = []
@@ -48,10 +48,9 @@ export function serviceOffTask(spec: ServiceOffSpec): Task {
   return {
     id,
     title: `${spec.unit} (off)`,
+    unit: spec.unit,
     async apply(ctx) {
-      // NOTE: is-enabled prints nothing on stdout for a unit that is not installed.
-      const state = await probe(ctx, `printf '%s|%s' "$(systemctl is-enabled ${u} 2>/dev/null)" "$(systemctl is-active ${u} 2>/dev/null)"`)
-      const [enabled = '', active = ''] = state.stdout.trim().split('|')
+      const { enabled, active } = await unitState(ctx, spec.unit)
       const actions = [
         ...(['enabled', 'enabled-runtime', 'alias'].includes(enabled) ? ['disable'] : []),
         ...(['active', 'activating', 'reloading'].includes(active) ? ['stop'] : []),
@@ -64,4 +63,26 @@ export function serviceOffTask(spec: ServiceOffSpec): Task {
       return changed(actions.join(', '))
     },
   }
+}
+
+/** What the runner read before the phase, or a look of its own. */
+async function unitState(ctx: TaskContext, unit: string): Promise<UnitState> {
+  const known = ctx.unitStates?.get(unit)
+  if (known) return known
+  const u = shellQuote(unit)
+  // NOTE: is-enabled prints nothing on stdout for a unit that is not installed.
+  const r = await probe(ctx, `printf '%s|%s' "$(systemctl is-enabled ${u} 2>/dev/null)" "$(systemctl is-active ${u} 2>/dev/null)"`)
+  const [enabled = '', active = ''] = r.stdout.trim().split('|')
+  return { enabled, active }
+}
+
+/** One command printing `enabled|active` for each unit, in order; `parseUnitStates` reads it. */
+export function unitStatesCommand(units: readonly string[]): string {
+  return `for u in ${units.map(shellQuote).join(' ')}; do printf '%s|%s\\n' "$(systemctl is-enabled -- "$u" 2>/dev/null)" "$(systemctl is-active -- "$u" 2>/dev/null)"; done`
+}
+
+export function parseUnitStates(units: readonly string[], stdout: string): Map<string, UnitState> | undefined {
+  const lines = stdout.split('\n').filter(Boolean)
+  if (lines.length !== units.length || !lines.every((l) => /^[a-z-]*\|[a-z-]+$/.test(l))) return undefined
+  return new Map(lines.map((l, i) => [units[i]!, { enabled: l.split('|')[0]!, active: l.split('|')[1]! }]))
 }

@@ -28,6 +28,15 @@ export interface TaskContext {
    * before they ran (null: no such file). Valid only until a task changes something.
    */
   fileStates?: ReadonlyMap<string, FileState | null>
+  /** Likewise for units: what `systemctl is-enabled` and `is-active` said. */
+  unitStates?: ReadonlyMap<string, UnitState>
+}
+
+export interface UnitState {
+  /** enabled, disabled, static… or empty when no such unit is installed. */
+  enabled: string
+  /** active, inactive, failed, activating… */
+  active: string
 }
 
 /** A file on a host: its content's SHA-256, octal mode, owner and group. */
@@ -44,6 +53,8 @@ export interface Task {
   title: string
   /** The file the task manages: the runner reads the state of a phase's files in one round trip. */
   filePath?: string
+  /** The unit the task manages, likewise. */
+  unit?: string
   apply(ctx: TaskContext): Promise<TaskResult>
 }
 
