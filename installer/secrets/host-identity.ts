@@ -53,7 +53,8 @@ export async function requireSameCloud(secretsFile: string, files: readonly Rend
   const bad = await identityMismatches(files, secrets, transports)
   if (!bad.length) return
   const lines = bad.map((m) => `${m.host}:${m.path} does not hold ${m.secret}`)
-  throw new SecretsError(secretsFile, `does not belong to the cloud on these hosts (nothing was changed): ${lines.join('; ')}`, {
+  const shown = lines.length > 5 ? [...lines.slice(0, 4), `and ${lines.length - 4} more`] : lines
+  throw new SecretsError(secretsFile, `does not belong to the cloud on these hosts (nothing was changed): ${shown.join('; ')}`, {
     fix: "deploy with that cloud's secrets file (--secrets FILE, or restore it from a backup); to replace the cloud on purpose, stackhouse destroy it first",
   })
 }

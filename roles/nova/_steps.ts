@@ -17,21 +17,47 @@ const nova = (command: string) => asUser('nova', command)
 const atHead = (versionCommand: string, module: string) => atAlembicHead('nova', versionCommand, module)
 
 /**
- * The order of Nova's install guide, each step once, as user nova. NOTE: `map_cell0`
- * derives cell0's URL from [database] connection (…/nova → …/nova_cell0), and
- * `db sync` migrates cell0 before the cell database, returning early if cell0 fails:
- * the cell database at its head therefore means cell0 is too.
+ * The URLs cell mappings hold, as templates that nova fills from the reading host's
+ * own nova.conf ([database] connection, transport_url; nova's "template URLs in cell
+ * mappings"): no password is stored in nova_api, and a rotated password reaches the
+ * cells with nova.conf. NOTE: one RabbitMQ host; several need the indexed form
+ * ({username1}@{hostname1}…).
+ */
+export const cellUrls = {
+  cell0Database: '{scheme}://{username}:{password}@{hostname}:{port}/{path}_cell0',
+  cell1Database: '{scheme}://{username}:{password}@{hostname}:{port}/{path}',
+  cell1Transport: '{scheme}://{username}:{password}@{hostname}:{port}/{path}',
+}
+
+/** cell0's fixed uuid in nova. */
+const cell0Uuid = '00000000-0000-0000-0000-000000000000'
+
+/**
+ * The order of Nova's install guide, each step once, as user nova. NOTE: `db sync`
+ * migrates cell0 before the cell database, returning early if cell0 fails: the
+ * cell database at its head therefore means cell0 is too.
  */
 export function databaseSteps(model: Model): BootstrapStep[] {
   const login = serviceLogin(model, 'nova', 'nova_api')
-  const cellMapped = (cell: string) => sh`[ "$(${raw(sqlRows(login, `SELECT COUNT(*) FROM cell_mappings WHERE name = '${cell}'`))})" -ge 1 ]`
+  const count = (where: string) => raw(`"$(${sqlRows(login, `SELECT COUNT(*) FROM cell_mappings WHERE ${where}`)})"`)
+  const cellMapped = (cell: string) => sh`[ ${count(`name = '${cell}'`)} -ge 1 ]`
+  const { cell0Database, cell1Database, cell1Transport } = cellUrls
+  const templated = `(name = 'cell0' AND database_connection = '${cell0Database}') OR (name = 'cell1' AND database_connection = '${cell1Database}' AND transport_url = '${cell1Transport}')`
+  const cell1Uuid = raw(`"$(${sqlRows(login, "SELECT uuid FROM cell_mappings WHERE name = 'cell1'")})"`)
   return [
     fastMigration(
       { id: 'nova.api-db-sync', title: 'nova-manage api_db sync', once: true, unless: atHead('nova-manage api_db version', 'nova.db.api'), run: nova('nova-manage api_db sync') },
       alembicMigration(model, 'nova', ['nova_api']),
     ),
     // NOTE: the cell mappings are read from nova_api directly: `nova-manage cell_v2 list_cells` takes 3 s to say the same.
-    { id: 'nova.cell0', title: 'nova-manage cell_v2 map_cell0', once: true, env: databaseEnv(login), unless: cellMapped('cell0'), run: nova('nova-manage cell_v2 map_cell0') },
+    {
+      id: 'nova.cell0',
+      title: 'nova-manage cell_v2 map_cell0',
+      once: true,
+      env: databaseEnv(login),
+      unless: cellMapped('cell0'),
+      run: nova(sh`nova-manage cell_v2 map_cell0 --database_connection ${cell0Database}`),
+    },
     {
       id: 'nova.cell1',
       title: 'nova-manage cell_v2 create_cell --name=cell1',
@@ -39,7 +65,21 @@ export function databaseSteps(model: Model): BootstrapStep[] {
       env: databaseEnv(login),
       // NOTE: a second create_cell with the same URLs exits 2 ("already exists"), so the guard is needed.
       unless: cellMapped('cell1'),
-      run: nova('nova-manage cell_v2 create_cell --name=cell1'),
+      run: nova(sh`nova-manage cell_v2 create_cell --name=cell1 --database_connection ${cell1Database} --transport-url ${cell1Transport}`),
+    },
+    {
+      // Cells made with literal URLs (by an earlier version, or by hand) hold passwords that a rotation would leave behind.
+      id: 'nova.cell-urls',
+      title: 'cell mappings hold URL templates, not passwords',
+      once: true,
+      env: databaseEnv(login),
+      unless: sh`[ ${count(templated)} -eq 2 ]`,
+      run: nova(
+        sh`nova-manage cell_v2 update_cell --cell_uuid ${cell0Uuid} --database_connection ${cell0Database} --transport-url none:/// && ` +
+          sh`nova-manage cell_v2 update_cell --cell_uuid ${cell1Uuid} --database_connection ${cell1Database} --transport-url ${cell1Transport}`,
+      )
+        // nova-api, the scheduler and the conductor keep the cell mappings they loaded: running ones read them again.
+        + sh` && systemctl try-restart -- ${['nova-api.service', 'nova-api-metadata.service', 'nova-scheduler.service', 'nova-conductor.service']}`,
     },
     fastMigration(
       { id: 'nova.db-sync', title: 'nova-manage db sync (cell0 and cell1)', once: true, unless: atHead('nova-manage db version', 'nova.db.main'), run: nova('nova-manage db sync') },

@@ -204,8 +204,8 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     const e = await deploy(p, roles, { renderer: 'silent' }).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(SecretsError)
     expect((e as Error).message).toContain(`${other}: does not belong to the cloud on these hosts (nothing was changed): `)
-    for (const m of ['/etc/keystone/fernet-keys/0 does not hold keystone_fernet_key_0', '/etc/ceph/ceph.conf does not hold ceph_fsid', '/var/lib/rabbitmq/.erlang.cookie does not hold rabbitmq_erlang_cookie']) {
-      expect((e as Error).message).toContain(`${name}:${m}`)
-    }
+    // Four named (in render order: Ceph's files first on this host), then how many more
+    expect((e as Error).message).toContain(`${name}:/etc/ceph/ceph.conf does not hold ceph_fsid`)
+    expect((e as Error).message).toMatch(/; and \d+ more$/)
   })
 })

@@ -203,6 +203,7 @@ describe('nova role', () => {
       ['nova.api-db-sync', 'before-start', true],
       ['nova.cell0', 'before-start', true],
       ['nova.cell1', 'before-start', true],
+      ['nova.cell-urls', 'before-start', true],
       ['nova.db-sync', 'before-start', true],
     ]
 
@@ -220,6 +221,12 @@ describe('nova role', () => {
       // AND the cells are read from nova_api, the password in the environment
       expect(byId['nova.cell1']!.unless).toContain("SELECT COUNT(*) FROM cell_mappings WHERE name = '\\''cell1'\\''")
       expect(byId['nova.cell1']!.env).toEqual({ STACKHOUSE_DB_PASSWORD: fixtureModel('aio').secrets.nova_database_password })
+      // AND the cells hold URL templates nova fills from nova.conf, so no password is stored in nova_api and a rotated one reaches them
+      expect(byId['nova.cell1']!.run).toMatch(/--transport-url '\\''\{scheme\}:\/\/\{username\}:\{password\}@\{hostname\}:\{port\}\/\{path\}'\\''/)
+      expect(byId['nova.cell0']!.run).toContain('{scheme}://{username}:{password}@{hostname}:{port}/{path}_cell0')
+      expect(byId['nova.cell-urls']!.unless).toContain('-eq 2 ]')
+      expect(byId['nova.cell-urls']!.run).toContain('update_cell --cell_uuid 00000000-0000-0000-0000-000000000000')
+      expect(byId['nova.cell-urls']!.run).toMatch(/' -- nova && systemctl try-restart -- nova-api\.service nova-api-metadata\.service nova-scheduler\.service nova-conductor\.service$/)
       // AND the schema guards compare with the head of the installed migrations
       expect(byId['nova.api-db-sync']!.unless).toContain('nova-manage api_db version | tail -n 1')
       // (the module is Python's argument, never part of its source)
@@ -243,7 +250,7 @@ describe('nova role', () => {
       // AND each compute host only stores the Ceph key in libvirt, after libvirtd runs: no detection with virt_type kvm
       for (const host of ['cmp1', 'cmp2']) expect(shape(steps(model, host))).toEqual([['nova.rbd-secret', 'after-start', false]])
       // AND the vCenter driver needs neither libvirt step
-      expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual(['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync', 'nova.discover-hosts'])
+      expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual(['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync', 'nova.discover-hosts'])
     })
 
     it('passes the Ceph key and secret UUID through env only, compared inside the shell', () => {
@@ -306,7 +313,7 @@ describe('nova role', () => {
       expect(phase.hosts.map((h) => h.host.name)).toEqual(['ctl1', 'cmp1', 'cmp2'])
       expect(tasks('ctl1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual([
         'nova.database', 'nova.database', 'nova.database',
-        'nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync',
+        'nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync',
         'nova.discover-hosts', 'nova.register',
       ])
       expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual(['nova.rbd-secret'])
