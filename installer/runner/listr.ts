@@ -4,6 +4,7 @@
 import { Listr, type ListrTask } from 'listr2'
 import type { Phase } from '../plan/phases.ts'
 import type { Transport } from '../transport/types.ts'
+import { probe } from '../tasks/_exec.ts'
 import { fileStatesCommand, parseFileStates } from '../tasks/file.ts'
 import { parseUnitStates, unitStatesCommand } from '../tasks/service.ts'
 import { TaskError, type FileState, type Task, type TaskResult, type UnitState } from '../tasks/types.ts'
@@ -140,8 +141,6 @@ async function readUnitStates(tasks: readonly Task[], transport: Transport, log:
 }
 
 async function readStates<T>(transport: Transport, log: HostLog, command: string, parse: (stdout: string) => T | undefined): Promise<T | undefined> {
-  log.write(`$ ${command}`)
-  const r = await transport.exec(command)
-  log.write(`exit ${r.code}${r.stdout ? `\n${r.stdout.trimEnd()}` : ''}${r.stderr ? `\n[stderr] ${r.stderr.trimEnd()}` : ''}`)
+  const r = await probe({ transport, log: (l) => log.write(l) }, command)
   return r.code === 0 ? parse(r.stdout) : undefined
 }

@@ -3,8 +3,8 @@
 import type { ExecOptions, ExecResult } from '../transport/types.ts'
 import { TaskError, type TaskContext } from './types.ts'
 
-/** Run and return the result whatever the exit code. */
-export async function probe(ctx: TaskContext, command: string, opts?: ExecOptions): Promise<ExecResult> {
+/** Run and return the result whatever the exit code (the runner's own reads use it too, hence the narrow context). */
+export async function probe(ctx: Pick<TaskContext, 'transport' | 'log'>, command: string, opts?: ExecOptions): Promise<ExecResult> {
   ctx.log(`$ ${command}`)
   const r = await ctx.transport.exec(command, opts)
   ctx.log(`exit ${r.code}${r.stdout ? `\n${r.stdout.trimEnd()}` : ''}${r.stderr ? `\n[stderr] ${r.stderr.trimEnd()}` : ''}`)

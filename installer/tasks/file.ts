@@ -33,13 +33,10 @@ export function fileTask(file: RenderedFile, opts: { secretFile?: boolean } = {}
   }
 }
 
+/** One file's state, read with the runner's command for many. */
 async function stat(ctx: TaskContext, path: string): Promise<FileState | undefined> {
-  const p = shellQuote(path)
-  const r = await probe(ctx, `if [ -f ${p} ]; then stat -c '%a %U %G' ${p} && sha256sum < ${p}; fi`)
-  const [meta = '', sum = ''] = r.stdout.trim().split('\n')
-  if (!meta) return undefined
-  const [mode = '', owner = '', group = ''] = meta.split(' ')
-  return { mode, owner, group, hash: sum.split(' ')[0] ?? '' }
+  const r = await probe(ctx, fileStatesCommand([path]))
+  return parseFileStates([path], r.stdout)?.get(path) ?? undefined
 }
 
 function describe(have: FileState | undefined, want: FileState): string[] {

@@ -69,14 +69,14 @@ export function serviceOffTask(spec: ServiceOffSpec): Task {
 async function unitState(ctx: TaskContext, unit: string): Promise<UnitState> {
   const known = ctx.unitStates?.get(unit)
   if (known) return known
-  const u = shellQuote(unit)
-  // NOTE: is-enabled prints nothing on stdout for a unit that is not installed.
-  const r = await probe(ctx, `printf '%s|%s' "$(systemctl is-enabled ${u} 2>/dev/null)" "$(systemctl is-active ${u} 2>/dev/null)"`)
-  const [enabled = '', active = ''] = r.stdout.trim().split('|')
-  return { enabled, active }
+  const r = await probe(ctx, unitStatesCommand([unit]))
+  return parseUnitStates([unit], r.stdout)?.get(unit) ?? { enabled: '', active: '' }
 }
 
-/** One command printing `enabled|active` for each unit, in order; `parseUnitStates` reads it. */
+/**
+ * One command printing `enabled|active` for each unit, in order; `parseUnitStates` reads it.
+ * NOTE: is-enabled prints nothing on stdout for a unit that is not installed.
+ */
 export function unitStatesCommand(units: readonly string[]): string {
   return `for u in ${units.map(shellQuote).join(' ')}; do printf '%s|%s\\n' "$(systemctl is-enabled -- "$u" 2>/dev/null)" "$(systemctl is-active -- "$u" 2>/dev/null)"; done`
 }

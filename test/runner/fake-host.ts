@@ -26,10 +26,21 @@ export class FakeHost implements Transport {
 
   private answer(command: string): ExecResult {
     const done = (stdout = '', code = 0): ExecResult => ({ code, stdout, stderr: '' })
-    const stat = /^if \[ -f (\S+) \]; then stat/.exec(command)
-    if (stat) {
-      const f = this.files.get(stat[1]!.replaceAll("'", ''))
-      return done(f ? `${f.mode} ${f.owner} ${f.group}\n${createHash('sha256').update(f.content).digest('hex')}  -\n` : '')
+    // The state of files and units (installer/tasks/file.ts and service.ts), for one or many.
+    const listed = (re: RegExp) => re.exec(command)?.[1]!.split(' ').map((w) => w.replaceAll("'", ''))
+    const paths = listed(/^for p in (.*?); do if \[ -f/)
+    if (paths) {
+      return done(paths.map((path) => {
+        const f = this.files.get(path)
+        return f ? `${f.mode} ${f.owner} ${f.group} ${createHash('sha256').update(f.content).digest('hex')}\n` : '-\n'
+      }).join(''))
+    }
+    const units = listed(/^for u in (.*?); do printf/)
+    if (units) {
+      return done(units.map((name) => {
+        const u = this.units.get(name)
+        return u ? `${u.enabled ? 'enabled' : 'disabled'}|${u.active ? 'active' : u.failed ? 'failed' : 'inactive'}\n` : '|inactive\n'
+      }).join(''))
     }
     const cat = /^cat (\S+) 2>\/dev\/null \|\| true$/.exec(command)
     if (cat) return done(this.files.get(cat[1]!.replaceAll("'", ''))?.content ?? '')
@@ -40,13 +51,8 @@ export class FakeHost implements Transport {
       for (const p of line.split(' install ')[1]!.split(' || ')[0]!.split(' ')) this.installed.add(p)
       return done()
     }
-    const unit = /^systemctl (is-enabled|enable|start|restart) (\S+)/.exec(command)
+    const unit = /^systemctl (enable|start|restart) (\S+)/.exec(command)
     if (unit) return this.systemctl(unit[1]!, unit[2]!)
-    const state = /^printf '%s\|%s' "\$\(systemctl is-enabled (\S+) /.exec(command)
-    if (state) {
-      const u = this.units.get(state[1]!)
-      return done(u ? `${u.enabled ? 'enabled' : 'disabled'}|${u.active ? 'active' : u.failed ? 'failed' : 'inactive'}` : '|inactive')
-    }
     const off = /^systemctl disable --now (\S+)/.exec(command)
     if (off) {
       const u = this.units.get(off[1]!)
@@ -60,7 +66,6 @@ export class FakeHost implements Transport {
   private systemctl(verb: string, name: string): ExecResult {
     const u = this.units.get(name) ?? { enabled: false, active: false, restarts: 0 }
     this.units.set(name, u)
-    if (verb === 'is-enabled') return { code: 0, stdout: `${u.enabled ? 'enabled' : 'disabled'}\n${u.active ? 'active' : 'inactive'}\n`, stderr: '' }
     if (verb === 'enable') u.enabled = true
     if (verb === 'start') u.active = true
     if (verb === 'restart') u.restarts++
