@@ -5,7 +5,7 @@
 // on sandbox hosts the hosts themselves stop after their services, and start first.
 import type { ModelHost } from './model/types.ts'
 import type { Project } from './project.ts'
-import { placement, type Role } from './render/role.ts'
+import { unitsOn, type Role } from './render/role.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { startSandbox, stopSandbox } from './sandbox/index.ts'
 import { sh } from './shell.ts'
@@ -28,8 +28,7 @@ export interface PowerReport {
 /** Units of each host, in deploy order (roles, then each role's own order), without repeats. */
 function unitsByHost(project: Project, roles: readonly Role[]): Map<string, string[]> {
   const { model } = project
-  const placed = placement(model, roles)
-  return new Map(model.hosts.map((host) => [host.name, [...new Set(placed.rolesOn(host.name).flatMap((r) => r.units({ model, host })))]]))
+  return new Map(model.hosts.map((host) => [host.name, unitsOn(model, roles, host).wanted]))
 }
 
 async function onEveryHost(project: Project, opts: PowerOptions, script: (units: string[]) => string, units: Map<string, string[]>): Promise<PowerReport['hosts']> {

@@ -9,12 +9,12 @@ import { daemonProblems, reportedDaemons, requiredDaemons, type Daemon } from '.
 import type { Model, ModelHost } from './model/types.ts'
 import { cloud, KeystoneClient } from './openstack/index.ts'
 import type { Project } from './project.ts'
-import { placement, type Role } from './render/role.ts'
+import { unitsOn, type Role } from './render/role.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { sh } from './shell.ts'
 import type { Transport } from './transport/types.ts'
 
-export interface UnitState {
+export interface UnitStatus {
   unit: string
   /** What `systemctl is-active` says: active, inactive, failed, activating… */
   state: string
@@ -26,7 +26,7 @@ export interface HostStatus {
   /** Why the host could not be reached. */
   error?: string
   /** The units the host's roles want running, and their state. */
-  units: UnitState[]
+  units: UnitStatus[]
   /** The cloud's units that systemd lists as failed: wanted ones, ones its roles keep off, and services of wanted timers. */
   failed: string[]
   /** Units the roles keep off (e.g. Swift daemons replaced by a periodic pass) that run anyway. */
@@ -130,9 +130,7 @@ const unreachable = (host: string, error: string): HostStatus => ({ host, reacha
 
 /** One round trip per host: the state of each wanted unit and of each unit kept off, then every failed unit. */
 async function hostStatus(model: Model, roles: readonly Role[], host: ModelHost, connect: (h: ModelHost) => Promise<Transport>): Promise<HostStatus> {
-  const on = placement(model, roles).rolesOn(host.name)
-  const wanted = [...new Set(on.flatMap((r) => r.units({ model, host })))]
-  const off = [...new Set(on.flatMap((r) => r.unitsOff?.({ model, host }) ?? []))]
+  const { wanted, off } = unitsOn(model, roles, host)
   // A timer's service is the cloud's too (swift-housekeeping.service runs from its timer).
   const ours = new Set([...wanted, ...off, ...wanted.filter((u) => u.endsWith('.timer')).map((u) => u.replace(/\.timer$/, '.service'))])
   let t: Transport

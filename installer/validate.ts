@@ -29,7 +29,7 @@ export interface ValidateReport {
 export function validateProject(opts: ProjectOptions, roles: readonly Role[]): ValidateReport {
   const file = opts.inventory ?? builtinInventoryName
   const checked: LoadResult = opts.inventory ? checkInventoryFile(opts.inventory) : checkInventory(builtinInventoryName, builtinInventory)
-  if (!checked.inventory || checked.problems.some((p) => p.severity === 'error')) return { file, problems: checked.problems }
+  if (!checked.inventory) return { file, problems: checked.problems }
   const paths = projectPaths(opts)
   const problems = [...checked.problems]
   const at = (source: string, message: string, fix?: string, line = 1): Problem => ({ file: source, line, column: 1, path: '', severity: 'error', message, ...(fix ? { fix } : {}) })

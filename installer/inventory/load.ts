@@ -47,7 +47,7 @@ export function checkInventoryFile(file: string, shownAs = file, opts: FileCheck
 /** Read and check an inventory file; throws InventoryError when it has errors. */
 export function loadInventory(file: string, shownAs = file, opts: FileCheckOptions = {}): Inventory {
   const { inventory, problems } = checkInventoryFile(file, shownAs, opts)
-  if (!inventory || problems.some((p) => p.severity === 'error')) throw new InventoryError(problems.filter((p) => p.severity === 'error'))
+  if (!inventory) throw new InventoryError(problems.filter((p) => p.severity === 'error'))
   return inventory
 }
 

@@ -128,6 +128,15 @@ export function placement(model: Model, roles: readonly Role[]): Placement {
   return result
 }
 
+/** The units the roles on a host keep running and those they keep off, in deploy order, without repeats. */
+export function unitsOn(model: Model, roles: readonly Role[], host: ModelHost): { wanted: string[]; off: string[] } {
+  const on = placement(model, roles).rolesOn(host.name)
+  return {
+    wanted: [...new Set(on.flatMap((r) => r.units({ model, host })))],
+    off: [...new Set(on.flatMap((r) => r.unitsOff?.({ model, host }) ?? []))],
+  }
+}
+
 /** True when the host is a member of the group. */
 export function inGroup(host: ModelHost, group: string): boolean {
   return host.groups.includes(group)
