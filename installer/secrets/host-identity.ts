@@ -6,7 +6,7 @@
 // it off from its own data. Found, the deploy stops and names the files.
 import type { RenderedFile } from '../render/render.ts'
 import { sh } from '../shell.ts'
-import type { Transport } from '../transport/types.ts'
+import { TransportError, type Transport } from '../transport/types.ts'
 import { kindOf, secretNames, type SecretName, type Secrets } from './names.ts'
 import { rotation } from './rotate.ts'
 import { SecretsError } from './store.ts'
@@ -22,8 +22,9 @@ export interface IdentityMismatch {
 
 /**
  * Each rendered file that carries an identity secret, compared with the host's copy:
- * a copy that exists and lacks the value is a mismatch. The value goes to grep on
- * standard input (`-f -`), never on the command line.
+ * a copy that exists and lacks the value is a mismatch. One command per host: the
+ * paths are its arguments, the values come on standard input, a line each, and reach
+ * grep through a pipe from the shell's own printf, never a command line.
  */
 export async function identityMismatches(files: readonly RenderedFile[], secrets: Secrets, transports: ReadonlyMap<string, Transport>): Promise<IdentityMismatch[]> {
   const checks = files.flatMap((f) =>
@@ -31,21 +32,20 @@ export async function identityMismatches(files: readonly RenderedFile[], secrets
       ? identityNames.filter((n) => secrets[n] && f.content.includes(secrets[n]!)).map((secret) => ({ host: f.host, path: f.path, secret }))
       : [],
   )
-  // One command at a time per host (an SSH server opens only so many channels at once), hosts in parallel.
   const hosts = [...new Set(checks.map((c) => c.host))]
-  const found = (
-    await Promise.all(
-      hosts.map(async (host) => {
-        const bad: IdentityMismatch[] = []
-        for (const c of checks.filter((x) => x.host === host)) {
-          const r = await transports.get(host)!.exec(sh`f=${c.path}; [ ! -e "$f" ] || grep -qF -f - -- "$f"`, { stdin: `${secrets[c.secret]}\n` })
-          if (r.code !== 0) bad.push(c)
-        }
-        return bad
-      }),
-    )
-  ).flat()
-  return found
+  const found = await Promise.all(
+    hosts.map(async (host) => {
+      const mine = checks.filter((c) => c.host === host)
+      const script =
+        sh`set -- ${mine.map((c) => c.path)}; ` +
+        `while IFS= read -r v; do f=$1; shift; if [ ! -e "$f" ] || printf '%s\n' "$v" | grep -qF -f - -- "$f"; then echo same; else echo other; fi; done`
+      const r = await transports.get(host)!.exec(script, { stdin: mine.map((c) => `${secrets[c.secret]}\n`).join('') })
+      const answers = r.stdout.split('\n').filter(Boolean)
+      if (r.code !== 0 || answers.length !== mine.length) throw new TransportError(host, transports.get(host)!.address, 'closed', `could not compare the cloud's identity files (exit code ${r.code}): ${r.stderr.trim().slice(0, 200)}`)
+      return mine.filter((_, i) => answers[i] !== 'same')
+    }),
+  )
+  return found.flat()
 }
 
 /** Stop before anything changes when a host holds another cloud's identity. */

@@ -31,7 +31,7 @@ function host(root: string, commands: string[]): Transport {
       commands.push(command)
       mostAtOnce = Math.max(mostAtOnce, ++running)
       await new Promise((r) => setTimeout(r, 1))
-      const r = spawnSync('bash', ['-c', command.replace(/^f=/, `f=${root}`)], { input: opts.stdin ?? '', encoding: 'utf8' })
+      const r = spawnSync('bash', ['-c', command.replace('f=$1;', `f=${root}$1;`)], { input: opts.stdin ?? '', encoding: 'utf8' })
       running--
       return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr }
     },
@@ -52,7 +52,7 @@ describe('the hosts hold this cloud', () => {
     const t = new Map([['aio1', host(root, commands)]])
     expect(await identityMismatches(files, model.secrets, t)).toEqual([])
     // The files that carry the identity: Ceph's, Keystone's key repositories, Swift's salts, the Erlang cookie
-    const carried = new Set(commands.map((c) => /^f=(\S+);/.exec(c)![1]))
+    const carried = new Set(commands.flatMap((c) => /^set -- (.*?); while/.exec(c)![1]!.split(' ')))
     expect([...carried]).toEqual(expect.arrayContaining(['/etc/ceph/ceph.conf', '/etc/ceph/ceph.client.admin.keyring', '/etc/keystone/fernet-keys/0', '/etc/keystone/credential-keys/1', '/etc/swift/swift.conf', '/var/lib/rabbitmq/.erlang.cookie']))
     for (const f of files.filter((x) => carried.has(x.path))) put(root, f.path, `# changed by an operator\n${f.content}`)
     expect(await identityMismatches(files, model.secrets, t)).toEqual([])
