@@ -11,37 +11,46 @@ import { generateSecret } from './generate.ts'
 import { isSecretName, kindOf, type SecretName, type Secrets } from './names.ts'
 import { readSecrets, writeSecrets } from './store.ts'
 
+/** Secrets a deploy carries to the running cloud, and what it does besides writing files. */
+const carried = new Map<SecretName, string>([
+  ['admin_password', 'keystone-manage bootstrap sets the admin password again; the credentials files get it'],
+  ['demo_password', 'Keystone user demo gets the new password; demo-openrc.sh and clouds.yaml get it'],
+  ['rabbitmq_password', 'RabbitMQ user openstack gets the new password'],
+  ['horizon_secret_key', 'dashboard sessions end: everyone logs in again'],
+  ['metadata_proxy_secret', 'Nova and Neutron sign and check metadata requests with the new secret'],
+])
+
+const fernetKey = "a new key signs every user out at once; Keystone's own rotation (keystone-manage fernet_rotate) is the way (not supported yet)"
+const credentialKey = 'stored credentials (EC2, application credentials) would no longer decrypt'
+const swiftSalt = 'every stored object would be looked for in the wrong place: it must never change'
+const cephKey = 'Ceph keys are changed inside Ceph (ceph auth), not by a new file (not supported yet)'
+
+/** Secrets a new value would break, and why. */
+const refusedBecause = new Map<SecretName, string>([
+  ['mariadb_root_password', 'not used: root logs in to MariaDB over its unix socket'],
+  ['rabbitmq_erlang_cookie', 'every RabbitMQ node and its CLI must change it at the same moment (not supported yet)'],
+  ['keystone_fernet_key_0', fernetKey],
+  ['keystone_fernet_key_1', fernetKey],
+  ['keystone_credential_key_0', credentialKey],
+  ['keystone_credential_key_1', credentialKey],
+  ['swift_hash_path_prefix', swiftSalt],
+  ['swift_hash_path_suffix', swiftSalt],
+  ['ceph_fsid', 'the Ceph cluster is this id: a new one means a new, empty cluster'],
+  ['ceph_mon_key', cephKey],
+  ['ceph_admin_key', cephKey],
+  ['ceph_cinder_key', cephKey],
+  ['libvirt_rbd_secret_uuid', 'an identifier, not a secret: attached volumes refer to it'],
+  ['vsphere_password', "the operator's own: change it in vCenter, then stackhouse secrets set vsphere_password < file"],
+])
+
 /** What the deploy does with a new value besides writing files, or why there is no safe new value. */
 export function rotation(name: SecretName): { applies: string } | { refused: string } {
   const db = /^(\w+)_database_password$/.exec(name)
   if (db) return { applies: `MariaDB user ${db[1]} gets the new password` }
   const user = /^(\w+)_keystone_password$/.exec(name)
   if (user) return { applies: `Keystone user ${user[1]} gets the new password` }
-  const applies: Partial<Record<SecretName, string>> = {
-    admin_password: 'keystone-manage bootstrap sets the admin password again; the credentials files get it',
-    demo_password: 'Keystone user demo gets the new password; demo-openrc.sh and clouds.yaml get it',
-    rabbitmq_password: 'RabbitMQ user openstack gets the new password',
-    horizon_secret_key: 'dashboard sessions end: everyone logs in again',
-    metadata_proxy_secret: 'Nova and Neutron sign and check metadata requests with the new secret',
-  }
-  if (applies[name]) return { applies: applies[name] }
-  const refused: Partial<Record<SecretName, string>> = {
-    mariadb_root_password: 'not used: root logs in to MariaDB over its unix socket',
-    rabbitmq_erlang_cookie: 'every RabbitMQ node and its CLI must change it at the same moment (not supported yet)',
-    keystone_fernet_key_0: "a new key signs every user out at once; Keystone's own rotation (keystone-manage fernet_rotate) is the way (not supported yet)",
-    keystone_fernet_key_1: "a new key signs every user out at once; Keystone's own rotation (keystone-manage fernet_rotate) is the way (not supported yet)",
-    keystone_credential_key_0: 'stored credentials (EC2, application credentials) would no longer decrypt',
-    keystone_credential_key_1: 'stored credentials (EC2, application credentials) would no longer decrypt',
-    swift_hash_path_prefix: 'every stored object would be looked for in the wrong place: it must never change',
-    swift_hash_path_suffix: 'every stored object would be looked for in the wrong place: it must never change',
-    ceph_fsid: 'the Ceph cluster is this id: a new one means a new, empty cluster',
-    ceph_mon_key: 'Ceph keys are changed inside Ceph (ceph auth), not by a new file (not supported yet)',
-    ceph_admin_key: 'Ceph keys are changed inside Ceph (ceph auth), not by a new file (not supported yet)',
-    ceph_cinder_key: 'Ceph keys are changed inside Ceph (ceph auth), not by a new file (not supported yet)',
-    libvirt_rbd_secret_uuid: 'an identifier, not a secret: attached volumes refer to it',
-    vsphere_password: "the operator's own: change it in vCenter, then stackhouse secrets set vsphere_password < file",
-  }
-  return { refused: refused[name] ?? 'not rotatable' }
+  const applies = carried.get(name)
+  return applies ? { applies } : { refused: refusedBecause.get(name) ?? 'not rotatable' }
 }
 
 export interface RotationPlan {

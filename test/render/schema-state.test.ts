@@ -2,6 +2,7 @@
 // The fast schema guard, run for real in a shell, with stand-ins for the two commands
 // it reads the host with (dpkg-query for the package version, python3 for the query).
 import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,14 +14,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const bin = join(dir, 'bin')
 execFileSync('mkdir', ['-p', bin])
 writeFileSync(join(bin, 'dpkg-query'), '#!/bin/sh\nprintf "$FAKE_VERSION\\n"\n')
-// The query's stand-in prints the rows only for the right password, as MariaDB would.
-writeFileSync(join(bin, 'python3'), '#!/bin/sh\n[ "$STACKHOUSE_DB_PASSWORD" = s3cret ] || exit 1\n[ -z "$FAKE_DB_DOWN" ] || exit 1\nprintf "%s\\n" "$FAKE_ROWS"\n')
+// The query's stand-in prints the rows only for the right password (made for this run), as MariaDB would.
+const password = randomBytes(12).toString('hex')
+writeFileSync(join(bin, 'python3'), `#!/bin/sh\n[ "$STACKHOUSE_DB_PASSWORD" = ${password} ] || exit 1\n` + '[ -z "$FAKE_DB_DOWN" ] || exit 1\nprintf "%s\\n" "$FAKE_ROWS"\n')
 for (const f of ['dpkg-query', 'python3']) chmodSync(join(bin, f), 0o755)
 
 const state = join(dir, 'state')
 const step = fastMigration(
   { id: 'svc.db-sync', title: 'sync', unless: `[ -f ${dir}/at-head ]`, run: `touch ${dir}/ran && [ ! -f ${dir}/sync-fails ]` },
-  { login: { host: '10.0.0.11', user: 'svc', database: 'svc', password: 's3cret' }, package: 'python3-svc', query: alembicRevisions('svc'), stateDir: state },
+  { login: { host: '10.0.0.11', user: 'svc', database: 'svc', password }, package: 'python3-svc', query: alembicRevisions('svc'), stateDir: state },
 )
 
 function sh(command: string, env: Record<string, string> = {}): number {
@@ -70,8 +72,8 @@ describe('a migration step checked by its recorded state', () => {
   })
 
   it('keeps the password in the environment, and refuses a database name that is not one', () => {
-    expect(step.env).toEqual({ STACKHOUSE_DB_PASSWORD: 's3cret' })
-    expect(`${step.unless} ${step.run}`).not.toContain('s3cret')
+    expect(step.env).toEqual({ STACKHOUSE_DB_PASSWORD: password })
+    expect(`${step.unless} ${step.run}`).not.toContain(password)
     expect(() => alembicRevisions('svc; DROP TABLE x')).toThrow(/unsafe database name/)
   })
 })

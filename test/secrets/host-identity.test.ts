@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { render } from '../../installer/render/render.ts'
+import { generateSecret } from '../../installer/secrets/generate.ts'
 import { identityMismatches, requireSameCloud } from '../../installer/secrets/host-identity.ts'
 import { SecretsError } from '../../installer/secrets/store.ts'
 import type { ExecOptions, Transport } from '../../installer/transport/types.ts'
@@ -65,7 +66,7 @@ describe('the hosts hold this cloud', () => {
     const root = mkdtempSync(join(tmpdir(), 'stackhouse-identity-'))
     const t = new Map([['aio1', host(root, [])]])
     put(root, '/etc/ceph/ceph.conf', '[global]\nfsid = 0b3f6a2e-0000-4000-8000-000000000000\n')
-    put(root, '/etc/keystone/fernet-keys/0', 'another-clouds-key=')
+    put(root, '/etc/keystone/fernet-keys/0', generateSecret('fernet'))
     expect(await identityMismatches(files, model.secrets, t)).toEqual([
       { host: 'aio1', path: '/etc/keystone/fernet-keys/0', secret: 'keystone_fernet_key_0' },
       { host: 'aio1', path: '/etc/ceph/ceph.conf', secret: 'ceph_fsid' },
