@@ -43,6 +43,9 @@ export const statusCommand = withProject(
     if (!report.healthy) process.exitCode = exitCodes.unhealthy
   })
 
+/** The services and agents that never reported or are down, a phrase each. */
+const daemonsWrong = (r: StatusReport): string[] => [...r.missingDaemons.map((b) => `${b} never reported`), ...r.daemons.filter((d) => !d.up).map((d) => `${d.binary} on ${d.host} down`)]
+
 /** One line per thing that is wrong. */
 function problems(r: StatusReport): string[] {
   return [
@@ -52,8 +55,7 @@ function problems(r: StatusReport): string[] {
     ...r.hosts.flatMap((h) => h.runningButOff.map((u) => `${h.host} ${u} runs but should be off (stackhouse deploy turns it off)`)),
     ...r.apis.filter((a) => !a.answers).map((a) => `${a.service} API ${a.status ?? a.error ?? 'no answer'}`),
     ...(r.daemonsError ? [`services and agents unknown: ${r.daemonsError}`] : []),
-    ...r.missingDaemons.map((b) => `${b} never reported`),
-    ...r.daemons.filter((d) => !d.up).map((d) => `${d.binary} on ${d.host} down`),
+    ...daemonsWrong(r),
   ]
 }
 
@@ -69,11 +71,11 @@ function print(r: StatusReport): void {
   for (const a of r.apis) {
     out(`${a.answers ? style.green('✔') : style.red('✖')} ${a.service.padEnd(14)}${a.answers ? `${a.status} in ${a.ms} ms` : `no answer (${a.status ?? a.error})`}  ${style.dim(a.url)}`)
   }
-  const down = r.daemons.filter((d) => !d.up)
   if (r.daemonsError) out(`${style.red('✖')} ${'daemons'.padEnd(14)}unknown: ${sanitizeMessage(r.daemonsError)}`)
   else {
-    const bad = [...r.missingDaemons.map((b) => `${b} never reported`), ...down.map((d) => `${d.binary} on ${d.host} down`)]
-    out(`${bad.length ? style.red('✖') : style.green('✔')} ${'daemons'.padEnd(14)}${r.daemons.length - down.length}/${r.daemons.length} services and agents up${bad.length ? `: ${sanitizeMessage(bad.join(', '))}` : ''}`)
+    const bad = daemonsWrong(r)
+    const up = r.daemons.filter((d) => d.up).length
+    out(`${bad.length ? style.red('✖') : style.green('✔')} ${'daemons'.padEnd(14)}${up}/${r.daemons.length} services and agents up${bad.length ? `: ${sanitizeMessage(bad.join(', '))}` : ''}`)
   }
   const last = r.lastDeploy
   out(last ? `Last deploy: ${last.finished}, ${last.changes} change(s), ${last.failures ? style.red(`${last.failures} failure(s)`) : 'no failures'} on ${last.hosts.join(', ')}` : 'Last deploy: none recorded here')
