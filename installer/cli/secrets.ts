@@ -60,11 +60,10 @@ const rotate = withProject(
   .option('--dry-run', 'show what the next deploy would change and restart; write nothing')
   .option('--json', 'print the plan as JSON')
   .action((names: string[], flags: ProjectFlags & { dryRun?: boolean; json?: boolean }) => {
-    const options = projectOptions(flags)
-    const project = loadProject(options)
-    const plan = rotateSecrets(project, roles, names.flatMap((n) => n.split(',')).filter(Boolean), { dryRun: flags.dryRun })
-    if (flags.json) return out(JSON.stringify({ file: project.paths.secrets, dryRun: !!flags.dryRun, ...plan }, null, 2))
+    const project = loadProject(projectOptions(flags))
     const file = project.paths.secrets
+    const plan = rotateSecrets(project, roles, names.flatMap((n) => n.split(',')).filter(Boolean), { dryRun: flags.dryRun })
+    if (flags.json) return out(JSON.stringify({ file, dryRun: !!flags.dryRun, ...plan }, null, 2))
     out(flags.dryRun ? `Would rotate ${plan.rotated.length} secret(s) in ${file} (nothing written):` : `${style.green('✔')} rotated ${plan.rotated.length} secret(s) in ${file}; the old file is ${plan.backup} (mode 0600)`)
     for (const r of plan.rotated) out(`  ${style.cyan(r.name)}: ${r.applies}`)
     out(`The next deploy writes ${plan.files.length} file(s):`)
