@@ -5,7 +5,8 @@
 // configuration folders.
 import type { Project } from './project.ts'
 import { filesByHostAndRole, render } from './render/render.ts'
-import { placement, type Role } from './render/role.ts'
+import { placement } from './plan/placement.ts'
+import type { Role } from './role/contract.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { destroySandbox, listSandboxes } from './sandbox/index.ts'
 import { shellQuote } from './shell.ts'

@@ -5,7 +5,8 @@
 // on sandbox hosts the hosts themselves stop after their services, and start first.
 import type { ModelHost } from './model/types.ts'
 import type { Project } from './project.ts'
-import { unitsOn, type Role } from './render/role.ts'
+import { unitsOn } from './plan/placement.ts'
+import type { Role } from './role/contract.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { startSandbox, stopSandbox } from './sandbox/index.ts'
 import { sh } from './shell.ts'

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every role, in deploy order: infrastructure, identity, then the services that
 // register with it, then what uses them.
-import type { Role } from '../installer/render/role.ts'
+import type { Role } from '../installer/role/index.ts'
 import ceph from './ceph/role.ts'
 import common from './common/role.ts'
 import cinder from './cinder/role.ts'

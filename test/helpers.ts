@@ -7,7 +7,7 @@ import { loadInventory } from '../installer/inventory/load.ts'
 import { buildModel } from '../installer/model/build.ts'
 import type { Model } from '../installer/model/types.ts'
 import { render, type RenderedFile } from '../installer/render/render.ts'
-import type { BootstrapStep, Role } from '../installer/render/role.ts'
+import type { BootstrapStep, Role } from '../installer/role/index.ts'
 import { confidentialValues, secretNames, type Secrets } from '../installer/secrets/names.ts'
 
 export const fixturesDir = join(import.meta.dirname, 'fixtures')

@@ -4,7 +4,7 @@
 // Each rule is named for what it requires and returns its problems.
 import { accessSync, constants, statSync } from 'node:fs'
 import { closest } from '../closest.ts'
-import { contains, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './_net.ts'
+import { contains, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './net.ts'
 import { resolveLocalPath } from './paths.ts'
 import type { Problem } from './problems.ts'
 import type { Inventory } from './schema.ts'

@@ -7,7 +7,7 @@ import { inventorySchema, type Inventory } from './schema.ts'
 import type { Problem } from './problems.ts'
 import type { InventorySource } from './source.ts'
 import { closest } from '../closest.ts'
-import { isAddressOrName, parseHttpUrl } from './_formats.ts'
+import { isAddressOrName, parseHttpUrl } from './formats.ts'
 import { printable } from '../printable.ts'
 
 // ajv and ajv-formats are CommonJS with a default export.

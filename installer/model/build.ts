@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // inventory (validated, defaults applied) + secrets → model. Pure.
-import { parseHttpUrl } from '../inventory/_formats.ts'
+import { parseHttpUrl } from '../inventory/formats.ts'
 import type { Inventory } from '../inventory/schema.ts'
 import type { Secrets } from '../secrets/names.ts'
 import type { Backends, CatalogService, Endpoint, Model, ModelHost, ServiceConfig } from './types.ts'

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A small Keystone v3 client: password tokens and the few calls the deployer
 // and verify need. Plain fetch (Node 18+); no SDK to install on the machine.
-import { describeFetchFailure } from './_fetch.ts'
+import { describeFetchFailure } from './fetch.ts'
 
 export interface Credentials {
   authUrl: string

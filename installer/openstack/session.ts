@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A session on top of a Keystone token: finds each service's endpoint in the
 // token's catalog and makes authenticated requests to it. Plain fetch (Node 18+).
-import { describeFetchFailure } from './_fetch.ts'
+import { describeFetchFailure } from './fetch.ts'
 import type { CatalogEntry, KeystoneClient } from './keystone.ts'
 
 export type Interface = 'public' | 'internal' | 'admin'

@@ -6,21 +6,17 @@ import type { Model, ModelHost } from '../model/types.ts'
 import type { KeystoneClient } from '../openstack/keystone.ts'
 import { postDeployPhase } from '../postdeploy/index.ts'
 import { filesByHostAndRole, type RenderedFile } from '../render/render.ts'
-import { placement, type BootstrapStep, type Role } from '../render/role.ts'
+import type { BootstrapStep, Role } from '../role/contract.ts'
+import { placement } from './placement.ts'
 import { commandTask } from '../tasks/command.ts'
 import { databaseTask } from '../tasks/database.ts'
 import { fileTask } from '../tasks/file.ts'
 import { keystoneTask } from '../tasks/keystone.ts'
 import { packagesTask } from '../tasks/packages.ts'
 import { serviceOffTask, serviceTask } from '../tasks/service.ts'
-import type { Task } from '../tasks/types.ts'
+import type { Phase, Task } from '../tasks/types.ts'
 
-export interface Phase {
-  /** `prepare`, or a role name. */
-  id: string
-  title: string
-  hosts: { host: ModelHost; tasks: Task[] }[]
-}
+export type { Phase } from '../tasks/types.ts'
 
 export interface PhaseOptions {
   /** Only these roles (and prepare). */

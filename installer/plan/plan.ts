@@ -2,7 +2,8 @@
 // What each host receives, role by role: the input the deploy engine turns into tasks.
 import type { Model } from '../model/types.ts'
 import { filesByHostAndRole, render, type OverrideFile } from '../render/render.ts'
-import { placement, type Role } from '../render/role.ts'
+import type { Role } from '../role/contract.ts'
+import { placement } from './placement.ts'
 
 export interface HostPlan {
   host: string

@@ -5,7 +5,7 @@
 // pymysql (which every service already uses) answers in a tenth of a second.
 import type { Model } from '../model/types.ts'
 import { raw, sh } from '../shell.ts'
-import type { BootstrapStep } from './role.ts'
+import type { BootstrapStep } from '../role/contract.ts'
 
 type DatabaseService = 'keystone' | 'glance' | 'placement' | 'nova' | 'neutron' | 'cinder'
 

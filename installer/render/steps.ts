@@ -4,7 +4,7 @@
 // the units a role writes itself. Commands are built with `sh` (installer/shell.ts):
 // every value is quoted.
 import { raw, sh, type ShellFragment } from '../shell.ts'
-import type { BootstrapStep } from './role.ts'
+import type { BootstrapStep } from '../role/contract.ts'
 
 export { argv, raw, sh, shellQuote } from '../shell.ts'
 

@@ -2,9 +2,9 @@
 // The only module that imports listr2: phases in order, the hosts of a phase in
 // parallel, the tasks of a host in order, with a live view of what runs where.
 import { Listr, type ListrTask } from 'listr2'
-import type { Phase } from '../plan/phases.ts'
+import type { Phase } from '../tasks/types.ts'
 import type { Transport } from '../transport/types.ts'
-import { probe } from '../tasks/_exec.ts'
+import { probe } from '../tasks/exec.ts'
 import { fileStatesCommand, parseFileStates } from '../tasks/file.ts'
 import { parseUnitStates, unitStatesCommand } from '../tasks/service.ts'
 import { TaskError, type FileState, type Task, type TaskResult, type UnitState } from '../tasks/types.ts'

@@ -2,7 +2,7 @@
 // Pure naming rules of sandbox hosts: which names are allowed, which address a
 // name gets, and the machine-side interface names derived from it.
 import { createHash } from 'node:crypto'
-import { formatIp, parseCidr, parseIp } from '../inventory/_net.ts'
+import { formatIp, parseCidr, parseIp } from '../inventory/net.ts'
 import { builtinInventory, builtinInventoryName, sandboxNetworks } from '../inventory/defaults.ts'
 import { checkInventory } from '../inventory/load.ts'
 import { SandboxError } from './errors.ts'

@@ -2,7 +2,7 @@
 // What Stackhouse records about each sandbox host: hosts/<name>/host.json.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseIp } from '../inventory/_net.ts'
+import { parseIp } from '../inventory/net.ts'
 import type { InterfaceNames } from './names.ts'
 import { hostDir, sandboxPaths } from './paths.ts'
 

@@ -5,7 +5,7 @@
 import { copyFileSync, chmodSync } from 'node:fs'
 import type { Project } from '../project.ts'
 import { render } from '../render/render.ts'
-import type { Role } from '../render/role.ts'
+import type { Role } from '../role/contract.ts'
 import { UsageError } from '../errors.ts'
 import { generateSecret } from './generate.ts'
 import { isSecretName, kindOf, type SecretName, type Secrets } from './names.ts'

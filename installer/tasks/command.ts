@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A command guarded by a check: run only when `unless` fails (exit non-zero).
-import { must, probe } from './_exec.ts'
+import { must, probe } from './exec.ts'
 import { changed, ok, type Task } from './types.ts'
 
 export interface CommandSpec {

@@ -2,7 +2,7 @@
 // A MariaDB database and a user with all rights on it, password from secrets.
 // Runs on the database host as root over MariaDB's unix socket (Debian's default).
 import { sh } from '../shell.ts'
-import { must, probe } from './_exec.ts'
+import { must, probe } from './exec.ts'
 import { changed, ok, type Task } from './types.ts'
 
 export interface DatabaseSpec {

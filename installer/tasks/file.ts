@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { createTwoFilesPatch } from 'diff'
 import type { RenderedFile } from '../render/render.ts'
 import { shellQuote } from '../shell.ts'
-import { must, probe } from './_exec.ts'
+import { must, probe } from './exec.ts'
 import { maskSecrets } from './_mask.ts'
 import { changed, ok, type FileState, type Task, type TaskContext } from './types.ts'
 

@@ -4,7 +4,7 @@
 // configuration is written (Debian starts them unconfigured, and they crash-loop).
 import { RenderValueError } from '../render/render.ts'
 import { shellQuote } from '../shell.ts'
-import { must, probe } from './_exec.ts'
+import { must, probe } from './exec.ts'
 import { changed, ok, type Task, type TaskContext } from './types.ts'
 
 export interface PackagesSpec {

@@ -2,7 +2,7 @@
 // A systemd unit enabled and running, restarted when one of its files changed in this
 // run; or a unit a package enabled that must stay off.
 import { shellQuote } from '../shell.ts'
-import { must, probe } from './_exec.ts'
+import { must, probe } from './exec.ts'
 import { changed, ok, type Task, type TaskContext, type UnitState } from './types.ts'
 
 export interface ServiceSpec {

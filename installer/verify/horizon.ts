@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The dashboard serves its login page and lets the admin in, the way a browser
 // does it: Django's CSRF cookie and form token, the login POST, then a project page.
-import { describeFetchFailure } from '../openstack/_fetch.ts'
+import { describeFetchFailure } from '../openstack/fetch.ts'
 import type { Check } from './check.ts'
 import { hintFor, type VerifyContext } from './context.ts'
 import { CheckFailure } from './types.ts'

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The first checks: Keystone issues tokens (admin and demo) with a full catalog,
 // and every service in the catalog answers on its public endpoint.
-import { describeFetchFailure } from '../openstack/_fetch.ts'
+import { describeFetchFailure } from '../openstack/fetch.ts'
 import { cloud } from '../openstack/index.ts'
 import { KeystoneClient, KeystoneError } from '../openstack/keystone.ts'
 import { demo } from '../postdeploy/names.ts'

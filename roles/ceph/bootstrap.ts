@@ -6,9 +6,7 @@
 // OSD, client.cinder, and (once enough OSDs are up) the volumes pool.
 // NOTE: the engine runs this phase on every Ceph host at once, so OSD hosts start
 // by waiting for the monitor that the first control host is bringing up.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import type { BootstrapStep } from '../../installer/render/role.ts'
-import { asUser, raw, sh } from '../../installer/render/steps.ts'
+import { asUser, raw, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /** Cluster commands in guards give up rather than wait 300 s for a monitor (`--check` on a new host). */
 const ceph = 'timeout 30 ceph'

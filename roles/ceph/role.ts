@@ -4,8 +4,7 @@
 // one bluestore OSD per storage host (on a device, or on a sparse file inside the
 // OSD directory, as /work/shared/reference/ceph-probe.md proved in a sandbox host).
 // The bootstrap (monitor store, keys, OSDs, pool) is in bootstrap.ts.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { defineRole, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+import { defineRole, hostsIn, inGroup, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile } from '../../installer/role/index.ts'
 import { bootstrapOsdKeyring, cinderAuth, deviceOsd, fileOsd, mgrKeyring, monMkfs, rbdPool, waitForMon, waitForOsds } from './bootstrap.ts'
 
 /** The host running ceph-mon and ceph-mgr: the first control host. */

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one volume backend section of cinder.conf, chosen by backends.blockStorage.
 // Each backend gets its own typed vars so the template spells out every option.
-import type { Model } from '../../installer/model/types.ts'
-import { vsphereSettings, type VsphereSettings } from '../../installer/render/openstack.ts'
+import { vsphereSettings, type Model, type VsphereSettings } from '../../installer/role/index.ts'
 
 /** `[lvm]`: LVM volumes exported over iSCSI by tgt. */
 export interface LvmBackend {

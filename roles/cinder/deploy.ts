@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // How cinder is deployed besides its files: debconf answers, the schema migration,
 // the LVM volume group, the Keystone catalog entry.
-import { catalogRegistration } from '../../installer/render/openstack.ts'
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { hostsIn, inGroup, type BootstrapStep } from '../../installer/render/role.ts'
-import { asUser, raw, sh } from '../../installer/render/steps.ts'
-import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
+import { alembicMigration, asUser, catalogRegistration, fastMigration, hostsIn, inGroup, raw, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /**
  * debconf answers that keep cinder-common's and cinder-api's maintainer scripts away

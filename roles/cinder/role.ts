@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Cinder: the Block Storage API and scheduler on control hosts, cinder-volume on
 // storage hosts with one backend (LVM/iSCSI, Ceph RBD or vSphere VMDK).
-import type { ModelHost } from '../../installer/model/types.ts'
-import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn, inGroup, type RoleContext } from '../../installer/render/role.ts'
+import { apiWorkers, authtoken, databaseUrl, defineRole, hostsIn, inGroup, keystoneAuth, transportUrl, type ModelHost, type RoleContext } from '../../installer/role/index.ts'
 import { backendPackages, backendUnits, backendVars, volumeBackend } from './backends.ts'
 import { bootstrapSteps, debconfSelections, registration } from './deploy.ts'
 

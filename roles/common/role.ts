@@ -2,8 +2,7 @@
 // What every host gets before any package: apt's mirror and proxy from the
 // inventory, and /etc/hosts naming every host of the cloud (RabbitMQ, OVN and
 // libvirt look hosts up by name). Written in the prepare phase, before apt runs.
-import type { Model } from '../../installer/model/types.ts'
-import { defineRole, hostsIn, type RoleFile } from '../../installer/render/role.ts'
+import { defineRole, hostsIn, type Model, type RoleFile } from '../../installer/role/index.ts'
 
 /** Every host's address and name, once per model (every host's /etc/hosts lists them all). */
 const hostsLists = new WeakMap<Model, { address: string; name: string }[]>()

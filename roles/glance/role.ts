@@ -2,11 +2,7 @@
 // Glance: the image service. NOTE: Debian 12 runs glance-api as its own eventlet
 // server (/etc/init.d/glance-api disables uwsgi: "Glance appears broken with uwsgi"),
 // so the listener and worker count are glance-api.conf options.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { authtoken, databaseUrl, catalogRegistration } from '../../installer/render/openstack.ts'
-import { defineRole, eventletWorkers, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
-import { asUser, waitForHttp } from '../../installer/render/steps.ts'
-import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
+import { alembicMigration, asUser, authtoken, catalogRegistration, databaseUrl, defineRole, eventletWorkers, fastMigration, hostsIn, waitForHttp, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /**
  * debconf answers (debconf-set-selections lines) that keep glance-common's and

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // horizon: the OpenStack dashboard (Debian's openstack-dashboard) under Apache
 // mod_wsgi on control hosts, served at the path of model.dashboardUrl.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { apiWorkers, defineRole, hostsIn, type BootstrapStep, type RoleFile } from '../../installer/render/role.ts'
-import { Serialized } from '../../installer/render/render.ts'
+import { apiWorkers, defineRole, hostsIn, Serialized, type BootstrapStep, type Model, type ModelHost, type RoleFile } from '../../installer/role/index.ts'
 import { pyRepr, pyStr, type PyValue } from './_python.ts'
 
 const settingsDir = '/etc/openstack-dashboard'

@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Keystone: the identity service. Debian 12 runs it under uwsgi (keystone.service →
 // /etc/init.d/keystone systemd-start → uwsgi_python3 --http-socket :5000 --ini keystone-uwsgi.ini).
-import type { Model } from '../../installer/model/types.ts'
-import { databaseUrl } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn, type BootstrapStep, type RoleFile } from '../../installer/render/role.ts'
-import { asUser, directory, sh, waitForHttp } from '../../installer/render/steps.ts'
-import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
+import { alembicMigration, apiWorkers, asUser, databaseUrl, defineRole, directory, fastMigration, hostsIn, sh, waitForHttp, type BootstrapStep, type Model, type RoleFile } from '../../installer/role/index.ts'
 
 /** Directories keystone-manage fernet_setup/credential_setup would fill (keystone:keystone 0700). */
 export const fernetKeyRepository = '/etc/keystone/fernet-keys'

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // MariaDB: the SQL database every OpenStack service keeps its state in.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { defineRole, singleHost } from '../../installer/render/role.ts'
+import { defineRole, singleHost, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /** The host every service's database URL points at (the first control host); no Galera cluster. */
 function databaseHosts(model: Model): ModelHost[] {

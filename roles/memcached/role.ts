@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // memcached: Keystone token cache and keystonemiddleware cache on control hosts.
-import { defineRole, hostsIn } from '../../installer/render/role.ts'
+import { defineRole, hostsIn } from '../../installer/role/index.ts'
 
 export default defineRole({
   name: 'memcached',

@@ -2,14 +2,9 @@
 // How neutron is deployed besides its files: debconf answers, the schema migration,
 // the kernel settings the Linux bridge agent needs, the unit file of the eventlet
 // server, and the Keystone catalog entry.
-import { catalogRegistration } from '../../installer/render/openstack.ts'
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import type { BootstrapStep } from '../../installer/render/role.ts'
-import { hostsIn } from '../../installer/render/role.ts'
-import { asUser, daemonReload } from '../../installer/render/steps.ts'
+import { alembicMigration, asUser, catalogRegistration, daemonReload, fastMigration, hostsIn, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 import { ebtablesWrapper, ml2ConfPath } from './files.ts'
 import { partsOf } from './parts.ts'
-import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
 
 /**
  * debconf answers that keep the maintainer scripts away from the database, RabbitMQ,

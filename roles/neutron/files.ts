@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The files each Neutron part reads, at the paths Debian's init scripts pass with
 // --config-file, with the owner and mode Debian's maintainer scripts give them.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import type { RoleFile } from '../../installer/render/role.ts'
+import type { Model, ModelHost, RoleFile } from '../../installer/role/index.ts'
 import { unitsOf, type NeutronPart } from './parts.ts'
 import { linuxbridgeVars, metadataVars, ml2Vars, neutronConfVars } from './vars.ts'
 

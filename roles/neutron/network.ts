@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The provider (external) network as the neutron and ovn roles see it. An
 // inventory may have none (the vsphere fixture): then there is no physnet.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
+import type { Model, ModelHost } from '../../installer/role/index.ts'
 
 /** Physical network name of the provider network; '' when the inventory has none. */
 export function physnet(model: Model): string {

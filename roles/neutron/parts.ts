@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Which Neutron services a host runs, as data: each part has its Debian packages
 // and systemd units (bookworm, neutron 2:21.0.0 = Zed).
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { inGroup } from '../../installer/render/role.ts'
+import { inGroup, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 export type NeutronPart = 'server' | 'linuxbridgeAgent' | 'networkAgents' | 'ovnMetadataAgent'
 

@@ -4,7 +4,7 @@
 // the L2 agent on network and compute hosts, DHCP/L3/metadata agents on network
 // hosts. OVN: the OVN metadata agent on compute hosts; OVN's own daemons
 // (ovn-central, ovn-controller, Open vSwitch) are roles/ovn.
-import { defineRole, hostsIn } from '../../installer/render/role.ts'
+import { defineRole, hostsIn } from '../../installer/role/index.ts'
 import { bootstrapSteps, debconfSelections, registration } from './deploy.ts'
 import { neutronFiles } from './files.ts'
 import { parts, partsOf, replacedServerUnits } from './parts.ts'

@@ -2,9 +2,7 @@
 // The hypervisor half of nova: which driver nova-compute loads, and the packages
 // and file that go with it. Kept apart from role.ts because it is the part that
 // changes per backend (libvirt kvm/qemu/auto, vCenter).
-import type { Model } from '../../installer/model/types.ts'
-import { vsphereSettings } from '../../installer/render/openstack.ts'
-import type { RoleFile } from '../../installer/render/role.ts'
+import { vsphereSettings, type Model, type RoleFile } from '../../installer/role/index.ts'
 
 /**
  * Where step `nova.virt-type` writes `[libvirt] virt_type` when `backends.virt_type`

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // nova's bootstrap steps: the API and cell databases on the first control host,
 // the virt_type and Ceph key on compute hosts, then mapping compute hosts to cell1.
-import type { Model } from '../../installer/model/types.ts'
-import type { BootstrapStep } from '../../installer/render/role.ts'
-import { asUser, atAlembicHead, raw, sh } from '../../installer/render/steps.ts'
-import { alembicMigration, databaseEnv, fastMigration, serviceLogin, sqlRows } from '../../installer/render/schema-state.ts'
+import { alembicMigration, asUser, atAlembicHead, databaseEnv, fastMigration, raw, serviceLogin, sh, sqlRows, type BootstrapStep, type Model } from '../../installer/role/index.ts'
 import { rbdUser, virtTypeFile } from './_compute.ts'
 
 const nova = (command: string) => asUser('nova', command)

@@ -2,9 +2,7 @@
 // nova: the compute API, metadata API, conductor, scheduler and noVNC proxy on
 // control hosts; nova-compute on compute hosts. An all-in-one host gets both
 // halves in one nova.conf.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { authtoken, databaseUrl, keystoneAuth, transportUrl, catalogRegistration } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
+import { apiWorkers, authtoken, catalogRegistration, databaseUrl, defineRole, hostsIn, inGroup, keystoneAuth, transportUrl, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile } from '../../installer/role/index.ts'
 import { attachesRbd, computeFiles, computePackages, computeUnits } from './_compute.ts'
 import { databaseSteps, discoverHostsStep, rbdSecretStep, virtTypeStep } from './_steps.ts'
 

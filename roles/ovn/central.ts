@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where OVN's northbound and southbound databases are. One standalone ovn-central
 // (no RAFT cluster) on the first control host, as the model has one database host.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { hostsIn } from '../../installer/render/role.ts'
+import { hostsIn, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /** ovsdb-server ports of the OVN databases (ovn-ctl defaults). */
 export const ovnPorts = { nb: 6641, sb: 6642 } as const

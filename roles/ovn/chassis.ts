@@ -2,8 +2,7 @@
 // ovn-controller takes its settings from the local Open vSwitch database
 // (Open_vSwitch table, external_ids column), not from a file. The deploy engine
 // runs these ovs-vsctl commands on each chassis after openvswitch-switch is up.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { inGroup } from '../../installer/render/role.ts'
+import { inGroup, type Model, type ModelHost } from '../../installer/role/index.ts'
 import { physnet, providerInterface } from '../neutron/network.ts'
 import { ovnSbConnection } from './central.ts'
 

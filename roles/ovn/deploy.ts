@@ -3,9 +3,7 @@
 // local Open vSwitch database, so they are set once openvswitch-switch runs.
 // ovn-central needs none: ovn-ctl creates the NB/SB databases and their TCP
 // remotes from /etc/default/ovn-central at start.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import type { BootstrapStep } from '../../installer/render/role.ts'
-import { argv, sh } from '../../installer/render/steps.ts'
+import { argv, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 import { ovnChassisSettings } from './chassis.ts'
 
 

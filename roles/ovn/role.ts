@@ -2,8 +2,7 @@
 // ovn: OVN's own daemons when backends.network is ovn. ovn-central (northd and the
 // NB/SB databases) on the first control host; ovn-controller with Open vSwitch on
 // every network host (gateway chassis) and compute host.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { defineRole, inGroup } from '../../installer/render/role.ts'
+import { defineRole, inGroup, type Model, type ModelHost } from '../../installer/role/index.ts'
 import { ovnCentralHost, ovnPorts } from './central.ts'
 import { chassisSteps } from './deploy.ts'
 

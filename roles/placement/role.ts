@@ -2,11 +2,7 @@
 // Placement: the resource inventory nova schedules against. Debian 12 runs it under
 // uwsgi (placement-api.service → /etc/init.d/placement-api systemd-start →
 // uwsgi_python3 --http-socket :8778 --ini placement-api-uwsgi.ini).
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { authtoken, databaseUrl, catalogRegistration } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, hostsIn, type BootstrapStep } from '../../installer/render/role.ts'
-import { asUser, atAlembicHead, waitForHttp } from '../../installer/render/steps.ts'
-import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
+import { alembicMigration, apiWorkers, asUser, atAlembicHead, authtoken, catalogRegistration, databaseUrl, defineRole, fastMigration, hostsIn, waitForHttp, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /**
  * debconf answers (debconf-set-selections lines) that keep placement-common's and

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // RabbitMQ: the message queue of nova, neutron and cinder, on every control host.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { defineRole, hostsIn } from '../../installer/render/role.ts'
+import { defineRole, hostsIn, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /**
  * Node name of the broker on a host. NOTE: named by management address with long

@@ -5,8 +5,7 @@
 // NOTE: the rings are built on one host (the first proxy host) and every other
 // swift host needs a copy; the engine cannot copy a file from one host to another
 // yet, so there those hosts stop with a message saying what to copy.
-import type { BootstrapStep } from '../../installer/render/role.ts'
-import { raw, sh } from '../../installer/render/steps.ts'
+import { raw, sh, type BootstrapStep } from '../../installer/role/index.ts'
 
 export const ringFiles = ['account', 'container', 'object'].map((t) => `/etc/swift/${t}.ring.gz`)
 

@@ -3,10 +3,7 @@
 // account, container and object servers, their background daemons (resident, or
 // one periodic pass on a one-replica ring) and rsync on storage hosts. Debian 12's
 // units run each server directly (no uwsgi) from its single /etc/swift/<type>-server.conf.
-import type { Model, ModelHost } from '../../installer/model/types.ts'
-import { authtoken, catalogRegistration } from '../../installer/render/openstack.ts'
-import { apiWorkers, defineRole, eventletWorkers, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
-import { daemonReload, directory, sh } from '../../installer/render/steps.ts'
+import { apiWorkers, authtoken, catalogRegistration, daemonReload, defineRole, directory, eventletWorkers, hostsIn, inGroup, sh, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile } from '../../installer/role/index.ts'
 import { buildRings, ringsCopied } from './rings.ts'
 
 /** The storage servers and the ports Swift (2.30, Zed) gives them. */

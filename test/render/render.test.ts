@@ -7,7 +7,7 @@ import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { roles } from '../../roles/index.ts'
 import { readOverrides } from '../../installer/render/overrides.ts'
 import { OverrideError, render, type OverrideFile } from '../../installer/render/render.ts'
-import { defineRole, hostsIn } from '../../installer/render/role.ts'
+import { defineRole, hostsIn } from '../../installer/role/index.ts'
 import memcached from '../../roles/memcached/role.ts'
 import { fileAt, fixtureModel } from '../helpers.ts'
 

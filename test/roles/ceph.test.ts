@@ -4,7 +4,7 @@ import type { Model } from '../../installer/model/types.ts'
 import { buildPhases } from '../../installer/plan/phases.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { render } from '../../installer/render/render.ts'
-import type { BootstrapStep } from '../../installer/render/role.ts'
+import type { BootstrapStep } from '../../installer/role/index.ts'
 import ceph from '../../roles/ceph/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { databaseUrl } from '../../installer/render/openstack.ts'
-import { apiWorkers } from '../../installer/render/role.ts'
+import { apiWorkers } from '../../installer/role/index.ts'
 import keystone from '../../roles/keystone/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 

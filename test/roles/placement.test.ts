@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts'
 import { authtoken, databaseUrl, type Authtoken } from '../../installer/render/openstack.ts'
-import { apiWorkers } from '../../installer/render/role.ts'
+import { apiWorkers } from '../../installer/role/index.ts'
 import placement, { debconfSelections } from '../../roles/placement/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The string formats of the inventory schema that ajv-formats does not have
 // exactly as we need them: a DNS name or IPv4 address, and an apt-style URL.
-import { parseIp } from './_net.ts'
+import { parseIp } from './net.ts'
 
 const label = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 

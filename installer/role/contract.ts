@@ -4,7 +4,7 @@
 import type { Model, ModelHost } from '../model/types.ts'
 import type { CommandSpec } from '../tasks/command.ts'
 import type { KeystoneSpec } from '../tasks/keystone.ts'
-import type { DatabaseService } from './openstack.ts'
+import type { DatabaseService } from '../render/openstack.ts'
 
 /** What a role's functions see: the whole model and the host being rendered. */
 export interface RoleContext {
@@ -84,83 +84,4 @@ export interface BootstrapStep extends CommandSpec {
 /** Declare a role; returns it unchanged, typed. */
 export function defineRole(role: Role): Role {
   return role
-}
-
-/** hostsIn's answers per model: roles ask for the same groups once per host, and a cloud may have thousands. */
-const groupCache = new WeakMap<Model, Map<string, ModelHost[]>>()
-
-/** Hosts of the model that are members of any of the groups, in inventory order. */
-export function hostsIn(model: Model, ...groups: string[]): ModelHost[] {
-  const cache = groupCache.get(model) ?? new Map<string, ModelHost[]>()
-  groupCache.set(model, cache)
-  const key = groups.join('\0')
-  let hosts = cache.get(key)
-  if (!hosts) {
-    hosts = model.hosts.filter((h) => groups.some((g) => h.groups.includes(g)))
-    cache.set(key, hosts)
-  }
-  return hosts
-}
-
-/** Which hosts run which role: computed once per model and list of roles, for render, plan, deploy and destroy. */
-export interface Placement {
-  /** The enabled roles, in the order given. */
-  roles: readonly Role[]
-  /** Hosts that run the role, in the role's order; [] for a role that is off. */
-  hostsOf(role: Role): readonly ModelHost[]
-  /** Enabled roles that run on the host, in the roles' order. */
-  rolesOn(host: string): readonly Role[]
-}
-
-const placements = new WeakMap<Model, WeakMap<readonly Role[], Placement>>()
-
-export function placement(model: Model, roles: readonly Role[]): Placement {
-  const byRoles = placements.get(model) ?? new WeakMap<readonly Role[], Placement>()
-  placements.set(model, byRoles)
-  const cached = byRoles.get(roles)
-  if (cached) return cached
-  const enabled = roles.filter((r) => r.enabled(model))
-  const hostsOf = new Map(enabled.map((r) => [r, r.hosts(model)] as const))
-  const rolesOn = new Map<string, Role[]>(model.hosts.map((h) => [h.name, []]))
-  for (const r of enabled) for (const h of hostsOf.get(r)!) rolesOn.get(h.name)?.push(r)
-  const result: Placement = { roles: enabled, hostsOf: (r) => hostsOf.get(r) ?? [], rolesOn: (h) => rolesOn.get(h) ?? [] }
-  byRoles.set(roles, result)
-  return result
-}
-
-/** The units the roles on a host keep running and those they keep off, in deploy order, without repeats. */
-export function unitsOn(model: Model, roles: readonly Role[], host: ModelHost): { wanted: string[]; off: string[] } {
-  const on = placement(model, roles).rolesOn(host.name)
-  return {
-    wanted: [...new Set(on.flatMap((r) => r.units({ model, host })))],
-    off: [...new Set(on.flatMap((r) => r.unitsOff?.({ model, host }) ?? []))],
-  }
-}
-
-/** True when the host is a member of the group. */
-export function inGroup(host: ModelHost, group: string): boolean {
-  return host.groups.includes(group)
-}
-
-/** The all-in-one cloud: every service on one host, which sizes workers and buffers for it. */
-export function singleHost(model: Model): boolean {
-  return model.hosts.length === 1
-}
-
-/**
- * Worker processes per API service on a host. An all-in-one host runs ~20 API
- * services in a few GiB, so each gets one worker there; a dedicated control host
- * gets a few more.
- */
-export function apiWorkers(model: Model): number {
-  return singleHost(model) ? 1 : 4
-}
-
-/**
- * Worker processes of an eventlet server (glance-api, the neutron metadata agent,
- * the Swift servers). On an all-in-one host 0: the server runs in its main process,
- * with no forked child beside it, which saves a whole Python process per service.
- */
-export function eventletWorkers(model: Model): number {
-  return singleHost(model) ? 0 : apiWorkers(model)
 }
