@@ -5,6 +5,8 @@
 // or neutron-server yet, after a boot), so this is what "ready" means.
 import type { Model } from './model/types.ts'
 import type { Cloud } from './openstack/index.ts'
+import { placement } from './plan/placement.ts'
+import type { Role, RoleDaemon } from './role/contract.ts'
 
 export interface Daemon {
   service: 'compute' | 'network' | 'volume'
@@ -14,16 +16,10 @@ export interface Daemon {
   up: boolean
 }
 
-/** The daemons each service must have reporting for the cloud to work. */
-export function requiredDaemons(model: Model): Record<Daemon['service'], string[]> {
-  return {
-    compute: ['nova-conductor', 'nova-scheduler', 'nova-compute'],
-    network:
-      model.backends.network === 'ovn'
-        ? ['ovn-controller', 'neutron-ovn-metadata-agent']
-        : ['neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent'],
-    volume: model.services.cinder ? ['cinder-scheduler', 'cinder-volume'] : [],
-  }
+/** The daemons each service must have reporting for the cloud to work: what the enabled roles declare. */
+export function requiredDaemons(model: Model, roles: readonly Role[]): Record<Daemon['service'], RoleDaemon[]> {
+  const all = placement(model, roles).roles.flatMap((r) => r.daemons?.(model) ?? [])
+  return { compute: all.filter((d) => d.service === 'compute'), network: all.filter((d) => d.service === 'network'), volume: all.filter((d) => d.service === 'volume') }
 }
 
 /** Every enabled service and agent of one API, as it reports them. */
@@ -36,6 +32,6 @@ export async function reportedDaemons(admin: Cloud, service: Daemon['service']):
 }
 
 /** Binaries required but never reported, and daemons that are down. */
-export function daemonProblems(required: readonly string[], daemons: readonly Daemon[]): { missing: string[]; down: Daemon[] } {
-  return { missing: required.filter((b) => !daemons.some((d) => d.binary === b)), down: daemons.filter((d) => !d.up) }
+export function daemonProblems(required: readonly RoleDaemon[], daemons: readonly Daemon[]): { missing: string[]; down: Daemon[] } {
+  return { missing: required.filter((r) => !daemons.some((d) => d.binary === r.binary)).map((r) => r.binary), down: daemons.filter((d) => !d.up) }
 }

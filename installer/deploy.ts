@@ -13,6 +13,7 @@ import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { runWithListr, type ProgressEvent, type RunState } from './runner/listr.ts'
 import { HostLog, redactor } from './runner/log.ts'
 import { requireSameCloud } from './secrets/host-identity.ts'
+import { secretCatalog } from './secrets/names.ts'
 import { recordDeploy } from './status.ts'
 
 export interface DeployOptions extends ConnectOptions {
@@ -50,12 +51,13 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   const phases = buildPhases(model, roles, files, { ...opts, admin: adminClient(model), postDeployAdmin: adminClient(model), stateDir: project.paths.stateDir })
   const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
   const logDir = join(project.paths.stateDir, 'logs', new Date().toISOString().replace(/[:.]/g, '-'))
-  const redact = redactor(model.secrets)
+  const catalog = secretCatalog(roles)
+  const redact = redactor(model.secrets, catalog)
   const echo = opts.verbose && opts.onEvent ? (host: string) => (line: string) => opts.onEvent!({ type: 'log', host, line }) : () => undefined
   const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact, echo(h.name))]))
   const transports = await connectAll(model, hosts, project.paths, opts)
   try {
-    await requireSameCloud(project.paths.secrets, files, model.secrets, transports)
+    await requireSameCloud(project.paths.secrets, files, model.secrets, catalog, transports)
     const state = await runWithListr(phases, transports, logs, { check: opts.check ?? false, renderer: opts.renderer ?? 'default', ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) })
     const result = report(state, hosts.map((h) => h.name), logs, logDir, opts.check ?? false, redact)
     if (!result.check) recordDeploy(project.paths.stateDir, { finished: new Date().toISOString(), changes: result.changes.length, failures: result.failures.length, hosts: result.hosts.map((h) => h.host) })

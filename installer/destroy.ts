@@ -4,7 +4,8 @@
 // wrote is deleted (our own units among them), and so are the services' data and
 // configuration folders.
 import type { Project } from './project.ts'
-import { filesByHostAndRole, render } from './render/render.ts'
+import type { Model } from './model/types.ts'
+import { filesByHostAndRole, render, type RenderedFile } from './render/render.ts'
 import { placement } from './plan/placement.ts'
 import type { Role } from './role/contract.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
@@ -12,22 +13,12 @@ import { destroySandbox, listSandboxes } from './sandbox/index.ts'
 import { shellQuote } from './shell.ts'
 import { TaskError } from './tasks/types.ts'
 
-/** What the packages leave behind after a purge: databases, images, rings, keys, logs. */
-const leftovers = [
-  '/var/lib/mysql', '/var/lib/rabbitmq', '/var/lib/ceph', '/etc/ceph', '/srv/node',
-  '/var/lib/keystone', '/etc/keystone', '/var/lib/glance', '/etc/glance', '/var/lib/placement', '/etc/placement',
-  '/var/lib/nova', '/etc/nova', '/var/lib/neutron', '/etc/neutron', '/var/lib/cinder', '/etc/cinder',
-  '/var/lib/swift', '/etc/swift', '/var/lib/openstack-dashboard', '/etc/openstack-dashboard',
-  '/var/log/nova', '/var/log/neutron', '/var/log/cinder', '/var/log/glance', '/var/log/keystone', '/var/log/placement', '/var/log/swift', '/var/log/ceph',
-  '/etc/apt/apt.conf.d/90stackhouse-proxy',
-]
-
 export interface DestroyReport {
   hosts: { host: string; how: 'sandbox removed' | 'purged' | 'no sandbox host'; packages: number }[]
 }
 
 /** What a server runs to be purged: units off, packages purged, files and data deleted. Stops at the first real failure. */
-export function purgeScript(what: { units: string[]; packages: string[]; paths: string[] }): string {
+export function purgeScript(what: PurgePlan): string {
   return [
     // NOTE: each tolerated failure in braces: `a && b || true && c` would hide a failed a or b.
     what.units.length ? `{ systemctl disable --now ${what.units.map(shellQuote).join(' ')} 2>/dev/null || true; }` : ':',
@@ -41,6 +32,34 @@ export function purgeScript(what: { units: string[]; packages: string[]; paths: 
   ].join(' && ')
 }
 
+/** What purging a server removes, per host: its roles' units and packages, every file the deploy wrote, and the roles' leftovers. Pure. */
+export function purgePlans(model: Model, roles: readonly Role[], files: readonly RenderedFile[]): Map<string, PurgePlan> {
+  const filesOf = filesByHostAndRole(files)
+  const placed = placement(model, roles)
+  return new Map(
+    model.hosts.map((host) => {
+      const mine = placed.rolesOn(host.name)
+      const ctx = { model, host }
+      // NOTE: common's files are the host's own (/etc/hosts, apt sources): they stay; only its leftovers go.
+      const written = mine.filter((r) => r.name !== 'common').flatMap((r) => filesOf(host.name, r.name)).map((f) => f.path)
+      return [
+        host.name,
+        {
+          units: mine.flatMap((r) => r.units(ctx)),
+          packages: [...new Set(mine.flatMap((r) => r.packages(ctx)))],
+          paths: [...new Set([...mine.flatMap((r) => r.leftovers ?? []), ...written])],
+        },
+      ]
+    }),
+  )
+}
+
+export interface PurgePlan {
+  units: string[]
+  packages: string[]
+  paths: string[]
+}
+
 export async function destroyCloud(project: Project, roles: readonly Role[], opts: ConnectOptions = {}): Promise<DestroyReport> {
   const { model } = project
   if (model.target === 'sandbox' && !opts.local) {
@@ -49,18 +68,13 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
     if (names.length) await destroySandbox(...names)
     return { hosts: model.hosts.map((h) => ({ host: h.name, how: existing.has(h.name) ? 'sandbox removed' : 'no sandbox host', packages: 0 })) }
   }
-  const filesOf = filesByHostAndRole(render(model, roles, project.overrides))
+  const purges = purgePlans(model, roles, render(model, roles, project.overrides))
   const transports = await connectAll(model, model.hosts, project.paths, opts)
   try {
     const hosts = await Promise.all(
       model.hosts.map(async (host) => {
-        const mine = placement(model, roles).rolesOn(host.name)
-        const ctx = { model, host }
-        const units = mine.flatMap((r) => r.units(ctx))
-        const packages = [...new Set(mine.flatMap((r) => r.packages(ctx)))]
-        // NOTE: common's files are the host's own (/etc/hosts, apt sources): they stay.
-        const written = mine.filter((r) => r.name !== 'common').flatMap((r) => filesOf(host.name, r.name)).map((f) => f.path)
-        const r = await transports.get(host.name)!.exec(purgeScript({ units, packages, paths: [...leftovers, ...written] }))
+        const { units, packages, paths } = purges.get(host.name)!
+        const r = await transports.get(host.name)!.exec(purgeScript({ units, packages, paths }))
         if (r.code !== 0) {
           const tail = r.stderr.trim().split('\n').slice(-5).join('\n')
           throw new TaskError(host.name, 'destroy.purge', `destroy on ${host.name} failed (exit code ${r.code})`, undefined, r.code, tail)

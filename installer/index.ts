@@ -11,7 +11,7 @@ export { mergeIni, parseIni, formatIni, iniGet, iniValues } from './render/ini.t
 export { defineRole, hostsIn, inGroup, type Role, type RoleFile, type RoleContext } from './role/index.ts'
 export { readOverrides } from './render/overrides.ts'
 export { ensureSecrets, setSecret } from './secrets/store.ts'
-export { secretNames, type SecretName, type Secrets } from './secrets/names.ts'
+export { secretCatalog, type SecretCatalog, type SecretName, type Secrets } from './secrets/names.ts'
 export { loadProject, projectPaths, type Project, type ProjectOptions } from './project.ts'
 export { planHosts, type HostPlan } from './plan/plan.ts'
 export { deploy, type DeployReport, type DeployOptions } from './deploy.ts'

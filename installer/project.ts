@@ -3,6 +3,7 @@
 // This resolves where they are and loads them into the model: the one place
 // every command starts from.
 import { dirname, join, resolve } from 'node:path'
+import { roles as builtinRoles } from '../roles/index.ts'
 import { builtinInventory, builtinInventoryName } from './inventory/defaults.ts'
 import { checkInventory, loadInventory } from './inventory/load.ts'
 import { InventoryError } from './inventory/problems.ts'
@@ -10,6 +11,8 @@ import type { Inventory } from './inventory/schema.ts'
 import { buildModel } from './model/build.ts'
 import type { Model } from './model/types.ts'
 import { readOverrides } from './render/overrides.ts'
+import type { Role } from './role/contract.ts'
+import { secretCatalog } from './secrets/names.ts'
 import type { OverrideFile } from './render/render.ts'
 import { ensureSecrets, requireSecrets, type SecretsFile } from './secrets/store.ts'
 
@@ -34,6 +37,8 @@ export interface ProjectOptions {
    * cloud's passwords. @default false
    */
   createSecrets?: boolean
+  /** The roles the cloud is made of: their secrets and APIs shape the model. @default Stackhouse's own (roles/index.ts) */
+  roles?: readonly Role[]
 }
 
 /**
@@ -74,15 +79,19 @@ export interface Project {
   model: Model
   overrides: OverrideFile[]
   secrets: SecretsFile
+  /** The roles the project was loaded with. */
+  roles: readonly Role[]
 }
 
 /** Inventory → model, with the secrets of the project (generated only when `createSecrets` says so). */
 export function loadProject(opts: ProjectOptions): Project {
   const paths = projectPaths(opts)
   const inventory = readInventory(opts)
-  const secrets = opts.createSecrets ? ensureSecrets(paths.secrets) : requireSecrets(paths.secrets, generateHint(opts))
-  const model = buildModel(inventory, opts.inventory ?? null, secrets.secrets)
-  return { paths, model, overrides: readOverrides(paths.overrides), secrets }
+  const roles = opts.roles ?? builtinRoles
+  const catalog = secretCatalog(roles)
+  const secrets = opts.createSecrets ? ensureSecrets(paths.secrets, catalog) : requireSecrets(paths.secrets, generateHint(opts), catalog)
+  const model = buildModel(inventory, opts.inventory ?? null, secrets.secrets, roles)
+  return { paths, model, overrides: readOverrides(paths.overrides), secrets, roles }
 }
 
 /** The command that makes the project's secrets. */

@@ -102,7 +102,7 @@ export async function cloudStatus(project: Project, roles: readonly Role[], opts
   const [hosts, apis, daemons] = await Promise.all([
     Promise.all(model.hosts.map((h) => hostStatus(model, roles, h, connect))),
     Promise.all(apiTargets(model).map((a) => probeApi(a, timeoutMs))),
-    daemonStatus(model, timeoutMs),
+    daemonStatus(model, roles, timeoutMs),
   ])
   const lastDeploy = readLastDeploy(project.paths.stateDir)
   const healthy = hosts.every(hostHealthy) && apis.every((a) => a.answers) && !daemons.daemonsError && !daemons.missingDaemons.length && daemons.daemons.every((d) => d.up)
@@ -110,8 +110,8 @@ export async function cloudStatus(project: Project, roles: readonly Role[], opts
 }
 
 /** The daemons as the APIs report them, read as admin on the internal endpoints. */
-async function daemonStatus(model: Model, timeoutMs: number): Promise<Pick<StatusReport, 'daemons' | 'missingDaemons' | 'daemonsError'>> {
-  const required = requiredDaemons(model)
+async function daemonStatus(model: Model, roles: readonly Role[], timeoutMs: number): Promise<Pick<StatusReport, 'daemons' | 'missingDaemons' | 'daemonsError'>> {
+  const required = requiredDaemons(model, roles)
   try {
     const ks = await KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' }, timeoutMs)
     const admin = cloud(ks, { interface: 'internal', region: model.region, timeoutMs })

@@ -14,7 +14,7 @@ import { projectPaths, type ProjectOptions } from './project.ts'
 import { readOverrides } from './render/overrides.ts'
 import { inlineOverrides, OverrideError, render, overrideProblems, type OverrideFile } from './render/render.ts'
 import type { Role } from './role/contract.ts'
-import { placeholderSecrets } from './secrets/names.ts'
+import { placeholderSecrets, secretCatalog } from './secrets/names.ts'
 import { readSecrets, SecretsError } from './secrets/store.ts'
 import { FixableError } from './errors.ts'
 
@@ -43,7 +43,7 @@ export function validateProject(opts: ProjectOptions, roles: readonly Role[]): V
   }
   const secrets = secretsProblems(paths.secrets)
   problems.push(...secrets.problems)
-  const model = buildModel(checked.inventory, opts.inventory ?? null, { ...placeholderSecrets(), ...secrets.operatorSet })
+  const model = buildModel(checked.inventory, opts.inventory ?? null, { ...placeholderSecrets(secretCatalog(roles)), ...secrets.operatorSet }, roles)
   problems.push(...renderProblems(model, roles, overrides, checked, file))
   return { file, inventory: checked.inventory, problems }
 }

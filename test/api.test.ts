@@ -32,7 +32,7 @@ it('exports exactly these names', () => {
       "projectPaths",
       "readOverrides",
       "render",
-      "secretNames",
+      "secretCatalog",
       "setSecret",
       "startCloud",
       "startSandbox",

@@ -8,20 +8,24 @@ import { buildModel } from '../installer/model/build.ts'
 import type { Model } from '../installer/model/types.ts'
 import { render, type RenderedFile } from '../installer/render/render.ts'
 import type { BootstrapStep, Role } from '../installer/role/index.ts'
-import { confidentialValues, secretNames, type Secrets } from '../installer/secrets/names.ts'
+import { confidentialValues, secretCatalog, type Secrets } from '../installer/secrets/names.ts'
+import { roles } from '../roles/index.ts'
+
+/** The secrets of Stackhouse's own roles. */
+export const testCatalog = secretCatalog(roles)
 
 export const fixturesDir = join(import.meta.dirname, 'fixtures')
 
 /** Every secret set to `fake-<name>`, so golden files are stable and show which secret went where. */
 export function fakeSecrets(): Secrets {
-  return Object.fromEntries(secretNames.map((n) => [n, `fake-${n.replaceAll('_', '-')}`])) as unknown as Secrets
+  return Object.fromEntries(secretCatalog(roles).names.map((n) => [n, `fake-${n.replaceAll('_', '-')}`])) as unknown as Secrets
 }
 
 /** The model of test/fixtures/inventories/<name>.yml with fake secrets. */
 export function fixtureModel(name: 'aio' | '3-node' | 'vsphere'): Model {
   const file = join(fixturesDir, 'inventories', `${name}.yml`)
   const inventory = loadInventory(file)
-  return buildModel(inventory, `test/fixtures/inventories/${name}.yml`, fakeSecrets())
+  return buildModel(inventory, `test/fixtures/inventories/${name}.yml`, fakeSecrets(), roles)
 }
 
 export const fixtureNames = ['aio', '3-node', 'vsphere'] as const
@@ -52,7 +56,7 @@ export function fileAt(files: RenderedFile[], host: string, path: string): Rende
 
 /** Every step but a wait is guarded, bash parses it, and no secret is in a command line (secrets travel in env). */
 export function expectSafeSteps(model: Model, steps: BootstrapStep[]): void {
-  const secrets = Object.values(confidentialValues(model.secrets))
+  const secrets = Object.values(confidentialValues(model.secrets, secretCatalog(roles)))
   for (const s of steps) {
     if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
     for (const cmd of [s.run, s.unless ?? '']) {

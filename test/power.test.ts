@@ -12,7 +12,7 @@ import { FakeHost } from './runner/fake-host.ts'
 
 function project(): Project {
   const model = { ...fixtureModel('3-node'), config: {} }
-  return { model, paths: projectPaths({ inventory: join(mkdtempSync(join(tmpdir(), 'stackhouse-power-')), 'inventory.yml') }), overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false } }
+  return { model, paths: projectPaths({ inventory: join(mkdtempSync(join(tmpdir(), 'stackhouse-power-')), 'inventory.yml') }), overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false }, roles }
 }
 
 describe('stop and start', () => {

@@ -41,7 +41,7 @@ function project(): Project {
   const endpoints = Object.fromEntries(Object.entries(m.endpoints).map(([k, e]) => [k, { ...e, internal: k === 'keystone' ? `${fake.url}/internal/identity/v3` : `http://127.0.0.1:${port}/` }])) as Model['endpoints']
   const model: Model = { ...m, config: {}, endpoints, dashboardUrl: `http://127.0.0.1:${port}/horizon`, secrets: { ...m.secrets, admin_password: 'admin-secret' } }
   const dir = mkdtempSync(join(tmpdir(), 'stackhouse-status-'))
-  return { model, paths: projectPaths({ inventory: join(dir, 'inventory.yml') }), overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false } }
+  return { model, paths: projectPaths({ inventory: join(dir, 'inventory.yml') }), overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false }, roles }
 }
 
 /**

@@ -7,6 +7,8 @@ import { checkInventory } from '../inventory/load.ts'
 import { initInventory, parseHostList } from '../inventory/init.ts'
 import { UsageError } from '../errors.ts'
 import { projectPaths } from '../project.ts'
+import { roles } from '../../roles/index.ts'
+import { secretCatalog } from '../secrets/names.ts'
 import { ensureSecrets } from '../secrets/store.ts'
 import { out, style } from './_style.ts'
 
@@ -33,7 +35,7 @@ export const initCommand = new Command('init')
     out(`${style.green('✔')} wrote ${file} (${hosts.length} host${hosts.length > 1 ? 's' : ''})`)
     // A new cloud's secrets, made here on purpose (an existing file keeps every value).
     const { secrets } = projectPaths({ inventory: file })
-    const { generated } = ensureSecrets(secrets)
+    const { generated } = ensureSecrets(secrets, secretCatalog(roles))
     out(`${style.green('✔')} ${generated.length ? `generated ${generated.length} secrets in` : 'kept the secrets in'} ${secrets} (mode 0600): keep it private and backed up`)
     out(`  next: edit it, then ${style.bold(`stackhouse validate -i ${file}`)}`)
   })

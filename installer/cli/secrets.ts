@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { roles } from '../../roles/index.ts'
 import { loadProject, projectPaths } from '../project.ts'
 import { rotateSecrets } from '../secrets/rotate.ts'
-import { identifierNames, kindOf, secretNames, isSecretName } from '../secrets/names.ts'
+import { secretCatalog } from '../secrets/names.ts'
 import { ensureSecrets, readSecrets, setSecret } from '../secrets/store.ts'
 import { UsageError } from '../errors.ts'
 import { out, style } from './_style.ts'
@@ -16,17 +16,18 @@ const list = withProject(new Command('list').description('list secret names and 
     const { secrets: file } = projectPaths(projectOptions(flags))
     const exists = existsSync(file)
     const values = readSecrets(file)
-    const rows = secretNames.map((name) => ({ name, kind: kindOf(name), set: values[name] !== undefined }))
+    const catalog = secretCatalog(roles)
+    const rows = catalog.names.map((name) => ({ name, kind: catalog.kindOf(name), set: values[name] !== undefined, identifier: catalog.identifiers.includes(name) }))
     if (flags.json) return out(JSON.stringify({ file, exists, secrets: rows }, null, 2))
     if (!exists) out(style.yellow(`${file} does not exist; make it with: stackhouse secrets generate${flags.inventory ? ` -i ${flags.inventory}` : ''}`))
-    for (const r of rows) out(`  ${r.set ? style.green('set  ') : style.yellow('unset')}  ${r.name} ${style.dim(`(${r.kind}${identifierNames.includes(r.name) ? ', an identifier, not secret' : ''})`)}`)
+    for (const r of rows) out(`  ${r.set ? style.green('set  ') : style.yellow('unset')}  ${r.name} ${style.dim(`(${r.kind}${r.identifier ? ', an identifier, not secret' : ''})`)}`)
   })
 
 const generate = withProject(new Command('generate').description('make the secrets that are missing (all of them for a new cloud); never changes one that is set'))
   .option('--json', 'print as JSON')
   .action((flags: ProjectFlags & { json?: boolean }) => {
     const { secrets: file } = projectPaths(projectOptions(flags))
-    const { generated, tightened } = ensureSecrets(file)
+    const { generated, tightened } = ensureSecrets(file, secretCatalog(roles))
     if (flags.json) return out(JSON.stringify({ file, generated }, null, 2))
     out(generated.length ? `${style.green('✔')} generated ${generated.length} secret(s) in ${file} (mode 0600): keep it private and backed up` : `${style.green('✔')} ${file} already holds every secret; nothing changed`)
     if (tightened) out(style.yellow(`${file} was readable by others: its mode is now 0600`))
@@ -35,7 +36,7 @@ const generate = withProject(new Command('generate').description('make the secre
 const show = withProject(new Command('show').description('print one secret value (the only command that does)'))
   .argument('<name>', 'secret name, see "stackhouse secrets list"')
   .action((name: string, flags: ProjectFlags) => {
-    if (!isSecretName(name)) throw new UsageError(`no secret is named "${name}"`, 'see "stackhouse secrets list"')
+    if (!secretCatalog(roles).has(name)) throw new UsageError(`no secret is named "${name}"`, 'see "stackhouse secrets list"')
     const { secrets: file } = projectPaths(projectOptions(flags))
     if (!existsSync(file)) throw new UsageError(`${file} does not exist`, `make it with: stackhouse secrets generate${flags.inventory ? ` -i ${flags.inventory}` : ''}`)
     const value = readSecrets(file)[name]
@@ -49,7 +50,7 @@ const set = withProject(new Command('set').description('set one secret from stan
     const { secrets: file } = projectPaths(projectOptions(flags))
     if (process.stdin.isTTY) throw new UsageError('the value is read from standard input', `e.g. stackhouse secrets set ${name} < value-file`)
     // Read the value from stdin, not argv: command lines end up in shell history and ps.
-    setSecret(file, name, readFileSync(0, 'utf8').replace(/\r?\n$/, ''))
+    setSecret(file, name, readFileSync(0, 'utf8').replace(/\r?\n$/, ''), secretCatalog(roles))
     out(`${style.green('✔')} ${name} set in ${file}`)
   })
 

@@ -7,6 +7,7 @@ import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadProject } from '../project.ts'
 import { redactor } from '../runner/log.ts'
+import { secretCatalog } from '../secrets/names.ts'
 import { connectAll } from '../runner/connect.ts'
 import { verifyCloud, type CheckResult, type VerifyReport } from '../verify/index.ts'
 import { hostMemory, type HostMemory } from '../verify/memory.ts'
@@ -47,7 +48,7 @@ export const verifyCommand = withProject(new Command('verify').description('prov
   .option('--keep', 'keep the test server and its floating IP for debugging')
   .action(async (flags: VerifyFlags) => {
     const project = loadProject(projectOptions(flags))
-    const redact = redactor(project.model.secrets)
+    const redact = redactor(project.model.secrets, secretCatalog(project.roles))
     const logDir = join(project.paths.stateDir, 'logs')
     mkdirSync(logDir, { recursive: true, mode: 0o700 })
     const logFile = join(logDir, `verify-${new Date().toISOString().replace(/[:.]/g, '-')}.log`)

@@ -3,22 +3,11 @@
 import { parseHttpUrl } from '../inventory/formats.ts'
 import type { Inventory } from '../inventory/schema.ts'
 import type { Secrets } from '../secrets/names.ts'
-import type { Backends, CatalogService, Endpoint, Model, ModelHost, ServiceConfig } from './types.ts'
+import type { Role, RoleApi } from '../role/contract.ts'
+import type { Backends, Endpoint, EndpointRegistry, Model, ModelHost, ServiceConfig } from './types.ts'
 
-type Svc = { type: string; port: number; path: string; adminPath?: string }
-
-/** Catalog entries of every API: service type, port and URL path (Zed, Debian packaging). */
-const apis: Record<CatalogService, Svc> = {
-  keystone: { type: 'identity', port: 5000, path: '/v3' },
-  glance: { type: 'image', port: 9292, path: '' },
-  placement: { type: 'placement', port: 8778, path: '' },
-  nova: { type: 'compute', port: 8774, path: '/v2.1' },
-  neutron: { type: 'network', port: 9696, path: '' },
-  cinder: { type: 'volumev3', port: 8776, path: '/v3/%(project_id)s' },
-  swift: { type: 'object-store', port: 8080, path: '/v1/AUTH_%(project_id)s', adminPath: '/v1' },
-}
-
-export function buildModel(inv: Inventory, inventoryFile: string | null, secrets: Secrets): Model {
+/** The model of a cloud; `roles` give the APIs whose endpoints it lists. */
+export function buildModel(inv: Inventory, inventoryFile: string | null, secrets: Secrets, roles: readonly Pick<Role, 'name' | 'api'>[]): Model {
   const groups = resolveGroups(inv)
   const groupsOf = new Map<string, string[]>(inv.hosts.map((h) => [h.name, []]))
   for (const [g, members] of Object.entries(groups)) for (const m of members) groupsOf.get(m)?.push(g)
@@ -36,19 +25,14 @@ export function buildModel(inv: Inventory, inventoryFile: string | null, secrets
   const scheme = tls.enabled ? 'https' : 'http'
   const publicAddress = inv.endpoints?.public_address ?? first.address
   const internalAddress = inv.endpoints?.internal_address ?? first.address
-  const url = (addr: string, s: Svc, path = s.path) => `${scheme}://${addr}:${s.port}${path}`
+  const url = (addr: string, api: RoleApi, path = api.path) => `${scheme}://${addr}:${api.port}${path}`
   const endpoints = Object.fromEntries(
-    Object.entries(apis).map(([name, s]): [string, Endpoint] => [
-      name,
-      {
-        type: s.type,
-        port: s.port,
-        public: url(publicAddress, s),
-        internal: url(internalAddress, s),
-        admin: url(internalAddress, s, s.adminPath ?? s.path),
-      },
-    ]),
-  ) as Record<CatalogService, Endpoint>
+    roles.flatMap(({ name, api }): [string, Endpoint][] =>
+      api
+        ? [[name, { type: api.type, port: api.port, public: url(publicAddress, api), internal: url(internalAddress, api), admin: url(internalAddress, api, api.adminPath ?? api.path), process: api.process, log: api.log }]]
+        : [],
+    ),
+  ) as unknown as EndpointRegistry
   const mgmt = inv.networks?.management
   return {
     name: inv.name ?? 'stackhouse',

@@ -6,9 +6,15 @@ import type { Secrets } from '../secrets/names.ts'
 /** Groups that services are placed on. Operators may add more. */
 export type ServiceGroup = 'control' | 'network' | 'compute' | 'storage'
 
+/**
+ * Role name → its API's endpoint. Empty here: each role with an `api` adds its
+ * name (`declare module '…/installer/role/index.ts' { interface EndpointRegistry
+ * { nova: Endpoint } }`), so `model.endpoints.nova` is typed.
+ */
+export interface EndpointRegistry {}
+
 /** Services with a Keystone catalog entry. */
-export type CatalogService =
-  | 'keystone' | 'glance' | 'placement' | 'nova' | 'neutron' | 'cinder' | 'swift'
+export type CatalogService = keyof EndpointRegistry & string
 
 export interface Endpoint {
   /** Catalog service type, e.g. `identity`, `volumev3`. */
@@ -18,6 +24,9 @@ export interface Endpoint {
   admin: string
   /** Port the API listens on. */
   port: number
+  /** The process behind it, e.g. `nova-api`, and its log: where to look when it fails. */
+  process: string
+  log: string
 }
 
 export interface ModelHost {
@@ -86,7 +95,7 @@ export interface Model {
   /** Address/name in public URLs, and in internal/admin URLs. */
   publicAddress: string
   internalAddress: string
-  endpoints: Record<CatalogService, Endpoint>
+  endpoints: Readonly<EndpointRegistry>
   /** Horizon's URL (dashboard is not a catalog service). */
   dashboardUrl: string
   /** noVNC proxy base URL as seen by browsers. */

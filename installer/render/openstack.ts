@@ -7,18 +7,18 @@ import type { KeystoneSpec } from '../tasks/keystone.ts'
 import { FixableError } from '../errors.ts'
 import type { SecretName } from '../secrets/names.ts'
 
-/** Services with a database of their own; the user has the same name. */
-export type DatabaseService = 'keystone' | 'glance' | 'placement' | 'nova' | 'neutron' | 'cinder'
+/** Services with a database of their own (a `<service>_database_password` secret); the user has the same name. */
+export type DatabaseService = SecretName extends infer N ? (N extends `${infer S}_database_password` ? S : never) : never
 
-/** Services with a user in the Keystone `service` project. */
-export type ServiceUser = 'glance' | 'placement' | 'nova' | 'neutron' | 'cinder' | 'swift'
+/** Services with a user in the Keystone `service` project (a `<user>_keystone_password` secret). */
+export type ServiceUser = SecretName extends infer N ? (N extends `${infer S}_keystone_password` ? S : never) : never
 
 /**
  * SQLAlchemy URL of a service database (PyMySQL driver, as Debian's packages use).
  * @param database defaults to the service name; nova also has `nova_api` and `nova_cell0`.
  */
 export function databaseUrl(model: Model, service: DatabaseService, database: string = service): string {
-  const password = model.secrets[`${service}_database_password` as SecretName]
+  const password = model.secrets[`${service}_database_password`]
   return `mysql+pymysql://${service}:${password}@${model.database.host}:${model.database.port}/${database}`
 }
 

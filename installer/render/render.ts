@@ -108,7 +108,7 @@ export function render(model: Model, roles: readonly Role[], overrides: readonly
 
 function renderFile(model: Model, role: Role, modelHost: ModelHost, f: RoleFile, units: string[]): RenderedFile {
   const host = modelHost.name
-  const template = join(templatesDir(role.name), f.template ?? `${basename(f.path)}.hbs`)
+  const template = join(role.dir ? join(role.dir, 'templates') : templatesDir(role.name), f.template ?? `${basename(f.path)}.hbs`)
   if (f.content === undefined) assertOneLineValues(f.vars, `roles/${role.name}: ${f.path}`)
   const content = f.content ?? renderTemplate(template, { model, host: modelHost, ...f.vars })
   return {

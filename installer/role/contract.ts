@@ -5,6 +5,7 @@ import type { Model, ModelHost } from '../model/types.ts'
 import type { CommandSpec } from '../tasks/command.ts'
 import type { KeystoneSpec } from '../tasks/keystone.ts'
 import type { DatabaseService } from '../render/openstack.ts'
+import type { SecretKinds } from '../secrets/names.ts'
 
 /** What a role's functions see: the whole model and the host being rendered. */
 export interface RoleContext {
@@ -49,6 +50,8 @@ export interface Role {
   name: string
   /** One line for `stackhouse plan` and docs. */
   description: string
+  /** The folder that holds the role's `templates/` (a role kept outside this package). @default roles/<name> */
+  dir?: string
   /** Whether the role is on at all for this cloud (a switched-off service, another backend). */
   enabled(model: Model): boolean
   /** Hosts that run this role, in inventory order. */
@@ -72,6 +75,46 @@ export interface Role {
   bootstrap?(ctx: RoleContext): BootstrapStep[]
   /** Keystone entities: the service, its endpoints, its user. */
   register?(model: Model): Omit<KeystoneSpec, 'role'>[]
+  /**
+   * The secrets the role owns, by name and how each is made. Declared whether or not
+   * the role is on, so turning it on later changes no other secret. Add the names to
+   * `SecretRegistry` beside this (declare module) so they are typed everywhere.
+   */
+  secrets?: SecretKinds
+  /**
+   * The API the role serves: its Keystone catalog entry, from which the model's
+   * endpoints (URLs and ports) are made, and where to look when it fails. Add the
+   * role's name to `EndpointRegistry` beside this (declare module).
+   */
+  api?: RoleApi
+  /** Daemons behind the role's API that report in to it: what verify and status wait for. */
+  daemons?(model: Model): RoleDaemon[]
+  /** Data, configuration and log folders the packages leave behind, which `destroy` deletes after the purge. */
+  leftovers?: readonly string[]
+}
+
+/** A catalog entry: the API's service type, port and URL paths (Zed, as Debian packages it). */
+export interface RoleApi {
+  /** Catalog service type, e.g. `identity`, `volumev3`. */
+  type: string
+  port: number
+  /** Path of the public and internal URLs, e.g. `/v2.1`; '' for none. */
+  path: string
+  /** Path of the admin URL. @default path */
+  adminPath?: string
+  /** The process operators look at when the API fails, e.g. `nova-api`. */
+  process: string
+  /** Its log: a file, or the command that shows it (`journalctl -u swift-proxy`). */
+  log: string
+}
+
+/** A daemon that reports in through an API (a Nova or Cinder service, a Neutron agent). */
+export interface RoleDaemon {
+  /** The API it reports to. */
+  service: 'compute' | 'network' | 'volume'
+  /** Its binary as the API names it, e.g. `nova-compute`, `neutron-l3-agent`. */
+  binary: string
+  log: string
 }
 
 export interface BootstrapStep extends CommandSpec {

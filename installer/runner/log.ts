@@ -3,7 +3,7 @@
 // by its name, so logs can be shared when asking for help.
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { confidentialValues } from '../secrets/names.ts'
+import { confidentialValues, type SecretCatalog } from '../secrets/names.ts'
 
 export class HostLog {
   readonly path: string
@@ -21,8 +21,8 @@ export class HostLog {
 }
 
 /** A function that replaces each secret value in a text with `<secret:name>` (identifiers such as the Ceph fsid stay). */
-export function redactor(secrets: Readonly<Record<string, string | undefined>>): (s: string) => string {
+export function redactor(secrets: Readonly<Partial<Record<string, string>>>, catalog: SecretCatalog): (s: string) => string {
   // Longest first, so a secret that contains another is replaced whole.
-  const pairs = Object.entries(confidentialValues(secrets)).filter(([, v]) => v.length >= 6).sort((a, b) => b[1].length - a[1].length)
+  const pairs = Object.entries(confidentialValues(secrets, catalog)).filter(([, v]) => v.length >= 6).sort((a, b) => b[1].length - a[1].length)
   return (s) => pairs.reduce((text, [name, value]) => text.replaceAll(value, `<secret:${name}>`), s)
 }

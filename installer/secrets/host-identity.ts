@@ -7,12 +7,14 @@
 import type { RenderedFile } from '../render/render.ts'
 import { sh } from '../shell.ts'
 import { TransportError, type Transport } from '../transport/types.ts'
-import { kindOf, secretNames, type SecretName, type Secrets } from './names.ts'
+import type { SecretCatalog, SecretName, Secrets } from './names.ts'
 import { rotation } from './rotate.ts'
 import { SecretsError } from './store.ts'
 
 /** The secrets no deploy may change (rotate refuses them) that files carry. */
-const identityNames: SecretName[] = secretNames.filter((n) => 'refused' in rotation(n) && kindOf(n) !== 'operator')
+function identityNames(catalog: SecretCatalog): SecretName[] {
+  return catalog.names.filter((n) => 'refused' in rotation(n) && catalog.kindOf(n) !== 'operator')
+}
 
 export interface IdentityMismatch {
   host: string
@@ -26,10 +28,16 @@ export interface IdentityMismatch {
  * paths are its arguments, the values come on standard input, a line each, and reach
  * grep through a pipe from the shell's own printf, never a command line.
  */
-export async function identityMismatches(files: readonly RenderedFile[], secrets: Secrets, transports: ReadonlyMap<string, Transport>): Promise<IdentityMismatch[]> {
+export async function identityMismatches(
+  files: readonly RenderedFile[],
+  secrets: Secrets,
+  catalog: SecretCatalog,
+  transports: ReadonlyMap<string, Transport>,
+): Promise<IdentityMismatch[]> {
+  const names = identityNames(catalog)
   const checks = files.flatMap((f) =>
     transports.has(f.host)
-      ? identityNames.filter((n) => secrets[n] && f.content.includes(secrets[n]!)).map((secret) => ({ host: f.host, path: f.path, secret }))
+      ? names.filter((n) => secrets[n] && f.content.includes(secrets[n]!)).map((secret) => ({ host: f.host, path: f.path, secret }))
       : [],
   )
   const hosts = [...new Set(checks.map((c) => c.host))]
@@ -49,8 +57,14 @@ export async function identityMismatches(files: readonly RenderedFile[], secrets
 }
 
 /** Stop before anything changes when a host holds another cloud's identity. */
-export async function requireSameCloud(secretsFile: string, files: readonly RenderedFile[], secrets: Secrets, transports: ReadonlyMap<string, Transport>): Promise<void> {
-  const bad = await identityMismatches(files, secrets, transports)
+export async function requireSameCloud(
+  secretsFile: string,
+  files: readonly RenderedFile[],
+  secrets: Secrets,
+  catalog: SecretCatalog,
+  transports: ReadonlyMap<string, Transport>,
+): Promise<void> {
+  const bad = await identityMismatches(files, secrets, catalog, transports)
   if (!bad.length) return
   const lines = bad.map((m) => `${m.host}:${m.path} does not hold ${m.secret}`)
   const shown = lines.length > 5 ? [...lines.slice(0, 4), `and ${lines.length - 4} more`] : lines

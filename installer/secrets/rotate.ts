@@ -8,7 +8,7 @@ import { render } from '../render/render.ts'
 import type { Role } from '../role/contract.ts'
 import { UsageError } from '../errors.ts'
 import { generateSecret } from './generate.ts'
-import { isSecretName, kindOf, type SecretName, type Secrets } from './names.ts'
+import { secretCatalog, type SecretCatalog, type SecretName, type Secrets } from './names.ts'
 import { readSecrets, writeSecrets } from './store.ts'
 
 /** Secrets a deploy carries to the running cloud, and what it does besides writing files. */
@@ -64,10 +64,10 @@ export interface RotationPlan {
 }
 
 /** Refuses names that are not secrets or not rotatable, naming each and why. */
-function checkNames(names: readonly string[]): SecretName[] {
+function checkNames(names: readonly string[], catalog: SecretCatalog): SecretName[] {
   if (!names.length) throw new UsageError('name the secrets to rotate', 'e.g. stackhouse secrets rotate nova_database_password admin_password')
   const problems = names.flatMap((n) => {
-    if (!isSecretName(n)) return [`"${n}" is no secret (see stackhouse secrets list)`]
+    if (!catalog.has(n)) return [`"${n}" is no secret (see stackhouse secrets list)`]
     const r = rotation(n)
     return 'refused' in r ? [`${n}: ${r.refused}`] : []
   })
@@ -90,9 +90,10 @@ function diffPlan(project: Project, roles: readonly Role[], next: Secrets): Pick
  * changes. With `dryRun`, the plan for stand-in values and nothing written.
  */
 export function rotateSecrets(project: Project, roles: readonly Role[], names: readonly string[], opts: { dryRun?: boolean; now?: Date } = {}): RotationPlan {
-  const chosen = checkNames(names)
+  const catalog = secretCatalog(roles)
+  const chosen = checkNames(names, catalog)
   const next = { ...project.model.secrets } as Record<string, string>
-  for (const n of chosen) next[n] = generateSecret(kindOf(n))
+  for (const n of chosen) next[n] = generateSecret(catalog.kindOf(n))
   const plan: RotationPlan = { rotated: chosen.map((name) => ({ name, applies: (rotation(name) as { applies: string }).applies })), ...diffPlan(project, roles, next as unknown as Secrets) }
   if (opts.dryRun) return plan
   const file = project.paths.secrets

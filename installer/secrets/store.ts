@@ -6,7 +6,7 @@ import { dirname } from 'node:path'
 import { parse, stringify } from 'yaml'
 import { printable } from '../printable.ts'
 import { generateSecret } from './generate.ts'
-import { isSecretName, kindOf, secretNames, type SecretName, type Secrets } from './names.ts'
+import type { SecretCatalog, SecretName, Secrets } from './names.ts'
 
 export class SecretsError extends Error {
   readonly fix?: string
@@ -26,10 +26,10 @@ export interface SecretsFile {
 }
 
 /** Read secrets.yaml, or create it; generate any missing secret and save. */
-export function ensureSecrets(file: string): SecretsFile {
+export function ensureSecrets(file: string, catalog: SecretCatalog): SecretsFile {
   const current = readSecrets(file)
-  const generated = secretNames.filter((n) => current[n] === undefined && kindOf(n) !== 'operator')
-  for (const n of generated) current[n] = generateSecret(kindOf(n))
+  const generated = catalog.names.filter((n) => current[n] === undefined && catalog.kindOf(n) !== 'operator')
+  for (const n of generated) current[n] = generateSecret(catalog.kindOf(n))
   if (generated.length) writeSecrets(file, current)
   let tightened = false
   if ((statSync(file).mode & 0o077) !== 0) {
@@ -43,19 +43,19 @@ export function ensureSecrets(file: string): SecretsFile {
  * Read secrets.yaml, which must exist and hold every generated secret; nothing is
  * created. `fix` is the command that makes them.
  */
-export function requireSecrets(file: string, fix: string): SecretsFile {
+export function requireSecrets(file: string, fix: string, catalog: SecretCatalog): SecretsFile {
   if (!existsSync(file)) {
     throw new SecretsError(file, 'does not exist: secrets are made on purpose, never as a side effect (a new file would give a running cloud new passwords)', { fix })
   }
   const current = readSecrets(file)
-  const missing = secretNames.filter((n) => current[n] === undefined && kindOf(n) !== 'operator')
+  const missing = catalog.names.filter((n) => current[n] === undefined && catalog.kindOf(n) !== 'operator')
   if (missing.length) throw new SecretsError(file, `lacks ${missing.length} secret(s): ${missing.join(', ')}`, { fix: `${fix} (adds what is missing, keeps every value there)` })
   return { secrets: current as Secrets, generated: [], tightened: false }
 }
 
 /** Set one secret (operator-provided, or a deliberate rotation). */
-export function setSecret(file: string, name: string, value: string): void {
-  if (!isSecretName(name)) throw new SecretsError(file, `no secret is named "${name}"; see "stackhouse secrets list"`)
+export function setSecret(file: string, name: string, value: string, catalog: SecretCatalog): void {
+  if (!catalog.has(name)) throw new SecretsError(file, `no secret is named "${name}"; see "stackhouse secrets list"`)
   if (!value || /[\x00-\x1f\x7f]/.test(value)) throw new SecretsError(file, 'the value must be one non-empty line without control characters')
   writeSecrets(file, { ...readSecrets(file), [name]: value })
 }

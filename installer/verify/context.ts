@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Model, ModelHost } from '../model/types.ts'
 import type { Cloud } from '../openstack/index.ts'
+import type { Role } from '../role/contract.ts'
 import { CheckFailure, type Hint } from './types.ts'
 
 /** Something verify made, and how to delete it. */
@@ -33,6 +34,8 @@ export interface Timeouts {
 
 export interface VerifyContext extends Timeouts {
   model: Model
+  /** The cloud's roles: what it runs, and which daemons must report in. */
+  roles: readonly Role[]
   stateDir: string
   /** Suffix of every name verify gives, so runs (and leftovers) are told apart. */
   run: string
@@ -50,10 +53,10 @@ export interface VerifyContext extends Timeouts {
 
 export const defaultTimeouts: Timeouts = { bootTimeoutMs: 300_000, reachTimeoutMs: 180_000, settleMs: 5000 }
 
-export function createContext(model: Model, stateDir: string, timeouts: Partial<Timeouts>, log: (l: string) => void): VerifyContext {
+export function createContext(model: Model, roles: readonly Role[], stateDir: string, timeouts: Partial<Timeouts>, log: (l: string) => void): VerifyContext {
   const cleanup: Made[] = []
   return {
-    model, stateDir, log, cleanup, ...defaultTimeouts, ...timeouts,
+    model, roles, stateDir, log, cleanup, ...defaultTimeouts, ...timeouts,
     run: randomBytes(3).toString('hex'),
     made: (what, remove, opts = {}) => cleanup.push({ what, remove, keepable: opts.keepable ?? false, last: opts.last ?? false }),
   }

@@ -49,7 +49,7 @@ export async function verifyCloud(project: Project, opts: VerifyOptions = {}): P
   const start = Date.now()
   const { bootTimeoutMs, reachTimeoutMs, settleMs } = opts
   const timeouts = { ...(bootTimeoutMs ? { bootTimeoutMs } : {}), ...(reachTimeoutMs ? { reachTimeoutMs } : {}), ...(settleMs !== undefined ? { settleMs } : {}) }
-  const ctx = createContext(project.model, project.paths.stateDir, timeouts, opts.log ?? (() => {}))
+  const ctx = createContext(project.model, project.roles, project.paths.stateDir, timeouts, opts.log ?? (() => {}))
   const selected = select(opts.only)
   if (opts.installMachinePackages ?? true) {
     const needed = [...new Set(selected.flatMap((c) => c.machinePackages ?? []))]

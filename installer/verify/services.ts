@@ -4,19 +4,19 @@
 import { daemonProblems, reportedDaemons, requiredDaemons, type Daemon } from '../daemons.ts'
 import type { Check } from './check.ts'
 import { hintFor, need, type VerifyContext } from './context.ts'
-import { daemonLog } from './hints.ts'
 import { CheckFailure } from './types.ts'
 
 /** Fails naming the first daemon that is down or missing, with its host and log. */
 async function judge(ctx: VerifyContext, kind: string, service: Daemon['service'], fix: string): Promise<string> {
   const daemons = await reportedDaemons(need(ctx.admin, 'the admin session'), service)
-  const { missing, down } = daemonProblems(requiredDaemons(ctx.model)[service], daemons)
+  const required = requiredDaemons(ctx.model, ctx.roles)[service]
+  const { missing, down } = daemonProblems(required, daemons)
   if (missing.length || down.length) {
     const first = down[0] ?? { binary: missing[0]!, host: '' }
     const parts = [...(missing.length ? [`never reported: ${missing.join(', ')}`] : []), ...(down.length ? [`down: ${down.map((d) => `${d.binary} on ${d.host}`).join(', ')}`] : [])]
     // Cinder's host is `host@backend`; Neutron's and Nova's the host name.
     const where = first.host.split('@')[0] || (first.binary.includes('compute') ? 'compute' : 'control')
-    throw new CheckFailure(`${kind}: ${parts.join('; ')}`, hintFor(ctx.model, first.binary, where, daemonLog(first.binary), fix))
+    throw new CheckFailure(`${kind}: ${parts.join('; ')}`, hintFor(ctx.model, first.binary, where, required.find((d) => d.binary === first.binary)?.log ?? 'journalctl -p warning', fix))
   }
   return `${daemons.length} up: ${[...new Set(daemons.map((d) => d.binary))].sort().join(', ')}`
 }

@@ -7,6 +7,16 @@
 import { defineRole, hostsIn, inGroup, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile } from '../../installer/role/index.ts'
 import { bootstrapOsdKeyring, cinderAuth, deviceOsd, fileOsd, mgrKeyring, monMkfs, rbdPool, waitForMon, waitForOsds } from './bootstrap.ts'
 
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    ceph_fsid: string
+    ceph_mon_key: string
+    ceph_admin_key: string
+    ceph_cinder_key: string
+  }
+}
+
 /** The host running ceph-mon and ceph-mgr: the first control host. */
 export function monHost(model: Model): ModelHost {
   return hostsIn(model, 'control')[0] ?? model.hosts[0]!
@@ -158,6 +168,13 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
 export default defineRole({
   name: 'ceph',
   description: 'Ceph cluster (mon, mgr, OSDs) for Cinder RBD volumes, and its clients',
+  secrets: {
+    ceph_fsid: 'uuid',
+    ceph_mon_key: 'ceph-key',
+    ceph_admin_key: 'ceph-key',
+    ceph_cinder_key: 'ceph-key',
+  },
+  leftovers: ['/var/lib/ceph', '/etc/ceph', '/var/log/ceph'],
   // NOTE: the cluster exists only to hold Cinder's volumes.
   enabled: (model) => model.services.cinder && model.backends.blockStorage === 'ceph',
   hosts: (model) =>

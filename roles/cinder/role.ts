@@ -1,9 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // Cinder: the Block Storage API and scheduler on control hosts, cinder-volume on
 // storage hosts with one backend (LVM/iSCSI, Ceph RBD or vSphere VMDK).
-import { apiWorkers, authtoken, databaseUrl, defineRole, hostsIn, inGroup, keystoneAuth, transportUrl, type ModelHost, type RoleContext } from '../../installer/role/index.ts'
+import { apiWorkers, authtoken, databaseUrl, defineRole, hostsIn, inGroup, keystoneAuth, transportUrl, type ModelHost, type RoleContext, type Endpoint } from '../../installer/role/index.ts'
 import { backendPackages, backendUnits, backendVars, volumeBackend } from './backends.ts'
 import { bootstrapSteps, debconfSelections, registration } from './deploy.ts'
+
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    cinder_database_password: string
+    cinder_keystone_password: string
+  }
+  interface EndpointRegistry {
+    cinder: Endpoint
+  }
+}
 
 /** cinder-api and cinder-scheduler run here. */
 const isController = (host: ModelHost) => inGroup(host, 'control')
@@ -40,6 +51,13 @@ function cinderConfVars({ model, host }: RoleContext): Record<string, unknown> {
 export default defineRole({
   name: 'cinder',
   description: 'Cinder block storage: API and scheduler on control hosts, cinder-volume on storage hosts',
+  secrets: {
+    cinder_database_password: 'password',
+    cinder_keystone_password: 'password',
+  },
+  api: { type: 'volumev3', port: 8776, path: '/v3/%(project_id)s', process: 'cinder-api', log: '/var/log/cinder/cinder-api.log' },
+  leftovers: ['/var/lib/cinder', '/etc/cinder', '/var/log/cinder'],
+  daemons: () => ['cinder-scheduler', 'cinder-volume'].map((binary) => ({ service: 'volume', binary, log: `/var/log/cinder/${binary}.log` })),
   enabled: (model) => model.services.cinder,
   hosts: (model) => hostsIn(model, 'control', 'storage'),
   packages: ({ model, host }) => [

@@ -15,6 +15,7 @@ function hostsList(model: Model): { address: string; name: string }[] {
 export default defineRole({
   name: 'common',
   description: 'apt sources and proxy, /etc/hosts',
+  leftovers: ['/etc/apt/apt.conf.d/90stackhouse-proxy'],
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'all'),
   packages: () => [],

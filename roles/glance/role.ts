@@ -2,7 +2,18 @@
 // Glance: the image service. NOTE: Debian 12 runs glance-api as its own eventlet
 // server (/etc/init.d/glance-api disables uwsgi: "Glance appears broken with uwsgi"),
 // so the listener and worker count are glance-api.conf options.
-import { alembicMigration, asUser, authtoken, catalogRegistration, databaseUrl, defineRole, eventletWorkers, fastMigration, hostsIn, waitForHttp, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
+import { alembicMigration, asUser, authtoken, catalogRegistration, databaseUrl, defineRole, eventletWorkers, fastMigration, hostsIn, waitForHttp, type BootstrapStep, type Model, type ModelHost, type Endpoint } from '../../installer/role/index.ts'
+
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    glance_database_password: string
+    glance_keystone_password: string
+  }
+  interface EndpointRegistry {
+    glance: Endpoint
+  }
+}
 
 /**
  * debconf answers (debconf-set-selections lines) that keep glance-common's and
@@ -44,6 +55,12 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
 export default defineRole({
   name: 'glance',
   description: 'Glance image service (eventlet, port 9292), images on the local file system',
+  secrets: {
+    glance_database_password: 'password',
+    glance_keystone_password: 'password',
+  },
+  api: { type: 'image', port: 9292, path: '', process: 'glance-api', log: '/var/log/glance/glance-api.log' },
+  leftovers: ['/var/lib/glance', '/etc/glance', '/var/log/glance'],
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
   packages: () => ['glance-api'],

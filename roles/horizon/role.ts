@@ -4,6 +4,13 @@
 import { apiWorkers, defineRole, hostsIn, Serialized, type BootstrapStep, type Model, type ModelHost, type RoleFile } from '../../installer/role/index.ts'
 import { pyRepr, pyStr, type PyValue } from './_python.ts'
 
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    horizon_secret_key: string
+  }
+}
+
 const settingsDir = '/etc/openstack-dashboard'
 const site = 'openstack-dashboard-alias-only'
 
@@ -77,6 +84,10 @@ function bootstrap(): BootstrapStep[] {
 export default defineRole({
   name: 'horizon',
   description: 'Horizon web dashboard (Apache mod_wsgi)',
+  secrets: {
+    horizon_secret_key: 'password',
+  },
+  leftovers: ['/var/lib/openstack-dashboard', '/etc/openstack-dashboard'],
   enabled: (model) => model.services.horizon,
   hosts: (model) => hostsIn(model, 'control'),
   // NOTE: Django 3.2's PyMemcacheCache needs pymemcache; Debian's horizon only

@@ -1,7 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // Keystone: the identity service. Debian 12 runs it under uwsgi (keystone.service →
 // /etc/init.d/keystone systemd-start → uwsgi_python3 --http-socket :5000 --ini keystone-uwsgi.ini).
-import { alembicMigration, apiWorkers, asUser, databaseUrl, defineRole, directory, fastMigration, hostsIn, sh, waitForHttp, type BootstrapStep, type Model, type RoleFile } from '../../installer/role/index.ts'
+import { alembicMigration, apiWorkers, asUser, databaseUrl, defineRole, directory, fastMigration, hostsIn, sh, waitForHttp, type BootstrapStep, type Model, type RoleFile, type Endpoint } from '../../installer/role/index.ts'
+
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    admin_password: string
+    demo_password: string
+    keystone_database_password: string
+    keystone_fernet_key_0: string
+    keystone_fernet_key_1: string
+    keystone_credential_key_0: string
+    keystone_credential_key_1: string
+  }
+  interface EndpointRegistry {
+    keystone: Endpoint
+  }
+}
 
 /** Directories keystone-manage fernet_setup/credential_setup would fill (keystone:keystone 0700). */
 export const fernetKeyRepository = '/etc/keystone/fernet-keys'
@@ -95,6 +111,17 @@ urllib.request.urlopen(urllib.request.Request(sys.argv[1], json.dumps(body).enco
 export default defineRole({
   name: 'keystone',
   description: 'Keystone identity service (uwsgi, port 5000)',
+  secrets: {
+    admin_password: 'password',
+    demo_password: 'password',
+    keystone_database_password: 'password',
+    keystone_fernet_key_0: 'fernet',
+    keystone_fernet_key_1: 'fernet',
+    keystone_credential_key_0: 'fernet',
+    keystone_credential_key_1: 'fernet',
+  },
+  api: { type: 'identity', port: 5000, path: '/v3', process: 'keystone', log: '/var/log/keystone/keystone.log' },
+  leftovers: ['/var/lib/keystone', '/etc/keystone', '/var/log/keystone'],
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
   // The operator's `openstack` client on every control host, as the install guide has it.

@@ -2,6 +2,13 @@
 // MariaDB: the SQL database every OpenStack service keeps its state in.
 import { defineRole, singleHost, type Model, type ModelHost } from '../../installer/role/index.ts'
 
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    mariadb_root_password: string
+  }
+}
+
 /** The host every service's database URL points at (the first control host); no Galera cluster. */
 function databaseHosts(model: Model): ModelHost[] {
   return model.hosts.filter((h) => h.address === model.database.host)
@@ -10,6 +17,10 @@ function databaseHosts(model: Model): ModelHost[] {
 export default defineRole({
   name: 'mariadb',
   description: 'MariaDB SQL database for the OpenStack services',
+  secrets: {
+    mariadb_root_password: 'password',
+  },
+  leftovers: ['/var/lib/mysql'],
   enabled: () => true,
   hosts: databaseHosts,
   // NOTE: python3-pymysql is the driver of every mysql+pymysql:// URL (install guide, Debian).

@@ -4,16 +4,41 @@
 // the L2 agent on network and compute hosts, DHCP/L3/metadata agents on network
 // hosts. OVN: the OVN metadata agent on compute hosts; OVN's own daemons
 // (ovn-central, ovn-controller, Open vSwitch) are roles/ovn.
-import { defineRole, hostsIn } from '../../installer/role/index.ts'
+import { defineRole, hostsIn, type Endpoint } from '../../installer/role/index.ts'
 import { bootstrapSteps, debconfSelections, registration } from './deploy.ts'
 import { neutronFiles } from './files.ts'
 import { parts, partsOf, replacedServerUnits } from './parts.ts'
+
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    neutron_database_password: string
+    neutron_keystone_password: string
+    metadata_proxy_secret: string
+  }
+  interface EndpointRegistry {
+    neutron: Endpoint
+  }
+}
 
 export { tlsFiles } from './vars.ts'
 
 export default defineRole({
   name: 'neutron',
   description: 'Neutron networking: API, RPC server and the Linux bridge or OVN metadata agents',
+  secrets: {
+    neutron_database_password: 'password',
+    neutron_keystone_password: 'password',
+    metadata_proxy_secret: 'password',
+  },
+  api: { type: 'network', port: 9696, path: '', process: 'neutron-server', log: '/var/log/neutron/neutron-server.log' },
+  leftovers: ['/var/lib/neutron', '/etc/neutron', '/var/log/neutron'],
+  // The agents that must report in; with OVN, ovn-controller reports as an agent too (roles/ovn declares it).
+  daemons: (model) =>
+    (model.backends.network === 'ovn'
+      ? ['neutron-ovn-metadata-agent']
+      : ['neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent']
+    ).map((binary) => ({ service: 'network', binary, log: `/var/log/neutron/${binary}.log` })),
   enabled: () => true,
   hosts: (model) =>
     model.backends.network === 'ovn' ? hostsIn(model, 'control', 'compute') : hostsIn(model, 'control', 'network', 'compute'),

@@ -2,9 +2,22 @@
 // nova: the compute API, metadata API, conductor, scheduler and noVNC proxy on
 // control hosts; nova-compute on compute hosts. An all-in-one host gets both
 // halves in one nova.conf.
-import { apiWorkers, authtoken, catalogRegistration, databaseUrl, defineRole, hostsIn, inGroup, keystoneAuth, transportUrl, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile } from '../../installer/role/index.ts'
+import { apiWorkers, authtoken, catalogRegistration, databaseUrl, defineRole, hostsIn, inGroup, keystoneAuth, transportUrl, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile, type Endpoint } from '../../installer/role/index.ts'
 import { attachesRbd, computeFiles, computePackages, computeUnits } from './_compute.ts'
 import { databaseSteps, discoverHostsStep, rbdSecretStep, virtTypeStep } from './_steps.ts'
+
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    nova_database_password: string
+    nova_keystone_password: string
+    libvirt_rbd_secret_uuid: string
+    vsphere_password?: string
+  }
+  interface EndpointRegistry {
+    nova: Endpoint
+  }
+}
 
 const controllerPackages = ['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy']
 
@@ -70,6 +83,15 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
 export default defineRole({
   name: 'nova',
   description: 'Nova compute service: API, conductor, scheduler, noVNC proxy and nova-compute',
+  secrets: {
+    nova_database_password: 'password',
+    nova_keystone_password: 'password',
+    libvirt_rbd_secret_uuid: 'uuid',
+    vsphere_password: 'operator',
+  },
+  api: { type: 'compute', port: 8774, path: '/v2.1', process: 'nova-api', log: '/var/log/nova/nova-api.log' },
+  leftovers: ['/var/lib/nova', '/etc/nova', '/var/log/nova'],
+  daemons: () => ['nova-conductor', 'nova-scheduler', 'nova-compute'].map((binary) => ({ service: 'compute', binary, log: `/var/log/nova/${binary}.log` })),
   enabled: () => true,
   // NOTE: control hosts first, so the role's first host, where `once` steps run, has the databases.
   hosts: (model) => [...hostsIn(model, 'control'), ...hostsIn(model, 'compute').filter((h) => !isController(h))],
@@ -129,7 +151,7 @@ function novaConf({ model, host }: RoleContext): RoleFile {
 function controllerFiles(model: Model): RoleFile[] {
   const processes = apiWorkers(model)
   return [
-    uwsgiIni('nova-api', 8774, '/usr/bin/nova-api-wsgi', { processes, threads: 1, debianProcesses: 16 }),
+    uwsgiIni('nova-api', model.endpoints.nova.port, '/usr/bin/nova-api-wsgi', { processes, threads: 1, debianProcesses: 16 }),
     uwsgiIni('nova-api-metadata', 8775, '/usr/bin/nova-metadata-wsgi', { processes, threads: 32, debianProcesses: 8 }),
     {
       // NOTE: Debian's default selects spicehtml5, so nova-novncproxy.service would

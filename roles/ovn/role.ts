@@ -14,6 +14,7 @@ const isChassis = (host: ModelHost) => inGroup(host, 'network') || inGroup(host,
 export default defineRole({
   name: 'ovn',
   description: 'OVN: northd and databases on a control host, ovn-controller and Open vSwitch on chassis',
+  daemons: () => [{ service: 'network', binary: 'ovn-controller', log: '/var/log/ovn/ovn-controller.log' }],
   enabled: (model) => model.backends.network === 'ovn',
   hosts: (model) => model.hosts.filter((h) => isCentral(model, h) || isChassis(h)),
   packages: ({ model, host }) => [

@@ -2,7 +2,18 @@
 // Placement: the resource inventory nova schedules against. Debian 12 runs it under
 // uwsgi (placement-api.service → /etc/init.d/placement-api systemd-start →
 // uwsgi_python3 --http-socket :8778 --ini placement-api-uwsgi.ini).
-import { alembicMigration, apiWorkers, asUser, atAlembicHead, authtoken, catalogRegistration, databaseUrl, defineRole, fastMigration, hostsIn, waitForHttp, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
+import { alembicMigration, apiWorkers, asUser, atAlembicHead, authtoken, catalogRegistration, databaseUrl, defineRole, fastMigration, hostsIn, waitForHttp, type BootstrapStep, type Model, type ModelHost, type Endpoint } from '../../installer/role/index.ts'
+
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    placement_database_password: string
+    placement_keystone_password: string
+  }
+  interface EndpointRegistry {
+    placement: Endpoint
+  }
+}
 
 /**
  * debconf answers (debconf-set-selections lines) that keep placement-common's and
@@ -37,6 +48,12 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
 export default defineRole({
   name: 'placement',
   description: 'Placement API (uwsgi, port 8778)',
+  secrets: {
+    placement_database_password: 'password',
+    placement_keystone_password: 'password',
+  },
+  api: { type: 'placement', port: 8778, path: '', process: 'placement-api', log: '/var/log/placement/placement-api.log' },
+  leftovers: ['/var/lib/placement', '/etc/placement', '/var/log/placement'],
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
   // NOTE: python3-osc-placement (placement-api Recommends it) is the `openstack resource

@@ -2,6 +2,14 @@
 // RabbitMQ: the message queue of nova, neutron and cinder, on every control host.
 import { defineRole, hostsIn, type Model, type ModelHost } from '../../installer/role/index.ts'
 
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    rabbitmq_password: string
+    rabbitmq_erlang_cookie: string
+  }
+}
+
 /**
  * Node name of the broker on a host. NOTE: named by management address with long
  * names, so neither the node nor its CLI tools depend on host names resolving
@@ -19,6 +27,11 @@ function brokerHosts(model: Model): ModelHost[] {
 export default defineRole({
   name: 'rabbitmq',
   description: 'RabbitMQ message queue for the OpenStack services',
+  secrets: {
+    rabbitmq_password: 'password',
+    rabbitmq_erlang_cookie: 'password',
+  },
+  leftovers: ['/var/lib/rabbitmq'],
   enabled: () => true,
   hosts: brokerHosts,
   packages: () => ['rabbitmq-server'],

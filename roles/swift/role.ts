@@ -3,8 +3,20 @@
 // account, container and object servers, their background daemons (resident, or
 // one periodic pass on a one-replica ring) and rsync on storage hosts. Debian 12's
 // units run each server directly (no uwsgi) from its single /etc/swift/<type>-server.conf.
-import { apiWorkers, authtoken, catalogRegistration, daemonReload, defineRole, directory, eventletWorkers, hostsIn, inGroup, sh, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile } from '../../installer/role/index.ts'
+import { apiWorkers, authtoken, catalogRegistration, daemonReload, defineRole, directory, eventletWorkers, hostsIn, inGroup, sh, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile, type Endpoint } from '../../installer/role/index.ts'
 import { buildRings, ringsCopied } from './rings.ts'
+
+// The names this role adds to the model, typed for every reader.
+declare module '../../installer/role/index.ts' {
+  interface SecretRegistry {
+    swift_keystone_password: string
+    swift_hash_path_prefix: string
+    swift_hash_path_suffix: string
+  }
+  interface EndpointRegistry {
+    swift: Endpoint
+  }
+}
 
 /** The storage servers and the ports Swift (2.30, Zed) gives them. */
 export const storageServers = [
@@ -165,6 +177,13 @@ function register(model: Model) {
 export default defineRole({
   name: 'swift',
   description: 'Swift object storage: proxy on control hosts, account/container/object servers on storage hosts',
+  secrets: {
+    swift_keystone_password: 'password',
+    swift_hash_path_prefix: 'hex',
+    swift_hash_path_suffix: 'hex',
+  },
+  api: { type: 'object-store', port: 8080, path: '/v1/AUTH_%(project_id)s', adminPath: '/v1', process: 'swift-proxy', log: 'journalctl -u swift-proxy' },
+  leftovers: ['/srv/node', '/var/lib/swift', '/etc/swift', '/var/log/swift'],
   enabled: (model) => model.services.swift,
   hosts: (model) => model.hosts.filter((h) => isProxy(h) || isStorage(model, h)),
   packages: ({ model, host }) => [

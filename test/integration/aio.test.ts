@@ -18,6 +18,7 @@ import { cloudStatus, waitUntilHealthy } from '../../installer/status.ts'
 import { startCloud, stopCloud } from '../../installer/power.ts'
 import { rotateSecrets } from '../../installer/secrets/rotate.ts'
 import { ensureSecrets, SecretsError } from '../../installer/secrets/store.ts'
+import { testCatalog } from '../helpers.ts'
 
 const name = `t-aio-${randomBytes(2).toString('hex')}`
 let host: SandboxHost
@@ -199,7 +200,7 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
   it("refuses to deploy with another cloud's secrets, before changing anything", async () => {
     const inventory = project.model.inventoryFile!
     const other = join(dirname(inventory), 'other-secrets.yaml')
-    ensureSecrets(other)
+    ensureSecrets(other, testCatalog)
     const p = loadProject({ inventory, secrets: other })
     const e = await deploy(p, roles, { renderer: 'silent' }).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(SecretsError)

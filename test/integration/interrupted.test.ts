@@ -13,6 +13,7 @@ import { loadProject } from '../../installer/project.ts'
 import { ensureSecrets } from '../../installer/secrets/store.ts'
 import { createSandbox, destroySandbox, type SandboxHost } from '../../installer/sandbox/index.ts'
 import { roles } from '../../roles/index.ts'
+import { testCatalog } from '../helpers.ts'
 
 const name = `t-int-${randomBytes(2).toString('hex')}`
 let host: SandboxHost
@@ -48,7 +49,7 @@ networks: { management: { cidr: 10.77.0.0/24, interface: host0 } }
 backends: { block_storage: ceph }
 `)
     // A new cloud's secrets are made on purpose, as `stackhouse init` or `secrets generate` would.
-    ensureSecrets(join(dir, 'secrets.yaml'))
+    ensureSecrets(join(dir, 'secrets.yaml'), testCatalog)
   })
   afterAll(async () => {
     if (host) await destroySandbox(name)

@@ -82,7 +82,7 @@ function mutate(text: string, rnd: () => number): string {
 function pipeline(text: string): boolean {
   const { inventory, problems } = checkInventory('fuzz.yml', text, { dir: inventoriesDir })
   if (!inventory || problems.some((p) => p.severity === 'error')) return false
-  const model = buildModel(inventory, 'fuzz.yml', fakeSecrets())
+  const model = buildModel(inventory, 'fuzz.yml', fakeSecrets(), roles)
   render(model, roles)
   planHosts({ ...model, config: {} }, roles)
   return true

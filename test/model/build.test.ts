@@ -6,13 +6,14 @@ import { fakeSecrets, fixtureModel } from '../helpers.ts'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { roles } from '../../roles/index.ts'
 
 describe('model', () => {
   it('resolves an all-in-one inventory: every group on one host, endpoints on its address', () => {
     const m = fixtureModel('aio')
     expect(m.hosts).toHaveLength(1)
     expect(m.hosts[0]!.groups).toEqual(['all', 'compute', 'control', 'network', 'storage'])
-    expect(m.endpoints.keystone).toEqual({ type: 'identity', port: 5000, public: 'http://10.0.0.11:5000/v3', internal: 'http://10.0.0.11:5000/v3', admin: 'http://10.0.0.11:5000/v3' })
+    expect(m.endpoints.keystone).toEqual({ type: 'identity', port: 5000, process: 'keystone', log: '/var/log/keystone/keystone.log', public: 'http://10.0.0.11:5000/v3', internal: 'http://10.0.0.11:5000/v3', admin: 'http://10.0.0.11:5000/v3' })
     expect(m.endpoints.cinder.public).toBe('http://10.0.0.11:8776/v3/%(project_id)s')
     expect(m.endpoints.swift.admin).toBe('http://10.0.0.11:8080/v1')
     expect(m.database).toEqual({ host: '10.0.0.11', port: 3306 })
@@ -39,7 +40,7 @@ describe('model', () => {
 
   it('builds the built-in all-in-one sandbox cloud with no inventory', () => {
     const inv = readInventory({})
-    const m = buildModel(inv, null, fakeSecrets())
+    const m = buildModel(inv, null, fakeSecrets(), roles)
     expect(m.target).toBe('sandbox')
     expect(m.backends.blockStorage).toBe('ceph')
     expect(m.networks.provider).toMatchObject({ cidr: '10.78.0.0/24', allocation: { start: '10.78.0.100', end: '10.78.0.200' } })

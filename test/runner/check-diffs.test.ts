@@ -7,12 +7,13 @@ import { maskSecrets } from '../../installer/tasks/_mask.ts'
 import { fileTask } from '../../installer/tasks/file.ts'
 import { fixtureModel } from '../helpers.ts'
 import { FakeHost } from './fake-host.ts'
+import { testCatalog } from '../helpers.ts'
 
 describe('--check on files that hold secrets', () => {
   it('shows the diff with current secrets by name and an old, rotated one masked', async () => {
     // GIVEN nova.conf on the host with an old database password, and the rendered one
     const model = fixtureModel('aio')
-    const redact = redactor(model.secrets)
+    const redact = redactor(model.secrets, testCatalog)
     const pw = model.secrets.nova_database_password
     const host = new FakeHost('aio1')
     const old = `[DEFAULT]\ndebug = false\n[database]\nconnection = mysql+pymysql://nova:OLD-ROTATED-pw@10.0.0.11/nova\n[keystone_authtoken]\npassword = OLD-ROTATED-pw\n`

@@ -13,6 +13,7 @@ import { HostLog, redactor } from '../../installer/runner/log.ts'
 import type { Model } from '../../installer/model/types.ts'
 import { fixtureModel } from '../helpers.ts'
 import { FakeHost } from './fake-host.ts'
+import { testCatalog } from '../helpers.ts'
 
 const db = defineRole({
   name: 'db', description: 'a database', enabled: () => true,
@@ -36,7 +37,7 @@ async function run(m: Model, roles: Role[], hosts: Map<string, FakeHost>, check 
   const files = render(m, roles)
   const phases = buildPhases(m, roles, files, { admin: () => Promise.reject(new Error('no keystone here')) })
   const dir = mkdtempSync(join(tmpdir(), 'stackhouse-run-'))
-  const logs = new Map(m.hosts.map((h) => [h.name, new HostLog(dir, h.name, redactor(m.secrets))]))
+  const logs = new Map(m.hosts.map((h) => [h.name, new HostLog(dir, h.name, redactor(m.secrets, testCatalog))]))
   const state = await runWithListr(phases, hosts, logs, { check, renderer: 'silent' })
   return { state, phases, dir }
 }
@@ -148,7 +149,7 @@ describe('runner', () => {
     const onEvent = (e: ProgressEvent) => events.push(e)
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-run-'))
     // GIVEN a log whose lines are also echoed as events (deploy -v), a secret in one of them
-    const logs = new Map(m.hosts.map((h) => [h.name, new HostLog(dir, h.name, redactor(m.secrets), (line) => onEvent({ type: 'log', host: h.name, line }))]))
+    const logs = new Map(m.hosts.map((h) => [h.name, new HostLog(dir, h.name, redactor(m.secrets, testCatalog), (line) => onEvent({ type: 'log', host: h.name, line }))]))
     logs.get('ctl1')!.write(`$ echo ${m.secrets.admin_password}`)
     await runWithListr(phases, hosts, logs, { check: false, renderer: 'silent', onEvent })
     // THEN each phase starts before its tasks, and every task that starts reports its result

@@ -7,22 +7,22 @@ import { describe, expect, it } from 'vitest'
 import { UsageError } from '../../installer/errors.ts'
 import { projectPaths, type Project } from '../../installer/project.ts'
 import { rotateSecrets, rotation } from '../../installer/secrets/rotate.ts'
-import { secretNames } from '../../installer/secrets/names.ts'
 import { readSecrets, writeSecrets } from '../../installer/secrets/store.ts'
 import { roles } from '../../roles/index.ts'
 import { fixtureModel } from '../helpers.ts'
+import { testCatalog } from '../helpers.ts'
 
 function project(): Project {
   const model = fixtureModel('aio')
   const dir = mkdtempSync(join(tmpdir(), 'stackhouse-rotate-'))
   const paths = projectPaths({ inventory: join(dir, 'inventory.yml') })
   writeSecrets(paths.secrets, { ...(model.secrets as unknown as Record<string, string>), kept_unknown: 'x' })
-  return { model, paths, overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false } }
+  return { model, paths, overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false }, roles }
 }
 
 describe('secrets rotate', () => {
   it('says for every secret how a deploy applies a new value, or why none is safe', () => {
-    for (const n of secretNames) {
+    for (const n of testCatalog.names) {
       const r = rotation(n)
       expect('applies' in r ? r.applies : r.refused, n).toMatch(/\w{3}/)
     }

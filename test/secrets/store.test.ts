@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { generateSecret } from '../../installer/secrets/generate.ts'
-import { kindOf, secretNames } from '../../installer/secrets/names.ts'
 import { ensureSecrets, SecretsError, setSecret } from '../../installer/secrets/store.ts'
+import { testCatalog } from '../helpers.ts'
 
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'stackhouse-secrets-')), 'secrets.yaml')
 
 describe('secrets.yaml', () => {
   it('is created with mode 0600 and every generated secret', () => {
     const file = scratch()
-    const { secrets, generated } = ensureSecrets(file)
+    const { secrets, generated } = ensureSecrets(file, testCatalog)
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    const generatedNames = secretNames.filter((n) => kindOf(n) !== 'operator')
+    const generatedNames = testCatalog.names.filter((n) => testCatalog.kindOf(n) !== 'operator')
     expect(generated).toEqual(generatedNames)
     for (const n of generatedNames) expect(secrets[n as keyof typeof secrets]).toBeTruthy()
     expect(secrets.vsphere_password).toBeUndefined()
@@ -22,9 +22,9 @@ describe('secrets.yaml', () => {
 
   it('keeps every value stable across runs', () => {
     const file = scratch()
-    const first = ensureSecrets(file)
+    const first = ensureSecrets(file, testCatalog)
     const before = readFileSync(file, 'utf8')
-    const second = ensureSecrets(file)
+    const second = ensureSecrets(file, testCatalog)
     expect(second.generated).toEqual([])
     expect(second.secrets).toEqual(first.secrets)
     expect(readFileSync(file, 'utf8')).toBe(before)
@@ -33,7 +33,7 @@ describe('secrets.yaml', () => {
   it('generates only what is missing and keeps what the operator set', () => {
     const file = scratch()
     writeFileSync(file, 'admin_password: chosen-by-operator\nfuture_secret: kept\n', { mode: 0o600 })
-    const { secrets, generated } = ensureSecrets(file)
+    const { secrets, generated } = ensureSecrets(file, testCatalog)
     expect(secrets.admin_password).toBe('chosen-by-operator')
     expect(generated).not.toContain('admin_password')
     expect(readFileSync(file, 'utf8')).toContain('future_secret: kept')
@@ -41,25 +41,25 @@ describe('secrets.yaml', () => {
 
   it('tightens a file readable by others to 0600', () => {
     const file = scratch()
-    ensureSecrets(file)
+    ensureSecrets(file, testCatalog)
     chmodSync(file, 0o644)
-    expect(ensureSecrets(file).tightened).toBe(true)
+    expect(ensureSecrets(file, testCatalog).tightened).toBe(true)
     expect(statSync(file).mode & 0o777).toBe(0o600)
   })
 
   it('refuses a broken file instead of regenerating every password', () => {
     const file = scratch()
     writeFileSync(file, 'admin_password: [unclosed\n', { mode: 0o600 })
-    expect(() => ensureSecrets(file)).toThrow(SecretsError)
+    expect(() => ensureSecrets(file, testCatalog)).toThrow(SecretsError)
     expect(readFileSync(file, 'utf8')).toBe('admin_password: [unclosed\n')
   })
 
   it('sets an operator secret and rejects unknown names', () => {
     const file = scratch()
-    ensureSecrets(file)
-    setSecret(file, 'vsphere_password', 'from-stdin')
-    expect(ensureSecrets(file).secrets.vsphere_password).toBe('from-stdin')
-    expect(() => setSecret(file, 'vsphere_pasword', 'x')).toThrow(/no secret is named "vsphere_pasword"/)
+    ensureSecrets(file, testCatalog)
+    setSecret(file, 'vsphere_password', 'from-stdin', testCatalog)
+    expect(ensureSecrets(file, testCatalog).secrets.vsphere_password).toBe('from-stdin')
+    expect(() => setSecret(file, 'vsphere_pasword', 'x', testCatalog)).toThrow(/no secret is named "vsphere_pasword"/)
   })
 })
 

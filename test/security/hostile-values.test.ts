@@ -18,6 +18,7 @@ import { RecordingShell } from './recording-shell.ts'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { testCatalog } from '../helpers.ts'
 
 /** Every way out of a shell word: quotes, substitution, backticks, separators, a leading dash. */
 const payload = `'";$(pwned)\`pwned\`|pwned&pwned --pwned-word`
@@ -45,7 +46,7 @@ function hostile(model: Model, tail: string): Model {
 
 /** The confidential ones: identifiers (the Ceph fsid, libvirt's secret UUID) may be on command lines. */
 function secretValues(model: Model): string[] {
-  return Object.values(confidentialValues(model.secrets))
+  return Object.values(confidentialValues(model.secrets, testCatalog))
 }
 
 /** No program named by a payload ran, bash never choked, no argv holds a secret, and values arrive whole. */
@@ -90,7 +91,7 @@ describe('hostile values never reach a shell as syntax', () => {
     const files = render(model, roles)
     const phases = buildPhases(model, roles, files, { admin: () => Promise.reject(new Error('no Keystone in this test')) })
     const logDir = mkdtempSync(join(tmpdir(), 'stackhouse-hostile-'))
-    const redact = redactor(model.secrets)
+    const redact = redactor(model.secrets, testCatalog)
     const shells = new Map<string, RecordingShell>()
     let applied = 0
     // WHEN every task of every phase is applied to its host, one by one (a task that fails

@@ -6,13 +6,14 @@ import { render, RenderValueError } from '../../installer/render/render.ts'
 import { confidentialValues } from '../../installer/secrets/names.ts'
 import { roles } from '../../roles/index.ts'
 import { fixtureModel, fixtureNames } from '../helpers.ts'
+import { testCatalog } from '../helpers.ts'
 
 describe('rendered files', () => {
   it.each(fixtureNames)('%s: no file readable by others holds a secret', (fixture) => {
     // GIVEN every file of every host, rendered with fake secrets
     const model = { ...fixtureModel(fixture), config: {} }
     const files = render(model, roles)
-    const secrets = Object.entries(confidentialValues(model.secrets))
+    const secrets = Object.entries(confidentialValues(model.secrets, testCatalog))
     // THEN a file that mentions a secret is 0640 or tighter (the Ceph fsid, an identifier, may be anywhere)
     const leaks = files.filter((f) => (f.mode & 0o004) !== 0).flatMap((f) => secrets.filter(([, v]) => f.content.includes(v)).map(([n]) => `${f.host}:${f.path} (mode ${f.mode.toString(8)}) holds ${n}`))
     expect(leaks).toEqual([])

@@ -9,6 +9,7 @@ import type { Project } from '../../installer/project.ts'
 import { formValue, storeCookies } from '../../installer/verify/horizon.ts'
 import { verifyCloud } from '../../installer/verify/index.ts'
 import { fixtureModel } from '../helpers.ts'
+import { roles } from '../../roles/index.ts'
 
 const region = 'http://10.0.0.11:5000/v3'
 const password = 'fake-admin-password'
@@ -57,7 +58,7 @@ afterAll(() => new Promise((r) => server.close(r)))
 function project(adminPass: string): Project {
   const base = fixtureModel('aio')
   const model: Model = { ...base, dashboardUrl: `${url}/horizon`, secrets: { ...base.secrets, admin_password: adminPass } }
-  return { model, paths: { stateDir: '/nonexistent', inventory: null, secrets: '', overrides: '' }, overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false } }
+  return { model, paths: { stateDir: '/nonexistent', inventory: null, secrets: '', overrides: '' }, overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false }, roles }
 }
 
 describe('dashboard login', () => {

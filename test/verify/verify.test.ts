@@ -13,13 +13,14 @@ import type { Project } from '../../installer/project.ts'
 import { checks, verifyCloud } from '../../installer/verify/index.ts'
 import { FakeCloud, fakeModel } from '../openstack/fake-cloud.ts'
 import { FakeHost } from '../runner/fake-host.ts'
+import { roles } from '../../roles/index.ts'
 
 const fake = new FakeCloud('fake-admin-password')
 let model: Model
 let project: Project
 
 function projectOf(m: Model, stateDir: string): Project {
-  return { model: m, paths: { stateDir, inventory: null, secrets: join(stateDir, 'secrets.yaml'), overrides: join(stateDir, 'overrides') }, overrides: [], secrets: { secrets: m.secrets, generated: [], tightened: false } }
+  return { model: m, paths: { stateDir, inventory: null, secrets: join(stateDir, 'secrets.yaml'), overrides: join(stateDir, 'overrides') }, overrides: [], secrets: { secrets: m.secrets, generated: [], tightened: false }, roles }
 }
 
 const statuses = (r: { checks: { id: string; status: string }[] }) => r.checks.map((c) => `${c.id}: ${c.status}`)
