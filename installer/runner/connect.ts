@@ -4,7 +4,7 @@
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { existsSync } from 'node:fs'
-import { UsageError } from '../errors.ts'
+import { StackhouseError, UsageError } from '../errors.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
 import type { Model, ModelHost } from '../model/types.ts'
 import type { ProjectPaths } from '../project.ts'
@@ -19,10 +19,10 @@ export interface ConnectOptions {
   trustNewHosts?: boolean
 }
 
-/** Thrown when one or more hosts cannot be reached; nothing has been changed on any host. */
-export class ConnectError extends Error {
+/** Thrown when one or more hosts cannot be reached; nothing has been changed on any host. A host error (exit 4). */
+export class ConnectError extends StackhouseError {
   constructor(readonly errors: TransportError[]) {
-    super(errors.map((e) => e.message).join('\n'))
+    super(errors.map((e) => e.message).join('\n'), { kind: 'hosts' })
     this.name = 'ConnectError'
   }
 }
