@@ -77,7 +77,7 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
         const r = await transports.get(host.name)!.exec(purgeScript({ units, packages, paths }))
         if (r.code !== 0) {
           const tail = r.stderr.trim().split('\n').slice(-5).join('\n')
-          throw new TaskError(host.name, 'destroy.purge', `destroy on ${host.name} failed (exit code ${r.code})`, undefined, r.code, tail)
+          throw new TaskError(`destroy on ${host.name} failed (exit code ${r.code})`, { host: host.name, task: 'destroy.purge', exitCode: r.code, stderr: tail })
         }
         return { host: host.name, how: 'purged' as const, packages: packages.length }
       }),

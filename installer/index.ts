@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The public API of Stackhouse as a library. test/api.test.ts locks this list.
+export { StackhouseError, type ErrorKind, type ErrorContext } from './errors.ts'
 export { checkInventory, loadInventory } from './inventory/load.ts'
 export { InventoryError, formatProblem, type Problem } from './inventory/problems.ts'
 export { inventorySchema, type Inventory } from './inventory/schema.ts'

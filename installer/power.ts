@@ -41,7 +41,7 @@ async function onEveryHost(project: Project, opts: PowerOptions, script: (units:
         const mine = units.get(h.name) ?? []
         if (!mine.length) return { host: h.name, units: [] }
         const r = await transports.get(h.name)!.exec(script(mine))
-        if (r.code !== 0) throw new TaskError(h.name, 'power', `systemctl failed on ${h.name} (exit code ${r.code})`, undefined, r.code, r.stderr.trim().split('\n').slice(-5).join('\n'))
+        if (r.code !== 0) throw new TaskError(`systemctl failed on ${h.name} (exit code ${r.code})`, { host: h.name, task: 'power', exitCode: r.code, stderr: r.stderr.trim().split('\n').slice(-5).join('\n') })
         return { host: h.name, units: mine }
       }),
     )

@@ -8,6 +8,7 @@ it('exports exactly these names', () => {
     [
       "InventoryError",
       "OverrideError",
+      "StackhouseError",
       "buildModel",
       "checkInventory",
       "cloudStatus",

@@ -9,15 +9,15 @@ import type { ProgressEvent } from '../runner/listr.ts'
 import { loadProject, projectPaths, readInventory } from '../project.ts'
 import { ensureSandboxHosts, listSandboxes } from '../sandbox/index.ts'
 import { builtinHostNames } from '../inventory/defaults.ts'
-import { UsageError } from '../errors.ts'
+import { StackhouseError, UsageError } from '../errors.ts'
 import { exitCodes } from './_exit-codes.ts'
 import { err, out, style } from './_style.ts'
 import { listOption, projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
 /** A deploy that ran and failed on a host; the report says where. Exit code 4. */
-export class DeployFailed extends Error {
+export class DeployFailed extends StackhouseError {
   constructor(readonly report: DeployReport) {
-    super(`deploy failed on ${report.failures.map((f) => f.host).join(', ')}`)
+    super(`deploy failed on ${report.failures.map((f) => f.host).join(', ')}`, { kind: 'hosts' })
     this.name = 'DeployFailed'
   }
 }

@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// The CLI's only exit point: every error class maps to a message and an exit code.
+// The CLI's only exit point: every error maps to a message, and its kind to an exit code.
 import { Command, CommanderError } from 'commander'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FixableError, UsageError } from '../errors.ts'
+import { StackhouseError } from '../errors.ts'
 import { InventoryError, formatProblem } from '../inventory/problems.ts'
 import { packageRoot } from '../paths.ts'
-import { TemplateError } from '../render/handlebars.ts'
-import { OverrideError, RenderValueError } from '../render/render.ts'
-import { OutputDirError } from '../render/write.ts'
-import { SecretsError } from '../secrets/store.ts'
 import { initCommand } from './init.ts'
 import { deployCommand, DeployFailed } from './deploy.ts'
 import { destroyCommand } from './destroy.ts'
@@ -17,7 +13,6 @@ import { verifyCommand, VerifyFailed } from './verify.ts'
 import { statusCommand } from './status.ts'
 import { startCommand, stopCommand } from './power.ts'
 import { completionCommand } from './completion.ts'
-import { TransportError } from '../transport/types.ts'
 import { ConnectError } from '../runner/connect.ts'
 import { TaskError } from '../tasks/types.ts'
 import { planCommand } from './plan.ts'
@@ -108,35 +103,35 @@ export interface ErrorReport {
 
 const failure = (message: string, fix?: string) => `✖ ${sanitizeMessage(message)}${fix ? `\n  fix: ${sanitizeMessage(fix)}` : ''}`
 
+/**
+ * What the CLI prints for an error, and its exit code. The code comes from the
+ * error's kind alone; anything that is not a StackhouseError is a bug (70).
+ */
 export function describeError(e: unknown): ErrorReport {
   // commander has printed its own message; help and version exit 0.
   if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : exitCodes.usage, lines: [] }
-  if (e instanceof InventoryError) {
-    return { code: exitCodes.input, lines: [...e.problems.map((p) => `✖ ${sanitizeMessage(formatProblem(p))}`), `${e.problems.length} error(s); nothing was changed.`] }
-  }
-  if (e instanceof UsageError) return { code: exitCodes.usage, lines: [failure(e.message, e.fix)] }
-  if (e instanceof VerifyFailed) return { code: exitCodes.verify, lines: [] }
-  if (e instanceof DeployFailed) {
-    return { code: exitCodes.hosts, lines: ['Nothing was half-written: files are replaced atomically. Fix the cause and re-run; finished tasks are skipped.'] }
-  }
+  if (!(e instanceof StackhouseError) || e.kind === 'internal') return { code: exitCodes.internal, lines: bugLines(e) }
+  return { code: exitCodes[e.kind], lines: detailLines(e) }
+}
+
+/** The errors that say more than their message and fix; the rest print just those. */
+function detailLines(e: StackhouseError): string[] {
+  if (e instanceof InventoryError) return [...e.problems.map((p) => `✖ ${sanitizeMessage(formatProblem(p))}`), `${e.problems.length} error(s); nothing was changed.`]
+  // verify has printed its report, which says which check failed and where to look.
+  if (e instanceof VerifyFailed) return []
+  if (e instanceof DeployFailed) return ['Nothing was half-written: files are replaced atomically. Fix the cause and re-run; finished tasks are skipped.']
   if (e instanceof TaskError) {
-    return { code: exitCodes.hosts, lines: [failure(`${e.host}: task ${e.task} failed: ${e.message}`), ...(e.stderr ? [`  output (last lines):\n${e.stderr.split('\n').map((l) => `    ${sanitizeMessage(l)}`).join('\n')}`] : [])] }
+    return [failure(`${e.host}: task ${e.task} failed: ${e.message}`), ...(e.stderr ? [`  output (last lines):\n${e.stderr.split('\n').map((l) => `    ${sanitizeMessage(l)}`).join('\n')}`] : [])]
   }
-  if (e instanceof TransportError) return { code: exitCodes.hosts, lines: [failure(e.message, e.fix)] }
-  if (e instanceof ConnectError) return { code: exitCodes.hosts, lines: [...e.errors.map((t) => failure(t.message, t.fix)), 'Nothing was changed on any host.'] }
-  if (e instanceof FixableError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }
-  if (e instanceof OverrideError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }
-  if (e instanceof SecretsError) return { code: exitCodes.input, lines: [failure(e.message, e.fix)] }
-  if (e instanceof TemplateError || e instanceof OutputDirError || e instanceof RenderValueError) {
-    return { code: exitCodes.input, lines: [failure(e.message)] }
-  }
-  return {
-    code: exitCodes.internal,
-    lines: [
-      `✖ internal error in Stackhouse ${version} on Node ${process.version}: this is a bug, please report it with the text below.`,
-      e instanceof Error ? (e.stack ?? e.message) : String(e),
-    ],
-  }
+  if (e instanceof ConnectError) return [...e.errors.map((t) => failure(t.message, t.fix)), 'Nothing was changed on any host.']
+  return [failure(e.message, e.fix)]
+}
+
+function bugLines(e: unknown): string[] {
+  return [
+    `✖ internal error in Stackhouse ${version} on Node ${process.version}: this is a bug, please report it with the text below.`,
+    e instanceof Error ? (e.stack ?? e.message) : String(e),
+  ]
 }
 
 function report(e: unknown): number {

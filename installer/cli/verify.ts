@@ -2,6 +2,7 @@
 // `stackhouse verify`: run verifyCloud against the deployed cloud and print one
 // line per check (✔/✖, name, seconds, message), and where to look on failure;
 // then the memory the cloud holds on each host.
+import { StackhouseError } from '../errors.ts'
 import { Command } from 'commander'
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,9 +17,9 @@ import { err, out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
 /** Some check failed; the report says which and where to look. Exit code 5. */
-export class VerifyFailed extends Error {
+export class VerifyFailed extends StackhouseError {
   constructor(readonly report: VerifyReport) {
-    super(`verify failed: ${report.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}`)
+    super(`verify failed: ${report.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}`, { kind: 'verify' })
     this.name = 'VerifyFailed'
   }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A problem found in an inventory, and the error that carries all of them.
+import { StackhouseError } from '../errors.ts'
 import { printable } from '../printable.ts'
 
 export interface Problem {
@@ -15,10 +16,10 @@ export interface Problem {
   severity: 'error' | 'warning'
 }
 
-/** Thrown when an inventory has errors; carries every problem found, not just the first. */
-export class InventoryError extends Error {
+/** Thrown when an inventory has errors; carries every problem found, not just the first. An input error (exit 1). */
+export class InventoryError extends StackhouseError {
   constructor(readonly problems: Problem[]) {
-    super(problems.map(formatProblem).join('\n'))
+    super(problems.map(formatProblem).join('\n'), { kind: 'input' })
     this.name = 'InventoryError'
   }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A small Keystone v3 client: password tokens and the few calls the deployer
 // and verify need. Plain fetch (Node 18+); no SDK to install on the machine.
+import { StackhouseError } from '../errors.ts'
 import { describeFetchFailure } from './fetch.ts'
 
 export interface Credentials {
@@ -18,9 +19,10 @@ export interface CatalogEntry {
   endpoints: { interface: string; url: string; region: string }[]
 }
 
-export class KeystoneError extends Error {
+/** Keystone refused or did not answer; `status` is 0 when there was no answer. A host error (exit 4): the cloud's API is on a host. */
+export class KeystoneError extends StackhouseError {
   constructor(readonly status: number, readonly url: string, message: string, options?: ErrorOptions) {
-    super(`${url}: ${message}`, options)
+    super(`${url}: ${message}`, { kind: 'hosts', cause: options?.cause })
     this.name = 'KeystoneError'
   }
 }

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // A session on top of a Keystone token: finds each service's endpoint in the
 // token's catalog and makes authenticated requests to it. Plain fetch (Node 18+).
+import { StackhouseError } from '../errors.ts'
 import { describeFetchFailure } from './fetch.ts'
 import type { CatalogEntry, KeystoneClient } from './keystone.ts'
 
 export type Interface = 'public' | 'internal' | 'admin'
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'
 
-/** A failed call: which service, method, URL and status, and the message the service gave. */
-export class OpenStackError extends Error {
+/** A failed call: which service, method, URL and status, and the message the service gave. A host error (exit 4). */
+export class OpenStackError extends StackhouseError {
   constructor(
     readonly service: string,
     readonly method: string,
@@ -17,7 +18,7 @@ export class OpenStackError extends Error {
     readonly detail: string,
     options?: ErrorOptions,
   ) {
-    super(`${service}: ${method} ${url} → ${status ? `HTTP ${status}` : 'no answer'}${detail ? `: ${detail}` : ''}`, options)
+    super(`${service}: ${method} ${url} → ${status ? `HTTP ${status}` : 'no answer'}${detail ? `: ${detail}` : ''}`, { kind: 'hosts', cause: options?.cause })
     this.name = 'OpenStackError'
   }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The only module that imports handlebars. Templates are strict (a missing
 // variable throws) and unescaped (these are config files, not HTML).
+import { StackhouseError } from '../errors.ts'
 import Handlebars from 'handlebars'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -15,15 +16,15 @@ for (const f of readdirSync(partialsDir).filter((n) => n.endsWith('.hbs'))) {
 type Compiled = (ctx: object) => string
 const cache = new Map<string, Compiled>()
 
-/** Thrown when a template cannot be compiled or is missing a variable; names the template file and line. */
-export class TemplateError extends Error {
+/** Thrown when a template cannot be compiled or is missing a variable; names the template file and line. An input error (exit 1). */
+export class TemplateError extends StackhouseError {
   constructor(
     readonly template: string,
-    readonly line: number | undefined,
+    line: number | undefined,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(`${template}${line ? `:${line}` : ''}: ${message}`, options)
+    super(`${template}${line ? `:${line}` : ''}: ${message}`, { kind: 'input', file: template, ...(line ? { line } : {}), cause: options?.cause })
     this.name = 'TemplateError'
   }
 }

@@ -2,6 +2,7 @@
 // oslo.config-style INI: repeated keys (multi-valued options), values continued
 // on indented lines, `#`/`;` comments. The `ini` package drops the first two, so
 // this small parser/merger is our own. Comments and order of the base survive a merge.
+import { StackhouseError } from '../errors.ts'
 
 export type IniLine =
   | { kind: 'text'; raw: string } // comment or blank line, kept as is
@@ -14,9 +15,11 @@ export interface IniSection {
   lines: IniLine[]
 }
 
-export class IniSyntaxError extends Error {
-  constructor(readonly line: number, message: string) {
-    super(`line ${line}: ${message}`)
+/** A line that is not INI; overrides turn it into an OverrideError naming the file. An input error (exit 1). */
+export class IniSyntaxError extends StackhouseError {
+  declare readonly line: number
+  constructor(line: number, message: string) {
+    super(`line ${line}: ${message}`, { kind: 'input', line })
     this.name = 'IniSyntaxError'
   }
 }

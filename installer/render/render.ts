@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // model → the exact files every host receives. Pure: the same model gives the
 // same bytes, so a second deploy finds nothing to change.
+import { StackhouseError } from '../errors.ts'
 import { basename, extname, join } from 'node:path'
 import type { Model, ModelHost } from '../model/types.ts'
 import { templatesDir } from '../paths.ts'
@@ -38,13 +39,14 @@ export interface OverrideFile {
   inventoryPath?: readonly string[]
 }
 
-export class OverrideError extends Error {
+/** An override or config: entry that cannot apply, naming its file. An input error (exit 1). */
+export class OverrideError extends StackhouseError {
   constructor(
     readonly source: string,
     message: string,
-    readonly fix?: string,
+    fix?: string,
   ) {
-    super(`${source}: ${message}`)
+    super(`${source}: ${message}`, { kind: 'input', file: source, ...(fix ? { fix } : {}) })
     this.name = 'OverrideError'
   }
 }
@@ -54,11 +56,11 @@ export class OverrideError extends Error {
  * newline there would start a new key or section of the file. The inventory's
  * schema refuses such values; this is the same rule where the files are made.
  */
-export class RenderValueError extends Error {
+export class RenderValueError extends StackhouseError {
   constructor(readonly where: string, value: string) {
     // A secret's value is never shown, only where it is.
     const shown = /(^|\.)secrets\./.test(where) ? 'of the secret' : printable(value)
-    super(`${where}: the value ${shown} holds a control character, which would break the file's lines`)
+    super(`${where}: the value ${shown} holds a control character, which would break the file's lines`, { kind: 'input' })
     this.name = 'RenderValueError'
   }
 }

@@ -2,15 +2,17 @@
 // Write rendered files into a folder for an operator to read and diff:
 // OUT/<host>/<path on the host>, with each file's mode, and OUT/<host>/MANIFEST
 // listing mode, owner and path (owners may not exist on this machine).
+import { StackhouseError } from '../errors.ts'
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { RenderedFile } from './render.ts'
 
 const marker = '.stackhouse-render'
 
-export class OutputDirError extends Error {
+/** The folder given to render cannot take its files. An input error (exit 1). */
+export class OutputDirError extends StackhouseError {
   constructor(readonly dir: string, message: string) {
-    super(`${dir}: ${message}`)
+    super(`${dir}: ${message}`, { kind: 'input', file: dir })
     this.name = 'OutputDirError'
   }
 }

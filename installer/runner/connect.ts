@@ -4,7 +4,7 @@
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { existsSync } from 'node:fs'
-import { UsageError } from '../errors.ts'
+import { StackhouseError, UsageError } from '../errors.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
 import type { Model, ModelHost } from '../model/types.ts'
 import type { ProjectPaths } from '../project.ts'
@@ -19,10 +19,10 @@ export interface ConnectOptions {
   trustNewHosts?: boolean
 }
 
-/** Thrown when one or more hosts cannot be reached; nothing has been changed on any host. */
-export class ConnectError extends Error {
+/** Thrown when one or more hosts cannot be reached; nothing has been changed on any host. A host error (exit 4). */
+export class ConnectError extends StackhouseError {
   constructor(readonly errors: TransportError[]) {
-    super(errors.map((e) => e.message).join('\n'))
+    super(errors.map((e) => e.message).join('\n'), { kind: 'hosts' })
     this.name = 'ConnectError'
   }
 }
@@ -48,10 +48,22 @@ export async function connectAll(model: Model, hosts: ModelHost[], paths: Projec
   const results = await Promise.allSettled(
     hosts.map((h) => connectSsh({ host: h.name, address: h.address, port: h.ssh.port, user: h.ssh.user, key: ssh.keyFor(h) }, { knownHosts: ssh.knownHosts, trustNewHosts: opts.trustNewHosts ?? false })),
   )
-  const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+  // NOTE: the host index is taken before filtering: a failure is named after its own host.
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [asTransportError(r.reason, hosts[i]!)] : []))
   if (failed.length) {
     await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)))
-    throw new ConnectError(failed.map((e, i) => (e instanceof TransportError ? e : new TransportError(hosts[i]!.name, hosts[i]!.address, 'unreachable', String(e)))))
+    throw new ConnectError(failed)
   }
   return new Map(results.map((r, i) => [hosts[i]!.name, (r as PromiseFulfilledResult<Transport>).value]))
+}
+
+/**
+ * A connection failure as a TransportError of its host. connectSsh names its own
+ * failures; anything else (this machine's known_hosts unreadable, say) is kept as
+ * the cause, and its one-line message is shown, since the CLI does not print causes.
+ */
+function asTransportError(reason: unknown, host: ModelHost): TransportError {
+  if (reason instanceof TransportError) return reason
+  const why = reason instanceof Error ? reason.message.split('\n')[0] : String(reason)
+  return new TransportError(host.name, host.address, 'unreachable', `cannot connect: ${why}`, undefined, { cause: reason })
 }

@@ -110,7 +110,7 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
           log.write(`[${phase}] ${t.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`)
           opts.onEvent?.({ type: 'result', phase, host, task: t.id, status: result.status, ...(result.detail ? { detail: log.redact(result.detail) } : {}), ms: Date.now() - began })
         } catch (e) {
-          const error = e instanceof TaskError ? e : new TaskError(host, t.id, (e as Error).message, undefined, undefined, undefined, { cause: e })
+          const error = e instanceof TaskError ? e : new TaskError(e instanceof Error ? e.message : String(e), { host, task: t.id, cause: e })
           log.write(`[${phase}] ${t.id}: FAILED ${error.message}${error.stderr ? `\n${error.stderr}` : ''}`)
           state.failures.push({ phase, host, error })
           opts.onEvent?.({ type: 'failed', phase, host, task: t.id, message: log.redact(error.message) })

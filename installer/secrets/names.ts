@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // How secrets are made, and the catalog of them: each role declares the secrets
 // it owns; the catalog is their union.
+import { StackhouseError } from '../errors.ts'
 
 /** How a secret's value is generated. */
 export type SecretKind =
@@ -42,10 +43,10 @@ export interface SecretCatalog {
   readonly identifiers: readonly SecretName[]
 }
 
-/** Two roles that declare one secret: a bug in the roles, found when the catalog is made. */
-export class SecretOwnerError extends Error {
+/** Two roles that declare one secret: a bug in the roles, found when the catalog is made. Exit 70. */
+export class SecretOwnerError extends StackhouseError {
   constructor(name: string, first: string, second: string) {
-    super(`secret ${name} is declared by both role ${first} and role ${second}; one role owns each secret`)
+    super(`secret ${name} is declared by both role ${first} and role ${second}; one role owns each secret`, { kind: 'internal', role: second })
     this.name = 'SecretOwnerError'
   }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // secrets.yaml: generated once, mode 0600, stable across runs. Values never leave
 // this module except through the model (into rendered files) and `secrets show`.
+import { StackhouseError } from '../errors.ts'
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parse, stringify } from 'yaml'
@@ -8,12 +9,12 @@ import { printable } from '../printable.ts'
 import { generateSecret } from './generate.ts'
 import type { SecretCatalog, SecretName, Secrets } from './names.ts'
 
-export class SecretsError extends Error {
-  readonly fix?: string
-  constructor(readonly file: string, message: string, options: ErrorOptions & { fix?: string } = {}) {
-    super(`${file}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause })
+/** The secrets file cannot be read, written or trusted. An input error (exit 1). */
+export class SecretsError extends StackhouseError {
+  declare readonly file: string
+  constructor(file: string, message: string, options: ErrorOptions & { fix?: string } = {}) {
+    super(`${file}: ${message}`, { kind: 'input', file, ...(options.fix ? { fix: options.fix } : {}), cause: options.cause })
     this.name = 'SecretsError'
-    if (options.fix) this.fix = options.fix
   }
 }
 

@@ -16,7 +16,7 @@ export async function must(ctx: TaskContext, task: string, command: string, opts
   const r = await probe(ctx, command, opts)
   if (r.code !== 0) {
     const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-15).join('\n')
-    throw new TaskError(ctx.host.name, task, `command failed with exit code ${r.code}`, command, r.code, tail)
+    throw new TaskError(`command failed with exit code ${r.code}`, { host: ctx.host.name, task, command, exitCode: r.code, stderr: tail })
   }
   return r
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A task is one idempotent step on one host: it looks, and changes only what
 // differs. In check mode it looks and reports what it would change.
+import { StackhouseError } from '../errors.ts'
 import type { ModelHost } from '../model/types.ts'
 import type { Transport } from '../transport/types.ts'
 
@@ -58,19 +59,33 @@ export interface Task {
   apply(ctx: TaskContext): Promise<TaskResult>
 }
 
-/** A failed task: which host, which task, the command, and the tail of its stderr. */
-export class TaskError extends Error {
-  constructor(
-    readonly host: string,
-    readonly task: string,
-    message: string,
-    readonly command?: string,
-    readonly exitCode?: number,
-    readonly stderr?: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options)
+/** What a failed task was doing: where, which task, and the command's outcome. */
+export interface TaskErrorOptions {
+  host: string
+  task: string
+  /** The command that failed, as run. */
+  command?: string
+  exitCode?: number
+  /** The last lines of its output. */
+  stderr?: string
+  cause?: unknown
+}
+
+/** A failed task: which host, which task, the command, and the tail of its stderr. A host error (exit 4). */
+export class TaskError extends StackhouseError {
+  declare readonly host: string
+  declare readonly task: string
+  readonly command?: string
+  readonly exitCode?: number
+  readonly stderr?: string
+
+  constructor(message: string, opts: TaskErrorOptions) {
+    const { command, exitCode, stderr, ...context } = opts
+    super(message, { ...context, kind: 'hosts' })
     this.name = 'TaskError'
+    if (command !== undefined) this.command = command
+    if (exitCode !== undefined) this.exitCode = exitCode
+    if (stderr !== undefined) this.stderr = stderr
   }
 }
 

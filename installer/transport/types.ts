@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // How the engine reaches a host: run a command, write a file. SSH for hosts in a
 // rack (and sandbox hosts), local execution when the installer runs on the target.
+import { StackhouseError } from '../errors.ts'
 import { shellQuote } from '../shell.ts'
 
 export interface ExecResult {
@@ -41,17 +42,18 @@ export interface Transport {
   close(): Promise<void>
 }
 
-/** Why a host could not be reached; the message names the host and says what to do. */
-export class TransportError extends Error {
+/** Why a host could not be reached; the message names the host and says what to do. A host error (exit 4). */
+export class TransportError extends StackhouseError {
+  declare readonly host: string
   constructor(
-    readonly host: string,
+    host: string,
     readonly address: string,
     readonly reason: 'unreachable' | 'auth' | 'host-key-unknown' | 'host-key-changed' | 'closed',
     message: string,
-    readonly fix?: string,
+    fix?: string,
     options?: ErrorOptions,
   ) {
-    super(`host ${host} (${address}): ${message}`, options)
+    super(`host ${host} (${address}): ${message}`, { kind: 'hosts', host, ...(fix ? { fix } : {}), cause: options?.cause })
     this.name = 'TransportError'
   }
 }

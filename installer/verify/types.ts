@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What verify reports: one result per check, pass/fail/skip with its time, and
 // on failure what is wrong and where to look (service, host, log file).
+import { StackhouseError } from '../errors.ts'
 
 /** Where to look when a check fails. */
 export interface Hint {
@@ -33,15 +34,23 @@ export interface VerifyReport {
   kept: string[]
 }
 
-/** A check's failure with its hint; other errors are reported with the check's default hint. */
-export class CheckFailure extends Error {
+/**
+ * A check's failure with its hint; other errors are reported with the check's default hint.
+ * The verify runner turns it into a failed CheckResult, so it never reaches the CLI itself;
+ * it is a verify error (exit 5) for a caller that runs a check on its own.
+ */
+export class CheckFailure extends StackhouseError {
   constructor(message: string, readonly hint?: Hint, options?: ErrorOptions) {
-    super(message, options)
+    super(message, { kind: 'verify', ...(hint?.fix ? { fix: hint.fix } : {}), cause: options?.cause })
     this.name = 'CheckFailure'
   }
 }
 
-/** A check that did not run because of another's failure, or because the cloud has no such service. */
+/**
+ * A check that did not run because of another's failure, or because the cloud has no such service.
+ * NOTE: not a StackhouseError on purpose: it is a signal inside verify, not a failure;
+ * the verify runner catches it and records a skip. If one ever escaped, that is a bug (exit 70).
+ */
 export class CheckSkipped extends Error {
   constructor(message: string) {
     super(message)

@@ -118,6 +118,21 @@ describe('stackhouse CLI', () => {
     expect(readFileSync(join(dir, 'mine', 'notes.txt'), 'utf8')).toBe('precious')
   })
 
+  it('render of a vSphere cloud without vsphere_password is an input error with the fix (exit 1), not a bug (70)', () => {
+    // GIVEN the vSphere fixture and a secrets file without the operator's vCenter password (never generated)
+    const dir = scratch()
+    const inv = join(fixturesDir, 'inventories', 'vsphere.yml')
+    expect(run(['secrets', 'generate', '-i', inv, '--secrets', 's.yaml'], dir).code).toBe(0)
+    expect(readFileSync(join(dir, 's.yaml'), 'utf8')).not.toContain('vsphere_password')
+    // WHEN rendering
+    const r = run(['render', '-i', inv, '--secrets', 's.yaml', '-o', 'out'], dir)
+    // THEN it exits 1 and says what to do, without a stack trace
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toContain('✖ nova-compute (backends.compute: vmware) needs the vCenter password, and the secret vsphere_password is not set\n  fix: stackhouse secrets set vsphere_password')
+    expect(r.stderr).not.toContain('internal error')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
   it('destroy of servers asks for --yes-i-really-mean-it before touching anything', () => {
     const dir = scratch()
     writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - { name: ctl1, address: 10.0.0.11, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n')

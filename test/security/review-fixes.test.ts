@@ -34,7 +34,7 @@ describe('after review', () => {
     expect(r.code).not.toBe(0)
     expect(shell.commands().filter((argv) => argv[0] === 'rm')).toEqual([])
     // AND the CLI reports a failed host task as exit 4, not as a bug
-    expect(describeError(new TaskError('srv1', 'destroy.purge', 'destroy on srv1 failed (exit code 1)')).code).toBe(4)
+    expect(describeError(new TaskError('destroy on srv1 failed (exit code 1)', { host: 'srv1', task: 'destroy.purge' })).code).toBe(4)
   })
 
   it('never echoes a secret that holds a control character, from secrets.yaml or at render', () => {
