@@ -9,6 +9,7 @@ import type { Role } from '../render/role.ts'
 import { ensureSandboxHosts } from '../sandbox/index.ts'
 import type { DeployEvent } from './events.ts'
 
+/** How `deployCloud` runs: the deploy's own options, its events, and how sandbox hosts are made. */
 export interface DeployCloudOptions extends Omit<DeployOptions, 'onEvent' | 'renderer'> {
   /** Progress as it happens: the sandbox hosts, phases, tasks, results, failures, the credentials. */
   onEvent?: (e: DeployEvent) => void

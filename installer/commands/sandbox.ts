@@ -15,6 +15,7 @@ export interface SandboxInfo {
   knownHosts: string
 }
 
+/** How `createSandboxes` makes each host, and where it reports. */
 export interface CreateSandboxesOptions {
   /** How each root file system is made from the cached base. @default 'overlay' */
   rootfs?: RootfsMode

@@ -12,6 +12,7 @@ import { verifyCloud, type VerifyOptions, type VerifyReport } from '../verify/in
 import { hostMemory, type HostMemory } from '../verify/memory.ts'
 import type { VerifyEvent } from './events.ts'
 
+/** How `verifyDeployedCloud` runs: the checks' own options, its events, and how hosts are reached for their memory. */
 export interface VerifyCloudOptions extends Omit<VerifyOptions, 'onCheck' | 'log'>, ConnectOptions {
   /** Each check as it finishes, then each host's memory; secrets masked. */
   onEvent?: (e: VerifyEvent) => void
@@ -19,6 +20,7 @@ export interface VerifyCloudOptions extends Omit<VerifyOptions, 'onCheck' | 'log
   connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
 }
 
+/** The checks' report, with each host's memory and the log file's path. */
 export interface VerifyCloudReport extends VerifyReport {
   /** Each host's memory after the checks; empty when the hosts could not be reached (the log says why). */
   memory: HostMemory[]
