@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { closest } from './closest.ts'
 import { UsageError } from './errors.ts'
-import type { Model } from './model/types.ts'
+import type { Model, ModelHost } from './model/types.ts'
 import { KeystoneClient } from './openstack/keystone.ts'
 import { buildPhases, postDeploy } from './plan/phases.ts'
 import type { Project } from './project.ts'
@@ -15,6 +15,7 @@ import { HostLog, redactor } from './runner/log.ts'
 import { requireSameCloud } from './secrets/host-identity.ts'
 import { secretCatalog } from './secrets/names.ts'
 import { recordDeploy } from './status.ts'
+import type { Transport } from './transport/types.ts'
 
 export interface DeployOptions extends ConnectOptions {
   check?: boolean
@@ -25,6 +26,8 @@ export interface DeployOptions extends ConnectOptions {
   onEvent?: (e: ProgressEvent) => void
   /** Also report every command a task runs and its output (secrets masked) as `log` events. */
   verbose?: boolean
+  /** How to reach the hosts of the run. @default SSH (or this machine with `local`) */
+  connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
 }
 
 export interface HostReport {
@@ -55,7 +58,7 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   const redact = redactor(model.secrets, catalog)
   const echo = opts.verbose && opts.onEvent ? (host: string) => (line: string) => opts.onEvent!({ type: 'log', host, line }) : () => undefined
   const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact, echo(h.name))]))
-  const transports = await connectAll(model, hosts, project.paths, opts)
+  const transports = await (opts.connect ?? ((h) => connectAll(model, h, project.paths, opts)))(hosts)
   try {
     await requireSameCloud(project.paths.secrets, files, model.secrets, catalog, transports)
     const state = await runWithListr(phases, transports, logs, { check: opts.check ?? false, renderer: opts.renderer ?? 'default', ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) })

@@ -3,6 +3,7 @@
 // Services stop in the reverse of the deploy order (the dashboard and APIs before
 // the database and the message queue they need) and start in the deploy order;
 // on sandbox hosts the hosts themselves stop after their services, and start first.
+import type { PowerEvent } from './commands/events.ts'
 import type { ModelHost } from './model/types.ts'
 import type { Project } from './project.ts'
 import { unitsOn } from './plan/placement.ts'
@@ -10,20 +11,29 @@ import type { Role } from './role/contract.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { startSandbox, stopSandbox } from './sandbox/index.ts'
 import { sh } from './shell.ts'
+import { waitUntilHealthy } from './status.ts'
 import { TaskError } from './tasks/types.ts'
 import type { Transport } from './transport/types.ts'
 
 export interface PowerOptions extends ConnectOptions {
   /** How to reach a host. @default SSH (or local) as deploy reaches it */
   connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
-  /** Report progress, one line at a time. */
-  log?: (line: string) => void
+  /** Progress: sandbox hosts booting (start), each look at the cloud's health while `startCloud` waits. */
+  onEvent?: (e: PowerEvent) => void
+  /**
+   * `startCloud` only: once the services are started, wait at most this long until
+   * every unit runs, every API answers and every service and agent reports in.
+   * @default no wait
+   */
+  waitMs?: number
 }
 
 export interface PowerReport {
   hosts: { host: string; units: string[] }[]
   /** Sandbox hosts stopped after their services, or started before them. */
   sandboxHosts: string[]
+  /** With `waitMs`: whether the cloud was healthy before the time was up. */
+  healthy?: boolean
 }
 
 /** Units of each host, in deploy order (roles, then each role's own order), without repeats. */
@@ -60,12 +70,24 @@ export async function stopCloud(project: Project, roles: readonly Role[], opts: 
   return { hosts, sandboxHosts }
 }
 
-/** Start the cloud's sandbox hosts (if any), then every service in deploy order, one role at a time. */
+/**
+ * Start the cloud's sandbox hosts (if any), then every service in deploy order, one
+ * role at a time; with `waitMs`, then wait until the cloud is healthy.
+ */
 export async function startCloud(project: Project, roles: readonly Role[], opts: PowerOptions = {}): Promise<PowerReport> {
   const sandbox = project.model.target === 'sandbox' && !opts.local && !opts.connect
-  const sandboxHosts = sandbox ? (await startSandbox(project.model.hosts.map((h) => h.name), opts.log)).started : []
+  const sandboxHosts = sandbox ? (await startSandbox(project.model.hosts.map((h) => h.name), (line) => opts.onEvent?.({ type: 'sandbox', line }))).started : []
   const units = unitsByHost(project, roles)
   // Each unit its own start, in order: MariaDB and RabbitMQ are up before the services that need them.
   const hosts = await onEveryHost(project, opts, (u) => u.map((unit) => sh`systemctl start -- ${unit}`).join(' && '), units)
-  return { hosts, sandboxHosts }
+  if (opts.waitMs === undefined) return { hosts, sandboxHosts }
+  const { connect } = opts
+  const health = await waitUntilHealthy(project, roles, {
+    ...(opts.local ? { local: true } : {}),
+    ...(opts.trustNewHosts ? { trustNewHosts: true } : {}),
+    ...(connect ? { connect: async (h: ModelHost) => (await connect([h])).get(h.name)! } : {}),
+    waitMs: opts.waitMs,
+    onPoll: (report) => opts.onEvent?.({ type: 'status', report }),
+  })
+  return { hosts, sandboxHosts, healthy: health.healthy }
 }

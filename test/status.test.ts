@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Model } from '../installer/model/types.ts'
 import { projectPaths, type Project } from '../installer/project.ts'
+import type { PowerEvent } from '../installer/commands/events.ts'
+import { startCloud } from '../installer/power.ts'
 import { cloudStatus, recordDeploy, waitUntilHealthy } from '../installer/status.ts'
 import type { ExecResult, Transport } from '../installer/transport/types.ts'
 import { roles } from '../roles/index.ts'
@@ -135,5 +137,18 @@ describe('status', () => {
     const r = await waitUntilHealthy(project(), roles, { connect, waitMs: 10_000, everyMs: 10, onPoll: (x) => seen.push(x.healthy) })
     expect(r.healthy).toBe(true)
     expect(seen).toEqual([false, false, true])
+  })
+
+  it('startCloud with waitMs starts the services, then waits until the cloud is healthy, reporting each look', async () => {
+    // GIVEN a host that answers as a healthy cloud once started
+    const events: PowerEvent[] = []
+    const connect = async (hosts: { name: string }[]) => new Map(hosts.map((h) => [h.name, host()]))
+    // WHEN started as `stackhouse start` starts it
+    const r = await startCloud(project(), roles, { connect, waitMs: 10_000, onEvent: (e) => events.push(e) })
+    // THEN the report says it is healthy, and the look was an event
+    expect(r).toMatchObject({ healthy: true, sandboxHosts: [] })
+    expect(events.map((e) => (e.type === 'status' ? `status ${e.report.healthy}` : e.line))).toEqual(['status true'])
+    // AND without waitMs, it does not wait
+    expect((await startCloud(project(), roles, { connect })).healthy).toBeUndefined()
   })
 })

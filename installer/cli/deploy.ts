@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
-import { existsSync } from 'node:fs'
 import { roles } from '../../roles/index.ts'
-import { writeCredentials, type CredentialFiles } from '../credentials.ts'
+import type { CredentialFiles } from '../credentials.ts'
 import type { Model } from '../model/types.ts'
-import { checkSelection, deploy, type DeployReport } from '../deploy.ts'
-import type { ProgressEvent } from '../runner/listr.ts'
-import { loadProject, projectPaths, readInventory } from '../project.ts'
-import { ensureSandboxHosts, listSandboxes } from '../sandbox/index.ts'
-import { builtinHostNames } from '../inventory/defaults.ts'
+import { checkSelection, type DeployReport } from '../deploy.ts'
+import { deployCloud } from '../commands/deploy.ts'
+import type { DeployEvent } from '../commands/events.ts'
+import { openProject } from '../commands/open.ts'
+import { readInventory } from '../project.ts'
 import { StackhouseError, UsageError } from '../errors.ts'
 import { exitCodes } from './_exit-codes.ts'
+import { render } from './_events.ts'
 import { err, out, style } from './_style.ts'
 import { listOption, projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -33,6 +33,20 @@ interface DeployFlags extends ProjectFlags {
   quiet?: boolean
 }
 
+const json = (e: DeployEvent) => out(JSON.stringify(e))
+const none = () => {}
+
+/** `--json`: the run's progress events as they are, a line each (log lines only with -v); the rest is in the report. */
+const jsonEvents = render<DeployEvent>({ phase: json, task: json, result: json, failed: json, log: json, sandbox: none, 'sandbox-ready': none, credentials: none })
+
+/** A person reads listr2's view (or plain lines) and the sandbox hosts being made; with -v, every command and its output. */
+const humanEvents = render<DeployEvent>({
+  phase: none, task: none, result: none, failed: none, credentials: none,
+  log: (e) => err(style.dim(`${e.host} | ${e.line.split('\n').join(`\n${e.host} | `)}`, process.stderr)),
+  sandbox: (e) => err(style.dim(e.line, process.stderr)),
+  'sandbox-ready': (e) => e.created.length && err(`created sandbox host(s): ${e.created.join(', ')}`),
+})
+
 export const deployCommand = withProject(new Command('deploy').description('install and configure the cloud on its hosts; safe to re-run'))
   .option('--check', 'change nothing: show what would change, with diffs')
   .option('--only <role...>', 'deploy only these roles, or the phases prepare and post-deploy (commas or spaces)')
@@ -48,24 +62,12 @@ export const deployCommand = withProject(new Command('deploy').description('inst
     if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose ask for opposite things', 'choose one')
     checkSelection(readInventory(projectOptions(flags)).hosts.map((h) => h.name), roles, flags)
     // The evaluator's one command: the built-in cloud makes its own secrets, in its fixed home.
-    const builtin = !flags.inventory && !flags.secrets
-    if (builtin) refuseNewSecretsForOldHosts()
-    const project = loadProject({ ...projectOptions(flags), createSecrets: builtin })
+    const project = openProject({ ...projectOptions(flags), forDeploy: true })
     const renderer = flags.json || flags.quiet ? 'silent' : flags.verbose || !process.stdout.isTTY ? 'simple' : 'default'
-    const onEvent = flags.json
-      ? (e: ProgressEvent) => out(JSON.stringify(e))
-      : flags.verbose
-        ? (e: ProgressEvent) => e.type === 'log' && err(style.dim(`${e.host} | ${e.line.split('\n').join(`\n${e.host} | `)}`, process.stderr))
-        : undefined
-    // An evaluator's one command: the sandbox hosts the inventory names are made if missing.
-    if (project.model.target === 'sandbox' && !flags.local && !flags.check) {
-      const made = await ensureSandboxHosts(project.model, (l) => flags.json || err(style.dim(l, process.stderr)))
-      if (!flags.json && made.created.length) err(`created sandbox host(s): ${made.created.join(', ')}`)
-    }
-    const report = await deploy(project, roles, { ...flags, renderer, ...(onEvent ? { onEvent } : {}) })
-    const creds = report.failures.length || report.check ? undefined : writeCredentials(project.model, project.paths.stateDir)
-    if (flags.json) out(JSON.stringify({ type: 'report', ...report, ...(creds ? { credentials: creds } : {}) }))
-    else printReport(report, project.model, creds, flags.quiet)
+    // An evaluator's one command, too: the sandbox hosts the inventory names are made if missing.
+    const report = await deployCloud(project, roles, { ...flags, renderer, onEvent: flags.json ? jsonEvents : humanEvents })
+    if (flags.json) out(JSON.stringify({ type: 'report', ...report }))
+    else printReport(report, project.model, report.credentials, flags.quiet)
     if (report.failures.length) throw new DeployFailed(report)
     // NOTE: not 0 when --check finds work to do, so CI can use it as a drift check.
     if (report.check && report.changes.length) process.exitCode = exitCodes.pending
@@ -106,21 +108,4 @@ function printAccess(model: Model, creds: CredentialFiles): void {
   out(`  Credentials: ${creds.adminOpenrc}, ${creds.demoOpenrc}, ${creds.cloudsYaml} (mode 0600)`)
   out(`  From this machine: apt-get install python3-openstackclient && . ${creds.adminOpenrc} && openstack catalog list`)
   out(`  Check it works:    stackhouse verify${model.inventoryFile ? ` -i ${model.inventoryFile}` : ''}`)
-}
-
-/**
- * A built-in cloud whose sandbox host exists but whose secrets are not in their home
- * was deployed with secrets kept elsewhere (before they had a fixed home, in the
- * .stackhouse/ folder of wherever the deploy ran): new ones would change every
- * password of the running cloud. Stop, and say where to find the old file.
- */
-function refuseNewSecretsForOldHosts(): void {
-  const { secrets } = projectPaths({})
-  if (existsSync(secrets)) return
-  const old = listSandboxes().filter((h) => builtinHostNames().includes(h.name))
-  if (!old.length) return
-  throw new UsageError(
-    `sandbox host ${old.map((h) => h.name).join(', ')} holds a cloud deployed with secrets that are not in ${secrets}`,
-    `copy that cloud's secrets.yaml there (before this version it was .stackhouse/secrets.yaml in the folder you deployed from), or start over: stackhouse destroy`,
-  )
 }

@@ -3,7 +3,8 @@ import { Command } from 'commander'
 import { roles } from '../../roles/index.ts'
 import { destroyCloud } from '../destroy.ts'
 import { UsageError } from '../errors.ts'
-import { loadProject, readInventory } from '../project.ts'
+import { openProject } from '../commands/open.ts'
+import { readInventory } from '../project.ts'
 import { out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -20,7 +21,7 @@ export const destroyCommand = withProject(
     if ((inventory.target ?? 'hosts') !== 'sandbox' && !flags.yesIReallyMeanIt) {
       throw new UsageError(`this deletes every database, image and volume of the cloud on ${inventory.hosts.map((h) => h.name).join(', ')}`, 'run again with --yes-i-really-mean-it')
     }
-    const project = loadProject(projectOptions(flags))
+    const project = openProject(projectOptions(flags))
     const report = await destroyCloud(project, roles, { ...(flags.local ? { local: true } : {}), ...(flags.trustNewHosts ? { trustNewHosts: true } : {}) })
     if (flags.json) return out(JSON.stringify(report, null, 2))
     for (const h of report.hosts) out(`${style.green('✔')} ${h.host}: ${h.how}${h.packages ? ` (${h.packages} packages)` : ''}`)

@@ -3,9 +3,10 @@
 import { Command } from 'commander'
 import { roles } from '../../roles/index.ts'
 import { startCloud, stopCloud, type PowerReport } from '../power.ts'
-import { loadProject } from '../project.ts'
-import { waitUntilHealthy } from '../status.ts'
+import type { PowerEvent } from '../commands/events.ts'
+import { openProject } from '../commands/open.ts'
 import { exitCodes } from './_exit-codes.ts'
+import { render } from './_events.ts'
 import { err, out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -24,7 +25,7 @@ export const stopCommand = withProject(new Command('stop').description('stop eve
   .option('--local', 'run on this machine instead of over SSH')
   .option('--json', 'print the report as JSON')
   .action(async (flags: PowerFlags) => {
-    const report = await stopCloud(loadProject(projectOptions(flags)), roles, flags.local ? { local: true } : {})
+    const report = await stopCloud(openProject(projectOptions(flags)), roles, flags.local ? { local: true } : {})
     if (flags.json) return out(JSON.stringify(report, null, 2))
     print('stopped', report)
   })
@@ -34,14 +35,15 @@ export const startCommand = withProject(new Command('start').description('start 
   .option('--no-wait', 'return once the services are started, without waiting for them to answer')
   .option('--json', 'print the report as JSON')
   .action(async (flags: PowerFlags) => {
-    const project = loadProject(projectOptions(flags))
-    const connect = flags.local ? { local: true } : {}
-    const report = await startCloud(project, roles, { ...connect, log: (l) => flags.json || err(style.dim(`  ${l}`, process.stderr)) })
-    const health = flags.wait === false ? undefined : await waitUntilHealthy(project, roles, { ...connect, waitMs: 900_000 })
-    if (flags.json) out(JSON.stringify({ ...report, ...(health ? { healthy: health.healthy } : {}) }, null, 2))
+    const report = await startCloud(openProject(projectOptions(flags)), roles, {
+      ...(flags.local ? { local: true } : {}),
+      ...(flags.wait === false ? {} : { waitMs: 900_000 }),
+      onEvent: render<PowerEvent>({ sandbox: (e) => flags.json || err(style.dim(`  ${e.line}`, process.stderr)), status: () => {} }),
+    })
+    if (flags.json) out(JSON.stringify(report, null, 2))
     else {
       print('started', report)
-      if (health) out(health.healthy ? `${style.green('✔')} the cloud is ready: every unit runs, every API answers, every service and agent reports in` : `${style.red('✖')} not healthy after 15 minutes: see stackhouse status`)
+      if (report.healthy !== undefined) out(report.healthy ? `${style.green('✔')} the cloud is ready: every unit runs, every API answers, every service and agent reports in` : `${style.red('✖')} not healthy after 15 minutes: see stackhouse status`)
     }
-    if (health && !health.healthy) process.exitCode = exitCodes.unhealthy
+    if (report.healthy === false) process.exitCode = exitCodes.unhealthy
   })

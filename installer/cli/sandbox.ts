@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import { Command } from 'commander'
 import { UsageError } from '../errors.ts'
-import { createSandbox, destroyAllSandboxes, destroySandbox, listSandboxes, sandboxPaths, SandboxError, startSandbox, stopSandbox, type RootfsMode, type SandboxHost } from '../sandbox/index.ts'
+import type { SandboxEvent } from '../commands/events.ts'
+import { createSandboxes, destroySandboxes, listSandboxHosts } from '../commands/sandbox.ts'
+import { SandboxError, startSandbox, stopSandbox, type RootfsMode, type SandboxHost } from '../sandbox/index.ts'
+import { render } from './_events.ts'
 import { err, out, style } from './_style.ts'
 
 /** 75 → "1m15s": uptimes read at a glance. */
@@ -38,13 +41,13 @@ const create = new Command('create')
   .option('--rootfs <mode>', 'overlay (on the cached base, fast) or copy (a full copy per host)', 'overlay')
   .action(guarded(async (names: string[], flags: { rootfs: string }) => {
     if (flags.rootfs !== 'overlay' && flags.rootfs !== 'copy') throw new UsageError(`--rootfs ${flags.rootfs}: expected overlay or copy`)
-    for (const name of names) {
-      const started = Date.now()
-      const host = await createSandbox(name, { rootfs: flags.rootfs as RootfsMode, log: (line) => out(style.dim(`  ${line}`)) })
-      out(`${style.green('✔')} ${host.name} is running at ${host.address} ${style.dim(`(${((Date.now() - started) / 1000).toFixed(1)} s)`)}`)
-    }
-    out(`inventory: ${sandboxPaths.inventory}`)
-    out(style.dim(`ssh: ssh -i ${sandboxPaths.key} -o UserKnownHostsFile=${sandboxPaths.knownHosts} root@ADDRESS`))
+    const onEvent = render<SandboxEvent>({
+      sandbox: (e) => out(style.dim(`  ${e.line}`)),
+      'sandbox-created': (e) => out(`${style.green('✔')} ${e.host.name} is running at ${e.host.address} ${style.dim(`(${e.seconds.toFixed(1)} s)`)}`),
+    })
+    const made = await createSandboxes(names, { rootfs: flags.rootfs as RootfsMode, onEvent })
+    out(`inventory: ${made.inventory}`)
+    out(style.dim(`ssh: ssh -i ${made.key} -o UserKnownHostsFile=${made.knownHosts} root@ADDRESS`))
   }))
 
 function table(hosts: SandboxHost[]): void {
@@ -59,8 +62,9 @@ const list = new Command('list')
   .description('list sandbox hosts: name, address, state, pid and uptime')
   .option('--json', 'print as JSON')
   .action(guarded(async (flags: { json?: boolean }) => {
-    const hosts = listSandboxes()
-    if (flags.json) return out(JSON.stringify({ hosts, inventory: sandboxPaths.inventory, key: sandboxPaths.key, knownHosts: sandboxPaths.knownHosts }, null, 2))
+    const info = listSandboxHosts()
+    if (flags.json) return out(JSON.stringify(info, null, 2))
+    const { hosts } = info
     if (!hosts.length) return out('no sandbox hosts; create one with: stackhouse sandbox create aio1')
     table(hosts)
   }))
@@ -72,9 +76,9 @@ const destroy = new Command('destroy')
   .action(guarded(async (names: string[], flags: { all?: boolean }) => {
     if (flags.all && names.length) throw new UsageError('give host names or --all, not both')
     if (!flags.all && !names.length) throw new UsageError('which hosts?', 'give their names, or --all (see "stackhouse sandbox list")')
-    const gone = flags.all ? await destroyAllSandboxes() : (await destroySandbox(...names), names)
-    for (const n of gone) out(`${style.green('✔')} destroyed ${n}`)
-    if (flags.all) out(`${style.green('✔')} removed the bridges and stopped the package cache ${style.dim('(the base root file system and cached packages stay)')}`)
+    const gone = await destroySandboxes(flags.all ? 'all' : names)
+    for (const n of gone.destroyed) out(`${style.green('✔')} destroyed ${n}`)
+    if (gone.machine) out(`${style.green('✔')} removed the bridges and stopped the package cache ${style.dim('(the base root file system and cached packages stay)')}`)
   }))
 
 const start = new Command('start')

@@ -2,7 +2,7 @@
 // `stackhouse status`: is the cloud up, read-only and quick; `--wait` until it is.
 import { Command, InvalidArgumentError } from 'commander'
 import { roles } from '../../roles/index.ts'
-import { loadProject } from '../project.ts'
+import { openProject } from '../commands/open.ts'
 import { cloudStatus, hostHealthy, waitUntilHealthy, type StatusReport } from '../status.ts'
 import { sanitizeMessage } from '../printable.ts'
 import { exitCodes } from './_exit-codes.ts'
@@ -28,7 +28,7 @@ export const statusCommand = withProject(
   .option('--local', 'look at this machine instead of over SSH (a one-host cloud)')
   .option('--json', 'print the report as JSON')
   .action(async (flags: StatusFlags) => {
-    const project = loadProject({ ...projectOptions(flags), localFiles: true })
+    const project = openProject({ ...projectOptions(flags), localFiles: true })
     const connect = flags.local ? { local: true } : {}
     const report =
       flags.wait === undefined

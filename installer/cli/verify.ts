@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// `stackhouse verify`: run verifyCloud against the deployed cloud and print one
-// line per check (✔/✖, name, seconds, message), and where to look on failure;
-// then the memory the cloud holds on each host.
 import { StackhouseError } from '../errors.ts'
+// `stackhouse verify`: run verifyDeployedCloud and print one line per check as it
+// finishes (✔/✖, name, seconds, message), and where to look on failure; then the
+// summary and the memory the cloud holds on each host.
 import { Command } from 'commander'
-import { appendFileSync, mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { loadProject } from '../project.ts'
-import { redactor } from '../runner/log.ts'
-import { secretCatalog } from '../secrets/names.ts'
-import { connectAll } from '../runner/connect.ts'
-import { verifyCloud, type CheckResult, type VerifyReport } from '../verify/index.ts'
-import { hostMemory, type HostMemory } from '../verify/memory.ts'
-import type { Project } from '../project.ts'
+import type { VerifyEvent } from '../commands/events.ts'
+import { openProject } from '../commands/open.ts'
+import { verifyDeployedCloud, type VerifyCloudReport } from '../commands/verify.ts'
+import type { CheckResult, VerifyReport } from '../verify/index.ts'
+import type { HostMemory } from '../verify/memory.ts'
+import { render } from './_events.ts'
 import { err, out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
@@ -48,26 +45,17 @@ export const verifyCommand = withProject(new Command('verify').description('prov
   .option('--json', 'print the report as JSON')
   .option('--keep', 'keep the test server and its floating IP for debugging')
   .action(async (flags: VerifyFlags) => {
-    const project = loadProject(projectOptions(flags))
-    const redact = redactor(project.model.secrets, secretCatalog(project.roles))
-    const logDir = join(project.paths.stateDir, 'logs')
-    mkdirSync(logDir, { recursive: true, mode: 0o700 })
-    const logFile = join(logDir, `verify-${new Date().toISOString().replace(/[:.]/g, '-')}.log`)
-    const log = (l: string) => appendFileSync(logFile, `${new Date().toISOString()} ${redact(l)}\n`, { mode: 0o600 })
+    const project = openProject(projectOptions(flags))
     if (!flags.json) out(style.bold(`${'  check'.padEnd(40)}${'time'.padStart(8)}  result`))
-    const report = await verifyCloud(project, {
-      keep: flags.keep ?? false,
-      log,
-      onCheck: (r) => {
-        log(`${r.status} ${r.id} ${r.seconds}s ${r.message}`)
-        if (!flags.json) out(redact(formatCheck(r)))
-      },
-    })
-    const memory = await readMemory(project, log)
-    if (flags.json) out(redact(JSON.stringify({ ...report, memory: memory.map((m) => ({ ...m, largest: m.largest.slice(0, 10) })) }, null, 2)))
-    else {
-      summary(report, logFile)
-      for (const m of memory) out(formatMemory(m))
+    // Each check as it finishes; the memory is printed after the summary, from the report.
+    const onEvent = render<VerifyEvent>({ check: (e) => flags.json || out(formatCheck(e.result)), memory: () => {} })
+    const report = await verifyDeployedCloud(project, { keep: flags.keep ?? false, onEvent })
+    if (flags.json) {
+      const { logFile: _, memory, ...rest } = report
+      out(JSON.stringify({ ...rest, memory: memory.map((m) => ({ ...m, largest: m.largest.slice(0, 10) })) }, null, 2))
+    } else {
+      summary(report)
+      for (const m of report.memory) out(formatMemory(m))
     }
     if (!report.ok) throw new VerifyFailed(report)
   })
@@ -80,26 +68,11 @@ export function formatMemory(m: HostMemory): string {
   return `Memory on ${m.host}: ${gib(m.pssMiB)} in ${m.processes} processes (sum of PSS; anonymous ${gib(m.anonMiB)}). Largest: ${largest}`
 }
 
-/** Each host's memory after the checks; a host that cannot be reached is logged, not a failure. */
-async function readMemory(project: Project, log: (l: string) => void): Promise<HostMemory[]> {
-  try {
-    const transports = await connectAll(project.model, project.model.hosts, project.paths, {})
-    try {
-      return await Promise.all([...transports].map(([host, t]) => hostMemory(host, t)))
-    } finally {
-      await Promise.all([...transports.values()].map((t) => t.close()))
-    }
-  } catch (e) {
-    log(`memory not read: ${(e as Error).message}`)
-    return []
-  }
-}
-
-function summary(r: VerifyReport, logFile: string): void {
+function summary(r: VerifyCloudReport): void {
   const count = (s: CheckResult['status']) => r.checks.filter((c) => c.status === s).length
   out()
   const line = `${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped in ${r.seconds.toFixed(1)} s`
   if (r.ok) out(`${style.green('✔')} The cloud works: ${line}.`)
-  else err(`${style.red('✖', process.stderr)} ${line}. Details: ${logFile}`)
+  else err(`${style.red('✖', process.stderr)} ${line}. Details: ${r.logFile}`)
   if (r.kept.length) out(`Kept for debugging (delete when done): ${r.kept.join(', ')}`)
 }
