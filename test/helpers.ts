@@ -55,7 +55,7 @@ export function expectSafeSteps(model: Model, steps: BootstrapStep[]): void {
   const secrets = Object.values(confidentialValues(model.secrets))
   for (const s of steps) {
     if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
-    for (const cmd of [s.run, s.unless ?? '']) {
+    for (const cmd of [s.run ?? '', s.unless ?? '']) {
       expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
       for (const v of secrets) expect(cmd, s.id).not.toContain(v)
     }

@@ -34,7 +34,7 @@ const drop = (f: string) => rmSync(join(dir, f), { force: true })
 describe('a migration step checked by its recorded state', () => {
   it('runs when nothing is recorded, records after the run, and is then done without the slow check', () => {
     expect(sh(step.unless!)).toBe(1)
-    expect(sh(step.run)).toBe(0)
+    expect(sh(step.run!)).toBe(0)
     expect(readFileSync(join(state, 'svc.db-sync'), 'utf8')).toBe('2:26.0.0-1\nsvc abc123\n')
     // WHEN the slow check would say "not at head" THEN the record still answers
     expect(sh(step.unless!)).toBe(0)
@@ -66,7 +66,7 @@ describe('a migration step checked by its recorded state', () => {
   it('fails when the migration fails, and records nothing then', () => {
     rmSync(state, { recursive: true, force: true })
     touch('sync-fails')
-    expect(sh(step.run)).not.toBe(0)
+    expect(sh(step.run!)).not.toBe(0)
     drop('sync-fails')
     expect(existsSync(join(state, 'svc.db-sync'))).toBe(false)
   })

@@ -86,7 +86,7 @@ describe('glance role', () => {
           ['glance.db-sync', 'before-start', true],
           ['glance.wait', 'after-start', false],
         ])
-        expect(steps[0]!.run.startsWith("su -s /bin/sh -c 'glance-manage db_sync' -- glance && ")).toBe(true)
+        expect(steps[0]!.run!.startsWith("su -s /bin/sh -c 'glance-manage db_sync' -- glance && ")).toBe(true)
         // AND first the recorded schema state, then `db check` (installer/render/schema-state.ts)
         expect(steps[0]!.unless).toContain("/var/lib/stackhouse/schema/glance.db-sync")
         expect(steps[0]!.unless).toContain("|| { su -s /bin/sh -c 'glance-manage db check >/dev/null' -- glance && ")

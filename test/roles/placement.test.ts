@@ -89,7 +89,7 @@ describe('placement role', () => {
           ['placement.wait', 'after-start', false],
         ])
         const [sync, wait] = steps
-        expect(sync!.run.startsWith("su -s /bin/sh -c 'placement-manage db sync' -- placement && ")).toBe(true)
+        expect(sync!.run!.startsWith("su -s /bin/sh -c 'placement-manage db sync' -- placement && ")).toBe(true)
         // AND the guard compares the database's revision with the head of the installed migrations
         expect(sync!.unless).toMatch(/\|\| \{ su -s \/bin\/sh -c '\[ "\$\(placement-manage db version \| tail -n 1\)" = "\$\(python3 -c .*get_current_head\(\).*\)" \]' -- placement && /)
         expect(wait!.run).toContain(`http://${host.address}:8778/`)

@@ -74,7 +74,7 @@ describe('hostile values never reach a shell as syntax', () => {
         for (const step of role.bootstrap?.({ model, host }) ?? []) {
           const env = step.env ? { env: step.env } : {}
           if (step.unless) await shell.exec(step.unless, env)
-          await shell.exec(step.run, { ...env, ...(step.stdin ? { stdin: step.stdin } : {}) })
+          if (step.run) await shell.exec(step.run, { ...env, ...(step.stdin ? { stdin: step.stdin } : {}) })
           steps++
         }
       }
