@@ -19,6 +19,8 @@ const leftovers = [
   '/var/lib/swift', '/etc/swift', '/var/lib/openstack-dashboard', '/etc/openstack-dashboard',
   '/var/log/nova', '/var/log/neutron', '/var/log/cinder', '/var/log/glance', '/var/log/keystone', '/var/log/placement', '/var/log/swift', '/var/log/ceph',
   '/etc/apt/apt.conf.d/90stackhouse-proxy',
+  // Scripts the steps run (installer/render/scripts.ts): common ships some, and common's files stay.
+  '/usr/local/libexec/stackhouse',
 ]
 
 export interface DestroyReport {

@@ -5,7 +5,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ExecOptions, ExecResult } from '../transport/types.ts'
 import { commandFailed, probe } from './_exec.ts'
-import { changed, ok, type Task, type TaskContext } from './types.ts'
+import { changed, ok, type Clock, type Task, type TaskContext } from './types.ts'
+
+const realClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) }
 
 /** How long a step keeps trying until its `unless` check passes. */
 export interface WaitUntil {
@@ -80,18 +82,19 @@ function assertValid(spec: CommandSpec): void {
 /** `run` (if any) then `unless`, until `unless` passes or the time is up. `last` is the check that just failed. */
 async function waitUntilDone(ctx: TaskContext, spec: CommandSpec, env: ExecOptions, last: ExecResult): Promise<void> {
   const { timeoutSeconds, intervalSeconds = 5 } = spec.waitUntil!
-  const deadline = Date.now() + timeoutSeconds * 1000
+  const clock = ctx.clock ?? realClock
+  const deadline = clock.now() + timeoutSeconds * 1000
   const attempt = async () => {
     if (spec.run !== undefined) await runRetrying(ctx, spec, env)
     return probe(ctx, spec.unless!, env)
   }
   if (spec.run !== undefined) last = await attempt()
   while (last.code !== 0) {
-    if (Date.now() + intervalSeconds * 1000 > deadline) {
+    if (clock.now() + intervalSeconds * 1000 > deadline) {
       const message = `${spec.title}: still not done after ${timeoutSeconds} s (checked every ${intervalSeconds} s; the check last exited ${last.code})`
       throw commandFailed(ctx, spec.id, spec.unless!, last, message)
     }
-    await sleep(intervalSeconds * 1000)
+    await clock.sleep(intervalSeconds * 1000)
     last = await attempt()
   }
 }
@@ -108,6 +111,6 @@ async function runRetrying(ctx: TaskContext, spec: CommandSpec, env: ExecOptions
       throw commandFailed(ctx, spec.id, spec.run!, r, message)
     }
     ctx.log(`attempt ${i} of ${attempts} failed; trying again in ${delaySeconds} s`)
-    await sleep(delaySeconds * 1000)
+    await (ctx.clock ?? realClock).sleep(delaySeconds * 1000)
   }
 }

@@ -6,6 +6,7 @@ import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { hostsIn, inGroup, type BootstrapStep } from '../../installer/render/role.ts'
 import { asUser, raw, sh } from '../../installer/render/steps.ts'
 import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
+import { scriptPath } from '../../installer/render/scripts.ts'
 
 /**
  * debconf answers that keep cinder-common's and cinder-api's maintainer scripts away
@@ -24,10 +25,7 @@ export function debconfSelections(host: ModelHost): string[] {
 }
 
 /** The head of cinder's alembic migrations, read from the installed package (Debian's path). */
-const headRevision = sh`python3 -c ${
-  'from alembic.config import Config; from alembic.script import ScriptDirectory; ' +
-  "print(ScriptDirectory.from_config(Config('/usr/lib/python3/dist-packages/cinder/db/alembic.ini')).get_current_head())"
-}`
+const headRevision = sh`${scriptPath('alembic-head.py')} /usr/lib/python3/dist-packages/cinder/db/alembic.ini`
 
 /**
  * `cinder-manage db sync`, as cinder-common's postinst runs it. Done when `db version`
