@@ -6,6 +6,10 @@ import { databaseUrl } from '../../installer/render/openstack.ts'
 import { apiWorkers, defineRole, hostsIn, type BootstrapStep, type RoleFile } from '../../installer/render/role.ts'
 import { asUser, directory, sh, waitForHttp } from '../../installer/render/steps.ts'
 import { alembicMigration, fastMigration } from '../../installer/render/schema-state.ts'
+import { scriptFile, scriptPath } from '../../installer/render/scripts.ts'
+
+/** The keystone.bootstrap step's guard: does admin's password log in? */
+const adminLoginScript = 'keystone-admin-login.py'
 
 /** Directories keystone-manage fernet_setup/credential_setup would fill (keystone:keystone 0700). */
 export const fernetKeyRepository = '/etc/keystone/fernet-keys'
@@ -66,12 +70,8 @@ function configFiles(model: Model): RoleFile[] {
 function bootstrap(model: Model): BootstrapStep[] {
   const e = model.endpoints.keystone
   const local = `http://127.0.0.1:${e.port}/v3`
-  // NOTE: the password stays in the environment; Python reads it there, never from argv.
-  const login = `import json, os, sys, urllib.request
-body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": os.environ["OS_BOOTSTRAP_PASSWORD"]}}},
-                 "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-urllib.request.urlopen(urllib.request.Request(sys.argv[1], json.dumps(body).encode(), {"Content-Type": "application/json"}), timeout=10)`
-  const adminLogin = sh`python3 -c ${login} ${`${local}/auth/tokens`}`
+  // NOTE: the password stays in the environment; the script reads it there, never from argv.
+  const adminLogin = sh`${scriptPath(adminLoginScript)} ${`${local}/auth/tokens`}`
   return [
     directory('keystone.fernet-keys', fernetKeyRepository, 'keystone', 0o700),
     directory('keystone.credential-keys', credentialKeyRepository, 'keystone', 0o700),
@@ -110,6 +110,7 @@ export default defineRole({
       model.secrets.keystone_credential_key_0,
       model.secrets.keystone_credential_key_1,
     ]),
+    scriptFile('keystone', adminLoginScript),
   ],
   units: () => ['keystone.service'],
   debconf: () => [...debconfSelections],
