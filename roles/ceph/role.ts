@@ -6,7 +6,8 @@
 // The bootstrap (monitor store, keys, OSDs, pool) is in bootstrap.ts.
 import type { Model, ModelHost } from '../../installer/model/types.ts'
 import { defineRole, hostsIn, inGroup, type BootstrapStep, type RoleContext, type RoleFile } from '../../installer/render/role.ts'
-import { bootstrapOsdKeyring, cinderAuth, deviceOsd, fileOsd, mgrKeyring, monMkfs, rbdPool, waitForMon, waitForOsds } from './bootstrap.ts'
+import { scriptFile } from '../../installer/render/scripts.ts'
+import { bootstrapOsdKeyring, cinderAuth, deviceOsd, fileOsd, mgrKeyring, monMkfs, osdScripts, rbdPool, waitForMon, waitForOsds } from './bootstrap.ts'
 
 /** The host running ceph-mon and ceph-mgr: the first control host. */
 export function monHost(model: Model): ModelHost {
@@ -133,6 +134,8 @@ function files({ model, host }: RoleContext): RoleFile[] {
           },
         ]
       : []),
+    // The program of this host's ceph.osd step.
+    ...(isOsd(model, host) ? [scriptFile('ceph', model.backends.ceph.osdDevice ? osdScripts.device : osdScripts.file)] : []),
   ]
 }
 
