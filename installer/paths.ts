@@ -21,3 +21,8 @@ export const packageRoot = findRoot(dirname(fileURLToPath(import.meta.url)))
 export function templatesDir(role: string): string {
   return join(packageRoot, 'roles', role, 'templates')
 }
+
+/** Folder of a role's own files shipped as they are: scripts run on hosts. */
+export function roleFilesDir(role: string): string {
+  return join(packageRoot, 'roles', role, 'files')
+}

@@ -8,6 +8,7 @@ import { buildModel } from '../installer/model/build.ts'
 import type { Model } from '../installer/model/types.ts'
 import { render, type RenderedFile } from '../installer/render/render.ts'
 import type { BootstrapStep, Role } from '../installer/role/index.ts'
+import { commandTask } from '../installer/tasks/command.ts'
 import { confidentialValues, secretCatalog, type Secrets } from '../installer/secrets/names.ts'
 import { roles } from '../roles/index.ts'
 
@@ -54,12 +55,17 @@ export function fileAt(files: RenderedFile[], host: string, path: string): Rende
   return f
 }
 
-/** Every step but a wait is guarded, bash parses it, and no secret is in a command line (secrets travel in env). */
+/** Every step is guarded and one the engine accepts, loops in no shell of its own, bash parses it, and no secret is in a command line (secrets travel in env). */
 export function expectSafeSteps(model: Model, steps: BootstrapStep[]): void {
   const secrets = Object.values(confidentialValues(model.secrets, secretCatalog(roles)))
   for (const s of steps) {
-    if (!/\.wait(-|$)/.test(s.id)) expect(s.unless, s.id).toBeTruthy()
-    for (const cmd of [s.run, s.unless ?? '']) {
+    // Waits too: what they wait for is their `unless`, looped by the engine (waitUntil).
+    expect(s.unless, s.id).toBeTruthy()
+    // A command that is not a wait runs something; no step loops in its own shell.
+    if (!s.waitUntil) expect(s.run, s.id).toBeTruthy()
+    expect(() => commandTask(s), s.id).not.toThrow()
+    for (const cmd of [s.run ?? '', s.unless ?? '']) {
+      expect(cmd, s.id).not.toMatch(/\bsleep\b|\$\(seq\b/)
       expect(spawnSync('bash', ['-n', '-c', cmd]).status, `${s.id}: ${cmd}`).toBe(0)
       for (const v of secrets) expect(cmd, s.id).not.toContain(v)
     }

@@ -6,6 +6,7 @@
 import type { Model } from '../model/types.ts'
 import { raw, sh } from '../shell.ts'
 import type { BootstrapStep } from '../role/contract.ts'
+import { scriptPath } from './scripts.ts'
 
 type DatabaseService = 'keystone' | 'glance' | 'placement' | 'nova' | 'neutron' | 'cinder'
 
@@ -17,18 +18,15 @@ export interface DatabaseLogin {
   password: string
 }
 
+/** The variable roles/common/files/sql-rows.py reads the password from. */
 const passwordVariable = 'STACKHOUSE_DB_PASSWORD'
 
-// NOTE: host, user, database and query are arguments, never spliced into the source.
-const queryProgram = `import os, sys, pymysql
-c = pymysql.connect(host=sys.argv[1], user=sys.argv[2], password=os.environ["${passwordVariable}"], database=sys.argv[3], connect_timeout=10)
-cur = c.cursor()
-cur.execute(sys.argv[4])
-for row in cur.fetchall(): print(*row)`
-
-/** A command printing the rows of `query`, one line each; the step needs `env` from `databaseEnv`. */
+/**
+ * A command printing the rows of `query`, one line each (roles/common/files/sql-rows.py);
+ * the step needs `env` from `databaseEnv`.
+ */
 export function sqlRows(login: DatabaseLogin, query: string): string {
-  return sh`python3 -c ${queryProgram} ${login.host} ${login.user} ${login.database} ${query}`
+  return sh`${scriptPath('sql-rows.py')} ${login.host} ${login.user} ${login.database} ${query}`
 }
 
 export function databaseEnv(login: DatabaseLogin): Record<string, string> {
@@ -58,6 +56,7 @@ export interface Migration {
  * the record is Stackhouse's cache on the host, not the cloud's configuration.
  */
 export function fastMigration(step: BootstrapStep, m: Migration): BootstrapStep {
+  if (step.run === undefined) throw new Error(`step ${step.id}: a migration needs the command that migrates`)
   const dir = m.stateDir ?? schemaStateDir
   const file = `${dir}/${step.id}`
   const state = sh`dpkg-query -W -f=${'${Version}\\n'} -- ${m.package} && ${raw(sqlRows(m.login, m.query))}`

@@ -5,6 +5,7 @@
 // every value is quoted.
 import { raw, sh, type ShellFragment } from '../shell.ts'
 import type { BootstrapStep } from '../role/contract.ts'
+import { scriptPath } from './scripts.ts'
 
 export { argv, raw, sh, shellQuote } from '../shell.ts'
 
@@ -18,16 +19,17 @@ export function cmd(command: string): ShellFragment {
   return raw(command)
 }
 
-/** Wait until an HTTP endpoint answers (any status): services under uwsgi take seconds to listen. */
+/**
+ * Wait until an HTTP endpoint answers (any status): services under uwsgi take seconds
+ * to listen. The probe is roles/common/files/http-answers.py; the engine does the waiting.
+ */
 export function waitForHttp(id: string, url: string, seconds = 120): BootstrapStep {
-  const probe = sh`python3 -c ${`import sys,urllib.request,urllib.error
-try: urllib.request.urlopen(sys.argv[1], timeout=5)
-except urllib.error.HTTPError: pass`} ${url}`
   return {
     id,
     title: `wait for ${url}`,
     when: 'after-start',
-    run: sh`for i in $(seq ${seconds}); do ${raw(probe)} 2>/dev/null && exit 0; sleep 1; done; echo ${`no answer from ${url} after ${seconds} s`} >&2; exit 1`,
+    unless: sh`${scriptPath('http-answers.py')} ${url}`,
+    waitUntil: { timeoutSeconds: seconds, intervalSeconds: 1 },
   }
 }
 
@@ -67,7 +69,5 @@ export function daemonReload(role: string, units: string[]): BootstrapStep {
  * Run as `user`. For services whose manage tool has no "check" (nova, placement).
  */
 export function atAlembicHead(user: string, versionCommand: string, module: string): string {
-  // NOTE: the module is passed as an argument, never spliced into the Python source.
-  const head = `import importlib, os, sys; from alembic.config import Config; from alembic.script import ScriptDirectory; m = importlib.import_module(sys.argv[1]); print(ScriptDirectory.from_config(Config(os.path.join(os.path.dirname(m.__file__), "alembic.ini"))).get_current_head())`
-  return asUser(user, sh`[ "$(${raw(versionCommand)} | tail -n 1)" = "$(python3 -c ${head} ${module})" ]`)
+  return asUser(user, sh`[ "$(${raw(versionCommand)} | tail -n 1)" = "$(${scriptPath('alembic-head.py')} ${module})" ]`)
 }

@@ -21,3 +21,4 @@ export {
 export { Serialized } from '../render/render.ts'
 export { argv, asUser, atAlembicHead, cmd, daemonReload, directory, raw, sh, shellQuote, waitForHttp } from '../render/steps.ts'
 export { alembicMigration, databaseEnv, fastMigration, serviceLogin, sqlRows } from '../render/schema-state.ts'
+export { scriptFile, scriptPath } from '../render/scripts.ts'

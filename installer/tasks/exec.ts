@@ -14,9 +14,12 @@ export async function probe(ctx: Pick<TaskContext, 'transport' | 'log'>, command
 /** Run; throw a TaskError naming host, task and command when it fails. */
 export async function must(ctx: TaskContext, task: string, command: string, opts?: ExecOptions): Promise<ExecResult> {
   const r = await probe(ctx, command, opts)
-  if (r.code !== 0) {
-    const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-15).join('\n')
-    throw new TaskError(`command failed with exit code ${r.code}`, { host: ctx.host.name, task, command, exitCode: r.code, stderr: tail })
-  }
+  if (r.code !== 0) throw commandFailed(ctx, task, command, r)
   return r
+}
+
+/** The TaskError for a command that exited non-zero: host, task, command, and the tail of its output. */
+export function commandFailed(ctx: Pick<TaskContext, 'host'>, task: string, command: string, r: ExecResult, message = `command failed with exit code ${r.code}`): TaskError {
+  const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-15).join('\n')
+  return new TaskError(message, { host: ctx.host.name, task, command, exitCode: r.code, stderr: tail })
 }

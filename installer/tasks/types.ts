@@ -31,6 +31,14 @@ export interface TaskContext {
   fileStates?: ReadonlyMap<string, FileState | null>
   /** Likewise for units: what `systemctl is-enabled` and `is-active` said. */
   unitStates?: ReadonlyMap<string, UnitState>
+  /** Time as waits and retries see it (installer/tasks/command.ts); tests pass one that does not wait. @default the real clock */
+  clock?: Clock
+}
+
+/** Milliseconds since the epoch, and a pause. */
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
 }
 
 export interface UnitState {

@@ -6,13 +6,13 @@
 // OSD, client.cinder, and (once enough OSDs are up) the volumes pool.
 // NOTE: the engine runs this phase on every Ceph host at once, so OSD hosts start
 // by waiting for the monitor that the first control host is bringing up.
-import { asUser, raw, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
+import { asUser, raw, scriptPath, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /** Cluster commands in guards give up rather than wait 300 s for a monitor (`--check` on a new host). */
 const ceph = 'timeout 30 ceph'
-/** A loop that polls `test` every 5 s and fails with `what` after `seconds`. */
-const poll = (what: string, test: string, seconds: number) =>
-  sh`for i in $(seq ${Math.ceil(seconds / 5)}); do ${raw(test)} && exit 0; sleep 5; done; echo ${`${what} after ${seconds} s`} >&2; exit 1`
+
+/** The scripts of the OSD step (roles/ceph/files/), shipped to OSD hosts by role.ts. */
+export const osdScripts = { file: 'ceph-osd-file.sh', device: 'ceph-osd-device.sh' } as const
 
 /** `ceph-mon --mkfs` from a one-monitor monmap and the rendered mon keyring (mon. and client.admin). */
 export function monMkfs(model: Model, mon: ModelHost, monAddrs: string): BootstrapStep {
@@ -41,7 +41,9 @@ export function waitForMon(monAddrs: string): BootstrapStep {
     id: 'ceph.wait-mon',
     title: `wait for ceph-mon at ${monAddrs}`,
     when: 'after-start',
-    run: poll(`no answer from ceph-mon at ${monAddrs}`, 'timeout 10 ceph -s >/dev/null 2>&1', 300),
+    // ceph's own complaint (say, "monclient(hunting): authenticate timed out") ends the timeout's message.
+    unless: 'timeout 10 ceph -s >/dev/null',
+    waitUntil: { timeoutSeconds: 300, intervalSeconds: 5 },
   }
 }
 
@@ -74,37 +76,19 @@ export function mgrKeyring(mon: ModelHost): BootstrapStep {
   }
 }
 
-/** Some OSD directory is complete (`ready`, written last by --mkfs) and its unit enabled. */
-const fileOsdDone =
-  'for d in /var/lib/ceph/osd/ceph-*; do [ -f "$d/ready" ] && systemctl is-enabled --quiet "ceph-osd@$(cat "$d/whoami")" && exit 0; done; exit 1'
-
 /**
- * The probe's "long form": an OSD whose data is a sparse file <osd dir>/block that
- * --mkfs creates (ceph.conf's bluestore block create/size), with no LVM or device.
- * NOTE: the OSD's uuid and key are kept in a root-only file before `ceph osd new`,
- * so a retry after a failure gets the same OSD id back instead of leaving one behind.
+ * The probe's "long form": an OSD whose data is a sparse file that --mkfs creates,
+ * with no LVM or device (roles/ceph/files/ceph-osd-file.sh). Done when some OSD
+ * directory is complete and its unit enabled.
  */
 export function fileOsd(): BootstrapStep {
-  const state = '/var/lib/ceph/osd/stackhouse-osd.env'
+  const script = scriptPath(osdScripts.file)
   return {
     id: 'ceph.osd',
     title: 'OSD on a sparse file (ceph osd new, ceph-osd --mkfs)',
     when: 'after-start',
-    unless: fileOsdDone,
-    run: [
-      'set -e',
-      `if [ ! -s ${state} ]; then (umask 077; printf 'OSD_UUID=%s\\nOSD_SECRET=%s\\n' "$(cat /proc/sys/kernel/random/uuid)" "$(ceph-authtool --gen-print-key)" > ${state}); fi`,
-      `. ${state}`,
-      // The key travels on stdin and through printf (a shell builtin), never in argv.
-      `id=$(printf '{"cephx_secret": "%s"}' "$OSD_SECRET" | ceph osd new "$OSD_UUID" -i -)`,
-      'dir=/var/lib/ceph/osd/ceph-$id',
-      'install -d -o ceph -g ceph -m 0750 "$dir"',
-      `(umask 077; printf '[osd.%s]\\n\\tkey = %s\\n' "$id" "$OSD_SECRET" > "$dir/keyring")`,
-      'chown -R ceph:ceph "$dir"',
-      'ceph-osd -i "$id" --mkfs --osd-uuid "$OSD_UUID" --setuser ceph --setgroup ceph',
-      'systemctl enable "ceph-osd@$id.service"',
-      'systemctl start "ceph-osd@$id.service"',
-    ].join('\n'),
+    unless: sh`${script} exists`,
+    run: sh`${script} create`,
   }
 }
 
@@ -124,9 +108,9 @@ export function bootstrapOsdKeyring(): BootstrapStep {
 }
 
 /**
- * An OSD on a whole device, by ceph-volume (LVM): it also enables the
- * ceph-volume@ unit that activates the OSD at boot. Real servers only: LVM needs
- * device-mapper. A prepared but inactive OSD is activated again.
+ * An OSD on a whole device, by ceph-volume (LVM), which also enables the
+ * ceph-volume@ unit that activates the OSD at boot (roles/ceph/files/ceph-osd-device.sh).
+ * Real servers only: LVM needs device-mapper. A prepared but inactive OSD is activated again.
  */
 export function deviceOsd(device: string): BootstrapStep {
   return {
@@ -134,7 +118,7 @@ export function deviceOsd(device: string): BootstrapStep {
     title: `OSD on ${device} (ceph-volume lvm create)`,
     when: 'after-start',
     unless: sh`ceph-volume lvm list ${device} >/dev/null 2>&1 && systemctl is-active --quiet 'ceph-osd@*'`,
-    run: sh`if ceph-volume lvm list ${device} >/dev/null 2>&1; then ceph-volume lvm activate --all; else ceph-volume lvm create --bluestore --data ${device}; fi`,
+    run: sh`${scriptPath(osdScripts.device)} ${device}`,
   }
 }
 
@@ -161,7 +145,8 @@ export function waitForOsds(count: number): BootstrapStep {
     id: 'ceph.wait-osds',
     title: `wait for ${count} OSD(s) up`,
     when: 'after-start',
-    run: poll(`fewer than ${count} OSD(s) up`, up, 600),
+    unless: up,
+    waitUntil: { timeoutSeconds: 600, intervalSeconds: 5 },
   }
 }
 

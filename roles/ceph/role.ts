@@ -4,8 +4,8 @@
 // one bluestore OSD per storage host (on a device, or on a sparse file inside the
 // OSD directory, as /work/shared/reference/ceph-probe.md proved in a sandbox host).
 // The bootstrap (monitor store, keys, OSDs, pool) is in bootstrap.ts.
-import { defineRole, hostsIn, inGroup, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile } from '../../installer/role/index.ts'
-import { bootstrapOsdKeyring, cinderAuth, deviceOsd, fileOsd, mgrKeyring, monMkfs, rbdPool, waitForMon, waitForOsds } from './bootstrap.ts'
+import { defineRole, hostsIn, inGroup, scriptFile, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile } from '../../installer/role/index.ts'
+import { bootstrapOsdKeyring, cinderAuth, deviceOsd, fileOsd, mgrKeyring, monMkfs, osdScripts, rbdPool, waitForMon, waitForOsds } from './bootstrap.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {
@@ -142,6 +142,8 @@ function files({ model, host }: RoleContext): RoleFile[] {
           },
         ]
       : []),
+    // The program of this host's ceph.osd step.
+    ...(isOsd(model, host) ? [scriptFile('ceph', model.backends.ceph.osdDevice ? osdScripts.device : osdScripts.file)] : []),
   ]
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // How cinder is deployed besides its files: debconf answers, the schema migration,
 // the LVM volume group, the Keystone catalog entry.
-import { alembicMigration, asUser, catalogRegistration, fastMigration, hostsIn, inGroup, raw, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
+import { alembicMigration, asUser, catalogRegistration, fastMigration, hostsIn, inGroup, raw, scriptPath, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /**
  * debconf answers that keep cinder-common's and cinder-api's maintainer scripts away
@@ -20,10 +20,7 @@ export function debconfSelections(host: ModelHost): string[] {
 }
 
 /** The head of cinder's alembic migrations, read from the installed package (Debian's path). */
-const headRevision = sh`python3 -c ${
-  'from alembic.config import Config; from alembic.script import ScriptDirectory; ' +
-  "print(ScriptDirectory.from_config(Config('/usr/lib/python3/dist-packages/cinder/db/alembic.ini')).get_current_head())"
-}`
+const headRevision = sh`${scriptPath('alembic-head.py')} /usr/lib/python3/dist-packages/cinder/db/alembic.ini`
 
 /**
  * `cinder-manage db sync`, as cinder-common's postinst runs it. Done when `db version`

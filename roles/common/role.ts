@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // What every host gets before any package: apt's mirror and proxy from the
 // inventory, and /etc/hosts naming every host of the cloud (RabbitMQ, OVN and
-// libvirt look hosts up by name). Written in the prepare phase, before apt runs.
-import { defineRole, hostsIn, type Model, type RoleFile } from '../../installer/role/index.ts'
+// libvirt look hosts up by name), and the scripts other roles' steps run.
+// Written in the prepare phase, before apt runs.
+import { defineRole, hostsIn, scriptFile, type Model, type RoleFile } from '../../installer/role/index.ts'
+
+/**
+ * Programs other roles' steps run (installer/render/schema-state.ts and steps.ts):
+ * here, so they are on every host before any role's phase.
+ */
+const sharedScripts = ['alembic-head.py', 'http-answers.py', 'sql-rows.py']
 
 /** Every host's address and name, once per model (every host's /etc/hosts lists them all). */
 const hostsLists = new WeakMap<Model, { address: string; name: string }[]>()
@@ -14,8 +21,9 @@ function hostsList(model: Model): { address: string; name: string }[] {
 
 export default defineRole({
   name: 'common',
-  description: 'apt sources and proxy, /etc/hosts',
-  leftovers: ['/etc/apt/apt.conf.d/90stackhouse-proxy'],
+  description: 'apt sources and proxy, /etc/hosts, the scripts steps share',
+  // The scripts go with the rest: common's files otherwise stay (they are the host's own).
+  leftovers: ['/etc/apt/apt.conf.d/90stackhouse-proxy', '/usr/local/libexec/stackhouse'],
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'all'),
   packages: () => [],
@@ -28,6 +36,7 @@ export default defineRole({
         sameOnEveryHost: true,
         vars: { hosts: hostsList(model) },
       },
+      ...sharedScripts.map((s) => scriptFile('common', s)),
     ]
     if (model.packages.proxy) {
       files.push({ path: '/etc/apt/apt.conf.d/90stackhouse-proxy', format: 'text', vars: { proxy: model.packages.proxy } })

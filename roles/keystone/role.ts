@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Keystone: the identity service. Debian 12 runs it under uwsgi (keystone.service →
 // /etc/init.d/keystone systemd-start → uwsgi_python3 --http-socket :5000 --ini keystone-uwsgi.ini).
-import { alembicMigration, apiWorkers, asUser, databaseUrl, defineRole, directory, fastMigration, hostsIn, sh, waitForHttp, type BootstrapStep, type Model, type RoleFile, type Endpoint } from '../../installer/role/index.ts'
+import { alembicMigration, apiWorkers, asUser, databaseUrl, defineRole, directory, fastMigration, hostsIn, scriptFile, scriptPath, sh, waitForHttp, type BootstrapStep, type Model, type RoleFile, type Endpoint } from '../../installer/role/index.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {
@@ -18,6 +18,9 @@ declare module '../../installer/role/index.ts' {
     keystone: Endpoint
   }
 }
+
+/** The keystone.bootstrap step's guard: does admin's password log in? */
+const adminLoginScript = 'keystone-admin-login.py'
 
 /** Directories keystone-manage fernet_setup/credential_setup would fill (keystone:keystone 0700). */
 export const fernetKeyRepository = '/etc/keystone/fernet-keys'
@@ -78,12 +81,8 @@ function configFiles(model: Model): RoleFile[] {
 function bootstrap(model: Model): BootstrapStep[] {
   const e = model.endpoints.keystone
   const local = `http://127.0.0.1:${e.port}/v3`
-  // NOTE: the password stays in the environment; Python reads it there, never from argv.
-  const login = `import json, os, sys, urllib.request
-body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": os.environ["OS_BOOTSTRAP_PASSWORD"]}}},
-                 "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-urllib.request.urlopen(urllib.request.Request(sys.argv[1], json.dumps(body).encode(), {"Content-Type": "application/json"}), timeout=10)`
-  const adminLogin = sh`python3 -c ${login} ${`${local}/auth/tokens`}`
+  // NOTE: the password stays in the environment; the script reads it there, never from argv.
+  const adminLogin = sh`${scriptPath(adminLoginScript)} ${`${local}/auth/tokens`}`
   return [
     directory('keystone.fernet-keys', fernetKeyRepository, 'keystone', 0o700),
     directory('keystone.credential-keys', credentialKeyRepository, 'keystone', 0o700),
@@ -133,6 +132,7 @@ export default defineRole({
       model.secrets.keystone_credential_key_0,
       model.secrets.keystone_credential_key_1,
     ]),
+    scriptFile('keystone', adminLoginScript),
   ],
   units: () => ['keystone.service'],
   debconf: () => [...debconfSelections],

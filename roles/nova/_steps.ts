@@ -89,26 +89,25 @@ export function databaseSteps(model: Model): BootstrapStep[] {
  * Maps every compute host into cell1 on the first deploy, instead of waiting up to
  * discover_hosts_in_cells_interval for nova-scheduler to do it. NOTE: this runs on
  * the first control host while the compute hosts of the same phase start
- * nova-compute (the runner runs a phase's hosts concurrently), so it polls until
- * each has registered, for up to 5 minutes.
+ * nova-compute (the runner runs a phase's hosts concurrently), so the engine runs
+ * discover_hosts again every 5 s until each has registered, for up to 5 minutes.
  */
 export function discoverHostsStep(model: Model): BootstrapStep {
   const n = model.groups.compute?.length ?? 0
   const login = serviceLogin(model, 'nova', 'nova_api')
   const query = "SELECT COUNT(*) FROM host_mappings h JOIN cell_mappings c ON h.cell_id = c.id WHERE c.name = 'cell1'"
   const mapped = raw(`$(${sqlRows(login, query)})`)
+  const short = ` of ${n} compute hosts mapped to cell1: is nova-compute running on each, and can it reach RabbitMQ?`
   return {
     id: 'nova.discover-hosts',
     title: `map ${n} compute host(s) to cell1 (nova-manage cell_v2 discover_hosts)`,
     when: 'after-start',
     once: true,
     env: databaseEnv(login),
-    unless: sh`[ "${mapped}" -ge ${n} ]`,
-    run: nova(
-      sh`i=0; while :; do nova-manage cell_v2 discover_hosts >/dev/null; c=${mapped}; [ "$c" -ge ${n} ] && exit 0; ` +
-        sh`i=$((i+1)); [ $i -ge 60 ] && break; sleep 5; done; ` +
-        sh`echo "$c"${` of ${n} compute hosts mapped to cell1 after 5 minutes: is nova-compute running on each, and can it reach RabbitMQ?`} >&2; exit 1`,
-    ),
+    // The count it reached is what the engine's timeout message ends with.
+    unless: sh`c=${mapped}; [ "$c" -ge ${n} ] 2>/dev/null || { echo "$c"${short} >&2; exit 1; }`,
+    run: nova('nova-manage cell_v2 discover_hosts >/dev/null'),
+    waitUntil: { timeoutSeconds: 300, intervalSeconds: 5 },
   }
 }
 

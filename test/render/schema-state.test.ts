@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The fast schema guard, run for real in a shell, with stand-ins for the two commands
-// it reads the host with (dpkg-query for the package version, python3 for the query).
+// it reads the host with (dpkg-query for the package version, roles/common's sql-rows
+// for the query).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { alembicRevisions, fastMigration } from '../../installer/render/schema-state.ts'
+import { libexecDir } from '../../installer/render/scripts.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'stackhouse-schema-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -16,8 +18,8 @@ execFileSync('mkdir', ['-p', bin])
 writeFileSync(join(bin, 'dpkg-query'), '#!/bin/sh\nprintf "$FAKE_VERSION\\n"\n')
 // The query's stand-in prints the rows only for the right password (made for this run), as MariaDB would.
 const password = randomBytes(12).toString('hex')
-writeFileSync(join(bin, 'python3'), `#!/bin/sh\n[ "$STACKHOUSE_DB_PASSWORD" = ${password} ] || exit 1\n` + '[ -z "$FAKE_DB_DOWN" ] || exit 1\nprintf "%s\\n" "$FAKE_ROWS"\n')
-for (const f of ['dpkg-query', 'python3']) chmodSync(join(bin, f), 0o755)
+writeFileSync(join(bin, 'sql-rows'), `#!/bin/sh\n[ "$STACKHOUSE_DB_PASSWORD" = ${password} ] || exit 1\n` + '[ -z "$FAKE_DB_DOWN" ] || exit 1\nprintf "%s\\n" "$FAKE_ROWS"\n')
+for (const f of ['dpkg-query', 'sql-rows']) chmodSync(join(bin, f), 0o755)
 
 const state = join(dir, 'state')
 const step = fastMigration(
@@ -25,8 +27,9 @@ const step = fastMigration(
   { login: { host: '10.0.0.11', user: 'svc', database: 'svc', password }, package: 'python3-svc', query: alembicRevisions('svc'), stateDir: state },
 )
 
+/** Runs the command with the stand-ins, ours found where the host has them. */
 function sh(command: string, env: Record<string, string> = {}): number {
-  return spawnSync('/bin/sh', ['-c', command], { env: { PATH: `${bin}:/usr/bin:/bin`, FAKE_VERSION: '2:26.0.0-1', FAKE_ROWS: 'svc abc123', ...step.env, ...env } }).status ?? -1
+  return spawnSync('/bin/sh', ['-c', command.replaceAll(`${libexecDir}/`, `${bin}/`)], { env: { PATH: `${bin}:/usr/bin:/bin`, FAKE_VERSION: '2:26.0.0-1', FAKE_ROWS: 'svc abc123', ...step.env, ...env } }).status ?? -1
 }
 const touch = (f: string) => writeFileSync(join(dir, f), '')
 const drop = (f: string) => rmSync(join(dir, f), { force: true })
@@ -34,7 +37,7 @@ const drop = (f: string) => rmSync(join(dir, f), { force: true })
 describe('a migration step checked by its recorded state', () => {
   it('runs when nothing is recorded, records after the run, and is then done without the slow check', () => {
     expect(sh(step.unless!)).toBe(1)
-    expect(sh(step.run)).toBe(0)
+    expect(sh(step.run!)).toBe(0)
     expect(readFileSync(join(state, 'svc.db-sync'), 'utf8')).toBe('2:26.0.0-1\nsvc abc123\n')
     // WHEN the slow check would say "not at head" THEN the record still answers
     expect(sh(step.unless!)).toBe(0)
@@ -66,7 +69,7 @@ describe('a migration step checked by its recorded state', () => {
   it('fails when the migration fails, and records nothing then', () => {
     rmSync(state, { recursive: true, force: true })
     touch('sync-fails')
-    expect(sh(step.run)).not.toBe(0)
+    expect(sh(step.run!)).not.toBe(0)
     drop('sync-fails')
     expect(existsSync(join(state, 'svc.db-sync'))).toBe(false)
   })

@@ -158,14 +158,19 @@ describe('ceph role: bootstrap', () => {
     expect(mkfs.run).toContain(
       `su -s /bin/sh -c 'ceph-mon --mkfs -i aio1 --monmap /var/lib/ceph/tmp/stackhouse-monmap --keyring /etc/ceph/ceph.mon.keyring' -- ceph`,
     )
-    // AND the OSD is the probe's long form, its key never in argv
+    // AND the OSD is the probe's long form, by the script the host receives (its key never in argv)
     const osd = steps.find((s) => s.id === 'ceph.osd')!
-    expect(osd.run).toContain('ceph osd new "$OSD_UUID" -i -')
-    expect(osd.run).toContain('ceph-osd -i "$id" --mkfs --osd-uuid "$OSD_UUID" --setuser ceph --setgroup ceph')
-    expect(osd.run).toContain('systemctl enable "ceph-osd@$id.service"')
-    expect(osd.run).not.toMatch(/--add-key|ceph-volume/)
-    // AND the pool waits for one OSD, and is created, tagged rbd and initialised
-    expect(steps.find((s) => s.id === 'ceph.wait-osds')!.run).toContain('-ge 1 ]')
+    expect(osd).toMatchObject({ unless: '/usr/local/libexec/stackhouse/ceph-osd-file exists', run: '/usr/local/libexec/stackhouse/ceph-osd-file create' })
+    const script = fileAt(render(model, [ceph]), 'aio1', '/usr/local/libexec/stackhouse/ceph-osd-file')
+    expect(script.mode).toBe(0o755)
+    expect(script.content).toContain('ceph osd new "$OSD_UUID" -i -')
+    expect(script.content).toContain('ceph-osd -i "$id" --mkfs --osd-uuid "$OSD_UUID" --setuser ceph --setgroup ceph')
+    expect(script.content).toContain('systemctl enable --now "ceph-osd@$id.service"')
+    expect(script.content).not.toMatch(/--add-key|ceph-volume/)
+    // AND the monitor is waited for up to 5 minutes; the pool waits for one OSD, and is created, tagged rbd and initialised
+    expect(steps.find((s) => s.id === 'ceph.wait-mon')).toMatchObject({ unless: 'timeout 10 ceph -s >/dev/null', waitUntil: { timeoutSeconds: 300 } })
+    expect(steps.find((s) => s.id === 'ceph.wait-osds')).toMatchObject({ waitUntil: { timeoutSeconds: 600, intervalSeconds: 5 } })
+    expect(steps.find((s) => s.id === 'ceph.wait-osds')!.unless).toContain('-ge 1 ]')
     expect(steps.find((s) => s.id === 'ceph.pool')!.run).toBe(
       'ceph osd pool create volumes 32 && ceph osd pool application enable volumes rbd && timeout 300 rbd pool init volumes',
     )
@@ -185,12 +190,13 @@ describe('ceph role: bootstrap', () => {
       'ceph.wait-osds',
       'ceph.pool',
     ])
-    expect(stepsOf(model, 'ctl1').find((s) => s.id === 'ceph.wait-osds')!.run).toContain('-ge 2 ]')
+    expect(stepsOf(model, 'ctl1').find((s) => s.id === 'ceph.wait-osds')!.unless).toContain('-ge 2 ]')
     // AND each storage host waits for the monitor (this phase runs on all hosts at once), then makes its OSD
     for (const name of ['cmp1', 'cmp2']) {
       const steps = stepsOf(model, name)
       expect(ids(steps)).toEqual(['ceph.wait-mon', 'ceph.bootstrap-osd-keyring', 'ceph.osd'])
-      expect(steps[2]!.run).toContain('ceph-volume lvm create --bluestore --data /dev/vdb')
+      expect(steps[2]!.run).toBe('/usr/local/libexec/stackhouse/ceph-osd-device /dev/vdb')
+      expect(fileAt(render({ ...model, config: {} }, [ceph]), name, '/usr/local/libexec/stackhouse/ceph-osd-device').content).toContain('exec ceph-volume lvm create --bluestore --data "$1"')
       expect(steps[2]!.unless).toContain('ceph-volume lvm list /dev/vdb')
       expectSafeSteps(model, steps)
     }

@@ -128,7 +128,7 @@ describe('horizon role', () => {
       // AND the rebuild is Debian's, and records the hash of every settings file it was built from
       const hash = "cat /etc/openstack-dashboard/local_settings.py /etc/openstack-dashboard/local_settings.d/*.py | sha256sum | cut -d' ' -f1"
       expect(stat!.unless).toBe(`[ -s /var/lib/openstack-dashboard/static/dashboard/manifest.json ] && [ "$(cat ${staticStamp} 2>/dev/null)" = "$(${hash})" ]`)
-      expect(stat!.run.split(' && ')).toEqual([
+      expect(stat!.run!.split(' && ')).toEqual([
         `h=$(${hash})`,
         '/usr/share/openstack-dashboard/manage.py collectstatic --noinput --clear >/dev/null',
         '/usr/share/openstack-dashboard/manage.py compress --force >/dev/null',

@@ -257,7 +257,7 @@ describe('neutron role: deploy hooks', () => {
     expect(steps.map((s) => s.id)).toEqual(['neutron.br-netfilter', 'neutron.sysctl', 'neutron.ebtables', 'neutron.daemon-reload', 'neutron.db-sync'])
     expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
     const sync = steps.find((s) => s.id === 'neutron.db-sync')!
-    expect(sync.run.startsWith(
+    expect(sync.run!.startsWith(
       `su -s /bin/sh -c 'neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade head' -- neutron && `,
     )).toBe(true)
     // AND the guard compares the heads alembic knows with those the database is at

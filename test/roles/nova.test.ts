@@ -229,15 +229,15 @@ describe('nova role', () => {
       expect(byId['nova.cell-urls']!.run).toMatch(/' -- nova && systemctl try-restart -- nova-api\.service nova-api-metadata\.service nova-scheduler\.service nova-conductor\.service$/)
       // AND the schema guards compare with the head of the installed migrations
       expect(byId['nova.api-db-sync']!.unless).toContain('nova-manage api_db version | tail -n 1')
-      // (the module is Python's argument, never part of its source)
-      expect(byId['nova.api-db-sync']!.unless).toContain("importlib.import_module(sys.argv[1])")
-      expect(byId['nova.api-db-sync']!.unless).toMatch(/'\\'' nova\.db\.api\)" \]/)
-      expect(byId['nova.db-sync']!.unless).toMatch(/'\\'' nova\.db\.main\)" \]/)
+      // (read by roles/common/files/alembic-head.py, the module its argument)
+      expect(byId['nova.api-db-sync']!.unless).toContain('= "$(/usr/local/libexec/stackhouse/alembic-head nova.db.api)" ]')
+      expect(byId['nova.db-sync']!.unless).toContain('= "$(/usr/local/libexec/stackhouse/alembic-head nova.db.main)" ]')
       // AND virt_type goes to nova-compute's config dir, kvm only when /dev/kvm answers
       expect(byId['nova.virt-type']!.run).toContain(virtTypeFile)
       expect(byId['nova.virt-type']!.run).toContain('os.open("/dev/kvm", os.O_RDWR), 0xAE00')
       expect(byId['nova.virt-type']!.run).toContain('systemctl try-restart nova-compute.service')
-      // AND the one compute host is waited for, then mapped
+      // AND discover_hosts runs again every 5 s until the one compute host is mapped, for up to 5 minutes
+      expect(byId['nova.discover-hosts']).toMatchObject({ run: "su -s /bin/sh -c 'nova-manage cell_v2 discover_hosts >/dev/null' -- nova", waitUntil: { timeoutSeconds: 300, intervalSeconds: 5 } })
       expect(byId['nova.discover-hosts']!.unless).toContain('-ge 1 ]')
     })
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every bootstrap step of every role, on every host of every fixture: guarded,
-// valid bash, and free of secrets (which travel on stdin).
+// valid bash, free of secrets (which travel on stdin), with no shell loop of their own.
 import { describe, it } from 'vitest'
 import { roles } from '../../roles/index.ts'
 import { expectSafeSteps, fixtureModel, fixtureNames } from '../helpers.ts'

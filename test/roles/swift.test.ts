@@ -205,7 +205,7 @@ describe('swift role: deploy hooks', () => {
     const build = steps[1]!
     expect(build.unless).toBe(`${rings} && cmp -s /etc/swift/stackhouse-rings.txt /etc/swift/.stackhouse-rings.built`)
     // AND it runs the plan's commands in order (a rebalance warning, exit 1, is not a failure)
-    const lines = build.run.split('\n')
+    const lines = build.run!.split('\n')
     const planned = ringCommands(model).map((c) => (c.endsWith(' rebalance') ? `${c} || [ $? -eq 1 ]` : c))
     expect(lines.filter((l) => l.startsWith('swift-ring-builder'))).toEqual(planned)
     expect(lines.at(-1)).toBe('cp /etc/swift/stackhouse-rings.txt /etc/swift/.stackhouse-rings.built')

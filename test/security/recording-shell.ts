@@ -4,12 +4,14 @@
 // which records its argv and succeeds. Shell syntax (quotes, $(…), pipes, loops,
 // redirections) is interpreted for real, so a value that escapes its quoting
 // shows up as a command of its own. Nested shells (`su -c`, `sh -c`, `timeout`)
-// run their command the same way. As root, the shell runs as nobody: nothing it
+// run their command the same way; Stackhouse's own scripts are recorded by name.
+// As root, the shell runs as nobody: nothing it
 // could redirect into is writable outside its scratch folder.
 import { spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { libexecDir } from '../../installer/render/scripts.ts'
 import { atomicWriteScript, withEnv, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from '../../installer/transport/types.ts'
 
 const handler = String.raw`
@@ -47,8 +49,10 @@ export class RecordingShell implements Transport {
     chmodSync(this.record, 0o777)
   }
 
-  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    this.scripts.push(command)
+  exec(given: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.scripts.push(given)
+    // Stackhouse's own scripts are not here either: called by name, they are recorded like any program.
+    const command = given.replaceAll(`${libexecDir}/`, '')
     const { script, stdin } = withEnv(command, opts)
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
     return new Promise((resolve, reject) => {
