@@ -6,19 +6,14 @@ import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../instal
 import { iniGet, iniValues, parseIni } from '../../installer/render/ini.ts'
 import type { Model } from '../../installer/model/types.ts'
 import { buildPhases } from '../../installer/plan/phases.ts'
-import { render } from '../../installer/render/render.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
 import { virtTypeFile } from '../../roles/nova/_compute.ts'
 import nova, { tlsFiles } from '../../roles/nova/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole } from '../helpers.ts'
 
 const ini = (files: ReturnType<typeof renderRole>, host: string, path: string) => parseIni(fileAt(files, host, path).content)
 const sectionNames = (files: ReturnType<typeof renderRole>, host: string, path: string) =>
   ini(files, host, path).map((s) => s.name)
-const ctx = (fixture: 'aio' | '3-node' | 'vsphere', host: string) => {
-  const model = fixtureModel(fixture)
-  return { model, host: model.hosts.find((h) => h.name === host)! }
-}
 
 describe('nova role', () => {
   it('puts controller and compute parts in one nova.conf on the all-in-one host', () => {
@@ -146,16 +141,16 @@ describe('nova role', () => {
   it('installs the packages and runs the units of each half', () => {
     // GIVEN each fixture WHEN packages and units are listed
     // (genisoimage builds config drives; no package pulls it in)
-    expect(nova.packages(ctx('aio', 'aio1'))).toEqual(['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy', 'nova-compute', 'nova-compute-kvm', 'genisoimage'])
-    expect(nova.packages(ctx('3-node', 'cmp1'))).toEqual(['nova-compute', 'nova-compute-kvm', 'genisoimage'])
-    expect(nova.packages(ctx('vsphere', 'vova'))).toContain('python3-oslo.vmware')
-    expect(nova.packages(ctx('vsphere', 'vova')).join(' ')).not.toMatch(/kvm|qemu|libvirt/)
+    expect(nova.packages(hostContext('aio', 'aio1'))).toEqual(['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy', 'nova-compute', 'nova-compute-kvm', 'genisoimage'])
+    expect(nova.packages(hostContext('3-node', 'cmp1'))).toEqual(['nova-compute', 'nova-compute-kvm', 'genisoimage'])
+    expect(nova.packages(hostContext('vsphere', 'vova'))).toContain('python3-oslo.vmware')
+    expect(nova.packages(hostContext('vsphere', 'vova')).join(' ')).not.toMatch(/kvm|qemu|libvirt/)
     // THEN control hosts run the API, metadata, conductor, scheduler and proxy; vCenter needs no libvirtd
-    expect(nova.units(ctx('3-node', 'ctl1'))).toEqual([
+    expect(nova.units(hostContext('3-node', 'ctl1'))).toEqual([
       'nova-api.service', 'nova-api-metadata.service', 'nova-conductor.service', 'nova-scheduler.service', 'nova-novncproxy.service',
     ])
-    expect(nova.units(ctx('3-node', 'cmp2'))).toEqual(['libvirtd.service', 'nova-compute.service'])
-    expect(nova.units(ctx('vsphere', 'vova'))).not.toContain('libvirtd.service')
+    expect(nova.units(hostContext('3-node', 'cmp2'))).toEqual(['libvirtd.service', 'nova-compute.service'])
+    expect(nova.units(hostContext('vsphere', 'vova'))).not.toContain('libvirtd.service')
   })
 
   it('drives the vCenter cluster with the VMware driver', () => {
@@ -181,7 +176,7 @@ describe('nova role', () => {
     // WHEN nova is rendered THEN it fails as an input error (exit 1) with the command that fixes it
     const error = (() => {
       try {
-        render({ ...model, secrets, config: {} }, [nova])
+        renderRole({ ...model, secrets }, nova)
       } catch (e) {
         return e
       }
@@ -197,7 +192,7 @@ describe('nova role', () => {
   })
 
   describe('deploy hooks', () => {
-    const steps = (model: Model, host: string): BootstrapStep[] => nova.bootstrap!({ model, host: model.hosts.find((h) => h.name === host)! })
+    const steps = (model: Model, host: string): BootstrapStep[] => nova.bootstrap!(hostContext(model, host))
     const shape = (list: BootstrapStep[]) => list.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])
     const databaseSteps = [
       ['nova.api-db-sync', 'before-start', true],
@@ -267,8 +262,7 @@ describe('nova role', () => {
 
     it.each(fixtureNames)('%s: guards every step and keeps every secret out of commands and debconf', (fixture) => {
       // GIVEN the fixture, on a sandbox target too WHEN every host's steps and debconf lines are listed
-      const base = fixtureModel(fixture)
-      for (const model of [base, { ...base, target: 'sandbox' as const }]) {
+      for (const model of [fixtureModel(fixture), fixtureModel(fixture, () => ({ target: 'sandbox' }))]) {
         const secrets = Object.values(model.secrets).filter((v): v is string => !!v)
         for (const host of nova.hosts(model)) {
           const list = nova.bootstrap!({ model, host })
@@ -285,7 +279,7 @@ describe('nova role', () => {
     it('answers debconf with the rendered my_ip, region and console proxy', () => {
       // GIVEN the 3-node model
       const model = fixtureModel('3-node')
-      const debconf = (host: string) => nova.debconf!({ model, host: model.hosts.find((h) => h.name === host)! })
+      const debconf = (host: string) => nova.debconf!(hostContext(model, host))
       // THEN each host's my-ip is its address and the region is the cloud's, as nova.conf says
       expect(debconf('cmp2')).toContain('nova-common nova/my-ip string 10.1.0.22')
       expect(debconf('cmp2')).toContain('nova-common nova/cinder_os_region_name string RegionTwo')
@@ -303,11 +297,10 @@ describe('nova role', () => {
 
     it('puts control hosts first, so `once` steps and the databases land on a control host', () => {
       // GIVEN a 3-node inventory that lists a compute host first
-      const base = fixtureModel('3-node')
       const order = ['cmp1', 'ctl1', 'cmp2']
-      const model: Model = { ...base, hosts: order.map((n) => base.hosts.find((h) => h.name === n)!), config: {} }
+      const model = fixtureModel('3-node', (base) => ({ hosts: order.map((n) => hostContext(base, n).host) }))
       // WHEN the engine builds nova's phase
-      const phase = buildPhases(model, [nova], render(model, [nova]), { admin: () => Promise.reject(new Error('unused')) }).find((p) => p.id === 'nova')!
+      const phase = buildPhases(model, [nova], renderRole(model, nova), { admin: () => Promise.reject(new Error('unused')) }).find((p) => p.id === 'nova')!
       const tasks = (host: string) => phase.hosts.find((h) => h.host.name === host)!.tasks.map((t) => t.id)
       // THEN ctl1 comes first and runs the databases, the cell steps and the registration
       expect(phase.hosts.map((h) => h.host.name)).toEqual(['ctl1', 'cmp1', 'cmp2'])
@@ -339,16 +332,14 @@ describe('nova role', () => {
 
     it('turns off libvirt cgroups on sandbox compute hosts only', () => {
       // GIVEN the all-in-one inventory on a sandbox target, and as it is (real servers)
-      const base = fixtureModel('aio')
-      const sandbox = render({ ...base, target: 'sandbox', config: {} }, [nova])
+      const sandbox = renderRole(fixtureModel('aio', () => ({ target: 'sandbox' })), nova)
       // THEN the sandbox host gets qemu.conf with no cgroup controllers, which restarts libvirtd
       const qemu = fileAt(sandbox, 'aio1', '/etc/libvirt/qemu.conf')
       expect(qemu.content).toMatch(/^cgroup_controllers = \[ \]$/m)
       expect([qemu.owner, qemu.group, qemu.mode, qemu.format, qemu.notify]).toEqual(['root', 'root', 0o600, 'text', ['libvirtd.service']])
       // AND real servers and the vCenter driver keep Debian's qemu.conf
       expect(renderRole('aio', nova).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
-      const vsphere = fixtureModel('vsphere')
-      expect(render({ ...vsphere, target: 'sandbox', config: {} }, [nova]).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
+      expect(renderRole(fixtureModel('vsphere', () => ({ target: 'sandbox' })), nova).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
     })
   })
 })
