@@ -3,11 +3,13 @@
 // This resolves where they are and loads them into the model: the one place
 // every command starts from.
 import { dirname, join, resolve } from 'node:path'
+import { readFacts } from './facts.ts'
 import { builtinInventory, builtinInventoryName } from './inventory/defaults.ts'
 import { checkInventory, loadInventory } from './inventory/load.ts'
 import { InventoryError } from './inventory/problems.ts'
 import type { Inventory } from './inventory/schema.ts'
 import { buildModel } from './model/build.ts'
+import { withFacts } from './model/facts.ts'
 import type { Model } from './model/types.ts'
 import { readOverrides } from './render/overrides.ts'
 import type { OverrideFile } from './render/render.ts'
@@ -76,12 +78,15 @@ export interface Project {
   secrets: SecretsFile
 }
 
-/** Inventory → model, with the secrets of the project (generated only when `createSecrets` says so). */
+/**
+ * Inventory → model, with the secrets of the project (generated only when `createSecrets`
+ * says so) and the host facts the last deploy recorded (deploy gathers fresh ones).
+ */
 export function loadProject(opts: ProjectOptions): Project {
   const paths = projectPaths(opts)
   const inventory = readInventory(opts)
   const secrets = opts.createSecrets ? ensureSecrets(paths.secrets) : requireSecrets(paths.secrets, generateHint(opts))
-  const model = buildModel(inventory, opts.inventory ?? null, secrets.secrets)
+  const model = withFacts(buildModel(inventory, opts.inventory ?? null, secrets.secrets), readFacts(paths.stateDir))
   return { paths, model, overrides: readOverrides(paths.overrides), secrets }
 }
 

@@ -4,6 +4,7 @@
 import { parseHttpUrl } from '../inventory/_formats.ts'
 import type { Inventory } from '../inventory/schema.ts'
 import type { Secrets } from '../secrets/names.ts'
+import { resolveVirtType } from './facts.ts'
 import type { Backends, CatalogService, Endpoint, Model, ModelHost, ServiceConfig } from './types.ts'
 
 type Svc = { type: string; port: number; path: string; adminPath?: string }
@@ -30,6 +31,8 @@ export function buildModel(inv: Inventory, inventoryFile: string | null, secrets
     ssh: { user: h.ssh.user, port: h.ssh.port, ...(h.ssh.key ? { key: h.ssh.key } : {}) },
     groups: [...new Set(groupsOf.get(h.name))].sort(),
     interfaces: { ...h.interfaces },
+    // No host facts here: loadProject and deploy apply them (installer/facts.ts).
+    virtType: resolveVirtType(inv.backends.virt_type, undefined),
   }))
   const control = hosts.filter((h) => h.groups.includes('control'))
   const first = control[0] ?? hosts[0]!
