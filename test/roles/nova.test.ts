@@ -4,6 +4,7 @@ import { describeError } from '../../installer/cli/main.ts'
 import { FixableError } from '../../installer/errors.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import { iniGet, iniValues, parseIni } from '../../installer/render/ini.ts'
+import { withFacts } from '../../installer/model/facts.ts'
 import type { Model } from '../../installer/model/types.ts'
 import { buildPhases } from '../../installer/plan/phases.ts'
 import type { BootstrapStep } from '../../installer/render/role.ts'
@@ -122,16 +123,27 @@ describe('nova role', () => {
     expect(fileAt(files, 'aio1', '/etc/default/nova-consoleproxy').content).toMatch(/^NOVA_CONSOLE_PROXY_TYPE=novnc$/m)
   })
 
-  it('selects the libvirt virt_type from backends.virt_type, leaving auto to step nova.virt-type', () => {
-    // GIVEN aio (virt_type auto) and 3-node (kvm, Ceph volumes)
-    const aio = ini(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf')
+  it('writes the libvirt virt_type each host runs: the inventory\'s, or auto decided by the host\'s facts', () => {
+    // GIVEN aio (virt_type auto, no facts recorded) and 3-node (kvm, Ceph volumes)
+    const aioConf = fileAt(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf').content
+    const aio = parseIni(aioConf)
     const cmp = ini(renderRole('3-node', nova), 'cmp1', '/etc/nova/nova-compute.conf')
-    // THEN both load the libvirt driver; auto sets no virt_type, which would override the detected one
+    // THEN both load the libvirt driver; with no facts, auto renders kvm and says it is assumed
     expect(iniGet(aio, 'DEFAULT', 'compute_driver')).toBe('libvirt.LibvirtDriver')
-    expect(iniGet(aio, 'libvirt', 'virt_type')).toBeUndefined()
-    expect(fileAt(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf').content).toContain(virtTypeFile)
+    expect(iniGet(aio, 'libvirt', 'virt_type')).toBe('kvm')
+    expect(aioConf).toContain('# backends.virt_type is auto, and no facts are recorded for this host yet:\n# kvm is assumed.')
     expect(iniGet(ini(renderRole('aio', nova), 'aio1', '/etc/nova/nova.conf'), 'libvirt', 'virt_type')).toBeUndefined()
     expect(iniGet(cmp, 'libvirt', 'virt_type')).toBe('kvm')
+    expect(fileAt(renderRole('3-node', nova), 'cmp1', '/etc/nova/nova-compute.conf').content).not.toContain('backends.virt_type')
+    // AND with facts, each host gets what its KVM allows, and the matching hypervisor package
+    const decided = withFacts(fixtureModel('aio'), { aio1: { kvm: false } })
+    const qemuConf = fileAt(renderRole(decided, nova), 'aio1', '/etc/nova/nova-compute.conf').content
+    expect(iniGet(parseIni(qemuConf), 'libvirt', 'virt_type')).toBe('qemu')
+    expect(qemuConf).toContain('KVM is not usable on this host')
+    expect(nova.packages(hostContext(decided, 'aio1'))).toContain('nova-compute-qemu')
+    const kvm = withFacts(fixtureModel('aio'), { aio1: { kvm: true } })
+    expect(iniGet(ini(renderRole(kvm, nova), 'aio1', '/etc/nova/nova-compute.conf'), 'libvirt', 'virt_type')).toBe('kvm')
+    expect(nova.packages(hostContext(kvm, 'aio1'))).toContain('nova-compute-kvm')
     // AND only Ceph volumes need the RBD client and libvirt secret
     expect(iniGet(aio, 'libvirt', 'rbd_user')).toBeUndefined()
     expect(iniGet(cmp, 'libvirt', 'rbd_user')).toBe('cinder')
@@ -202,11 +214,11 @@ describe('nova role', () => {
       ['nova.db-sync', 'before-start', true],
     ]
 
-    it('sets up the databases and cells in install-guide order, then detects virt_type and maps the host (all-in-one)', () => {
+    it('sets up the databases and cells in install-guide order, then maps the host (all-in-one)', () => {
       // GIVEN the all-in-one host (control and compute, libvirt, virt_type auto, LVM)
       const list = steps(fixtureModel('aio'), 'aio1')
       // THEN api_db sync, map_cell0, create_cell cell1 and db sync run once, before the units
-      expect(shape(list)).toEqual([...databaseSteps, ['nova.virt-type', 'before-start', false], ['nova.discover-hosts', 'after-start', true]])
+      expect(shape(list)).toEqual([...databaseSteps, ['nova.virt-type-file', 'before-start', false], ['nova.discover-hosts', 'after-start', true]])
       const byId = Object.fromEntries(list.map((s) => [s.id, s]))
       // AND each nova-manage command runs as user nova
       for (const id of ['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync', 'nova.discover-hosts']) {
@@ -228,10 +240,9 @@ describe('nova role', () => {
       expect(byId['nova.api-db-sync']!.unless).toContain("importlib.import_module(sys.argv[1])")
       expect(byId['nova.api-db-sync']!.unless).toMatch(/'\\'' nova\.db\.api\)" \]/)
       expect(byId['nova.db-sync']!.unless).toMatch(/'\\'' nova\.db\.main\)" \]/)
-      // AND virt_type goes to nova-compute's config dir, kvm only when /dev/kvm answers
-      expect(byId['nova.virt-type']!.run).toContain(virtTypeFile)
-      expect(byId['nova.virt-type']!.run).toContain('os.open("/dev/kvm", os.O_RDWR), 0xAE00')
-      expect(byId['nova.virt-type']!.run).toContain('systemctl try-restart nova-compute.service')
+      // AND the file where virt_type used to be detected into is removed (nova-compute.conf carries it)
+      expect(byId['nova.virt-type-file']!.unless).toBe(`[ ! -e ${virtTypeFile} ]`)
+      expect(byId['nova.virt-type-file']!.run).toBe(`rm -f -- ${virtTypeFile} && systemctl try-restart nova-compute.service`)
       // AND the one compute host is waited for, then mapped
       expect(byId['nova.discover-hosts']!.unless).toContain('-ge 1 ]')
     })
@@ -242,8 +253,8 @@ describe('nova role', () => {
       // THEN ctl1 has the database steps and waits for both compute hosts
       expect(shape(steps(model, 'ctl1'))).toEqual([...databaseSteps, ['nova.discover-hosts', 'after-start', true]])
       expect(steps(model, 'ctl1').at(-1)!.unless).toContain('-ge 2 ]')
-      // AND each compute host only stores the Ceph key in libvirt, after libvirtd runs: no detection with virt_type kvm
-      for (const host of ['cmp1', 'cmp2']) expect(shape(steps(model, host))).toEqual([['nova.rbd-secret', 'after-start', false]])
+      // AND each compute host only clears the old virt_type file and stores the Ceph key in libvirt, after libvirtd runs
+      for (const host of ['cmp1', 'cmp2']) expect(shape(steps(model, host))).toEqual([['nova.virt-type-file', 'before-start', false], ['nova.rbd-secret', 'after-start', false]])
       // AND the vCenter driver needs neither libvirt step
       expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual(['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync', 'nova.discover-hosts'])
     })
@@ -251,7 +262,7 @@ describe('nova role', () => {
     it('passes the Ceph key and secret UUID through env only, compared inside the shell', () => {
       // GIVEN the 3-node model WHEN the libvirt secret step of cmp1 is built
       const model = fixtureModel('3-node')
-      const step = steps(model, 'cmp1')[0]!
+      const step = steps(model, 'cmp1').find((s) => s.id === 'nova.rbd-secret')!
       // THEN the values travel in env and the commands name only the variables
       expect(step.env).toEqual({ RBD_SECRET_UUID: model.secrets.libvirt_rbd_secret_uuid, CEPH_KEY: model.secrets.ceph_cinder_key })
       expect(step.unless).toBe('[ "$(virsh -q secret-get-value "$RBD_SECRET_UUID" 2>/dev/null)" = "$CEPH_KEY" ]')
@@ -309,7 +320,7 @@ describe('nova role', () => {
         'nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync',
         'nova.discover-hosts', 'nova.register',
       ])
-      expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual(['nova.rbd-secret'])
+      expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual(['nova.virt-type-file', 'nova.rbd-secret'])
     })
 
     it('makes the three databases for user nova and registers the compute service', () => {
