@@ -2,7 +2,9 @@
 // `stackhouse deploy` as a library call: render, plan, connect, apply, report.
 import { join } from 'node:path'
 import { closest } from './closest.ts'
+import { gatherFacts } from './facts.ts'
 import { UsageError } from './errors.ts'
+import { withFacts } from './model/facts.ts'
 import type { Model, ModelHost } from './model/types.ts'
 import { KeystoneClient } from './openstack/keystone.ts'
 import { buildPhases, postDeploy } from './plan/phases.ts'
@@ -50,8 +52,11 @@ export interface DeployReport {
 export async function deploy(project: Project, roles: readonly Role[], opts: DeployOptions = {}): Promise<DeployReport> {
   const { model } = project
   checkSelection(model.hosts.map((h) => h.name), roles, opts)
-  const files = render(model, roles, project.overrides)
-  const phases = buildPhases(model, roles, files, { ...opts, admin: adminClient(model), postDeployAdmin: adminClient(model), stateDir: project.paths.stateDir })
+  const plan = (m: Model) => {
+    const files = render(m, roles, project.overrides)
+    return { files, phases: buildPhases(m, roles, files, { ...opts, admin: adminClient(m), postDeployAdmin: adminClient(m), stateDir: project.paths.stateDir }) }
+  }
+  let { files, phases } = plan(model)
   const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
   const logDir = join(project.paths.stateDir, 'logs', new Date().toISOString().replace(/[:.]/g, '-'))
   const catalog = secretCatalog(roles)
@@ -60,6 +65,9 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact, echo(h.name))]))
   const transports = await (opts.connect ?? ((h) => connectAll(model, h, project.paths, opts)))(hosts)
   try {
+    // The hosts' facts decide values (virt_type: auto) before anything is compared or written.
+    const decided = withFacts(model, await gatherFacts(model, transports, project.paths.stateDir))
+    if (decided !== model) ({ files, phases } = plan(decided))
     await requireSameCloud(project.paths.secrets, files, model.secrets, catalog, transports)
     const state = await runWithListr(phases, transports, logs, { check: opts.check ?? false, renderer: opts.renderer ?? 'default', ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) })
     const result = report(state, hosts.map((h) => h.name), logs, logDir, opts.check ?? false, redact)

@@ -4,11 +4,13 @@
 // every command starts from.
 import { dirname, join, resolve } from 'node:path'
 import { roles as builtinRoles } from '../roles/index.ts'
+import { readFacts } from './facts.ts'
 import { builtinInventory, builtinInventoryName } from './inventory/defaults.ts'
 import { checkInventory, loadInventory } from './inventory/load.ts'
 import { InventoryError } from './inventory/problems.ts'
 import type { Inventory } from './inventory/schema.ts'
 import { buildModel } from './model/build.ts'
+import { withFacts } from './model/facts.ts'
 import type { Model } from './model/types.ts'
 import { readOverrides } from './render/overrides.ts'
 import type { Role } from './role/contract.ts'
@@ -83,14 +85,17 @@ export interface Project {
   roles: readonly Role[]
 }
 
-/** Inventory → model, with the secrets of the project (generated only when `createSecrets` says so). */
+/**
+ * Inventory → model, with the secrets of the project (generated only when `createSecrets`
+ * says so) and the host facts the last deploy recorded (deploy gathers fresh ones).
+ */
 export function loadProject(opts: ProjectOptions): Project {
   const paths = projectPaths(opts)
   const inventory = readInventory(opts)
   const roles = opts.roles ?? builtinRoles
   const catalog = secretCatalog(roles)
   const secrets = opts.createSecrets ? ensureSecrets(paths.secrets, catalog) : requireSecrets(paths.secrets, generateHint(opts), catalog)
-  const model = buildModel(inventory, opts.inventory ?? null, secrets.secrets, roles)
+  const model = withFacts(buildModel(inventory, opts.inventory ?? null, secrets.secrets, roles), readFacts(paths.stateDir))
   return { paths, model, overrides: readOverrides(paths.overrides), secrets, roles }
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Shared test helpers: fixture models with fixed, obviously fake secrets.
+// Shared test helpers: the one way tests get a fixture cloud (its inventory loaded
+// and validated, the model built with fixed, obviously fake secrets) and render it.
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { expect } from 'vitest'
@@ -7,38 +8,57 @@ import { loadInventory } from '../installer/inventory/load.ts'
 import { buildModel } from '../installer/model/build.ts'
 import type { Model } from '../installer/model/types.ts'
 import { render, type RenderedFile } from '../installer/render/render.ts'
-import type { BootstrapStep, Role } from '../installer/role/index.ts'
+import type { BootstrapStep, Role, RoleContext } from '../installer/role/index.ts'
 import { commandTask } from '../installer/tasks/command.ts'
 import { confidentialValues, secretCatalog, type Secrets } from '../installer/secrets/names.ts'
-import { roles } from '../roles/index.ts'
+import { roles as ownRoles } from '../roles/index.ts'
 
 /** The secrets of Stackhouse's own roles. */
-export const testCatalog = secretCatalog(roles)
+export const testCatalog = secretCatalog(ownRoles)
 
 export const fixturesDir = join(import.meta.dirname, 'fixtures')
 
 /** Every secret set to `fake-<name>`, so golden files are stable and show which secret went where. */
 export function fakeSecrets(): Secrets {
-  return Object.fromEntries(secretCatalog(roles).names.map((n) => [n, `fake-${n.replaceAll('_', '-')}`])) as unknown as Secrets
-}
-
-/** The model of test/fixtures/inventories/<name>.yml with fake secrets. */
-export function fixtureModel(name: 'aio' | '3-node' | 'vsphere'): Model {
-  const file = join(fixturesDir, 'inventories', `${name}.yml`)
-  const inventory = loadInventory(file)
-  return buildModel(inventory, `test/fixtures/inventories/${name}.yml`, fakeSecrets(), roles)
+  return Object.fromEntries(secretCatalog(ownRoles).names.map((n) => [n, `fake-${n.replaceAll('_', '-')}`])) as unknown as Secrets
 }
 
 export const fixtureNames = ['aio', '3-node', 'vsphere'] as const
 
+/** A cloud of test/fixtures/inventories/. */
+export type FixtureName = (typeof fixtureNames)[number]
+
 /**
- * Render one role for a fixture. Inline config for other services is dropped,
- * since an override that matches no rendered file is an error by design.
+ * The model of test/fixtures/inventories/<name>.yml, loaded and validated as an
+ * operator's inventory is, with fake secrets. `change` returns the fields of a
+ * variant (a service off, another backend, hosts in another order), merged over it.
  */
-export function renderRole(fixture: (typeof fixtureNames)[number], role: Role): RenderedFile[] {
-  const model = fixtureModel(fixture)
-  const config = role.name in model.config ? { [role.name]: model.config[role.name]! } : {}
-  return render({ ...model, config }, [role])
+export function fixtureModel(name: FixtureName, change?: (model: Model) => Partial<Model>): Model {
+  const file = join(fixturesDir, 'inventories', `${name}.yml`)
+  const inventory = loadInventory(file)
+  const model = buildModel(inventory, `test/fixtures/inventories/${name}.yml`, fakeSecrets(), ownRoles)
+  return change ? { ...model, ...change(model) } : model
+}
+
+const modelOf = (from: FixtureName | Model): Model => (typeof from === 'string' ? fixtureModel(from) : from)
+
+/**
+ * Render roles for a fixture, or for a model made from one by fixtureModel. Inline
+ * config for other services is dropped, since an override that matches no rendered
+ * file is an error by design.
+ */
+export function renderRole(from: FixtureName | Model, ...roles: Role[]): RenderedFile[] {
+  const model = modelOf(from)
+  const config = Object.fromEntries(Object.entries(model.config).filter(([service]) => roles.some((r) => r.name === service)))
+  return render({ ...model, config }, roles)
+}
+
+/** What a role's functions see on one host of a fixture (or a model made from one); fails the test when there is no such host. */
+export function hostContext(from: FixtureName | Model, host: string): RoleContext {
+  const model = modelOf(from)
+  const h = model.hosts.find((x) => x.name === host)
+  if (!h) throw new Error(`no host ${host}; the model has ${model.hosts.map((x) => x.name).join(', ')}`)
+  return { model, host: h }
 }
 
 /** Compare every file with its golden copy in test/roles/__golden__/<fixture>/<host>/<path>. */
@@ -57,7 +77,7 @@ export function fileAt(files: RenderedFile[], host: string, path: string): Rende
 
 /** Every step is guarded and one the engine accepts, loops in no shell of its own, bash parses it, and no secret is in a command line (secrets travel in env). */
 export function expectSafeSteps(model: Model, steps: BootstrapStep[]): void {
-  const secrets = Object.values(confidentialValues(model.secrets, secretCatalog(roles)))
+  const secrets = Object.values(confidentialValues(model.secrets, testCatalog))
   for (const s of steps) {
     // Waits too: what they wait for is their `unless`, looped by the engine (waitUntil).
     expect(s.unless, s.id).toBeTruthy()

@@ -18,7 +18,7 @@ export const destroyCommand = withProject(
   .action(async (flags: ProjectFlags & { yesIReallyMeanIt?: boolean; local?: boolean; trustNewHosts?: boolean; json?: boolean }) => {
     // Asked before anything is read beyond the inventory: the answer does not depend on the secrets.
     const inventory = readInventory(projectOptions(flags))
-    if ((inventory.target ?? 'hosts') !== 'sandbox' && !flags.yesIReallyMeanIt) {
+    if (inventory.target !== 'sandbox' && !flags.yesIReallyMeanIt) {
       throw new UsageError(`this deletes every database, image and volume of the cloud on ${inventory.hosts.map((h) => h.name).join(', ')}`, 'run again with --yes-i-really-mean-it')
     }
     const project = openProject(projectOptions(flags))

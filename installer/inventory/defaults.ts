@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The built-in inventory used when no -i is given: an all-in-one cloud on one
 // local sandbox host. It goes through the same checks as an operator's file.
+import { schemaDefault } from './schema.ts'
 
 /** Shown as the file name in messages about the built-in inventory. */
 export const builtinInventoryName = '<built-in all-in-one inventory>'
@@ -14,6 +15,11 @@ export const sandboxNetworks = {
   provider: { cidr: '10.78.0.0/24', gateway: '10.78.0.1', bridge: 'shprov0', start: '10.78.0.100', end: '10.78.0.200' },
 } as const
 
+/**
+ * The built-in cloud. Its choices are the sandbox's (Ceph: sandbox hosts have no
+ * device-mapper for LVM; Linux bridge: OVN needs a kernel module on this machine);
+ * a value shown only to be seen is the schema's default, read from it.
+ */
 export const builtinInventory = `
 name: stackhouse
 target: sandbox
@@ -35,7 +41,7 @@ networks:
 backends:
   network: linuxbridge
   block_storage: ceph
-  virt_type: auto
+  virt_type: ${schemaDefault('backends', 'virt_type')}
 `.trimStart()
 
 /** Names of the built-in cloud's hosts. */

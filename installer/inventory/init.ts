@@ -3,6 +3,7 @@
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { packageRoot } from '../paths.ts'
+import { schemaDefault as d } from './schema.ts'
 
 /**
  * Where editors find the inventory's schema: the copy this package ships (YAML
@@ -24,8 +25,12 @@ export function parseHostList(text: string): InitHost[] {
   })
 }
 
+/** `key: value` padded to the column its comment starts at. */
+const commented = (text: string, comment: string) => `${text.padEnd(29)}# ${comment}`
+
 /**
- * Inventory text for the hosts: one host is an all-in-one cloud; with more, the
+ * Inventory text for the hosts. Values it shows that are defaults are read from the
+ * schema, so the example never disagrees with what leaving a key out means. Hosts: one host is an all-in-one cloud; with more, the
  * first is the controller and network node, the rest compute and storage nodes.
  * @param sshKey the private key the hosts accept, as the inventory should name it
  *   (e.g. `~/.ssh/id_ed25519`); without one the ssh line is left as a comment to fill in.
@@ -40,8 +45,8 @@ export function initInventory(hosts: InitHost[], sshKey?: string): string {
 # Stackhouse inventory. Edit, then: stackhouse validate -i THIS_FILE && stackhouse plan -i THIS_FILE
 # Every key is documented in inventory.schema.json; editors that read JSON Schema complete and check it.
 name: mycloud
-region: RegionOne
-target: hosts                # hosts (servers over SSH) | sandbox | vsphere
+region: ${d('region')}
+${commented(`target: ${d('target')}`, 'hosts (servers over SSH) | sandbox | vsphere')}
 
 hosts:
 ${hosts.map((h) => `  - name: ${h.name}\n    address: ${h.address}         # management address; SSH goes here\n${sshLine(sshKey)}`).join('\n')}
@@ -65,22 +70,22 @@ networks:
 # endpoints: { public_address: cloud.example.com }   # default: the first control host's address
 
 services:                    # optional services; Keystone, Glance, Placement, Nova, Neutron are always on
-  cinder: true
-  swift: true
-  horizon: true
+  cinder: ${d('services', 'cinder')}
+  swift: ${d('services', 'swift')}
+  horizon: ${d('services', 'horizon')}
 
 backends:
-  network: linuxbridge       # linuxbridge | ovn
-  block_storage: lvm         # lvm | ceph | vmdk (vSphere)
-  lvm: { volume_group: cinder-volumes, devices: [/dev/sdb] }
-  compute: libvirt           # libvirt | vmware (vSphere)
-  virt_type: auto            # auto (KVM when /dev/kvm works, else QEMU) | kvm | qemu
+${commented(`  network: ${d('backends', 'network')}`, 'linuxbridge | ovn')}
+${commented(`  block_storage: ${d('backends', 'block_storage')}`, 'lvm | ceph | vmdk (vSphere)')}
+  lvm: { volume_group: ${d('backends', 'lvm', 'volume_group')}, devices: [/dev/sdb] }
+${commented(`  compute: ${d('backends', 'compute')}`, 'libvirt | vmware (vSphere)')}
+${commented(`  virt_type: ${d('backends', 'virt_type')}`, 'auto (KVM when /dev/kvm works, else QEMU) | kvm | qemu')}
 
 # packages:
 #   mirror: http://debian-mirror.example.com/debian   # default: the hosts' own apt sources
 #   proxy: http://10.0.0.1:3142                       # e.g. apt-cacher-ng
 
-tls: { enabled: false }
+tls: { enabled: ${d('tls', 'enabled')} }
 
 # Per-service overrides, merged key by key over the rendered files (also: overrides/<service>/<file>).
 # config:
@@ -91,7 +96,6 @@ tls: { enabled: false }
 }
 
 function sshLine(key: string | undefined): string {
-  return key
-    ? `    ssh: { user: root, port: 22, key: ${key} }`
-    : '    # ssh: { user: root, port: 22, key: ~/.ssh/id_ed25519 }   # no SSH key found here: make one (ssh-keygen -t ed25519) and name it'
+  const ssh = (k: string) => `ssh: { user: ${d('hosts', 'ssh', 'user')}, port: ${d('hosts', 'ssh', 'port')}, key: ${k} }`
+  return key ? `    ${ssh(key)}` : `    # ${ssh('~/.ssh/id_ed25519')}   # no SSH key found here: make one (ssh-keygen -t ed25519) and name it`
 }

@@ -7,7 +7,7 @@ import { InventoryError, type Problem } from './problems.ts'
 import { checkRules } from './rules.ts'
 import type { Inventory } from './schema.ts'
 import { decodeInventory, inventoryLimits, parseInventory, tooLarge, type InventorySource } from './source.ts'
-import { isInventory, validateSchema } from './validate.ts'
+import { validateSchema } from './validate.ts'
 
 export interface LoadResult {
   inventory?: Inventory
@@ -26,10 +26,10 @@ export interface CheckOptions {
 export function checkInventory(file: string, text: string, opts: CheckOptions = {}): LoadResult {
   const { source, problems } = parseInventory(file, text)
   if (!source) return { problems }
-  const schemaProblems = validateSchema(source)
-  if (schemaProblems.length || !isInventory(source.data)) return { problems: sortProblems([...problems, ...schemaProblems]), locate: source.locate }
-  const all = sortProblems([...problems, ...checkRules(source.data, source, opts.dir)])
-  return { ...(all.some((p) => p.severity === 'error') ? {} : { inventory: source.data }), problems: all, locate: source.locate }
+  const { inventory, problems: schemaProblems } = validateSchema(source)
+  if (!inventory) return { problems: sortProblems([...problems, ...schemaProblems]), locate: source.locate }
+  const all = sortProblems([...problems, ...checkRules(inventory, source, opts.dir)])
+  return { ...(all.some((p) => p.severity === 'error') ? {} : { inventory }), problems: all, locate: source.locate }
 }
 
 export interface FileCheckOptions {

@@ -29,6 +29,10 @@ class Findings {
   warn(path: Path, message: string, fix?: string): void {
     this.add('warning', path, message, fix)
   }
+  /** Whether the file itself sets the key (the inventory the rules see has the schema's defaults applied). */
+  written(path: Path): boolean {
+    return path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), this.source.data) !== undefined
+  }
 }
 
 type Rule = (inv: Inventory, f: Findings) => void
@@ -113,7 +117,7 @@ function groupNeeds(inv: Inventory): [group: string, what: string][] {
     ['network', 'the Neutron agents'],
     ['compute', 'nova-compute'],
   ]
-  const storage = [inv.services?.cinder !== false && 'cinder-volume', inv.services?.swift !== false && 'the Swift storage servers'].filter(Boolean)
+  const storage = [inv.services.cinder && 'cinder-volume', inv.services.swift && 'the Swift storage servers'].filter(Boolean)
   if (storage.length) needs.push(['storage', storage.join(' and ')])
   return needs
 }
@@ -259,8 +263,8 @@ function allocationClearOfHosts(inv: Inventory, f: Findings, start: number, end:
 }
 
 const backendsFitTarget: Rule = (inv, f) => {
-  const b = inv.backends ?? {}
-  const target = inv.target ?? 'hosts'
+  const b = inv.backends
+  const target = inv.target
   const needVsphere: [Path, string][] = []
   if (b.compute === 'vmware') needVsphere.push([['backends', 'compute'], 'compute backend "vmware"'])
   if (b.block_storage === 'vmdk') needVsphere.push([['backends', 'block_storage'], 'block storage backend "vmdk"'])
@@ -268,14 +272,14 @@ const backendsFitTarget: Rule = (inv, f) => {
     if (target === 'sandbox') f.error(path, `${what} drives vSphere and cannot run on sandbox hosts`, path[1] === 'compute' ? 'use compute: libvirt' : 'use block_storage: ceph')
     else if (!inv.vsphere) f.error(path, `${what} needs a vCenter to talk to`, 'add a vsphere: section (host, username, cluster, datastore)')
   }
-  if (target === 'sandbox' && (b.block_storage ?? 'lvm') === 'lvm') {
-    f.error(b.block_storage ? ['backends', 'block_storage'] : ['target'], 'block storage backend "lvm" needs device-mapper, which sandbox hosts do not have', 'set backends.block_storage: ceph (a single-node Ceph on a file-backed OSD)')
+  if (target === 'sandbox' && b.block_storage === 'lvm') {
+    f.error(f.written(['backends', 'block_storage']) ? ['backends', 'block_storage'] : ['target'], 'block storage backend "lvm" needs device-mapper, which sandbox hosts do not have', 'set backends.block_storage: ceph (a single-node Ceph on a file-backed OSD)')
   }
   if (target === 'sandbox' && b.network === 'ovn') {
     f.warn(['backends', 'network'], 'OVN needs the openvswitch kernel module on the machine that runs the sandbox hosts', 'use network: linuxbridge if "modprobe openvswitch" fails there')
   }
-  if (b.block_storage === 'lvm' || b.block_storage === undefined) return
-  if (b.lvm) f.warn(['backends', 'lvm'], `backends.lvm is ignored: block storage is "${b.block_storage}"`, 'remove it, or set block_storage: lvm')
+  if (b.block_storage === 'lvm') return
+  if (f.written(['backends', 'lvm'])) f.warn(['backends', 'lvm'], `backends.lvm is ignored: block storage is "${b.block_storage}"`, 'remove it, or set block_storage: lvm')
 }
 
 const tlsIsComplete: Rule = (inv, f) => {

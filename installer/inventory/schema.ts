@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The inventory's JSON Schema. The TypeScript type is derived from it, so the
 // two cannot drift apart; `inventory.schema.json` is generated from it for editors.
+// It is the one place a key's default is written: validation applies them.
 import type { FromSchema } from 'json-schema-to-ts'
 
 const hostName = {
@@ -52,6 +53,7 @@ const localPath = line(4096, 'A file on this machine: absolute, ~/…, or relati
 const ssh = {
   type: 'object',
   additionalProperties: false,
+  default: {},
   properties: {
     user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,31}$', default: 'root', description: 'A Unix user name: lower-case letters, digits, "_" and "-".' },
     port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
@@ -105,11 +107,11 @@ const provider = {
       properties: { start: ipv4, end: ipv4 },
       description: 'Range of addresses Neutron hands out as floating IPs.',
     },
-    dns: { type: 'array', items: ipv4 },
+    dns: { type: 'array', items: ipv4, default: [] },
   },
 } as const
 
-const serviceSwitch = { type: 'boolean' } as const
+const serviceSwitch = { type: 'boolean', default: true } as const
 
 /** Services whose files take overrides under `config:`: the role folders' names. */
 export const configurableServices = [
@@ -124,7 +126,7 @@ export const inventorySchema = {
   additionalProperties: false,
   required: ['hosts'],
   properties: {
-    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Name of the cloud: lower-case letters, digits and dashes.' },
+    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', default: 'stackhouse', description: 'Name of the cloud: lower-case letters, digits and dashes.' },
     target: {
       enum: ['hosts', 'sandbox', 'vsphere'],
       default: 'hosts',
@@ -155,12 +157,14 @@ export const inventorySchema = {
     services: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       description: 'Optional services on (true) or off (false).',
       properties: { cinder: serviceSwitch, swift: serviceSwitch, horizon: serviceSwitch },
     },
     backends: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       properties: {
         network: { enum: ['linuxbridge', 'ovn'], default: 'linuxbridge' },
         block_storage: { enum: ['lvm', 'ceph', 'vmdk'], default: 'lvm' },
@@ -169,14 +173,16 @@ export const inventorySchema = {
         lvm: {
           type: 'object',
           additionalProperties: false,
+          default: {},
           properties: {
             volume_group: { ...safeName('.+', 127, 'LVM volume group name: letters, digits, "_", ".", "+" and "-", not starting with "-" or ".".'), default: 'cinder-volumes' },
-            devices: { type: 'array', items: device, uniqueItems: true },
+            devices: { type: 'array', items: device, uniqueItems: true, default: [] },
           },
         },
         ceph: {
           type: 'object',
           additionalProperties: false,
+          default: {},
           properties: {
             pool: { ...safeName('.', 63, 'Ceph pool name: letters, digits, "_", "." and "-", not starting with "-" or ".".'), default: 'volumes' },
             osd_size_gb: { type: 'integer', minimum: 1, maximum: 65536, default: 10 },
@@ -186,6 +192,7 @@ export const inventorySchema = {
         swift: {
           type: 'object',
           additionalProperties: false,
+          default: {},
           properties: {
             replicas: { type: 'integer', minimum: 1, maximum: 5, default: 1 },
             part_power: { type: 'integer', minimum: 4, maximum: 22, default: 10 },
@@ -218,6 +225,7 @@ export const inventorySchema = {
     tls: {
       type: 'object',
       additionalProperties: false,
+      default: {},
       properties: {
         enabled: { type: 'boolean', default: false },
         certificate: { ...localPath, description: 'PEM certificate (chain) file: absolute, ~/…, or relative to the inventory file.' },
@@ -247,4 +255,24 @@ export const inventorySchema = {
   },
 } as const
 
-export type Inventory = FromSchema<typeof inventorySchema, { keepDefaultedPropertiesOptional: true }>
+/**
+ * A valid inventory with the schema's defaults applied (validation applies them):
+ * a key with a `default` is always there, so no reader restates its default.
+ */
+export type Inventory = FromSchema<typeof inventorySchema>
+
+type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode; default?: unknown }
+
+/**
+ * The schema's default for the key at `path` (through lists too), e.g.
+ * `schemaDefault('backends', 'virt_type')` → `'auto'`, `schemaDefault('hosts', 'ssh', 'port')` → `22`.
+ * For text written for people (init's example inventory, the sandbox's), which shows
+ * the value without restating it. Throws for a key without a one-word default.
+ */
+export function schemaDefault(...path: string[]): string | number | boolean {
+  let node: SchemaNode | undefined = inventorySchema as SchemaNode
+  for (const key of path) node = node?.properties?.[key] ?? node?.items?.properties?.[key]
+  const value = node?.default
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
+  throw new Error(`the inventory schema has no default for ${path.join('.')}`)
+}

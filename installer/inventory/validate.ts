@@ -14,21 +14,24 @@ import { printable } from '../printable.ts'
 const Ajv = AjvModule.default ?? AjvModule
 const addFormats = formatsModule.default ?? formatsModule
 // strictNumbers: YAML's .inf and .nan are numbers to JavaScript, never to a config file.
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true, strictNumbers: true })
+// useDefaults: the schema's `default`s are the only ones; validation writes them in
+// (by value, a fresh [] or {} each time), so readers of an Inventory restate none.
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true, strictNumbers: true, useDefaults: true })
 addFormats(ajv, ['ipv4'])
 ajv.addFormat('address-or-name', { type: 'string', validate: isAddressOrName })
 ajv.addFormat('http-url', { type: 'string', validate: (s: string) => parseHttpUrl(s) !== undefined })
 const check = ajv.compile<Inventory>(inventorySchema)
 
-/** Check the parsed YAML against the schema. Returns the problems; none means `source.data` is an Inventory. */
-export function validateSchema(source: InventorySource): Problem[] {
-  if (check(source.data)) return []
+/**
+ * Check the parsed YAML against the schema. Valid, it comes back as an Inventory
+ * with the schema's defaults applied, to a copy: `source.data` stays what the file
+ * says, for the rules that ask whether a key was written.
+ */
+export function validateSchema(source: InventorySource): { inventory?: Inventory; problems: Problem[] } {
+  const data = structuredClone(source.data)
+  if (check(data)) return { inventory: data, problems: [] }
   const errors = dropNoise(check.errors ?? [])
-  return errors.map((e) => toProblem(source, e))
-}
-
-export function isInventory(data: unknown): data is Inventory {
-  return check(data)
+  return { problems: errors.map((e) => toProblem(source, e)) }
 }
 
 /** ajv reports a bad property name twice (the inner check and `propertyNames`); keep the inner one. */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// inventory (validated, defaults applied) + secrets → model. Pure.
+// inventory (validated, so the schema's defaults are applied) + secrets → model. Pure.
+// It restates no default: a key the schema defaults is read as it is.
 import { parseHttpUrl } from '../inventory/formats.ts'
 import type { Inventory } from '../inventory/schema.ts'
 import type { Secrets } from '../secrets/names.ts'
 import type { Role, RoleApi } from '../role/contract.ts'
 import type { Backends, Endpoint, EndpointRegistry, Model, ModelHost, ServiceConfig } from './types.ts'
+import { resolveVirtType } from './facts.ts'
 
 /** The model of a cloud; `roles` give the APIs whose endpoints it lists. */
 export function buildModel(inv: Inventory, inventoryFile: string | null, secrets: Secrets, roles: readonly Pick<Role, 'name' | 'api'>[]): Model {
@@ -15,13 +17,15 @@ export function buildModel(inv: Inventory, inventoryFile: string | null, secrets
     name: h.name,
     address: h.address,
     tunnelAddress: h.tunnel_address ?? h.address,
-    ssh: { user: h.ssh?.user ?? 'root', port: h.ssh?.port ?? 22, ...(h.ssh?.key ? { key: h.ssh.key } : {}) },
+    ssh: { user: h.ssh.user, port: h.ssh.port, ...(h.ssh.key ? { key: h.ssh.key } : {}) },
     groups: [...new Set(groupsOf.get(h.name))].sort(),
     interfaces: { ...h.interfaces },
+    // No host facts here: loadProject and deploy apply them (installer/facts.ts).
+    virtType: resolveVirtType(inv.backends.virt_type, undefined),
   }))
   const control = hosts.filter((h) => h.groups.includes('control'))
   const first = control[0] ?? hosts[0]!
-  const tls = { enabled: inv.tls?.enabled ?? false, certificate: inv.tls?.certificate, key: inv.tls?.key }
+  const tls = { enabled: inv.tls.enabled, certificate: inv.tls.certificate, key: inv.tls.key }
   const scheme = tls.enabled ? 'https' : 'http'
   const publicAddress = inv.endpoints?.public_address ?? first.address
   const internalAddress = inv.endpoints?.internal_address ?? first.address
@@ -35,10 +39,10 @@ export function buildModel(inv: Inventory, inventoryFile: string | null, secrets
   ) as unknown as EndpointRegistry
   const mgmt = inv.networks?.management
   return {
-    name: inv.name ?? 'stackhouse',
+    name: inv.name,
     inventoryFile,
-    target: inv.target ?? 'hosts',
-    region: inv.region ?? 'RegionOne',
+    target: inv.target,
+    region: inv.region,
     hosts,
     groups,
     networks: {
@@ -49,20 +53,15 @@ export function buildModel(inv: Inventory, inventoryFile: string | null, secrets
         ? {
             provider: {
               ...inv.networks.provider,
-              physnet: inv.networks.provider.physnet ?? 'physnet1',
-              dns: [...(inv.networks.provider.dns ?? [])],
+              dns: [...inv.networks.provider.dns],
               allocation: { ...inv.networks.provider.allocation },
             },
           }
         : {}),
     },
-    services: {
-      cinder: inv.services?.cinder ?? true,
-      swift: inv.services?.swift ?? true,
-      horizon: inv.services?.horizon ?? true,
-    },
+    services: { ...inv.services },
     backends: resolveBackends(inv),
-    ...(inv.vsphere ? { vsphere: { ...inv.vsphere, insecure: inv.vsphere.insecure ?? false } } : {}),
+    ...(inv.vsphere ? { vsphere: { ...inv.vsphere } } : {}),
     packages: {
       ...(inv.packages?.mirror ? { mirror: reserialised(inv.packages.mirror) } : {}),
       ...(inv.packages?.security_mirror ? { securityMirror: reserialised(inv.packages.security_mirror) } : {}),
@@ -97,22 +96,22 @@ function resolveGroups(inv: Inventory): Record<string, string[]> {
 }
 
 function resolveBackends(inv: Inventory): Backends {
-  const b: NonNullable<Inventory['backends']> = inv.backends ?? {}
+  const b = inv.backends
   return {
-    network: b.network ?? 'linuxbridge',
-    blockStorage: b.block_storage ?? 'lvm',
-    compute: b.compute ?? 'libvirt',
-    virtType: b.virt_type ?? 'auto',
-    lvm: { volumeGroup: b.lvm?.volume_group ?? 'cinder-volumes', devices: [...(b.lvm?.devices ?? [])] },
+    network: b.network,
+    blockStorage: b.block_storage,
+    compute: b.compute,
+    virtType: b.virt_type,
+    lvm: { volumeGroup: b.lvm.volume_group, devices: [...b.lvm.devices] },
     ceph: {
-      pool: b.ceph?.pool ?? 'volumes',
-      osdSizeGb: b.ceph?.osd_size_gb ?? 10,
-      ...(b.ceph?.osd_device ? { osdDevice: b.ceph.osd_device } : {}),
+      pool: b.ceph.pool,
+      osdSizeGb: b.ceph.osd_size_gb,
+      ...(b.ceph.osd_device ? { osdDevice: b.ceph.osd_device } : {}),
     },
     swift: {
-      replicas: b.swift?.replicas ?? 1,
-      partPower: b.swift?.part_power ?? 10,
-      device: b.swift?.device ?? 'swift1',
+      replicas: b.swift.replicas,
+      partPower: b.swift.part_power,
+      device: b.swift.device,
     },
   }
 }

@@ -39,6 +39,19 @@ export interface ModelHost {
   /** Groups the host belongs to, sorted. */
   groups: string[]
   interfaces: { management?: string; provider?: string; tunnel?: string; storage?: string }
+  /** libvirt's virt_type here (installer/model/facts.ts): the inventory's, or decided by the host's facts for `auto`. */
+  virtType: HostVirtType
+}
+
+/** libvirt's virt_type on one host, and what decided it. */
+export interface HostVirtType {
+  type: 'kvm' | 'qemu'
+  /**
+   * `inventory`: backends.virt_type names it. `host`: it is `auto` and the host's
+   * recorded facts decided. `assumed`: `auto` with no facts recorded for the host yet
+   * (offline render or plan before the first deploy).
+   */
+  from: 'inventory' | 'host' | 'assumed'
 }
 
 export interface ModelNetwork {

@@ -4,6 +4,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { sandboxNetworks } from '../inventory/defaults.ts'
+import { schemaDefault } from '../inventory/schema.ts'
 import { checkInventory } from '../inventory/load.ts'
 import { formatProblem } from '../inventory/problems.ts'
 import { aptProxy } from './apt-cacher.ts'
@@ -45,7 +46,7 @@ networks:
 backends:
   network: linuxbridge
   block_storage: ceph
-  virt_type: auto
+  virt_type: ${schemaDefault('backends', 'virt_type')}
 packages:
   proxy: ${aptProxy}
 `

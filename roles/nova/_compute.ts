@@ -2,15 +2,15 @@
 // The hypervisor half of nova: which driver nova-compute loads, and the packages
 // and file that go with it. Kept apart from role.ts because it is the part that
 // changes per backend (libvirt kvm/qemu/auto, vCenter).
-import { vsphereSettings, type Model, type RoleFile } from '../../installer/role/index.ts'
+import { vsphereSettings, type Model, type ModelHost, type RoleFile } from '../../installer/role/index.ts'
 
 /**
- * Where step `nova.virt-type` writes `[libvirt] virt_type` when `backends.virt_type`
- * is `auto`: the value depends on the host (is /dev/kvm usable?), so it cannot be
- * part of a rendered file. NOTE: oslo.config reads /etc/nova/nova-compute.conf.d/*.conf
- * for nova-compute as a default config dir, before the --config-file options, so
- * nova.conf and nova-compute.conf must not set virt_type themselves (later files win;
- * oslo_config/cfg.py `_parse_config_files`).
+ * Where step `nova.virt-type` wrote `[libvirt] virt_type` for `backends.virt_type: auto`
+ * before the deployer gathered host facts: nova-compute.conf carries it now, and step
+ * `nova.virt-type-file` removes this file. NOTE: oslo.config reads
+ * /etc/nova/nova-compute.conf.d/*.conf for nova-compute as a default config dir, before
+ * the --config-file options, so nova-compute.conf would win anyway (later files win;
+ * oslo_config/cfg.py `_parse_config_files`); the file only misleads a reader.
  */
 export const virtTypeFile = '/etc/nova/nova-compute.conf.d/virt-type.conf'
 
@@ -25,18 +25,17 @@ export function attachesRbd(model: Model): boolean {
 /**
  * Debian's `nova-compute` needs one `nova-compute-hypervisor` provider; they
  * conflict with each other and each ships /etc/nova/nova-compute.conf.
- * - kvm and auto: nova-compute-kvm (qemu-system-x86 also runs TCG guests, so
- *   `auto` never needs a package swap after detection).
+ * - the host's virt_type kvm (the inventory's, or `auto` where KVM is usable): nova-compute-kvm.
  * - qemu: nova-compute-qemu.
  * - vmware: nova-compute-ironic. NOTE: it is only the lightest provider (no
  *   libvirtd, no qemu); its nova-compute.conf (Ironic driver, 1.0 RAM ratio) is
  *   replaced by ours. python3-oslo.vmware is not a dependency of python3-nova.
  */
-export function computePackages(model: Model): string[] {
+export function computePackages(model: Model, host: ModelHost): string[] {
   // NOTE: nova builds config drives with genisoimage (mkisofs_cmd, both drivers), which no
   // package depends on or recommends: without it a server with a config drive goes to ERROR.
   if (model.backends.compute === 'vmware') return ['nova-compute', 'nova-compute-ironic', 'python3-oslo.vmware', 'genisoimage']
-  return ['nova-compute', model.backends.virtType === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'genisoimage']
+  return ['nova-compute', host.virtType.type === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'genisoimage']
 }
 
 /** Units of the compute part. libvirtd comes with the libvirt driver's packages. */
@@ -45,8 +44,8 @@ export function computeUnits(model: Model): string[] {
 }
 
 /** Files of a compute host: the driver settings, and libvirt's qemu.conf on sandbox hosts. */
-export function computeFiles(model: Model): RoleFile[] {
-  return [computeConf(model), ...(model.target === 'sandbox' && model.backends.compute === 'libvirt' ? [qemuConf()] : [])]
+export function computeFiles(model: Model, host: ModelHost): RoleFile[] {
+  return [computeConf(model, host), ...(model.target === 'sandbox' && model.backends.compute === 'libvirt' ? [qemuConf()] : [])]
 }
 
 /**
@@ -54,12 +53,12 @@ export function computeFiles(model: Model): RoleFile[] {
  * script passes it as a second --config-file after nova.conf (so it wins), and no
  * other nova service reads it.
  */
-function computeConf(model: Model): RoleFile {
+function computeConf(model: Model, host: ModelHost): RoleFile {
   return {
     path: '/etc/nova/nova-compute.conf',
     group: 'nova',
     mode: 0o640,
-    vars: { libvirt: libvirtVars(model), vmware: vmwareVars(model), virtTypeFile },
+    vars: { libvirt: libvirtVars(model, host), vmware: vmwareVars(model) },
     notify: ['nova-compute.service'],
   }
 }
@@ -78,13 +77,26 @@ function qemuConf(): RoleFile {
   }
 }
 
-function libvirtVars(model: Model) {
+function libvirtVars(model: Model, host: ModelHost) {
   if (model.backends.compute !== 'libvirt') return false
   // NOTE: only volumes live in Ceph; instance disks stay local (images_type default),
   // so libvirt needs the client name and the libvirt secret holding its key.
   const rbd = attachesRbd(model) ? { user: rbdUser, secretUuid: model.secrets.libvirt_rbd_secret_uuid } : false
-  // NOTE: `auto` is left out here; step nova.virt-type writes it to virtTypeFile.
-  return { virtType: model.backends.virtType === 'auto' ? false : model.backends.virtType, rbd }
+  return { virtType: host.virtType.type, virtTypeNote: virtTypeNote(host), rbd }
+}
+
+/** Why the file says kvm or qemu when the inventory leaves it to the host (`auto`). */
+function virtTypeNote({ virtType }: ModelHost): string[] {
+  switch (virtType.from) {
+    case 'inventory':
+      return []
+    case 'host':
+      return virtType.type === 'kvm'
+        ? ['backends.virt_type is auto: KVM is usable on this host.']
+        : ['backends.virt_type is auto: KVM is not usable on this host (no vmx/svm, or no', 'working /dev/kvm), so guests run in QEMU software emulation.']
+    case 'assumed':
+      return ['backends.virt_type is auto, and no facts are recorded for this host yet:', 'kvm is assumed. Deploy asks the host whether KVM is usable before it writes this file.']
+  }
 }
 
 function vmwareVars(model: Model) {

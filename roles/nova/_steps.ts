@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // nova's bootstrap steps: the API and cell databases on the first control host,
-// the virt_type and Ceph key on compute hosts, then mapping compute hosts to cell1.
+// the Ceph key on compute hosts, then mapping compute hosts to cell1.
 import { alembicMigration, asUser, atAlembicHead, databaseEnv, fastMigration, raw, serviceLogin, sh, sqlRows, type BootstrapStep, type Model } from '../../installer/role/index.ts'
 import { rbdUser, virtTypeFile } from './_compute.ts'
 
@@ -112,29 +112,16 @@ export function discoverHostsStep(model: Model): BootstrapStep {
 }
 
 /**
- * True (exit 0) when the CPU has hardware virtualisation (vmx/svm, what kvm-ok checks)
- * and /dev/kvm opens read-write and answers KVM_GET_API_VERSION (ioctl 0xAE00).
- * NOTE: /dev/kvm alone is not enough: a paravirtual KVM (kvm_pvm, in some cloud VMs)
- * offers the device but pauses ordinary guests with "KVM internal error … emulation failure".
+ * Removes the file where step nova.virt-type wrote `auto`'s virt_type before
+ * nova-compute.conf carried the value decided from the host's facts, so nova-compute's
+ * config dir holds no second, older answer.
  */
-const kvmUsable = sh`grep -qwE 'vmx|svm' /proc/cpuinfo && python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null`
-
-/** Prints what virtTypeFile should hold on this host. */
-const wantedVirtType = sh`v=qemu; if ${raw(kvmUsable)}; then v=kvm; fi; printf ${'# Written by Stackhouse (roles/nova, step nova.virt-type): backends.virt_type is auto.\\n[libvirt]\\nvirt_type = %s\\n'} "$v"`
-
-/**
- * backends.virt_type auto: kvm where /dev/kvm is usable, else qemu, in a file of
- * nova-compute's config dir. Before nova-compute starts; a later change of the
- * detected value restarts it (try-restart does nothing while it is stopped).
- */
-export function virtTypeStep(): BootstrapStep {
-  const f = virtTypeFile
-  const tmp = `${virtTypeFile}.tmp`
+export function virtTypeFileGone(): BootstrapStep {
   return {
-    id: 'nova.virt-type',
-    title: `detect virt_type (kvm or qemu) into ${virtTypeFile}`,
-    unless: sh`[ "$(cat -- ${f} 2>/dev/null)" = "$(${raw(wantedVirtType)})" ]`,
-    run: sh`install -d -m 0755 -- ${virtTypeFile.replace(/\/[^/]+$/, '')} && (${raw(wantedVirtType)}) > ${tmp} && chmod 0644 -- ${tmp} && mv -f -- ${tmp} ${f} && systemctl try-restart nova-compute.service`,
+    id: 'nova.virt-type-file',
+    title: `remove ${virtTypeFile} (nova-compute.conf sets virt_type)`,
+    unless: sh`[ ! -e ${virtTypeFile} ]`,
+    run: sh`rm -f -- ${virtTypeFile} && systemctl try-restart nova-compute.service`,
   }
 }
 

@@ -4,7 +4,7 @@
 // halves in one nova.conf.
 import { apiWorkers, authtoken, catalogRegistration, databaseUrl, defineRole, hostsIn, inGroup, keystoneAuth, transportUrl, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile, type Endpoint } from '../../installer/role/index.ts'
 import { attachesRbd, computeFiles, computePackages, computeUnits } from './_compute.ts'
-import { databaseSteps, discoverHostsStep, rbdSecretStep, virtTypeStep } from './_steps.ts'
+import { databaseSteps, discoverHostsStep, rbdSecretStep, virtTypeFileGone } from './_steps.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {
@@ -69,12 +69,12 @@ export function debconfSelections(model: Model, host: ModelHost): string[] {
   ]
 }
 
-/** Databases on the first control host, virt_type and the Ceph key on compute hosts, then cell1's hosts. */
+/** Databases on the first control host, the Ceph key on compute hosts, then cell1's hosts. */
 function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
-  const libvirtAuto = model.backends.compute === 'libvirt' && model.backends.virtType === 'auto'
+  const libvirt = model.backends.compute === 'libvirt'
   return [
     ...(isController(host) ? databaseSteps(model) : []),
-    ...(isCompute(host) && libvirtAuto ? [virtTypeStep()] : []),
+    ...(isCompute(host) && libvirt ? [virtTypeFileGone()] : []),
     ...(isCompute(host) && attachesRbd(model) ? [rbdSecretStep(model)] : []),
     ...(isController(host) ? [discoverHostsStep(model)] : []),
   ]
@@ -97,12 +97,12 @@ export default defineRole({
   hosts: (model) => [...hostsIn(model, 'control'), ...hostsIn(model, 'compute').filter((h) => !isController(h))],
   packages: ({ model, host }) => [
     ...(isController(host) ? controllerPackages : []),
-    ...(isCompute(host) ? computePackages(model) : []),
+    ...(isCompute(host) ? computePackages(model, host) : []),
   ],
   files: ({ model, host }) => [
     novaConf({ model, host }),
     ...(isController(host) ? controllerFiles(model) : []),
-    ...(isCompute(host) ? computeFiles(model) : []),
+    ...(isCompute(host) ? computeFiles(model, host) : []),
   ],
   units: ({ model, host }) => [
     ...(isController(host) ? controllerUnits : []),

@@ -46,6 +46,11 @@ const periodicDaemons = (model: Model) => ringReplicas(model) === 1
 
 const housekeepingEvery = 5
 
+/** The daemons' sections in a server's config, in the order of Swift's sample configs. */
+function configSections(type: ServerType): string[] {
+  return ['replicator', 'updater', 'auditor', 'reaper'].filter((d) => daemons[type].includes(d))
+}
+
 /** The daemons' passes in the order the housekeeping unit runs them: listings first. */
 function housekeepingPasses(): { type: ServerType; daemon: string }[] {
   const order = ['updater', 'replicator', 'auditor', 'reaper']
@@ -109,10 +114,12 @@ function storageFiles({ model }: RoleContext): RoleFile[] {
   return [
     ...storageServers.map(({ type, port }) => ({
       path: `/etc/swift/${type}-server.conf`,
+      // One template for the three servers: they differ only in type, port and daemons.
+      template: 'storage-server.conf.hbs',
       // NOTE: the inventory names a device (backends.swift.device), not a disk: the
       // engine creates /srv/node/<device> as a directory (or a loop-mounted file),
       // which mount_check would refuse as "not mounted".
-      vars: { port, workers, devicesDir, mountCheck: false },
+      vars: { type, port, workers, devicesDir, mountCheck: false, daemons: configSections(type) },
       notify: serverUnits(model, type),
     })),
     ...(periodicDaemons(model)

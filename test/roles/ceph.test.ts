@@ -3,10 +3,9 @@ import { describe, expect, it } from 'vitest'
 import type { Model } from '../../installer/model/types.ts'
 import { buildPhases } from '../../installer/plan/phases.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
-import { render } from '../../installer/render/render.ts'
 import type { BootstrapStep } from '../../installer/role/index.ts'
 import ceph from '../../roles/ceph/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole, expectSafeSteps } from '../helpers.ts'
 
 const CONF = '/etc/ceph/ceph.conf'
 const ADMIN = '/etc/ceph/ceph.client.admin.keyring'
@@ -14,10 +13,7 @@ const CINDER = '/etc/ceph/ceph.client.cinder.keyring'
 const MON = '/etc/ceph/ceph.mon.keyring'
 
 /** The aio fixture switched to Ceph without an OSD device: one host, a file-backed OSD. */
-function aioCephModel() {
-  const model = fixtureModel('aio')
-  return { ...model, config: {}, backends: { ...model.backends, blockStorage: 'ceph' as const } }
-}
+const aioCephModel = () => fixtureModel('aio', (m) => ({ backends: { ...m.backends, blockStorage: 'ceph' } }))
 
 const modeOf = (f: { owner: string; group: string; mode: number }) => [f.owner, f.group, f.mode]
 
@@ -93,7 +89,7 @@ describe('ceph role', () => {
     // GIVEN the aio host switched to Ceph, without backends.ceph.osd_device
     const model = aioCephModel()
     // WHEN ceph is rendered
-    const files = render(model, [ceph])
+    const files = renderRole(model, ceph)
     const ini = parseIni(fileAt(files, 'aio1', CONF).content)
     // THEN one copy per object, spread over OSDs, in a sparse 10 GiB block file
     expect(iniGet(ini, 'global', 'osd pool default size')).toBe('1')
@@ -118,8 +114,7 @@ describe('ceph role', () => {
 
   it('is off when Cinder is off, even with the Ceph backend', () => {
     // GIVEN the 3-node model with services.cinder false WHEN asked THEN ceph is off
-    const model = fixtureModel('3-node')
-    expect(ceph.enabled({ ...model, services: { ...model.services, cinder: false } })).toBe(false)
+    expect(ceph.enabled(fixtureModel('3-node', (m) => ({ services: { ...m.services, cinder: false } })))).toBe(false)
   })
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
@@ -127,13 +122,13 @@ describe('ceph role', () => {
   })
 
   it('matches the golden files for a one-host cluster with a file OSD', async () => {
-    await expectGolden('aio-ceph', render(aioCephModel(), [ceph]))
+    await expectGolden('aio-ceph', renderRole(aioCephModel(), ceph))
   })
 })
 
 
 describe('ceph role: bootstrap', () => {
-  const stepsOf = (model: Model, name: string) => ceph.bootstrap!({ model, host: model.hosts.find((h) => h.name === name)! })
+  const stepsOf = (model: Model, name: string) => ceph.bootstrap!(hostContext(model, name))
   const ids = (steps: BootstrapStep[]) => steps.map((s) => `${s.id}${s.when === 'after-start' ? '' : ' (before-start)'}`)
 
   it('bootstraps a one-host cluster: mon store, then mgr key, file OSD, client.cinder and the pool', () => {
@@ -161,7 +156,7 @@ describe('ceph role: bootstrap', () => {
     // AND the OSD is the probe's long form, by the script the host receives (its key never in argv)
     const osd = steps.find((s) => s.id === 'ceph.osd')!
     expect(osd).toMatchObject({ unless: '/usr/local/libexec/stackhouse/ceph-osd-file exists', run: '/usr/local/libexec/stackhouse/ceph-osd-file create' })
-    const script = fileAt(render(model, [ceph]), 'aio1', '/usr/local/libexec/stackhouse/ceph-osd-file')
+    const script = fileAt(renderRole(model, ceph), 'aio1', '/usr/local/libexec/stackhouse/ceph-osd-file')
     expect(script.mode).toBe(0o755)
     expect(script.content).toContain('ceph osd new "$OSD_UUID" -i -')
     expect(script.content).toContain('ceph-osd -i "$id" --mkfs --osd-uuid "$OSD_UUID" --setuser ceph --setgroup ceph')
@@ -196,7 +191,7 @@ describe('ceph role: bootstrap', () => {
       const steps = stepsOf(model, name)
       expect(ids(steps)).toEqual(['ceph.wait-mon', 'ceph.bootstrap-osd-keyring', 'ceph.osd'])
       expect(steps[2]!.run).toBe('/usr/local/libexec/stackhouse/ceph-osd-device /dev/vdb')
-      expect(fileAt(render({ ...model, config: {} }, [ceph]), name, '/usr/local/libexec/stackhouse/ceph-osd-device').content).toContain('exec ceph-volume lvm create --bluestore --data "$1"')
+      expect(fileAt(renderRole(model, ceph), name, '/usr/local/libexec/stackhouse/ceph-osd-device').content).toContain('exec ceph-volume lvm create --bluestore --data "$1"')
       expect(steps[2]!.unless).toContain('ceph-volume lvm list /dev/vdb')
       expectSafeSteps(model, steps)
     }
@@ -215,7 +210,7 @@ describe('ceph role: bootstrap', () => {
   it('runs the monitor store before the units and the rest after them in the aio deploy plan', () => {
     // GIVEN the aio host switched to Ceph WHEN the deploy phases are built
     const model = aioCephModel()
-    const phases = buildPhases(model, [ceph], render(model, [ceph]), { admin: () => Promise.reject(new Error('unused')) })
+    const phases = buildPhases(model, [ceph], renderRole(model, ceph), { admin: () => Promise.reject(new Error('unused')) })
     const tasks = phases.find((p) => p.id === 'ceph')!.hosts[0]!.tasks.map((t) => t.id).filter((id) => id !== 'ceph.file')
     // THEN mkfs precedes the three units, and every cluster step follows them
     expect(tasks).toEqual([

@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest'
 import type { Model } from '../../installer/model/types.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
-import { render } from '../../installer/render/render.ts'
 import cinder from '../../roles/cinder/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole, expectSafeSteps } from '../helpers.ts'
 
 const CONF = '/etc/cinder/cinder.conf'
 const UWSGI = '/etc/cinder/cinder-api-uwsgi.ini'
@@ -24,7 +23,7 @@ describe('cinder role', () => {
     expect(confs.length).toBeGreaterThan(0)
     for (const f of confs) {
       const ini = parseIni(f.content)
-      const host = model.hosts.find((h) => h.name === f.host)!
+      const { host } = hostContext(model, f.host)
       expect(iniGet(ini, 'DEFAULT', 'my_ip')).toBe(host.address)
       expect(iniGet(ini, 'DEFAULT', 'transport_url')).toBe(transportUrl(model))
       expect(iniGet(ini, 'DEFAULT', 'auth_strategy')).toBe('keystone')
@@ -116,7 +115,7 @@ describe('cinder role', () => {
       expect(iniGet(ini, 'rbd', 'backend_host')).toBe('rbd:volumes')
       expect(ini.map((s) => s.name)).not.toContain('lvm')
     }
-    const cmp1 = model.hosts.find((h) => h.name === 'cmp1')!
+    const { host: cmp1 } = hostContext(model, 'cmp1')
     expect(cinder.packages({ model, host: cmp1 })).toEqual(['cinder-volume', 'ceph-common', 'python3-rados', 'python3-rbd'])
     expect(cinder.units({ model, host: cmp1 })).toEqual(['cinder-volume.service'])
   })
@@ -139,11 +138,10 @@ describe('cinder role', () => {
 
   it('is absent when the inventory switches cinder off', () => {
     // GIVEN the aio model with services.cinder false WHEN everything is rendered
-    const model = fixtureModel('aio')
-    const off = { ...model, config: {}, services: { ...model.services, cinder: false } }
+    const off = fixtureModel('aio', (m) => ({ services: { ...m.services, cinder: false } }))
     // THEN cinder renders nothing
     expect(cinder.enabled(off)).toBe(false)
-    expect(render(off, [cinder])).toEqual([])
+    expect(renderRole(off, cinder)).toEqual([])
   })
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
@@ -153,7 +151,7 @@ describe('cinder role', () => {
 
 
 describe('cinder role: deploy hooks', () => {
-  const stepsOf = (model: Model, name: string) => cinder.bootstrap!({ model, host: model.hosts.find((h) => h.name === name)! })
+  const stepsOf = (model: Model, name: string) => cinder.bootstrap!(hostContext(model, name))
 
   it('makes the LVM volume group on the listed disks, then migrates the schema, on the aio host', () => {
     // GIVEN the aio fixture (LVM on /dev/sdb; control and storage on one host)
@@ -172,8 +170,7 @@ describe('cinder role: deploy hooks', () => {
 
   it('stops with what to do when the volume group is missing and no disks are listed', () => {
     // GIVEN the aio model with backends.lvm.devices empty
-    const model = fixtureModel('aio')
-    const bare = { ...model, backends: { ...model.backends, lvm: { volumeGroup: 'cinder-volumes', devices: [] } } }
+    const bare = fixtureModel('aio', (m) => ({ backends: { ...m.backends, lvm: { volumeGroup: 'cinder-volumes', devices: [] } } }))
     const vg = stepsOf(bare, 'aio1')[0]!
     // THEN a volume group that exists is fine; otherwise the step fails and names the inventory key
     expect(vg.unless).toBe('vgs -- cinder-volumes >/dev/null 2>&1')

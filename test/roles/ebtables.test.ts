@@ -7,11 +7,10 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { render } from '../../installer/render/render.ts'
 import neutron from '../../roles/neutron/role.ts'
-import { fileAt, fixtureModel } from '../helpers.ts'
+import { fileAt, renderRole } from '../helpers.ts'
 
-const wrapper = fileAt(render({ ...fixtureModel('aio'), config: {} }, [neutron]), 'aio1', '/usr/local/libexec/stackhouse/ebtables')
+const wrapper = fileAt(renderRole('aio', neutron), 'aio1', '/usr/local/libexec/stackhouse/ebtables')
 
 /** A stand-in ebtables-nft with one chain of three rules; it logs every call and deletes only by number. */
 function standIn(dir: string): string {

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest'
-import { render } from '../../installer/render/render.ts'
 import { pyRepr, pyStr } from '../../roles/horizon/_python.ts'
 import horizon, { dashboardPath, staticStamp } from '../../roles/horizon/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
@@ -90,10 +89,9 @@ describe('horizon role', () => {
     // GIVEN the 3-node inventory WHEN horizon is rendered THEN only ctl1 gets files
     expect([...new Set(renderRole('3-node', horizon).map((f) => f.host))]).toEqual(['ctl1'])
     // GIVEN services.horizon false WHEN rendered THEN nothing
-    const model = fixtureModel('aio')
-    const off = { ...model, services: { ...model.services, horizon: false }, config: {} }
+    const off = fixtureModel('aio', (m) => ({ services: { ...m.services, horizon: false } }))
     expect(horizon.enabled(off)).toBe(false)
-    expect(render(off, [horizon])).toEqual([])
+    expect(renderRole(off, horizon)).toEqual([])
   })
 
   it('quotes Python strings so any value stays one literal', () => {

@@ -5,14 +5,10 @@ import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import type { RenderedFile } from '../../installer/render/render.ts'
 import neutron, { tlsFiles } from '../../roles/neutron/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole, expectSafeSteps } from '../helpers.ts'
 
 const ini = (files: RenderedFile[], host: string, path: string): IniSection[] => parseIni(fileAt(files, host, path).content)
 const paths = (files: RenderedFile[], host: string) => files.filter((f) => f.host === host).map((f) => f.path)
-const ctx = (fixture: 'aio' | '3-node' | 'vsphere', name: string) => {
-  const model = fixtureModel(fixture)
-  return { model, host: model.hosts.find((h) => h.name === name)! }
-}
 
 const NEUTRON_CONF = '/etc/neutron/neutron.conf'
 const ML2 = '/etc/neutron/plugins/ml2/ml2_conf.ini'
@@ -111,7 +107,7 @@ describe('neutron role: server configuration', () => {
 describe('neutron role: Linux bridge agents', () => {
   it('runs the server and every agent on the all-in-one host', () => {
     // GIVEN the aio fixture WHEN neutron's packages and units are asked for
-    const { model, host } = ctx('aio', 'aio1')
+    const { model, host } = hostContext('aio', 'aio1')
     // THEN the host runs the eventlet server and the four Linux bridge agents
     expect(neutron.packages({ model, host })).toEqual([
       'neutron-common', 'neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent',
@@ -179,7 +175,7 @@ describe('neutron role: OVN', () => {
   it('runs the eventlet neutron-server on ctl1, ordered after ovn-central', () => {
     // GIVEN the 3-node fixture (OVN) WHEN neutron is rendered for ctl1
     const files = renderRole('3-node', neutron)
-    const c = ctx('3-node', 'ctl1')
+    const c = hostContext('3-node', 'ctl1')
     const unit = fileAt(files, 'ctl1', '/etc/systemd/system/neutron-server.service')
     // THEN neutron-common's /usr/bin/neutron-server runs from our unit with neutron.conf and ml2_conf.ini
     expect(neutron.packages(c)).toEqual(['neutron-common'])
@@ -207,7 +203,7 @@ describe('neutron role: OVN', () => {
   it('runs the OVN metadata agent on compute hosts and no Linux bridge, DHCP or L3 agent anywhere', () => {
     // GIVEN the 3-node fixture (OVN) WHEN neutron is rendered
     const files = renderRole('3-node', neutron)
-    const c = ctx('3-node', 'cmp1')
+    const c = hostContext('3-node', 'cmp1')
     // THEN
     expect(files.map((f) => f.path)).not.toContain(LB)
     expect(files.map((f) => f.path)).not.toContain('/etc/neutron/dhcp_agent.ini')
@@ -248,7 +244,7 @@ describe('neutron role: golden files', () => {
 
 
 describe('neutron role: deploy hooks', () => {
-  const stepsOf = (fixture: 'aio' | '3-node', name: string) => neutron.bootstrap!(ctx(fixture, name))
+  const stepsOf = (fixture: 'aio' | '3-node', name: string) => neutron.bootstrap!(hostContext(fixture, name))
 
   it('migrates the schema on the first control host, after the Linux bridge kernel settings', () => {
     // GIVEN the aio host (Linux bridge; control, network and compute at once)
@@ -286,9 +282,8 @@ describe('neutron role: deploy hooks', () => {
 
   it('runs the schema migration on the first control host even when a compute host is listed first', () => {
     // GIVEN the 3-node model with cmp1 before ctl1 in the inventory (so the role's first host is cmp1)
-    const model = fixtureModel('3-node')
-    const reordered = { ...model, hosts: [model.hosts[1]!, model.hosts[0]!, model.hosts[2]!] }
-    const ids = (name: string) => neutron.bootstrap!({ model: reordered, host: reordered.hosts.find((h) => h.name === name)! }).map((s) => s.id)
+    const reordered = fixtureModel('3-node', (m) => ({ hosts: [m.hosts[1]!, m.hosts[0]!, m.hosts[2]!] }))
+    const ids = (name: string) => neutron.bootstrap!(hostContext(reordered, name)).map((s) => s.id)
     // THEN ctl1 migrates, cmp1 does not
     expect(ids('ctl1')).toContain('neutron.db-sync')
     expect(ids('cmp1')).not.toContain('neutron.db-sync')
@@ -296,8 +291,8 @@ describe('neutron role: deploy hooks', () => {
 
   it('pre-seeds debconf so no maintainer script touches the database, RabbitMQ or Keystone', () => {
     // GIVEN the aio host (server + agents) and an OVN compute host
-    const aio = neutron.debconf!(ctx('aio', 'aio1'))
-    const cmp1 = neutron.debconf!(ctx('3-node', 'cmp1'))
+    const aio = neutron.debconf!(hostContext('aio', 'aio1'))
+    const cmp1 = neutron.debconf!(hostContext('3-node', 'cmp1'))
     // THEN every configure_* question is answered false for the packages the host installs
     for (const q of ['configure_db', 'configure_rabbit', 'configure_ksat', 'configure_nova']) {
       expect(aio).toContain(`neutron-common neutron/${q} boolean false`)

@@ -4,21 +4,17 @@ import { describeError } from '../../installer/cli/main.ts'
 import { FixableError } from '../../installer/errors.ts'
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import { iniGet, iniValues, parseIni } from '../../installer/render/ini.ts'
+import { withFacts } from '../../installer/model/facts.ts'
 import type { Model } from '../../installer/model/types.ts'
 import { buildPhases } from '../../installer/plan/phases.ts'
-import { render } from '../../installer/render/render.ts'
 import type { BootstrapStep } from '../../installer/role/index.ts'
 import { virtTypeFile } from '../../roles/nova/_compute.ts'
 import nova, { tlsFiles } from '../../roles/nova/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole } from '../helpers.ts'
 
 const ini = (files: ReturnType<typeof renderRole>, host: string, path: string) => parseIni(fileAt(files, host, path).content)
 const sectionNames = (files: ReturnType<typeof renderRole>, host: string, path: string) =>
   ini(files, host, path).map((s) => s.name)
-const ctx = (fixture: 'aio' | '3-node' | 'vsphere', host: string) => {
-  const model = fixtureModel(fixture)
-  return { model, host: model.hosts.find((h) => h.name === host)! }
-}
 
 describe('nova role', () => {
   it('puts controller and compute parts in one nova.conf on the all-in-one host', () => {
@@ -127,16 +123,27 @@ describe('nova role', () => {
     expect(fileAt(files, 'aio1', '/etc/default/nova-consoleproxy').content).toMatch(/^NOVA_CONSOLE_PROXY_TYPE=novnc$/m)
   })
 
-  it('selects the libvirt virt_type from backends.virt_type, leaving auto to step nova.virt-type', () => {
-    // GIVEN aio (virt_type auto) and 3-node (kvm, Ceph volumes)
-    const aio = ini(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf')
+  it('writes the libvirt virt_type each host runs: the inventory\'s, or auto decided by the host\'s facts', () => {
+    // GIVEN aio (virt_type auto, no facts recorded) and 3-node (kvm, Ceph volumes)
+    const aioConf = fileAt(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf').content
+    const aio = parseIni(aioConf)
     const cmp = ini(renderRole('3-node', nova), 'cmp1', '/etc/nova/nova-compute.conf')
-    // THEN both load the libvirt driver; auto sets no virt_type, which would override the detected one
+    // THEN both load the libvirt driver; with no facts, auto renders kvm and says it is assumed
     expect(iniGet(aio, 'DEFAULT', 'compute_driver')).toBe('libvirt.LibvirtDriver')
-    expect(iniGet(aio, 'libvirt', 'virt_type')).toBeUndefined()
-    expect(fileAt(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf').content).toContain(virtTypeFile)
+    expect(iniGet(aio, 'libvirt', 'virt_type')).toBe('kvm')
+    expect(aioConf).toContain('# backends.virt_type is auto, and no facts are recorded for this host yet:\n# kvm is assumed.')
     expect(iniGet(ini(renderRole('aio', nova), 'aio1', '/etc/nova/nova.conf'), 'libvirt', 'virt_type')).toBeUndefined()
     expect(iniGet(cmp, 'libvirt', 'virt_type')).toBe('kvm')
+    expect(fileAt(renderRole('3-node', nova), 'cmp1', '/etc/nova/nova-compute.conf').content).not.toContain('backends.virt_type')
+    // AND with facts, each host gets what its KVM allows, and the matching hypervisor package
+    const decided = withFacts(fixtureModel('aio'), { aio1: { kvm: false } })
+    const qemuConf = fileAt(renderRole(decided, nova), 'aio1', '/etc/nova/nova-compute.conf').content
+    expect(iniGet(parseIni(qemuConf), 'libvirt', 'virt_type')).toBe('qemu')
+    expect(qemuConf).toContain('KVM is not usable on this host')
+    expect(nova.packages(hostContext(decided, 'aio1'))).toContain('nova-compute-qemu')
+    const kvm = withFacts(fixtureModel('aio'), { aio1: { kvm: true } })
+    expect(iniGet(ini(renderRole(kvm, nova), 'aio1', '/etc/nova/nova-compute.conf'), 'libvirt', 'virt_type')).toBe('kvm')
+    expect(nova.packages(hostContext(kvm, 'aio1'))).toContain('nova-compute-kvm')
     // AND only Ceph volumes need the RBD client and libvirt secret
     expect(iniGet(aio, 'libvirt', 'rbd_user')).toBeUndefined()
     expect(iniGet(cmp, 'libvirt', 'rbd_user')).toBe('cinder')
@@ -146,16 +153,16 @@ describe('nova role', () => {
   it('installs the packages and runs the units of each half', () => {
     // GIVEN each fixture WHEN packages and units are listed
     // (genisoimage builds config drives; no package pulls it in)
-    expect(nova.packages(ctx('aio', 'aio1'))).toEqual(['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy', 'nova-compute', 'nova-compute-kvm', 'genisoimage'])
-    expect(nova.packages(ctx('3-node', 'cmp1'))).toEqual(['nova-compute', 'nova-compute-kvm', 'genisoimage'])
-    expect(nova.packages(ctx('vsphere', 'vova'))).toContain('python3-oslo.vmware')
-    expect(nova.packages(ctx('vsphere', 'vova')).join(' ')).not.toMatch(/kvm|qemu|libvirt/)
+    expect(nova.packages(hostContext('aio', 'aio1'))).toEqual(['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy', 'nova-compute', 'nova-compute-kvm', 'genisoimage'])
+    expect(nova.packages(hostContext('3-node', 'cmp1'))).toEqual(['nova-compute', 'nova-compute-kvm', 'genisoimage'])
+    expect(nova.packages(hostContext('vsphere', 'vova'))).toContain('python3-oslo.vmware')
+    expect(nova.packages(hostContext('vsphere', 'vova')).join(' ')).not.toMatch(/kvm|qemu|libvirt/)
     // THEN control hosts run the API, metadata, conductor, scheduler and proxy; vCenter needs no libvirtd
-    expect(nova.units(ctx('3-node', 'ctl1'))).toEqual([
+    expect(nova.units(hostContext('3-node', 'ctl1'))).toEqual([
       'nova-api.service', 'nova-api-metadata.service', 'nova-conductor.service', 'nova-scheduler.service', 'nova-novncproxy.service',
     ])
-    expect(nova.units(ctx('3-node', 'cmp2'))).toEqual(['libvirtd.service', 'nova-compute.service'])
-    expect(nova.units(ctx('vsphere', 'vova'))).not.toContain('libvirtd.service')
+    expect(nova.units(hostContext('3-node', 'cmp2'))).toEqual(['libvirtd.service', 'nova-compute.service'])
+    expect(nova.units(hostContext('vsphere', 'vova'))).not.toContain('libvirtd.service')
   })
 
   it('drives the vCenter cluster with the VMware driver', () => {
@@ -181,7 +188,7 @@ describe('nova role', () => {
     // WHEN nova is rendered THEN it fails as an input error (exit 1) with the command that fixes it
     const error = (() => {
       try {
-        render({ ...model, secrets, config: {} }, [nova])
+        renderRole({ ...model, secrets }, nova)
       } catch (e) {
         return e
       }
@@ -197,7 +204,7 @@ describe('nova role', () => {
   })
 
   describe('deploy hooks', () => {
-    const steps = (model: Model, host: string): BootstrapStep[] => nova.bootstrap!({ model, host: model.hosts.find((h) => h.name === host)! })
+    const steps = (model: Model, host: string): BootstrapStep[] => nova.bootstrap!(hostContext(model, host))
     const shape = (list: BootstrapStep[]) => list.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])
     const databaseSteps = [
       ['nova.api-db-sync', 'before-start', true],
@@ -207,11 +214,11 @@ describe('nova role', () => {
       ['nova.db-sync', 'before-start', true],
     ]
 
-    it('sets up the databases and cells in install-guide order, then detects virt_type and maps the host (all-in-one)', () => {
+    it('sets up the databases and cells in install-guide order, then maps the host (all-in-one)', () => {
       // GIVEN the all-in-one host (control and compute, libvirt, virt_type auto, LVM)
       const list = steps(fixtureModel('aio'), 'aio1')
       // THEN api_db sync, map_cell0, create_cell cell1 and db sync run once, before the units
-      expect(shape(list)).toEqual([...databaseSteps, ['nova.virt-type', 'before-start', false], ['nova.discover-hosts', 'after-start', true]])
+      expect(shape(list)).toEqual([...databaseSteps, ['nova.virt-type-file', 'before-start', false], ['nova.discover-hosts', 'after-start', true]])
       const byId = Object.fromEntries(list.map((s) => [s.id, s]))
       // AND each nova-manage command runs as user nova
       for (const id of ['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync', 'nova.discover-hosts']) {
@@ -232,10 +239,9 @@ describe('nova role', () => {
       // (read by roles/common/files/alembic-head.py, the module its argument)
       expect(byId['nova.api-db-sync']!.unless).toContain('= "$(/usr/local/libexec/stackhouse/alembic-head nova.db.api)" ]')
       expect(byId['nova.db-sync']!.unless).toContain('= "$(/usr/local/libexec/stackhouse/alembic-head nova.db.main)" ]')
-      // AND virt_type goes to nova-compute's config dir, kvm only when /dev/kvm answers
-      expect(byId['nova.virt-type']!.run).toContain(virtTypeFile)
-      expect(byId['nova.virt-type']!.run).toContain('os.open("/dev/kvm", os.O_RDWR), 0xAE00')
-      expect(byId['nova.virt-type']!.run).toContain('systemctl try-restart nova-compute.service')
+      // AND the file where virt_type used to be detected into is removed (nova-compute.conf carries it)
+      expect(byId['nova.virt-type-file']!.unless).toBe(`[ ! -e ${virtTypeFile} ]`)
+      expect(byId['nova.virt-type-file']!.run).toBe(`rm -f -- ${virtTypeFile} && systemctl try-restart nova-compute.service`)
       // AND discover_hosts runs again every 5 s until the one compute host is mapped, for up to 5 minutes
       expect(byId['nova.discover-hosts']).toMatchObject({ run: "su -s /bin/sh -c 'nova-manage cell_v2 discover_hosts >/dev/null' -- nova", waitUntil: { timeoutSeconds: 300, intervalSeconds: 5 } })
       expect(byId['nova.discover-hosts']!.unless).toContain('-ge 1 ]')
@@ -247,8 +253,8 @@ describe('nova role', () => {
       // THEN ctl1 has the database steps and waits for both compute hosts
       expect(shape(steps(model, 'ctl1'))).toEqual([...databaseSteps, ['nova.discover-hosts', 'after-start', true]])
       expect(steps(model, 'ctl1').at(-1)!.unless).toContain('-ge 2 ]')
-      // AND each compute host only stores the Ceph key in libvirt, after libvirtd runs: no detection with virt_type kvm
-      for (const host of ['cmp1', 'cmp2']) expect(shape(steps(model, host))).toEqual([['nova.rbd-secret', 'after-start', false]])
+      // AND each compute host only clears the old virt_type file and stores the Ceph key in libvirt, after libvirtd runs
+      for (const host of ['cmp1', 'cmp2']) expect(shape(steps(model, host))).toEqual([['nova.virt-type-file', 'before-start', false], ['nova.rbd-secret', 'after-start', false]])
       // AND the vCenter driver needs neither libvirt step
       expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual(['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync', 'nova.discover-hosts'])
     })
@@ -256,7 +262,7 @@ describe('nova role', () => {
     it('passes the Ceph key and secret UUID through env only, compared inside the shell', () => {
       // GIVEN the 3-node model WHEN the libvirt secret step of cmp1 is built
       const model = fixtureModel('3-node')
-      const step = steps(model, 'cmp1')[0]!
+      const step = steps(model, 'cmp1').find((s) => s.id === 'nova.rbd-secret')!
       // THEN the values travel in env and the commands name only the variables
       expect(step.env).toEqual({ RBD_SECRET_UUID: model.secrets.libvirt_rbd_secret_uuid, CEPH_KEY: model.secrets.ceph_cinder_key })
       expect(step.unless).toBe('[ "$(virsh -q secret-get-value "$RBD_SECRET_UUID" 2>/dev/null)" = "$CEPH_KEY" ]')
@@ -267,8 +273,7 @@ describe('nova role', () => {
 
     it.each(fixtureNames)('%s: guards every step and keeps every secret out of commands and debconf', (fixture) => {
       // GIVEN the fixture, on a sandbox target too WHEN every host's steps and debconf lines are listed
-      const base = fixtureModel(fixture)
-      for (const model of [base, { ...base, target: 'sandbox' as const }]) {
+      for (const model of [fixtureModel(fixture), fixtureModel(fixture, () => ({ target: 'sandbox' }))]) {
         const secrets = Object.values(model.secrets).filter((v): v is string => !!v)
         for (const host of nova.hosts(model)) {
           const list = nova.bootstrap!({ model, host })
@@ -285,7 +290,7 @@ describe('nova role', () => {
     it('answers debconf with the rendered my_ip, region and console proxy', () => {
       // GIVEN the 3-node model
       const model = fixtureModel('3-node')
-      const debconf = (host: string) => nova.debconf!({ model, host: model.hosts.find((h) => h.name === host)! })
+      const debconf = (host: string) => nova.debconf!(hostContext(model, host))
       // THEN each host's my-ip is its address and the region is the cloud's, as nova.conf says
       expect(debconf('cmp2')).toContain('nova-common nova/my-ip string 10.1.0.22')
       expect(debconf('cmp2')).toContain('nova-common nova/cinder_os_region_name string RegionTwo')
@@ -303,11 +308,10 @@ describe('nova role', () => {
 
     it('puts control hosts first, so `once` steps and the databases land on a control host', () => {
       // GIVEN a 3-node inventory that lists a compute host first
-      const base = fixtureModel('3-node')
       const order = ['cmp1', 'ctl1', 'cmp2']
-      const model: Model = { ...base, hosts: order.map((n) => base.hosts.find((h) => h.name === n)!), config: {} }
+      const model = fixtureModel('3-node', (base) => ({ hosts: order.map((n) => hostContext(base, n).host) }))
       // WHEN the engine builds nova's phase
-      const phase = buildPhases(model, [nova], render(model, [nova]), { admin: () => Promise.reject(new Error('unused')) }).find((p) => p.id === 'nova')!
+      const phase = buildPhases(model, [nova], renderRole(model, nova), { admin: () => Promise.reject(new Error('unused')) }).find((p) => p.id === 'nova')!
       const tasks = (host: string) => phase.hosts.find((h) => h.host.name === host)!.tasks.map((t) => t.id)
       // THEN ctl1 comes first and runs the databases, the cell steps and the registration
       expect(phase.hosts.map((h) => h.host.name)).toEqual(['ctl1', 'cmp1', 'cmp2'])
@@ -316,7 +320,7 @@ describe('nova role', () => {
         'nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync',
         'nova.discover-hosts', 'nova.register',
       ])
-      expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual(['nova.rbd-secret'])
+      expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual(['nova.virt-type-file', 'nova.rbd-secret'])
     })
 
     it('makes the three databases for user nova and registers the compute service', () => {
@@ -339,16 +343,14 @@ describe('nova role', () => {
 
     it('turns off libvirt cgroups on sandbox compute hosts only', () => {
       // GIVEN the all-in-one inventory on a sandbox target, and as it is (real servers)
-      const base = fixtureModel('aio')
-      const sandbox = render({ ...base, target: 'sandbox', config: {} }, [nova])
+      const sandbox = renderRole(fixtureModel('aio', () => ({ target: 'sandbox' })), nova)
       // THEN the sandbox host gets qemu.conf with no cgroup controllers, which restarts libvirtd
       const qemu = fileAt(sandbox, 'aio1', '/etc/libvirt/qemu.conf')
       expect(qemu.content).toMatch(/^cgroup_controllers = \[ \]$/m)
       expect([qemu.owner, qemu.group, qemu.mode, qemu.format, qemu.notify]).toEqual(['root', 'root', 0o600, 'text', ['libvirtd.service']])
       // AND real servers and the vCenter driver keep Debian's qemu.conf
       expect(renderRole('aio', nova).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
-      const vsphere = fixtureModel('vsphere')
-      expect(render({ ...vsphere, target: 'sandbox', config: {} }, [nova]).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
+      expect(renderRole(fixtureModel('vsphere', () => ({ target: 'sandbox' })), nova).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
     })
   })
 })

@@ -2,12 +2,9 @@
 import { describe, expect, it } from 'vitest'
 import type { Model } from '../../installer/model/types.ts'
 import ovn, { ovnChassisSettings } from '../../roles/ovn/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole, expectSafeSteps } from '../helpers.ts'
 
-const ctx = (name: string) => {
-  const model = fixtureModel('3-node')
-  return { model, host: model.hosts.find((h) => h.name === name)! }
-}
+const ctx = (name: string) => hostContext('3-node', name)
 
 describe('ovn role', () => {
   it.each(['aio', 'vsphere'] as const)('is off with Linux bridge networking (%s)', (fixture) => {

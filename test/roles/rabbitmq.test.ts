@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Model } from '../../installer/model/types.ts'
 import { transportUrl } from '../../installer/render/openstack.ts'
-import { render } from '../../installer/render/render.ts'
 import rabbitmq from '../../roles/rabbitmq/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole } from '../helpers.ts'
 
@@ -22,16 +21,15 @@ function shellVars(text: string): Record<string, string> {
 
 /** The 3-node model with cmp1 promoted to a second control host. */
 function twoControlHosts(): Model {
-  const model = fixtureModel('3-node')
-  const hosts = model.hosts.map((h) => (h.name === 'cmp1' ? { ...h, groups: [...h.groups, 'control'].sort() } : h))
-  const control = hosts.filter((h) => h.groups.includes('control'))
-  return {
-    ...model,
-    hosts,
-    groups: { ...model.groups, control: control.map((h) => h.name) },
-    rabbitmq: { ...model.rabbitmq, hosts: control.map((h) => h.address) },
-    config: {},
-  }
+  return fixtureModel('3-node', (model) => {
+    const hosts = model.hosts.map((h) => (h.name === 'cmp1' ? { ...h, groups: [...h.groups, 'control'].sort() } : h))
+    const control = hosts.filter((h) => h.groups.includes('control'))
+    return {
+      hosts,
+      groups: { ...model.groups, control: control.map((h) => h.name) },
+      rabbitmq: { ...model.rabbitmq, hosts: control.map((h) => h.address) },
+    }
+  })
 }
 
 describe('rabbitmq role', () => {
@@ -68,7 +66,7 @@ describe('rabbitmq role', () => {
 
   it('lists every control host as a cluster peer on each of them', () => {
     // GIVEN a cloud with two control hosts WHEN rabbitmq is rendered
-    const files = render(twoControlHosts(), [rabbitmq])
+    const files = renderRole(twoControlHosts(), rabbitmq)
     // THEN both hosts name both nodes, in inventory order, and pause the minority on a split
     for (const host of ['ctl1', 'cmp1']) {
       const conf = fileAt(files, host, confPath).content

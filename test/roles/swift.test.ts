@@ -4,7 +4,7 @@ import type { Model } from '../../installer/model/types.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { authtoken } from '../../installer/render/openstack.ts'
 import swift, { ringCommands, ringReplicas } from '../../roles/swift/role.ts'
-import { expectGolden, fileAt, fixtureModel, fixtureNames, renderRole, expectSafeSteps } from '../helpers.ts'
+import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole, expectSafeSteps } from '../helpers.ts'
 
 const PROXY = '/etc/swift/proxy-server.conf'
 const SWIFT = '/etc/swift/swift.conf'
@@ -170,8 +170,7 @@ describe('swift role', () => {
 
   it('never asks for more replicas than there are storage hosts', () => {
     // GIVEN the 3-node model asking for 3 replicas, and the aio model (1 host)
-    const three = fixtureModel('3-node')
-    const asked = { ...three, backends: { ...three.backends, swift: { ...three.backends.swift, replicas: 3 } } }
+    const asked = fixtureModel('3-node', (m) => ({ backends: { ...m.backends, swift: { ...m.backends.swift, replicas: 3 } } }))
     // WHEN the replica count is computed THEN it is capped at the storage hosts
     expect(ringReplicas(asked)).toBe(2)
     expect(ringReplicas(fixtureModel('aio'))).toBe(1)
@@ -191,7 +190,7 @@ describe('swift role', () => {
 
 
 describe('swift role: deploy hooks', () => {
-  const stepsOf = (model: Model, name: string) => swift.bootstrap!({ model, host: model.hosts.find((h) => h.name === name)! })
+  const stepsOf = (model: Model, name: string) => swift.bootstrap!(hostContext(model, name))
   const rings = '[ -s /etc/swift/account.ring.gz ] && [ -s /etc/swift/container.ring.gz ] && [ -s /etc/swift/object.ring.gz ]'
 
   it('makes the device directory and builds the rings before the units start on the aio host', () => {

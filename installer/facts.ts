@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+// Facts the deployer reads from hosts before it renders (is KVM usable?): one
+// command per host, over the deploy's own connections, recorded in the state dir
+// so an offline `render` or `plan` shows the values the last deploy used.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { FixableError } from './errors.ts'
+import type { Facts, HostFacts } from './model/facts.ts'
+import type { Model } from './model/types.ts'
+import { sh } from './shell.ts'
+import type { Transport } from './transport/types.ts'
+
+/**
+ * Prints `kvm=yes` when the CPU has hardware virtualisation (vmx/svm, what kvm-ok
+ * checks) and /dev/kvm is a read-write device that answers KVM_GET_API_VERSION
+ * (ioctl 0xAE00), else `kvm=no`. NOTE: /dev/kvm alone is not enough: a paravirtual
+ * KVM (kvm_pvm, in some cloud VMs) offers the device but pauses ordinary guests
+ * with "KVM internal error … emulation failure". The ioctl needs python3, which a
+ * minimal Debian may not have before the packages are in; without it the device
+ * test stands alone.
+ */
+export const factsCommand = sh`if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && { ! command -v python3 >/dev/null || python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null; }; then echo kvm=yes; else echo kvm=no; fi`
+
+/** The facts in factsCommand's output; undefined when it is not that output. */
+export function parseFacts(stdout: string): HostFacts | undefined {
+  const m = /^kvm=(yes|no)$/m.exec(stdout)
+  return m ? { kvm: m[1] === 'yes' } : undefined
+}
+
+/** Hosts whose facts decide something: compute hosts, when libvirt's virt_type is `auto`. */
+export function factHosts(model: Model): string[] {
+  const auto = model.backends.compute === 'libvirt' && model.backends.virtType === 'auto'
+  return auto ? model.hosts.filter((h) => h.groups.includes('compute')).map((h) => h.name) : []
+}
+
+const factsFile = (stateDir: string) => join(stateDir, 'facts.json')
+
+/** The facts the last deploy recorded; none for a host whose entry is missing or unreadable. */
+export function readFacts(stateDir: string): Facts {
+  let data: unknown
+  try {
+    data = existsSync(factsFile(stateDir)) ? JSON.parse(readFileSync(factsFile(stateDir), 'utf8')) : {}
+  } catch {
+    return {}
+  }
+  if (!data || typeof data !== 'object') return {}
+  const entries = Object.entries(data as Record<string, unknown>).filter(([, f]) => typeof (f as Partial<HostFacts> | null)?.kvm === 'boolean')
+  return Object.fromEntries(entries.map(([h, f]) => [h, { kvm: (f as HostFacts).kvm }]))
+}
+
+function recordFacts(stateDir: string, facts: Facts): void {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+  const file = factsFile(stateDir)
+  const sorted = Object.fromEntries(Object.entries(facts).sort(([a], [b]) => a.localeCompare(b)))
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(sorted, null, 2)}\n`, { mode: 0o600 })
+  renameSync(`${file}.tmp`, file)
+}
+
+/**
+ * Read the facts of the hosts that need them and have a connection (one command
+ * each, all at once), record them over the ones already recorded, and return them
+ * all. Throws, naming the host, when one answers something else.
+ */
+export async function gatherFacts(model: Model, transports: ReadonlyMap<string, Transport>, stateDir: string): Promise<Facts> {
+  const known = readFacts(stateDir)
+  const reached = factHosts(model).filter((h) => transports.has(h))
+  if (!reached.length) return known
+  const answers = await Promise.all(reached.map(async (h) => [h, await transports.get(h)!.exec(factsCommand)] as const))
+  const gathered: Facts = {}
+  for (const [host, r] of answers) {
+    const facts = r.code === 0 ? parseFacts(r.stdout) : undefined
+    if (!facts) {
+      throw new FixableError(`host ${host}: could not tell whether KVM is usable, for backends.virt_type: auto (exit code ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''})`, {
+        fix: 'set backends.virt_type to kvm or qemu in the inventory to skip the check',
+      })
+    }
+    gathered[host] = facts
+  }
+  const all = { ...known, ...gathered }
+  recordFacts(stateDir, all)
+  return all
+}

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// Facts about a host that decide what the inventory leaves to the host
+// (backends.virt_type: auto), and how they decide it. Pure: gathering and
+// recording them is installer/facts.ts.
+import type { HostVirtType, Model } from './types.ts'
+
+/** What gatherFacts learns from one host. */
+export interface HostFacts {
+  /** The CPU has vmx or svm, and /dev/kvm is a read-write device that answers. */
+  kvm: boolean
+}
+
+/** Facts by host name, as recorded in the state dir. */
+export type Facts = Record<string, HostFacts>
+
+/**
+ * libvirt's virt_type on a host: the inventory's, else kvm where KVM is usable and
+ * qemu (software emulation) where it is not. NOTE: with no facts recorded, kvm is
+ * assumed, as most servers have it; deploy gathers facts before it renders, so only
+ * an offline render or plan assumes, and its output says so.
+ */
+export function resolveVirtType(virtType: Model['backends']['virtType'], facts: HostFacts | undefined): HostVirtType {
+  if (virtType !== 'auto') return { type: virtType, from: 'inventory' }
+  if (facts) return { type: facts.kvm ? 'kvm' : 'qemu', from: 'host' }
+  return { type: 'kvm', from: 'assumed' }
+}
+
+/** The model with every host's virt_type decided by these facts; the same model when that changes nothing. */
+export function withFacts(model: Model, facts: Facts): Model {
+  const decided = model.hosts.map((h) => resolveVirtType(model.backends.virtType, facts[h.name]))
+  const same = decided.every((v, i) => v.type === model.hosts[i]!.virtType.type && v.from === model.hosts[i]!.virtType.from)
+  return same ? model : { ...model, hosts: model.hosts.map((h, i) => ({ ...h, virtType: decided[i]! })) }
+}
