@@ -6,7 +6,7 @@
 import type { Project } from './project.ts'
 import type { Model } from './model/types.ts'
 import { filesByHostAndRole, render, type RenderedFile } from './render/render.ts'
-import { placement } from './plan/placement.ts'
+import { resolveCloud } from './plan/resolve.ts'
 import type { Role } from './role/contract.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { destroySandbox, listSandboxes } from './sandbox/index.ts'
@@ -35,21 +35,16 @@ export function purgeScript(what: PurgePlan): string {
 /** What purging a server removes, per host: its roles' units and packages, every file the deploy wrote, and the roles' leftovers. Pure. */
 export function purgePlans(model: Model, roles: readonly Role[], files: readonly RenderedFile[]): Map<string, PurgePlan> {
   const filesOf = filesByHostAndRole(files)
-  const placed = placement(model, roles)
   return new Map(
-    model.hosts.map((host) => {
-      const mine = placed.rolesOn(host.name)
-      const ctx = { model, host }
+    resolveCloud(model, roles).hosts.map(({ host, roles: mine }) => {
       // NOTE: common's files are the host's own (/etc/hosts, apt sources): they stay; only its leftovers go.
-      const written = mine.filter((r) => r.name !== 'common').flatMap((r) => filesOf(host.name, r.name)).map((f) => f.path)
-      return [
-        host.name,
-        {
-          units: mine.flatMap((r) => r.units(ctx)),
-          packages: [...new Set(mine.flatMap((r) => r.packages(ctx)))],
-          paths: [...new Set([...mine.flatMap((r) => r.leftovers ?? []), ...written])],
-        },
-      ]
+      const written = mine.filter((r) => r.role.name !== 'common').flatMap((r) => filesOf(host.name, r.role.name)).map((f) => f.path)
+      const plan = {
+        units: mine.flatMap((r) => r.units),
+        packages: [...new Set(mine.flatMap((r) => r.packages))],
+        paths: [...new Set([...mine.flatMap((r) => r.role.leftovers ?? []), ...written])],
+      }
+      return [host.name, plan]
     }),
   )
 }

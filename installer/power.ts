@@ -6,7 +6,7 @@
 import type { PowerEvent } from './commands/events.ts'
 import type { ModelHost } from './model/types.ts'
 import type { Project } from './project.ts'
-import { unitsOn } from './plan/placement.ts'
+import { unitsOn } from './plan/resolve.ts'
 import type { Role } from './role/contract.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { startSandbox, stopSandbox } from './sandbox/index.ts'

@@ -9,7 +9,7 @@ import { daemonProblems, reportedDaemons, requiredDaemons, type Daemon } from '.
 import type { Model, ModelHost } from './model/types.ts'
 import { cloud, KeystoneClient } from './openstack/index.ts'
 import type { Project } from './project.ts'
-import { unitsOn } from './plan/placement.ts'
+import { unitsOn } from './plan/resolve.ts'
 import type { Role } from './role/contract.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { sh } from './shell.ts'

@@ -7,7 +7,7 @@ import type { KeystoneClient } from '../openstack/keystone.ts'
 import { postDeployPhase } from '../postdeploy/index.ts'
 import { filesByHostAndRole, type RenderedFile } from '../render/render.ts'
 import type { BootstrapStep, Role } from '../role/contract.ts'
-import { placement } from './placement.ts'
+import { resolveCloud, type CloudPlan } from './resolve.ts'
 import { commandTask } from '../tasks/command.ts'
 import { databaseTask } from '../tasks/database.ts'
 import { fileTask } from '../tasks/file.ts'
@@ -39,11 +39,10 @@ export interface PhaseOptions {
 export const postDeploy = 'post-deploy'
 
 export function buildPhases(model: Model, roles: readonly Role[], files: RenderedFile[], opts: PhaseOptions): Phase[] {
-  const placed = placement(model, roles)
+  const plan = resolveCloud(model, roles)
   const filesOf = filesByHostAndRole(files)
   // The common role is part of prepare, never a phase of its own.
   const isSelected = (r: Role) => r.name !== 'common' && (!opts.only?.length || opts.only.includes(r.name))
-  const selected = placed.roles.filter(isSelected)
   // `--only prepare` installs every role's packages; otherwise prepare installs the selected roles'.
   const prepares = (r: Role) => r.name !== 'common' && (isSelected(r) || !!opts.only?.includes('prepare'))
   const limit = new Set(opts.limit ?? [])
@@ -51,15 +50,16 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
   const prepare: Phase = {
     id: 'prepare',
     title: 'packages',
-    hosts: model.hosts.filter(inLimit).map((host) => {
-      const mine = placed.rolesOn(host.name).filter(prepares)
-      const ctx = { model, host }
-      // apt's mirror and proxy (the common role's files) must be in place before apt runs.
-      const aptFiles = filesOf(host.name, 'common').map((f) => fileTask(f))
-      return { host, tasks: [...aptFiles, packagesTask({ packages: mine.flatMap((r) => r.packages(ctx)), debconf: mine.flatMap((r) => r.debconf?.(ctx) ?? []) })] }
-    }),
+    hosts: plan.hosts
+      .filter((h) => inLimit(h.host))
+      .map(({ host, roles: mine }) => {
+        const installs = mine.filter((r) => prepares(r.role))
+        // apt's mirror and proxy (the common role's files) must be in place before apt runs.
+        const aptFiles = filesOf(host.name, 'common').map((f) => fileTask(f))
+        return { host, tasks: [...aptFiles, packagesTask({ packages: installs.flatMap((r) => r.packages), debconf: installs.flatMap((r) => r.debconf) })] }
+      }),
   }
-  const phases = selected.map((role) => rolePhase(model, role, placed.hostsOf(role), filesOf, opts, inLimit))
+  const phases = plan.roles.filter(isSelected).map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit))
   const after = opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy)) ? [postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, { stateDir: opts.stateDir })] : []
   return [prepare, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) => p.hosts.some((h) => h.tasks.length))
 }
@@ -67,46 +67,33 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
 function rolePhase(
   model: Model,
   role: Role,
-  hosts: readonly ModelHost[],
+  plan: CloudPlan,
   filesOf: (host: string, role: string) => RenderedFile[],
   opts: PhaseOptions,
   inLimit: (h: ModelHost) => boolean,
 ): Phase {
-  const first = hosts[0]
-  // Databases are made over MariaDB's local socket, so on the database host when it runs this role.
-  const dbHost = hosts.find((h) => h.address === model.database.host) ?? first
   return {
     id: role.name,
     title: role.description,
-    hosts: hosts.filter(inLimit).map((host) => {
-      const ctx = { model, host }
-      const mine = filesOf(host.name, role.name)
-      const steps = (role.bootstrap?.(ctx) ?? []).filter((s) => !s.once || host === first)
-      const stepTasks = (when: BootstrapStep['when']) => steps.filter((s) => (s.when ?? 'before-start') === when).map(commandTask)
-      const tasks: Task[] = [
-        ...mine.map((f) => fileTask(f)),
-        // Databases live on the database host but are created in the phase of the role that needs them.
-        ...(host === dbHost ? databaseTasks(model, role) : []),
-        ...stepTasks('before-start'),
-        // Units kept off stop first: one may hold a port or memory a wanted unit needs.
-        ...(role.unitsOff?.(ctx) ?? []).map((unit) => serviceOffTask({ role: role.name, unit })),
-        ...role.units(ctx).map((unit) => serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) })),
-        ...stepTasks('after-start'),
-        ...(host === first ? (role.register?.(model) ?? []).map((spec) => keystoneTask({ role: role.name, ...spec }, opts.admin, model.endpoints.keystone.internal)) : []),
-      ]
-      return { host, tasks }
-    }),
+    hosts: plan
+      .hostsOf(role)
+      .filter(inLimit)
+      .map((host) => {
+        const here = plan.roleOn(host.name, role)!
+        const mine = filesOf(host.name, role.name)
+        const stepTasks = (when: BootstrapStep['when']) => here.steps.filter((s) => (s.when ?? 'before-start') === when).map(commandTask)
+        const tasks: Task[] = [
+          ...mine.map((f) => fileTask(f)),
+          // Databases live on the database host but are created in the phase of the role that needs them.
+          ...here.databases.map((d) => databaseTask({ role: role.name, ...d, host: model.database.host })),
+          ...stepTasks('before-start'),
+          // Units kept off stop first: one may hold a port or memory a wanted unit needs.
+          ...here.unitsOff.map((unit) => serviceOffTask({ role: role.name, unit })),
+          ...here.units.map((unit) => serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) })),
+          ...stepTasks('after-start'),
+          ...here.registrations.map((spec) => keystoneTask({ role: role.name, ...spec }, opts.admin, model.endpoints.keystone.internal)),
+        ]
+        return { host, tasks }
+      }),
   }
-}
-
-function databaseTasks(model: Model, role: Role): Task[] {
-  return (role.databases?.(model) ?? []).map(({ database, service }) =>
-    databaseTask({
-      role: role.name,
-      database,
-      user: service,
-      password: model.secrets[`${service}_database_password`],
-      host: model.database.host,
-    }),
-  )
 }

@@ -28,13 +28,3 @@ export function placement(model: Model, roles: readonly Role[]): Placement {
   byRoles.set(roles, result)
   return result
 }
-
-/** The units the roles on a host keep running and those they keep off, in deploy order, without repeats. */
-export function unitsOn(model: Model, roles: readonly Role[], host: ModelHost): { wanted: string[]; off: string[] } {
-  const on = placement(model, roles).rolesOn(host.name)
-  return {
-    wanted: [...new Set(on.flatMap((r) => r.units({ model, host })))],
-    off: [...new Set(on.flatMap((r) => r.unitsOff?.({ model, host }) ?? []))],
-  }
-}
-

@@ -3,7 +3,7 @@
 import type { Model } from '../model/types.ts'
 import { filesByHostAndRole, render, type OverrideFile } from '../render/render.ts'
 import type { Role } from '../role/contract.ts'
-import { placement } from './placement.ts'
+import { resolveCloud } from './resolve.ts'
 
 export interface HostPlan {
   host: string
@@ -14,17 +14,16 @@ export interface HostPlan {
 
 export function planHosts(model: Model, roles: readonly Role[], overrides: readonly OverrideFile[] = []): HostPlan[] {
   const filesOf = filesByHostAndRole(render(model, roles, overrides))
-  const placed = placement(model, roles)
-  return model.hosts.map((host) => ({
+  return resolveCloud(model, roles).hosts.map(({ host, roles: mine }) => ({
     host: host.name,
     address: host.address,
     groups: host.groups.filter((g) => g !== 'all'),
-    roles: placed.rolesOn(host.name).map((r) => ({
-      role: r.name,
-      packages: r.packages({ model, host }),
-      units: r.units({ model, host }),
-      unitsOff: r.unitsOff?.({ model, host }) ?? [],
-      files: filesOf(host.name, r.name).map((f) => f.path),
+    roles: mine.map((r) => ({
+      role: r.role.name,
+      packages: r.packages,
+      units: r.units,
+      unitsOff: r.unitsOff,
+      files: filesOf(host.name, r.role.name).map((f) => f.path),
     })),
   }))
 }

@@ -117,9 +117,19 @@ export interface RoleDaemon {
   log: string
 }
 
+/**
+ * Which of the role's hosts run a step:
+ * - `each`: every host the step is returned for;
+ * - `first-control-host`: the first of the role's hosts in group `control`, which holds
+ *   the database and the message queue (schema migrations, cluster bootstrap);
+ * - `first`: the role's first host, in inventory order;
+ * - `{ group }`: the role's hosts in that group.
+ */
+export type StepTarget = 'each' | 'first' | 'first-control-host' | { group: string }
+
 export interface BootstrapStep extends CommandSpec {
-  /** Run on the role's first host only (schema migrations, cluster bootstrap). @default false */
-  once?: boolean
+  /** Where it runs, named instead of implied by the order of the role's hosts. @default 'each' */
+  on?: StepTarget
   /** Before the role's units start (default), or after they run (e.g. users in RabbitMQ). */
   when?: 'before-start' | 'after-start'
 }

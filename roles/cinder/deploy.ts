@@ -25,11 +25,12 @@ const headRevision = sh`${scriptPath('alembic-head.py')} /usr/lib/python3/dist-p
 /**
  * `cinder-manage db sync`, as cinder-common's postinst runs it. Done when `db version`
  * prints the head revision of the installed migrations.
- * NOTE: on the first control host, not the role's first host (`once`), which may be a storage host.
+ * NOTE: on the first control host, which runs cinder-api (a storage host's cinder.conf has the database too, but one host migrates).
  */
 const dbSync: BootstrapStep = {
   id: 'cinder.db-sync',
   title: 'cinder-manage db sync',
+  on: 'first-control-host',
   unless: sh`head=$(${raw(headRevision)}) && [ -n "$head" ] && [ "$(${raw(asUser('cinder', 'cinder-manage db version'))} 2>/dev/null | tail -n 1)" = "$head" ]`,
   run: asUser('cinder', 'cinder-manage db sync'),
 }
@@ -54,9 +55,8 @@ function volumeGroup(model: Model): BootstrapStep {
 
 /** The steps of one host, in the order they run (all before cinder's units start). */
 export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
-  const isFirstController = hostsIn(model, 'control')[0]?.name === host.name
   const lvmVolumeHost = inGroup(host, 'storage') && model.backends.blockStorage === 'lvm'
-  return [...(lvmVolumeHost ? [volumeGroup(model)] : []), ...(isFirstController ? [fastMigration(dbSync, alembicMigration(model, 'cinder'))] : [])]
+  return [...(lvmVolumeHost ? [volumeGroup(model)] : []), ...(inGroup(host, 'control') ? [fastMigration(dbSync, alembicMigration(model, 'cinder'))] : [])]
 }
 
 /** The block storage v3 API in the catalog (Zed registers only cinderv3), and its service user. */

@@ -42,7 +42,7 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
       {
         id: 'glance.db-sync',
         title: 'glance-manage db_sync',
-        once: true,
+        on: 'first-control-host',
         unless: asUser('glance', 'glance-manage db check >/dev/null'),
         run: asUser('glance', 'glance-manage db_sync'),
       },

@@ -87,7 +87,7 @@ function bootstrap(model: Model): BootstrapStep[] {
     directory('keystone.fernet-keys', fernetKeyRepository, 'keystone', 0o700),
     directory('keystone.credential-keys', credentialKeyRepository, 'keystone', 0o700),
     fastMigration(
-      { id: 'keystone.db-sync', title: 'keystone-manage db_sync', once: true, unless: asUser('keystone', 'keystone-manage db_sync --check'), run: asUser('keystone', 'keystone-manage db_sync') },
+      { id: 'keystone.db-sync', title: 'keystone-manage db_sync', on: 'first-control-host', unless: asUser('keystone', 'keystone-manage db_sync --check'), run: asUser('keystone', 'keystone-manage db_sync') },
       alembicMigration(model, 'keystone'),
     ),
     waitForHttp('keystone.wait', local),
@@ -95,7 +95,7 @@ function bootstrap(model: Model): BootstrapStep[] {
       id: 'keystone.bootstrap',
       title: 'keystone-manage bootstrap (admin, region, identity endpoints)',
       when: 'after-start',
-      once: true,
+      on: 'first-control-host',
       // keystone-manage reads the password from OS_BOOTSTRAP_PASSWORD, which su passes on, so it never is in argv.
       env: { OS_BOOTSTRAP_PASSWORD: model.secrets.admin_password },
       unless: adminLogin,

@@ -31,13 +31,13 @@ const dbManage = `neutron-db-manage --config-file /etc/neutron/neutron.conf --co
  * Done when the database is at every head: alembic marks each revision that is a
  * head with "(head)", in `heads` (all of them) and in `current` (those applied), so
  * the counts match only when the expand and contract branches are both at their head.
- * NOTE: on the first control host, not the role's first host: agents' neutron.conf
- * has no [database] (and `once` means the role's first host, which may be a compute host).
+ * NOTE: on the first control host (a neutron-server host): agents' neutron.conf has no [database].
  */
 function dbSync(model: Model): BootstrapStep {
   const heads = (cmd: string) => `$(${asUser('neutron', `${dbManage} ${cmd}`)} 2>/dev/null | grep -c '(head)')`
   const step = {
     id: 'neutron.db-sync',
+    on: 'first-control-host' as const,
     title: 'neutron-db-manage upgrade head',
     unless: `h=${heads('heads')}; c=${heads('current')}; [ "$h" -gt 0 ] && [ "$c" -eq "$h" ]`,
     run: asUser('neutron', `${dbManage} upgrade head`),
@@ -81,11 +81,10 @@ const ebtablesAlternative: BootstrapStep = {
 /** The steps of one host, in the order they run. */
 export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
   const running = partsOf(model, host)
-  const isFirstServer = hostsIn(model, 'control')[0]?.name === host.name
   return [
     ...(running.includes('linuxbridgeAgent') ? [brNetfilter, bridgeSysctls, ebtablesAlternative] : []),
     ...(running.includes('server') ? [daemonReload('neutron', ['neutron-server.service'])] : []),
-    ...(isFirstServer ? [dbSync(model)] : []),
+    ...(running.includes('server') ? [dbSync(model)] : []),
   ]
 }
 

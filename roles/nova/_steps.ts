@@ -43,14 +43,14 @@ export function databaseSteps(model: Model): BootstrapStep[] {
   const cell1Uuid = raw(`"$(${sqlRows(login, "SELECT uuid FROM cell_mappings WHERE name = 'cell1'")})"`)
   return [
     fastMigration(
-      { id: 'nova.api-db-sync', title: 'nova-manage api_db sync', once: true, unless: atHead('nova-manage api_db version', 'nova.db.api'), run: nova('nova-manage api_db sync') },
+      { id: 'nova.api-db-sync', title: 'nova-manage api_db sync', on: 'first-control-host', unless: atHead('nova-manage api_db version', 'nova.db.api'), run: nova('nova-manage api_db sync') },
       alembicMigration(model, 'nova', ['nova_api']),
     ),
     // NOTE: the cell mappings are read from nova_api directly: `nova-manage cell_v2 list_cells` takes 3 s to say the same.
     {
       id: 'nova.cell0',
       title: 'nova-manage cell_v2 map_cell0',
-      once: true,
+      on: 'first-control-host',
       env: databaseEnv(login),
       unless: cellMapped('cell0'),
       run: nova(sh`nova-manage cell_v2 map_cell0 --database_connection ${cell0Database}`),
@@ -58,7 +58,7 @@ export function databaseSteps(model: Model): BootstrapStep[] {
     {
       id: 'nova.cell1',
       title: 'nova-manage cell_v2 create_cell --name=cell1',
-      once: true,
+      on: 'first-control-host',
       env: databaseEnv(login),
       // NOTE: a second create_cell with the same URLs exits 2 ("already exists"), so the guard is needed.
       unless: cellMapped('cell1'),
@@ -68,7 +68,7 @@ export function databaseSteps(model: Model): BootstrapStep[] {
       // Cells made with literal URLs (by an earlier version, or by hand) hold passwords that a rotation would leave behind.
       id: 'nova.cell-urls',
       title: 'cell mappings hold URL templates, not passwords',
-      once: true,
+      on: 'first-control-host',
       env: databaseEnv(login),
       unless: sh`[ ${count(templated)} -eq 2 ]`,
       run: nova(
@@ -79,7 +79,7 @@ export function databaseSteps(model: Model): BootstrapStep[] {
         + sh` && systemctl try-restart -- ${['nova-api.service', 'nova-api-metadata.service', 'nova-scheduler.service', 'nova-conductor.service']}`,
     },
     fastMigration(
-      { id: 'nova.db-sync', title: 'nova-manage db sync (cell0 and cell1)', once: true, unless: atHead('nova-manage db version', 'nova.db.main'), run: nova('nova-manage db sync') },
+      { id: 'nova.db-sync', title: 'nova-manage db sync (cell0 and cell1)', on: 'first-control-host', unless: atHead('nova-manage db version', 'nova.db.main'), run: nova('nova-manage db sync') },
       alembicMigration(model, 'nova', ['nova', 'nova_cell0']),
     ),
   ]
@@ -102,7 +102,7 @@ export function discoverHostsStep(model: Model): BootstrapStep {
     id: 'nova.discover-hosts',
     title: `map ${n} compute host(s) to cell1 (nova-manage cell_v2 discover_hosts)`,
     when: 'after-start',
-    once: true,
+    on: 'first-control-host',
     env: databaseEnv(login),
     // The count it reached is what the engine's timeout message ends with.
     unless: sh`c=${mapped}; [ "$c" -ge ${n} ] 2>/dev/null || { echo "$c"${short} >&2; exit 1; }`,

@@ -93,8 +93,7 @@ export default defineRole({
   leftovers: ['/var/lib/nova', '/etc/nova', '/var/log/nova'],
   daemons: () => ['nova-conductor', 'nova-scheduler', 'nova-compute'].map((binary) => ({ service: 'compute', binary, log: `/var/log/nova/${binary}.log` })),
   enabled: () => true,
-  // NOTE: control hosts first, so the role's first host, where `once` steps run, has the databases.
-  hosts: (model) => [...hostsIn(model, 'control'), ...hostsIn(model, 'compute').filter((h) => !isController(h))],
+  hosts: (model) => hostsIn(model, 'control', 'compute'),
   packages: ({ model, host }) => [
     ...(isController(host) ? controllerPackages : []),
     ...(isCompute(host) ? computePackages(model, host) : []),

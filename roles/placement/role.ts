@@ -33,7 +33,7 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
       {
         id: 'placement.db-sync',
         title: 'placement-manage db sync',
-        once: true,
+        on: 'first-control-host',
         // NOTE: `db version` prints None for an empty database.
         unless: atAlembicHead('placement', 'placement-manage db version', 'placement.db.sqlalchemy'),
         run: asUser('placement', 'placement-manage db sync'),

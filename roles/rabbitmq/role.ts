@@ -69,7 +69,7 @@ export default defineRole({
       id: 'rabbitmq.user',
       title: 'user openstack with all permissions on /',
       when: 'after-start',
-      once: true,
+      on: 'first-control-host',
       env: { RABBIT_PASSWORD: model.secrets.rabbitmq_password },
       // NOTE: wait for the node first: systemd reports it started before it accepts rabbitmqctl.
       // rabbitmqctl reads a password from standard input when none is given (3.9+); printf

@@ -82,9 +82,9 @@ describe('glance role', () => {
       for (const host of model.hosts.filter((h) => h.groups.includes('control'))) {
         const steps = glance.bootstrap!({ model, host })
         // THEN db_sync runs once, before glance-api starts, as user glance, guarded by `db check`
-        expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])).toEqual([
-          ['glance.db-sync', 'before-start', true],
-          ['glance.wait', 'after-start', false],
+        expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.on ?? 'each'])).toEqual([
+          ['glance.db-sync', 'before-start', 'first-control-host'],
+          ['glance.wait', 'after-start', 'each'],
         ])
         expect(steps[0]!.run!.startsWith("su -s /bin/sh -c 'glance-manage db_sync' -- glance && ")).toBe(true)
         // AND first the recorded schema state, then `db check` (installer/render/schema-state.ts)

@@ -113,10 +113,10 @@ describe('horizon role', () => {
       const model = fixtureModel('aio')
       const steps = horizon.bootstrap!({ model, host: model.hosts[0]! })
       // THEN both run before apache2 is (re)started, on every control host, each with a guard
-      expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])).toEqual([
-        ['horizon.default-ssl-off', 'before-start', false],
-        ['horizon.site', 'before-start', false],
-        ['horizon.static', 'before-start', false],
+      expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.on ?? 'each'])).toEqual([
+        ['horizon.default-ssl-off', 'before-start', 'each'],
+        ['horizon.site', 'before-start', 'each'],
+        ['horizon.static', 'before-start', 'each'],
       ])
       const [ssl, site, stat] = steps
       expect(ssl!.run).toBe('a2dissite -q default-ssl')

@@ -205,20 +205,20 @@ describe('nova role', () => {
 
   describe('deploy hooks', () => {
     const steps = (model: Model, host: string): BootstrapStep[] => nova.bootstrap!(hostContext(model, host))
-    const shape = (list: BootstrapStep[]) => list.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])
+    const shape = (list: BootstrapStep[]) => list.map((s) => [s.id, s.when ?? 'before-start', s.on ?? 'each'])
     const databaseSteps = [
-      ['nova.api-db-sync', 'before-start', true],
-      ['nova.cell0', 'before-start', true],
-      ['nova.cell1', 'before-start', true],
-      ['nova.cell-urls', 'before-start', true],
-      ['nova.db-sync', 'before-start', true],
+      ['nova.api-db-sync', 'before-start', 'first-control-host'],
+      ['nova.cell0', 'before-start', 'first-control-host'],
+      ['nova.cell1', 'before-start', 'first-control-host'],
+      ['nova.cell-urls', 'before-start', 'first-control-host'],
+      ['nova.db-sync', 'before-start', 'first-control-host'],
     ]
 
     it('sets up the databases and cells in install-guide order, then maps the host (all-in-one)', () => {
       // GIVEN the all-in-one host (control and compute, libvirt, virt_type auto, LVM)
       const list = steps(fixtureModel('aio'), 'aio1')
       // THEN api_db sync, map_cell0, create_cell cell1 and db sync run once, before the units
-      expect(shape(list)).toEqual([...databaseSteps, ['nova.virt-type-file', 'before-start', false], ['nova.discover-hosts', 'after-start', true]])
+      expect(shape(list)).toEqual([...databaseSteps, ['nova.virt-type-file', 'before-start', 'each'], ['nova.discover-hosts', 'after-start', 'first-control-host']])
       const byId = Object.fromEntries(list.map((s) => [s.id, s]))
       // AND each nova-manage command runs as user nova
       for (const id of ['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync', 'nova.discover-hosts']) {
@@ -251,10 +251,10 @@ describe('nova role', () => {
       // GIVEN the 3-node model (virt_type kvm, Ceph volumes)
       const model = fixtureModel('3-node')
       // THEN ctl1 has the database steps and waits for both compute hosts
-      expect(shape(steps(model, 'ctl1'))).toEqual([...databaseSteps, ['nova.discover-hosts', 'after-start', true]])
+      expect(shape(steps(model, 'ctl1'))).toEqual([...databaseSteps, ['nova.discover-hosts', 'after-start', 'first-control-host']])
       expect(steps(model, 'ctl1').at(-1)!.unless).toContain('-ge 2 ]')
       // AND each compute host only clears the old virt_type file and stores the Ceph key in libvirt, after libvirtd runs
-      for (const host of ['cmp1', 'cmp2']) expect(shape(steps(model, host))).toEqual([['nova.virt-type-file', 'before-start', false], ['nova.rbd-secret', 'after-start', false]])
+      for (const host of ['cmp1', 'cmp2']) expect(shape(steps(model, host))).toEqual([['nova.virt-type-file', 'before-start', 'each'], ['nova.rbd-secret', 'after-start', 'each']])
       // AND the vCenter driver needs neither libvirt step
       expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual(['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync', 'nova.discover-hosts'])
     })
@@ -306,15 +306,15 @@ describe('nova role', () => {
       expect(debconf('cmp1').filter((l) => /^nova-(api|consoleproxy) /.test(l))).toEqual([])
     })
 
-    it('puts control hosts first, so `once` steps and the databases land on a control host', () => {
+    it('runs the databases, schema steps and registration on the first control host, whatever the host order', () => {
       // GIVEN a 3-node inventory that lists a compute host first
       const order = ['cmp1', 'ctl1', 'cmp2']
       const model = fixtureModel('3-node', (base) => ({ hosts: order.map((n) => hostContext(base, n).host) }))
       // WHEN the engine builds nova's phase
       const phase = buildPhases(model, [nova], renderRole(model, nova), { admin: () => Promise.reject(new Error('unused')) }).find((p) => p.id === 'nova')!
       const tasks = (host: string) => phase.hosts.find((h) => h.host.name === host)!.tasks.map((t) => t.id)
-      // THEN ctl1 comes first and runs the databases, the cell steps and the registration
-      expect(phase.hosts.map((h) => h.host.name)).toEqual(['ctl1', 'cmp1', 'cmp2'])
+      // THEN the hosts keep the inventory's order, and ctl1 (the first control host) runs the databases, the cell steps and the registration
+      expect(phase.hosts.map((h) => h.host.name)).toEqual(['cmp1', 'ctl1', 'cmp2'])
       expect(tasks('ctl1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual([
         'nova.database', 'nova.database', 'nova.database',
         'nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync',

@@ -84,9 +84,9 @@ describe('placement role', () => {
       for (const host of model.hosts.filter((h) => h.groups.includes('control'))) {
         const steps = placement.bootstrap!({ model, host })
         // THEN db sync runs once, before placement-api starts, as user placement
-        expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.once ?? false])).toEqual([
-          ['placement.db-sync', 'before-start', true],
-          ['placement.wait', 'after-start', false],
+        expect(steps.map((s) => [s.id, s.when ?? 'before-start', s.on ?? 'each'])).toEqual([
+          ['placement.db-sync', 'before-start', 'first-control-host'],
+          ['placement.wait', 'after-start', 'each'],
         ])
         const [sync, wait] = steps
         expect(sync!.run!.startsWith("su -s /bin/sh -c 'placement-manage db sync' -- placement && ")).toBe(true)

@@ -28,7 +28,7 @@ const api = defineRole({
   packages: () => ['api'],
   files: ({ model, host }) => [{ path: '/etc/api.conf', content: `[DEFAULT]\nmy_ip = ${host.address}\npassword = ${model.secrets.admin_password}\n`, mode: 0o640, group: 'api' }],
   units: () => ['api.service'],
-  bootstrap: () => [{ id: 'api.db-sync', title: 'api-manage db sync', once: true, unless: 'api-manage db check', run: 'api-manage db sync' }],
+  bootstrap: () => [{ id: 'api.db-sync', title: 'api-manage db sync', on: 'first', unless: 'api-manage db check', run: 'api-manage db sync' }],
 })
 
 const model = (): Model => ({ ...fixtureModel('3-node'), config: {} })
@@ -57,7 +57,7 @@ describe('runner', () => {
     expect(ctl.commands.filter((c) => c.includes('apt-get') && c.includes(' install '))).toHaveLength(1)
     expect([...ctl.installed].sort()).toEqual(['api', 'mariadb-server'])
     expect([...hosts.get('cmp1')!.installed]).toEqual(['api'])
-    // db sync runs once, on the role's first host
+    // db sync runs on the role's first host only (on: 'first')
     expect([...hosts.values()].filter((h) => h.commands.includes('api-manage db sync')).map((h) => h.host)).toEqual(['ctl1'])
   })
 
