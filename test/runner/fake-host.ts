@@ -12,6 +12,8 @@ export class FakeHost implements Transport {
   units = new Map<string, { enabled: boolean; active: boolean; failed?: boolean; restarts: number }>()
   /** Commands (regex source) that fail, with their stderr. */
   failing = new Map<string, string>()
+  /** What `dpkg --audit` says: empty, or the start of its report on a half-done dpkg run. */
+  dpkgAudit = ''
   /** Guard commands (`unless`) that succeed. */
   satisfied = new Set<string>()
 
@@ -44,8 +46,11 @@ export class FakeHost implements Transport {
     }
     const cat = /^cat (\S+) 2>\/dev\/null \|\| true$/.exec(command)
     if (cat) return done(this.files.get(cat[1]!.replaceAll("'", ''))?.content ?? '')
-    if (command.startsWith('dpkg-query')) return done([...this.installed].map((p) => `${p} ii \n`).join(''))
-    if (command.startsWith('dpkg --audit')) return done('')
+    // The packages task's one look (installer/tasks/packages.ts): dpkg-query, a mark, dpkg --audit.
+    if (command.includes('echo @dpkg-audit; dpkg --audit')) {
+      const query = command.startsWith('dpkg-query') ? [...this.installed].map((p) => `${p} ii \n`).join('') : ''
+      return done(`${query}@dpkg-audit\n${this.dpkgAudit}`)
+    }
     if (command.includes('apt-get') && command.includes(' install ')) {
       const line = command.split('\n').find((l) => l.includes(' install '))!
       for (const p of line.split(' install ')[1]!.split(' || ')[0]!.split(' ')) this.installed.add(p)
