@@ -30,19 +30,19 @@ export class FakeHost implements Transport {
     const done = (stdout = '', code = 0): ExecResult => ({ code, stdout, stderr: '' })
     // The state of files and units (installer/tasks/file.ts and service.ts), for one or many.
     const listed = (re: RegExp) => re.exec(command)?.[1]!.split(' ').map((w) => w.replaceAll("'", ''))
+    // The runner reads both in one command (installer/runner/_states.ts): files first, then units.
     const paths = listed(/^for p in (.*?); do if \[ -f/)
-    if (paths) {
-      return done(paths.map((path) => {
+    const units = listed(/(?:^|; )for u in (.*?); do printf/)
+    if (paths || units) {
+      const fileLines = (paths ?? []).map((path) => {
         const f = this.files.get(path)
         return f ? `${f.mode} ${f.owner} ${f.group} ${createHash('sha256').update(f.content).digest('hex')}\n` : '-\n'
-      }).join(''))
-    }
-    const units = listed(/^for u in (.*?); do printf/)
-    if (units) {
-      return done(units.map((name) => {
+      })
+      const unitLines = (units ?? []).map((name) => {
         const u = this.units.get(name)
         return u ? `${u.enabled ? 'enabled' : 'disabled'}|${u.active ? 'active' : u.failed ? 'failed' : 'inactive'}\n` : '|inactive\n'
-      }).join(''))
+      })
+      return done([...fileLines, ...unitLines].join(''))
     }
     const cat = /^cat (\S+) 2>\/dev\/null \|\| true$/.exec(command)
     if (cat) return done(this.files.get(cat[1]!.replaceAll("'", ''))?.content ?? '')
