@@ -52,23 +52,26 @@ export class KeystoneClient {
 
   /** Issue a project-scoped token with a password. */
   static async login(c: Credentials, timeoutMs = 30_000): Promise<KeystoneClient> {
-    const url = `${c.authUrl.replace(/\/$/, '').replace(/\/v3$/, '')}/v3`
-    const body = {
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: c.username, domain: { name: c.userDomain ?? 'Default' }, password: c.password } } },
-        scope: { project: { name: c.projectName, domain: { name: c.projectDomain ?? 'Default' } } },
-      },
-    }
-    const res = await fetch(`${url}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) })
-      .catch((cause: unknown) => {
-        // status 0: no HTTP answer at all (refused, unreachable, timed out).
-        throw new KeystoneError(0, `${url}/auth/tokens`, `token request failed: ${describeFetchFailure(cause)}`, { cause })
-      })
+    const project = { name: c.projectName, domain: { name: c.projectDomain ?? 'Default' } }
+    const [res, url] = await requestToken(c, { scope: { project } }, '', timeoutMs)
     if (!res.ok) throw new KeystoneError(res.status, `${url}/auth/tokens`, `token request failed: ${res.status} ${await res.text()}`)
     const token = res.headers.get('x-subject-token') ?? ''
     const { token: t } = (await res.json()) as TokenBody
     const scope = { userId: t.user?.id ?? '', projectId: t.project?.id ?? '', ...(t.expires_at ? { expiresAt: t.expires_at } : {}) }
     return new KeystoneClient(url, token, t.catalog ?? [], scope)
+  }
+
+  /**
+   * Whether Keystone takes this password (false when it answers 401). Asks for an
+   * unscoped token without a catalog: the check costs Keystone the password hash and
+   * no role or catalog lookups. NOTE: a disabled user is refused (401) as well.
+   */
+  static async passwordWorks(c: Omit<Credentials, 'projectName' | 'projectDomain'>, timeoutMs = 30_000): Promise<boolean> {
+    const [res, url] = await requestToken(c, {}, '?nocatalog', timeoutMs)
+    await res.body?.cancel()
+    if (res.ok) return true
+    if (res.status === 401) return false
+    throw new KeystoneError(res.status, `${url}/auth/tokens`, `password check failed: ${res.status}`)
   }
 
   /** GET/POST/PATCH a path under /v3; returns the parsed JSON body. */
@@ -82,4 +85,17 @@ export class KeystoneClient {
     if (!res.ok) throw new KeystoneError(res.status, `${method} ${this.url}${path}`, `${res.status} ${(await res.text()).slice(0, 300)}`)
     return (res.status === 204 ? undefined : await res.json()) as T
   }
+}
+
+/** POST a password token request (scoped when `auth` has a scope); the answer, and the /v3 URL asked. */
+async function requestToken(c: Omit<Credentials, 'projectName'>, auth: { scope?: unknown }, query: string, timeoutMs: number): Promise<[Response, string]> {
+  const url = `${c.authUrl.replace(/\/$/, '').replace(/\/v3$/, '')}/v3`
+  const identity = { methods: ['password'], password: { user: { name: c.username, domain: { name: c.userDomain ?? 'Default' }, password: c.password } } }
+  const body = JSON.stringify({ auth: { identity, ...auth } })
+  const res = await fetch(`${url}/auth/tokens${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) })
+    .catch((cause: unknown) => {
+      // status 0: no HTTP answer at all (refused, unreachable, timed out).
+      throw new KeystoneError(0, `${url}/auth/tokens`, `token request failed: ${describeFetchFailure(cause)}`, { cause })
+    })
+  return [res, url]
 }

@@ -4,11 +4,9 @@
 import { Listr, type ListrTask } from 'listr2'
 import type { Phase } from '../tasks/types.ts'
 import type { Transport } from '../transport/types.ts'
-import { probe } from '../tasks/exec.ts'
-import { fileStatesCommand, parseFileStates } from '../tasks/file.ts'
-import { parseUnitStates, unitStatesCommand } from '../tasks/service.ts'
-import { TaskError, type FileState, type Task, type TaskResult, type UnitState } from '../tasks/types.ts'
+import { TaskError, type TaskResult } from '../tasks/types.ts'
 import type { HostLog } from './log.ts'
+import { readPhaseStates } from './_states.ts'
 
 export interface TaskOutcome {
   phase: string
@@ -93,8 +91,7 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
       state.changedFiles.set(host, changedFiles)
       let counts = { ok: 0, changed: 0 }
       if (!state.started.has(host)) state.started.set(host, Date.now())
-      let fileStates = await readFileStates(entry.tasks, transports.get(host)!, log)
-      let unitStates = await readUnitStates(entry.tasks, transports.get(host)!, log)
+      let { fileStates, unitStates } = await readPhaseStates(entry.tasks, transports.get(host)!, log)
       for (const t of entry.tasks) {
         // Only the live view shows the task that runs; piped output keeps to results.
         if (opts.renderer === 'default') task.output = `${t.id}: ${t.title}`
@@ -122,25 +119,4 @@ function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<
       task.title = `${host}: ${counts.changed ? `${counts.changed} changed, ` : ''}${counts.ok} ok`
     },
   }
-}
-
-/**
- * The state of every file the host's tasks of this phase manage, in one command
- * instead of one each (a no-change run spent most of its time on these round trips).
- * Undefined when there are too few to matter or the answer does not parse.
- */
-async function readFileStates(tasks: readonly Task[], transport: Transport, log: HostLog): Promise<Map<string, FileState | null> | undefined> {
-  const paths = [...new Set(tasks.flatMap((t) => (t.filePath ? [t.filePath] : [])))]
-  return paths.length < 2 ? undefined : readStates(transport, log, fileStatesCommand(paths), (out) => parseFileStates(paths, out))
-}
-
-/** The same for the units the host's tasks of this phase manage. */
-async function readUnitStates(tasks: readonly Task[], transport: Transport, log: HostLog): Promise<Map<string, UnitState> | undefined> {
-  const units = [...new Set(tasks.flatMap((t) => (t.unit ? [t.unit] : [])))]
-  return units.length < 2 ? undefined : readStates(transport, log, unitStatesCommand(units), (out) => parseUnitStates(units, out))
-}
-
-async function readStates<T>(transport: Transport, log: HostLog, command: string, parse: (stdout: string) => T | undefined): Promise<T | undefined> {
-  const r = await probe({ transport, log: (l) => log.write(l) }, command)
-  return r.code === 0 ? parse(r.stdout) : undefined
 }

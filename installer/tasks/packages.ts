@@ -5,7 +5,7 @@
 import { RenderValueError } from '../render/render.ts'
 import { shellQuote } from '../shell.ts'
 import { must, probe } from './exec.ts'
-import { changed, ok, type Task, type TaskContext } from './types.ts'
+import { changed, ok, type Task } from './types.ts'
 
 export interface PackagesSpec {
   packages: string[]
@@ -40,8 +40,7 @@ export function packagesTask(spec: PackagesSpec): Task {
     id,
     title: `${pkgs.length} packages`,
     async apply(ctx) {
-      const missing = await missingPackages(ctx, pkgs)
-      const interrupted = (await probe(ctx, 'dpkg --audit 2>/dev/null | head -1')).stdout.trim() !== ''
+      const { missing, interrupted } = parsePackageState(pkgs, (await probe(ctx, packageStateCommand(pkgs))).stdout)
       if (!missing.length && !interrupted) return ok
       const detail = missing.length ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}` : 'finish an interrupted dpkg run'
       if (ctx.check) return changed(detail)
@@ -71,9 +70,23 @@ export function packagesTask(spec: PackagesSpec): Task {
   }
 }
 
-async function missingPackages(ctx: TaskContext, pkgs: string[]): Promise<string[]> {
-  if (!pkgs.length) return []
-  const r = await probe(ctx, `dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${pkgs.map(shellQuote).join(' ')} 2>/dev/null; true`)
-  const installed = new Set(r.stdout.split('\n').filter((l) => /^\S+ ii/.test(l)).map((l) => l.split(' ')[0]!.split(':')[0]))
-  return pkgs.filter((p) => !installed.has(p))
+/** Between the two answers of `packageStateCommand`; no package is named so (names start with a letter or digit). */
+const auditMark = '@dpkg-audit'
+
+/**
+ * One command (one round trip) for what the task looks at: which of the packages are
+ * installed (dpkg-query), then whether a dpkg run was left half-done (the first line of
+ * `dpkg --audit`, empty when none was). `parsePackageState` reads its output.
+ */
+export function packageStateCommand(pkgs: readonly string[]): string {
+  const query = pkgs.length ? `dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${pkgs.map(shellQuote).join(' ')} 2>/dev/null; ` : ''
+  return `${query}echo ${auditMark}; dpkg --audit 2>/dev/null | head -1`
+}
+
+/** The packages not installed, in order, and whether dpkg has unfinished work; without the mark, assume it has (finishing is harmless). */
+export function parsePackageState(pkgs: readonly string[], stdout: string): { missing: string[]; interrupted: boolean } {
+  const lines = stdout.split('\n')
+  const mark = lines.indexOf(auditMark)
+  const installed = new Set(lines.slice(0, mark < 0 ? lines.length : mark).filter((l) => /^\S+ ii/.test(l)).map((l) => l.split(' ')[0]!.split(':')[0]))
+  return { missing: pkgs.filter((p) => !installed.has(p)), interrupted: mark < 0 || lines.slice(mark + 1).some((l) => l.trim() !== '') }
 }

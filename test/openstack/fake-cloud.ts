@@ -20,7 +20,7 @@ interface Reply {
 const singular: Record<string, string> = {
   projects: 'project', users: 'user', roles: 'role', flavors: 'flavor', servers: 'server', networks: 'network', subnets: 'subnet',
   routers: 'router', ports: 'port', 'security-groups': 'security_group', 'security-group-rules': 'security_group_rule',
-  floatingips: 'floatingip', agents: 'agent', volumes: 'volume', 'os-keypairs': 'keypair',
+  floatingips: 'floatingip', agents: 'agent', volumes: 'volume', 'os-keypairs': 'keypair', services: 'service', endpoints: 'endpoint',
 }
 
 export class FakeCloud {
@@ -42,10 +42,10 @@ export class FakeCloud {
   private server: Server | undefined
 
   constructor(adminPass: string) {
-    const admin = { id: 'p-admin', name: 'admin' }
+    const admin = { id: 'p-admin', name: 'admin', domain_id: 'default' }
     this.add('projects', admin)
     for (const r of ['admin', 'member', 'reader']) this.add('roles', { id: `r-${r}`, name: r })
-    this.add('users', { id: 'u-admin', name: 'admin', password: adminPass })
+    this.add('users', { id: 'u-admin', name: 'admin', domain_id: 'default', password: adminPass })
     this.add('assignments', { id: 'a1', project: 'p-admin', user: 'u-admin', role: 'r-admin' })
     for (const b of ['neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent']) {
       this.add('agents', { id: b, binary: b, host: 'aio1', alive: true, admin_state_up: true, agent_type: b })
@@ -101,17 +101,20 @@ export class FakeCloud {
     res.end(reply.body === undefined ? undefined : isBuf ? reply.body : JSON.stringify(reply.body))
   }
 
+  /** A password token: project-scoped with a catalog, or unscoped (no `scope`) without one. */
   private login(raw: Buffer): Reply {
-    const a = JSON.parse(raw.toString()) as { auth: { identity: { password: { user: { name: string; password: string } } }; scope: { project: { name: string } } } }
+    const a = JSON.parse(raw.toString()) as { auth: { identity: { password: { user: { name: string; password: string } } }; scope?: { project: { name: string } } } }
     const u = a.auth.identity.password.user
     const user = this.list('users').find((x) => x.name === u.name && x.password === u.password)
-    const project = this.list('projects').find((p) => p.name === a.auth.scope.project.name)
-    if (!user || !project || !this.list('assignments').some((x) => x.user === user.id && x.project === project.id)) {
+    const project = a.auth.scope ? this.list('projects').find((p) => p.name === a.auth.scope!.project.name) : undefined
+    const scoped = !!project && this.list('assignments').some((x) => x.user === user?.id && x.project === project.id)
+    if (!user || (a.auth.scope && !scoped)) {
       return { status: 401, body: { error: { code: 401, message: 'The request you have made requires authentication.' } } }
     }
     const token = randomUUID()
-    this.tokens.set(token, { user: user.id, project: project.id })
-    return { status: 201, headers: { 'x-subject-token': token }, body: { token: { user: { id: user.id }, project: { id: project.id }, catalog: this.catalog(project.id) } } }
+    this.tokens.set(token, { user: user.id, project: project?.id ?? '' })
+    const body = project ? { user: { id: user.id }, project: { id: project.id }, catalog: this.catalog(project.id) } : { user: { id: user.id } }
+    return { status: 201, headers: { 'x-subject-token': token }, body: { token: body } }
   }
 
   private route(method: string, url: URL, raw: Buffer, auth: { user: string; project: string }): Reply {
@@ -124,6 +127,7 @@ export class FakeCloud {
     if (!rest.length) return { status: 200, body: { versions: [] } }
     if (service === 'swift') return this.swift(method, rest, raw)
     if (service === 'image') return this.glance(method, rest, url, raw, body)
+    if (rest[0] === 'role_assignments') return { status: 200, body: { role_assignments: this.roleAssignments(url.searchParams) } }
     return this.special(service ?? '', method, rest, body, auth) ?? this.rest(method, rest, url, body, auth)
   }
 
@@ -149,6 +153,13 @@ export class FakeCloud {
       this.add('security-groups', { name: 'default', project_id: auth.project, security_group_rules: [] })
     }
     return undefined
+  }
+
+  /** Keystone's direct user assignments on projects, filtered by `scope.project.id` and `user.id`. */
+  private roleAssignments(q: URLSearchParams) {
+    return this.list('assignments')
+      .filter((x) => [[q.get('scope.project.id'), x.project], [q.get('user.id'), x.user]].every(([want, have]) => want === null || want === have))
+      .map((x) => ({ role: { id: x.role }, user: { id: x.user }, scope: { project: { id: x.project } } }))
   }
 
   private boot(spec: Record<string, unknown>, auth: { project: string }): Rec {

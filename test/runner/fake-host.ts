@@ -12,6 +12,8 @@ export class FakeHost implements Transport {
   units = new Map<string, { enabled: boolean; active: boolean; failed?: boolean; restarts: number }>()
   /** Commands (regex source) that fail, with their stderr. */
   failing = new Map<string, string>()
+  /** What `dpkg --audit` says: empty, or the start of its report on a half-done dpkg run. */
+  dpkgAudit = ''
   /** Guard commands (`unless`) that succeed. */
   satisfied = new Set<string>()
 
@@ -28,24 +30,27 @@ export class FakeHost implements Transport {
     const done = (stdout = '', code = 0): ExecResult => ({ code, stdout, stderr: '' })
     // The state of files and units (installer/tasks/file.ts and service.ts), for one or many.
     const listed = (re: RegExp) => re.exec(command)?.[1]!.split(' ').map((w) => w.replaceAll("'", ''))
+    // The runner reads both in one command (installer/runner/_states.ts): files first, then units.
     const paths = listed(/^for p in (.*?); do if \[ -f/)
-    if (paths) {
-      return done(paths.map((path) => {
+    const units = listed(/(?:^|; )for u in (.*?); do printf/)
+    if (paths || units) {
+      const fileLines = (paths ?? []).map((path) => {
         const f = this.files.get(path)
         return f ? `${f.mode} ${f.owner} ${f.group} ${createHash('sha256').update(f.content).digest('hex')}\n` : '-\n'
-      }).join(''))
-    }
-    const units = listed(/^for u in (.*?); do printf/)
-    if (units) {
-      return done(units.map((name) => {
+      })
+      const unitLines = (units ?? []).map((name) => {
         const u = this.units.get(name)
         return u ? `${u.enabled ? 'enabled' : 'disabled'}|${u.active ? 'active' : u.failed ? 'failed' : 'inactive'}\n` : '|inactive\n'
-      }).join(''))
+      })
+      return done([...fileLines, ...unitLines].join(''))
     }
     const cat = /^cat (\S+) 2>\/dev\/null \|\| true$/.exec(command)
     if (cat) return done(this.files.get(cat[1]!.replaceAll("'", ''))?.content ?? '')
-    if (command.startsWith('dpkg-query')) return done([...this.installed].map((p) => `${p} ii \n`).join(''))
-    if (command.startsWith('dpkg --audit')) return done('')
+    // The packages task's one look (installer/tasks/packages.ts): dpkg-query, a mark, dpkg --audit.
+    if (command.includes('echo @dpkg-audit; dpkg --audit')) {
+      const query = command.startsWith('dpkg-query') ? [...this.installed].map((p) => `${p} ii \n`).join('') : ''
+      return done(`${query}@dpkg-audit\n${this.dpkgAudit}`)
+    }
     if (command.includes('apt-get') && command.includes(' install ')) {
       const line = command.split('\n').find((l) => l.includes(' install '))!
       for (const p of line.split(' install ')[1]!.split(' || ')[0]!.split(' ')) this.installed.add(p)

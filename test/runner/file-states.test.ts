@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// The one-round-trip read of a phase's files, run for real in bash on temporary files.
-import { execFileSync } from 'node:child_process'
+// The one-round-trip read of a phase's files and units, run for real in bash on temporary files.
+import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fileStatesCommand, parseFileStates, sha256 } from '../../installer/tasks/file.ts'
 import { parseUnitStates, unitStatesCommand } from '../../installer/tasks/service.ts'
+import type { Task } from '../../installer/tasks/types.ts'
+import type { Transport } from '../../installer/transport/types.ts'
+import { readPhaseStates } from '../../installer/runner/_states.ts'
+import { HostLog } from '../../installer/runner/log.ts'
 
 describe('reading the state of many files at once', () => {
   it('gives mode, owner, group and hash of each file in order, and null for a missing one, whatever the name', () => {
@@ -53,5 +57,35 @@ esac
       ['not-installed.service', { enabled: '', active: 'inactive' }],
     ]))
     expect(parseUnitStates(units, 'enabled|active\n')).toBeUndefined()
+  })
+
+  it('reads a phase\'s files and units in one command, and nothing for a lone file (its task looks itself)', async () => {
+    // GIVEN a file, a missing file and a running unit, on a host that is this machine's bash with a stand-in systemctl
+    const dir = mkdtempSync(join(tmpdir(), 'stackhouse-phase-'))
+    writeFileSync(join(dir, 'a.conf'), 'a\n')
+    writeFileSync(join(dir, 'systemctl'), '#!/bin/sh\ncase "$1" in is-enabled) echo enabled ;; *) echo active ;; esac\n')
+    chmodSync(join(dir, 'systemctl'), 0o755)
+    const commands: string[] = []
+    const transport: Transport = {
+      host: 'here', address: 'local', writeFile: async () => {}, close: async () => {},
+      exec: async (command) => {
+        commands.push(command)
+        const r = spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } })
+        return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr }
+      },
+    }
+    const log = new HostLog(dir, 'here', (s) => s)
+    const tasks = (files: string[], units: string[]): Task[] => [
+      ...files.map((f) => ({ id: 'x.file', title: f, filePath: join(dir, f), apply: async () => ({ status: 'ok' as const }) })),
+      ...units.map((u) => ({ id: 'x.service', title: u, unit: u, apply: async () => ({ status: 'ok' as const }) })),
+    ]
+    // WHEN read THEN one command answers for both
+    const states = await readPhaseStates(tasks(['a.conf', 'missing'], ['api.service']), transport, log)
+    expect(commands).toHaveLength(1)
+    expect(states.fileStates).toEqual(new Map([[join(dir, 'a.conf'), expect.objectContaining({ mode: '644', hash: sha256('a\n') })], [join(dir, 'missing'), null]]))
+    expect(states.unitStates).toEqual(new Map([['api.service', { enabled: 'enabled', active: 'active' }]]))
+    // AND a phase with one file alone is not read ahead
+    expect(await readPhaseStates(tasks(['a.conf'], []), transport, log)).toEqual({})
+    expect(commands).toHaveLength(1)
   })
 })

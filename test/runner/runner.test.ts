@@ -74,6 +74,23 @@ describe('runner', () => {
     expect(packagesOn(apiOnly, 'ctl1')).toBe('1 packages')
   })
 
+  it('on a no-change run reads each phase\'s files and units in one command per host, then runs only the guards', async () => {
+    // GIVEN a deployed cloud
+    const m = model()
+    const hosts = fakeHosts(m)
+    await run(m, [db, api], hosts)
+    for (const h of hosts.values()) {
+      h.satisfied.add('api-manage db check')
+      h.commands.length = 0
+    }
+    // WHEN deployed again
+    expect(changedCount((await run(m, [db, api], hosts)).state)).toBe(0)
+    // THEN ctl1 answers one command per phase (packages; db's file and unit; api's file and unit) and api's db-sync guard
+    const kind = (c: string) => (c.startsWith('dpkg-query') ? 'packages' : /^for p in .*; for u in /.test(c) ? 'files and units' : c)
+    expect(hosts.get('ctl1')!.commands.map(kind)).toEqual(['packages', 'files and units', 'files and units', 'api-manage db check'])
+    expect(hosts.get('cmp1')!.commands.map(kind)).toEqual(['packages', 'files and units'])
+  })
+
   it('changes nothing on a second run, and restarts a service only when its file changed', async () => {
     const m = model()
     const hosts = fakeHosts(m)

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// The packages task looks in one round trip: which packages are installed and
+// whether dpkg was left half-done, read by one command (run here for real in bash
+// with stand-in dpkg tools) and answered by the recording host.
+import { execFileSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { packageStateCommand, packagesTask, parsePackageState } from '../../installer/tasks/packages.ts'
+import type { TaskContext } from '../../installer/tasks/types.ts'
+import { FakeHost } from '../runner/fake-host.ts'
+import { fixtureModel } from '../helpers.ts'
+
+/** Bash runs the command with a dpkg-query that knows `nova-api` (installed) and `swift` (removed, config left), and a dpkg whose audit says `audit`. */
+function runCommand(pkgs: string[], audit: string): string {
+  const bin = mkdtempSync(join(tmpdir(), 'stackhouse-dpkg-'))
+  writeFileSync(join(bin, 'dpkg-query'), `#!/bin/sh
+shift 2
+for p in "$@"; do case "$p" in nova-api) printf 'nova-api ii \\n' ;; swift) printf 'swift rc \\n' ;; *) echo "dpkg-query: no packages found matching $p" >&2 ;; esac; done
+exit 1
+`)
+  writeFileSync(join(bin, 'dpkg'), `#!/bin/sh\nprintf '%s' ${JSON.stringify(audit)}\n`)
+  for (const f of ['dpkg-query', 'dpkg']) chmodSync(join(bin, f), 0o755)
+  return execFileSync('bash', ['-c', packageStateCommand(pkgs)], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } })
+}
+
+const ctx = (transport: FakeHost, check = false): TaskContext => ({ transport, host: fixtureModel('aio').hosts[0]!, check, changedFiles: new Set(), log: () => {}, redact: (s) => s })
+
+describe('the packages task', () => {
+  it('reads installed packages and unfinished dpkg work with one command', () => {
+    const pkgs = ['nova-api', 'swift', 'glance-api']
+    expect(parsePackageState(pkgs, runCommand(pkgs, ''))).toEqual({ missing: ['swift', 'glance-api'], interrupted: false })
+    expect(parsePackageState(pkgs, runCommand(pkgs, 'The following packages are only half configured\nfoo\n'))).toEqual({ missing: ['swift', 'glance-api'], interrupted: true })
+    // No packages: still the audit.
+    expect(parsePackageState([], runCommand([], 'half configured\n'))).toEqual({ missing: [], interrupted: true })
+    // An answer without the mark (the shell died halfway): dpkg's work is finished to be safe.
+    expect(parsePackageState(['nova-api'], 'nova-api ii \n')).toEqual({ missing: [], interrupted: true })
+  })
+
+  it('on a host with everything installed costs one round trip and changes nothing', async () => {
+    // GIVEN a host with the packages installed and dpkg idle
+    const host = new FakeHost('aio1')
+    for (const p of ['nova-api', 'glance-api']) host.installed.add(p)
+    // WHEN the task runs THEN it is ok after one command
+    await expect(packagesTask({ packages: ['nova-api', 'glance-api'], debconf: [] }).apply(ctx(host))).resolves.toEqual({ status: 'ok' })
+    expect(host.commands).toHaveLength(1)
+  })
+
+  it('finishes an interrupted dpkg run, and reports it in check mode', async () => {
+    const host = new FakeHost('aio1')
+    host.installed.add('nova-api')
+    host.dpkgAudit = 'The following packages are only half configured\n'
+    const task = packagesTask({ packages: ['nova-api'], debconf: [] })
+    await expect(task.apply(ctx(host, true))).resolves.toEqual({ status: 'changed', detail: 'finish an interrupted dpkg run' })
+    expect(host.commands).toHaveLength(1)
+    await expect(task.apply(ctx(host))).resolves.toEqual({ status: 'changed', detail: 'finish an interrupted dpkg run' })
+    expect(host.commands.at(-1)).toContain('dpkg --configure -a')
+  })
+})
