@@ -7,6 +7,7 @@ import type { KeystoneClient } from '../openstack/keystone.ts'
 import { postDeployPhase } from '../postdeploy/index.ts'
 import { filesByHostAndRole, type RenderedFile } from '../render/render.ts'
 import type { BootstrapStep, Role } from '../role/contract.ts'
+import { checkNeeds } from './graph.ts'
 import { resolveCloud, type CloudPlan } from './resolve.ts'
 import { commandTask } from '../tasks/command.ts'
 import { databaseTask } from '../tasks/database.ts'
@@ -60,8 +61,11 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
       }),
   }
   const phases = plan.roles.filter(isSelected).map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit))
-  const after = opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy)) ? [postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, { stateDir: opts.stateDir })] : []
-  return [prepare, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) => p.hosts.some((h) => h.tasks.length))
+  // Post-deploy uses the whole cloud: it waits for every role.
+  const after = opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy)) ? [{ ...postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, { stateDir: opts.stateDir }), needs: ['prepare', ...phases.map((p) => p.id)] }] : []
+  const all = [prepare, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) => p.hosts.some((h) => h.tasks.length))
+  checkNeeds(all)
+  return all
 }
 
 function rolePhase(
@@ -75,6 +79,7 @@ function rolePhase(
   return {
     id: role.name,
     title: role.description,
+    needs: ['prepare', ...(role.needs ?? [])],
     hosts: plan
       .hostsOf(role)
       .filter(inLimit)

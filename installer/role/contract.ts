@@ -52,6 +52,13 @@ export interface Role {
   description: string
   /** The folder that holds the role's `templates/` (a role kept outside this package). @default roles/<name> */
   dir?: string
+  /**
+   * Roles whose phase must finish before this role's starts: the database and queue
+   * before a service that syncs a schema or talks RPC, Keystone before a service that
+   * registers with it. Roles whose needs are met configure at the same time. A role
+   * that is off, or not in the run, is not waited for. @default []
+   */
+  needs?: readonly string[]
   /** Whether the role is on at all for this cloud (a switched-off service, another backend). */
   enabled(model: Model): boolean
   /** Hosts that run this role, in inventory order. */

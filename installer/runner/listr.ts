@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The only module that imports listr2: phases in order, the hosts of a phase in
-// parallel, the tasks of a host in order, with a live view of what runs where.
+// The only module that imports listr2: phases as a dependency graph, the hosts of
+// a phase in parallel, the tasks of a host in order, with a live view of what runs where.
 import { Listr, type ListrTask } from 'listr2'
 import type { Phase } from '../tasks/types.ts'
 import type { Transport } from '../transport/types.ts'
@@ -47,14 +47,33 @@ export interface ListrOptions {
 type Ctx = RunState
 type RunTask = ListrTask<Ctx>
 
+/** A phase's end, which the phases that need it wait for. */
+interface Done {
+  promise: Promise<void>
+  resolve(): void
+}
+
+function deferred(): Done {
+  let resolve!: () => void
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+/**
+ * Phases as a dependency graph: each starts when the phases it needs have finished,
+ * so roles that do not depend on each other configure at the same time (most of a
+ * role's time is spent waiting on I/O and on services starting). The hosts of a
+ * phase run in parallel, the tasks of a host in order. After a failure no phase starts.
+ */
 export async function runWithListr(phases: Phase[], transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): Promise<RunState> {
   const state: RunState = { outcomes: [], changedFiles: new Map(), failures: [], started: new Map(), finished: new Map() }
-  const list = new Listr<Ctx>(phases.map((p) => phaseTask(p, transports, logs, opts)), {
-    concurrent: false,
-    exitOnError: true,
+  const done = new Map(phases.map((p) => [p.id, deferred()]))
+  const list = new Listr<Ctx>(phases.map((p) => phaseTask(p, done, transports, logs, opts)), {
+    concurrent: true,
+    exitOnError: false,
     renderer: opts.renderer,
     fallbackRenderer: 'simple',
-    // A finished phase folds to one line; the live tree shows the phase that runs, its hosts and their current task.
+    // A finished phase folds to one line; the live tree shows the phases that run, their hosts and their current task.
     rendererOptions: { collapseSubtasks: true },
   } as never)
   try {
@@ -65,58 +84,88 @@ export async function runWithListr(phases: Phase[], transports: Map<string, Tran
   return state
 }
 
-function phaseTask(phase: Phase, transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): RunTask {
+function phaseTask(phase: Phase, done: Map<string, Done>, transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): RunTask {
+  const finished = done.get(phase.id)!
+  const needs = (phase.needs ?? []).filter((id) => id !== phase.id && done.has(id))
   return {
     title: `${phase.id}${phase.title ? ` — ${phase.title}` : ''}`,
-    // Hosts of a phase all finish (one failure does not cut the others short); later phases do not start.
-    skip: (state) => (state.failures.length ? 'skipped: an earlier phase failed' : false),
     // NOTE: the hosts' list is returned, not run here: listr2 then draws it inside this
     // phase's row, instead of starting a second renderer that stacks a new copy of the
-    // whole tree on the terminal at every refresh. A failed host stops the later phases
-    // through their `skip`.
-    task: (_state, task) => {
+    // whole tree on the terminal at every refresh.
+    task: async (state, task) => {
+      if (needs.length) {
+        if (opts.renderer === 'default') task.output = `waiting for ${needs.join(', ')}`
+        await Promise.all(needs.map((id) => done.get(id)!.promise))
+      }
+      // Hosts of a phase all finish (one failure does not cut the others short); no later phase starts.
+      if (state.failures.length) {
+        finished.resolve()
+        return task.skip('skipped: an earlier phase failed')
+      }
       opts.onEvent?.({ type: 'phase', phase: phase.id, title: phase.title ?? '' })
-      return task.newListr(phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts)), { concurrent: true, exitOnError: false })
+      let running = phase.hosts.length
+      const end = () => --running === 0 && finished.resolve()
+      if (!running) finished.resolve()
+      return task.newListr(
+        phase.hosts.map((h) => hostTask(phase.id, h, transports, logs, opts, end)),
+        { concurrent: true, exitOnError: false },
+      )
     },
   }
 }
 
-function hostTask(phase: string, entry: Phase['hosts'][number], transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): RunTask {
+function hostTask(
+  phase: string,
+  entry: Phase['hosts'][number],
+  transports: Map<string, Transport>,
+  logs: Map<string, HostLog>,
+  opts: ListrOptions,
+  end: () => void,
+): RunTask {
   const host = entry.host.name
   return {
     title: host,
     task: async (state, task) => {
-      const log = logs.get(host)!
-      const changedFiles = state.changedFiles.get(host) ?? new Set<string>()
-      state.changedFiles.set(host, changedFiles)
-      let counts = { ok: 0, changed: 0 }
-      if (!state.started.has(host)) state.started.set(host, Date.now())
-      let { fileStates, unitStates } = await readPhaseStates(entry.tasks, transports.get(host)!, log)
-      for (const t of entry.tasks) {
-        // Only the live view shows the task that runs; piped output keeps to results.
-        if (opts.renderer === 'default') task.output = `${t.id}: ${t.title}`
-        log.write(`[${phase}] ${t.id}: ${t.title}`)
-        opts.onEvent?.({ type: 'task', phase, host, task: t.id, title: t.title })
-        const began = Date.now()
-        try {
-          const result = await t.apply({ transport: transports.get(host)!, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l), redact: log.redact, ...(fileStates ? { fileStates } : {}), ...(unitStates ? { unitStates } : {}) })
-          // A change may touch files or units read before it (a step, a package): from then on each task looks itself.
-          if (result.status === 'changed' && !opts.check) [fileStates, unitStates] = [undefined, undefined]
-          state.outcomes.push({ phase, host, task: t.id, title: t.title, result })
-          counts = { ...counts, [result.status]: counts[result.status] + 1 }
-          log.write(`[${phase}] ${t.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`)
-          opts.onEvent?.({ type: 'result', phase, host, task: t.id, status: result.status, ...(result.detail ? { detail: log.redact(result.detail) } : {}), ms: Date.now() - began })
-        } catch (e) {
-          const error = e instanceof TaskError ? e : new TaskError(e instanceof Error ? e.message : String(e), { host, task: t.id, cause: e })
-          log.write(`[${phase}] ${t.id}: FAILED ${error.message}${error.stderr ? `\n${error.stderr}` : ''}`)
-          state.failures.push({ phase, host, error })
-          opts.onEvent?.({ type: 'failed', phase, host, task: t.id, message: log.redact(error.message) })
-          state.finished.set(host, Date.now())
-          throw new Error(`${t.id} failed: ${error.message}`)
-        }
+      try {
+        task.title = await runHost(phase, entry, state, transports.get(host)!, logs.get(host)!, opts, (line) => (task.output = line))
+      } finally {
+        end()
       }
-      state.finished.set(host, Date.now())
-      task.title = `${host}: ${counts.changed ? `${counts.changed} changed, ` : ''}${counts.ok} ok`
     },
   }
+}
+
+/** The host's tasks of one phase, in order; returns the row's title (what changed). Throws at the first failure. */
+async function runHost(phase: string, entry: Phase['hosts'][number], state: RunState, transport: Transport, log: HostLog, opts: ListrOptions, show: (line: string) => void): Promise<string> {
+  const host = entry.host.name
+  const changedFiles = state.changedFiles.get(host) ?? new Set<string>()
+  state.changedFiles.set(host, changedFiles)
+  let counts = { ok: 0, changed: 0 }
+  if (!state.started.has(host)) state.started.set(host, Date.now())
+  let { fileStates, unitStates } = await readPhaseStates(entry.tasks, transport, log)
+  for (const t of entry.tasks) {
+    // Only the live view shows the task that runs; piped output keeps to results.
+    if (opts.renderer === 'default') show(`${t.id}: ${t.title}`)
+    log.write(`[${phase}] ${t.id}: ${t.title}`)
+    opts.onEvent?.({ type: 'task', phase, host, task: t.id, title: t.title })
+    const began = Date.now()
+    try {
+      const result = await t.apply({ transport: transport, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l), redact: log.redact, ...(fileStates ? { fileStates } : {}), ...(unitStates ? { unitStates } : {}) })
+      // A change may touch files or units read before it (a step, a package): from then on each task looks itself.
+      if (result.status === 'changed' && !opts.check) [fileStates, unitStates] = [undefined, undefined]
+      state.outcomes.push({ phase, host, task: t.id, title: t.title, result })
+      counts = { ...counts, [result.status]: counts[result.status] + 1 }
+      log.write(`[${phase}] ${t.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`)
+      opts.onEvent?.({ type: 'result', phase, host, task: t.id, status: result.status, ...(result.detail ? { detail: log.redact(result.detail) } : {}), ms: Date.now() - began })
+    } catch (e) {
+      const error = e instanceof TaskError ? e : new TaskError(e instanceof Error ? e.message : String(e), { host, task: t.id, cause: e })
+      log.write(`[${phase}] ${t.id}: FAILED ${error.message}${error.stderr ? `\n${error.stderr}` : ''}`)
+      state.failures.push({ phase, host, error })
+      opts.onEvent?.({ type: 'failed', phase, host, task: t.id, message: log.redact(error.message) })
+      state.finished.set(host, Math.max(state.finished.get(host) ?? 0, Date.now()))
+      throw new Error(`${t.id} failed: ${error.message}`)
+    }
+  }
+  state.finished.set(host, Date.now())
+  return `${host}: ${counts.changed ? `${counts.changed} changed, ` : ''}${counts.ok} ok`
 }

@@ -106,4 +106,10 @@ export interface Phase {
   id: string
   title: string
   hosts: { host: ModelHost; tasks: Task[] }[]
+  /**
+   * Phases that must have finished on every host before this one starts; phases
+   * whose needs are met run at the same time. Ids not in the run are ignored.
+   * @default [] (prepare: none; a role: what it needs)
+   */
+  needs?: readonly string[]
 }

@@ -51,6 +51,7 @@ function cinderConfVars({ model, host }: RoleContext): Record<string, unknown> {
 export default defineRole({
   name: 'cinder',
   description: 'Cinder block storage: API and scheduler on control hosts, cinder-volume on storage hosts',
+  needs: ['mariadb', 'rabbitmq', 'keystone', 'ceph'],
   secrets: {
     cinder_database_password: 'password',
     cinder_keystone_password: 'password',

@@ -55,6 +55,7 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
 export default defineRole({
   name: 'glance',
   description: 'Glance image service (eventlet, port 9292), images on the local file system',
+  needs: ['mariadb', 'keystone'],
   secrets: {
     glance_database_password: 'password',
     glance_keystone_password: 'password',

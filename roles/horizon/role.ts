@@ -84,6 +84,7 @@ function bootstrap(): BootstrapStep[] {
 export default defineRole({
   name: 'horizon',
   description: 'Horizon web dashboard (Apache mod_wsgi)',
+  needs: ['keystone', 'memcached'],
   secrets: {
     horizon_secret_key: 'password',
   },

@@ -110,6 +110,7 @@ function bootstrap(model: Model): BootstrapStep[] {
 export default defineRole({
   name: 'keystone',
   description: 'Keystone identity service (uwsgi, port 5000)',
+  needs: ['mariadb', 'memcached'],
   secrets: {
     admin_password: 'password',
     demo_password: 'password',

@@ -26,6 +26,7 @@ export { tlsFiles } from './vars.ts'
 export default defineRole({
   name: 'neutron',
   description: 'Neutron networking: API, RPC server and the Linux bridge or OVN metadata agents',
+  needs: ['mariadb', 'rabbitmq', 'keystone', 'ovn'],
   secrets: {
     neutron_database_password: 'password',
     neutron_keystone_password: 'password',

@@ -83,6 +83,7 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
 export default defineRole({
   name: 'nova',
   description: 'Nova compute service: API, conductor, scheduler, noVNC proxy and nova-compute',
+  needs: ['mariadb', 'rabbitmq', 'keystone', 'placement'],
   secrets: {
     nova_database_password: 'password',
     nova_keystone_password: 'password',

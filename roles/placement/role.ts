@@ -48,6 +48,7 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
 export default defineRole({
   name: 'placement',
   description: 'Placement API (uwsgi, port 8778)',
+  needs: ['mariadb', 'keystone'],
   secrets: {
     placement_database_password: 'password',
     placement_keystone_password: 'password',

@@ -184,6 +184,7 @@ function register(model: Model) {
 export default defineRole({
   name: 'swift',
   description: 'Swift object storage: proxy on control hosts, account/container/object servers on storage hosts',
+  needs: ['keystone'],
   secrets: {
     swift_keystone_password: 'password',
     swift_hash_path_prefix: 'hex',

@@ -23,7 +23,7 @@ const db = defineRole({
   units: () => ['db.service'],
 })
 const api = defineRole({
-  name: 'api', description: 'an API', enabled: () => true,
+  name: 'api', description: 'an API', enabled: () => true, needs: ['db'],
   hosts: (m) => hostsIn(m, 'all'),
   packages: () => ['api'],
   files: ({ model, host }) => [{ path: '/etc/api.conf', content: `[DEFAULT]\nmy_ip = ${host.address}\npassword = ${model.secrets.admin_password}\n`, mode: 0o640, group: 'api' }],
