@@ -52,27 +52,34 @@ async function drop(name) {
 
 function project(h) {
   const dir = mkdtempSync(join(work, `${h.name}-`))
-  writeFileSync(join(dir, 'inventory.yml'), `target: sandbox
+  writeFileSync(
+    join(dir, 'inventory.yml'),
+    `target: sandbox
 hosts: [{ name: ${h.name}, address: ${h.address} }]
 groups: { control: [${h.name}], network: [${h.name}], compute: [${h.name}], storage: [${h.name}] }
 networks:
   management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
   provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
 backends: { block_storage: ceph }
-`)
+`,
+  )
   return loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
 }
 
 async function deployed(label, p, opts = {}) {
   const r = await timed(label, () => deploy(p, roles, { renderer: 'silent', ...opts }))
-  if (r.failures.length) throw new Error(`${label}: ${r.failures.map((f) => `${f.host} ${f.task}: ${f.message}\n${f.stderr ?? ''}`).join('\n')}`)
+  if (r.failures.length)
+    throw new Error(`${label}: ${r.failures.map((f) => `${f.host} ${f.task}: ${f.message}\n${f.stderr ?? ''}`).join('\n')}`)
   console.log(`  ${r.changes.length} changes`)
   return r
 }
 
 /** The host's memory as `stackhouse verify` reports it: sum of PSS, and its anonymous part. */
 async function memory(h) {
-  const t = await connectSsh({ host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
+  const t = await connectSsh(
+    { host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key },
+    { knownHosts: sandboxPaths.knownHosts },
+  )
   const m = await hostMemory(h.name, t)
   await t.close()
   return `${m.pssMiB} (anonymous ${m.anonMiB}, ${m.processes} processes)`
@@ -84,9 +91,13 @@ async function floor() {
   // The deploy's own prepare phase alone: the same apt transaction, debconf answers and held services.
   const [prepare] = buildPhases(p.model, roles, render(p.model, roles, p.overrides), { admin: () => Promise.reject(new Error('unused')) })
   const task = prepare.hosts[0].tasks.find((t) => t.id === 'common.packages')
-  const t = await connectSsh({ host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
+  const t = await connectSsh(
+    { host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key },
+    { knownHosts: sandboxPaths.knownHosts },
+  )
   await timed(`package-install floor (${task.title}, one apt transaction, services held)`, () =>
-    task.apply({ transport: t, host: p.model.hosts[0], check: false, changedFiles: new Set(), log: () => {} }))
+    task.apply({ transport: t, host: p.model.hosts[0], check: false, changedFiles: new Set(), log: () => {} }),
+  )
   await t.close()
   await drop(h.name)
 }
@@ -129,7 +140,8 @@ try {
     if (passed.checks.some((c) => c.status === 'fail')) throw new Error('verify failed')
     rows.push({ figure: 'all-in-one resident memory after verify (sum of PSS, MiB)', seconds: await memory(h) })
     const v = await timed('verify again, keeping its server', () => verifyCloud(p, { keep: true }))
-    for (const c of v.checks.filter((x) => ['boot a server (ACTIVE)', 'floating IP answers ping', 'SSH into the server'].includes(x.name))) rows.push({ figure: `  ${c.name}${c.status === 'pass' ? '' : ` (${c.status})`}`, seconds: c.seconds.toFixed(1) })
+    for (const c of v.checks.filter((x) => ['boot a server (ACTIVE)', 'floating IP answers ping', 'SSH into the server'].includes(x.name)))
+      rows.push({ figure: `  ${c.name}${c.status === 'pass' ? '' : ` (${c.status})`}`, seconds: c.seconds.toFixed(1) })
     rows.push({ figure: 'all-in-one resident memory with the verify server running (sum of PSS, MiB)', seconds: await memory(h) })
     await drop(h.name)
   }

@@ -20,16 +20,24 @@ const s = (x) => `${x.toFixed(2)} s`
 let pid
 process.on('exit', () => {
   // Only the QEMU this script started, by its pid.
-  if (pid !== undefined) try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
+  if (pid !== undefined)
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      /* gone */
+    }
   rmSync(work, { recursive: true, force: true })
 })
 
 const cold = await buildGuestImage({ outDir: join(work, 'cold'), ...(cacheDir ? { cacheDir } : {}), force: true })
 const warm = []
-for (let i = 0; i < 3; i++) warm.push((await buildGuestImage({ outDir: join(work, `warm${i}`), ...(cacheDir ? { cacheDir } : {}) })).seconds)
+for (let i = 0; i < 3; i++)
+  warm.push((await buildGuestImage({ outDir: join(work, `warm${i}`), ...(cacheDir ? { cacheDir } : {}) })).seconds)
 
 // A syntactically valid key nobody holds: the bench only waits for the ready line.
-const metadata = await serveMetadata({ publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchBenchBenchBenchBenchBenchBenchBenchBen bench' })
+const metadata = await serveMetadata({
+  publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchBenchBenchBenchBenchBenchBenchBenchBen bench',
+})
 const ready = []
 const powerOff = []
 for (let i = 0; i < boots; i++) {
@@ -43,10 +51,16 @@ for (let i = 0; i < boots; i++) {
 await metadata.close()
 
 console.table([
-  { figure: `build, cold (${cacheDir ? 'empty cache: apt-get download + build' : 'no cached image, cached .deb'})`, value: s(cold.seconds) },
+  {
+    figure: `build, cold (${cacheDir ? 'empty cache: apt-get download + build' : 'no cached image, cached .deb'})`,
+    value: s(cold.seconds),
+  },
   { figure: 'build, warm (cache hit, median of 3)', value: s(median(warm)) },
   { figure: 'image size (qcow2)', value: `${(cold.bytes / 2 ** 20).toFixed(1)} MiB` },
-  { figure: `QEMU start → GUEST READY (TCG, 256 MiB, median of ${boots})`, value: `${s(median(ready))} (${ready.map((x) => x.toFixed(1)).join(', ')})` },
+  {
+    figure: `QEMU start → GUEST READY (TCG, 256 MiB, median of ${boots})`,
+    value: `${s(median(ready))} (${ready.map((x) => x.toFixed(1)).join(', ')})`,
+  },
   { figure: `ACPI power button → QEMU exit (median of ${boots})`, value: s(median(powerOff)) },
 ])
 console.log(`kernel ${cold.kernel.release}, key ${cold.key}, sha256 ${cold.sha256}`)

@@ -41,7 +41,9 @@ function openrc(model: Model, u: User, path: string): string {
   }
   // NOTE: values quoted as the shell reads them, so sourcing the file never runs any part of one.
   // The comment shows the path with control characters replaced: a newline would end the comment.
-  return `# ${u.username} of the ${model.name} cloud. Use: . ${shellQuote(path).replace(/[\x00-\x1f\x7f]/g, '?')}\n${Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('\n')}\n`
+  return `# ${u.username} of the ${model.name} cloud. Use: . ${shellQuote(path).replace(/[\x00-\x1f\x7f]/g, '?')}\n${Object.entries(env)
+    .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
+    .join('\n')}\n`
 }
 
 export function writeCredentials(model: Model, dir: string): CredentialFiles {
@@ -51,11 +53,20 @@ export function writeCredentials(model: Model, dir: string): CredentialFiles {
   writeFileSync(files.adminOpenrc, openrc(model, admin, files.adminOpenrc), { mode: 0o600 })
   writeFileSync(files.demoOpenrc, openrc(model, demo, files.demoOpenrc), { mode: 0o600 })
   const entry = (u: User) => ({
-    auth: { auth_url: model.endpoints.keystone.public, username: u.username, password: u.password, project_name: u.project, user_domain_name: 'Default', project_domain_name: 'Default' },
+    auth: {
+      auth_url: model.endpoints.keystone.public,
+      username: u.username,
+      password: u.password,
+      project_name: u.project,
+      user_domain_name: 'Default',
+      project_domain_name: 'Default',
+    },
     region_name: model.region,
     interface: 'public',
     identity_api_version: 3,
   })
-  writeFileSync(files.cloudsYaml, stringify({ clouds: { [model.name]: entry(admin), [`${model.name}-demo`]: entry(demo) } }), { mode: 0o600 })
+  writeFileSync(files.cloudsYaml, stringify({ clouds: { [model.name]: entry(admin), [`${model.name}-demo`]: entry(demo) } }), {
+    mode: 0o600,
+  })
   return files
 }

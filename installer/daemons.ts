@@ -19,13 +19,19 @@ export interface Daemon {
 /** The daemons each service must have reporting for the cloud to work: what the enabled roles declare. */
 export function requiredDaemons(model: Model, roles: readonly Role[]): Record<Daemon['service'], RoleDaemon[]> {
   const all = placement(model, roles).roles.flatMap((r) => r.daemons?.(model) ?? [])
-  return { compute: all.filter((d) => d.service === 'compute'), network: all.filter((d) => d.service === 'network'), volume: all.filter((d) => d.service === 'volume') }
+  return {
+    compute: all.filter((d) => d.service === 'compute'),
+    network: all.filter((d) => d.service === 'network'),
+    volume: all.filter((d) => d.service === 'volume'),
+  }
 }
 
 /** Every enabled service and agent of one API, as it reports them. */
 export async function reportedDaemons(admin: Cloud, service: Daemon['service']): Promise<Daemon[]> {
   if (service === 'network') {
-    return (await admin.network.agents()).filter((a) => a.admin_state_up).map((a) => ({ service, binary: a.binary, host: a.host, up: a.alive }))
+    return (await admin.network.agents())
+      .filter((a) => a.admin_state_up)
+      .map((a) => ({ service, binary: a.binary, host: a.host, up: a.alive }))
   }
   const services = service === 'compute' ? await admin.compute.services() : await admin.volume.services()
   return services.filter((s) => s.status === 'enabled').map((s) => ({ service, binary: s.binary, host: s.host, up: s.state === 'up' }))
@@ -33,5 +39,8 @@ export async function reportedDaemons(admin: Cloud, service: Daemon['service']):
 
 /** Binaries required but never reported, and daemons that are down. */
 export function daemonProblems(required: readonly RoleDaemon[], daemons: readonly Daemon[]): { missing: string[]; down: Daemon[] } {
-  return { missing: required.filter((r) => !daemons.some((d) => d.binary === r.binary)).map((r) => r.binary), down: daemons.filter((d) => !d.up) }
+  return {
+    missing: required.filter((r) => !daemons.some((d) => d.binary === r.binary)).map((r) => r.binary),
+    down: daemons.filter((d) => !d.up),
+  }
 }

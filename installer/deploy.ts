@@ -51,17 +51,30 @@ export interface DeployReport {
 
 export async function deploy(project: Project, roles: readonly Role[], opts: DeployOptions = {}): Promise<DeployReport> {
   const { model } = project
-  checkSelection(model.hosts.map((h) => h.name), roles, opts)
+  checkSelection(
+    model.hosts.map((h) => h.name),
+    roles,
+    opts,
+  )
   const plan = (m: Model) => {
     const files = render(m, roles, project.overrides)
-    return { files, phases: buildPhases(m, roles, files, { ...opts, admin: adminClient(m), postDeployAdmin: adminClient(m), stateDir: project.paths.stateDir }) }
+    return {
+      files,
+      phases: buildPhases(m, roles, files, {
+        ...opts,
+        admin: adminClient(m),
+        postDeployAdmin: adminClient(m),
+        stateDir: project.paths.stateDir,
+      }),
+    }
   }
   let { files, phases } = plan(model)
   const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
   const logDir = join(project.paths.stateDir, 'logs', new Date().toISOString().replace(/[:.]/g, '-'))
   const catalog = secretCatalog(roles)
   const redact = redactor(model.secrets, catalog)
-  const echo = opts.verbose && opts.onEvent ? (host: string) => (line: string) => opts.onEvent!({ type: 'log', host, line }) : () => undefined
+  const echo =
+    opts.verbose && opts.onEvent ? (host: string) => (line: string) => opts.onEvent!({ type: 'log', host, line }) : () => undefined
   const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact, echo(h.name))]))
   const transports = await (opts.connect ?? ((h) => connectAll(model, h, project.paths, opts)))(hosts)
   try {
@@ -69,9 +82,26 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
     const decided = withFacts(model, await gatherFacts(model, transports, project.paths.stateDir))
     if (decided !== model) ({ files, phases } = plan(decided))
     await requireSameCloud(project.paths.secrets, files, model.secrets, catalog, transports)
-    const state = await runWithListr(phases, transports, logs, { check: opts.check ?? false, renderer: opts.renderer ?? 'default', ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) })
-    const result = report(state, hosts.map((h) => h.name), logs, logDir, opts.check ?? false, redact)
-    if (!result.check) recordDeploy(project.paths.stateDir, { finished: new Date().toISOString(), changes: result.changes.length, failures: result.failures.length, hosts: result.hosts.map((h) => h.host) })
+    const state = await runWithListr(phases, transports, logs, {
+      check: opts.check ?? false,
+      renderer: opts.renderer ?? 'default',
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    })
+    const result = report(
+      state,
+      hosts.map((h) => h.name),
+      logs,
+      logDir,
+      opts.check ?? false,
+      redact,
+    )
+    if (!result.check)
+      recordDeploy(project.paths.stateDir, {
+        finished: new Date().toISOString(),
+        changes: result.changes.length,
+        failures: result.failures.length,
+        hosts: result.hosts.map((h) => h.host),
+      })
     return result
   } finally {
     await Promise.all([...transports.values()].map((t) => t.close()))
@@ -79,33 +109,63 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
 }
 
 /** --limit and --only name hosts and roles (or the phases prepare and post-deploy) that exist; checked before anything is touched. */
-export function checkSelection(hosts: readonly string[], roles: readonly Role[], opts: Pick<DeployOptions, 'only' | 'limit' | 'local'>): void {
+export function checkSelection(
+  hosts: readonly string[],
+  roles: readonly Role[],
+  opts: Pick<DeployOptions, 'only' | 'limit' | 'local'>,
+): void {
   const names = ['prepare', ...roles.map((r) => r.name).filter((r) => r !== 'common'), postDeploy]
   const unknown = (given: string[] | undefined, known: readonly string[]) => (given ?? []).filter((x) => !known.includes(x))
-  const suggest = (bad: string[], known: readonly string[]) => bad.map((b) => closest(b, known)).filter(Boolean).map((g) => `"${g}"`)
+  const suggest = (bad: string[], known: readonly string[]) =>
+    bad
+      .map((b) => closest(b, known))
+      .filter(Boolean)
+      .map((g) => `"${g}"`)
   const badHosts = unknown(opts.limit, hosts)
   if (badHosts.length) {
     const guess = suggest(badHosts, hosts)
-    throw new UsageError(`--limit: no host is named ${badHosts.join(', ')}`, `${guess.length ? `did you mean ${guess.join(', ')}? ` : ''}hosts: ${hosts.join(', ')}`)
+    throw new UsageError(
+      `--limit: no host is named ${badHosts.join(', ')}`,
+      `${guess.length ? `did you mean ${guess.join(', ')}? ` : ''}hosts: ${hosts.join(', ')}`,
+    )
   }
   const reached = opts.limit?.length ? opts.limit.length : hosts.length
   if (opts.local && reached !== 1) {
-    throw new UsageError(`--local deploys a one-host cloud on this machine; the run has ${reached} hosts`, 'drop --local to reach the hosts over SSH, or --limit the run to this machine\'s host')
+    throw new UsageError(
+      `--local deploys a one-host cloud on this machine; the run has ${reached} hosts`,
+      "drop --local to reach the hosts over SSH, or --limit the run to this machine's host",
+    )
   }
   const badRoles = unknown(opts.only, names)
   if (badRoles.length) {
     const guess = suggest(badRoles, names)
-    throw new UsageError(`--only: no role is named ${badRoles.join(', ')}`, `${guess.length ? `did you mean ${guess.join(', ')}? ` : ''}roles and phases: ${names.join(', ')}`)
+    throw new UsageError(
+      `--only: no role is named ${badRoles.join(', ')}`,
+      `${guess.length ? `did you mean ${guess.join(', ')}? ` : ''}roles and phases: ${names.join(', ')}`,
+    )
   }
 }
 
 /** An admin Keystone client, logged in once when a task first needs it (its catalog is as of that moment). */
 function adminClient(model: Model): () => Promise<KeystoneClient> {
   let client: Promise<KeystoneClient> | undefined
-  return () => (client ??= KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' }))
+  return () =>
+    (client ??= KeystoneClient.login({
+      authUrl: model.endpoints.keystone.internal,
+      username: 'admin',
+      password: model.secrets.admin_password,
+      projectName: 'admin',
+    }))
 }
 
-function report(state: RunState, hosts: string[], logs: Map<string, HostLog>, logDir: string, check: boolean, redact: (s: string) => string): DeployReport {
+function report(
+  state: RunState,
+  hosts: string[],
+  logs: Map<string, HostLog>,
+  logDir: string,
+  check: boolean,
+  redact: (s: string) => string,
+): DeployReport {
   return {
     check,
     logDir,
@@ -120,9 +180,20 @@ function report(state: RunState, hosts: string[], logs: Map<string, HostLog>, lo
         log: logs.get(host)!.path,
       }
     }),
-    changes: state.outcomes.filter((o) => o.result.status === 'changed').map((o) => ({ host: o.host, task: o.task, title: o.title, ...(o.result.detail ? { detail: redact(o.result.detail) } : {}), ...(o.result.diff ? { diff: redact(o.result.diff) } : {}) })),
+    changes: state.outcomes
+      .filter((o) => o.result.status === 'changed')
+      .map((o) => ({
+        host: o.host,
+        task: o.task,
+        title: o.title,
+        ...(o.result.detail ? { detail: redact(o.result.detail) } : {}),
+        ...(o.result.diff ? { diff: redact(o.result.diff) } : {}),
+      })),
     failures: state.failures.map(({ host, error }) => ({
-      host, task: error.task, message: redact(error.message), log: logs.get(host)!.path,
+      host,
+      task: error.task,
+      message: redact(error.message),
+      log: logs.get(host)!.path,
       ...(error.command ? { command: redact(error.command) } : {}),
       ...(error.exitCode !== undefined ? { exitCode: error.exitCode } : {}),
       ...(error.stderr ? { stderr: redact(error.stderr) } : {}),

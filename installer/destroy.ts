@@ -38,7 +38,10 @@ export function purgePlans(model: Model, roles: readonly Role[], files: readonly
   return new Map(
     resolveCloud(model, roles).hosts.map(({ host, roles: mine }) => {
       // NOTE: common's files are the host's own (/etc/hosts, apt sources): they stay; only its leftovers go.
-      const written = mine.filter((r) => r.role.name !== 'common').flatMap((r) => filesOf(host.name, r.role.name)).map((f) => f.path)
+      const written = mine
+        .filter((r) => r.role.name !== 'common')
+        .flatMap((r) => filesOf(host.name, r.role.name))
+        .map((f) => f.path)
       const plan = {
         units: mine.flatMap((r) => r.units),
         packages: [...new Set(mine.flatMap((r) => r.packages))],
@@ -61,7 +64,9 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
     const existing = new Set(listSandboxes().map((s) => s.name))
     const names = model.hosts.map((h) => h.name).filter((n) => existing.has(n))
     if (names.length) await destroySandbox(...names)
-    return { hosts: model.hosts.map((h) => ({ host: h.name, how: existing.has(h.name) ? 'sandbox removed' : 'no sandbox host', packages: 0 })) }
+    return {
+      hosts: model.hosts.map((h) => ({ host: h.name, how: existing.has(h.name) ? 'sandbox removed' : 'no sandbox host', packages: 0 })),
+    }
   }
   const purges = purgePlans(model, roles, render(model, roles, project.overrides))
   const transports = await connectAll(model, model.hosts, project.paths, opts)
@@ -72,7 +77,12 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
         const r = await transports.get(host.name)!.exec(purgeScript({ units, packages, paths }))
         if (r.code !== 0) {
           const tail = r.stderr.trim().split('\n').slice(-5).join('\n')
-          throw new TaskError(`destroy on ${host.name} failed (exit code ${r.code})`, { host: host.name, task: 'destroy.purge', exitCode: r.code, stderr: tail })
+          throw new TaskError(`destroy on ${host.name} failed (exit code ${r.code})`, {
+            host: host.name,
+            task: 'destroy.purge',
+            exitCode: r.code,
+            stderr: tail,
+          })
         }
         return { host: host.name, how: 'purged' as const, packages: packages.length }
       }),

@@ -44,7 +44,9 @@ export function readFacts(stateDir: string): Facts {
     return {}
   }
   if (!data || typeof data !== 'object') return {}
-  const entries = Object.entries(data as Record<string, unknown>).filter(([, f]) => typeof (f as Partial<HostFacts> | null)?.kvm === 'boolean')
+  const entries = Object.entries(data as Record<string, unknown>).filter(
+    ([, f]) => typeof (f as Partial<HostFacts> | null)?.kvm === 'boolean',
+  )
   return Object.fromEntries(entries.map(([h, f]) => [h, { kvm: (f as HostFacts).kvm }]))
 }
 
@@ -70,9 +72,12 @@ export async function gatherFacts(model: Model, transports: ReadonlyMap<string, 
   for (const [host, r] of answers) {
     const facts = r.code === 0 ? parseFacts(r.stdout) : undefined
     if (!facts) {
-      throw new FixableError(`host ${host}: could not tell whether KVM is usable, for backends.virt_type: auto (exit code ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''})`, {
-        fix: 'set backends.virt_type to kvm or qemu in the inventory to skip the check',
-      })
+      throw new FixableError(
+        `host ${host}: could not tell whether KVM is usable, for backends.virt_type: auto (exit code ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''})`,
+        {
+          fix: 'set backends.virt_type to kvm or qemu in the inventory to skip the check',
+        },
+      )
     }
     gathered[host] = facts
   }

@@ -26,7 +26,14 @@ export { ensureSandboxHosts, startSandbox, stopSandbox, type SandboxHost } from 
 export { openProject, type OpenOptions } from './commands/open.ts'
 export { deployCloud, type DeployCloudOptions, type DeployCloudReport } from './commands/deploy.ts'
 export { verifyDeployedCloud, type VerifyCloudOptions, type VerifyCloudReport } from './commands/verify.ts'
-export { createSandboxes, listSandboxHosts, destroySandboxes, type CreateSandboxesOptions, type SandboxInfo, type SandboxDestroyReport } from './commands/sandbox.ts'
+export {
+  createSandboxes,
+  listSandboxHosts,
+  destroySandboxes,
+  type CreateSandboxesOptions,
+  type SandboxInfo,
+  type SandboxDestroyReport,
+} from './commands/sandbox.ts'
 export type { CloudEvent, DeployEvent, VerifyEvent, SandboxEvent, PowerEvent, SandboxLineEvent, ProgressEvent } from './commands/events.ts'
 export type { CredentialFiles } from './credentials.ts'
 export type { HostMemory } from './verify/memory.ts'

@@ -16,7 +16,12 @@ export const isRoot = (): boolean => process.getuid?.() === 0
 /** Packages of the list that dpkg does not report as installed. */
 export async function missingPackages(names: readonly string[]): Promise<string[]> {
   const r = await run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Abbrev}\n', ...names], { allowFail: true })
-  const installed = new Set(r.stdout.split('\n').filter((l) => /^\S+ ii/.test(l)).map((l) => l.split(' ')[0]))
+  const installed = new Set(
+    r.stdout
+      .split('\n')
+      .filter((l) => /^\S+ ii/.test(l))
+      .map((l) => l.split(' ')[0]),
+  )
   return names.filter((n) => !installed.has(n))
 }
 
@@ -34,7 +39,10 @@ export async function ensureMachinePackages(names: readonly string[], opts: Ensu
   if (!missing.length) return
   const Failure = opts.errorClass ?? FixableError
   const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`
-  if (!isRoot()) throw new Failure(`${opts.what} needs these Debian packages, which are missing: ${missing.join(', ')}`, { fix: `as root: apt-get update && ${command}` })
+  if (!isRoot())
+    throw new Failure(`${opts.what} needs these Debian packages, which are missing: ${missing.join(', ')}`, {
+      fix: `as root: apt-get update && ${command}`,
+    })
   opts.log?.(`installing ${missing.join(' ')}`)
   try {
     // Wait for the dpkg lock instead of failing at once: another apt may be running (or a parallel create).
@@ -42,6 +50,9 @@ export async function ensureMachinePackages(names: readonly string[], opts: Ensu
     await run('apt-get', [...lock, 'update', '-qq'], { env: aptEnv, timeoutMs: 600_000 })
     await run('apt-get', [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env: aptEnv, timeoutMs: 900_000 })
   } catch (cause) {
-    throw new Failure(`installing ${missing.join(', ')} for ${opts.what} failed`, { cause, fix: `run it yourself and read its output: apt-get update && ${command}` })
+    throw new Failure(`installing ${missing.join(', ')} for ${opts.what} failed`, {
+      cause,
+      fix: `run it yourself and read its output: apt-get update && ${command}`,
+    })
   }
 }

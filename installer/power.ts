@@ -42,7 +42,12 @@ function unitsByHost(project: Project, roles: readonly Role[]): Map<string, stri
   return new Map(model.hosts.map((host) => [host.name, unitsOn(model, roles, host).wanted]))
 }
 
-async function onEveryHost(project: Project, opts: PowerOptions, script: (units: string[]) => string, units: Map<string, string[]>): Promise<PowerReport['hosts']> {
+async function onEveryHost(
+  project: Project,
+  opts: PowerOptions,
+  script: (units: string[]) => string,
+  units: Map<string, string[]>,
+): Promise<PowerReport['hosts']> {
   const { model } = project
   const transports = await (opts.connect ?? ((hosts) => connectAll(model, hosts, project.paths, opts)))(model.hosts)
   try {
@@ -51,7 +56,13 @@ async function onEveryHost(project: Project, opts: PowerOptions, script: (units:
         const mine = units.get(h.name) ?? []
         if (!mine.length) return { host: h.name, units: [] }
         const r = await transports.get(h.name)!.exec(script(mine))
-        if (r.code !== 0) throw new TaskError(`systemctl failed on ${h.name} (exit code ${r.code})`, { host: h.name, task: 'power', exitCode: r.code, stderr: r.stderr.trim().split('\n').slice(-5).join('\n') })
+        if (r.code !== 0)
+          throw new TaskError(`systemctl failed on ${h.name} (exit code ${r.code})`, {
+            host: h.name,
+            task: 'power',
+            exitCode: r.code,
+            stderr: r.stderr.trim().split('\n').slice(-5).join('\n'),
+          })
         return { host: h.name, units: mine }
       }),
     )
@@ -76,7 +87,14 @@ export async function stopCloud(project: Project, roles: readonly Role[], opts: 
  */
 export async function startCloud(project: Project, roles: readonly Role[], opts: PowerOptions = {}): Promise<PowerReport> {
   const sandbox = project.model.target === 'sandbox' && !opts.local && !opts.connect
-  const sandboxHosts = sandbox ? (await startSandbox(project.model.hosts.map((h) => h.name), (line) => opts.onEvent?.({ type: 'sandbox', line }))).started : []
+  const sandboxHosts = sandbox
+    ? (
+        await startSandbox(
+          project.model.hosts.map((h) => h.name),
+          (line) => opts.onEvent?.({ type: 'sandbox', line }),
+        )
+      ).started
+    : []
   const units = unitsByHost(project, roles)
   // Each unit its own start, in order: MariaDB and RabbitMQ are up before the services that need them.
   const hosts = await onEveryHost(project, opts, (u) => u.map((unit) => sh`systemctl start -- ${unit}`).join(' && '), units)

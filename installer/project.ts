@@ -101,7 +101,8 @@ export function loadProject(opts: ProjectOptions): Project {
 
 /** The command that makes the project's secrets. */
 function generateHint(opts: ProjectOptions): string {
-  if (!opts.inventory && !opts.secrets) return 'the first "stackhouse deploy" of the built-in cloud makes them; or: stackhouse secrets generate'
+  if (!opts.inventory && !opts.secrets)
+    return 'the first "stackhouse deploy" of the built-in cloud makes them; or: stackhouse secrets generate'
   const args = [opts.inventory && `-i ${opts.inventory}`, opts.secrets && `--secrets ${opts.secrets}`].filter(Boolean).join(' ')
   return `stackhouse secrets generate ${args}`.trim()
 }

@@ -105,19 +105,47 @@ export async function cloudStatus(project: Project, roles: readonly Role[], opts
     daemonStatus(model, roles, timeoutMs),
   ])
   const lastDeploy = readLastDeploy(project.paths.stateDir)
-  const healthy = hosts.every(hostHealthy) && apis.every((a) => a.answers) && !daemons.daemonsError && !daemons.missingDaemons.length && daemons.daemons.every((d) => d.up)
-  return { healthy, hosts, apis, ...daemons, ...(lastDeploy ? { lastDeploy } : {}), seconds: Number(((Date.now() - start) / 1000).toFixed(1)) }
+  const healthy =
+    hosts.every(hostHealthy) &&
+    apis.every((a) => a.answers) &&
+    !daemons.daemonsError &&
+    !daemons.missingDaemons.length &&
+    daemons.daemons.every((d) => d.up)
+  return {
+    healthy,
+    hosts,
+    apis,
+    ...daemons,
+    ...(lastDeploy ? { lastDeploy } : {}),
+    seconds: Number(((Date.now() - start) / 1000).toFixed(1)),
+  }
 }
 
 /** The daemons as the APIs report them, read as admin on the internal endpoints. */
-async function daemonStatus(model: Model, roles: readonly Role[], timeoutMs: number): Promise<Pick<StatusReport, 'daemons' | 'missingDaemons' | 'daemonsError'>> {
+async function daemonStatus(
+  model: Model,
+  roles: readonly Role[],
+  timeoutMs: number,
+): Promise<Pick<StatusReport, 'daemons' | 'missingDaemons' | 'daemonsError'>> {
   const required = requiredDaemons(model, roles)
   try {
-    const ks = await KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' }, timeoutMs)
+    const ks = await KeystoneClient.login(
+      { authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' },
+      timeoutMs,
+    )
     const admin = cloud(ks, { interface: 'internal', region: model.region, timeoutMs })
     const services = (Object.keys(required) as Daemon['service'][]).filter((s) => required[s].length)
     const daemons = (await Promise.all(services.map((s) => reportedDaemons(admin, s)))).flat()
-    return { daemons, missingDaemons: services.flatMap((s) => daemonProblems(required[s], daemons.filter((d) => d.service === s)).missing) }
+    return {
+      daemons,
+      missingDaemons: services.flatMap(
+        (s) =>
+          daemonProblems(
+            required[s],
+            daemons.filter((d) => d.service === s),
+          ).missing,
+      ),
+    }
   } catch (e) {
     return { daemons: [], missingDaemons: [], daemonsError: (e as Error).message }
   }
@@ -127,10 +155,23 @@ export function hostHealthy(h: HostStatus): boolean {
   return h.reachable && !h.failed.length && !h.runningButOff.length && h.units.every((u) => u.state === 'active')
 }
 
-const unreachable = (host: string, error: string): HostStatus => ({ host, reachable: false, error, units: [], failed: [], runningButOff: [], otherFailed: [] })
+const unreachable = (host: string, error: string): HostStatus => ({
+  host,
+  reachable: false,
+  error,
+  units: [],
+  failed: [],
+  runningButOff: [],
+  otherFailed: [],
+})
 
 /** One round trip per host: the state of each wanted unit and of each unit kept off, then every failed unit. */
-async function hostStatus(model: Model, roles: readonly Role[], host: ModelHost, connect: (h: ModelHost) => Promise<Transport>): Promise<HostStatus> {
+async function hostStatus(
+  model: Model,
+  roles: readonly Role[],
+  host: ModelHost,
+  connect: (h: ModelHost) => Promise<Transport>,
+): Promise<HostStatus> {
   const { wanted, off } = unitsOn(model, roles, host)
   // A timer's service is the cloud's too (swift-housekeeping.service runs from its timer).
   const ours = new Set([...wanted, ...off, ...wanted.filter((u) => u.endsWith('.timer')).map((u) => u.replace(/\.timer$/, '.service'))])
@@ -141,19 +182,29 @@ async function hostStatus(model: Model, roles: readonly Role[], host: ModelHost,
     return unreachable(host.name, (e as Error).message)
   }
   try {
-    const states = (units: string[]) => (units.length ? sh`for u in ${units}; do printf '%s %s\n' "$u" "$(systemctl is-active -- "$u" 2>/dev/null)"; done; ` : '')
+    const states = (units: string[]) =>
+      units.length ? sh`for u in ${units}; do printf '%s %s\n' "$u" "$(systemctl is-active -- "$u" 2>/dev/null)"; done; ` : ''
     const script = `${states(wanted)}echo --off; ${states(off)}echo --failed; systemctl list-units --state=failed --no-legend --plain 2>/dev/null | cut -d' ' -f1`
     const r = await t.exec(script)
     const [onPart = '', rest = ''] = r.stdout.split('--off\n')
     const [offPart = '', failedPart = ''] = rest.split('--failed\n')
-    const parse = (text: string) => text.split('\n').filter(Boolean).map((l) => ({ unit: l.split(' ')[0]!, state: l.split(' ')[1] || 'unknown' }))
-    const failed = failedPart.split('\n').map((l) => l.trim()).filter(Boolean)
+    const parse = (text: string) =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => ({ unit: l.split(' ')[0]!, state: l.split(' ')[1] || 'unknown' }))
+    const failed = failedPart
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
     return {
       host: host.name,
       reachable: true,
       units: parse(onPart),
       failed: failed.filter((u) => ours.has(u)),
-      runningButOff: parse(offPart).filter((u) => ['active', 'activating', 'reloading'].includes(u.state)).map((u) => u.unit),
+      runningButOff: parse(offPart)
+        .filter((u) => ['active', 'activating', 'reloading'].includes(u.state))
+        .map((u) => u.unit),
       otherFailed: failed.filter((u) => !ours.has(u)),
     }
   } catch (e) {

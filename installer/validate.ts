@@ -32,7 +32,15 @@ export function validateProject(opts: ProjectOptions, roles: readonly Role[]): V
   if (!checked.inventory) return { file, problems: checked.problems }
   const paths = projectPaths(opts)
   const problems = [...checked.problems]
-  const at = (source: string, message: string, fix?: string, line = 1): Problem => ({ file: source, line, column: 1, path: '', severity: 'error', message, ...(fix ? { fix } : {}) })
+  const at = (source: string, message: string, fix?: string, line = 1): Problem => ({
+    file: source,
+    line,
+    column: 1,
+    path: '',
+    severity: 'error',
+    message,
+    ...(fix ? { fix } : {}),
+  })
   let overrides: OverrideFile[] = []
   try {
     overrides = readOverrides(paths.overrides)
@@ -43,7 +51,12 @@ export function validateProject(opts: ProjectOptions, roles: readonly Role[]): V
   }
   const secrets = secretsProblems(paths.secrets)
   problems.push(...secrets.problems)
-  const model = buildModel(checked.inventory, opts.inventory ?? null, { ...placeholderSecrets(secretCatalog(roles)), ...secrets.operatorSet }, roles)
+  const model = buildModel(
+    checked.inventory,
+    opts.inventory ?? null,
+    { ...placeholderSecrets(secretCatalog(roles)), ...secrets.operatorSet },
+    roles,
+  )
   problems.push(...renderProblems(model, roles, overrides, checked, file))
   return { file, inventory: checked.inventory, problems }
 }
@@ -55,7 +68,20 @@ function secretsProblems(file: string): { problems: Problem[]; operatorSet: Reco
     return { problems: [], operatorSet: values.vsphere_password ? {} : { vsphere_password: '' } }
   } catch (e) {
     if (!(e instanceof SecretsError)) throw e
-    return { problems: [{ file, line: 1, column: 1, path: '', severity: 'error', message: e.message.slice(file.length + 2), ...(e.fix ? { fix: e.fix } : {}) }], operatorSet: {} }
+    return {
+      problems: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          path: '',
+          severity: 'error',
+          message: e.message.slice(file.length + 2),
+          ...(e.fix ? { fix: e.fix } : {}),
+        },
+      ],
+      operatorSet: {},
+    }
   }
 }
 
@@ -64,11 +90,19 @@ function renderProblems(model: Model, roles: readonly Role[], overrides: Overrid
   try {
     const files = render({ ...model, config: {} }, roles)
     return overrideProblems(model, files, [...inlineOverrides(model), ...overrides]).map(({ override, error }) => {
-      const where = override.inventoryPath ? { file, ...checked.locate!([...override.inventoryPath], { key: true }), path: `/${override.inventoryPath.join('/')}` } : { file: override.source, line: 1, column: 1, path: '' }
-      return { ...where, severity: 'error', message: error.message.slice(error.source.length + 2), ...(error.fix ? { fix: error.fix } : {}) } satisfies Problem
+      const where = override.inventoryPath
+        ? { file, ...checked.locate!([...override.inventoryPath], { key: true }), path: `/${override.inventoryPath.join('/')}` }
+        : { file: override.source, line: 1, column: 1, path: '' }
+      return {
+        ...where,
+        severity: 'error',
+        message: error.message.slice(error.source.length + 2),
+        ...(error.fix ? { fix: error.fix } : {}),
+      } satisfies Problem
     })
   } catch (e) {
-    if (e instanceof FixableError) return [{ file, line: 1, column: 1, path: '', severity: 'error', message: e.message, ...(e.fix ? { fix: e.fix } : {}) }]
+    if (e instanceof FixableError)
+      return [{ file, line: 1, column: 1, path: '', severity: 'error', message: e.message, ...(e.fix ? { fix: e.fix } : {}) }]
     throw e
   }
 }

@@ -19,13 +19,17 @@ import swift from './swift/role.ts'
 
 export const roles: readonly Role[] = [
   common,
-  mariadb, rabbitmq, memcached,
+  mariadb,
+  rabbitmq,
+  memcached,
   keystone,
-  glance, placement,
+  glance,
+  placement,
   nova,
-  ovn, neutron,
-  ceph, cinder,
+  ovn,
+  neutron,
+  ceph,
+  cinder,
   swift,
   horizon,
 ]
-

@@ -19,7 +19,9 @@ import { fixtureModel, fixturesDir } from './helpers.ts'
 function answering(host: string, answer: ExecResult): Transport & { commands: string[] } {
   const commands: string[] = []
   return {
-    host, address: '10.0.0.11', commands,
+    host,
+    address: '10.0.0.11',
+    commands,
     exec: async (command) => (commands.push(command), answer),
     writeFile: async () => undefined,
     close: async () => undefined,
@@ -71,7 +73,9 @@ describe('host facts', () => {
     const aio1 = answering('aio1', { code: 127, stdout: '', stderr: 'bash: grep: command not found\n' })
     const error = await gatherFacts(fixtureModel('aio'), new Map([['aio1', aio1]]), dir).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(FixableError)
-    expect((error as FixableError).message).toBe('host aio1: could not tell whether KVM is usable, for backends.virt_type: auto (exit code 127: bash: grep: command not found)')
+    expect((error as FixableError).message).toBe(
+      'host aio1: could not tell whether KVM is usable, for backends.virt_type: auto (exit code 127: bash: grep: command not found)',
+    )
     expect((error as FixableError).fix).toMatch(/backends\.virt_type to kvm or qemu/)
     expect(existsSync(join(dir, 'facts.json'))).toBe(false)
   })

@@ -12,7 +12,13 @@ import { FakeHost } from './runner/fake-host.ts'
 
 function project(): Project {
   const model = { ...fixtureModel('3-node'), config: {} }
-  return { model, paths: projectPaths({ inventory: join(mkdtempSync(join(tmpdir(), 'stackhouse-power-')), 'inventory.yml') }), overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false }, roles }
+  return {
+    model,
+    paths: projectPaths({ inventory: join(mkdtempSync(join(tmpdir(), 'stackhouse-power-')), 'inventory.yml') }),
+    overrides: [],
+    secrets: { secrets: model.secrets, generated: [], tightened: false },
+    roles,
+  }
 }
 
 describe('stop and start', () => {
@@ -31,7 +37,12 @@ describe('stop and start', () => {
     // WHEN started THEN each unit starts in deploy order: MariaDB, RabbitMQ, memcached, then Keystone
     await startCloud(p, roles, { connect })
     const start = hosts.get('ctl1')!.commands.at(-1)!.split(' && ')
-    expect(start.slice(0, 4)).toEqual(['systemctl start -- mariadb.service', 'systemctl start -- rabbitmq-server.service', 'systemctl start -- memcached.service', 'systemctl start -- keystone.service'])
+    expect(start.slice(0, 4)).toEqual([
+      'systemctl start -- mariadb.service',
+      'systemctl start -- rabbitmq-server.service',
+      'systemctl start -- memcached.service',
+      'systemctl start -- keystone.service',
+    ])
     // AND nothing else ran: no file written, no package touched
     for (const h of hosts.values()) {
       expect(h.writes).toEqual([])

@@ -40,10 +40,27 @@ afterAll(async () => {
 /** The aio fixture with every API on the loopback server (each on its own path, so one can fail). */
 function project(): Project {
   const m = fixtureModel('aio')
-  const endpoints = Object.fromEntries(Object.entries(m.endpoints).map(([k, e]) => [k, { ...e, internal: k === 'keystone' ? `${fake.url}/internal/identity/v3` : `http://127.0.0.1:${port}/` }])) as Model['endpoints']
-  const model: Model = { ...m, config: {}, endpoints, dashboardUrl: `http://127.0.0.1:${port}/horizon`, secrets: { ...m.secrets, admin_password: 'admin-secret' } }
+  const endpoints = Object.fromEntries(
+    Object.entries(m.endpoints).map(([k, e]) => [
+      k,
+      { ...e, internal: k === 'keystone' ? `${fake.url}/internal/identity/v3` : `http://127.0.0.1:${port}/` },
+    ]),
+  ) as Model['endpoints']
+  const model: Model = {
+    ...m,
+    config: {},
+    endpoints,
+    dashboardUrl: `http://127.0.0.1:${port}/horizon`,
+    secrets: { ...m.secrets, admin_password: 'admin-secret' },
+  }
   const dir = mkdtempSync(join(tmpdir(), 'stackhouse-status-'))
-  return { model, paths: projectPaths({ inventory: join(dir, 'inventory.yml') }), overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false }, roles }
+  return {
+    model,
+    paths: projectPaths({ inventory: join(dir, 'inventory.yml') }),
+    overrides: [],
+    secrets: { secrets: model.secrets, generated: [], tightened: false },
+    roles,
+  }
 }
 
 /**
@@ -57,8 +74,15 @@ function host(states: Record<string, string> = {}, failed: string[] = []): Trans
     async exec(command: string): Promise<ExecResult> {
       const [wantedPart = '', offPart = ''] = command.split('echo --off')
       const listed = (part: string) => /for u in (.*?); do/.exec(part)?.[1]!.split(' ') ?? []
-      const lines = (part: string, usual: string) => listed(part).map((u) => `${u} ${states[u] ?? usual}\n`).join('')
-      return { code: 0, stdout: `${lines(wantedPart, 'active')}--off\n${lines(offPart, 'inactive')}--failed\n${failed.join('\n')}\n`, stderr: '' }
+      const lines = (part: string, usual: string) =>
+        listed(part)
+          .map((u) => `${u} ${states[u] ?? usual}\n`)
+          .join('')
+      return {
+        code: 0,
+        stdout: `${lines(wantedPart, 'active')}--off\n${lines(offPart, 'inactive')}--failed\n${failed.join('\n')}\n`,
+        stderr: '',
+      }
     },
     async writeFile() {},
     async close() {},
@@ -71,7 +95,9 @@ describe('status', () => {
     recordDeploy(p.paths.stateDir, { finished: '2026-12-02T03:00:00.000Z', changes: 11, failures: 0, hosts: ['aio1'] })
     const r = await cloudStatus(p, roles, { connect: async () => host() })
     expect(r.healthy).toBe(true)
-    expect(r.hosts[0]!.units.map((u) => u.unit)).toEqual(expect.arrayContaining(['keystone.service', 'nova-compute.service', 'mariadb.service']))
+    expect(r.hosts[0]!.units.map((u) => u.unit)).toEqual(
+      expect.arrayContaining(['keystone.service', 'nova-compute.service', 'mariadb.service']),
+    )
     expect(r.apis.map((a) => a.service)).toEqual(['keystone', 'glance', 'placement', 'nova', 'neutron', 'cinder', 'swift', 'horizon'])
     expect(r.apis.every((a) => a.answers && a.ms! >= 0)).toBe(true)
     expect(r.lastDeploy).toEqual({ finished: '2026-12-02T03:00:00.000Z', changes: 11, failures: 0, hosts: ['aio1'] })
@@ -79,11 +105,17 @@ describe('status', () => {
 
   it('names a stopped unit, a failed one, an API that errs and a host it cannot reach', async () => {
     const p = project()
-    const stopped = await cloudStatus(p, roles, { connect: async () => host({ 'nova-api.service': 'inactive' }, ['swift-housekeeping.service']) })
+    const stopped = await cloudStatus(p, roles, {
+      connect: async () => host({ 'nova-api.service': 'inactive' }, ['swift-housekeeping.service']),
+    })
     expect(stopped.healthy).toBe(false)
     expect(stopped.hosts[0]!.units.find((u) => u.unit === 'nova-api.service')!.state).toBe('inactive')
     expect(stopped.hosts[0]!.failed).toEqual(['swift-housekeeping.service'])
-    const unreachable = await cloudStatus(p, roles, { connect: async () => { throw new Error('host aio1 (10.0.0.11): cannot connect over SSH: no route') } })
+    const unreachable = await cloudStatus(p, roles, {
+      connect: async () => {
+        throw new Error('host aio1 (10.0.0.11): cannot connect over SSH: no route')
+      },
+    })
     expect(unreachable.hosts[0]).toMatchObject({ reachable: false, error: expect.stringContaining('no route') })
     broken.add('/horizon')
     const api = await cloudStatus(p, roles, { connect: async () => host() })
@@ -125,7 +157,11 @@ describe('status', () => {
     }
     // GIVEN a wrong admin password THEN they are unknown, and the cloud is not called healthy
     const wrong = project()
-    const r = await cloudStatus({ ...wrong, model: { ...wrong.model, secrets: { ...wrong.model.secrets, admin_password: 'nope' } } }, roles, { connect: async () => host() })
+    const r = await cloudStatus(
+      { ...wrong, model: { ...wrong.model, secrets: { ...wrong.model.secrets, admin_password: 'nope' } } },
+      roles,
+      { connect: async () => host() },
+    )
     expect(r).toMatchObject({ healthy: false, daemons: [], daemonsError: expect.stringContaining('401') })
   })
 

@@ -29,11 +29,15 @@ export function projectOptions(flags: ProjectFlags): ProjectOptions {
 
 /** A folder argument that may not exist yet, but must not be a file: checked before any work starts. */
 export function folderArgument(path: string, flag: string): string {
-  if (existsSync(path) && !statSync(path).isDirectory()) throw new UsageError(`${flag} ${path}: is a file, not a folder`, `name a folder (it is made if missing), e.g. ${flag} ${path}.d`)
+  if (existsSync(path) && !statSync(path).isDirectory())
+    throw new UsageError(`${flag} ${path}: is a file, not a folder`, `name a folder (it is made if missing), e.g. ${flag} ${path}.d`)
   return path
 }
 
 /** A list option given as repeated words, commas, or both: `--limit a,b c` → [a, b, c]. */
 export function listOption(values: string[] | undefined): string[] | undefined {
-  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)
+  return values
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)
 }

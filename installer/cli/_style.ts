@@ -4,8 +4,10 @@
 
 const forced = () => process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0' && process.env.FORCE_COLOR !== 'false'
 const on = (stream: NodeJS.WriteStream) => forced() || (!!stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb')
-const wrap = (code: number, close: number) => (text: string, stream: NodeJS.WriteStream = process.stdout) =>
-  on(stream) ? `\x1b[${code}m${text}\x1b[${close}m` : text
+const wrap =
+  (code: number, close: number) =>
+  (text: string, stream: NodeJS.WriteStream = process.stdout) =>
+    on(stream) ? `\x1b[${code}m${text}\x1b[${close}m` : text
 
 export const style = {
   bold: wrap(1, 22),

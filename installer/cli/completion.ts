@@ -22,7 +22,9 @@ function table(root: Command): Map<string, string[]> {
 }
 
 export function bashCompletion(root: Command): string {
-  const cases = [...table(root)].map(([path, words]) => `    ${JSON.stringify(path)}) words=${JSON.stringify(words.join(' '))} ;;`).join('\n')
+  const cases = [...table(root)]
+    .map(([path, words]) => `    ${JSON.stringify(path)}) words=${JSON.stringify(words.join(' '))} ;;`)
+    .join('\n')
   const roleNames = ['prepare', ...roles.map((r) => r.name).filter((r) => r !== 'common'), 'post-deploy'].join(' ')
   return `# bash completion for stackhouse: . <(stackhouse completion bash)
 _stackhouse() {
@@ -54,6 +56,8 @@ export function completionCommand(root: () => Command): Command {
     .action((shell: string) => {
       if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`no completion for "${shell}"`, 'bash or zsh')
       const script = bashCompletion(root())
-      out(shell === 'zsh' ? `# zsh: bash's completion through bashcompinit\nautoload -U +X bashcompinit && bashcompinit\n${script}` : script)
+      out(
+        shell === 'zsh' ? `# zsh: bash's completion through bashcompinit\nautoload -U +X bashcompinit && bashcompinit\n${script}` : script,
+      )
     })
 }

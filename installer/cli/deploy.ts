@@ -37,11 +37,24 @@ const json = (e: DeployEvent) => out(JSON.stringify(e))
 const none = () => {}
 
 /** `--json`: the run's progress events as they are, a line each (log lines only with -v); the rest is in the report. */
-const jsonEvents = render<DeployEvent>({ phase: json, task: json, result: json, failed: json, log: json, sandbox: none, 'sandbox-ready': none, credentials: none })
+const jsonEvents = render<DeployEvent>({
+  phase: json,
+  task: json,
+  result: json,
+  failed: json,
+  log: json,
+  sandbox: none,
+  'sandbox-ready': none,
+  credentials: none,
+})
 
 /** A person reads listr2's view (or plain lines) and the sandbox hosts being made; with -v, every command and its output. */
 const humanEvents = render<DeployEvent>({
-  phase: none, task: none, result: none, failed: none, credentials: none,
+  phase: none,
+  task: none,
+  result: none,
+  failed: none,
+  credentials: none,
   log: (e) => err(style.dim(`${e.host} | ${e.line.split('\n').join(`\n${e.host} | `)}`, process.stderr)),
   sandbox: (e) => err(style.dim(e.line, process.stderr)),
   'sandbox-ready': (e) => e.created.length && err(`created sandbox host(s): ${e.created.join(', ')}`),
@@ -57,10 +70,18 @@ export const deployCommand = withProject(new Command('deploy').description('inst
   .option('-q, --quiet', 'no progress: print only the changes, the failures and the summary')
   .option('--json', 'print progress events as JSON lines (phase, task, result, failed; log with -v), the report last ({"type":"report"})')
   .action(async (given: DeployFlags) => {
-    const flags = { ...given, ...(given.only ? { only: listOption(given.only) } : {}), ...(given.limit ? { limit: listOption(given.limit) } : {}) }
+    const flags = {
+      ...given,
+      ...(given.only ? { only: listOption(given.only) } : {}),
+      ...(given.limit ? { limit: listOption(given.limit) } : {}),
+    }
     // Usage first: a misspelt role or host is named before secrets or hosts are touched.
     if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose ask for opposite things', 'choose one')
-    checkSelection(readInventory(projectOptions(flags)).hosts.map((h) => h.name), roles, flags)
+    checkSelection(
+      readInventory(projectOptions(flags)).hosts.map((h) => h.name),
+      roles,
+      flags,
+    )
     // The evaluator's one command: the built-in cloud makes its own secrets, in its fixed home.
     const project = openProject({ ...projectOptions(flags), forDeploy: true })
     const renderer = flags.json || flags.quiet ? 'silent' : flags.verbose || !process.stdout.isTTY ? 'simple' : 'default'
@@ -77,20 +98,40 @@ function printReport(r: DeployReport, model: Model, creds?: CredentialFiles, qui
   if (!quiet) {
     out()
     out(style.bold(`${'host'.padEnd(12)}${'ok'.padStart(6)}${'changed'.padStart(9)}${'failed'.padStart(8)}${'time'.padStart(9)}`))
-    for (const h of r.hosts) out(`${h.host.padEnd(12)}${String(h.ok).padStart(6)}${String(h.changed).padStart(9)}${String(h.failed).padStart(8)}${`${h.seconds.toFixed(1)}s`.padStart(9)}`)
+    for (const h of r.hosts)
+      out(
+        `${h.host.padEnd(12)}${String(h.ok).padStart(6)}${String(h.changed).padStart(9)}${String(h.failed).padStart(8)}${`${h.seconds.toFixed(1)}s`.padStart(9)}`,
+      )
     out()
   }
   for (const c of r.changes) {
-    out(`  ${style.yellow(r.check ? '~' : '✎')} ${c.host} ${style.cyan(c.task)} ${c.title}${c.detail && c.detail !== c.title ? style.dim(` (${c.detail})`) : ''}`)
-    if (r.check && c.diff) out(c.diff.split('\n').map((l) => `      ${l.startsWith('+') ? style.green(l) : l.startsWith('-') ? style.red(l) : l}`).join('\n'))
+    out(
+      `  ${style.yellow(r.check ? '~' : '✎')} ${c.host} ${style.cyan(c.task)} ${c.title}${c.detail && c.detail !== c.title ? style.dim(` (${c.detail})`) : ''}`,
+    )
+    if (r.check && c.diff)
+      out(
+        c.diff
+          .split('\n')
+          .map((l) => `      ${l.startsWith('+') ? style.green(l) : l.startsWith('-') ? style.red(l) : l}`)
+          .join('\n'),
+      )
   }
   const total = r.hosts.reduce((n, h) => n + h.ok + h.changed, 0)
   if (!r.changes.length && !r.failures.length) out(`${style.green('✔')} No changes: ${total} tasks ok on ${r.hosts.length} host(s).`)
-  else if (!r.failures.length) out(`${style.green('✔')} ${r.changes.length} change(s)${r.check ? ' would be made (--check: nothing was changed)' : ''}; ${total - r.changes.length} tasks already ok.`)
+  else if (!r.failures.length)
+    out(
+      `${style.green('✔')} ${r.changes.length} change(s)${r.check ? ' would be made (--check: nothing was changed)' : ''}; ${total - r.changes.length} tasks already ok.`,
+    )
   for (const f of r.failures) {
     err(`${style.red('✖', process.stderr)} ${f.host}: task ${f.task} failed: ${f.message}`)
     if (f.command) err(`  command: ${f.command.split('\n').join('\n           ')}`)
-    if (f.stderr) err(`  output (last lines):\n${f.stderr.split('\n').map((l) => `    ${l}`).join('\n')}`)
+    if (f.stderr)
+      err(
+        `  output (last lines):\n${f.stderr
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n')}`,
+      )
     err(`  full log: ${f.log}`)
   }
   if (quiet) return

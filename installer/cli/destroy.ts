@@ -9,7 +9,9 @@ import { out, style } from './_style.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 
 export const destroyCommand = withProject(
-  new Command('destroy').description('remove the cloud: sandbox hosts are deleted; on servers, services are stopped, packages purged and their data deleted'),
+  new Command('destroy').description(
+    'remove the cloud: sandbox hosts are deleted; on servers, services are stopped, packages purged and their data deleted',
+  ),
 )
   .option('--yes-i-really-mean-it', 'required for servers (target: hosts): their databases, images and volumes are deleted')
   .option('--local', 'run on this machine instead of over SSH')
@@ -19,10 +21,16 @@ export const destroyCommand = withProject(
     // Asked before anything is read beyond the inventory: the answer does not depend on the secrets.
     const inventory = readInventory(projectOptions(flags))
     if (inventory.target !== 'sandbox' && !flags.yesIReallyMeanIt) {
-      throw new UsageError(`this deletes every database, image and volume of the cloud on ${inventory.hosts.map((h) => h.name).join(', ')}`, 'run again with --yes-i-really-mean-it')
+      throw new UsageError(
+        `this deletes every database, image and volume of the cloud on ${inventory.hosts.map((h) => h.name).join(', ')}`,
+        'run again with --yes-i-really-mean-it',
+      )
     }
     const project = openProject(projectOptions(flags))
-    const report = await destroyCloud(project, roles, { ...(flags.local ? { local: true } : {}), ...(flags.trustNewHosts ? { trustNewHosts: true } : {}) })
+    const report = await destroyCloud(project, roles, {
+      ...(flags.local ? { local: true } : {}),
+      ...(flags.trustNewHosts ? { trustNewHosts: true } : {}),
+    })
     if (flags.json) return out(JSON.stringify(report, null, 2))
     for (const h of report.hosts) out(`${style.green('✔')} ${h.host}: ${h.how}${h.packages ? ` (${h.packages} packages)` : ''}`)
   })

@@ -28,9 +28,11 @@ const build = new Command('build')
     })
     if (flags.json) return out(JSON.stringify(image, null, 2))
     const shown = relative(process.cwd(), image.qcow2).startsWith('..') ? image.qcow2 : relative(process.cwd(), image.qcow2)
-    out(image.cached
-      ? `${style.green('✔')} guest image unchanged: reused the cached build ${style.dim(`(key ${image.key}: same .deb versions and files)`)}`
-      : `${style.green('✔')} guest image built in ${image.seconds.toFixed(1)} s ${style.dim(`(key ${image.key})`)}`)
+    out(
+      image.cached
+        ? `${style.green('✔')} guest image unchanged: reused the cached build ${style.dim(`(key ${image.key}: same .deb versions and files)`)}`
+        : `${style.green('✔')} guest image built in ${image.seconds.toFixed(1)} s ${style.dim(`(key ${image.key})`)}`,
+    )
     out(`  path    ${shown}`)
     out(`  size    ${(image.bytes / 2 ** 20).toFixed(1)} MiB (${image.bytes} bytes)`)
     out(`  sha256  ${image.sha256}`)

@@ -18,8 +18,10 @@ export const initCommand = new Command('init')
   .option('--hosts <list>', 'hosts as name=address,…; the first is the controller (the default is one all-in-one host)', 'aio1=10.0.0.11')
   .option('-f, --force', 'overwrite an existing file')
   .action((file: string, flags: { hosts: string; force?: boolean }) => {
-    if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`${file} is a folder`, `name the file to write, e.g. ${file.replace(/\/$/, '')}/inventory.yml`)
-    if (existsSync(file) && !flags.force) throw new UsageError(`${file} already exists`, 'pass --force to overwrite it, or name another file')
+    if (existsSync(file) && statSync(file).isDirectory())
+      throw new UsageError(`${file} is a folder`, `name the file to write, e.g. ${file.replace(/\/$/, '')}/inventory.yml`)
+    if (existsSync(file) && !flags.force)
+      throw new UsageError(`${file} already exists`, 'pass --force to overwrite it, or name another file')
     let hosts
     try {
       hosts = parseHostList(flags.hosts)
@@ -36,7 +38,9 @@ export const initCommand = new Command('init')
     // A new cloud's secrets, made here on purpose (an existing file keeps every value).
     const { secrets } = projectPaths({ inventory: file })
     const { generated } = ensureSecrets(secrets, secretCatalog(roles))
-    out(`${style.green('✔')} ${generated.length ? `generated ${generated.length} secrets in` : 'kept the secrets in'} ${secrets} (mode 0600): keep it private and backed up`)
+    out(
+      `${style.green('✔')} ${generated.length ? `generated ${generated.length} secrets in` : 'kept the secrets in'} ${secrets} (mode 0600): keep it private and backed up`,
+    )
     out(`  next: edit it, then ${style.bold(`stackhouse validate -i ${file}`)}`)
   })
 

@@ -35,17 +35,37 @@ export function program(): Command {
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-  for (const cmd of [initCommand, validateCommand, renderCommand, planCommand, deployCommand, verifyCommand, statusCommand, stopCommand, startCommand, destroyCommand, secretsCommand, sandboxCommand, imageCommand]) {
+  for (const cmd of [
+    initCommand,
+    validateCommand,
+    renderCommand,
+    planCommand,
+    deployCommand,
+    verifyCommand,
+    statusCommand,
+    stopCommand,
+    startCommand,
+    destroyCommand,
+    secretsCommand,
+    sandboxCommand,
+    imageCommand,
+  ]) {
     cli.addCommand(cmd)
     for (const sub of [cmd, ...cmd.commands]) {
       sub.exitOverride().showHelpAfterError('(run with --help for usage)')
       const name = sub === cmd ? cmd.name() : `${cmd.name()} ${sub.name()}`
-      sub.addHelpText('after', `${examples[name] ? `\nExamples:\n${examples[name].map((e) => `  $ stackhouse ${e}`).join('\n')}\n` : ''}${exitCodeHelp}`)
+      sub.addHelpText(
+        'after',
+        `${examples[name] ? `\nExamples:\n${examples[name].map((e) => `  $ stackhouse ${e}`).join('\n')}\n` : ''}${exitCodeHelp}`,
+      )
     }
   }
   const completion = completionCommand(() => cli)
   cli.addCommand(completion)
-  completion.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `\nExamples:\n  $ . <(stackhouse completion bash)   # in ~/.bashrc\n${exitCodeHelp}`)
+  completion
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\nExamples:\n  $ . <(stackhouse completion bash)   # in ~/.bashrc\n${exitCodeHelp}`)
   cli.addHelpText('after', exitCodeHelp)
   return cli
 }
@@ -69,7 +89,12 @@ const examples: Record<string, string[]> = {
   validate: ['validate -i inventory.yml', 'validate inventory.yml --json'],
   render: ['render -i inventory.yml -o rendered/   # then: diff -r rendered/ previous/'],
   plan: ['plan -i inventory.yml', 'plan -i inventory.yml --json'],
-  deploy: ['deploy                                   # the all-in-one cloud on a sandbox host', 'deploy -i inventory.yml --check', 'deploy -i inventory.yml --only nova,neutron --limit cmp1,cmp2', 'deploy -i inventory.yml --trust-new-hosts   # first contact with new hosts'],
+  deploy: [
+    'deploy                                   # the all-in-one cloud on a sandbox host',
+    'deploy -i inventory.yml --check',
+    'deploy -i inventory.yml --only nova,neutron --limit cmp1,cmp2',
+    'deploy -i inventory.yml --trust-new-hosts   # first contact with new hosts',
+  ],
   verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
   status: ['status', 'status -i inventory.yml --json', 'status --wait 600   # after a reboot: wait until the cloud is back'],
   stop: ['stop                      # the built-in cloud: services, then its sandbox host', 'stop -i inventory.yml'],
@@ -78,7 +103,10 @@ const examples: Record<string, string[]> = {
   'secrets list': ['secrets list -i inventory.yml'],
   'secrets show': ['secrets show admin_password'],
   'secrets set': ['secrets set vsphere_password -i inventory.yml < vcenter-password.txt'],
-  'secrets rotate': ['secrets rotate nova_database_password --dry-run -i inventory.yml', 'secrets rotate admin_password rabbitmq_password -i inventory.yml && stackhouse deploy -i inventory.yml'],
+  'secrets rotate': [
+    'secrets rotate nova_database_password --dry-run -i inventory.yml',
+    'secrets rotate admin_password rabbitmq_password -i inventory.yml && stackhouse deploy -i inventory.yml',
+  ],
   'sandbox create': ['sandbox create ctl1 cmp1'],
   'sandbox destroy': ['sandbox destroy --all'],
   'image build': ['image build --out out/'],
@@ -116,12 +144,24 @@ export function describeError(e: unknown): ErrorReport {
 
 /** The errors that say more than their message and fix; the rest print just those. */
 function detailLines(e: StackhouseError): string[] {
-  if (e instanceof InventoryError) return [...e.problems.map((p) => `✖ ${sanitizeMessage(formatProblem(p))}`), `${e.problems.length} error(s); nothing was changed.`]
+  if (e instanceof InventoryError)
+    return [...e.problems.map((p) => `✖ ${sanitizeMessage(formatProblem(p))}`), `${e.problems.length} error(s); nothing was changed.`]
   // verify has printed its report, which says which check failed and where to look.
   if (e instanceof VerifyFailed) return []
-  if (e instanceof DeployFailed) return ['Nothing was half-written: files are replaced atomically. Fix the cause and re-run; finished tasks are skipped.']
+  if (e instanceof DeployFailed)
+    return ['Nothing was half-written: files are replaced atomically. Fix the cause and re-run; finished tasks are skipped.']
   if (e instanceof TaskError) {
-    return [failure(`${e.host}: task ${e.task} failed: ${e.message}`), ...(e.stderr ? [`  output (last lines):\n${e.stderr.split('\n').map((l) => `    ${sanitizeMessage(l)}`).join('\n')}`] : [])]
+    return [
+      failure(`${e.host}: task ${e.task} failed: ${e.message}`),
+      ...(e.stderr
+        ? [
+            `  output (last lines):\n${e.stderr
+              .split('\n')
+              .map((l) => `    ${sanitizeMessage(l)}`)
+              .join('\n')}`,
+          ]
+        : []),
+    ]
   }
   if (e instanceof ConnectError) return [...e.errors.map((t) => failure(t.message, t.fix)), 'Nothing was changed on any host.']
   return [failure(e.message, e.fix)]

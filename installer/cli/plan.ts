@@ -21,7 +21,9 @@ export const planCommand = withProject(
     for (const h of plan) {
       out(`${style.bold(h.host)} ${style.dim(`(${h.address}; ${h.groups.join(', ')})`)}`)
       for (const r of h.roles) {
-        out(`  ${style.cyan(r.role.padEnd(10))} ${r.packages.length} packages, ${r.files.length} files, units: ${r.units.join(' ') || '-'}${r.unitsOff.length ? `; off: ${r.unitsOff.join(' ')}` : ''}`)
+        out(
+          `  ${style.cyan(r.role.padEnd(10))} ${r.packages.length} packages, ${r.files.length} files, units: ${r.units.join(' ') || '-'}${r.unitsOff.length ? `; off: ${r.unitsOff.join(' ')}` : ''}`,
+        )
       }
     }
     const files = plan.reduce((n, h) => n + h.roles.reduce((m, r) => m + r.files.length, 0), 0)

@@ -21,7 +21,9 @@ function print(verb: string, r: PowerReport): void {
   if (r.sandboxHosts.length) out(`${style.green('✔')} sandbox host(s) ${verb}: ${r.sandboxHosts.join(', ')}`)
 }
 
-export const stopCommand = withProject(new Command('stop').description('stop every service of the cloud (and its sandbox hosts); nothing is deleted'))
+export const stopCommand = withProject(
+  new Command('stop').description('stop every service of the cloud (and its sandbox hosts); nothing is deleted'),
+)
   .option('--local', 'run on this machine instead of over SSH')
   .option('--json', 'print the report as JSON')
   .action(async (flags: PowerFlags) => {
@@ -30,7 +32,9 @@ export const stopCommand = withProject(new Command('stop').description('stop eve
     print('stopped', report)
   })
 
-export const startCommand = withProject(new Command('start').description('start the cloud (its sandbox hosts first), then wait until every API answers'))
+export const startCommand = withProject(
+  new Command('start').description('start the cloud (its sandbox hosts first), then wait until every API answers'),
+)
   .option('--local', 'run on this machine instead of over SSH')
   .option('--no-wait', 'return once the services are started, without waiting for them to answer')
   .option('--json', 'print the report as JSON')
@@ -43,7 +47,12 @@ export const startCommand = withProject(new Command('start').description('start 
     if (flags.json) out(JSON.stringify(report, null, 2))
     else {
       print('started', report)
-      if (report.healthy !== undefined) out(report.healthy ? `${style.green('✔')} the cloud is ready: every unit runs, every API answers, every service and agent reports in` : `${style.red('✖')} not healthy after 15 minutes: see stackhouse status`)
+      if (report.healthy !== undefined)
+        out(
+          report.healthy
+            ? `${style.green('✔')} the cloud is ready: every unit runs, every API answers, every service and agent reports in`
+            : `${style.red('✖')} not healthy after 15 minutes: see stackhouse status`,
+        )
     }
     if (report.healthy === false) process.exitCode = exitCodes.unhealthy
   })

@@ -25,5 +25,7 @@ export const renderCommand = withProject(
     }
     const hosts = [...new Set(files.map((f) => f.host))]
     for (const h of hosts) out(`  ${style.bold(h)}  ${files.filter((f) => f.host === h).length} files`)
-    out(`${style.green('✔')} rendered ${files.length} files for ${hosts.length} host(s) into ${flags.out}/<host>/ (modes and owners in <host>/MANIFEST)`)
+    out(
+      `${style.green('✔')} rendered ${files.length} files for ${hosts.length} host(s) into ${flags.out}/<host>/ (modes and owners in <host>/MANIFEST)`,
+    )
   })

@@ -39,65 +39,92 @@ const create = new Command('create')
   .description('create and boot sandbox hosts (Debian 12 under systemd-nspawn) and write their inventory')
   .argument('<names...>', 'host names; aio1 gets 10.77.0.11 as in the built-in inventory, others the next free address')
   .option('--rootfs <mode>', 'overlay (on the cached base, fast) or copy (a full copy per host)', 'overlay')
-  .action(guarded(async (names: string[], flags: { rootfs: string }) => {
-    if (flags.rootfs !== 'overlay' && flags.rootfs !== 'copy') throw new UsageError(`--rootfs ${flags.rootfs}: expected overlay or copy`)
-    const onEvent = render<SandboxEvent>({
-      sandbox: (e) => out(style.dim(`  ${e.line}`)),
-      'sandbox-created': (e) => out(`${style.green('✔')} ${e.host.name} is running at ${e.host.address} ${style.dim(`(${e.seconds.toFixed(1)} s)`)}`),
-    })
-    const made = await createSandboxes(names, { rootfs: flags.rootfs as RootfsMode, onEvent })
-    out(`inventory: ${made.inventory}`)
-    out(style.dim(`ssh: ssh -i ${made.key} -o UserKnownHostsFile=${made.knownHosts} root@ADDRESS`))
-  }))
+  .action(
+    guarded(async (names: string[], flags: { rootfs: string }) => {
+      if (flags.rootfs !== 'overlay' && flags.rootfs !== 'copy') throw new UsageError(`--rootfs ${flags.rootfs}: expected overlay or copy`)
+      const onEvent = render<SandboxEvent>({
+        sandbox: (e) => out(style.dim(`  ${e.line}`)),
+        'sandbox-created': (e) =>
+          out(`${style.green('✔')} ${e.host.name} is running at ${e.host.address} ${style.dim(`(${e.seconds.toFixed(1)} s)`)}`),
+      })
+      const made = await createSandboxes(names, { rootfs: flags.rootfs as RootfsMode, onEvent })
+      out(`inventory: ${made.inventory}`)
+      out(style.dim(`ssh: ssh -i ${made.key} -o UserKnownHostsFile=${made.knownHosts} root@ADDRESS`))
+    }),
+  )
 
 function table(hosts: SandboxHost[]): void {
-  const rows = [['NAME', 'ADDRESS', 'STATE', 'PID', 'UPTIME'], ...hosts.map((h) => [
-    h.name, h.address, h.state, h.pid ? String(h.pid) : '-', h.uptimeSeconds === undefined ? '-' : formatDuration(h.uptimeSeconds),
-  ])]
+  const rows = [
+    ['NAME', 'ADDRESS', 'STATE', 'PID', 'UPTIME'],
+    ...hosts.map((h) => [
+      h.name,
+      h.address,
+      h.state,
+      h.pid ? String(h.pid) : '-',
+      h.uptimeSeconds === undefined ? '-' : formatDuration(h.uptimeSeconds),
+    ]),
+  ]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  for (const r of rows) out(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd())
+  for (const r of rows)
+    out(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
 }
 
 const list = new Command('list')
   .description('list sandbox hosts: name, address, state, pid and uptime')
   .option('--json', 'print as JSON')
-  .action(guarded(async (flags: { json?: boolean }) => {
-    const info = listSandboxHosts()
-    if (flags.json) return out(JSON.stringify(info, null, 2))
-    const { hosts } = info
-    if (!hosts.length) return out('no sandbox hosts; create one with: stackhouse sandbox create aio1')
-    table(hosts)
-  }))
+  .action(
+    guarded(async (flags: { json?: boolean }) => {
+      const info = listSandboxHosts()
+      if (flags.json) return out(JSON.stringify(info, null, 2))
+      const { hosts } = info
+      if (!hosts.length) return out('no sandbox hosts; create one with: stackhouse sandbox create aio1')
+      table(hosts)
+    }),
+  )
 
 const destroy = new Command('destroy')
   .description('stop sandbox hosts and remove everything of them; --all also removes the bridges and stops the package cache')
   .argument('[names...]', 'host names')
   .option('--all', 'every host (keeps the cached base root file system and packages)')
-  .action(guarded(async (names: string[], flags: { all?: boolean }) => {
-    if (flags.all && names.length) throw new UsageError('give host names or --all, not both')
-    if (!flags.all && !names.length) throw new UsageError('which hosts?', 'give their names, or --all (see "stackhouse sandbox list")')
-    const gone = await destroySandboxes(flags.all ? 'all' : names)
-    for (const n of gone.destroyed) out(`${style.green('✔')} destroyed ${n}`)
-    if (gone.machine) out(`${style.green('✔')} removed the bridges and stopped the package cache ${style.dim('(the base root file system and cached packages stay)')}`)
-  }))
+  .action(
+    guarded(async (names: string[], flags: { all?: boolean }) => {
+      if (flags.all && names.length) throw new UsageError('give host names or --all, not both')
+      if (!flags.all && !names.length) throw new UsageError('which hosts?', 'give their names, or --all (see "stackhouse sandbox list")')
+      const gone = await destroySandboxes(flags.all ? 'all' : names)
+      for (const n of gone.destroyed) out(`${style.green('✔')} destroyed ${n}`)
+      if (gone.machine)
+        out(
+          `${style.green('✔')} removed the bridges and stopped the package cache ${style.dim('(the base root file system and cached packages stay)')}`,
+        )
+    }),
+  )
 
 const start = new Command('start')
   .description('start stopped sandbox hosts (also after this machine rebooted); their disks are as they were')
   .argument('<names...>', 'host names')
-  .action(guarded(async (names: string[]) => {
-    const r = await startSandbox(names, (l) => err(style.dim(`  ${l}`, process.stderr)))
-    for (const n of r.started) out(`${style.green('✔')} started ${n}`)
-    for (const n of r.running) out(`${style.green('✔')} ${n} was running`)
-  }))
+  .action(
+    guarded(async (names: string[]) => {
+      const r = await startSandbox(names, (l) => err(style.dim(`  ${l}`, process.stderr)))
+      for (const n of r.started) out(`${style.green('✔')} started ${n}`)
+      for (const n of r.running) out(`${style.green('✔')} ${n} was running`)
+    }),
+  )
 
 const stop = new Command('stop')
   .description('stop sandbox hosts cleanly, keeping their disks (start them again with "sandbox start")')
   .argument('<names...>', 'host names')
-  .action(guarded(async (names: string[]) => {
-    const r = await stopSandbox(names)
-    for (const n of r.stopped) out(`${style.green('✔')} stopped ${n}`)
-    for (const n of r.notRunning) out(`${style.green('✔')} ${n} was not running`)
-  }))
+  .action(
+    guarded(async (names: string[]) => {
+      const r = await stopSandbox(names)
+      for (const n of r.stopped) out(`${style.green('✔')} stopped ${n}`)
+      for (const n of r.notRunning) out(`${style.green('✔')} ${n} was not running`)
+    }),
+  )
 
 export const sandboxCommand = new Command('sandbox')
   .description('local test hosts: Debian 12 booted with systemd-nspawn, on a private bridge with a package cache')

@@ -16,7 +16,8 @@ export const validateCommand = withProject(
   .argument('[inventory]', 'inventory file (the same as -i)')
   .option('--json', 'print the problems as JSON')
   .action((positional: string | undefined, given: ProjectFlags & { json?: boolean }) => {
-    if (positional && given.inventory && positional !== given.inventory) throw new UsageError(`two inventories given: ${positional} and -i ${given.inventory}`, 'name one')
+    if (positional && given.inventory && positional !== given.inventory)
+      throw new UsageError(`two inventories given: ${positional} and -i ${given.inventory}`, 'name one')
     const flags = { ...given, ...(positional ? { inventory: positional } : {}) }
     const { file, inventory, problems } = validateProject(projectOptions(flags), roles)
     const errors = problems.filter((p) => p.severity === 'error')
@@ -28,5 +29,7 @@ export const validateCommand = withProject(
     for (const p of problems.filter((p) => p.severity === 'warning')) err(style.yellow(sanitizeMessage(formatProblem(p)), process.stderr))
     if (errors.length || !inventory) throw new InventoryError(errors)
     const groups = Object.keys(inventory.groups ?? {}).length
-    out(`${style.green('✔')} ${file}: valid (${inventory.hosts.length} host(s), ${groups} group(s)${problems.length ? `, ${problems.length} warning(s)` : ''})`)
+    out(
+      `${style.green('✔')} ${file}: valid (${inventory.hosts.length} host(s), ${groups} group(s)${problems.length ? `, ${problems.length} warning(s)` : ''})`,
+    )
   })

@@ -16,7 +16,13 @@ import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 /** Some check failed; the report says which and where to look. Exit code 5. */
 export class VerifyFailed extends StackhouseError {
   constructor(readonly report: VerifyReport) {
-    super(`verify failed: ${report.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}`, { kind: 'verify' })
+    super(
+      `verify failed: ${report.checks
+        .filter((c) => c.status === 'fail')
+        .map((c) => c.name)
+        .join(', ')}`,
+      { kind: 'verify' },
+    )
     this.name = 'VerifyFailed'
   }
 }
@@ -31,7 +37,9 @@ const mark = (r: CheckResult) => (r.status === 'pass' ? style.green('✔') : r.s
 /** One check as a table row, with its hint below it when it failed. */
 export function formatCheck(r: CheckResult): string {
   const [first = '', ...rest] = r.message.split('\n')
-  const lines = [`${mark(r)} ${r.name.padEnd(38)}${`${r.seconds.toFixed(1)}s`.padStart(8)}  ${r.status === 'skip' ? style.dim(`skipped: ${first}`) : first}`]
+  const lines = [
+    `${mark(r)} ${r.name.padEnd(38)}${`${r.seconds.toFixed(1)}s`.padStart(8)}  ${r.status === 'skip' ? style.dim(`skipped: ${first}`) : first}`,
+  ]
   lines.push(...rest.map((l) => style.dim(`      ${l}`)))
   if (r.hint) {
     const where = [r.hint.service, r.hint.host && `on ${r.hint.host}`, r.hint.log && `log: ${r.hint.log}`].filter(Boolean).join(', ')
@@ -41,7 +49,11 @@ export function formatCheck(r: CheckResult): string {
   return lines.join('\n')
 }
 
-export const verifyCommand = withProject(new Command('verify').description('prove the cloud works by using it: token, services, image, network, server, volume, object, dashboard'))
+export const verifyCommand = withProject(
+  new Command('verify').description(
+    'prove the cloud works by using it: token, services, image, network, server, volume, object, dashboard',
+  ),
+)
   .option('--json', 'print the report as JSON')
   .option('--keep', 'keep the test server and its floating IP for debugging')
   .action(async (flags: VerifyFlags) => {
@@ -64,7 +76,10 @@ const gib = (mib: number) => `${(mib / 1024).toFixed(1)} GiB`
 
 /** `Memory on aio1: 4.2 GiB in 76 processes (…). Largest: privsep-helper ×8 670 MiB, …` */
 export function formatMemory(m: HostMemory): string {
-  const largest = m.largest.slice(0, 4).map((p) => `${p.program}${p.processes > 1 ? ` ×${p.processes}` : ''} ${p.mib} MiB`).join(', ')
+  const largest = m.largest
+    .slice(0, 4)
+    .map((p) => `${p.program}${p.processes > 1 ? ` ×${p.processes}` : ''} ${p.mib} MiB`)
+    .join(', ')
   return `Memory on ${m.host}: ${gib(m.pssMiB)} in ${m.processes} processes (sum of PSS; anonymous ${gib(m.anonMiB)}). Largest: ${largest}`
 }
 

@@ -27,19 +27,13 @@ export type DeployEvent =
   | { type: 'credentials'; files: CredentialFiles }
 
 /** `verifyDeployedCloud`: each check as it finishes (secrets masked), then each host's memory. */
-export type VerifyEvent =
-  | { type: 'check'; result: CheckResult }
-  | { type: 'memory'; memory: HostMemory }
+export type VerifyEvent = { type: 'check'; result: CheckResult } | { type: 'memory'; memory: HostMemory }
 
 /** `createSandboxes`: progress lines, and each host once it runs. */
-export type SandboxEvent =
-  | SandboxLineEvent
-  | { type: 'sandbox-created'; host: SandboxHost; seconds: number }
+export type SandboxEvent = SandboxLineEvent | { type: 'sandbox-created'; host: SandboxHost; seconds: number }
 
 /** `startCloud`: sandbox hosts booting, then each look at the cloud's health while it waits. */
-export type PowerEvent =
-  | SandboxLineEvent
-  | { type: 'status'; report: StatusReport }
+export type PowerEvent = SandboxLineEvent | { type: 'status'; report: StatusReport }
 
 /** Every event any command reports. */
 export type CloudEvent = DeployEvent | VerifyEvent | SandboxEvent | PowerEvent

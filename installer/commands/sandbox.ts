@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stackhouse sandbox create|list|destroy` as library calls: what each does to
 // this machine's sandbox hosts, and where to find their inventory and SSH key.
-import { createSandbox, destroyAllSandboxes, destroySandbox, listSandboxes, sandboxPaths, type RootfsMode, type SandboxHost } from '../sandbox/index.ts'
+import {
+  createSandbox,
+  destroyAllSandboxes,
+  destroySandbox,
+  listSandboxes,
+  sandboxPaths,
+  type RootfsMode,
+  type SandboxHost,
+} from '../sandbox/index.ts'
 import type { SandboxEvent } from './events.ts'
 
 /** The sandbox hosts, and how to reach them. */
@@ -30,7 +38,10 @@ export async function createSandboxes(names: readonly string[], opts: CreateSand
   const hosts: SandboxHost[] = []
   for (const name of names) {
     const started = Date.now()
-    const host = await createSandbox(name, { ...(opts.rootfs ? { rootfs: opts.rootfs } : {}), log: (line) => opts.onEvent?.({ type: 'sandbox', line }) })
+    const host = await createSandbox(name, {
+      ...(opts.rootfs ? { rootfs: opts.rootfs } : {}),
+      log: (line) => opts.onEvent?.({ type: 'sandbox', line }),
+    })
     opts.onEvent?.({ type: 'sandbox-created', host, seconds: (Date.now() - started) / 1000 })
     hosts.push(host)
   }

@@ -46,7 +46,10 @@ export async function verifyDeployedCloud(project: Project, opts: VerifyCloudOpt
       onEvent?.({ type: 'check', result: redact(r) })
     },
   })
-  const reach = connect ?? ((hosts: ModelHost[]) => connectAll(project.model, hosts, project.paths, { ...(local ? { local } : {}), ...(trustNewHosts ? { trustNewHosts } : {}) }))
+  const reach =
+    connect ??
+    ((hosts: ModelHost[]) =>
+      connectAll(project.model, hosts, project.paths, { ...(local ? { local } : {}), ...(trustNewHosts ? { trustNewHosts } : {}) }))
   const memory = redact(await readMemory(project, reach, log))
   for (const m of memory) onEvent?.({ type: 'memory', memory: m })
   return { ...redact(report), memory, logFile }
@@ -61,7 +64,11 @@ function openLog(stateDir: string, redact: <T>(value: T) => T): { logFile: strin
 }
 
 /** Each host's memory after the checks; a host that cannot be reached is logged, not a failure. */
-async function readMemory(project: Project, connect: (hosts: ModelHost[]) => Promise<Map<string, Transport>>, log: (l: string) => void): Promise<HostMemory[]> {
+async function readMemory(
+  project: Project,
+  connect: (hosts: ModelHost[]) => Promise<Map<string, Transport>>,
+  log: (l: string) => void,
+): Promise<HostMemory[]> {
   try {
     const transports = await connect(project.model.hosts)
     try {

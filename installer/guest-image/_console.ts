@@ -36,11 +36,21 @@ export class ConsoleLog {
   /** Resolve with the first match of `re` in the text after offset `from`. */
   waitFor(re: RegExp, timeoutMs: number, from: number): Promise<string> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiters.delete(w); reject(new Error(`no ${re} on the console after ${timeoutMs / 1000} s`)) }, timeoutMs)
+      const timer = setTimeout(() => {
+        this.waiters.delete(w)
+        reject(new Error(`no ${re} on the console after ${timeoutMs / 1000} s`))
+      }, timeoutMs)
       const w: Waiter = {
-        re, from,
-        resolve: (m) => { clearTimeout(timer); resolve(m) },
-        reject: (e) => { clearTimeout(timer); reject(e) },
+        re,
+        from,
+        resolve: (m) => {
+          clearTimeout(timer)
+          resolve(m)
+        },
+        reject: (e) => {
+          clearTimeout(timer)
+          reject(e)
+        },
       }
       if (this.ended) return w.reject(new Error('QEMU exited'))
       this.waiters.add(w)

@@ -59,16 +59,30 @@ export async function buildGuestImage(opts: GuestImageOptions): Promise<GuestIma
   }
   // Read back what is in place: a concurrent build of the same key may have stored first.
   const manifest = readManifest(entry)
-  if (!manifest) throw new GuestImageError(`the cache entry ${entry} vanished during the build`, { fix: 're-run; is something else cleaning the cache?' })
+  if (!manifest)
+    throw new GuestImageError(`the cache entry ${entry} vanished during the build`, {
+      fix: 're-run; is something else cleaning the cache?',
+    })
   const qcow2 = publish(join(entry, imageName), opts.outDir)
   const sha256 = await sha256File(qcow2)
   if (sha256 !== manifest.sha256) {
-    if (!cached) throw new GuestImageError(`the image in ${entry} changed while it was copied`, { fix: 'another build of the same image ran at the same time: re-run' })
+    if (!cached)
+      throw new GuestImageError(`the image in ${entry} changed while it was copied`, {
+        fix: 'another build of the same image ran at the same time: re-run',
+      })
     log(`cached image ${key} does not match its recorded sha256: rebuilding`)
     return buildGuestImage({ ...opts, force: true })
   }
   const seconds = Number(((performance.now() - start) / 1000).toFixed(2))
-  return { qcow2, sha256, bytes: manifest.bytes, seconds, cached: cached !== undefined, key, kernel: { ...kernel, release: manifest.release } }
+  return {
+    qcow2,
+    sha256,
+    bytes: manifest.bytes,
+    seconds,
+    cached: cached !== undefined,
+    key,
+    kernel: { ...kernel, release: manifest.release },
+  }
 }
 
 async function buildEntry(cacheDir: string, key: string, inputs: BuildInputs, log: Log): Promise<void> {
@@ -86,8 +100,13 @@ async function buildEntry(cacheDir: string, key: string, inputs: BuildInputs, lo
     const qcow2 = join(staging, imageName)
     await makeDisk(work, { vmlinuz: kernel.vmlinuz, initrd, syslinuxCfg: join(guestFilesDir, 'boot', 'syslinux.cfg') }, qcow2)
     const manifest: Manifest = {
-      key, inputs, release: kernel.release, sha256: await sha256File(qcow2), bytes: statSync(qcow2).size,
-      buildSeconds: Number(((performance.now() - start) / 1000).toFixed(2)), builtAt: new Date().toISOString(),
+      key,
+      inputs,
+      release: kernel.release,
+      sha256: await sha256File(qcow2),
+      bytes: statSync(qcow2).size,
+      buildSeconds: Number(((performance.now() - start) / 1000).toFixed(2)),
+      builtAt: new Date().toISOString(),
     }
     store(staging, entryDir(cacheDir, key), manifest)
     prune(cacheDir, deb)

@@ -2,7 +2,18 @@
 // Built images, one folder per cache key: images/<key>/{guest.qcow2,build.json}.
 // An entry appears whole (built in a staging folder, then renamed) or not at all.
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { BuildInputs } from './inputs.ts'

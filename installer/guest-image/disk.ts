@@ -39,7 +39,11 @@ export async function makeDisk(work: string, files: BootFiles, qcow2: string): P
   sparseFile(part, partMiB * MiB)
   // -h 2048: the partition starts 2048 sectors in, which SYSLINUX's boot sector needs to know.
   await run('mkfs.fat', ['-F', '16', '-h', '2048', '-n', 'GUEST', '--invariant', part])
-  for (const [from, name] of [[files.vmlinuz, 'vmlinuz'], [files.initrd, 'initrd.img'], [files.syslinuxCfg, 'syslinux.cfg']] as const) {
+  for (const [from, name] of [
+    [files.vmlinuz, 'vmlinuz'],
+    [files.initrd, 'initrd.img'],
+    [files.syslinuxCfg, 'syslinux.cfg'],
+  ] as const) {
     await run('mcopy', ['-i', part, from, `::/${name}`])
   }
   await run('syslinux', ['--install', part])

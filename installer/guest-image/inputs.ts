@@ -32,20 +32,33 @@ export async function collectInputs(kernel: KernelPackage, filesDir: string): Pr
   const { owners, unowned } = await libraryOwners(await sharedLibraries(guestPrograms.dynamic))
   const names = [...new Set([...imagePackages, ...owners])].sort()
   const { stdout } = await run('dpkg-query', ['-W', '-f=${Package} ${Version}\n', ...names], { allowFail: true })
-  const packages = Object.fromEntries(stdout.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]))
+  const packages = Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ') as [string, string]),
+  )
   const inputs: BuildInputs = { recipe: recipeVersion, kernel, packages, files: hashTree(filesDir), unowned }
   return { key: sha256(JSON.stringify(inputs)).slice(0, 16), inputs }
 }
 
 /** The Debian package that ships each library (dpkg knows some by their /usr path, some not). */
 async function libraryOwners(libs: readonly string[]): Promise<{ owners: string[]; unowned: Record<string, string> }> {
-  const variants = new Map(libs.map((lib) => {
-    const real = realpathSync(lib)
-    return [lib, [...new Set([lib, real, real.replace(/^\/usr\//, '/')])]] as const
-  }))
+  const variants = new Map(
+    libs.map((lib) => {
+      const real = realpathSync(lib)
+      return [lib, [...new Set([lib, real, real.replace(/^\/usr\//, '/')])]] as const
+    }),
+  )
   // One dpkg-query for all: each call reads every package's file list.
   const { stdout } = await run('dpkg-query', ['-S', ...[...variants.values()].flat()], { allowFail: true })
-  const ownerOf = new Map(stdout.split('\n').map((l) => /^([^:\s]+)(?::\w+)?: (\S+)$/.exec(l)).filter((m) => m !== null).map((m) => [m[2]!, m[1]!]))
+  const ownerOf = new Map(
+    stdout
+      .split('\n')
+      .map((l) => /^([^:\s]+)(?::\w+)?: (\S+)$/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => [m[2]!, m[1]!]),
+  )
   const owners: string[] = []
   const unowned: Record<string, string> = {}
   for (const [lib, paths] of variants) {

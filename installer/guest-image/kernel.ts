@@ -73,9 +73,12 @@ async function askApt(): Promise<KernelPackage> {
   const deps = await run('apt-cache', ['depends', kernelMetaPackage], { env: aptEnv, allowFail: true })
   const name = /^\s*Depends:\s*(linux-image-\S+)/m.exec(deps.stdout)?.[1]
   if (!name) {
-    throw new GuestImageError(`apt-cache depends ${kernelMetaPackage} names no kernel package${deps.stderr.trim() ? `: ${deps.stderr.trim()}` : ''}`, {
-      fix: 'run apt-get update (the Debian 12 main component must be in the apt sources)',
-    })
+    throw new GuestImageError(
+      `apt-cache depends ${kernelMetaPackage} names no kernel package${deps.stderr.trim() ? `: ${deps.stderr.trim()}` : ''}`,
+      {
+        fix: 'run apt-get update (the Debian 12 main component must be in the apt sources)',
+      },
+    )
   }
   const show = await run('apt-cache', ['show', '--no-all-versions', name], { env: aptEnv, allowFail: true })
   const version = /^Version:\s*(\S+)/m.exec(show.stdout)?.[1]
@@ -94,11 +97,17 @@ export async function fetchKernelDeb(kernel: KernelPackage, cacheDir: string, lo
     log(`downloading ${kernel.name} ${kernel.version} (apt-get download)`)
     // NOTE: apt drops to the _apt user to download, which cannot write to a 0700 temp dir.
     const sandbox = isRoot() ? ['-o', 'APT::Sandbox::User=root'] : []
-    await run('apt-get', [...sandbox, 'download', `${kernel.name}=${kernel.version}`], { cwd: tmp, env: aptEnv, timeoutMs: 900_000 }).catch((cause: unknown) => {
-      throw new GuestImageError(`apt-get download ${kernel.name}=${kernel.version} failed`, { cause, fix: 'check the apt sources and the network (apt-get update), then re-run' })
-    })
+    await run('apt-get', [...sandbox, 'download', `${kernel.name}=${kernel.version}`], { cwd: tmp, env: aptEnv, timeoutMs: 900_000 }).catch(
+      (cause: unknown) => {
+        throw new GuestImageError(`apt-get download ${kernel.name}=${kernel.version} failed`, {
+          cause,
+          fix: 'check the apt sources and the network (apt-get update), then re-run',
+        })
+      },
+    )
     const got = readdirSync(tmp).find((f) => f.endsWith('.deb'))
-    if (!got) throw new GuestImageError(`apt-get download ${kernel.name} wrote no .deb`, { fix: 'run the command yourself and read its output' })
+    if (!got)
+      throw new GuestImageError(`apt-get download ${kernel.name} wrote no .deb`, { fix: 'run the command yourself and read its output' })
     renameSync(join(tmp, got), file)
     return file
   } finally {

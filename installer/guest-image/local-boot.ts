@@ -70,7 +70,11 @@ export async function bootLocal(opts: LocalBootOptions): Promise<LocalGuest> {
   }
   const readySeconds = (performance.now() - start) / 1000
   return {
-    pid, sshPort, readyLine, readySeconds, kill,
+    pid,
+    sshPort,
+    readyLine,
+    readySeconds,
+    kill,
     console: () => log.text,
     waitForConsole: (re, timeoutMs) => log.waitFor(re, timeoutMs, log.text.length),
     monitor: (command) => hmp(sock, command),
@@ -87,11 +91,13 @@ async function startQemu(args: string[], dir: string, onConsole?: (line: string)
   const log = new ConsoleLog(onConsole)
   child.stdout.on('data', (d: Buffer) => log.add(d.toString('latin1')))
   child.stderr.on('data', (d: Buffer) => log.add(d.toString('latin1')))
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
-    rmSync(dir, { recursive: true, force: true })
-    log.end()
-    resolve(code)
-  }))
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      rmSync(dir, { recursive: true, force: true })
+      log.end()
+      resolve(code)
+    }),
+  )
   await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject)).catch((cause: unknown) => {
     rmSync(dir, { recursive: true, force: true })
     throw new GuestImageError('cannot start qemu-system-x86_64', { cause, fix: 'apt-get install qemu-system-x86' })
@@ -113,10 +119,19 @@ function qemuArgs(opts: LocalBootOptions, sshPort: number, sock: string): string
     `guestfwd=tcp:169.254.169.254:80-cmd:busybox nc 127.0.0.1 ${opts.metadataPort}`,
   ].join(',')
   return [
-    '-machine', 'pc,accel=tcg', '-m', String(opts.memoryMiB ?? 256), '-nographic',
-    '-drive', `file=${opts.qcow2.replaceAll(',', ',,')},if=virtio,snapshot=on`,
-    '-netdev', netdev, '-device', 'virtio-net-pci,netdev=n0',
-    '-monitor', `unix:${sock},server=on,wait=off`,
+    '-machine',
+    'pc,accel=tcg',
+    '-m',
+    String(opts.memoryMiB ?? 256),
+    '-nographic',
+    '-drive',
+    `file=${opts.qcow2.replaceAll(',', ',,')},if=virtio,snapshot=on`,
+    '-netdev',
+    netdev,
+    '-device',
+    'virtio-net-pci,netdev=n0',
+    '-monitor',
+    `unix:${sock},server=on,wait=off`,
   ]
 }
 
@@ -133,23 +148,39 @@ export function freePort(): Promise<number> {
 
 /** One HMP command over the monitor socket: wait for the prompt, send, read up to the next prompt. */
 function hmp(sock: string, command: string, timeoutMs = 10_000): Promise<string> {
-  return withTimeout(new Promise<string>((resolve, reject) => {
-    let buf = ''
-    let sent = false
-    const c = createConnection(sock)
-    c.on('error', reject)
-    c.on('data', (d) => {
-      buf += d.toString()
-      if (!buf.endsWith('(qemu) ')) return
-      if (!sent) { sent = true; buf = ''; c.write(`${command}\n`); return }
-      c.end()
-      resolve(buf.slice(0, -'(qemu) '.length).replace(/^.*\r?\n/, '').trim())
-    })
-  }), timeoutMs, `the QEMU monitor did not answer "${command}"`)
+  return withTimeout(
+    new Promise<string>((resolve, reject) => {
+      let buf = ''
+      let sent = false
+      const c = createConnection(sock)
+      c.on('error', reject)
+      c.on('data', (d) => {
+        buf += d.toString()
+        if (!buf.endsWith('(qemu) ')) return
+        if (!sent) {
+          sent = true
+          buf = ''
+          c.write(`${command}\n`)
+          return
+        }
+        c.end()
+        resolve(
+          buf
+            .slice(0, -'(qemu) '.length)
+            .replace(/^.*\r?\n/, '')
+            .trim(),
+        )
+      })
+    }),
+    timeoutMs,
+    `the QEMU monitor did not answer "${command}"`,
+  )
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new GuestImageError(`${message} (${ms / 1000} s)`)), ms) })
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new GuestImageError(`${message} (${ms / 1000} s)`)), ms)
+  })
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
 }

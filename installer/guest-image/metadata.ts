@@ -29,7 +29,10 @@ export function metadataDocuments(opts: MetadataOptions): Map<string, string> {
   const hostname = opts.hostname ?? 'guest'
   const key = `${opts.publicKey.trim()}\n`
   const docs = new Map<string, string>([
-    ['/openstack/latest/meta_data.json', JSON.stringify({ uuid: '00000000-0000-4000-8000-000000000000', name: hostname, hostname, public_keys: { test: key } })],
+    [
+      '/openstack/latest/meta_data.json',
+      JSON.stringify({ uuid: '00000000-0000-4000-8000-000000000000', name: hostname, hostname, public_keys: { test: key } }),
+    ],
   ])
   if (opts.userData !== undefined) docs.set('/openstack/latest/user_data', opts.userData)
   if (opts.jsonOnly) return docs
@@ -47,7 +50,10 @@ export async function serveMetadata(opts: MetadataOptions): Promise<MetadataServ
     const path = (req.url ?? '/').split('?')[0]!
     requests.push(path)
     const body = docs.get(path)
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'text/plain', connection: 'close' })
+    res.writeHead(body === undefined ? 404 : 200, {
+      'content-type': path.endsWith('.json') ? 'application/json' : 'text/plain',
+      connection: 'close',
+    })
     res.end(body ?? 'not found\n')
   })
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))

@@ -24,6 +24,10 @@ export { aptEnv, isRoot, type Log } from '../machine-packages.ts'
  * (as anyone else). `what` names the caller in the message.
  * @default names = the build's own hostPackages
  */
-export async function ensurePackages(names: readonly string[] = Object.keys(hostPackages), what = 'building the guest image', log: Log = () => {}): Promise<void> {
+export async function ensurePackages(
+  names: readonly string[] = Object.keys(hostPackages),
+  what = 'building the guest image',
+  log: Log = () => {},
+): Promise<void> {
   await ensureMachinePackages(names, { what, log, errorClass: GuestImageError })
 }

@@ -35,7 +35,21 @@ export async function sharedLibraries(programs: readonly string[]): Promise<stri
 
 /** Fill `root` with the guest's root file system. */
 export async function assembleRootfs(root: string, kernel: KernelFiles, filesDir = guestFilesDir): Promise<void> {
-  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'lib/modules', 'dev', 'proc', 'sys', 'run', 'tmp', 'root', 'etc/dropbear', 'var/log']) {
+  for (const d of [
+    'bin',
+    'sbin',
+    'usr/bin',
+    'usr/sbin',
+    'lib/modules',
+    'dev',
+    'proc',
+    'sys',
+    'run',
+    'tmp',
+    'root',
+    'etc/dropbear',
+    'var/log',
+  ]) {
     mkdirSync(join(root, d), { recursive: true })
   }
   symlinkSync('../run', join(root, 'var', 'run'))
@@ -51,11 +65,17 @@ async function addBusybox(root: string): Promise<void> {
   const bin = guestPrograms.busybox
   // A dynamic busybox (package "busybox") would need its libraries: insist on the static one.
   const ldd = await run('ldd', [bin], { allowFail: true })
-  if (ldd.code === 0) throw new GuestImageError(`${bin} is not statically linked`, { fix: 'apt-get install busybox-static (it replaces the dynamic busybox package)' })
+  if (ldd.code === 0)
+    throw new GuestImageError(`${bin} is not statically linked`, {
+      fix: 'apt-get install busybox-static (it replaces the dynamic busybox package)',
+    })
   copyFileSync(bin, join(root, 'bin', 'busybox'))
   chmodSync(join(root, 'bin', 'busybox'), 0o755)
   const { stdout } = await run(bin, ['--list-full'])
-  for (const link of stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const link of stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const at = join(root, link)
     if (existsSync(at)) continue
     mkdirSync(dirname(at), { recursive: true })

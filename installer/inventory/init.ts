@@ -97,5 +97,7 @@ tls: { enabled: ${d('tls', 'enabled')} }
 
 function sshLine(key: string | undefined): string {
   const ssh = (k: string) => `ssh: { user: ${d('hosts', 'ssh', 'user')}, port: ${d('hosts', 'ssh', 'port')}, key: ${k} }`
-  return key ? `    ${ssh(key)}` : `    # ${ssh('~/.ssh/id_ed25519')}   # no SSH key found here: make one (ssh-keygen -t ed25519) and name it`
+  return key
+    ? `    ${ssh(key)}`
+    : `    # ${ssh('~/.ssh/id_ed25519')}   # no SSH key found here: make one (ssh-keygen -t ed25519) and name it`
 }

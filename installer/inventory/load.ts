@@ -53,16 +53,24 @@ export function loadInventory(file: string, shownAs = file, opts: FileCheckOptio
 
 /** The file's text, refused before it is read when it is not a regular file or too large. */
 function readInventoryFile(file: string, shownAs: string): { text?: string; problems: Problem[] } {
-  const problem = (message: string, fix?: string) => ({ problems: [{ file: shownAs, line: 1, column: 1, path: '', severity: 'error' as const, message, ...(fix ? { fix } : {}) }] })
+  const problem = (message: string, fix?: string) => ({
+    problems: [{ file: shownAs, line: 1, column: 1, path: '', severity: 'error' as const, message, ...(fix ? { fix } : {}) }],
+  })
   try {
     const st = statSync(file)
-    if (st.isDirectory()) return problem('is a folder, not an inventory file', 'name the inventory file itself, e.g. -i mycloud/inventory.yml')
-    if (!st.isFile()) return problem('is not a regular file (a pipe or a device?)', 'write the inventory to a file: its secrets.yaml and overrides/ are kept beside it')
+    if (st.isDirectory())
+      return problem('is a folder, not an inventory file', 'name the inventory file itself, e.g. -i mycloud/inventory.yml')
+    if (!st.isFile())
+      return problem(
+        'is not a regular file (a pipe or a device?)',
+        'write the inventory to a file: its secrets.yaml and overrides/ are kept beside it',
+      )
     if (st.size > inventoryLimits.bytes) return tooLarge(shownAs, st.size)
     return decodeInventory(shownAs, readFileSync(file))
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return problem('no such file', 'check the path, or run "stackhouse init" to write a starting inventory')
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      return problem('no such file', 'check the path, or run "stackhouse init" to write a starting inventory')
     if (code === 'EACCES') return problem('cannot be read by this user', 'run as a user who can read it, or change its permissions')
     return problem(`cannot read the file (${code ?? String(cause)})`)
   }

@@ -25,7 +25,8 @@ export function parseCidr(text: string): { cidr?: Cidr; error?: string; fix?: st
   const [addr = '', prefixText = ''] = text.split('/')
   const ip = parseIp(addr)
   const prefix = Number(prefixText)
-  if (ip === undefined) return { error: `"${addr}" is not an IPv4 address`, fix: 'each of the four numbers must be 0-255, written without leading zeros' }
+  if (ip === undefined)
+    return { error: `"${addr}" is not an IPv4 address`, fix: 'each of the four numbers must be 0-255, written without leading zeros' }
   if (!/^\d{1,2}$/.test(prefixText) || prefix > 32) return { error: `prefix "/${prefixText}" is not 0-32` }
   const size = 2 ** (32 - prefix)
   const network = ip - (ip % size)

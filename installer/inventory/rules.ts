@@ -31,7 +31,12 @@ class Findings {
   }
   /** Whether the file itself sets the key (the inventory the rules see has the schema's defaults applied). */
   written(path: Path): boolean {
-    return path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), this.source.data) !== undefined
+    return (
+      path.reduce<unknown>(
+        (v, k) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined),
+        this.source.data,
+      ) !== undefined
+    )
   }
 }
 
@@ -47,13 +52,21 @@ export function checkRules(inv: Inventory, source: InventorySource, dir?: string
 const hostsHaveUniqueNamesAndAddresses: Rule = (inv, f) => {
   const seen = new Map<string, number>()
   inv.hosts.forEach((h, i) => {
-    for (const [field, value] of [['name', h.name], ['address', h.address], ['tunnel_address', h.tunnel_address]] as const) {
+    for (const [field, value] of [
+      ['name', h.name],
+      ['address', h.address],
+      ['tunnel_address', h.tunnel_address],
+    ] as const) {
       if (value === undefined) continue
       const kind = field === 'name' ? 'name' : 'address'
       const first = seen.get(`${kind}:${value}`)
       if (first !== undefined && first !== i) {
         const line = f.source.locate(['hosts', first]).line
-        f.error(['hosts', i, field], `${kind} "${value}" is already used by hosts[${first}] (line ${line})`, `give every host its own ${kind}`)
+        f.error(
+          ['hosts', i, field],
+          `${kind} "${value}" is already used by hosts[${first}] (line ${line})`,
+          `give every host its own ${kind}`,
+        )
       } else seen.set(`${kind}:${value}`, i)
     }
   })
@@ -65,7 +78,12 @@ const reservedHostNames = new Set(['localhost', 'ip6-localhost', 'ip6-loopback',
 /** Names that mean something else already: `localhost` to every resolver, `all` to Stackhouse. */
 const namesAreNotReserved: Rule = (inv, f) => {
   inv.hosts.forEach((h, i) => {
-    if (reservedHostNames.has(h.name)) f.error(['hosts', i, 'name'], `a host cannot be named "${h.name}": every host's /etc/hosts gives that name to itself`, 'use the host\'s real name')
+    if (reservedHostNames.has(h.name))
+      f.error(
+        ['hosts', i, 'name'],
+        `a host cannot be named "${h.name}": every host's /etc/hosts gives that name to itself`,
+        "use the host's real name",
+      )
   })
   if (inv.groups && Object.hasOwn(inv.groups, 'all')) {
     f.error(['groups', 'all'], 'group "all" is built in: it always holds every host', 'remove it, or give your group another name', true)
@@ -92,7 +110,8 @@ const addressesAreUsable: Rule = (inv, f) => {
     check(['hosts', i, 'address'], h.address)
     check(['hosts', i, 'tunnel_address'], h.tunnel_address)
   })
-  for (const name of ['management', 'tunnel', 'storage', 'provider'] as const) check(['networks', name, 'gateway'], inv.networks?.[name]?.gateway)
+  for (const name of ['management', 'tunnel', 'storage', 'provider'] as const)
+    check(['networks', name, 'gateway'], inv.networks?.[name]?.gateway)
   check(['endpoints', 'public_address'], inv.endpoints?.public_address)
   check(['endpoints', 'internal_address'], inv.endpoints?.internal_address)
   check(['vsphere', 'host'], inv.vsphere?.host)
@@ -105,7 +124,11 @@ const groupMembersAreHosts: Rule = (inv, f) => {
     members.forEach((m, i) => {
       if (known.has(m)) return
       const guess = closest(m, names)
-      f.error(['groups', group, i], `group "${group}" lists "${m}", which is not a host`, guess ? `did you mean "${guess}"?` : `add a host named "${m}" under hosts:, or remove it here`)
+      f.error(
+        ['groups', group, i],
+        `group "${group}" lists "${m}", which is not a host`,
+        guess ? `did you mean "${guess}"?` : `add a host named "${m}" under hosts:, or remove it here`,
+      )
     })
   }
 }
@@ -127,18 +150,28 @@ const serviceGroupsHaveHosts: Rule = (inv, f) => {
     const members = inv.groups?.[group] ?? []
     if (members.length) continue
     const path = inv.groups ? (inv.groups[group] ? ['groups', group] : ['groups']) : []
-    f.error(path, `group "${group}" has no host, but ${what} must run there`, `list at least one host under groups.${group}${group === 'storage' ? ', or turn the storage services off under services:' : ''}`, path.length === 2)
+    f.error(
+      path,
+      `group "${group}" has no host, but ${what} must run there`,
+      `list at least one host under groups.${group}${group === 'storage' ? ', or turn the storage services off under services:' : ''}`,
+      path.length === 2,
+    )
   }
   const grouped = new Set(Object.values(inv.groups ?? {}).flat())
   inv.hosts.forEach((h, i) => {
-    if (!grouped.has(h.name)) f.warn(['hosts', i, 'name'], `host "${h.name}" is in no group: nothing will be deployed to it`, 'add it to a group under groups:')
+    if (!grouped.has(h.name))
+      f.warn(['hosts', i, 'name'], `host "${h.name}" is in no group: nothing will be deployed to it`, 'add it to a group under groups:')
   })
 }
 
 const controlCountIsOdd: Rule = (inv, f) => {
   const n = inv.groups?.control?.length ?? 0
   if (n > 1 && n % 2 === 0) {
-    f.warn(['groups', 'control'], `${n} control hosts: MariaDB Galera and RabbitMQ need a majority to keep quorum, so an even count tolerates no more failures than ${n - 1}`, `use ${n - 1} or ${n + 1} control hosts`)
+    f.warn(
+      ['groups', 'control'],
+      `${n} control hosts: MariaDB Galera and RabbitMQ need a majority to keep quorum, so an even count tolerates no more failures than ${n - 1}`,
+      `use ${n - 1} or ${n + 1} control hosts`,
+    )
   }
 }
 
@@ -162,8 +195,15 @@ const networksAreConsistent: Rule = (inv, f) => {
   names.forEach((a, i) =>
     names.slice(i + 1).forEach((b) => {
       if (overlaps(nets[a]!, nets[b]!)) {
-        const fix = a === 'management' && b === 'tunnel' ? 'omit networks.tunnel to carry tunnels on the management network, or use a separate range' : 'give each network its own address range'
-        f.error(['networks', b, 'cidr'], `networks.${b} (${inv.networks![b]!.cidr}) overlaps networks.${a} (${inv.networks![a]!.cidr})`, fix)
+        const fix =
+          a === 'management' && b === 'tunnel'
+            ? 'omit networks.tunnel to carry tunnels on the management network, or use a separate range'
+            : 'give each network its own address range'
+        f.error(
+          ['networks', b, 'cidr'],
+          `networks.${b} (${inv.networks![b]!.cidr}) overlaps networks.${a} (${inv.networks![a]!.cidr})`,
+          fix,
+        )
       }
     }),
   )
@@ -187,7 +227,7 @@ function reservedIn(cidr: Cidr, ip: number, gateway: string | undefined): string
   // NOTE: /31 and /32 have no network or broadcast address (RFC 3021).
   if (cidr.prefix <= 30 && ip === cidr.first) return `the network address of ${formatIp(cidr.first)}/${cidr.prefix}`
   if (cidr.prefix <= 30 && ip === cidr.last) return `the broadcast address of ${formatIp(cidr.first)}/${cidr.prefix}`
-  if (gateway !== undefined && ip === parseIp(gateway)) return 'the network\'s gateway'
+  if (gateway !== undefined && ip === parseIp(gateway)) return "the network's gateway"
   return undefined
 }
 
@@ -200,22 +240,42 @@ function hostAddressesFitNetworks(inv: Inventory, f: Findings, nets: Partial<Rec
   inv.hosts.forEach((h, i) => {
     const ip = parseIp(h.address)!
     if (nets.management && !contains(nets.management, ip)) {
-      f.error(['hosts', i, 'address'], `address ${h.address} of host "${h.name}" is outside the management network ${inv.networks!.management.cidr}`, 'fix the address, or widen networks.management.cidr')
+      f.error(
+        ['hosts', i, 'address'],
+        `address ${h.address} of host "${h.name}" is outside the management network ${inv.networks!.management.cidr}`,
+        'fix the address, or widen networks.management.cidr',
+      )
     } else if (nets.management) {
       const taken = reservedIn(nets.management, ip, inv.networks!.management.gateway)
-      if (taken) f.error(['hosts', i, 'address'], `address ${h.address} of host "${h.name}" is ${taken}`, `give the host an address in ${usable(nets.management)} that is not the gateway`)
+      if (taken)
+        f.error(
+          ['hosts', i, 'address'],
+          `address ${h.address} of host "${h.name}" is ${taken}`,
+          `give the host an address in ${usable(nets.management)} that is not the gateway`,
+        )
     }
     if (!h.tunnel_address) return
     // NOTE: without networks.tunnel, tunnels run over the management network.
-    const [tunnelName, tunnel] = nets.tunnel ? ['tunnel', nets.tunnel] as const : ['management', nets.management] as const
+    const [tunnelName, tunnel] = nets.tunnel ? (['tunnel', nets.tunnel] as const) : (['management', nets.management] as const)
     if (!tunnel) return
     const tip = parseIp(h.tunnel_address)!
     if (!contains(tunnel, tip)) {
-      const fix = nets.tunnel ? 'fix the address, or widen networks.tunnel.cidr' : 'add networks.tunnel with a cidr that holds it, or remove tunnel_address to use the management address'
-      f.error(['hosts', i, 'tunnel_address'], `tunnel address ${h.tunnel_address} of host "${h.name}" is outside the ${tunnelName} network ${inv.networks![tunnelName]!.cidr}`, fix)
+      const fix = nets.tunnel
+        ? 'fix the address, or widen networks.tunnel.cidr'
+        : 'add networks.tunnel with a cidr that holds it, or remove tunnel_address to use the management address'
+      f.error(
+        ['hosts', i, 'tunnel_address'],
+        `tunnel address ${h.tunnel_address} of host "${h.name}" is outside the ${tunnelName} network ${inv.networks![tunnelName]!.cidr}`,
+        fix,
+      )
     } else {
       const taken = reservedIn(tunnel, tip, inv.networks![tunnelName]!.gateway)
-      if (taken) f.error(['hosts', i, 'tunnel_address'], `tunnel address ${h.tunnel_address} of host "${h.name}" is ${taken}`, `use an address in ${usable(tunnel)} that is not the gateway`)
+      if (taken)
+        f.error(
+          ['hosts', i, 'tunnel_address'],
+          `tunnel address ${h.tunnel_address} of host "${h.name}" is ${taken}`,
+          `use an address in ${usable(tunnel)} that is not the gateway`,
+        )
     }
   })
 }
@@ -227,21 +287,48 @@ function providerRangeFits(inv: Inventory, f: Findings, cidr: Cidr | undefined):
   const end = parseIp(p.allocation.end)!
   const gateway = parseIp(p.gateway)!
   const span = `${formatIp(cidr.first + 1)}-${formatIp(cidr.last - 1)}`
-  for (const [key, ip] of [['start', start], ['end', end]] as const) {
-    if (!contains(cidr, ip)) f.error(['networks', 'provider', 'allocation', key], `allocation ${key} ${p.allocation[key]} is outside ${p.cidr}`, `use addresses in ${span}`)
+  for (const [key, ip] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
+    if (!contains(cidr, ip))
+      f.error(
+        ['networks', 'provider', 'allocation', key],
+        `allocation ${key} ${p.allocation[key]} is outside ${p.cidr}`,
+        `use addresses in ${span}`,
+      )
     else {
       const taken = reservedIn(cidr, ip, undefined)
-      if (taken) f.error(['networks', 'provider', 'allocation', key], `allocation ${key} ${p.allocation[key]} is ${taken}, which no floating IP can have`, `use addresses in ${span}`)
+      if (taken)
+        f.error(
+          ['networks', 'provider', 'allocation', key],
+          `allocation ${key} ${p.allocation[key]} is ${taken}, which no floating IP can have`,
+          `use addresses in ${span}`,
+        )
     }
   }
   if (start <= end) allocationClearOfHosts(inv, f, start, end)
-  if (start > end) f.error(['networks', 'provider', 'allocation'], `allocation start ${p.allocation.start} comes after its end ${p.allocation.end}`, 'swap start and end')
+  if (start > end)
+    f.error(
+      ['networks', 'provider', 'allocation'],
+      `allocation start ${p.allocation.start} comes after its end ${p.allocation.end}`,
+      'swap start and end',
+    )
   if (!contains(cidr, gateway)) f.error(['networks', 'provider', 'gateway'], `gateway ${p.gateway} is outside ${p.cidr}`)
-  else if (gateway >= start && gateway <= end) f.error(['networks', 'provider', 'gateway'], `gateway ${p.gateway} is inside the allocation range ${p.allocation.start}-${p.allocation.end}`, 'shrink the range so it leaves out the gateway')
+  else if (gateway >= start && gateway <= end)
+    f.error(
+      ['networks', 'provider', 'gateway'],
+      `gateway ${p.gateway} is inside the allocation range ${p.allocation.start}-${p.allocation.end}`,
+      'shrink the range so it leaves out the gateway',
+    )
   const netHosts = new Set(inv.groups?.network ?? [])
   const missing = inv.hosts.filter((h, _) => netHosts.has(h.name) && !h.interfaces?.provider)
   if (!p.interface && missing.length) {
-    f.error(['networks', 'provider'], `no interface for the provider network on host(s) ${missing.map((h) => h.name).join(', ')}`, 'set networks.provider.interface, or interfaces.provider on each network host')
+    f.error(
+      ['networks', 'provider'],
+      `no interface for the provider network on host(s) ${missing.map((h) => h.name).join(', ')}`,
+      'set networks.provider.interface, or interfaces.provider on each network host',
+    )
   }
 }
 
@@ -250,13 +337,22 @@ function allocationClearOfHosts(inv: Inventory, f: Findings, start: number, end:
   const range = `${inv.networks!.provider!.allocation.start}-${inv.networks!.provider!.allocation.end}`
   for (const key of ['public_address', 'internal_address'] as const) {
     const ip = inv.endpoints?.[key] === undefined ? undefined : parseIp(inv.endpoints[key])
-    if (ip !== undefined && ip >= start && ip <= end) f.error(['endpoints', key], `${inv.endpoints![key]} is inside the floating-IP range ${range}`, 'shrink networks.provider.allocation so it leaves out the API address')
+    if (ip !== undefined && ip >= start && ip <= end)
+      f.error(
+        ['endpoints', key],
+        `${inv.endpoints![key]} is inside the floating-IP range ${range}`,
+        'shrink networks.provider.allocation so it leaves out the API address',
+      )
   }
   inv.hosts.forEach((h, i) => {
     for (const field of ['address', 'tunnel_address'] as const) {
       const ip = h[field] === undefined ? undefined : parseIp(h[field])
       if (ip !== undefined && ip >= start && ip <= end) {
-        f.error(['hosts', i, field], `${field === 'address' ? 'address' : 'tunnel address'} ${h[field]} of host "${h.name}" is inside the floating-IP range ${range}`, 'shrink networks.provider.allocation so it leaves out every host')
+        f.error(
+          ['hosts', i, field],
+          `${field === 'address' ? 'address' : 'tunnel address'} ${h[field]} of host "${h.name}" is inside the floating-IP range ${range}`,
+          'shrink networks.provider.allocation so it leaves out every host',
+        )
       }
     }
   })
@@ -269,24 +365,43 @@ const backendsFitTarget: Rule = (inv, f) => {
   if (b.compute === 'vmware') needVsphere.push([['backends', 'compute'], 'compute backend "vmware"'])
   if (b.block_storage === 'vmdk') needVsphere.push([['backends', 'block_storage'], 'block storage backend "vmdk"'])
   for (const [path, what] of needVsphere) {
-    if (target === 'sandbox') f.error(path, `${what} drives vSphere and cannot run on sandbox hosts`, path[1] === 'compute' ? 'use compute: libvirt' : 'use block_storage: ceph')
-    else if (!inv.vsphere) f.error(path, `${what} needs a vCenter to talk to`, 'add a vsphere: section (host, username, cluster, datastore)')
+    if (target === 'sandbox')
+      f.error(
+        path,
+        `${what} drives vSphere and cannot run on sandbox hosts`,
+        path[1] === 'compute' ? 'use compute: libvirt' : 'use block_storage: ceph',
+      )
+    else if (!inv.vsphere)
+      f.error(path, `${what} needs a vCenter to talk to`, 'add a vsphere: section (host, username, cluster, datastore)')
   }
   if (target === 'sandbox' && b.block_storage === 'lvm') {
-    f.error(f.written(['backends', 'block_storage']) ? ['backends', 'block_storage'] : ['target'], 'block storage backend "lvm" needs device-mapper, which sandbox hosts do not have', 'set backends.block_storage: ceph (a single-node Ceph on a file-backed OSD)')
+    f.error(
+      f.written(['backends', 'block_storage']) ? ['backends', 'block_storage'] : ['target'],
+      'block storage backend "lvm" needs device-mapper, which sandbox hosts do not have',
+      'set backends.block_storage: ceph (a single-node Ceph on a file-backed OSD)',
+    )
   }
   if (target === 'sandbox' && b.network === 'ovn') {
-    f.warn(['backends', 'network'], 'OVN needs the openvswitch kernel module on the machine that runs the sandbox hosts', 'use network: linuxbridge if "modprobe openvswitch" fails there')
+    f.warn(
+      ['backends', 'network'],
+      'OVN needs the openvswitch kernel module on the machine that runs the sandbox hosts',
+      'use network: linuxbridge if "modprobe openvswitch" fails there',
+    )
   }
   if (b.block_storage === 'lvm') return
-  if (f.written(['backends', 'lvm'])) f.warn(['backends', 'lvm'], `backends.lvm is ignored: block storage is "${b.block_storage}"`, 'remove it, or set block_storage: lvm')
+  if (f.written(['backends', 'lvm']))
+    f.warn(['backends', 'lvm'], `backends.lvm is ignored: block storage is "${b.block_storage}"`, 'remove it, or set block_storage: lvm')
 }
 
 const tlsIsComplete: Rule = (inv, f) => {
   const t = inv.tls
   if (!t) return
   if (!!t.certificate !== !!t.key) {
-    f.error(['tls', t.certificate ? 'certificate' : 'key'], `tls.${t.certificate ? 'certificate' : 'key'} is set without tls.${t.certificate ? 'key' : 'certificate'}`, 'give both files, or neither to have Stackhouse make a self-signed certificate')
+    f.error(
+      ['tls', t.certificate ? 'certificate' : 'key'],
+      `tls.${t.certificate ? 'certificate' : 'key'} is set without tls.${t.certificate ? 'key' : 'certificate'}`,
+      'give both files, or neither to have Stackhouse make a self-signed certificate',
+    )
   }
 }
 
@@ -296,7 +411,14 @@ const localFilesExist: Rule = (inv, f) => {
   const check = (path: Path, value: string | undefined, what: string) => {
     if (value === undefined) return
     const problem = fileProblem(resolveLocalPath(value, f.dir!))
-    if (problem) f.error(path, `${what} "${value}" ${problem.message}`, problem.missing && what === 'SSH key' ? 'make one (ssh-keygen -t ed25519), or point ssh.key at the key the host accepts; relative paths start from the inventory\'s folder' : problem.fix)
+    if (problem)
+      f.error(
+        path,
+        `${what} "${value}" ${problem.message}`,
+        problem.missing && what === 'SSH key'
+          ? "make one (ssh-keygen -t ed25519), or point ssh.key at the key the host accepts; relative paths start from the inventory's folder"
+          : problem.fix,
+      )
   }
   inv.hosts.forEach((h, i) => check(['hosts', i, 'ssh', 'key'], h.ssh?.key, 'SSH key'))
   // Certificate files matter only while TLS is on.
@@ -315,8 +437,14 @@ function fileProblem(file: string): { message: string; fix: string; missing?: tr
     return undefined
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { message: `does not exist (looked for ${file})`, fix: 'check the path: relative paths start from the inventory\'s folder', missing: true }
-    if (code === 'EACCES') return { message: `cannot be read by this user (${file})`, fix: 'run as a user who can read it, or change its permissions' }
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      return {
+        message: `does not exist (looked for ${file})`,
+        fix: "check the path: relative paths start from the inventory's folder",
+        missing: true,
+      }
+    if (code === 'EACCES')
+      return { message: `cannot be read by this user (${file})`, fix: 'run as a user who can read it, or change its permissions' }
     return { message: `cannot be read (${code ?? String(e)})`, fix: 'check the file' }
   }
 }

@@ -39,7 +39,8 @@ const addressOrName = {
 const safeName = (extra: string, max: number, description: string) =>
   ({ type: 'string', pattern: `^[A-Za-z0-9_][A-Za-z0-9_${extra}-]{0,${max - 1}}$`, description }) as const
 /** Free text that lands in configuration files: one line, no control characters. */
-const line = (max: number, description: string) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[^\\x00-\\x1f\\x7f]+$', description }) as const
+const line = (max: number, description: string) =>
+  ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[^\\x00-\\x1f\\x7f]+$', description }) as const
 /** A block device: /dev/ then path segments that start with a letter, digit or "_" (no "..", no option). */
 const device = {
   type: 'string',
@@ -55,7 +56,12 @@ const ssh = {
   additionalProperties: false,
   default: {},
   properties: {
-    user: { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,31}$', default: 'root', description: 'A Unix user name: lower-case letters, digits, "_" and "-".' },
+    user: {
+      type: 'string',
+      pattern: '^[a-z_][a-z0-9_-]{0,31}$',
+      default: 'root',
+      description: 'A Unix user name: lower-case letters, digits, "_" and "-".',
+    },
     port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
     key: { ...localPath, description: 'Path of the private key: absolute, ~/…, or relative to the inventory file.' },
   },
@@ -115,8 +121,20 @@ const serviceSwitch = { type: 'boolean', default: true } as const
 
 /** Services whose files take overrides under `config:`: the role folders' names. */
 export const configurableServices = [
-  'common', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement',
-  'nova', 'neutron', 'ovn', 'cinder', 'ceph', 'swift', 'horizon',
+  'common',
+  'mariadb',
+  'rabbitmq',
+  'memcached',
+  'keystone',
+  'glance',
+  'placement',
+  'nova',
+  'neutron',
+  'ovn',
+  'cinder',
+  'ceph',
+  'swift',
+  'horizon',
 ] as const
 
 export const inventorySchema = {
@@ -126,7 +144,12 @@ export const inventorySchema = {
   additionalProperties: false,
   required: ['hosts'],
   properties: {
-    name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', default: 'stackhouse', description: 'Name of the cloud: lower-case letters, digits and dashes.' },
+    name: {
+      type: 'string',
+      pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+      default: 'stackhouse',
+      description: 'Name of the cloud: lower-case letters, digits and dashes.',
+    },
     target: {
       enum: ['hosts', 'sandbox', 'vsphere'],
       default: 'hosts',
@@ -137,7 +160,10 @@ export const inventorySchema = {
     groups: {
       type: 'object',
       description: 'Group name → host names. control, network, compute and storage are the groups services run in.',
-      propertyNames: { pattern: '^[a-z][a-z0-9_-]{0,62}$', description: 'A group name: lower-case letters, digits, "_" and "-", starting with a letter.' },
+      propertyNames: {
+        pattern: '^[a-z][a-z0-9_-]{0,62}$',
+        description: 'A group name: lower-case letters, digits, "_" and "-", starting with a letter.',
+      },
       additionalProperties: { type: 'array', items: hostName, uniqueItems: true },
     },
     networks: {
@@ -175,7 +201,10 @@ export const inventorySchema = {
           additionalProperties: false,
           default: {},
           properties: {
-            volume_group: { ...safeName('.+', 127, 'LVM volume group name: letters, digits, "_", ".", "+" and "-", not starting with "-" or ".".'), default: 'cinder-volumes' },
+            volume_group: {
+              ...safeName('.+', 127, 'LVM volume group name: letters, digits, "_", ".", "+" and "-", not starting with "-" or ".".'),
+              default: 'cinder-volumes',
+            },
             devices: { type: 'array', items: device, uniqueItems: true, default: [] },
           },
         },
@@ -184,7 +213,10 @@ export const inventorySchema = {
           additionalProperties: false,
           default: {},
           properties: {
-            pool: { ...safeName('.', 63, 'Ceph pool name: letters, digits, "_", "." and "-", not starting with "-" or ".".'), default: 'volumes' },
+            pool: {
+              ...safeName('.', 63, 'Ceph pool name: letters, digits, "_", "." and "-", not starting with "-" or ".".'),
+              default: 'volumes',
+            },
             osd_size_gb: { type: 'integer', minimum: 1, maximum: 65536, default: 10 },
             osd_device: device,
           },
@@ -196,7 +228,10 @@ export const inventorySchema = {
           properties: {
             replicas: { type: 'integer', minimum: 1, maximum: 5, default: 1 },
             part_power: { type: 'integer', minimum: 4, maximum: 22, default: 10 },
-            device: { ...safeName('', 63, 'Swift device name (a folder under /srv/node): letters, digits, "_" and "-".'), default: 'swift1' },
+            device: {
+              ...safeName('', 63, 'Swift device name (a folder under /srv/node): letters, digits, "_" and "-".'),
+              default: 'swift1',
+            },
           },
         },
       },
@@ -238,16 +273,30 @@ export const inventorySchema = {
       propertyNames: { enum: configurableServices },
       additionalProperties: {
         type: 'object',
-        propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', description: 'A file name as the service has it, e.g. nova.conf.' },
+        propertyNames: {
+          pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+          description: 'A file name as the service has it, e.g. nova.conf.',
+        },
         additionalProperties: {
           type: 'object',
           // Section names as INI files have them: [DEFAULT], [keystone_authtoken], [filter:authtoken].
-          propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:@/-]{0,127}$', description: 'A section name, e.g. DEFAULT, keystone_authtoken or filter:authtoken.' },
+          propertyNames: {
+            pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:@/-]{0,127}$',
+            description: 'A section name, e.g. DEFAULT, keystone_authtoken or filter:authtoken.',
+          },
           additionalProperties: {
             type: 'object',
-            propertyNames: { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', description: 'An option name: letters, digits, "_", "." and "-".' },
+            propertyNames: {
+              pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+              description: 'An option name: letters, digits, "_", "." and "-".',
+            },
             // One line per value: a newline would start a new key or [section] (pattern and maxLength apply to strings).
-            additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]*$', description: 'One line of text, a number or true/false.' },
+            additionalProperties: {
+              type: ['string', 'number', 'boolean'],
+              maxLength: 4096,
+              pattern: '^[^\\x00-\\x1f\\x7f]*$',
+              description: 'One line of text, a number or true/false.',
+            },
           },
         },
       },

@@ -24,7 +24,19 @@ export const inventoryLimits = {
 /** The problem of a file over the size limit, told from its size alone (it is never read). */
 export function tooLarge(file: string, bytes: number): { problems: Problem[] } {
   const message = `the file is ${bytes} bytes, more than the limit of ${inventoryLimits.bytes} bytes (4 MiB)`
-  return { problems: [{ file, line: 1, column: 1, path: '', message, fix: 'is this the inventory? An inventory of a few thousand hosts is well under 1 MiB', severity: 'error' }] }
+  return {
+    problems: [
+      {
+        file,
+        line: 1,
+        column: 1,
+        path: '',
+        message,
+        fix: 'is this the inventory? An inventory of a few thousand hosts is well under 1 MiB',
+        severity: 'error',
+      },
+    ],
+  }
 }
 
 /** An inventory file's bytes → text: within the size limit, UTF-8, no NUL. */
@@ -39,7 +51,12 @@ export function decodeInventory(file: string, bytes: Uint8Array): { text?: strin
     const bad = firstInvalidUtf8(bytes)
     const before = new TextDecoder().decode(bytes.subarray(0, bad))
     const lines = before.split('\n')
-    return at(lines.length, [...lines.at(-1)!].length + 1, `the file is not UTF-8 text (byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at offset ${bad})`, 'save it as UTF-8; is it a binary file?')
+    return at(
+      lines.length,
+      [...lines.at(-1)!].length + 1,
+      `the file is not UTF-8 text (byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at offset ${bad})`,
+      'save it as UTF-8; is it a binary file?',
+    )
   }
 }
 
@@ -82,7 +99,13 @@ export function parseInventory(file: string, text: string): { source?: Inventory
       severity: doc.errors.includes(e as never) ? 'error' : 'warning',
     }
   })
-  if (doc.errors.length) return { problems: dropAfterTab(problems, reported.map((e) => e.code)) }
+  if (doc.errors.length)
+    return {
+      problems: dropAfterTab(
+        problems,
+        reported.map((e) => e.code),
+      ),
+    }
   const locate: InventorySource['locate'] = (path, opts = {}) => {
     const offset = offsetOf(doc, path, opts.key ?? false)
     const pos = lineCounter.linePos(offset)
@@ -101,7 +124,19 @@ export function parseInventory(file: string, text: string): { source?: Inventory
     const first = firstAlias(doc)
     const pos = lineCounter.linePos(first)
     const message = `YAML aliases (*name) expand to more than ${inventoryLimits.aliases} copies`
-    return { problems: [{ file, line: pos.line, column: pos.col, path: '', severity: 'error', message, fix: 'write the values out, or use fewer aliases; aliases that nest multiply' }] }
+    return {
+      problems: [
+        {
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: '',
+          severity: 'error',
+          message,
+          fix: 'write the values out, or use fewer aliases; aliases that nest multiply',
+        },
+      ],
+    }
   }
 }
 
@@ -121,7 +156,11 @@ function controlCharacterProblem(file: string, text: string): Problem | undefine
   if (!m) return undefined
   const before = text.slice(0, m.index).split('\n')
   return {
-    file, line: before.length, column: [...before.at(-1)!].length + 1, path: '', severity: 'error',
+    file,
+    line: before.length,
+    column: [...before.at(-1)!].length + 1,
+    path: '',
+    severity: 'error',
     message: `control character ${printable(m[0])} is not allowed in YAML${m[0] === '\0' ? ' (is this a binary file?)' : ''}`,
     fix: 'remove it (a value cannot hold control characters)',
   }
@@ -138,12 +177,21 @@ function unsafeNodes(doc: Document): UnsafeNode[] {
   visit(doc, {
     Node(_, node) {
       if (node.tag && node.range) {
-        found.push({ offset: node.range[0], problem: { message: `YAML tag ${printable(node.tag.replace('tag:yaml.org,2002:', '!!'))} is not allowed in an inventory`, fix: 'remove the tag: values are plain strings, numbers, booleans, lists and maps' } })
+        found.push({
+          offset: node.range[0],
+          problem: {
+            message: `YAML tag ${printable(node.tag.replace('tag:yaml.org,2002:', '!!'))} is not allowed in an inventory`,
+            fix: 'remove the tag: values are plain strings, numbers, booleans, lists and maps',
+          },
+        })
       }
     },
     Pair(_, pair) {
       if (isScalar(pair.key) && pair.key.value === '__proto__') {
-        found.push({ offset: pair.key.range?.[0] ?? 0, problem: { message: 'the key "__proto__" is not allowed', fix: 'rename or remove it' } })
+        found.push({
+          offset: pair.key.range?.[0] ?? 0,
+          problem: { message: 'the key "__proto__" is not allowed', fix: 'rename or remove it' },
+        })
       }
     },
   })
@@ -229,7 +277,8 @@ function yamlMessage(code: string, message: string): string {
     case 'TAB_AS_INDENT':
       return 'YAML syntax error: a tab character indents this line'
     case 'MISSING_CHAR':
-      if (/quote/.test(message)) return `YAML syntax error: this ${message.includes("'") ? "'single-quoted'" : '"double-quoted"'} string is never closed`
+      if (/quote/.test(message))
+        return `YAML syntax error: this ${message.includes("'") ? "'single-quoted'" : '"double-quoted"'} string is never closed`
   }
   const first = printable(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 200)
   return `YAML syntax error (${code}): ${first}`

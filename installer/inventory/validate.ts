@@ -16,7 +16,15 @@ const addFormats = formatsModule.default ?? formatsModule
 // strictNumbers: YAML's .inf and .nan are numbers to JavaScript, never to a config file.
 // useDefaults: the schema's `default`s are the only ones; validation writes them in
 // (by value, a fresh [] or {} each time), so readers of an Inventory restate none.
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true, strictNumbers: true, useDefaults: true })
+const ajv = new Ajv({
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  strictTypes: false,
+  allowUnionTypes: true,
+  strictNumbers: true,
+  useDefaults: true,
+})
 addFormats(ajv, ['ipv4'])
 ajv.addFormat('address-or-name', { type: 'string', validate: isAddressOrName })
 ajv.addFormat('http-url', { type: 'string', validate: (s: string) => parseHttpUrl(s) !== undefined })
@@ -40,7 +48,10 @@ function dropNoise(errors: ErrorObject[]): ErrorObject[] {
 }
 
 function toProblem(source: InventorySource, e: ErrorObject): Problem {
-  const path = e.instancePath.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+  const path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
   const value = valueAt(source.data, path)
   const shown = e.instancePath || '/'
   const base = { file: source.file, severity: 'error' as const }
@@ -71,7 +82,15 @@ function toProblem(source: InventorySource, e: ErrorObject): Problem {
     }
     default:
       if (e.propertyName !== undefined) return nameProblem(source, e, path)
-      if (value === null && path.length === 0) return { ...base, line: 1, column: 1, path: shown, message: 'the file is empty', fix: 'run "stackhouse init" to write a starting inventory' }
+      if (value === null && path.length === 0)
+        return {
+          ...base,
+          line: 1,
+          column: 1,
+          path: shown,
+          message: 'the file is empty',
+          fix: 'run "stackhouse init" to write a starting inventory',
+        }
       return { ...base, ...source.locate(path), path: shown, ...valueMessage(e, value) }
   }
 }
@@ -103,7 +122,10 @@ function valueMessage(e: ErrorObject, value: unknown): { message: string; fix?: 
     case 'type':
       return { message: `must be ${article(String(p.type))}, ${got}`, ...(hint ? { fix: hint } : {}) }
     case 'enum':
-      return { message: `must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}; ${got}`, ...enumFix(value, p.allowedValues as unknown[]) }
+      return {
+        message: `must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}; ${got}`,
+        ...enumFix(value, p.allowedValues as unknown[]),
+      }
     case 'format':
       return formatMessage(String(p.format), value, got)
     case 'pattern':
@@ -128,13 +150,30 @@ function formatMessage(format: string, value: unknown, got: string): { message: 
   const text = typeof value === 'string' ? value : ''
   switch (format) {
     case 'ipv4':
-      return { message: `must be an IPv4 address, ${got}`, fix: 'write four numbers 0-255 separated by dots, without leading zeros, e.g. 10.0.0.11' }
+      return {
+        message: `must be an IPv4 address, ${got}`,
+        fix: 'write four numbers 0-255 separated by dots, without leading zeros, e.g. 10.0.0.11',
+      }
     case 'address-or-name':
-      if (/^[a-z]+:\/\//i.test(text)) return { message: `must be a DNS name or an IPv4 address, ${got}`, fix: 'write the name or address alone, without a scheme, port or path (Stackhouse builds the URLs)' }
-      if (/:\d*$/.test(text)) return { message: `must be a DNS name or an IPv4 address without a port, ${got}`, fix: 'remove the port: each service adds its own' }
-      return { message: `must be a DNS name or an IPv4 address, ${got}`, fix: 'a DNS name is dot-separated labels of letters, digits and inner dashes (e.g. cloud.example.com); an IPv4 address is four numbers 0-255 without leading zeros' }
+      if (/^[a-z]+:\/\//i.test(text))
+        return {
+          message: `must be a DNS name or an IPv4 address, ${got}`,
+          fix: 'write the name or address alone, without a scheme, port or path (Stackhouse builds the URLs)',
+        }
+      if (/:\d*$/.test(text))
+        return {
+          message: `must be a DNS name or an IPv4 address without a port, ${got}`,
+          fix: 'remove the port: each service adds its own',
+        }
+      return {
+        message: `must be a DNS name or an IPv4 address, ${got}`,
+        fix: 'a DNS name is dot-separated labels of letters, digits and inner dashes (e.g. cloud.example.com); an IPv4 address is four numbers 0-255 without leading zeros',
+      }
     default:
-      return { message: `must be an http:// or https:// URL, ${got}`, fix: 'e.g. http://mirror.example.com/debian or http://10.0.0.1:3142: a host name or IPv4 address, an optional port and path; no credentials, query, spaces or quotes' }
+      return {
+        message: `must be an http:// or https:// URL, ${got}`,
+        fix: 'e.g. http://mirror.example.com/debian or http://10.0.0.1:3142: a host name or IPv4 address, an optional port and path; no credentials, query, spaces or quotes',
+      }
   }
 }
 
@@ -166,6 +205,16 @@ function show(v: unknown): string {
 }
 
 function article(type: string): string {
-  const words: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', integer: 'a whole number', number: 'a number', boolean: 'true or false' }
-  return type.split(',').map((t) => words[t] ?? t).join(' or ')
+  const words: Record<string, string> = {
+    object: 'a map',
+    array: 'a list',
+    string: 'a string',
+    integer: 'a whole number',
+    number: 'a number',
+    boolean: 'true or false',
+  }
+  return type
+    .split(',')
+    .map((t) => words[t] ?? t)
+    .join(' or ')
 }

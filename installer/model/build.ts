@@ -9,20 +9,27 @@ import type { Backends, Endpoint, EndpointRegistry, Model, ModelHost, ServiceCon
 import { resolveVirtType } from './facts.ts'
 
 /** The model of a cloud; `roles` give the APIs whose endpoints it lists. */
-export function buildModel(inv: Inventory, inventoryFile: string | null, secrets: Secrets, roles: readonly Pick<Role, 'name' | 'api'>[]): Model {
+export function buildModel(
+  inv: Inventory,
+  inventoryFile: string | null,
+  secrets: Secrets,
+  roles: readonly Pick<Role, 'name' | 'api'>[],
+): Model {
   const groups = resolveGroups(inv)
   const groupsOf = new Map<string, string[]>(inv.hosts.map((h) => [h.name, []]))
   for (const [g, members] of Object.entries(groups)) for (const m of members) groupsOf.get(m)?.push(g)
-  const hosts = inv.hosts.map((h): ModelHost => ({
-    name: h.name,
-    address: h.address,
-    tunnelAddress: h.tunnel_address ?? h.address,
-    ssh: { user: h.ssh.user, port: h.ssh.port, ...(h.ssh.key ? { key: h.ssh.key } : {}) },
-    groups: [...new Set(groupsOf.get(h.name))].sort(),
-    interfaces: { ...h.interfaces },
-    // No host facts here: loadProject and deploy apply them (installer/facts.ts).
-    virtType: resolveVirtType(inv.backends.virt_type, undefined),
-  }))
+  const hosts = inv.hosts.map(
+    (h): ModelHost => ({
+      name: h.name,
+      address: h.address,
+      tunnelAddress: h.tunnel_address ?? h.address,
+      ssh: { user: h.ssh.user, port: h.ssh.port, ...(h.ssh.key ? { key: h.ssh.key } : {}) },
+      groups: [...new Set(groupsOf.get(h.name))].sort(),
+      interfaces: { ...h.interfaces },
+      // No host facts here: loadProject and deploy apply them (installer/facts.ts).
+      virtType: resolveVirtType(inv.backends.virt_type, undefined),
+    }),
+  )
   const control = hosts.filter((h) => h.groups.includes('control'))
   const first = control[0] ?? hosts[0]!
   const tls = { enabled: inv.tls.enabled, certificate: inv.tls.certificate, key: inv.tls.key }
@@ -33,7 +40,20 @@ export function buildModel(inv: Inventory, inventoryFile: string | null, secrets
   const endpoints = Object.fromEntries(
     roles.flatMap(({ name, api }): [string, Endpoint][] =>
       api
-        ? [[name, { type: api.type, port: api.port, public: url(publicAddress, api), internal: url(internalAddress, api), admin: url(internalAddress, api, api.adminPath ?? api.path), process: api.process, log: api.log }]]
+        ? [
+            [
+              name,
+              {
+                type: api.type,
+                port: api.port,
+                public: url(publicAddress, api),
+                internal: url(internalAddress, api),
+                admin: url(internalAddress, api, api.adminPath ?? api.path),
+                process: api.process,
+                log: api.log,
+              },
+            ],
+          ]
         : [],
     ),
   ) as unknown as EndpointRegistry
@@ -84,7 +104,8 @@ export function buildModel(inv: Inventory, inventoryFile: string | null, secrets
 /** A URL as the URL parser understood it (the schema's `http-url` format has accepted it). */
 function reserialised(text: string): string {
   const href = parseHttpUrl(text)
-  if (href === undefined) throw new Error(`buildModel: ${JSON.stringify(text)} is not a valid URL; the inventory should have been validated`)
+  if (href === undefined)
+    throw new Error(`buildModel: ${JSON.stringify(text)} is not a valid URL; the inventory should have been validated`)
   return href
 }
 

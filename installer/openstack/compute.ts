@@ -94,7 +94,9 @@ export class ComputeApi {
 
   /** Import a public key for the caller. */
   async importKeypair(name: string, publicKey: string): Promise<Keypair> {
-    return (await this.call<{ keypair: Keypair }>('POST', '/os-keypairs', { body: { keypair: { name, public_key: publicKey, type: 'ssh' } } })).keypair
+    return (
+      await this.call<{ keypair: Keypair }>('POST', '/os-keypairs', { body: { keypair: { name, public_key: publicKey, type: 'ssh' } } })
+    ).keypair
   }
 
   async deleteKeypair(name: string): Promise<void> {
@@ -126,11 +128,13 @@ export class ComputeApi {
 
   async attachVolume(serverId: string, volumeId: string): Promise<VolumeAttachment> {
     const body = { volumeAttachment: { volumeId } }
-    return (await this.call<{ volumeAttachment: VolumeAttachment }>('POST', `/servers/${serverId}/os-volume_attachments`, { body })).volumeAttachment
+    return (await this.call<{ volumeAttachment: VolumeAttachment }>('POST', `/servers/${serverId}/os-volume_attachments`, { body }))
+      .volumeAttachment
   }
 
   async volumeAttachments(serverId: string): Promise<VolumeAttachment[]> {
-    return (await this.call<{ volumeAttachments: VolumeAttachment[] }>('GET', `/servers/${serverId}/os-volume_attachments`)).volumeAttachments
+    return (await this.call<{ volumeAttachments: VolumeAttachment[] }>('GET', `/servers/${serverId}/os-volume_attachments`))
+      .volumeAttachments
   }
 
   async detachVolume(serverId: string, volumeId: string): Promise<void> {

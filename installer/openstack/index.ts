@@ -10,8 +10,26 @@ import { VolumeApi } from './volume.ts'
 
 export { KeystoneClient, KeystoneError, type Credentials, type CatalogEntry } from './keystone.ts'
 export { OpenStackSession, OpenStackError, errorMessage, type Interface, type SessionOptions } from './session.ts'
-export { ComputeApi, type ComputeService, type Flavor, type Keypair, type Server, type ServerSpec, type VolumeAttachment } from './compute.ts'
-export { NetworkApi, type Agent, type FloatingIp, type Network, type Port, type Router, type SecurityGroup, type SecurityGroupRule, type Subnet } from './network.ts'
+export {
+  ComputeApi,
+  type ComputeService,
+  type Flavor,
+  type Keypair,
+  type Server,
+  type ServerSpec,
+  type VolumeAttachment,
+} from './compute.ts'
+export {
+  NetworkApi,
+  type Agent,
+  type FloatingIp,
+  type Network,
+  type Port,
+  type Router,
+  type SecurityGroup,
+  type SecurityGroupRule,
+  type Subnet,
+} from './network.ts'
 export { ImageApi, type Image, type ImageSpec } from './image.ts'
 export { VolumeApi, type Volume, type VolumeService } from './volume.ts'
 export { ObjectStoreApi } from './object-store.ts'

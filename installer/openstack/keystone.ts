@@ -21,7 +21,12 @@ export interface CatalogEntry {
 
 /** Keystone refused or did not answer; `status` is 0 when there was no answer. A host error (exit 4): the cloud's API is on a host. */
 export class KeystoneError extends StackhouseError {
-  constructor(readonly status: number, readonly url: string, message: string, options?: ErrorOptions) {
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(`${url}: ${message}`, { kind: 'hosts', cause: options?.cause })
     this.name = 'KeystoneError'
   }
@@ -39,7 +44,12 @@ interface TokenBody {
 }
 
 export class KeystoneClient {
-  private constructor(readonly url: string, readonly token: string, readonly catalog: CatalogEntry[], readonly scope: TokenScope = { userId: '', projectId: '' }) {}
+  private constructor(
+    readonly url: string,
+    readonly token: string,
+    readonly catalog: CatalogEntry[],
+    readonly scope: TokenScope = { userId: '', projectId: '' },
+  ) {}
 
   /** The id of the token's project (what Nova, Neutron and Cinder call project_id). */
   get projectId(): string {
@@ -88,14 +98,26 @@ export class KeystoneClient {
 }
 
 /** POST a password token request (scoped when `auth` has a scope); the answer, and the /v3 URL asked. */
-async function requestToken(c: Omit<Credentials, 'projectName'>, auth: { scope?: unknown }, query: string, timeoutMs: number): Promise<[Response, string]> {
+async function requestToken(
+  c: Omit<Credentials, 'projectName'>,
+  auth: { scope?: unknown },
+  query: string,
+  timeoutMs: number,
+): Promise<[Response, string]> {
   const url = `${c.authUrl.replace(/\/$/, '').replace(/\/v3$/, '')}/v3`
-  const identity = { methods: ['password'], password: { user: { name: c.username, domain: { name: c.userDomain ?? 'Default' }, password: c.password } } }
+  const identity = {
+    methods: ['password'],
+    password: { user: { name: c.username, domain: { name: c.userDomain ?? 'Default' }, password: c.password } },
+  }
   const body = JSON.stringify({ auth: { identity, ...auth } })
-  const res = await fetch(`${url}/auth/tokens${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs) })
-    .catch((cause: unknown) => {
-      // status 0: no HTTP answer at all (refused, unreachable, timed out).
-      throw new KeystoneError(0, `${url}/auth/tokens`, `token request failed: ${describeFetchFailure(cause)}`, { cause })
-    })
+  const res = await fetch(`${url}/auth/tokens${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(timeoutMs),
+  }).catch((cause: unknown) => {
+    // status 0: no HTTP answer at all (refused, unreachable, timed out).
+    throw new KeystoneError(0, `${url}/auth/tokens`, `token request failed: ${describeFetchFailure(cause)}`, { cause })
+  })
   return [res, url]
 }

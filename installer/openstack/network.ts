@@ -108,7 +108,8 @@ export class NetworkApi {
   ports = (q: Query = {}) => this.list<Port>('ports', q)
   securityGroups = (q: Query = {}) => this.list<SecurityGroup>('security-groups', q)
   securityGroupRules = (q: Query = {}) => this.list<SecurityGroupRule>('security-group-rules', q)
-  createSecurityGroupRule = (body: Record<string, unknown>) => this.create<SecurityGroupRule>('security-group-rules', 'security_group_rule', body)
+  createSecurityGroupRule = (body: Record<string, unknown>) =>
+    this.create<SecurityGroupRule>('security-group-rules', 'security_group_rule', body)
   floatingIps = (q: Query = {}) => this.list<FloatingIp>('floatingips', q)
   agents = (q: Query = {}) => this.list<Agent>('agents', q)
 

@@ -18,7 +18,10 @@ export class OpenStackError extends StackhouseError {
     readonly detail: string,
     options?: ErrorOptions,
   ) {
-    super(`${service}: ${method} ${url} → ${status ? `HTTP ${status}` : 'no answer'}${detail ? `: ${detail}` : ''}`, { kind: 'hosts', cause: options?.cause })
+    super(`${service}: ${method} ${url} → ${status ? `HTTP ${status}` : 'no answer'}${detail ? `: ${detail}` : ''}`, {
+      kind: 'hosts',
+      cause: options?.cause,
+    })
     this.name = 'OpenStackError'
   }
 }
@@ -47,7 +50,10 @@ export class OpenStackSession {
   private readonly region: string | undefined
   private readonly timeoutMs: number
 
-  constructor(readonly keystone: KeystoneClient, opts: SessionOptions = {}) {
+  constructor(
+    readonly keystone: KeystoneClient,
+    opts: SessionOptions = {},
+  ) {
     this.interface = opts.interface ?? 'public'
     this.region = opts.region
     this.timeoutMs = opts.timeoutMs ?? 60_000
@@ -67,9 +73,16 @@ export class OpenStackSession {
     const pick = (e: CatalogEntry['endpoints'][number]) => e.interface === iface && (!this.region || e.region === this.region)
     const found = entry?.endpoints.find(pick)
     if (!found) {
-      const have = this.catalog.map((c) => `${c.type} (${c.endpoints.map((e) => `${e.interface}${e.region ? `@${e.region}` : ''}`).join(', ')})`).join('; ')
-      throw new OpenStackError(type, 'LOOKUP', `${iface} endpoint${this.region ? ` in ${this.region}` : ''}`, 0,
-        `${entry ? 'the service has no such endpoint' : 'no such service in the token\'s catalog'}; catalog: ${have || 'empty'}`)
+      const have = this.catalog
+        .map((c) => `${c.type} (${c.endpoints.map((e) => `${e.interface}${e.region ? `@${e.region}` : ''}`).join(', ')})`)
+        .join('; ')
+      throw new OpenStackError(
+        type,
+        'LOOKUP',
+        `${iface} endpoint${this.region ? ` in ${this.region}` : ''}`,
+        0,
+        `${entry ? 'the service has no such endpoint' : "no such service in the token's catalog"}; catalog: ${have || 'empty'}`,
+      )
     }
     return found.url.replace(/\/+$/, '')
   }
@@ -99,7 +112,8 @@ export class OpenStackSession {
     let res: Response
     try {
       res = await fetch(url, {
-        method, headers,
+        method,
+        headers,
         ...(opts.body !== undefined ? { body: raw ? (opts.body as Uint8Array<ArrayBuffer>) : JSON.stringify(opts.body) } : {}),
         redirect: 'manual',
         signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
@@ -122,7 +136,11 @@ export function errorMessage(body: string): string {
   try {
     data = JSON.parse(body)
   } catch {
-    return body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300)
+    return body
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 300)
   }
   const found = findMessage(data, 0)
   return (found ?? body).replace(/\s+/g, ' ').trim().slice(0, 300)

@@ -12,7 +12,11 @@ export function checkNeeds(phases: readonly Phase[]): void {
     if (state.get(id) === 'done' || !needs.has(id)) return
     if (state.get(id) === 'open') {
       const loop = [...path.slice(path.indexOf(id)), id]
-      throw new StackhouseError(`the roles' needs form a cycle: ${loop.join(' → ')}`, { kind: 'internal', role: id, fix: 'a role must not need, through others, a role that needs it' })
+      throw new StackhouseError(`the roles' needs form a cycle: ${loop.join(' → ')}`, {
+        kind: 'internal',
+        role: id,
+        fix: 'a role must not need, through others, a role that needs it',
+      })
     }
     state.set(id, 'open')
     for (const n of needs.get(id)!) visit(n, [...path, id])

@@ -57,13 +57,29 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
         const installs = mine.filter((r) => prepares(r.role))
         // apt's mirror and proxy (the common role's files) must be in place before apt runs.
         const aptFiles = filesOf(host.name, 'common').map((f) => fileTask(f))
-        return { host, tasks: [...aptFiles, packagesTask({ packages: installs.flatMap((r) => r.packages), debconf: installs.flatMap((r) => r.debconf) })] }
+        return {
+          host,
+          tasks: [
+            ...aptFiles,
+            packagesTask({ packages: installs.flatMap((r) => r.packages), debconf: installs.flatMap((r) => r.debconf) }),
+          ],
+        }
       }),
   }
   const phases = plan.roles.filter(isSelected).map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit))
   // Post-deploy uses the whole cloud: it waits for every role.
-  const after = opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy)) ? [{ ...postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, { stateDir: opts.stateDir }), needs: ['prepare', ...phases.map((p) => p.id)] }] : []
-  const all = [prepare, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) => p.hosts.some((h) => h.tasks.length))
+  const after =
+    opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy))
+      ? [
+          {
+            ...postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, { stateDir: opts.stateDir }),
+            needs: ['prepare', ...phases.map((p) => p.id)],
+          },
+        ]
+      : []
+  const all = [prepare, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) =>
+    p.hosts.some((h) => h.tasks.length),
+  )
   checkNeeds(all)
   return all
 }
@@ -94,7 +110,9 @@ function rolePhase(
           ...stepTasks('before-start'),
           // Units kept off stop first: one may hold a port or memory a wanted unit needs.
           ...here.unitsOff.map((unit) => serviceOffTask({ role: role.name, unit })),
-          ...here.units.map((unit) => serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) })),
+          ...here.units.map((unit) =>
+            serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) }),
+          ),
           ...stepTasks('after-start'),
           ...here.registrations.map((spec) => keystoneTask({ role: role.name, ...spec }, opts.admin, model.endpoints.keystone.internal)),
         ]

@@ -55,7 +55,9 @@ export function resolveCloud(model: Model, roles: readonly Role[]): CloudPlan {
   const cached = byRoles.get(roles)
   if (cached) return cached
   const placed = placement(model, roles)
-  const hosts = model.hosts.map((host): ResolvedHost => ({ host, roles: placed.rolesOn(host.name).map((role) => rolePlan(model, role, placed.hostsOf(role), host)) }))
+  const hosts = model.hosts.map(
+    (host): ResolvedHost => ({ host, roles: placed.rolesOn(host.name).map((role) => rolePlan(model, role, placed.hostsOf(role), host)) }),
+  )
   const index = new Map(hosts.map((h) => [h.host.name, new Map(h.roles.map((r) => [r.role, r]))]))
   const plan: CloudPlan = { roles: placed.roles, hosts, hostsOf: placed.hostsOf, roleOn: (host, role) => index.get(host)?.get(role) }
   byRoles.set(roles, plan)
@@ -85,7 +87,11 @@ function rolePlan(model: Model, role: Role, hosts: readonly ModelHost[], host: M
     steps: (role.bootstrap?.(ctx) ?? []).filter(runsHere),
     databases:
       host === dbHost
-        ? (role.databases?.(model) ?? []).map(({ database, service }) => ({ database, user: service, password: (model.secrets as Record<string, string>)[`${service}_database_password`]! }))
+        ? (role.databases?.(model) ?? []).map(({ database, service }) => ({
+            database,
+            user: service,
+            password: (model.secrets as Record<string, string>)[`${service}_database_password`]!,
+          }))
         : [],
     registrations: host === registrar ? (role.register?.(model) ?? []) : [],
   }

@@ -24,7 +24,12 @@ export function makeClients(model: Model, admin: () => Promise<KeystoneClient>, 
     async demo(check) {
       if (demoCloud) return demoCloud
       try {
-        const ks = await KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: demo.user, password: model.secrets.demo_password, projectName: demo.project })
+        const ks = await KeystoneClient.login({
+          authUrl: model.endpoints.keystone.internal,
+          username: demo.user,
+          password: model.secrets.demo_password,
+          projectName: demo.project,
+        })
         return (demoCloud = cloud(ks, opts))
       } catch (e) {
         // Only in check mode may the demo user be missing: the demo task would have made it.

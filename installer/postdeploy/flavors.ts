@@ -18,7 +18,9 @@ export function flavorsTask(clients: Clients): Task {
         const found = have.find((f) => f.name === want.name)
         if (found) {
           if (found.vcpus !== want.vcpus || found.ram !== want.ram || found.disk !== want.disk) {
-            ctx.log(`flavor ${want.name} exists with ${found.vcpus} vCPU, ${found.ram} MB, ${found.disk} GB (not ${want.vcpus}, ${want.ram}, ${want.disk}): left as it is`)
+            ctx.log(
+              `flavor ${want.name} exists with ${found.vcpus} vCPU, ${found.ram} MB, ${found.disk} GB (not ${want.vcpus}, ${want.ram}, ${want.disk}): left as it is`,
+            )
           }
           continue
         }

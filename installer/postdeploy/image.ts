@@ -37,7 +37,9 @@ export function guestImageTask(clients: Clients, source: GuestImageSource): Task
       const id = await upload(image, data)
       ctx.log(`uploaded ${guestImageName} as ${id} (${data.length} bytes, md5 ${sum})`)
       for (const old of stale) await image.deleteImage(old)
-      return changed(`uploaded ${guestImageName} (${(data.length / 1048576).toFixed(1)} MiB)${stale.length ? `, deleted ${stale.length} older` : ''}`)
+      return changed(
+        `uploaded ${guestImageName} (${(data.length / 1048576).toFixed(1)} MiB)${stale.length ? `, deleted ${stale.length} older` : ''}`,
+      )
     },
   }
 }
@@ -45,7 +47,10 @@ export function guestImageTask(clients: Clients, source: GuestImageSource): Task
 /** Create the record and upload the data; a record left without data is deleted. */
 async function upload(image: ImageApi, data: Buffer): Promise<string> {
   const record = await image.createImage({
-    name: guestImageName, disk_format: 'qcow2', container_format: 'bare', visibility: 'public',
+    name: guestImageName,
+    disk_format: 'qcow2',
+    container_format: 'bare',
+    visibility: 'public',
     // NOTE: the guest boots in 96 MiB (guest-image docs); 128 leaves room for the page cache.
     min_ram: 128,
     stackhouse_md5: md5(data),
@@ -57,6 +62,7 @@ async function upload(image: ImageApi, data: Buffer): Promise<string> {
     throw e
   }
   const after = await image.image(record.id)
-  if (after?.checksum !== md5(data)) throw new Error(`Glance recorded checksum ${after?.checksum ?? 'none'} for image ${record.id}, not ${md5(data)} of the data sent`)
+  if (after?.checksum !== md5(data))
+    throw new Error(`Glance recorded checksum ${after?.checksum ?? 'none'} for image ${record.id}, not ${md5(data)} of the data sent`)
   return record.id
 }

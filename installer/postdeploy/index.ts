@@ -48,8 +48,13 @@ export function postDeployPhase(model: Model, admin: () => Promise<KeystoneClien
 export function postDeployTasks(model: Model, admin: () => Promise<KeystoneClient>, opts: PostDeployOptions): Task[] {
   const clients = makeClients(model, admin, opts.interface ?? 'internal')
   const demoUser = keystoneTask(
-    { role: 'post-deploy', projects: [demo.project], user: { name: demo.user, password: model.secrets.demo_password, project: demo.project, roles: [demo.role] } },
-    admin, model.endpoints.keystone.internal,
+    {
+      role: 'post-deploy',
+      projects: [demo.project],
+      user: { name: demo.user, password: model.secrets.demo_password, project: demo.project, roles: [demo.role] },
+    },
+    admin,
+    model.endpoints.keystone.internal,
   )
   const provider = model.networks.provider
   return [

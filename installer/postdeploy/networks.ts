@@ -25,8 +25,11 @@ export function publicNetworkTask(clients: Clients, provider: ProviderNetwork): 
         done.push(`network ${publicNet.network}`)
         if (!ctx.check) {
           pub = await net.createNetwork({
-            name: publicNet.network, 'router:external': true, shared: false,
-            'provider:network_type': 'flat', 'provider:physical_network': provider.physnet,
+            name: publicNet.network,
+            'router:external': true,
+            shared: false,
+            'provider:network_type': 'flat',
+            'provider:physical_network': provider.physnet,
           })
         }
       } else if (!pub['router:external']) {
@@ -37,8 +40,13 @@ export function publicNetworkTask(clients: Clients, provider: ProviderNetwork): 
         done.push(`subnet ${publicNet.subnet}`)
         if (!ctx.check && pub) {
           await net.createSubnet({
-            name: publicNet.subnet, network_id: pub.id, ip_version: 4, cidr: provider.cidr, gateway_ip: provider.gateway,
-            enable_dhcp: false, allocation_pools: [provider.allocation],
+            name: publicNet.subnet,
+            network_id: pub.id,
+            ip_version: 4,
+            cidr: provider.cidr,
+            gateway_ip: provider.gateway,
+            enable_dhcp: false,
+            allocation_pools: [provider.allocation],
           })
         }
       }
@@ -65,7 +73,13 @@ export function demoNetworkTask(clients: Clients, model: Model): Task {
   }
 }
 
-async function ensureDemoNetwork(net: NetworkApi, project: string, dns: string[], check: boolean, done: string[]): Promise<{ subnet?: string } | undefined> {
+async function ensureDemoNetwork(
+  net: NetworkApi,
+  project: string,
+  dns: string[],
+  check: boolean,
+  done: string[],
+): Promise<{ subnet?: string } | undefined> {
   let network = await networkNamed(net, demo.network, project)
   if (!network) {
     done.push(`network ${demo.network}`)
@@ -81,7 +95,14 @@ async function ensureDemoNetwork(net: NetworkApi, project: string, dns: string[]
   return { subnet: subnet.id }
 }
 
-async function ensureRouter(net: NetworkApi, project: string, subnetId: string | undefined, externalId: string | undefined, check: boolean, done: string[]): Promise<void> {
+async function ensureRouter(
+  net: NetworkApi,
+  project: string,
+  subnetId: string | undefined,
+  externalId: string | undefined,
+  check: boolean,
+  done: string[],
+): Promise<void> {
   let router = (await net.routers({ name: demo.router, project_id: project }))[0]
   if (!router) {
     done.push(`router ${demo.router}${externalId ? ` (gateway ${publicNet.network})` : ''}`)
@@ -96,7 +117,8 @@ async function ensureRouter(net: NetworkApi, project: string, subnetId: string |
     return
   }
   const ports = await net.ports({ device_id: router.id })
-  if (ports.some((p) => p.device_owner.startsWith('network:router_interface') && p.fixed_ips.some((ip) => ip.subnet_id === subnetId))) return
+  if (ports.some((p) => p.device_owner.startsWith('network:router_interface') && p.fixed_ips.some((ip) => ip.subnet_id === subnetId)))
+    return
   done.push(`interface of ${demo.router} on ${demo.subnet}`)
   if (!check) await net.addRouterInterface(router.id, subnetId)
 }

@@ -36,11 +36,16 @@ export function securityGroupTask(clients: Clients): Task {
       // NOTE: listing as the project's user makes Neutron create its default group if it has none yet.
       const groups = await cloud.network.securityGroups({ name: demo.securityGroup, project_id: cloud.session.keystone.projectId })
       const group = groups[0]
-      if (!group) throw new Error(`project ${demo.project} has no security group named ${demo.securityGroup}, which Neutron makes for every project`)
+      if (!group)
+        throw new Error(`project ${demo.project} has no security group named ${demo.securityGroup}, which Neutron makes for every project`)
       const missing = wanted.filter((w) => !group.security_group_rules.some((r) => covers(r, w)))
       for (const w of ctx.check ? [] : missing) {
         await cloud.network.createSecurityGroupRule({
-          security_group_id: group.id, direction: 'ingress', ethertype: 'IPv4', protocol: w.protocol, remote_ip_prefix: '0.0.0.0/0',
+          security_group_id: group.id,
+          direction: 'ingress',
+          ethertype: 'IPv4',
+          protocol: w.protocol,
+          remote_ip_prefix: '0.0.0.0/0',
           ...(w.port ? { port_range_min: w.port, port_range_max: w.port } : {}),
         })
       }

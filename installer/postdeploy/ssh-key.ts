@@ -36,12 +36,24 @@ const publicBlob = (pub: Buffer) => Buffer.concat([sshString('ssh-ed25519'), ssh
  */
 export function opensshPrivateKey(seed: Buffer, pub: Buffer, comment: string): string {
   const check = randomBytes(4)
-  let priv = Buffer.concat([check, check, sshString('ssh-ed25519'), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)])
+  let priv = Buffer.concat([
+    check,
+    check,
+    sshString('ssh-ed25519'),
+    sshString(pub),
+    sshString(Buffer.concat([seed, pub])),
+    sshString(comment),
+  ])
   const pad = (8 - (priv.length % 8)) % 8
   priv = Buffer.concat([priv, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))])
   const body = Buffer.concat([
-    Buffer.from('openssh-key-v1\0'), sshString('none'), sshString('none'), sshString(''), uint32(1),
-    sshString(publicBlob(pub)), sshString(priv),
+    Buffer.from('openssh-key-v1\0'),
+    sshString('none'),
+    sshString('none'),
+    sshString(''),
+    uint32(1),
+    sshString(publicBlob(pub)),
+    sshString(priv),
   ])
   const lines = body.toString('base64').match(/.{1,70}/g) ?? []
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`

@@ -24,7 +24,12 @@ export class TemplateError extends StackhouseError {
     message: string,
     options?: ErrorOptions,
   ) {
-    super(`${template}${line ? `:${line}` : ''}: ${message}`, { kind: 'input', file: template, ...(line ? { line } : {}), cause: options?.cause })
+    super(`${template}${line ? `:${line}` : ''}: ${message}`, {
+      kind: 'input',
+      file: template,
+      ...(line ? { line } : {}),
+      cause: options?.cause,
+    })
     this.name = 'TemplateError'
   }
 }

@@ -76,7 +76,11 @@ export function authtoken(model: Model, user: ServiceUser): Authtoken {
  * `admin`, and `service`, which every [keystone_authtoken] requires of service
  * tokens), the catalog service, and its three endpoints from the model.
  */
-export function catalogRegistration(model: Model, user: ServiceUser & CatalogService, service: { name: string; description: string }): Omit<KeystoneSpec, 'role'> {
+export function catalogRegistration(
+  model: Model,
+  user: ServiceUser & CatalogService,
+  service: { name: string; description: string },
+): Omit<KeystoneSpec, 'role'> {
   const e = model.endpoints[user]
   return {
     user: { name: user, password: model.secrets[`${user}_keystone_password`], project: 'service', roles: ['admin', 'service'] },
@@ -106,10 +110,15 @@ export interface VsphereSettings {
  */
 export function vsphereSettings(model: Model, user: string): VsphereSettings {
   const vs = model.vsphere
-  if (!vs) throw new FixableError(`${user} drives vSphere, but the inventory has no vsphere: section`, { fix: 'add vsphere: (host, username, cluster, datastore) to the inventory' })
+  if (!vs)
+    throw new FixableError(`${user} drives vSphere, but the inventory has no vsphere: section`, {
+      fix: 'add vsphere: (host, username, cluster, datastore) to the inventory',
+    })
   const password = model.secrets.vsphere_password
   if (!password) {
-    throw new FixableError(`${user} needs the vCenter password, and the secret vsphere_password is not set`, { fix: 'stackhouse secrets set vsphere_password < a-file-holding-it (add -i for your inventory)' })
+    throw new FixableError(`${user} needs the vCenter password, and the secret vsphere_password is not set`, {
+      fix: 'stackhouse secrets set vsphere_password < a-file-holding-it (add -i for your inventory)',
+    })
   }
   return {
     hostIp: vs.host,

@@ -37,14 +37,22 @@ export function readOverrides(dir: string, shownFrom = process.cwd()): OverrideF
     throw ioError(shown, e)
   }
   if (!statSync(root).isDirectory()) {
-    throw new OverrideError(shown, 'is a file; overrides are a folder of files', 'move the file into a folder: overrides/<service>/<file> (e.g. overrides/nova/nova.conf)')
+    throw new OverrideError(
+      shown,
+      'is a file; overrides are a folder of files',
+      'move the file into a folder: overrides/<service>/<file> (e.g. overrides/nova/nova.conf)',
+    )
   }
   const walk: Walk = { root, shownFrom }
   const out: OverrideFile[] = []
   for (const service of entries(walk, root)) {
     const serviceDir = join(root, service)
     if (kind(walk, serviceDir) !== 'dir') {
-      throw new OverrideError(show(walk, serviceDir), 'overrides must be in a folder named after the service', `move it to overrides/<service>/${service}, e.g. overrides/nova/nova.conf`)
+      throw new OverrideError(
+        show(walk, serviceDir),
+        'overrides must be in a folder named after the service',
+        `move it to overrides/<service>/${service}, e.g. overrides/nova/nova.conf`,
+      )
     }
     for (const entry of entries(walk, serviceDir)) {
       const path = join(serviceDir, entry)
@@ -55,7 +63,11 @@ export function readOverrides(dir: string, shownFrom = process.cwd()): OverrideF
       for (const file of entries(walk, path)) {
         const inner = join(path, file)
         if (kind(walk, inner) === 'dir') {
-          throw new OverrideError(show(walk, inner), 'is a folder one level too deep', 'overrides are overrides/<service>/<file> or overrides/<service>/<host>/<file>')
+          throw new OverrideError(
+            show(walk, inner),
+            'is a folder one level too deep',
+            'overrides are overrides/<service>/<file> or overrides/<service>/<host>/<file>',
+          )
         }
         out.push(read(walk, inner, service, file, entry))
       }
@@ -67,7 +79,9 @@ export function readOverrides(dir: string, shownFrom = process.cwd()): OverrideF
 /** Names in a folder, leftovers skipped, sorted. */
 function entries(walk: Walk, dir: string): string[] {
   try {
-    return readdirSync(dir).filter((n) => !isLeftover(n)).sort()
+    return readdirSync(dir)
+      .filter((n) => !isLeftover(n))
+      .sort()
   } catch (e) {
     throw ioError(show(walk, dir), e)
   }
@@ -82,12 +96,20 @@ function kind(walk: Walk, path: string): 'file' | 'dir' {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT' && lstatSync(path).isSymbolicLink()) {
-      throw new OverrideError(shown, `is a symbolic link to ${printable(readlinkSync(path), 200)}, which does not exist`, 'fix or remove the link')
+      throw new OverrideError(
+        shown,
+        `is a symbolic link to ${printable(readlinkSync(path), 200)}, which does not exist`,
+        'fix or remove the link',
+      )
     }
     throw ioError(shown, e)
   }
   if (real !== walk.root && !real.startsWith(walk.root + sep)) {
-    throw new OverrideError(shown, `is a symbolic link that leaves the overrides folder (to ${printable(real, 200)})`, 'copy the file into the overrides folder instead of linking to it')
+    throw new OverrideError(
+      shown,
+      `is a symbolic link that leaves the overrides folder (to ${printable(real, 200)})`,
+      'copy the file into the overrides folder instead of linking to it',
+    )
   }
   const st = statSync(real)
   if (st.isDirectory()) return 'dir'
@@ -99,7 +121,12 @@ function read(walk: Walk, path: string, service: string, file: string, host?: st
   const source = show(walk, path)
   let bytes: Buffer
   try {
-    if (statSync(path).size > overrideLimitBytes) throw new OverrideError(source, `is larger than ${overrideLimitBytes} bytes (1 MiB)`, 'an override holds the keys it changes, not a whole data file')
+    if (statSync(path).size > overrideLimitBytes)
+      throw new OverrideError(
+        source,
+        `is larger than ${overrideLimitBytes} bytes (1 MiB)`,
+        'an override holds the keys it changes, not a whole data file',
+      )
     bytes = readFileSync(path)
   } catch (e) {
     if (e instanceof OverrideError) throw e
@@ -129,7 +156,8 @@ function show(walk: Walk, path: string): string {
 
 function ioError(shown: string, e: unknown): OverrideError {
   const code = (e as NodeJS.ErrnoException).code
-  if (code === 'EACCES') return new OverrideError(shown, 'cannot be read by this user', 'run as a user who can read it, or change its permissions')
+  if (code === 'EACCES')
+    return new OverrideError(shown, 'cannot be read by this user', 'run as a user who can read it, or change its permissions')
   if (code === 'ELOOP') return new OverrideError(shown, 'is a symbolic link that loops', 'fix or remove the link')
   return new OverrideError(shown, `cannot be read (${code ?? String(e)})`, 'check the file')
 }

@@ -57,7 +57,10 @@ export class OverrideError extends StackhouseError {
  * schema refuses such values; this is the same rule where the files are made.
  */
 export class RenderValueError extends StackhouseError {
-  constructor(readonly where: string, value: string) {
+  constructor(
+    readonly where: string,
+    value: string,
+  ) {
     // A secret's value is never shown, only where it is.
     const shown = /(^|\.)secrets\./.test(where) ? 'of the secret' : printable(value)
     super(`${where}: the value ${shown} holds a control character, which would break the file's lines`, { kind: 'input' })
@@ -136,7 +139,12 @@ export function inlineOverrides(model: Model): OverrideFile[] {
       source: `${model.inventoryFile ?? 'inventory'}: config.${service}.${file}`,
       inventoryPath: ['config', service, file],
       text: Object.entries(sections)
-        .map(([name, keys]) => `[${name}]\n${Object.entries(keys).map(([k, v]) => `${k} = ${v}\n`).join('')}`)
+        .map(
+          ([name, keys]) =>
+            `[${name}]\n${Object.entries(keys)
+              .map(([k, v]) => `${k} = ${v}\n`)
+              .join('')}`,
+        )
         .join(''),
     })),
   )
@@ -148,7 +156,11 @@ export function inlineOverrides(model: Model): OverrideFile[] {
  * the service (keystone's fernet-keys/0 and credential-keys/0), which an override,
  * addressed by file name, cannot tell apart.
  */
-export function overrideProblems(model: Model, files: readonly RenderedFile[], overrides: readonly OverrideFile[]): { override: OverrideFile; error: OverrideError }[] {
+export function overrideProblems(
+  model: Model,
+  files: readonly RenderedFile[],
+  overrides: readonly OverrideFile[],
+): { override: OverrideFile; error: OverrideError }[] {
   const pathsOf = new Map<OverrideFile, Set<string>>(overrides.map((o) => [o, new Set<string>()]))
   for (const f of files) for (const o of overrides) if (matches(f, o)) pathsOf.get(o)!.add(f.path)
   const valid = [...new Set(files.map((f) => `${f.role}/${basename(f.path)}`))].sort()

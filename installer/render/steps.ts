@@ -51,7 +51,8 @@ export function directory(id: string, path: string, owner: string, mode: number)
  */
 export function daemonReload(role: string, units: string[]): BootstrapStep {
   const loaded = units.map(
-    (u) => sh`[ "$(systemctl show -p LoadState --value -- ${u})" = loaded ] && [ "$(systemctl show -p NeedDaemonReload --value -- ${u})" = no ]`,
+    (u) =>
+      sh`[ "$(systemctl show -p LoadState --value -- ${u})" = loaded ] && [ "$(systemctl show -p NeedDaemonReload --value -- ${u})" = no ]`,
   )
   return {
     id: `${role}.daemon-reload`,

@@ -11,7 +11,10 @@ const marker = '.stackhouse-render'
 
 /** The folder given to render cannot take its files. An input error (exit 1). */
 export class OutputDirError extends StackhouseError {
-  constructor(readonly dir: string, message: string) {
+  constructor(
+    readonly dir: string,
+    message: string,
+  ) {
     super(`${dir}: ${message}`, { kind: 'input', file: dir })
     this.name = 'OutputDirError'
   }

@@ -29,7 +29,8 @@ export class ConnectError extends StackhouseError {
 
 /** known_hosts and the default key: the sandbox's own for sandbox hosts, the project's otherwise. */
 export function sshSettings(model: Model, paths: ProjectPaths): { knownHosts: string; keyFor(host: ModelHost): string } {
-  if (model.target === 'sandbox') return { knownHosts: sandboxPaths.knownHosts, keyFor: (h) => resolveKey(h.ssh.key, paths) ?? sandboxPaths.key }
+  if (model.target === 'sandbox')
+    return { knownHosts: sandboxPaths.knownHosts, keyFor: (h) => resolveKey(h.ssh.key, paths) ?? sandboxPaths.key }
   const fallback = ['id_ed25519', 'id_rsa'].map((k) => join(homedir(), '.ssh', k)).find(existsSync) ?? join(homedir(), '.ssh', 'id_ed25519')
   return { knownHosts: join(paths.stateDir, 'known_hosts'), keyFor: (h) => resolveKey(h.ssh.key, paths) ?? fallback }
 }
@@ -39,14 +40,28 @@ function resolveKey(key: string | undefined, paths: ProjectPaths): string | unde
   return resolveLocalPath(key, paths.inventory ? dirname(paths.inventory) : process.cwd())
 }
 
-export async function connectAll(model: Model, hosts: ModelHost[], paths: ProjectPaths, opts: ConnectOptions): Promise<Map<string, Transport>> {
+export async function connectAll(
+  model: Model,
+  hosts: ModelHost[],
+  paths: ProjectPaths,
+  opts: ConnectOptions,
+): Promise<Map<string, Transport>> {
   if (opts.local) {
-    if (hosts.length !== 1) throw new UsageError(`--local deploys a one-host cloud on this machine; the run has ${hosts.length} hosts`, 'drop --local to reach the hosts over SSH, or --limit the run to this machine\'s host')
+    if (hosts.length !== 1)
+      throw new UsageError(
+        `--local deploys a one-host cloud on this machine; the run has ${hosts.length} hosts`,
+        "drop --local to reach the hosts over SSH, or --limit the run to this machine's host",
+      )
     return new Map([[hosts[0]!.name, new LocalTransport(hosts[0]!.name)]])
   }
   const ssh = sshSettings(model, paths)
   const results = await Promise.allSettled(
-    hosts.map((h) => connectSsh({ host: h.name, address: h.address, port: h.ssh.port, user: h.ssh.user, key: ssh.keyFor(h) }, { knownHosts: ssh.knownHosts, trustNewHosts: opts.trustNewHosts ?? false })),
+    hosts.map((h) =>
+      connectSsh(
+        { host: h.name, address: h.address, port: h.ssh.port, user: h.ssh.user, key: ssh.keyFor(h) },
+        { knownHosts: ssh.knownHosts, trustNewHosts: opts.trustNewHosts ?? false },
+      ),
+    ),
   )
   // NOTE: the host index is taken before filtering: a failure is named after its own host.
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [asTransportError(r.reason, hosts[i]!)] : []))

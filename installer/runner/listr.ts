@@ -65,17 +65,25 @@ function deferred(): Done {
  * role's time is spent waiting on I/O and on services starting). The hosts of a
  * phase run in parallel, the tasks of a host in order. After a failure no phase starts.
  */
-export async function runWithListr(phases: Phase[], transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): Promise<RunState> {
+export async function runWithListr(
+  phases: Phase[],
+  transports: Map<string, Transport>,
+  logs: Map<string, HostLog>,
+  opts: ListrOptions,
+): Promise<RunState> {
   const state: RunState = { outcomes: [], changedFiles: new Map(), failures: [], started: new Map(), finished: new Map() }
   const done = new Map(phases.map((p) => [p.id, deferred()]))
-  const list = new Listr<Ctx>(phases.map((p) => phaseTask(p, done, transports, logs, opts)), {
-    concurrent: true,
-    exitOnError: false,
-    renderer: opts.renderer,
-    fallbackRenderer: 'simple',
-    // A finished phase folds to one line; the live tree shows the phases that run, their hosts and their current task.
-    rendererOptions: { collapseSubtasks: true },
-  } as never)
+  const list = new Listr<Ctx>(
+    phases.map((p) => phaseTask(p, done, transports, logs, opts)),
+    {
+      concurrent: true,
+      exitOnError: false,
+      renderer: opts.renderer,
+      fallbackRenderer: 'simple',
+      // A finished phase folds to one line; the live tree shows the phases that run, their hosts and their current task.
+      rendererOptions: { collapseSubtasks: true },
+    } as never,
+  )
   try {
     await list.run(state)
   } catch {
@@ -84,7 +92,13 @@ export async function runWithListr(phases: Phase[], transports: Map<string, Tran
   return state
 }
 
-function phaseTask(phase: Phase, done: Map<string, Done>, transports: Map<string, Transport>, logs: Map<string, HostLog>, opts: ListrOptions): RunTask {
+function phaseTask(
+  phase: Phase,
+  done: Map<string, Done>,
+  transports: Map<string, Transport>,
+  logs: Map<string, HostLog>,
+  opts: ListrOptions,
+): RunTask {
   const finished = done.get(phase.id)!
   const needs = (phase.needs ?? []).filter((id) => id !== phase.id && done.has(id))
   return {
@@ -136,7 +150,15 @@ function hostTask(
 }
 
 /** The host's tasks of one phase, in order; returns the row's title (what changed). Throws at the first failure. */
-async function runHost(phase: string, entry: Phase['hosts'][number], state: RunState, transport: Transport, log: HostLog, opts: ListrOptions, show: (line: string) => void): Promise<string> {
+async function runHost(
+  phase: string,
+  entry: Phase['hosts'][number],
+  state: RunState,
+  transport: Transport,
+  log: HostLog,
+  opts: ListrOptions,
+  show: (line: string) => void,
+): Promise<string> {
   const host = entry.host.name
   const changedFiles = state.changedFiles.get(host) ?? new Set<string>()
   state.changedFiles.set(host, changedFiles)
@@ -150,13 +172,30 @@ async function runHost(phase: string, entry: Phase['hosts'][number], state: RunS
     opts.onEvent?.({ type: 'task', phase, host, task: t.id, title: t.title })
     const began = Date.now()
     try {
-      const result = await t.apply({ transport: transport, host: entry.host, check: opts.check, changedFiles, log: (l) => log.write(l), redact: log.redact, ...(fileStates ? { fileStates } : {}), ...(unitStates ? { unitStates } : {}) })
+      const result = await t.apply({
+        transport: transport,
+        host: entry.host,
+        check: opts.check,
+        changedFiles,
+        log: (l) => log.write(l),
+        redact: log.redact,
+        ...(fileStates ? { fileStates } : {}),
+        ...(unitStates ? { unitStates } : {}),
+      })
       // A change may touch files or units read before it (a step, a package): from then on each task looks itself.
       if (result.status === 'changed' && !opts.check) [fileStates, unitStates] = [undefined, undefined]
       state.outcomes.push({ phase, host, task: t.id, title: t.title, result })
       counts = { ...counts, [result.status]: counts[result.status] + 1 }
       log.write(`[${phase}] ${t.id}: ${result.status}${result.detail ? ` (${result.detail})` : ''}`)
-      opts.onEvent?.({ type: 'result', phase, host, task: t.id, status: result.status, ...(result.detail ? { detail: log.redact(result.detail) } : {}), ms: Date.now() - began })
+      opts.onEvent?.({
+        type: 'result',
+        phase,
+        host,
+        task: t.id,
+        status: result.status,
+        ...(result.detail ? { detail: log.redact(result.detail) } : {}),
+        ms: Date.now() - began,
+      })
     } catch (e) {
       const error = e instanceof TaskError ? e : new TaskError(e instanceof Error ? e.message : String(e), { host, task: t.id, cause: e })
       log.write(`[${phase}] ${t.id}: FAILED ${error.message}${error.stderr ? `\n${error.stderr}` : ''}`)

@@ -8,7 +8,12 @@ import { confidentialValues, type SecretCatalog } from '../secrets/names.ts'
 export class HostLog {
   readonly path: string
   /** `echo` gets each line too, already redacted (`deploy -v` streams them). */
-  constructor(dir: string, host: string, readonly redact: (s: string) => string, private readonly echo?: (line: string) => void) {
+  constructor(
+    dir: string,
+    host: string,
+    readonly redact: (s: string) => string,
+    private readonly echo?: (line: string) => void,
+  ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     this.path = join(dir, `${host}.log`)
   }
@@ -23,6 +28,8 @@ export class HostLog {
 /** A function that replaces each secret value in a text with `<secret:name>` (identifiers such as the Ceph fsid stay). */
 export function redactor(secrets: Readonly<Partial<Record<string, string>>>, catalog: SecretCatalog): (s: string) => string {
   // Longest first, so a secret that contains another is replaced whole.
-  const pairs = Object.entries(confidentialValues(secrets, catalog)).filter(([, v]) => v.length >= 6).sort((a, b) => b[1].length - a[1].length)
+  const pairs = Object.entries(confidentialValues(secrets, catalog))
+    .filter(([, v]) => v.length >= 6)
+    .sort((a, b) => b[1].length - a[1].length)
   return (s) => pairs.reduce((text, [name, value]) => text.replaceAll(value, `<secret:${name}>`), s)
 }

@@ -31,7 +31,9 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs 
   const deadline = Date.now() + timeoutMs
   while (!tryTake(file)) {
     if (Date.now() > deadline) {
-      throw new SandboxError(`timed out waiting for the lock ${file}`, { fix: `another stackhouse sandbox command holds it; if none runs, remove ${file}` })
+      throw new SandboxError(`timed out waiting for the lock ${file}`, {
+        fix: `another stackhouse sandbox command holds it; if none runs, remove ${file}`,
+      })
     }
     await sleep(200)
   }

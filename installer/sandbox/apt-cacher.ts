@@ -63,7 +63,9 @@ export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<
       s.destroy()
       resolve(ok)
     }
-    s.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false))
+    s.once('connect', () => done(true))
+      .once('error', () => done(false))
+      .once('timeout', () => done(false))
   })
 }
 
@@ -104,7 +106,9 @@ export async function ensureAptCacher(): Promise<number> {
   if (!(await waitFor(() => portOpen(host, aptCacherPort, 300), 15_000, 200))) {
     const log = existsSync(logFile) ? tail(readFileSync(logFile, 'utf8')) : ''
     await stopAptCacher()
-    throw new SandboxError(`apt-cacher-ng did not start listening on ${host}:${aptCacherPort}${log ? `:\n${log}` : ''}`, { fix: `read ${logFile} and ${join(sandboxPaths.aptLogDir, 'apt-cacher.err')}` })
+    throw new SandboxError(`apt-cacher-ng did not start listening on ${host}:${aptCacherPort}${log ? `:\n${log}` : ''}`, {
+      fix: `read ${logFile} and ${join(sandboxPaths.aptLogDir, 'apt-cacher.err')}`,
+    })
   }
   return pid
 }

@@ -12,8 +12,18 @@ import { sandboxPaths } from './paths.ts'
 
 /** Packages beyond minbase: systemd as init, sshd for the deployer, python3 for tooling. */
 export const basePackages = [
-  'systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'iproute2', 'python3',
-  'ca-certificates', 'sudo', 'gnupg', 'procps', 'less', 'apt-utils',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'openssh-server',
+  'iproute2',
+  'python3',
+  'ca-certificates',
+  'sudo',
+  'gnupg',
+  'procps',
+  'less',
+  'apt-utils',
 ] as const
 
 /** Written after the base is complete: its presence means the base is usable. */
@@ -38,15 +48,20 @@ function generalise(root: string): void {
 
 async function debootstrap(target: string, mirrors: DebianMirrors): Promise<void> {
   const args = [
-    '--variant=minbase', `--include=${basePackages.join(',')}`, `--components=${mirrors.components.join(',')}`,
-    codename, target, viaCache(mirrors.archive),
+    '--variant=minbase',
+    `--include=${basePackages.join(',')}`,
+    `--components=${mirrors.components.join(',')}`,
+    codename,
+    target,
+    viaCache(mirrors.archive),
   ]
   try {
     await run('debootstrap', args, { env: { ...process.env, http_proxy: aptProxy }, timeoutMs: 1_800_000 })
   } catch (cause) {
     const log = join(target, 'debootstrap', 'debootstrap.log')
     throw new SandboxError('building the base root file system with debootstrap failed', {
-      cause, fix: `see ${log}${existsSync(log) ? '' : ' (if it exists)'}; the package cache log is in ${sandboxPaths.aptLogDir}`,
+      cause,
+      fix: `see ${log}${existsSync(log) ? '' : ' (if it exists)'}; the package cache log is in ${sandboxPaths.aptLogDir}`,
     })
   }
 }
@@ -68,7 +83,13 @@ export async function ensureBase(mirrors: DebianMirrors, log: (line: string) => 
     const started = Date.now()
     await debootstrap(tmp, mirrors)
     generalise(tmp)
-    const info = { codename, mirror: mirrors.archive, packages: basePackages, builtAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000 }
+    const info = {
+      codename,
+      mirror: mirrors.archive,
+      packages: basePackages,
+      builtAt: new Date().toISOString(),
+      seconds: (Date.now() - started) / 1000,
+    }
     renameSync(tmp, sandboxPaths.baseRootfs)
     writeFileSync(marker, `${JSON.stringify(info, null, 2)}\n`)
     return true

@@ -21,8 +21,18 @@ function devices(): string[] {
 /** The systemd-nspawn arguments for a host. */
 export function nspawnArgs(rec: HostRecord): string[] {
   return [
-    '-D', rec.rootfs.path, '--boot', '--register=no', '--keep-unit', '-M', rec.name,
-    '--capability=all', '--console=read-only', '--link-journal=no', '--resolv-conf=off', '--timezone=off',
+    '-D',
+    rec.rootfs.path,
+    '--boot',
+    '--register=no',
+    '--keep-unit',
+    '-M',
+    rec.name,
+    '--capability=all',
+    '--console=read-only',
+    '--link-journal=no',
+    '--resolv-conf=off',
+    '--timezone=off',
     // Both veths are named by us, not by nspawn, so destroy knows what to clean up.
     `--network-veth-extra=${rec.interfaces.management}:host0`,
     `--network-veth-extra=${rec.interfaces.provider}:host1`,
@@ -45,13 +55,17 @@ function startNspawn(rec: HostRecord): { pid: number; start: number } {
 async function findInit(nspawnPid: number): Promise<{ pid: number; pidNamespace: string } | undefined> {
   const own = pidNamespace(process.pid)
   let found: { pid: number; pidNamespace: string } | undefined
-  await waitFor(() => {
-    for (const pid of childrenOf(nspawnPid)) {
-      const ns = pidNamespace(pid)
-      if (ns && ns !== own) found = { pid, pidNamespace: ns }
-    }
-    return !!found || !isAlive(nspawnPid)
-  }, 15_000, 50)
+  await waitFor(
+    () => {
+      for (const pid of childrenOf(nspawnPid)) {
+        const ns = pidNamespace(pid)
+        if (ns && ns !== own) found = { pid, pidNamespace: ns }
+      }
+      return !!found || !isAlive(nspawnPid)
+    },
+    15_000,
+    50,
+  )
   return found
 }
 
@@ -92,14 +106,19 @@ export async function waitForBoot(rec: HostRecord, timeoutMs = 90_000): Promise<
   const deadline = Date.now() + timeoutMs
   let state = 'unknown'
   // --wait waits for the boot to finish, but only once systemd answers: ask again until it does.
-  await waitFor(async () => {
-    if (!isRunning(rec)) return true
-    state = await systemState(rec, deadline - Date.now()).catch(() => 'unknown')
-    return state === 'running' || state === 'degraded' || state === 'maintenance' || state === 'stopping'
-  }, timeoutMs, 200)
+  await waitFor(
+    async () => {
+      if (!isRunning(rec)) return true
+      state = await systemState(rec, deadline - Date.now()).catch(() => 'unknown')
+      return state === 'running' || state === 'degraded' || state === 'maintenance' || state === 'stopping'
+    },
+    timeoutMs,
+    200,
+  )
   if (state !== 'running' && state !== 'degraded') throw bootFailure(rec, `did not boot (systemd state: "${state}")`)
   const left = Math.max(deadline - Date.now(), 5_000)
-  if (!(await waitFor(() => portOpen(rec.address, 22, 500), left, 200))) throw bootFailure(rec, `booted, but sshd does not answer on ${rec.address}:22`)
+  if (!(await waitFor(() => portOpen(rec.address, 22, 500), left, 200)))
+    throw bootFailure(rec, `booted, but sshd does not answer on ${rec.address}:22`)
   return state
 }
 
@@ -122,7 +141,9 @@ export async function stopHost(rec: HostRecord, timeoutMs = 30_000): Promise<voi
   if (initAlive()) signal(rec.init!.pid, 'SIGKILL')
   if (!(await waitFor(gone, 10_000, 100))) {
     const left = [nspawnAlive() && `systemd-nspawn (${rec.nspawn!.pid})`, initAlive() && `its PID 1 (${rec.init!.pid})`].filter(Boolean)
-    throw new SandboxError(`sandbox host ${rec.name} did not stop: ${left.join(' and ')} still run`, { fix: 'end them, then destroy the host again' })
+    throw new SandboxError(`sandbox host ${rec.name} did not stop: ${left.join(' and ')} still run`, {
+      fix: 'end them, then destroy the host again',
+    })
   }
 }
 

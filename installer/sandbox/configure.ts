@@ -34,7 +34,8 @@ export function networkFiles(address: string): Record<string, string> {
   return {
     'etc/systemd/network/10-host0.network': `[Match]\nName=host0\n\n[Network]\nAddress=${address}/${prefix}\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n`,
     // Up, without addresses: Neutron plugs it into its provider bridge.
-    'etc/systemd/network/10-host1.network': '[Match]\nName=host1\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n',
+    'etc/systemd/network/10-host1.network':
+      '[Match]\nName=host1\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n',
   }
 }
 

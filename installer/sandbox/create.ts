@@ -54,12 +54,18 @@ export async function prepareMachine(log: (line: string) => void): Promise<{ mir
 /** Claim the name and an address, under the lock so parallel creates never collide. */
 function reserve(name: string, mode: RootfsMode, wanted?: string): Promise<HostRecord> {
   return withLock('hosts', async () => {
-    if (readRecord(name)) throw new SandboxError(`sandbox host ${name} already exists`, { fix: `use it, or remove it first: stackhouse sandbox destroy ${name}` })
+    if (readRecord(name))
+      throw new SandboxError(`sandbox host ${name} already exists`, {
+        fix: `use it, or remove it first: stackhouse sandbox destroy ${name}`,
+      })
     const used = new Map(readRecords().map((r) => [r.address, r.name]))
     const dir = hostDir(name)
     const rec: HostRecord = {
-      name, address: wanted ? claimAddress(name, wanted, used) : allocateAddress(name, used), interfaces: interfaceNames(name),
-      rootfs: { mode, path: join(dir, 'rootfs') }, createdAt: new Date().toISOString(),
+      name,
+      address: wanted ? claimAddress(name, wanted, used) : allocateAddress(name, used),
+      interfaces: interfaceNames(name),
+      rootfs: { mode, path: join(dir, 'rootfs') },
+      createdAt: new Date().toISOString(),
     }
     mkdirSync(dir, { recursive: true })
     writeRecord(rec)
@@ -105,11 +111,16 @@ export async function createSandbox(name: string, opts: CreateOptions = {}): Pro
 /** An address the inventory chose: free, and on the sandbox management network. */
 function claimAddress(name: string, address: string, used: ReadonlyMap<string, string>): string {
   const holder = used.get(address)
-  if (holder && holder !== name) throw new SandboxError(`${name} needs ${address}, but sandbox host ${holder} has it`, { fix: `destroy ${holder} first: stackhouse sandbox destroy ${holder}` })
+  if (holder && holder !== name)
+    throw new SandboxError(`${name} needs ${address}, but sandbox host ${holder} has it`, {
+      fix: `destroy ${holder} first: stackhouse sandbox destroy ${holder}`,
+    })
   const net = parseCidr(sandboxNetworks.management.cidr).cidr!
   const ip = parseIp(address)
   if (ip === undefined || !contains(net, ip) || address === sandboxNetworks.management.gateway) {
-    throw new SandboxError(`${name}: address ${address} is not a host address of the sandbox network ${sandboxNetworks.management.cidr}`, { fix: `use an address from 10.77.0.11 up for target: sandbox hosts` })
+    throw new SandboxError(`${name}: address ${address} is not a host address of the sandbox network ${sandboxNetworks.management.cidr}`, {
+      fix: `use an address from 10.77.0.11 up for target: sandbox hosts`,
+    })
   }
   return address
 }

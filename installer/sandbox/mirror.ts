@@ -48,7 +48,10 @@ export function parseDeb822(text: string): SourceEntry[] {
 export function parseOneLine(text: string): SourceEntry[] {
   const entries: SourceEntry[] = []
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*$/, '').replace(/\[[^\]]*\]/, ' ').trim()
+    const line = raw
+      .replace(/#.*$/, '')
+      .replace(/\[[^\]]*\]/, ' ')
+      .trim()
     const [type, uri, suite, ...components] = line.split(/\s+/)
     if (!type || !/^deb(-src)?$/.test(type) || !uri || !suite) continue
     entries.push({ types: [type], uris: [uri], suites: [suite], components })
@@ -67,7 +70,11 @@ export function findMirrors(entries: SourceEntry[], where = '/etc/apt'): DebianM
     })
   }
   const security = entries.find((e) => web(e) && e.suites.includes(`${codename}-security`))
-  return { archive: uri(main), ...(security ? { security: uri(security) } : {}), components: main.components.length ? main.components : ['main'] }
+  return {
+    archive: uri(main),
+    ...(security ? { security: uri(security) } : {}),
+    components: main.components.length ? main.components : ['main'],
+  }
 }
 
 /** Read every enabled sources file of this machine (`.sources`, `.list`, sources.list). */

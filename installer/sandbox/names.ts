@@ -12,7 +12,9 @@ const namePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 
 export function checkHostName(name: string): void {
   if (!namePattern.test(name)) {
-    throw new SandboxError(`"${name}" is not a valid sandbox host name`, { fix: 'use lower-case letters, digits and dashes, e.g. aio1 or cmp2 (at most 63, not starting or ending with a dash)' })
+    throw new SandboxError(`"${name}" is not a valid sandbox host name`, {
+      fix: 'use lower-case letters, digits and dashes, e.g. aio1 or cmp2 (at most 63, not starting or ending with a dash)',
+    })
   }
 }
 
@@ -38,7 +40,9 @@ export function allocateAddress(name: string, used: ReadonlyMap<string, string>,
   if (own) {
     const holder = used.get(own)
     if (holder && holder !== name) {
-      throw new SandboxError(`${name} needs ${own} (as in the built-in inventory), but sandbox host ${holder} has it`, { fix: `destroy ${holder} first: stackhouse sandbox destroy ${holder}` })
+      throw new SandboxError(`${name} needs ${own} (as in the built-in inventory), but sandbox host ${holder} has it`, {
+        fix: `destroy ${holder} first: stackhouse sandbox destroy ${holder}`,
+      })
     }
     return own
   }

@@ -18,7 +18,10 @@ const prefixOf = (cidr: string) => cidr.split('/')[1]
 
 /** The management and provider bridges, from the sandbox addressing in the built-in inventory. */
 export const bridges: readonly Bridge[] = [
-  { name: sandboxNetworks.management.bridge, address: `${sandboxNetworks.management.gateway}/${prefixOf(sandboxNetworks.management.cidr)}` },
+  {
+    name: sandboxNetworks.management.bridge,
+    address: `${sandboxNetworks.management.gateway}/${prefixOf(sandboxNetworks.management.cidr)}`,
+  },
   { name: sandboxNetworks.provider.bridge, address: `${sandboxNetworks.provider.gateway}/${prefixOf(sandboxNetworks.provider.cidr)}` },
 ]
 
@@ -40,7 +43,10 @@ export async function ensureBridges(): Promise<void> {
     try {
       await ensureBridge(b)
     } catch (cause) {
-      throw new SandboxError(`cannot set up bridge ${b.name} (${b.address})`, { cause, fix: 'the kernel needs bridge support; check "ip link add test0 type bridge"' })
+      throw new SandboxError(`cannot set up bridge ${b.name} (${b.address})`, {
+        cause,
+        fix: 'the kernel needs bridge support; check "ip link add test0 type bridge"',
+      })
     }
   }
 }
@@ -56,7 +62,9 @@ export async function removeBridges(): Promise<void> {
  */
 export async function attachToBridge(link: string, bridge: string, timeoutMs = 15_000): Promise<void> {
   if (!(await waitFor(() => linkExists(link), timeoutMs, 50))) {
-    throw new SandboxError(`interface ${link} did not appear within ${timeoutMs / 1000} s`, { fix: 'systemd-nspawn failed to set up the network: see the console log' })
+    throw new SandboxError(`interface ${link} did not appear within ${timeoutMs / 1000} s`, {
+      fix: 'systemd-nspawn failed to set up the network: see the console log',
+    })
   }
   await run('ip', ['link', 'set', 'dev', link, 'master', bridge, 'up'])
 }

@@ -15,7 +15,10 @@ import { readRecord, writeRecord, type HostRecord } from './state.ts'
 /** The records of the names, all checked before any host is touched. */
 function records(names: readonly string[]): HostRecord[] {
   const missing = names.filter((n) => !readRecord(n))
-  if (missing.length) throw new SandboxError(`no sandbox host is named ${missing.join(', ')}`, { fix: 'see "stackhouse sandbox list", or create it: stackhouse sandbox create NAME' })
+  if (missing.length)
+    throw new SandboxError(`no sandbox host is named ${missing.join(', ')}`, {
+      fix: 'see "stackhouse sandbox list", or create it: stackhouse sandbox create NAME',
+    })
   return names.map((n) => readRecord(n)!)
 }
 
@@ -34,7 +37,10 @@ export async function bootStopped(rec: HostRecord): Promise<void> {
 }
 
 /** Start the named hosts that are stopped; returns which it started and which already ran. */
-export async function startSandbox(names: readonly string[], log: (line: string) => void = () => {}): Promise<{ started: string[]; running: string[] }> {
+export async function startSandbox(
+  names: readonly string[],
+  log: (line: string) => void = () => {},
+): Promise<{ started: string[]; running: string[] }> {
   requireRoot('starting sandbox hosts')
   const recs = records(names)
   // The bridges and the package cache, gone after a reboot of this machine.

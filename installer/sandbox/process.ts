@@ -77,4 +77,3 @@ export async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs:
     await sleep(stepMs)
   }
 }
-

@@ -43,7 +43,9 @@ export async function unmountAll(dir: string): Promise<void> {
   for (const m of mountsUnder(dir)) await run('umount', [m], { allowFail: true })
   const left = mountsUnder(dir)
   if (left.length) {
-    throw new SandboxError(`still mounted: ${left.join(', ')}`, { fix: `find the process that uses it (fuser -vm ${left[0]}), end it, then destroy again` })
+    throw new SandboxError(`still mounted: ${left.join(', ')}`, {
+      fix: `find the process that uses it (fuser -vm ${left[0]}), end it, then destroy again`,
+    })
   }
 }
 

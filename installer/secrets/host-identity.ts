@@ -49,7 +49,13 @@ export async function identityMismatches(
         `while IFS= read -r v; do f=$1; shift; if [ ! -e "$f" ] || printf '%s\n' "$v" | grep -qF -f - -- "$f"; then echo same; else echo other; fi; done`
       const r = await transports.get(host)!.exec(script, { stdin: mine.map((c) => `${secrets[c.secret]}\n`).join('') })
       const answers = r.stdout.split('\n').filter(Boolean)
-      if (r.code !== 0 || answers.length !== mine.length) throw new TransportError(host, transports.get(host)!.address, 'closed', `could not compare the cloud's identity files (exit code ${r.code}): ${r.stderr.trim().slice(0, 200)}`)
+      if (r.code !== 0 || answers.length !== mine.length)
+        throw new TransportError(
+          host,
+          transports.get(host)!.address,
+          'closed',
+          `could not compare the cloud's identity files (exit code ${r.code}): ${r.stderr.trim().slice(0, 200)}`,
+        )
       return mine.filter((_, i) => answers[i] !== 'same')
     }),
   )

@@ -46,7 +46,10 @@ export interface SecretCatalog {
 /** Two roles that declare one secret: a bug in the roles, found when the catalog is made. Exit 70. */
 export class SecretOwnerError extends StackhouseError {
   constructor(name: string, first: string, second: string) {
-    super(`secret ${name} is declared by both role ${first} and role ${second}; one role owns each secret`, { kind: 'internal', role: second })
+    super(`secret ${name} is declared by both role ${first} and role ${second}; one role owns each secret`, {
+      kind: 'internal',
+      role: second,
+    })
     this.name = 'SecretOwnerError'
   }
 }
@@ -83,7 +86,9 @@ export function secretCatalog(roles: readonly { name: string; secrets?: SecretKi
 /** The secrets that must stay confidential: every value but the identifiers. */
 export function confidentialValues(secrets: Readonly<Partial<Record<string, string>>>, catalog: SecretCatalog): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(secrets).filter((e): e is [string, string] => typeof e[1] === 'string' && !catalog.identifiers.includes(e[0] as SecretName)),
+    Object.entries(secrets).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && !catalog.identifiers.includes(e[0] as SecretName),
+    ),
   )
 }
 

@@ -20,7 +20,8 @@ const carried = new Map<SecretName, string>([
   ['metadata_proxy_secret', 'Nova and Neutron sign and check metadata requests with the new secret'],
 ])
 
-const fernetKey = "a new key signs every user out at once; Keystone's own rotation (keystone-manage fernet_rotate) is the way (not supported yet)"
+const fernetKey =
+  "a new key signs every user out at once; Keystone's own rotation (keystone-manage fernet_rotate) is the way (not supported yet)"
 const credentialKey = 'stored credentials (EC2, application credentials) would no longer decrypt'
 const swiftSalt = 'every stored object would be looked for in the wrong place: it must never change'
 const cephKey = 'Ceph keys are changed inside Ceph (ceph auth), not by a new file (not supported yet)'
@@ -65,13 +66,18 @@ export interface RotationPlan {
 
 /** Refuses names that are not secrets or not rotatable, naming each and why. */
 function checkNames(names: readonly string[], catalog: SecretCatalog): SecretName[] {
-  if (!names.length) throw new UsageError('name the secrets to rotate', 'e.g. stackhouse secrets rotate nova_database_password admin_password')
+  if (!names.length)
+    throw new UsageError('name the secrets to rotate', 'e.g. stackhouse secrets rotate nova_database_password admin_password')
   const problems = names.flatMap((n) => {
     if (!catalog.has(n)) return [`"${n}" is no secret (see stackhouse secrets list)`]
     const r = rotation(n)
     return 'refused' in r ? [`${n}: ${r.refused}`] : []
   })
-  if (problems.length) throw new UsageError(`cannot rotate: ${problems.join('; ')}`, 'rotate only passwords and keys a deploy can carry to the cloud; nothing was changed')
+  if (problems.length)
+    throw new UsageError(
+      `cannot rotate: ${problems.join('; ')}`,
+      'rotate only passwords and keys a deploy can carry to the cloud; nothing was changed',
+    )
   return [...new Set(names)] as SecretName[]
 }
 
@@ -79,9 +85,14 @@ function checkNames(names: readonly string[], catalog: SecretCatalog): SecretNam
 function diffPlan(project: Project, roles: readonly Role[], next: Secrets): Pick<RotationPlan, 'files' | 'restarts'> {
   const before = new Map(render(project.model, roles, project.overrides).map((f) => [`${f.host}\0${f.path}`, f.content]))
   const after = render({ ...project.model, secrets: next }, roles, project.overrides)
-  const files = after.filter((f) => before.get(`${f.host}\0${f.path}`) !== f.content).map((f) => ({ host: f.host, path: f.path, restarts: f.notify }))
+  const files = after
+    .filter((f) => before.get(`${f.host}\0${f.path}`) !== f.content)
+    .map((f) => ({ host: f.host, path: f.path, restarts: f.notify }))
   const hosts = [...new Set(files.map((f) => f.host))]
-  return { files, restarts: hosts.map((host) => ({ host, units: [...new Set(files.filter((f) => f.host === host).flatMap((f) => f.restarts))] })) }
+  return {
+    files,
+    restarts: hosts.map((host) => ({ host, units: [...new Set(files.filter((f) => f.host === host).flatMap((f) => f.restarts))] })),
+  }
 }
 
 /**
@@ -89,12 +100,20 @@ function diffPlan(project: Project, roles: readonly Role[], next: Secrets): Pick
  * `<file>.before-rotate-<time>`, mode 0600), and the plan of what the next deploy
  * changes. With `dryRun`, the plan for stand-in values and nothing written.
  */
-export function rotateSecrets(project: Project, roles: readonly Role[], names: readonly string[], opts: { dryRun?: boolean; now?: Date } = {}): RotationPlan {
+export function rotateSecrets(
+  project: Project,
+  roles: readonly Role[],
+  names: readonly string[],
+  opts: { dryRun?: boolean; now?: Date } = {},
+): RotationPlan {
   const catalog = secretCatalog(roles)
   const chosen = checkNames(names, catalog)
   const next = { ...project.model.secrets } as Record<string, string>
   for (const n of chosen) next[n] = generateSecret(catalog.kindOf(n))
-  const plan: RotationPlan = { rotated: chosen.map((name) => ({ name, applies: (rotation(name) as { applies: string }).applies })), ...diffPlan(project, roles, next as unknown as Secrets) }
+  const plan: RotationPlan = {
+    rotated: chosen.map((name) => ({ name, applies: (rotation(name) as { applies: string }).applies })),
+    ...diffPlan(project, roles, next as unknown as Secrets),
+  }
   if (opts.dryRun) return plan
   const file = project.paths.secrets
   const backup = `${file}.before-rotate-${(opts.now ?? new Date()).toISOString().replace(/[:.]/g, '-')}`

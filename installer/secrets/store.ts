@@ -46,18 +46,26 @@ export function ensureSecrets(file: string, catalog: SecretCatalog): SecretsFile
  */
 export function requireSecrets(file: string, fix: string, catalog: SecretCatalog): SecretsFile {
   if (!existsSync(file)) {
-    throw new SecretsError(file, 'does not exist: secrets are made on purpose, never as a side effect (a new file would give a running cloud new passwords)', { fix })
+    throw new SecretsError(
+      file,
+      'does not exist: secrets are made on purpose, never as a side effect (a new file would give a running cloud new passwords)',
+      { fix },
+    )
   }
   const current = readSecrets(file)
   const missing = catalog.names.filter((n) => current[n] === undefined && catalog.kindOf(n) !== 'operator')
-  if (missing.length) throw new SecretsError(file, `lacks ${missing.length} secret(s): ${missing.join(', ')}`, { fix: `${fix} (adds what is missing, keeps every value there)` })
+  if (missing.length)
+    throw new SecretsError(file, `lacks ${missing.length} secret(s): ${missing.join(', ')}`, {
+      fix: `${fix} (adds what is missing, keeps every value there)`,
+    })
   return { secrets: current as Secrets, generated: [], tightened: false }
 }
 
 /** Set one secret (operator-provided, or a deliberate rotation). */
 export function setSecret(file: string, name: string, value: string, catalog: SecretCatalog): void {
   if (!catalog.has(name)) throw new SecretsError(file, `no secret is named "${name}"; see "stackhouse secrets list"`)
-  if (!value || /[\x00-\x1f\x7f]/.test(value)) throw new SecretsError(file, 'the value must be one non-empty line without control characters')
+  if (!value || /[\x00-\x1f\x7f]/.test(value))
+    throw new SecretsError(file, 'the value must be one non-empty line without control characters')
   writeSecrets(file, { ...readSecrets(file), [name]: value })
 }
 
@@ -70,27 +78,40 @@ export function readSecrets(file: string): Record<string, string> {
   let text: string
   try {
     const st = statSync(file)
-    if (st.isDirectory()) throw new SecretsError(file, 'is a folder, not a secrets file', { fix: 'name the file itself, e.g. --secrets mycloud/secrets.yaml' })
+    if (st.isDirectory())
+      throw new SecretsError(file, 'is a folder, not a secrets file', { fix: 'name the file itself, e.g. --secrets mycloud/secrets.yaml' })
     if (!st.isFile()) throw new SecretsError(file, 'is not a regular file', { fix: 'keep the secrets in a regular file (mode 0600)' })
-    if (st.size > secretsLimitBytes) throw new SecretsError(file, `is larger than ${secretsLimitBytes} bytes: it is not a secrets file`, { fix: 'check the path' })
+    if (st.size > secretsLimitBytes)
+      throw new SecretsError(file, `is larger than ${secretsLimitBytes} bytes: it is not a secrets file`, { fix: 'check the path' })
     text = readFileSync(file, 'utf8')
   } catch (cause) {
     if (cause instanceof SecretsError) throw cause
-    throw new SecretsError(file, `cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause, fix: 'run as the user who owns it (it is mode 0600)' })
+    throw new SecretsError(file, `cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, {
+      cause,
+      fix: 'run as the user who owns it (it is mode 0600)',
+    })
   }
   let data: unknown
   try {
     data = parse(text, { maxAliasCount: 100 })
   } catch (cause) {
-    throw new SecretsError(file, 'is not valid YAML', { cause, fix: 'restore it from a backup: generating new secrets would change every password of a deployed cloud' })
+    throw new SecretsError(file, 'is not valid YAML', {
+      cause,
+      fix: 'restore it from a backup: generating new secrets would change every password of a deployed cloud',
+    })
   }
   if (data === null || data === undefined) return {}
-  if (typeof data !== 'object' || Array.isArray(data)) throw new SecretsError(file, 'must be a map of secret names to values', { fix: 'restore it from a backup' })
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new SecretsError(file, 'must be a map of secret names to values', { fix: 'restore it from a backup' })
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(data)) {
-    if (typeof v !== 'string' && typeof v !== 'number') throw new SecretsError(file, `value of "${printable(k)}" must be a string`, { fix: 'restore it from a backup' })
+    if (typeof v !== 'string' && typeof v !== 'number')
+      throw new SecretsError(file, `value of "${printable(k)}" must be a string`, { fix: 'restore it from a backup' })
     // NOTE: never echoed: the message names the secret, not its value.
-    if (/[\x00-\x1f\x7f]/.test(String(v))) throw new SecretsError(file, `the value of "${printable(k)}" holds a control character`, { fix: `set it again: stackhouse secrets set ${printable(k)} < a-file-holding-it` })
+    if (/[\x00-\x1f\x7f]/.test(String(v)))
+      throw new SecretsError(file, `the value of "${printable(k)}" holds a control character`, {
+        fix: `set it again: stackhouse secrets set ${printable(k)} < a-file-holding-it`,
+      })
     out[k] = String(v)
   }
   return out
@@ -114,7 +135,10 @@ export function writeSecrets(file: string, values: Record<string, string>): void
     const code = (cause as NodeJS.ErrnoException).code
     throw new SecretsError(file, `cannot be written (${code ?? String(cause)})`, {
       cause,
-      fix: code === 'EACCES' || code === 'EROFS' ? 'the folder is not writable: keep the secrets elsewhere with --secrets PATH' : 'check the path and the folder',
+      fix:
+        code === 'EACCES' || code === 'EROFS'
+          ? 'the folder is not writable: keep the secrets elsewhere with --secrets PATH'
+          : 'check the path and the folder',
     })
   }
 }

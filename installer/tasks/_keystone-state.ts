@@ -60,7 +60,11 @@ export class KeystoneState {
 
   /** The direct role assignments on a project; listed once per project. */
   assignments(projectId: string): Promise<Assignment[]> {
-    return this.cached(`assignments of ${projectId}`, `/role_assignments?scope.project.id=${encodeURIComponent(projectId)}`, 'role_assignments') as Promise<Assignment[]>
+    return this.cached(
+      `assignments of ${projectId}`,
+      `/role_assignments?scope.project.id=${encodeURIComponent(projectId)}`,
+      'role_assignments',
+    ) as Promise<Assignment[]>
   }
 
   /** Record an entity a task made, so later tasks of the run find it. */

@@ -76,7 +76,8 @@ function assertValid(spec: CommandSpec): void {
   const w = spec.waitUntil
   if (w && !(w.timeoutSeconds > 0 && (w.intervalSeconds ?? 5) > 0)) throw wrong('`waitUntil` needs a positive timeout and interval')
   const r = spec.retry
-  if (r && !(Number.isInteger(r.attempts) && r.attempts >= 1 && r.delaySeconds >= 0)) throw wrong('`retry` needs a whole number of attempts (at least 1) and a delay of 0 s or more')
+  if (r && !(Number.isInteger(r.attempts) && r.attempts >= 1 && r.delaySeconds >= 0))
+    throw wrong('`retry` needs a whole number of attempts (at least 1) and a delay of 0 s or more')
 }
 
 /** `run` (if any) then `unless`, until `unless` passes or the time is up. `last` is the check that just failed. */
@@ -107,7 +108,8 @@ async function runRetrying(ctx: TaskContext, spec: CommandSpec, env: ExecOptions
     const r = await probe(ctx, spec.run!, opts)
     if (r.code === 0) return
     if (i >= attempts) {
-      const message = attempts > 1 ? `command failed ${attempts} times, last with exit code ${r.code}` : `command failed with exit code ${r.code}`
+      const message =
+        attempts > 1 ? `command failed ${attempts} times, last with exit code ${r.code}` : `command failed with exit code ${r.code}`
       throw commandFailed(ctx, spec.id, spec.run!, r, message)
     }
     ctx.log(`attempt ${i} of ${attempts} failed; trying again in ${delaySeconds} s`)

@@ -19,7 +19,13 @@ export async function must(ctx: TaskContext, task: string, command: string, opts
 }
 
 /** The TaskError for a command that exited non-zero: host, task, command, and the tail of its output. */
-export function commandFailed(ctx: Pick<TaskContext, 'host'>, task: string, command: string, r: ExecResult, message = `command failed with exit code ${r.code}`): TaskError {
+export function commandFailed(
+  ctx: Pick<TaskContext, 'host'>,
+  task: string,
+  command: string,
+  r: ExecResult,
+  message = `command failed with exit code ${r.code}`,
+): TaskError {
   const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-15).join('\n')
   return new TaskError(message, { host: ctx.host.name, task, command, exitCode: r.code, stderr: tail })
 }

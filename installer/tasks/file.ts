@@ -53,7 +53,9 @@ async function diffAgainst(ctx: TaskContext, file: RenderedFile, sensitive: bool
   // NOTE: a sensitive file's old copy is read without logging it: it may hold secrets the redactor no longer knows.
   const onHost = sensitive ? (await ctx.transport.exec(cat)).stdout : (await must(ctx, `${file.role}.file`, cat)).stdout
   const show = (text: string) => (sensitive ? maskSecrets(ctx.redact(text)) : text)
-  return createTwoFilesPatch(`${file.path} (on ${ctx.host.name})`, `${file.path} (rendered)`, show(onHost), show(file.content), '', '', { context: 2 })
+  return createTwoFilesPatch(`${file.path} (on ${ctx.host.name})`, `${file.path} (rendered)`, show(onHost), show(file.content), '', '', {
+    context: 2,
+  })
 }
 
 export function sha256(text: string): string {

@@ -25,7 +25,11 @@ const usersOfRun = new WeakMap<Admin, Map<string, string>>()
 
 /** Finds one that matches or creates it from `body`; returns [entity, created] (no entity when check mode would create it). */
 async function ensure<K extends 'projects' | 'roles' | 'users' | 'services'>(
-  state: KeystoneState, kind: K, matches: (e: Kinds[K]) => boolean, body: Record<string, unknown>, check: boolean,
+  state: KeystoneState,
+  kind: K,
+  matches: (e: Kinds[K]) => boolean,
+  body: Record<string, unknown>,
+  check: boolean,
 ): Promise<[Kinds[K] | undefined, boolean]> {
   const found = (await state.list(kind)).find(matches)
   if (found) return [found, false]
@@ -46,16 +50,30 @@ export function keystoneTask(spec: KeystoneSpec, admin: Admin, authUrl: string):
   if (spec.user) peers.set(spec.user.name, spec.user.password)
   return {
     id,
-    title: spec.service ? `catalog: ${spec.service.name} (${spec.service.type})` : `identity: ${[...(spec.projects ?? []), ...(spec.roles ?? [])].join(', ')}`,
+    title: spec.service
+      ? `catalog: ${spec.service.name} (${spec.service.type})`
+      : `identity: ${[...(spec.projects ?? []), ...(spec.roles ?? [])].join(', ')}`,
     async apply(ctx) {
       const state = keystoneState(await admin())
       const done: string[] = []
       const mark = (created: boolean, what: string) => created && done.push(what)
-      for (const p of spec.projects ?? []) mark((await ensure(state, 'projects', (x) => x.name === p, { name: p, domain_id: 'default', description: `${p} project` }, ctx.check))[1], `project ${p}`)
+      for (const p of spec.projects ?? [])
+        mark(
+          (
+            await ensure(state, 'projects', (x) => x.name === p, { name: p, domain_id: 'default', description: `${p} project` }, ctx.check)
+          )[1],
+          `project ${p}`,
+        )
       for (const r of spec.roles ?? []) mark((await ensure(state, 'roles', (x) => x.name === r, { name: r }, ctx.check))[1], `role ${r}`)
       if (spec.user) done.push(...(await ensureUser(state, spec.user, { authUrl, peers }, ctx.check)))
       if (spec.service) {
-        const [svc, created] = await ensure(state, 'services', (x) => x.type === spec.service!.type, { ...spec.service, enabled: true }, ctx.check)
+        const [svc, created] = await ensure(
+          state,
+          'services',
+          (x) => x.type === spec.service!.type,
+          { ...spec.service, enabled: true },
+          ctx.check,
+        )
         mark(created, `service ${spec.service.name}`)
         if (spec.endpoints) done.push(...(await ensureEndpoints(state, svc?.id, spec.endpoints, ctx.check)))
       }
@@ -66,9 +84,20 @@ export function keystoneTask(spec: KeystoneSpec, admin: Admin, authUrl: string):
 
 type User = NonNullable<KeystoneSpec['user']>
 
-async function ensureUser(state: KeystoneState, u: User, run: { authUrl: string; peers: ReadonlyMap<string, string> }, check: boolean): Promise<string[]> {
+async function ensureUser(
+  state: KeystoneState,
+  u: User,
+  run: { authUrl: string; peers: ReadonlyMap<string, string> },
+  check: boolean,
+): Promise<string[]> {
   const done: string[] = []
-  const [user, created] = await ensure(state, 'users', (x) => x.name === u.name, { name: u.name, domain_id: 'default', password: u.password, enabled: true }, check)
+  const [user, created] = await ensure(
+    state,
+    'users',
+    (x) => x.name === u.name,
+    { name: u.name, domain_id: 'default', password: u.password, enabled: true },
+    check,
+  )
   if (created) done.push(`user ${u.name}`)
   if (!user) return [...done, `roles of ${u.name}`]
   // A user made just now has this password: no login needed.
@@ -83,7 +112,9 @@ async function ensureUser(state: KeystoneState, u: User, run: { authUrl: string;
   const project = (await state.list('projects')).find((p) => p.name === u.project)
   const roles = await state.list('roles')
   if (!project) return [...done, `roles of ${u.name}`]
-  const has = (await state.assignments(project.id)).filter((a) => a.user?.id === user.id).map((a) => roles.find((r) => r.id === a.role.id)?.name)
+  const has = (await state.assignments(project.id))
+    .filter((a) => a.user?.id === user.id)
+    .map((a) => roles.find((r) => r.id === a.role.id)?.name)
   for (const name of u.roles.filter((r) => !has.includes(r))) {
     const role = roles.find((r) => r.name === name)
     if (!check && role) {
@@ -95,7 +126,12 @@ async function ensureUser(state: KeystoneState, u: User, run: { authUrl: string;
   return done
 }
 
-async function ensureEndpoints(state: KeystoneState, serviceId: string | undefined, e: NonNullable<KeystoneSpec['endpoints']>, check: boolean): Promise<string[]> {
+async function ensureEndpoints(
+  state: KeystoneState,
+  serviceId: string | undefined,
+  e: NonNullable<KeystoneSpec['endpoints']>,
+  check: boolean,
+): Promise<string[]> {
   const existing = serviceId ? (await state.list('endpoints')).filter((x) => x.service_id === serviceId) : []
   const done: string[] = []
   for (const iface of ['public', 'internal', 'admin'] as const) {
@@ -107,7 +143,9 @@ async function ensureEndpoints(state: KeystoneState, serviceId: string | undefin
       await state.ks.call('PATCH', `/endpoints/${have.id}`, { endpoint: { url: e[iface] } })
       have.url = e[iface]
     } else {
-      const made = await state.ks.call<{ endpoint: Kinds['endpoints'] }>('POST', '/endpoints', { endpoint: { service_id: serviceId, interface: iface, url: e[iface], region_id: e.region, enabled: true } })
+      const made = await state.ks.call<{ endpoint: Kinds['endpoints'] }>('POST', '/endpoints', {
+        endpoint: { service_id: serviceId, interface: iface, url: e[iface], region_id: e.region, enabled: true },
+      })
       await state.added('endpoints', made.endpoint)
     }
   }

@@ -24,10 +24,16 @@ const waitForDpkgLock = `timeout 600 python3 -c 'import fcntl; fcntl.lockf(open(
 const configurePending = 'for try in 1 2 3; do dpkg --configure -a && break; [ $try -lt 3 ] || exit 1; done'
 
 const aptOptions = [
-  '-y', '-q', '--no-install-recommends',
-  '-o', 'DPkg::Lock::Timeout=600',
+  '-y',
+  '-q',
+  '--no-install-recommends',
+  '-o',
+  'DPkg::Lock::Timeout=600',
   // Keep our rendered files over the packages' versions of them.
-  '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold',
+  '-o',
+  'Dpkg::Options::=--force-confdef',
+  '-o',
+  'Dpkg::Options::=--force-confold',
 ].join(' ')
 
 export function packagesTask(spec: PackagesSpec): Task {
@@ -42,7 +48,9 @@ export function packagesTask(spec: PackagesSpec): Task {
     async apply(ctx) {
       const { missing, interrupted } = parsePackageState(pkgs, (await probe(ctx, packageStateCommand(pkgs))).stdout)
       if (!missing.length && !interrupted) return ok
-      const detail = missing.length ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}` : 'finish an interrupted dpkg run'
+      const detail = missing.length
+        ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}`
+        : 'finish an interrupted dpkg run'
       if (ctx.check) return changed(detail)
       if (spec.debconf.length) await must(ctx, id, 'debconf-set-selections', { stdin: `${spec.debconf.join('\n')}\n` })
       const install = missing.length ? `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}` : ':'
@@ -87,6 +95,11 @@ export function packageStateCommand(pkgs: readonly string[]): string {
 export function parsePackageState(pkgs: readonly string[], stdout: string): { missing: string[]; interrupted: boolean } {
   const lines = stdout.split('\n')
   const mark = lines.indexOf(auditMark)
-  const installed = new Set(lines.slice(0, mark < 0 ? lines.length : mark).filter((l) => /^\S+ ii/.test(l)).map((l) => l.split(' ')[0]!.split(':')[0]))
+  const installed = new Set(
+    lines
+      .slice(0, mark < 0 ? lines.length : mark)
+      .filter((l) => /^\S+ ii/.test(l))
+      .map((l) => l.split(' ')[0]!.split(':')[0]),
+  )
   return { missing: pkgs.filter((p) => !installed.has(p)), interrupted: mark < 0 || lines.slice(mark + 1).some((l) => l.trim() !== '') }
 }

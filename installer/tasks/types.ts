@@ -98,7 +98,11 @@ export class TaskError extends StackhouseError {
 }
 
 export const ok: TaskResult = { status: 'ok' }
-export const changed = (detail?: string, diff?: string): TaskResult => ({ status: 'changed', ...(detail ? { detail } : {}), ...(diff ? { diff } : {}) })
+export const changed = (detail?: string, diff?: string): TaskResult => ({
+  status: 'changed',
+  ...(detail ? { detail } : {}),
+  ...(diff ? { diff } : {}),
+})
 
 /** A deploy phase (`prepare`, a role, post-deploy): each host's tasks, run in order; hosts in parallel. */
 export interface Phase {

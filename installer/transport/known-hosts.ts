@@ -30,12 +30,14 @@ export function knownKeys(file: string, address: string, port: number): KnownKey
   if (!existsSync(file)) return []
   const name = hostPattern(address, port)
   const keys: KnownKey[] = []
-  readFileSync(file, 'utf8').split('\n').forEach((raw, i) => {
-    const line = raw.trim()
-    if (!line || line.startsWith('#') || line.startsWith('@')) return
-    const [hosts = '', type = '', b64 = ''] = line.split(/\s+/)
-    if (matches(hosts, name)) keys.push({ type, key: Buffer.from(b64, 'base64'), line: i + 1 })
-  })
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((raw, i) => {
+      const line = raw.trim()
+      if (!line || line.startsWith('#') || line.startsWith('@')) return
+      const [hosts = '', type = '', b64 = ''] = line.split(/\s+/)
+      if (matches(hosts, name)) keys.push({ type, key: Buffer.from(b64, 'base64'), line: i + 1 })
+    })
   return keys
 }
 

@@ -5,7 +5,15 @@ import { NodeSSH } from 'node-ssh'
 import { existsSync, readFileSync } from 'node:fs'
 import { addKnownKey, fingerprint, keyType, knownKeys } from './known-hosts.ts'
 import { shellQuote } from '../shell.ts'
-import { atomicWriteScript, withEnv, TransportError, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from './types.ts'
+import {
+  atomicWriteScript,
+  withEnv,
+  TransportError,
+  type ExecOptions,
+  type ExecResult,
+  type Transport,
+  type WriteOptions,
+} from './types.ts'
 
 export interface SshTarget {
   host: string
@@ -27,28 +35,41 @@ export interface SshOptions {
 export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<Transport> {
   const fail = (reason: TransportError['reason'], message: string, fix?: string, cause?: unknown) =>
     new TransportError(target.host, target.address, reason, message, fix, cause ? { cause } : undefined)
-  if (!existsSync(target.key)) throw fail('auth', `SSH key ${target.key} does not exist`, 'set hosts[].ssh.key in the inventory to a private key that the host accepts')
+  if (!existsSync(target.key))
+    throw fail(
+      'auth',
+      `SSH key ${target.key} does not exist`,
+      'set hosts[].ssh.key in the inventory to a private key that the host accepts',
+    )
   const known = knownKeys(opts.knownHosts, target.address, target.port)
   let rejected: TransportError | undefined
   const hostVerifier = (key: Buffer): boolean => {
     if (known.some((k) => k.key.equals(key))) return true
     if (known.length) {
-      rejected = fail('host-key-changed', `host key changed: it now offers ${fingerprint(key)}, known_hosts has another key (${opts.knownHosts}:${known[0]!.line})`,
-        `if the host was reinstalled on purpose, delete line ${known[0]!.line} of ${opts.knownHosts} and re-run; otherwise, stop: someone may be intercepting the connection`)
+      rejected = fail(
+        'host-key-changed',
+        `host key changed: it now offers ${fingerprint(key)}, known_hosts has another key (${opts.knownHosts}:${known[0]!.line})`,
+        `if the host was reinstalled on purpose, delete line ${known[0]!.line} of ${opts.knownHosts} and re-run; otherwise, stop: someone may be intercepting the connection`,
+      )
       return false
     }
     if (opts.trustNewHosts) {
       addKnownKey(opts.knownHosts, target.address, target.port, keyType(key), key)
       return true
     }
-    rejected = fail('host-key-unknown', `host key ${fingerprint(key)} is not in ${opts.knownHosts}`,
-      'check the fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and re-run with --trust-new-hosts, or add the key to known_hosts')
+    rejected = fail(
+      'host-key-unknown',
+      `host key ${fingerprint(key)} is not in ${opts.knownHosts}`,
+      'check the fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and re-run with --trust-new-hosts, or add the key to known_hosts',
+    )
     return false
   }
   const ssh = new NodeSSH()
   try {
     await ssh.connect({
-      host: target.address, port: target.port, username: target.user,
+      host: target.address,
+      port: target.port,
+      username: target.user,
       privateKey: readFileSync(target.key, 'utf8'),
       hostVerifier,
       // Offer only the key types known_hosts has, so the server presents one we can check.
@@ -63,20 +84,50 @@ export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<T
   return new SshTransport(target.host, target.address, ssh)
 }
 
-function classify(cause: unknown, fail: (r: TransportError['reason'], m: string, f?: string, c?: unknown) => TransportError, t: SshTarget): TransportError {
+function classify(
+  cause: unknown,
+  fail: (r: TransportError['reason'], m: string, f?: string, c?: unknown) => TransportError,
+  t: SshTarget,
+): TransportError {
   const e = cause as { code?: string; level?: string; message?: string }
   if (/Cannot parse privateKey|Encrypted private OpenSSH key/i.test(e.message ?? '')) {
-    return fail('auth', `${t.key} is not a usable private key (${e.message})`, 'point hosts[].ssh.key at an unencrypted OpenSSH or PEM private key', cause)
+    return fail(
+      'auth',
+      `${t.key} is not a usable private key (${e.message})`,
+      'point hosts[].ssh.key at an unencrypted OpenSSH or PEM private key',
+      cause,
+    )
   }
   if (e.level === 'client-authentication') {
-    return fail('auth', `${t.user}@${t.address} refused the key ${t.key}`, `add the public key to ~${t.user}/.ssh/authorized_keys on the host, or set hosts[].ssh.key / ssh.user`, cause)
+    return fail(
+      'auth',
+      `${t.user}@${t.address} refused the key ${t.key}`,
+      `add the public key to ~${t.user}/.ssh/authorized_keys on the host, or set hosts[].ssh.key / ssh.user`,
+      cause,
+    )
   }
-  const what = e.code === 'ECONNREFUSED' ? `nothing listens on port ${t.port}` : e.code === 'EHOSTUNREACH' ? 'no route to the address' : /timed out/i.test(e.message ?? '') ? 'no answer (timed out)' : (e.message ?? String(cause))
-  return fail('unreachable', `cannot connect over SSH: ${what}`, `check that the host is up, sshd runs on port ${t.port}, and the address in the inventory is right`, cause)
+  const what =
+    e.code === 'ECONNREFUSED'
+      ? `nothing listens on port ${t.port}`
+      : e.code === 'EHOSTUNREACH'
+        ? 'no route to the address'
+        : /timed out/i.test(e.message ?? '')
+          ? 'no answer (timed out)'
+          : (e.message ?? String(cause))
+  return fail(
+    'unreachable',
+    `cannot connect over SSH: ${what}`,
+    `check that the host is up, sshd runs on port ${t.port}, and the address in the inventory is right`,
+    cause,
+  )
 }
 
 class SshTransport implements Transport {
-  constructor(readonly host: string, readonly address: string, private readonly ssh: NodeSSH) {}
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    private readonly ssh: NodeSSH,
+  ) {}
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     if (!this.ssh.isConnected()) throw new TransportError(this.host, this.address, 'closed', 'the SSH connection was closed')
@@ -86,7 +137,14 @@ class SshTransport implements Transport {
     const line = `exec bash -c ${shellQuote(script)}${stdin ? '' : ' </dev/null'}`
     const r = await this.ssh.execCommand(line, { ...(stdin ? { stdin } : {}), noTrim: true }).catch((cause: unknown) => {
       // The connection or a channel failed (not the command): the host's fault, not ours.
-      throw new TransportError(this.host, this.address, 'closed', `the SSH session failed: ${(cause as Error).message}`, 're-run; if it persists, check the host (sshd running, MaxSessions, load)', { cause })
+      throw new TransportError(
+        this.host,
+        this.address,
+        'closed',
+        `the SSH session failed: ${(cause as Error).message}`,
+        're-run; if it persists, check the host (sshd running, MaxSessions, load)',
+        { cause },
+      )
     })
     return { code: r.code ?? 128, stdout: r.stdout, stderr: r.stderr }
   }

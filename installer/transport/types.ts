@@ -83,7 +83,8 @@ export function atomicWriteScript(path: string, opts: WriteOptions): string {
 export function withEnv(command: string, opts: ExecOptions): { script: string; stdin: string } {
   const entries = Object.entries(opts.env ?? {})
   for (const [k, v] of entries) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || v.includes('\n')) throw new Error(`environment variable ${k} must be a name with a one-line value`)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || v.includes('\n'))
+      throw new Error(`environment variable ${k} must be a name with a one-line value`)
   }
   const reads = entries.map(([k]) => `IFS= read -r ${k}; export ${k}; `).join('')
   // NOTE: commands start in /, not in root's home: tools run as a service user

@@ -24,7 +24,12 @@ export interface Check {
 export async function runCheck(check: Check, ctx: VerifyContext, done: CheckResult[]): Promise<CheckResult> {
   const start = Date.now()
   const result = (status: CheckResult['status'], message: string, hint?: Hint): CheckResult => ({
-    id: check.id, name: check.name, status, seconds: Number(((Date.now() - start) / 1000).toFixed(1)), message, ...(hint ? { hint } : {}),
+    id: check.id,
+    name: check.name,
+    status,
+    seconds: Number(((Date.now() - start) / 1000).toFixed(1)),
+    message,
+    ...(hint ? { hint } : {}),
   })
   const blocker = (check.needs ?? []).find((id) => done.find((r) => r.id === id)?.status !== 'pass')
   if (blocker) {

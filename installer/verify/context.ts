@@ -53,10 +53,22 @@ export interface VerifyContext extends Timeouts {
 
 export const defaultTimeouts: Timeouts = { bootTimeoutMs: 300_000, reachTimeoutMs: 180_000, settleMs: 5000 }
 
-export function createContext(model: Model, roles: readonly Role[], stateDir: string, timeouts: Partial<Timeouts>, log: (l: string) => void): VerifyContext {
+export function createContext(
+  model: Model,
+  roles: readonly Role[],
+  stateDir: string,
+  timeouts: Partial<Timeouts>,
+  log: (l: string) => void,
+): VerifyContext {
   const cleanup: Made[] = []
   return {
-    model, roles, stateDir, log, cleanup, ...defaultTimeouts, ...timeouts,
+    model,
+    roles,
+    stateDir,
+    log,
+    cleanup,
+    ...defaultTimeouts,
+    ...timeouts,
     run: randomBytes(3).toString('hex'),
     made: (what, remove, opts = {}) => cleanup.push({ what, remove, keepable: opts.keepable ?? false, last: opts.last ?? false }),
   }
@@ -70,8 +82,9 @@ export function need<T>(value: T | undefined, what: string): T {
 
 /** `name (address)` of a host, by name or as the first host of a group. */
 export function hostLabel(model: Model, nameOrGroup: string): string | undefined {
-  const h: ModelHost | undefined = model.hosts.find((x) => x.name === nameOrGroup || x.name === nameOrGroup.split('.')[0])
-    ?? model.hosts.find((x) => x.name === model.groups[nameOrGroup]?.[0])
+  const h: ModelHost | undefined =
+    model.hosts.find((x) => x.name === nameOrGroup || x.name === nameOrGroup.split('.')[0]) ??
+    model.hosts.find((x) => x.name === model.groups[nameOrGroup]?.[0])
   return h ? `${h.name} (${h.address})` : undefined
 }
 

@@ -23,7 +23,11 @@ export async function connectGuest(address: string, keyPath: string, timeoutMs: 
     const ssh = new NodeSSH()
     try {
       await ssh.connect({
-        host: address, port, username: 'root', privateKey, readyTimeout: 15_000,
+        host: address,
+        port,
+        username: 'root',
+        privateKey,
+        readyTimeout: 15_000,
         // NOTE: the guest makes its host key on each boot (installer/guest-image/files/rootfs/etc/rc),
         // so there is nothing to pin in advance: accept it, and let the caller compare the
         // fingerprint with the one the guest printed on its console (read through Nova's API).
@@ -46,5 +50,8 @@ export async function connectGuest(address: string, keyPath: string, timeoutMs: 
       await new Promise((r) => setTimeout(r, 3000))
     }
   }
-  throw new Error(`no SSH login as root@${address} within ${Math.round(timeoutMs / 1000)} s: ${(last as Error | undefined)?.message ?? 'no attempt finished'}`, { cause: last })
+  throw new Error(
+    `no SSH login as root@${address} within ${Math.round(timeoutMs / 1000)} s: ${(last as Error | undefined)?.message ?? 'no attempt finished'}`,
+    { cause: last },
+  )
 }

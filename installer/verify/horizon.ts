@@ -31,7 +31,12 @@ export function formValue(html: string, name: string): string | undefined {
 async function get(url: string, jar: Jar, init: RequestInit = {}): Promise<{ res: Response; body: string }> {
   let res: Response
   try {
-    res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: cookieHeader(jar) }, signal: AbortSignal.timeout(60_000) })
+    res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: cookieHeader(jar) },
+      signal: AbortSignal.timeout(60_000),
+    })
   } catch (e) {
     throw new CheckFailure(`${init.method ?? 'GET'} ${url}: ${describeFetchFailure(e)}`, undefined, { cause: e })
   }
@@ -49,11 +54,21 @@ async function login(ctx: VerifyContext, base: string, jar: Jar): Promise<string
   // NOTE: with one region Horizon renders it as a hidden field holding OPENSTACK_KEYSTONE_URL.
   const region = formValue(page.body, 'region') ?? ctx.model.endpoints.keystone.public
   const form = new URLSearchParams({ csrfmiddlewaretoken: token, region, username: 'admin', password: ctx.model.secrets.admin_password })
-  const post = await get(url, jar, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', referer: url } })
+  const post = await get(url, jar, {
+    method: 'POST',
+    body: form.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', referer: url },
+  })
   const location = post.res.headers.get('location') ?? ''
   if (![301, 302, 303].includes(post.res.status) || /\/auth\/login/.test(location)) {
-    const why = /<div[^>]*alert-danger[^>]*>([\s\S]*?)<\/div>/i.exec(post.body)?.[1]?.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()
-    throw new CheckFailure(`POST ${url} → HTTP ${post.res.status}${location ? ` to ${location}` : ''}: the login was refused${why ? ` (${why})` : ''}`)
+    const why = /<div[^>]*alert-danger[^>]*>([\s\S]*?)<\/div>/i
+      .exec(post.body)?.[1]
+      ?.replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+    throw new CheckFailure(
+      `POST ${url} → HTTP ${post.res.status}${location ? ` to ${location}` : ''}: the login was refused${why ? ` (${why})` : ''}`,
+    )
   }
   return location
 }
@@ -70,7 +85,9 @@ export const horizonCheck: Check = {
     const to = await login(ctx, base, jar)
     const project = await get(`${base}/project/`, jar)
     if (project.res.status !== 200) {
-      throw new CheckFailure(`after the login (redirect to ${to}), GET ${base}/project/ → HTTP ${project.res.status}${project.res.headers.get('location') ? ` to ${project.res.headers.get('location')}` : ''}`)
+      throw new CheckFailure(
+        `after the login (redirect to ${to}), GET ${base}/project/ → HTTP ${project.res.status}${project.res.headers.get('location') ? ` to ${project.res.headers.get('location')}` : ''}`,
+      )
     }
     return `login page 200, admin logged in (→ ${to}), ${base}/project/ 200 in ${((Date.now() - start) / 1000).toFixed(1)} s`
   },

@@ -22,7 +22,13 @@ async function login(ctx: VerifyContext, username: string, password: string, pro
   } catch (e) {
     const missingDemo = username === demo.user && e instanceof KeystoneError && e.status === 401
     const hint = missingDemo
-      ? hintFor(ctx.model, 'keystone', 'control', '/var/log/keystone/keystone.log', 'the post-deploy phase of "stackhouse deploy" makes the demo project and user: re-run the deploy')
+      ? hintFor(
+          ctx.model,
+          'keystone',
+          'control',
+          '/var/log/keystone/keystone.log',
+          'the post-deploy phase of "stackhouse deploy" makes the demo project and user: re-run the deploy',
+        )
       : apiHint(ctx.model, 'identity')
     throw new CheckFailure(`${username} cannot get a token for project ${project}: ${(e as Error).message}`, hint, { cause: e })
   }
@@ -38,7 +44,17 @@ export const tokenCheck: Check = {
     ctx.admin = cloud(admin, opts)
     const have = admin.catalog.map((c) => c.type)
     const missing = expectedServices(ctx).filter((t) => !have.includes(t))
-    if (missing.length) throw new CheckFailure(`the catalog has no ${missing.join(', ')} (it has ${have.join(', ')})`, hintFor(ctx.model, 'keystone', 'control', '/var/log/keystone/keystone.log', 'the register step of each role adds its service: re-run "stackhouse deploy"'))
+    if (missing.length)
+      throw new CheckFailure(
+        `the catalog has no ${missing.join(', ')} (it has ${have.join(', ')})`,
+        hintFor(
+          ctx.model,
+          'keystone',
+          'control',
+          '/var/log/keystone/keystone.log',
+          'the register step of each role adds its service: re-run "stackhouse deploy"',
+        ),
+      )
     for (const type of expectedServices(ctx)) ctx.admin.session.endpoint(type)
     return `admin token; ${have.length} services in the catalog (${[...have].sort().join(', ')})`
   },
@@ -84,7 +100,11 @@ export const endpointsCheck: Check = {
     // Version documents answer 200, or 300 Multiple Choices where several API versions are served.
     const bad = answers.filter((a) => 'error' in a.answer || ![200, 300].includes(a.answer.status))
     const show = (a: (typeof answers)[number]) => `${a.type} ${'error' in a.answer ? a.answer.error : `HTTP ${a.answer.status}`} (${a.url})`
-    if (bad.length) throw new CheckFailure(`${bad.length} of ${answers.length} endpoints do not answer: ${bad.map(show).join('; ')}`, apiHint(ctx.model, bad[0]!.type))
+    if (bad.length)
+      throw new CheckFailure(
+        `${bad.length} of ${answers.length} endpoints do not answer: ${bad.map(show).join('; ')}`,
+        apiHint(ctx.model, bad[0]!.type),
+      )
     const ms = answers.map((a) => ('ms' in a.answer ? a.answer.ms : 0))
     return `${answers.length} endpoints answer (slowest ${Math.max(...ms)} ms)`
   },

@@ -38,17 +38,30 @@ export interface VerifyOptions extends Partial<Timeouts> {
 
 /** Every check, in the order they run. */
 export const checks: readonly Check[] = [
-  tokenCheck, demoTokenCheck, endpointsCheck,
-  computeServicesCheck, networkAgentsCheck, volumeServicesCheck,
-  imageCheck, routerCheck,
-  bootCheck, floatingIpCheck, sshCheck, volumeCheck,
-  objectCheck, horizonCheck,
+  tokenCheck,
+  demoTokenCheck,
+  endpointsCheck,
+  computeServicesCheck,
+  networkAgentsCheck,
+  volumeServicesCheck,
+  imageCheck,
+  routerCheck,
+  bootCheck,
+  floatingIpCheck,
+  sshCheck,
+  volumeCheck,
+  objectCheck,
+  horizonCheck,
 ]
 
 export async function verifyCloud(project: Project, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const start = Date.now()
   const { bootTimeoutMs, reachTimeoutMs, settleMs } = opts
-  const timeouts = { ...(bootTimeoutMs ? { bootTimeoutMs } : {}), ...(reachTimeoutMs ? { reachTimeoutMs } : {}), ...(settleMs !== undefined ? { settleMs } : {}) }
+  const timeouts = {
+    ...(bootTimeoutMs ? { bootTimeoutMs } : {}),
+    ...(reachTimeoutMs ? { reachTimeoutMs } : {}),
+    ...(settleMs !== undefined ? { settleMs } : {}),
+  }
   const ctx = createContext(project.model, project.roles, project.paths.stateDir, timeouts, opts.log ?? (() => {}))
   const selected = select(opts.only)
   if (opts.installMachinePackages ?? true) {
@@ -101,6 +114,22 @@ async function cleanUp(ctx: VerifyContext, keep: boolean): Promise<{ result: Che
   }
   const seconds = Number(((Date.now() - start) / 1000).toFixed(1))
   const base = { id: 'cleanup', name: 'clean up', seconds }
-  if (failed.length) return { kept, result: { ...base, status: 'fail', message: `could not delete ${failed.join('; ')}`, hint: { service: 'the APIs above', fix: 'delete the leftovers (named stackhouse-verify-*) with the openstack client' } } }
-  return { kept, result: { ...base, status: 'pass', message: `${deleted ? `deleted ${deleted} resource(s)` : 'nothing to delete'}${kept.length ? `; kept for debugging: ${kept.join(', ')}` : ''}` } }
+  if (failed.length)
+    return {
+      kept,
+      result: {
+        ...base,
+        status: 'fail',
+        message: `could not delete ${failed.join('; ')}`,
+        hint: { service: 'the APIs above', fix: 'delete the leftovers (named stackhouse-verify-*) with the openstack client' },
+      },
+    }
+  return {
+    kept,
+    result: {
+      ...base,
+      status: 'pass',
+      message: `${deleted ? `deleted ${deleted} resource(s)` : 'nothing to delete'}${kept.length ? `; kept for debugging: ${kept.join(', ')}` : ''}`,
+    },
+  }
 }

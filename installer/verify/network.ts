@@ -22,22 +22,35 @@ export const routerCheck: Check = {
     const { network: net } = need(ctx.demo, 'the demo session')
     const [router] = await net.routers({ name: demo.router })
     const [network] = await net.networks({ name: demo.network })
-    if (!router || !network) throw new CheckFailure(`project ${demo.project} has no ${router ? demo.network : demo.router}`, apiHint(ctx.model, 'network', postDeployFix))
+    if (!router || !network)
+      throw new CheckFailure(
+        `project ${demo.project} has no ${router ? demo.network : demo.router}`,
+        apiHint(ctx.model, 'network', postDeployFix),
+      )
     if (!ctx.model.networks.provider) return `${demo.router} ${router.status}; no provider network in the inventory, so no gateway`
     const [pub] = await need(ctx.admin, 'the admin session').network.networks({ name: publicNet.network })
     const gw = router.external_gateway_info
     if (!pub || gw?.network_id !== pub.id) {
-      throw new CheckFailure(`${demo.router} has ${gw ? `its gateway on network ${gw.network_id}` : 'no gateway'}, not on ${publicNet.network}${pub ? ` (${pub.id})` : ' (which does not exist)'}`,
-        apiHint(ctx.model, 'network', postDeployFix))
+      throw new CheckFailure(
+        `${demo.router} has ${gw ? `its gateway on network ${gw.network_id}` : 'no gateway'}, not on ${publicNet.network}${pub ? ` (${pub.id})` : ' (which does not exist)'}`,
+        apiHint(ctx.model, 'network', postDeployFix),
+      )
     }
     if (router.status !== 'ACTIVE') throw new CheckFailure(`${demo.router} is ${router.status}, not ACTIVE`)
     const address = gw.external_fixed_ips?.[0]?.ip_address
     if (!address) throw new CheckFailure(`${demo.router}'s gateway has no address on ${publicNet.network}`)
     const tries = await pingUntil(address, 30_000)
     if (tries === undefined) {
-      throw new CheckFailure(`${demo.router}'s gateway ${address} does not answer ping from this machine`,
-        hintFor(ctx.model, 'neutron-l3-agent', 'network', '/var/log/neutron/neutron-l3-agent.log and /var/log/neutron/neutron-linuxbridge-agent.log',
-          `the router's qg- port must be on the bridge of physnet ${ctx.model.networks.provider.physnet} (ip netns exec qrouter-${router.id} ip addr)`))
+      throw new CheckFailure(
+        `${demo.router}'s gateway ${address} does not answer ping from this machine`,
+        hintFor(
+          ctx.model,
+          'neutron-l3-agent',
+          'network',
+          '/var/log/neutron/neutron-l3-agent.log and /var/log/neutron/neutron-linuxbridge-agent.log',
+          `the router's qg- port must be on the bridge of physnet ${ctx.model.networks.provider.physnet} (ip netns exec qrouter-${router.id} ip addr)`,
+        ),
+      )
     }
     return `${demo.router} ACTIVE, gateway ${address} on ${publicNet.network} answers ping`
   },

@@ -19,11 +19,46 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
   const console = await consoleTail(ctx)
   const compute = ctx.server?.host ?? 'compute'
   let hint: Hint
-  if (!console) hint = hintFor(ctx.model, 'nova-compute', compute, '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/', 'the guest printed nothing on its serial console: did it start at all?')
-  else if (!/=== GUEST READY/.test(console)) hint = hintFor(ctx.model, 'nova-compute', compute, '/var/log/nova/nova-compute.log and the console log', 'the guest has not finished booting (openstack console log show)')
-  else if (/ip=none/.test(console)) hint = hintFor(ctx.model, 'neutron-dhcp-agent', 'network', '/var/log/neutron/neutron-dhcp-agent.log', 'the guest got no DHCP lease: is the DHCP agent alive and the VXLAN/bridge path up?')
-  else if (/key=none/.test(console)) hint = hintFor(ctx.model, 'neutron-metadata-agent', 'network', '/var/log/neutron/neutron-metadata-agent.log and /var/log/nova/nova-api-metadata.log', 'the guest could not read its SSH key from the metadata service')
-  else hint = hintFor(ctx.model, 'neutron-l3-agent', 'network', '/var/log/neutron/neutron-l3-agent.log and /var/log/neutron/neutron-linuxbridge-agent.log', 'check the floating IP NAT in the qrouter namespace and the default security group')
+  if (!console)
+    hint = hintFor(
+      ctx.model,
+      'nova-compute',
+      compute,
+      '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/',
+      'the guest printed nothing on its serial console: did it start at all?',
+    )
+  else if (!/=== GUEST READY/.test(console))
+    hint = hintFor(
+      ctx.model,
+      'nova-compute',
+      compute,
+      '/var/log/nova/nova-compute.log and the console log',
+      'the guest has not finished booting (openstack console log show)',
+    )
+  else if (/ip=none/.test(console))
+    hint = hintFor(
+      ctx.model,
+      'neutron-dhcp-agent',
+      'network',
+      '/var/log/neutron/neutron-dhcp-agent.log',
+      'the guest got no DHCP lease: is the DHCP agent alive and the VXLAN/bridge path up?',
+    )
+  else if (/key=none/.test(console))
+    hint = hintFor(
+      ctx.model,
+      'neutron-metadata-agent',
+      'network',
+      '/var/log/neutron/neutron-metadata-agent.log and /var/log/nova/nova-api-metadata.log',
+      'the guest could not read its SSH key from the metadata service',
+    )
+  else
+    hint = hintFor(
+      ctx.model,
+      'neutron-l3-agent',
+      'network',
+      '/var/log/neutron/neutron-l3-agent.log and /var/log/neutron/neutron-linuxbridge-agent.log',
+      'check the floating IP NAT in the qrouter namespace and the default security group',
+    )
   return new CheckFailure(`${what}${console ? `; the console ends with:\n${console}` : '; the console is empty'}`, hint, { cause })
 }
 
@@ -39,14 +74,16 @@ export const floatingIpCheck: Check = {
     const server = need(ctx.server, 'the server')
     const [pub] = await c.network.networks({ name: publicNet.network })
     const [port] = await c.network.ports({ device_id: server.id })
-    if (!pub || !port) throw new CheckFailure(pub ? `server ${server.id} has no port` : `no network ${publicNet.network}`, apiHint(ctx.model, 'network'))
+    if (!pub || !port)
+      throw new CheckFailure(pub ? `server ${server.id} has no port` : `no network ${publicNet.network}`, apiHint(ctx.model, 'network'))
     const fip = await c.network.createFloatingIp(pub.id, port.id)
     ctx.floatingIp = { id: fip.id, address: fip.floating_ip_address }
     ctx.made(`floating IP ${fip.floating_ip_address}`, () => c.network.deleteFloatingIp(fip.id), { keepable: true })
     const start = Date.now()
     // The guest may still be booting under QEMU TCG: give it time to take its DHCP lease.
     const tries = await pingUntil(fip.floating_ip_address, ctx.reachTimeoutMs)
-    if (tries === undefined) throw await diagnose(ctx, `${fip.floating_ip_address} (→ ${server.fixedIp ?? '?'}) does not answer ping after ${since(start)}`)
+    if (tries === undefined)
+      throw await diagnose(ctx, `${fip.floating_ip_address} (→ ${server.fixedIp ?? '?'}) does not answer ping after ${since(start)}`)
     return `${fip.floating_ip_address} → ${server.fixedIp ?? '?'} answers after ${since(start)} (${tries} pings)`
   },
 }
@@ -58,14 +95,27 @@ export const sshCheck: Check = {
   async run(ctx) {
     const address = need(ctx.floatingIp, 'the floating IP').address
     const key = demoKeyPath(ctx.stateDir)
-    if (!existsSync(key)) throw new CheckFailure(`the demo key ${key} does not exist`, hintFor(ctx.model, 'post-deploy', 'control', 'the deploy log', 'the post-deploy phase of "stackhouse deploy" makes it (run verify with the same inventory and state folder)'))
+    if (!existsSync(key))
+      throw new CheckFailure(
+        `the demo key ${key} does not exist`,
+        hintFor(
+          ctx.model,
+          'post-deploy',
+          'control',
+          'the deploy log',
+          'the post-deploy phase of "stackhouse deploy" makes it (run verify with the same inventory and state folder)',
+        ),
+      )
     const start = Date.now()
     const shell = await connectGuest(address, key, 120_000).catch(async (e: unknown) => {
       throw await diagnose(ctx, (e as Error).message, e)
     })
     try {
       const printed = /ssh host key: (SHA256:\S+)/.exec(await consoleTail(ctx, 200))?.[1]
-      if (printed && printed !== shell.hostKey) throw new CheckFailure(`${address} offered host key ${shell.hostKey}, but the guest printed ${printed} on its console: another machine answers on that address`)
+      if (printed && printed !== shell.hostKey)
+        throw new CheckFailure(
+          `${address} offered host key ${shell.hostKey}, but the guest printed ${printed} on its console: another machine answers on that address`,
+        )
       const r = await shell.run('uname -a')
       if (r.code !== 0) throw new CheckFailure(`uname -a exited ${r.code}: ${r.stderr.trim()}`)
       ctx.sshReady = true

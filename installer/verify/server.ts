@@ -32,9 +32,17 @@ export async function powerProblem(ctx: VerifyContext, id: string): Promise<Chec
   const state = s?.['OS-EXT-STS:power_state']
   if (!s || state === undefined || state === 1) return undefined
   const domain = s['OS-EXT-SRV-ATTR:instance_name'] ?? 'instance-*'
-  const hint: Hint = hintFor(ctx.model, 'libvirtd / QEMU', s['OS-EXT-SRV-ATTR:host'] ?? 'compute', `/var/log/libvirt/qemu/${domain}.log (and virsh domstate --reason ${domain})`,
-    'an "emulation failure" in that log means KVM cannot run guests on this host: set backends.virt_type: qemu in the inventory and re-deploy')
-  return new CheckFailure(`the server is ACTIVE but its domain ${domain} is ${powerStates[state] ?? `in power state ${state}`}, not RUNNING`, hint)
+  const hint: Hint = hintFor(
+    ctx.model,
+    'libvirtd / QEMU',
+    s['OS-EXT-SRV-ATTR:host'] ?? 'compute',
+    `/var/log/libvirt/qemu/${domain}.log (and virsh domstate --reason ${domain})`,
+    'an "emulation failure" in that log means KVM cannot run guests on this host: set backends.virt_type: qemu in the inventory and re-deploy',
+  )
+  return new CheckFailure(
+    `the server is ACTIVE but its domain ${domain} is ${powerStates[state] ?? `in power state ${state}`}, not RUNNING`,
+    hint,
+  )
 }
 
 /** Ids of what the server needs, found by name; fails naming what is missing. */
@@ -44,8 +52,14 @@ async function bootInputs(ctx: VerifyContext, c: Cloud): Promise<{ flavorRef: st
   const image = (await c.image.images({ name: guestImageName })).find((i) => i.status === 'active')
   const [network] = await c.network.networks({ name: demo.network })
   const key = await c.compute.keypair(demo.keypair)
-  const missing = [!flavor && `flavor ${tiny}`, !image && `active image ${guestImageName}`, !network && `network ${demo.network}`, !key && `keypair ${demo.keypair}`].filter(Boolean)
-  if (missing.length || !flavor || !image || !network) throw new CheckFailure(`missing: ${missing.join(', ')}`, hintFor(ctx.model, 'post-deploy', 'control', 'the deploy log', postDeployFix))
+  const missing = [
+    !flavor && `flavor ${tiny}`,
+    !image && `active image ${guestImageName}`,
+    !network && `network ${demo.network}`,
+    !key && `keypair ${demo.keypair}`,
+  ].filter(Boolean)
+  if (missing.length || !flavor || !image || !network)
+    throw new CheckFailure(`missing: ${missing.join(', ')}`, hintFor(ctx.model, 'post-deploy', 'control', 'the deploy log', postDeployFix))
   return { flavorRef: flavor.id, imageRef: image.id, network: network.id }
 }
 
@@ -53,14 +67,22 @@ async function bootInputs(ctx: VerifyContext, c: Cloud): Promise<{ flavorRef: st
 async function bootFailure(ctx: VerifyContext, id: string, fault: string): Promise<CheckFailure> {
   const host = (await adminView(ctx, id))?.['OS-EXT-SRV-ATTR:host'] ?? 'compute'
   const hint = /no valid host/i.test(fault)
-    ? hintFor(ctx.model, 'nova-scheduler', 'control', '/var/log/nova/nova-scheduler.log and /var/log/nova/nova-conductor.log', 'placement has no compute node with room for m1.tiny (openstack resource provider list)')
+    ? hintFor(
+        ctx.model,
+        'nova-scheduler',
+        'control',
+        '/var/log/nova/nova-scheduler.log and /var/log/nova/nova-conductor.log',
+        'placement has no compute node with room for m1.tiny (openstack resource provider list)',
+      )
     : hintFor(ctx.model, 'nova-compute', host, '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/', ...configDriveFix(fault))
   return new CheckFailure(`server went to ERROR: ${fault}`, hint)
 }
 
 /** The config drive needs genisoimage on the compute host (the nova role installs it). */
 function configDriveFix(fault: string): [string] | [] {
-  return /genisoimage|config.?drive|mkisofs/i.test(fault) ? ['nova builds the config drive with genisoimage: re-run the deploy, which installs it on every compute host'] : []
+  return /genisoimage|config.?drive|mkisofs/i.test(fault)
+    ? ['nova builds the config drive with genisoimage: re-run the deploy, which installs it on every compute host']
+    : []
 }
 
 export const bootCheck: Check = {
@@ -74,17 +96,33 @@ export const bootCheck: Check = {
     const name = `stackhouse-verify-${ctx.run}`
     const start = Date.now()
     // NOTE: with a config drive, as Tempest's scenario tests boot servers: nova must build the ISO.
-    const { id } = await c.compute.createServer({ name, flavorRef: inputs.flavorRef, imageRef: inputs.imageRef, networks: [{ uuid: inputs.network }], key_name: demo.keypair, config_drive: true })
+    const { id } = await c.compute.createServer({
+      name,
+      flavorRef: inputs.flavorRef,
+      imageRef: inputs.imageRef,
+      networks: [{ uuid: inputs.network }],
+      key_name: demo.keypair,
+      config_drive: true,
+    })
     ctx.server = { id, name }
-    ctx.made(`server ${name} (${id})`, async () => {
-      await c.compute.deleteServer(id)
-      await waitFor(`server ${id} deleted`, 120_000, async () => ((await c.compute.server(id)) ? undefined : true))
-    }, { keepable: true })
-    const server = await waitFor(`server ${name} ACTIVE`, ctx.bootTimeoutMs, async () => {
-      const s = await c.compute.server(id)
-      if (s?.status === 'ERROR') throw await bootFailure(ctx, id, s.fault?.message ?? 'no fault recorded')
-      return s?.status === 'ACTIVE' ? s : undefined
-    }, 3000)
+    ctx.made(
+      `server ${name} (${id})`,
+      async () => {
+        await c.compute.deleteServer(id)
+        await waitFor(`server ${id} deleted`, 120_000, async () => ((await c.compute.server(id)) ? undefined : true))
+      },
+      { keepable: true },
+    )
+    const server = await waitFor(
+      `server ${name} ACTIVE`,
+      ctx.bootTimeoutMs,
+      async () => {
+        const s = await c.compute.server(id)
+        if (s?.status === 'ERROR') throw await bootFailure(ctx, id, s.fault?.message ?? 'no fault recorded')
+        return s?.status === 'ACTIVE' ? s : undefined
+      },
+      3000,
+    )
     const fixedIp = server.addresses?.[demo.network]?.[0]?.addr
     const host = (await adminView(ctx, id))?.['OS-EXT-SRV-ATTR:host']
     ctx.server = { id, name, ...(fixedIp ? { fixedIp } : {}), ...(host ? { host } : {}) }
@@ -92,7 +130,11 @@ export const bootCheck: Check = {
     await new Promise((r) => setTimeout(r, ctx.settleMs))
     const stopped = await powerProblem(ctx, id)
     if (stopped) throw stopped
-    if (String(server.config_drive).toLowerCase() !== 'true') throw new CheckFailure(`${name} is ACTIVE but has no config drive (config_drive = ${JSON.stringify(server.config_drive ?? null)})`, hintFor(ctx.model, 'nova-compute', host ?? 'compute', '/var/log/nova/nova-compute.log'))
+    if (String(server.config_drive).toLowerCase() !== 'true')
+      throw new CheckFailure(
+        `${name} is ACTIVE but has no config drive (config_drive = ${JSON.stringify(server.config_drive ?? null)})`,
+        hintFor(ctx.model, 'nova-compute', host ?? 'compute', '/var/log/nova/nova-compute.log'),
+      )
     return `${name} ACTIVE and running with a config drive after ${since(start)}${host ? ` on ${host}` : ''}, ${fixedIp ?? 'no address'} on ${demo.network}`
   },
 }

@@ -13,10 +13,16 @@ async function judge(ctx: VerifyContext, kind: string, service: Daemon['service'
   const { missing, down } = daemonProblems(required, daemons)
   if (missing.length || down.length) {
     const first = down[0] ?? { binary: missing[0]!, host: '' }
-    const parts = [...(missing.length ? [`never reported: ${missing.join(', ')}`] : []), ...(down.length ? [`down: ${down.map((d) => `${d.binary} on ${d.host}`).join(', ')}`] : [])]
+    const parts = [
+      ...(missing.length ? [`never reported: ${missing.join(', ')}`] : []),
+      ...(down.length ? [`down: ${down.map((d) => `${d.binary} on ${d.host}`).join(', ')}`] : []),
+    ]
     // Cinder's host is `host@backend`; Neutron's and Nova's the host name.
     const where = first.host.split('@')[0] || (first.binary.includes('compute') ? 'compute' : 'control')
-    throw new CheckFailure(`${kind}: ${parts.join('; ')}`, hintFor(ctx.model, first.binary, where, required.find((d) => d.binary === first.binary)?.log ?? 'journalctl -p warning', fix))
+    throw new CheckFailure(
+      `${kind}: ${parts.join('; ')}`,
+      hintFor(ctx.model, first.binary, where, required.find((d) => d.binary === first.binary)?.log ?? 'journalctl -p warning', fix),
+    )
   }
   return `${daemons.length} up: ${[...new Set(daemons.map((d) => d.binary))].sort().join(', ')}`
 }
@@ -26,14 +32,25 @@ export const computeServicesCheck: Check = {
   name: 'compute services up',
   needs: ['identity.token'],
   run: (ctx) =>
-    judge(ctx, 'compute services', 'compute', 'a service is down when it has not reported for 60 s: is it running (systemctl status), and can it reach RabbitMQ and the database?'),
+    judge(
+      ctx,
+      'compute services',
+      'compute',
+      'a service is down when it has not reported for 60 s: is it running (systemctl status), and can it reach RabbitMQ and the database?',
+    ),
 }
 
 export const networkAgentsCheck: Check = {
   id: 'network.agents',
   name: 'network agents alive',
   needs: ['identity.token'],
-  run: (ctx) => judge(ctx, 'network agents', 'network', 'an agent is dead when it has not reported for 75 s: is it running, and can it reach RabbitMQ?'),
+  run: (ctx) =>
+    judge(
+      ctx,
+      'network agents',
+      'network',
+      'an agent is dead when it has not reported for 75 s: is it running, and can it reach RabbitMQ?',
+    ),
 }
 
 export const volumeServicesCheck: Check = {
@@ -42,5 +59,10 @@ export const volumeServicesCheck: Check = {
   needs: ['identity.token'],
   notApplicable: (ctx) => (ctx.model.services.cinder ? undefined : 'Cinder is off in the inventory'),
   run: (ctx) =>
-    judge(ctx, 'volume services', 'volume', 'cinder-volume is down when its backend is unusable too (for Ceph: ceph -s, and the client.cinder keyring)'),
+    judge(
+      ctx,
+      'volume services',
+      'volume',
+      'cinder-volume is down when its backend is unusable too (for Ceph: ceph -s, and the client.cinder keyring)',
+    ),
 }

@@ -17,13 +17,26 @@ export const imageCheck: Check = {
   async run(ctx) {
     const { image } = need(ctx.demo, 'the demo session')
     const data = randomBytes(8 * 1024)
-    const record = await image.createImage({ name: `stackhouse-verify-${ctx.run}`, disk_format: 'raw', container_format: 'bare', visibility: 'private' })
+    const record = await image.createImage({
+      name: `stackhouse-verify-${ctx.run}`,
+      disk_format: 'raw',
+      container_format: 'bare',
+      visibility: 'private',
+    })
     ctx.made(`image ${record.id}`, () => image.deleteImage(record.id))
     await image.upload(record.id, data)
     const back = await image.download(record.id)
     if (sha256(back) !== sha256(data)) {
-      throw new CheckFailure(`downloaded ${back.length} bytes differ from the ${data.length} uploaded (sha256 ${sha256(back).slice(0, 12)}… ≠ ${sha256(data).slice(0, 12)}…)`,
-        hintFor(ctx.model, 'glance-api', 'control', '/var/log/glance/glance-api.log', 'check the image store ([glance_store] in /etc/glance/glance-api.conf)'))
+      throw new CheckFailure(
+        `downloaded ${back.length} bytes differ from the ${data.length} uploaded (sha256 ${sha256(back).slice(0, 12)}… ≠ ${sha256(data).slice(0, 12)}…)`,
+        hintFor(
+          ctx.model,
+          'glance-api',
+          'control',
+          '/var/log/glance/glance-api.log',
+          'check the image store ([glance_store] in /etc/glance/glance-api.conf)',
+        ),
+      )
     }
     await image.deleteImage(record.id)
     if (await image.image(record.id)) throw new CheckFailure(`image ${record.id} is still there after DELETE`)
@@ -51,7 +64,8 @@ export const objectCheck: Check = {
     const md5 = createHash('md5').update(data).digest('hex')
     if (etag && etag !== md5) throw new CheckFailure(`Swift's etag ${etag} is not the MD5 ${md5} of the data sent`)
     const back = await objectStore.getObject(container, name)
-    if (sha256(back) !== sha256(data)) throw new CheckFailure(`the object read back (${back.length} bytes) differs from the one written (${data.length} bytes)`)
+    if (sha256(back) !== sha256(data))
+      throw new CheckFailure(`the object read back (${back.length} bytes) differs from the one written (${data.length} bytes)`)
     await objectStore.deleteObject(container, name)
     await objectStore.deleteContainer(container)
     return `${data.length / 1024} KiB object put, read back equal, deleted with its container`

@@ -40,7 +40,11 @@ export interface VerifyReport {
  * it is a verify error (exit 5) for a caller that runs a check on its own.
  */
 export class CheckFailure extends StackhouseError {
-  constructor(message: string, readonly hint?: Hint, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly hint?: Hint,
+    options?: ErrorOptions,
+  ) {
     super(message, { kind: 'verify', ...(hint?.fix ? { fix: hint.fix } : {}), cause: options?.cause })
     this.name = 'CheckFailure'
   }

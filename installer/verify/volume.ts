@@ -28,8 +28,9 @@ async function guestSees(ctx: VerifyContext, address: string | undefined): Promi
   const shell = await connectGuest(address, demoKeyPath(ctx.stateDir), 30_000)
   try {
     // The PCI hotplug reaches the guest's kernel a moment after Cinder says in-use.
-    return await waitFor('vdb in /proc/partitions', 60_000, async () => (/\bvdb\b/.test((await shell.run('cat /proc/partitions')).stdout) ? true : undefined))
-      .catch(() => false)
+    return await waitFor('vdb in /proc/partitions', 60_000, async () =>
+      /\bvdb\b/.test((await shell.run('cat /proc/partitions')).stdout) ? true : undefined,
+    ).catch(() => false)
   } finally {
     shell.close()
   }
@@ -47,23 +48,44 @@ export const volumeCheck: Check = {
     const start = Date.now()
     const vol = await c.volume.createVolume({ name: `stackhouse-verify-${ctx.run}`, size: 1 })
     // Deleted last: once the server is gone it is detached; with --keep, detached from the kept server.
-    ctx.made(`volume ${vol.id}`, async () => {
-      await c.compute.detachVolume(server.id, vol.id).catch(() => undefined)
-      await waitFor(`volume ${vol.id} detached`, 180_000, async () => (['in-use', 'detaching', 'attaching', 'reserved'].includes((await c.volume.volume(vol.id))?.status ?? '') ? undefined : true))
-      await c.volume.deleteVolume(vol.id)
-    }, { last: true })
+    ctx.made(
+      `volume ${vol.id}`,
+      async () => {
+        await c.compute.detachVolume(server.id, vol.id).catch(() => undefined)
+        await waitFor(`volume ${vol.id} detached`, 180_000, async () =>
+          ['in-use', 'detaching', 'attaching', 'reserved'].includes((await c.volume.volume(vol.id))?.status ?? '') ? undefined : true,
+        )
+        await c.volume.deleteVolume(vol.id)
+      },
+      { last: true },
+    )
     await volumeStatus(c.volume, vol.id, 'available', 120_000)
     const created = since(start)
     await c.compute.attachVolume(server.id, vol.id)
     await volumeStatus(c.volume, vol.id, 'in-use', 120_000).catch((e: unknown) => {
-      throw new CheckFailure(`${(e as Error).message} after the attach request`, hintFor(ctx.model, 'nova-compute', server.host ?? 'compute', '/var/log/nova/nova-compute.log and /var/log/cinder/cinder-volume.log'), { cause: e })
+      throw new CheckFailure(
+        `${(e as Error).message} after the attach request`,
+        hintFor(
+          ctx.model,
+          'nova-compute',
+          server.host ?? 'compute',
+          '/var/log/nova/nova-compute.log and /var/log/cinder/cinder-volume.log',
+        ),
+        { cause: e },
+      )
     })
     const inGuest = await guestSees(ctx, ctx.floatingIp?.address)
-    const line = await waitFor('the guest printing "disks changed: … vdb"', 60_000, async () => ((await consoleTail(ctx, 400)).match(/disks changed: [^\n]*vdb/) ?? undefined)?.[0], 3000)
-      .catch(() => undefined)
+    const line = await waitFor(
+      'the guest printing "disks changed: … vdb"',
+      60_000,
+      async () => ((await consoleTail(ctx, 400)).match(/disks changed: [^\n]*vdb/) ?? undefined)?.[0],
+      3000,
+    ).catch(() => undefined)
     if (inGuest === false || (!line && inGuest === undefined)) {
-      throw new CheckFailure(`volume ${vol.id} is in-use but the guest ${inGuest === false ? 'has no vdb in /proc/partitions' : 'did not report a new disk on its console'}`,
-        hintFor(ctx.model, 'nova-compute', server.host ?? 'compute', '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/'))
+      throw new CheckFailure(
+        `volume ${vol.id} is in-use but the guest ${inGuest === false ? 'has no vdb in /proc/partitions' : 'did not report a new disk on its console'}`,
+        hintFor(ctx.model, 'nova-compute', server.host ?? 'compute', '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/'),
+      )
     }
     await c.compute.detachVolume(server.id, vol.id)
     await volumeStatus(c.volume, vol.id, 'available', 120_000)

@@ -4,8 +4,29 @@
 // one bluestore OSD per storage host (on a device, or on a sparse file inside the
 // OSD directory, as /work/shared/reference/ceph-probe.md proved in a sandbox host).
 // The bootstrap (monitor store, keys, OSDs, pool) is in bootstrap.ts.
-import { defineRole, hostsIn, inGroup, scriptFile, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile } from '../../installer/role/index.ts'
-import { bootstrapOsdKeyring, cinderAuth, deviceOsd, fileOsd, mgrKeyring, monMkfs, osdScripts, rbdPool, waitForMon, waitForOsds } from './bootstrap.ts'
+import {
+  defineRole,
+  hostsIn,
+  inGroup,
+  scriptFile,
+  type BootstrapStep,
+  type Model,
+  type ModelHost,
+  type RoleContext,
+  type RoleFile,
+} from '../../installer/role/index.ts'
+import {
+  bootstrapOsdKeyring,
+  cinderAuth,
+  deviceOsd,
+  fileOsd,
+  mgrKeyring,
+  monMkfs,
+  osdScripts,
+  rbdPool,
+  waitForMon,
+  waitForOsds,
+} from './bootstrap.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {
@@ -38,8 +59,7 @@ const isOsd = (model: Model, host: ModelHost) => osdHosts(model).some((h) => h.n
 /** cinder-volume runs here and opens RBD images as client.cinder. */
 const isCinderVolume = (host: ModelHost) => inGroup(host, 'storage')
 /** nova-compute/libvirt runs here and attaches RBD volumes as client.cinder. */
-const isLibvirtCompute = (model: Model, host: ModelHost) =>
-  inGroup(host, 'compute') && model.backends.compute === 'libvirt'
+const isLibvirtCompute = (model: Model, host: ModelHost) => inGroup(host, 'compute') && model.backends.compute === 'libvirt'
 
 /** The `[v2:…,v1:…]` address vector of the monitor (msgr2 on 3300, legacy on 6789). */
 export function monAddrs(model: Model): string {
@@ -89,9 +109,24 @@ function cephConfVars(model: Model): Record<string, unknown> {
  * `mgr disabled modules` in ceph.conf and enable the module.
  */
 export const mgrUnloadedModules = [
-  'alerts', 'diskprediction_local', 'influx', 'insights', 'iostat', 'localpool', 'mirroring', 'nfs',
-  'osd_perf_query', 'osd_support', 'prometheus', 'restful', 'selftest', 'snap_schedule', 'stats',
-  'telegraf', 'test_orchestrator', 'zabbix',
+  'alerts',
+  'diskprediction_local',
+  'influx',
+  'insights',
+  'iostat',
+  'localpool',
+  'mirroring',
+  'nfs',
+  'osd_perf_query',
+  'osd_support',
+  'prometheus',
+  'restful',
+  'selftest',
+  'snap_schedule',
+  'stats',
+  'telegraf',
+  'test_orchestrator',
+  'zabbix',
 ]
 
 /**
@@ -179,8 +214,7 @@ export default defineRole({
   leftovers: ['/var/lib/ceph', '/etc/ceph', '/var/log/ceph'],
   // NOTE: the cluster exists only to hold Cinder's volumes.
   enabled: (model) => model.services.cinder && model.backends.blockStorage === 'ceph',
-  hosts: (model) =>
-    model.hosts.filter((h) => isMon(model, h) || isOsd(model, h) || isCinderVolume(h) || isLibvirtCompute(model, h)),
+  hosts: (model) => model.hosts.filter((h) => isMon(model, h) || isOsd(model, h) || isCinderVolume(h) || isLibvirtCompute(model, h)),
   packages: ({ model, host }) => [
     'ceph-common',
     ...(isMon(model, host) ? ['ceph-mon', 'ceph-mgr'] : []),

@@ -1,7 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // How cinder is deployed besides its files: debconf answers, the schema migration,
 // the LVM volume group, the Keystone catalog entry.
-import { alembicMigration, asUser, catalogRegistration, fastMigration, hostsIn, inGroup, raw, scriptPath, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
+import {
+  alembicMigration,
+  asUser,
+  catalogRegistration,
+  fastMigration,
+  hostsIn,
+  inGroup,
+  raw,
+  scriptPath,
+  sh,
+  type BootstrapStep,
+  type Model,
+  type ModelHost,
+} from '../../installer/role/index.ts'
 
 /**
  * debconf answers that keep cinder-common's and cinder-api's maintainer scripts away
@@ -56,7 +69,10 @@ function volumeGroup(model: Model): BootstrapStep {
 /** The steps of one host, in the order they run (all before cinder's units start). */
 export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
   const lvmVolumeHost = inGroup(host, 'storage') && model.backends.blockStorage === 'lvm'
-  return [...(lvmVolumeHost ? [volumeGroup(model)] : []), ...(inGroup(host, 'control') ? [fastMigration(dbSync, alembicMigration(model, 'cinder'))] : [])]
+  return [
+    ...(lvmVolumeHost ? [volumeGroup(model)] : []),
+    ...(inGroup(host, 'control') ? [fastMigration(dbSync, alembicMigration(model, 'cinder'))] : []),
+  ]
 }
 
 /** The block storage v3 API in the catalog (Zed registers only cinderv3), and its service user. */

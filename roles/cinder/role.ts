@@ -1,7 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // Cinder: the Block Storage API and scheduler on control hosts, cinder-volume on
 // storage hosts with one backend (LVM/iSCSI, Ceph RBD or vSphere VMDK).
-import { apiWorkers, authtoken, databaseUrl, defineRole, hostsIn, inGroup, keystoneAuth, transportUrl, type ModelHost, type RoleContext, type Endpoint } from '../../installer/role/index.ts'
+import {
+  apiWorkers,
+  authtoken,
+  databaseUrl,
+  defineRole,
+  hostsIn,
+  inGroup,
+  keystoneAuth,
+  transportUrl,
+  type ModelHost,
+  type RoleContext,
+  type Endpoint,
+} from '../../installer/role/index.ts'
 import { backendPackages, backendUnits, backendVars, volumeBackend } from './backends.ts'
 import { bootstrapSteps, debconfSelections, registration } from './deploy.ts'
 
@@ -58,7 +70,8 @@ export default defineRole({
   },
   api: { type: 'volumev3', port: 8776, path: '/v3/%(project_id)s', process: 'cinder-api', log: '/var/log/cinder/cinder-api.log' },
   leftovers: ['/var/lib/cinder', '/etc/cinder', '/var/log/cinder'],
-  daemons: () => ['cinder-scheduler', 'cinder-volume'].map((binary) => ({ service: 'volume', binary, log: `/var/log/cinder/${binary}.log` })),
+  daemons: () =>
+    ['cinder-scheduler', 'cinder-volume'].map((binary) => ({ service: 'volume', binary, log: `/var/log/cinder/${binary}.log` })),
   enabled: (model) => model.services.cinder,
   hosts: (model) => hostsIn(model, 'control', 'storage'),
   packages: ({ model, host }) => [

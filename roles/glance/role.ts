@@ -2,7 +2,22 @@
 // Glance: the image service. NOTE: Debian 12 runs glance-api as its own eventlet
 // server (/etc/init.d/glance-api disables uwsgi: "Glance appears broken with uwsgi"),
 // so the listener and worker count are glance-api.conf options.
-import { alembicMigration, asUser, authtoken, catalogRegistration, databaseUrl, defineRole, eventletWorkers, fastMigration, hostsIn, waitForHttp, type BootstrapStep, type Model, type ModelHost, type Endpoint } from '../../installer/role/index.ts'
+import {
+  alembicMigration,
+  asUser,
+  authtoken,
+  catalogRegistration,
+  databaseUrl,
+  defineRole,
+  eventletWorkers,
+  fastMigration,
+  hostsIn,
+  waitForHttp,
+  type BootstrapStep,
+  type Model,
+  type ModelHost,
+  type Endpoint,
+} from '../../installer/role/index.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {

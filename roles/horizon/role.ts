@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // horizon: the OpenStack dashboard (Debian's openstack-dashboard) under Apache
 // mod_wsgi on control hosts, served at the path of model.dashboardUrl.
-import { apiWorkers, defineRole, hostsIn, Serialized, type BootstrapStep, type Model, type ModelHost, type RoleFile } from '../../installer/role/index.ts'
+import {
+  apiWorkers,
+  defineRole,
+  hostsIn,
+  Serialized,
+  type BootstrapStep,
+  type Model,
+  type ModelHost,
+  type RoleFile,
+} from '../../installer/role/index.ts'
 import { pyRepr, pyStr, type PyValue } from './_python.ts'
 
 // The names this role adds to the model, typed for every reader.
@@ -149,7 +158,9 @@ function localSettings(model: Model, host: ModelHost): Record<string, Serialized
  * file), so a package upgrade leaves the line unchanged.
  */
 function allowedHosts(model: Model, host: ModelHost): string {
-  return `[ ${allowedHostNames(model, host).map((n) => `${pyStr(n)},`).join(' ')} ]`
+  return `[ ${allowedHostNames(model, host)
+    .map((n) => `${pyStr(n)},`)
+    .join(' ')} ]`
 }
 
 /** Names the dashboard answers to: public, internal and the host's own address, each once. */

@@ -1,7 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 // Keystone: the identity service. Debian 12 runs it under uwsgi (keystone.service →
 // /etc/init.d/keystone systemd-start → uwsgi_python3 --http-socket :5000 --ini keystone-uwsgi.ini).
-import { alembicMigration, apiWorkers, asUser, databaseUrl, defineRole, directory, fastMigration, hostsIn, scriptFile, scriptPath, sh, waitForHttp, type BootstrapStep, type Model, type RoleFile, type Endpoint } from '../../installer/role/index.ts'
+import {
+  alembicMigration,
+  apiWorkers,
+  asUser,
+  databaseUrl,
+  defineRole,
+  directory,
+  fastMigration,
+  hostsIn,
+  scriptFile,
+  scriptPath,
+  sh,
+  waitForHttp,
+  type BootstrapStep,
+  type Model,
+  type RoleFile,
+  type Endpoint,
+} from '../../installer/role/index.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {
@@ -87,7 +104,13 @@ function bootstrap(model: Model): BootstrapStep[] {
     directory('keystone.fernet-keys', fernetKeyRepository, 'keystone', 0o700),
     directory('keystone.credential-keys', credentialKeyRepository, 'keystone', 0o700),
     fastMigration(
-      { id: 'keystone.db-sync', title: 'keystone-manage db_sync', on: 'first-control-host', unless: asUser('keystone', 'keystone-manage db_sync --check'), run: asUser('keystone', 'keystone-manage db_sync') },
+      {
+        id: 'keystone.db-sync',
+        title: 'keystone-manage db_sync',
+        on: 'first-control-host',
+        unless: asUser('keystone', 'keystone-manage db_sync --check'),
+        run: asUser('keystone', 'keystone-manage db_sync'),
+      },
       alembicMigration(model, 'keystone'),
     ),
     waitForHttp('keystone.wait', local),
@@ -129,10 +152,7 @@ export default defineRole({
   files: ({ model }) => [
     ...configFiles(model),
     ...keyFiles(fernetKeyRepository, [model.secrets.keystone_fernet_key_0, model.secrets.keystone_fernet_key_1]),
-    ...keyFiles(credentialKeyRepository, [
-      model.secrets.keystone_credential_key_0,
-      model.secrets.keystone_credential_key_1,
-    ]),
+    ...keyFiles(credentialKeyRepository, [model.secrets.keystone_credential_key_0, model.secrets.keystone_credential_key_1]),
     scriptFile('keystone', adminLoginScript),
   ],
   units: () => ['keystone.service'],

@@ -2,7 +2,17 @@
 // How neutron is deployed besides its files: debconf answers, the schema migration,
 // the kernel settings the Linux bridge agent needs, the unit file of the eventlet
 // server, and the Keystone catalog entry.
-import { alembicMigration, asUser, catalogRegistration, daemonReload, fastMigration, hostsIn, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
+import {
+  alembicMigration,
+  asUser,
+  catalogRegistration,
+  daemonReload,
+  fastMigration,
+  hostsIn,
+  type BootstrapStep,
+  type Model,
+  type ModelHost,
+} from '../../installer/role/index.ts'
 import { ebtablesWrapper, ml2ConfPath } from './files.ts'
 import { partsOf } from './parts.ts'
 

@@ -1,6 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every value the neutron templates print, computed from the model.
-import { apiWorkers, authtoken, databaseUrl, eventletWorkers, keystoneAuth, singleHost, transportUrl, type Model, type ModelHost } from '../../installer/role/index.ts'
+import {
+  apiWorkers,
+  authtoken,
+  databaseUrl,
+  eventletWorkers,
+  keystoneAuth,
+  singleHost,
+  transportUrl,
+  type Model,
+  type ModelHost,
+} from '../../installer/role/index.ts'
 import { ovnNbConnection, ovnSbConnection } from '../ovn/central.ts'
 import { physnet, providerInterface } from './network.ts'
 import type { NeutronPart } from './parts.ts'

@@ -93,9 +93,15 @@ function virtTypeNote({ virtType }: ModelHost): string[] {
     case 'host':
       return virtType.type === 'kvm'
         ? ['backends.virt_type is auto: KVM is usable on this host.']
-        : ['backends.virt_type is auto: KVM is not usable on this host (no vmx/svm, or no', 'working /dev/kvm), so guests run in QEMU software emulation.']
+        : [
+            'backends.virt_type is auto: KVM is not usable on this host (no vmx/svm, or no',
+            'working /dev/kvm), so guests run in QEMU software emulation.',
+          ]
     case 'assumed':
-      return ['backends.virt_type is auto, and no facts are recorded for this host yet:', 'kvm is assumed. Deploy asks the host whether KVM is usable before it writes this file.']
+      return [
+        'backends.virt_type is auto, and no facts are recorded for this host yet:',
+        'kvm is assumed. Deploy asks the host whether KVM is usable before it writes this file.',
+      ]
   }
 }
 

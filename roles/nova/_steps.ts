@@ -1,7 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // nova's bootstrap steps: the API and cell databases on the first control host,
 // the Ceph key on compute hosts, then mapping compute hosts to cell1.
-import { alembicMigration, asUser, atAlembicHead, databaseEnv, fastMigration, raw, serviceLogin, sh, sqlRows, type BootstrapStep, type Model } from '../../installer/role/index.ts'
+import {
+  alembicMigration,
+  asUser,
+  atAlembicHead,
+  databaseEnv,
+  fastMigration,
+  raw,
+  serviceLogin,
+  sh,
+  sqlRows,
+  type BootstrapStep,
+  type Model,
+} from '../../installer/role/index.ts'
 import { rbdUser, virtTypeFile } from './_compute.ts'
 
 const nova = (command: string) => asUser('nova', command)
@@ -43,7 +55,13 @@ export function databaseSteps(model: Model): BootstrapStep[] {
   const cell1Uuid = raw(`"$(${sqlRows(login, "SELECT uuid FROM cell_mappings WHERE name = 'cell1'")})"`)
   return [
     fastMigration(
-      { id: 'nova.api-db-sync', title: 'nova-manage api_db sync', on: 'first-control-host', unless: atHead('nova-manage api_db version', 'nova.db.api'), run: nova('nova-manage api_db sync') },
+      {
+        id: 'nova.api-db-sync',
+        title: 'nova-manage api_db sync',
+        on: 'first-control-host',
+        unless: atHead('nova-manage api_db version', 'nova.db.api'),
+        run: nova('nova-manage api_db sync'),
+      },
       alembicMigration(model, 'nova', ['nova_api']),
     ),
     // NOTE: the cell mappings are read from nova_api directly: `nova-manage cell_v2 list_cells` takes 3 s to say the same.
@@ -71,15 +89,22 @@ export function databaseSteps(model: Model): BootstrapStep[] {
       on: 'first-control-host',
       env: databaseEnv(login),
       unless: sh`[ ${count(templated)} -eq 2 ]`,
-      run: nova(
-        sh`nova-manage cell_v2 update_cell --cell_uuid ${cell0Uuid} --database_connection ${cell0Database} --transport-url none:/// && ` +
-          sh`nova-manage cell_v2 update_cell --cell_uuid ${cell1Uuid} --database_connection ${cell1Database} --transport-url ${cell1Transport}`,
-      )
+      run:
+        nova(
+          sh`nova-manage cell_v2 update_cell --cell_uuid ${cell0Uuid} --database_connection ${cell0Database} --transport-url none:/// && ` +
+            sh`nova-manage cell_v2 update_cell --cell_uuid ${cell1Uuid} --database_connection ${cell1Database} --transport-url ${cell1Transport}`,
+        ) +
         // nova-api, the scheduler and the conductor keep the cell mappings they loaded: running ones read them again.
-        + sh` && systemctl try-restart -- ${['nova-api.service', 'nova-api-metadata.service', 'nova-scheduler.service', 'nova-conductor.service']}`,
+        sh` && systemctl try-restart -- ${['nova-api.service', 'nova-api-metadata.service', 'nova-scheduler.service', 'nova-conductor.service']}`,
     },
     fastMigration(
-      { id: 'nova.db-sync', title: 'nova-manage db sync (cell0 and cell1)', on: 'first-control-host', unless: atHead('nova-manage db version', 'nova.db.main'), run: nova('nova-manage db sync') },
+      {
+        id: 'nova.db-sync',
+        title: 'nova-manage db sync (cell0 and cell1)',
+        on: 'first-control-host',
+        unless: atHead('nova-manage db version', 'nova.db.main'),
+        run: nova('nova-manage db sync'),
+      },
       alembicMigration(model, 'nova', ['nova', 'nova_cell0']),
     ),
   ]

@@ -2,7 +2,23 @@
 // nova: the compute API, metadata API, conductor, scheduler and noVNC proxy on
 // control hosts; nova-compute on compute hosts. An all-in-one host gets both
 // halves in one nova.conf.
-import { apiWorkers, authtoken, catalogRegistration, databaseUrl, defineRole, hostsIn, inGroup, keystoneAuth, transportUrl, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile, type Endpoint } from '../../installer/role/index.ts'
+import {
+  apiWorkers,
+  authtoken,
+  catalogRegistration,
+  databaseUrl,
+  defineRole,
+  hostsIn,
+  inGroup,
+  keystoneAuth,
+  transportUrl,
+  type BootstrapStep,
+  type Model,
+  type ModelHost,
+  type RoleContext,
+  type RoleFile,
+  type Endpoint,
+} from '../../installer/role/index.ts'
 import { attachesRbd, computeFiles, computePackages, computeUnits } from './_compute.ts'
 import { databaseSteps, discoverHostsStep, rbdSecretStep, virtTypeFileGone } from './_steps.ts'
 
@@ -56,7 +72,9 @@ export function debconfSelections(model: Model, host: ModelHost): string[] {
   return [
     `nova-common nova/my-ip string ${host.address}`,
     `nova-common nova/cinder_os_region_name string ${model.region}`,
-    ...['configure_db', 'configure_rabbit', 'configure_ksat', 'configure_neutron', 'configure_placement'].map((q) => `nova-common nova/${q} boolean false`),
+    ...['configure_db', 'configure_rabbit', 'configure_ksat', 'configure_neutron', 'configure_placement'].map(
+      (q) => `nova-common nova/${q} boolean false`,
+    ),
     'nova-common nova-common/dbconfig-install boolean false',
     ...(isController(host)
       ? [
@@ -92,7 +110,12 @@ export default defineRole({
   },
   api: { type: 'compute', port: 8774, path: '/v2.1', process: 'nova-api', log: '/var/log/nova/nova-api.log' },
   leftovers: ['/var/lib/nova', '/etc/nova', '/var/log/nova'],
-  daemons: () => ['nova-conductor', 'nova-scheduler', 'nova-compute'].map((binary) => ({ service: 'compute', binary, log: `/var/log/nova/${binary}.log` })),
+  daemons: () =>
+    ['nova-conductor', 'nova-scheduler', 'nova-compute'].map((binary) => ({
+      service: 'compute',
+      binary,
+      log: `/var/log/nova/${binary}.log`,
+    })),
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control', 'compute'),
   packages: ({ model, host }) => [
@@ -104,10 +127,7 @@ export default defineRole({
     ...(isController(host) ? controllerFiles(model) : []),
     ...(isCompute(host) ? computeFiles(model, host) : []),
   ],
-  units: ({ model, host }) => [
-    ...(isController(host) ? controllerUnits : []),
-    ...(isCompute(host) ? computeUnits(model) : []),
-  ],
+  units: ({ model, host }) => [...(isController(host) ? controllerUnits : []), ...(isCompute(host) ? computeUnits(model) : [])],
   debconf: ({ model, host }) => debconfSelections(model, host),
   databases: () => ['nova_api', 'nova', 'nova_cell0'].map((database) => ({ database, service: 'nova' as const })),
   bootstrap,
@@ -141,10 +161,7 @@ function novaConf({ model, host }: RoleContext): RoleFile {
       discoverHostsInterval,
       novncUrl: model.novncUrl,
     },
-    notify: [
-      ...(isController(host) ? controllerUnits : []),
-      ...(isCompute(host) ? ['nova-compute.service'] : []),
-    ],
+    notify: [...(isController(host) ? controllerUnits : []), ...(isCompute(host) ? ['nova-compute.service'] : [])],
   }
 }
 

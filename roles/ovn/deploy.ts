@@ -6,7 +6,6 @@
 import { argv, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 import { ovnChassisSettings } from './chassis.ts'
 
-
 /**
  * A guard true when every external_ids key has its value. ovs-vsctl prints a
  * value in double quotes unless it is a bare identifier; --if-exists prints

@@ -2,7 +2,23 @@
 // Placement: the resource inventory nova schedules against. Debian 12 runs it under
 // uwsgi (placement-api.service → /etc/init.d/placement-api systemd-start →
 // uwsgi_python3 --http-socket :8778 --ini placement-api-uwsgi.ini).
-import { alembicMigration, apiWorkers, asUser, atAlembicHead, authtoken, catalogRegistration, databaseUrl, defineRole, fastMigration, hostsIn, waitForHttp, type BootstrapStep, type Model, type ModelHost, type Endpoint } from '../../installer/role/index.ts'
+import {
+  alembicMigration,
+  apiWorkers,
+  asUser,
+  atAlembicHead,
+  authtoken,
+  catalogRegistration,
+  databaseUrl,
+  defineRole,
+  fastMigration,
+  hostsIn,
+  waitForHttp,
+  type BootstrapStep,
+  type Model,
+  type ModelHost,
+  type Endpoint,
+} from '../../installer/role/index.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {

@@ -3,7 +3,24 @@
 // account, container and object servers, their background daemons (resident, or
 // one periodic pass on a one-replica ring) and rsync on storage hosts. Debian 12's
 // units run each server directly (no uwsgi) from its single /etc/swift/<type>-server.conf.
-import { apiWorkers, authtoken, catalogRegistration, daemonReload, defineRole, directory, eventletWorkers, hostsIn, inGroup, sh, type BootstrapStep, type Model, type ModelHost, type RoleContext, type RoleFile, type Endpoint } from '../../installer/role/index.ts'
+import {
+  apiWorkers,
+  authtoken,
+  catalogRegistration,
+  daemonReload,
+  defineRole,
+  directory,
+  eventletWorkers,
+  hostsIn,
+  inGroup,
+  sh,
+  type BootstrapStep,
+  type Model,
+  type ModelHost,
+  type RoleContext,
+  type RoleFile,
+  type Endpoint,
+} from '../../installer/role/index.ts'
 import { buildRings, ringsCopied } from './rings.ts'
 
 // The names this role adds to the model, typed for every reader.
@@ -54,7 +71,9 @@ function configSections(type: ServerType): string[] {
 /** The daemons' passes in the order the housekeeping unit runs them: listings first. */
 function housekeepingPasses(): { type: ServerType; daemon: string }[] {
   const order = ['updater', 'replicator', 'auditor', 'reaper']
-  return order.flatMap((daemon) => storageServers.filter(({ type }) => daemons[type].includes(daemon)).map(({ type }) => ({ type, daemon })))
+  return order.flatMap((daemon) =>
+    storageServers.filter(({ type }) => daemons[type].includes(daemon)).map(({ type }) => ({ type, daemon })),
+  )
 }
 
 /** Where the devices are mounted (or, in a sandbox, created as directories). */
@@ -98,7 +117,12 @@ export function ringCommands(model: Model): string[] {
  * configured) and the reconstructor (erasure-coded policies only). Left enabled they start
  * at boot, the sharder, sync and reconstructor fail, and the reconciler holds ~100 MiB.
  */
-const unusedDaemons = ['swift-container-reconciler.service', 'swift-container-sharder.service', 'swift-container-sync.service', 'swift-object-reconstructor.service']
+const unusedDaemons = [
+  'swift-container-reconciler.service',
+  'swift-container-sharder.service',
+  'swift-container-sync.service',
+  'swift-object-reconstructor.service',
+]
 
 const daemonUnits = (type: ServerType) => daemons[type].map((d) => `swift-${type}-${d}.service`)
 
@@ -124,8 +148,18 @@ function storageFiles({ model }: RoleContext): RoleFile[] {
     })),
     ...(periodicDaemons(model)
       ? [
-          { path: '/etc/systemd/system/swift-housekeeping.service', format: 'text' as const, vars: { passes: housekeepingPasses() }, notify: [] },
-          { path: '/etc/systemd/system/swift-housekeeping.timer', format: 'text' as const, vars: { minutes: housekeepingEvery }, notify: ['swift-housekeeping.timer'] },
+          {
+            path: '/etc/systemd/system/swift-housekeeping.service',
+            format: 'text' as const,
+            vars: { passes: housekeepingPasses() },
+            notify: [],
+          },
+          {
+            path: '/etc/systemd/system/swift-housekeeping.timer',
+            format: 'text' as const,
+            vars: { minutes: housekeepingEvery },
+            notify: ['swift-housekeeping.timer'],
+          },
         ]
       : []),
     {
@@ -190,7 +224,14 @@ export default defineRole({
     swift_hash_path_prefix: 'hex',
     swift_hash_path_suffix: 'hex',
   },
-  api: { type: 'object-store', port: 8080, path: '/v1/AUTH_%(project_id)s', adminPath: '/v1', process: 'swift-proxy', log: 'journalctl -u swift-proxy' },
+  api: {
+    type: 'object-store',
+    port: 8080,
+    path: '/v1/AUTH_%(project_id)s',
+    adminPath: '/v1',
+    process: 'swift-proxy',
+    log: 'journalctl -u swift-proxy',
+  },
   leftovers: ['/srv/node', '/var/lib/swift', '/etc/swift', '/var/log/swift'],
   enabled: (model) => model.services.swift,
   hosts: (model) => model.hosts.filter((h) => isProxy(h) || isStorage(model, h)),
@@ -215,7 +256,11 @@ export default defineRole({
     // NOTE: rsync.service starts only with /etc/rsyncd.conf (ConditionPathExists), which is
     // one of this role's files and so is written before the units start.
     ...(isStorage(model, host)
-      ? [...storageServers.flatMap((s) => serverUnits(model, s.type)), ...(periodicDaemons(model) ? ['swift-housekeeping.timer'] : []), 'rsync.service']
+      ? [
+          ...storageServers.flatMap((s) => serverUnits(model, s.type)),
+          ...(periodicDaemons(model) ? ['swift-housekeeping.timer'] : []),
+          'rsync.service',
+        ]
       : []),
   ],
   unitsOff: ({ model, host }) =>

@@ -18,8 +18,15 @@ function sources(dir: string): string[] {
 /** Relative imports and re-exports of a file, as repository paths. */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(root, file), 'utf8')
-  const specs = [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm), ...text.matchAll(/^\s*import\s+'(\.{1,2}\/[^']+)'/gm)]
-  return specs.map((m) => relative(root, resolve(root, dirname(file), m[1]!)).split(sep).join('/'))
+  const specs = [
+    ...text.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm),
+    ...text.matchAll(/^\s*import\s+'(\.{1,2}\/[^']+)'/gm),
+  ]
+  return specs.map((m) =>
+    relative(root, resolve(root, dirname(file), m[1]!))
+      .split(sep)
+      .join('/'),
+  )
 }
 
 const files = [...sources('installer'), ...sources('roles')].map((f) => f.split(sep).join('/'))

@@ -11,12 +11,41 @@ import { fixturesDir } from '../helpers.ts'
 const bin = join(packageRoot, 'bin', 'stackhouse.js')
 
 function run(args: string[], cwd: string, input?: string) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } })
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr }
 }
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'stackhouse-cli-'))
-const commands = ['init', 'validate', 'render', 'plan', 'deploy', 'verify', 'status', 'stop', 'start', 'destroy', 'secrets', 'secrets list', 'secrets show', 'secrets set', 'sandbox', 'sandbox create', 'sandbox list', 'sandbox start', 'sandbox stop', 'sandbox destroy', 'image', 'image build', 'completion']
+const commands = [
+  'init',
+  'validate',
+  'render',
+  'plan',
+  'deploy',
+  'verify',
+  'status',
+  'stop',
+  'start',
+  'destroy',
+  'secrets',
+  'secrets list',
+  'secrets show',
+  'secrets set',
+  'sandbox',
+  'sandbox create',
+  'sandbox list',
+  'sandbox start',
+  'sandbox stop',
+  'sandbox destroy',
+  'image',
+  'image build',
+  'completion',
+]
 
 describe('stackhouse CLI', () => {
   it.each(commands)('"%s --help" explains the command and exits 0', (cmd) => {
@@ -53,21 +82,34 @@ describe('stackhouse CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /)
     const json = run(['validate', '-i', 'inv.yml', '--json'], dir)
     expect(json.code).toBe(1)
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, problems: [{ line: 2, column: 5 }, { line: 3, column: 5 }] })
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false,
+      problems: [
+        { line: 2, column: 5 },
+        { line: 3, column: 5 },
+      ],
+    })
   })
 
   it('validate checks overrides/ and config: against the files that will render, creating no secret', () => {
     // GIVEN an inventory with a misspelt config: file and an override folder with a misspelt service
     const dir = scratch()
-    writeFileSync(join(dir, 'inv.yml'), `${readFileSync(join(fixturesDir, 'inventories', 'aio.yml'), 'utf8').replace('key: id_ed25519', 'key: key')}config:\n  nova:\n    nova.con: { DEFAULT: { debug: true } }\n`)
+    writeFileSync(
+      join(dir, 'inv.yml'),
+      `${readFileSync(join(fixturesDir, 'inventories', 'aio.yml'), 'utf8').replace('key: id_ed25519', 'key: key')}config:\n  nova:\n    nova.con: { DEFAULT: { debug: true } }\n`,
+    )
     writeFileSync(join(dir, 'key'), 'a key\n')
     mkdirSync(join(dir, 'overrides', 'keystne'), { recursive: true })
     writeFileSync(join(dir, 'overrides', 'keystne', 'keystone.conf'), '[DEFAULT]\ndebug = true\n')
     // WHEN validating THEN both are named, where they are, with the nearest right name
     const r = run(['validate', '-i', 'inv.yml'], dir)
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/inv\.yml:\d+:5 \/config\/nova\/nova\.con: matches no rendered file\n {2}fix: did you mean config\.nova\.nova\.conf\?/)
-    expect(r.stderr).toContain('overrides/keystne/keystone.conf:1:1: matches no rendered file\n  fix: did you mean overrides/keystone/keystone.conf?')
+    expect(r.stderr).toMatch(
+      /inv\.yml:\d+:5 \/config\/nova\/nova\.con: matches no rendered file\n {2}fix: did you mean config\.nova\.nova\.conf\?/,
+    )
+    expect(r.stderr).toContain(
+      'overrides/keystne/keystone.conf:1:1: matches no rendered file\n  fix: did you mean overrides/keystone/keystone.conf?',
+    )
     // AND --json carries the same problems, and no secrets file was made
     const json = JSON.parse(run(['validate', '-i', 'inv.yml', '--json'], dir).stdout) as { valid: boolean; problems: { file: string }[] }
     expect(json.valid).toBe(false)
@@ -80,11 +122,16 @@ describe('stackhouse CLI', () => {
     const inv = join(fixturesDir, 'inventories', 'aio.yml')
     // an inventory that is a folder, or a pipe (its secrets would land in /dev/fd)
     expect(run(['validate', '-i', dir], dir).stderr).toContain(`${dir}:1:1: is a folder, not an inventory file`)
-    expect(run(['plan', '-i', '/dev/stdin'], dir, 'hosts: []\n').stderr).toContain('/dev/stdin:1:1: is not a regular file (a pipe or a device?)')
+    expect(run(['plan', '-i', '/dev/stdin'], dir, 'hosts: []\n').stderr).toContain(
+      '/dev/stdin:1:1: is not a regular file (a pipe or a device?)',
+    )
     // a secrets file that is a folder, or cannot be written
     mkdirSync(join(dir, 'sec'))
     const sec = run(['plan', '-i', inv, '--secrets', 'sec'], dir)
-    expect([sec.code, sec.stderr]).toEqual([1, expect.stringContaining('sec: is a folder, not a secrets file\n  fix: name the file itself')])
+    expect([sec.code, sec.stderr]).toEqual([
+      1,
+      expect.stringContaining('sec: is a folder, not a secrets file\n  fix: name the file itself'),
+    ])
     const ro = run(['secrets', 'generate', '-i', inv, '--secrets', '/proc/version/secrets.yaml'], dir)
     expect([ro.code, ro.stderr]).toEqual([1, expect.stringContaining('/proc/version/secrets.yaml: cannot be written (')])
     // an output folder that is a file
@@ -98,7 +145,10 @@ describe('stackhouse CLI', () => {
     expect([init.code, init.stderr]).toEqual([2, expect.stringContaining(`${dir} is a folder`)])
     // a one-host --local deploy of a cloud with several hosts
     const local = run(['deploy', '-i', join(fixturesDir, 'inventories', '3-node.yml'), '--secrets', 's.yaml', '--local', '--check'], dir)
-    expect([local.code, local.stderr]).toEqual([2, expect.stringContaining('--local deploys a one-host cloud on this machine; the run has 3 hosts')])
+    expect([local.code, local.stderr]).toEqual([
+      2,
+      expect.stringContaining('--local deploys a one-host cloud on this machine; the run has 3 hosts'),
+    ])
     // AND none of these is a stack trace
     for (const r of [sec, ro, out, img, init, local]) expect(r.stderr).not.toMatch(/\n\s+at /)
   })
@@ -128,25 +178,32 @@ describe('stackhouse CLI', () => {
     const r = run(['render', '-i', inv, '--secrets', 's.yaml', '-o', 'out'], dir)
     // THEN it exits 1 and says what to do, without a stack trace
     expect(r.code, r.stderr).toBe(1)
-    expect(r.stderr).toContain('✖ nova-compute (backends.compute: vmware) needs the vCenter password, and the secret vsphere_password is not set\n  fix: stackhouse secrets set vsphere_password')
+    expect(r.stderr).toContain(
+      '✖ nova-compute (backends.compute: vmware) needs the vCenter password, and the secret vsphere_password is not set\n  fix: stackhouse secrets set vsphere_password',
+    )
     expect(r.stderr).not.toContain('internal error')
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
   it('destroy of servers asks for --yes-i-really-mean-it before touching anything', () => {
     const dir = scratch()
-    writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - { name: ctl1, address: 10.0.0.11, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n')
+    writeFileSync(
+      join(dir, 'inv.yml'),
+      'hosts:\n  - { name: ctl1, address: 10.0.0.11, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n',
+    )
     const r = run(['destroy', '-i', 'inv.yml'], dir)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('this deletes every database, image and volume of the cloud on ctl1')
     expect(r.stderr).toContain('fix: run again with --yes-i-really-mean-it')
   })
 
-
   it('deploy to a loopback address is refused before any connection', () => {
     // GIVEN a host on loopback: no other host could ever reach it
     const dir = scratch()
-    writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - { name: ctl1, address: 127.0.0.1, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n')
+    writeFileSync(
+      join(dir, 'inv.yml'),
+      'hosts:\n  - { name: ctl1, address: 127.0.0.1, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n',
+    )
     // WHEN deploying THEN the inventory error names the line, nothing was changed, exit 1
     const r = run(['deploy', '-i', 'inv.yml'], dir)
     expect(r.code).toBe(1)
@@ -158,7 +215,10 @@ describe('stackhouse CLI', () => {
   it('deploy rejects an unknown --only role or --limit host before connecting', () => {
     // (a servers inventory: this test must never create a sandbox host)
     const dir = scratch()
-    writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - { name: ctl1, address: 10.0.0.11, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n')
+    writeFileSync(
+      join(dir, 'inv.yml'),
+      'hosts:\n  - { name: ctl1, address: 10.0.0.11, ssh: { port: 1 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\n',
+    )
     const r = run(['deploy', '-i', 'inv.yml', '--only', 'keystnoe'], dir)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('--only: no role is named keystnoe\n  fix: did you mean "keystone"? roles and phases: prepare, mariadb,')
@@ -169,8 +229,16 @@ describe('stackhouse CLI', () => {
 
   it('colours its output when FORCE_COLOR asks, even into a pipe', () => {
     const dir = scratch()
-    const plain = spawnSync(process.execPath, [bin, 'validate'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0' } })
-    const forced = spawnSync(process.execPath, [bin, 'validate'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '1' } })
+    const plain = spawnSync(process.execPath, [bin, 'validate'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0' },
+    })
+    const forced = spawnSync(process.execPath, [bin, 'validate'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '1' },
+    })
     expect(plain.stdout).not.toContain('\x1b[')
     expect(forced.stdout).toContain('\x1b[32m✔\x1b[39m')
   })
@@ -193,8 +261,12 @@ describe('stackhouse CLI', () => {
     const p = ['-i', inv, '--secrets', 'secrets.yaml']
     const outputs = [
       run(['secrets', 'generate', ...p], dir),
-      run(['validate', ...p], dir), run(['render', ...p, '-o', 'out'], dir), run(['render', ...p, '-o', 'out', '--json'], dir),
-      run(['plan', ...p], dir), run(['plan', ...p, '--json'], dir), run(['secrets', 'list', ...p], dir),
+      run(['validate', ...p], dir),
+      run(['render', ...p, '-o', 'out'], dir),
+      run(['render', ...p, '-o', 'out', '--json'], dir),
+      run(['plan', ...p], dir),
+      run(['plan', ...p, '--json'], dir),
+      run(['secrets', 'list', ...p], dir),
       run(['secrets', 'list', ...p, '--json'], dir),
     ].map((r) => r.all)
     const values = Object.values(readSecretsFile(join(dir, 'secrets.yaml')))
@@ -209,13 +281,20 @@ describe('stackhouse CLI', () => {
     const dir = scratch()
     const inv = join(fixturesDir, 'inventories', 'aio.yml')
     // WHEN read-only and deploying commands run THEN each refuses with the command that makes them, and none is made
-    for (const args of [['plan', '-i', inv, '--secrets', 'secretz.yaml'], ['render', '-i', inv, '--secrets', 'secretz.yaml', '-o', 'out'], ['deploy', '-i', inv, '--secrets', 'secretz.yaml', '--check'], ['secrets', 'show', 'admin_password', '--secrets', 'secretz.yaml']]) {
+    for (const args of [
+      ['plan', '-i', inv, '--secrets', 'secretz.yaml'],
+      ['render', '-i', inv, '--secrets', 'secretz.yaml', '-o', 'out'],
+      ['deploy', '-i', inv, '--secrets', 'secretz.yaml', '--check'],
+      ['secrets', 'show', 'admin_password', '--secrets', 'secretz.yaml'],
+    ]) {
       const r = run(args, dir)
       expect(r.code, args.join(' ')).not.toBe(0)
       expect(r.stderr, args.join(' ')).toMatch(/secretz\.yaml(: does not exist| does not exist)/)
       expect(r.stderr).toMatch(/stackhouse secrets generate/)
     }
-    expect(run(['secrets', 'list', '--secrets', 'secretz.yaml'], dir).stdout).toContain('secretz.yaml does not exist; make it with: stackhouse secrets generate')
+    expect(run(['secrets', 'list', '--secrets', 'secretz.yaml'], dir).stdout).toContain(
+      'secretz.yaml does not exist; make it with: stackhouse secrets generate',
+    )
     expect(readdirSync(dir)).toEqual([])
     // AND secrets generate makes them once: a second run changes nothing
     expect(run(['secrets', 'generate', '--secrets', 'secretz.yaml'], dir).stdout).toMatch(/generated \d+ secret\(s\)/)
@@ -235,6 +314,9 @@ describe('stackhouse CLI', () => {
 
 function readSecretsFile(file: string): Record<string, string> {
   return Object.fromEntries(
-    readFileSync(file, 'utf8').split('\n').filter((l) => /^\w+: /.test(l)).map((l) => [l.split(': ')[0], l.slice(l.indexOf(': ') + 2).replace(/^"|"$/g, '')]),
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => /^\w+: /.test(l))
+      .map((l) => [l.split(': ')[0], l.slice(l.indexOf(': ') + 2).replace(/^"|"$/g, '')]),
   )
 }

@@ -28,7 +28,8 @@ describe('completion', () => {
   })
 
   it('is printed for bash and zsh, and refuses another shell', () => {
-    const bin = (shell: string) => spawnSync(process.execPath, [join(packageRoot, 'bin', 'stackhouse.js'), 'completion', shell], { encoding: 'utf8' })
+    const bin = (shell: string) =>
+      spawnSync(process.execPath, [join(packageRoot, 'bin', 'stackhouse.js'), 'completion', shell], { encoding: 'utf8' })
     expect(bin('bash').stdout).toContain('complete -o default -F _stackhouse stackhouse')
     expect(bin('zsh').stdout).toMatch(/^# zsh: bash's completion through bashcompinit\nautoload -U \+X bashcompinit && bashcompinit\n/)
     expect(bin('fish')).toMatchObject({ status: 2, stderr: expect.stringContaining('no completion for "fish"') })

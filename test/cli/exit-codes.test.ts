@@ -32,14 +32,41 @@ import type { VerifyReport } from '../../installer/verify/types.ts'
 /** The codes as `--help` documents them (test/cli/cli.test.ts checks the help text itself). */
 const documented: Record<ErrorKind, number> = { input: 1, usage: 2, hosts: 4, verify: 5, unhealthy: 6, internal: 70 }
 
-const unreachable = new TransportError('cmp1', '10.0.0.21', 'unreachable', 'cannot connect over SSH: no route to the address', 'check that the host is up')
-const deployReport = { check: false, hosts: [], changes: [], failures: [{ host: 'cmp1', task: 'nova.db-sync', message: 'failed', log: 'cmp1.log' }], logDir: '.' } satisfies DeployReport
-const verifyReport: VerifyReport = { ok: false, checks: [{ id: 'compute', name: 'compute service', status: 'fail', seconds: 1, message: 'down' }], seconds: 1, kept: [] }
+const unreachable = new TransportError(
+  'cmp1',
+  '10.0.0.21',
+  'unreachable',
+  'cannot connect over SSH: no route to the address',
+  'check that the host is up',
+)
+const deployReport = {
+  check: false,
+  hosts: [],
+  changes: [],
+  failures: [{ host: 'cmp1', task: 'nova.db-sync', message: 'failed', log: 'cmp1.log' }],
+  logDir: '.',
+} satisfies DeployReport
+const verifyReport: VerifyReport = {
+  ok: false,
+  checks: [{ id: 'compute', name: 'compute service', status: 'fail', seconds: 1, message: 'down' }],
+  seconds: 1,
+  kept: [],
+}
 
 /** One error of every class, by the kind it is. */
 const byKind: Record<ErrorKind, Error[]> = {
   input: [
-    new InventoryError([{ file: 'inventory.yml', line: 3, column: 5, path: '/hosts/0/adress', message: 'unknown key "adress"', fix: 'did you mean "address"?', severity: 'error' }]),
+    new InventoryError([
+      {
+        file: 'inventory.yml',
+        line: 3,
+        column: 5,
+        path: '/hosts/0/adress',
+        message: 'unknown key "adress"',
+        fix: 'did you mean "address"?',
+        severity: 'error',
+      },
+    ]),
     new FixableError('nova-compute needs the vCenter password', { fix: 'stackhouse secrets set vsphere_password' }),
     new SandboxError('cannot create the sandbox host', { fix: 'install incus' }),
     new GuestImageError('mmdebstrap failed', { fix: 'install mmdebstrap' }),
@@ -52,16 +79,28 @@ const byKind: Record<ErrorKind, Error[]> = {
   ],
   usage: [new UsageError('inventory.yml already exists', 'choose another name')],
   hosts: [
-    new TaskError('command failed with exit code 1', { host: 'ctl1', task: 'keystone.db-sync', command: 'keystone-manage db_sync', exitCode: 1, stderr: 'no database' }),
+    new TaskError('command failed with exit code 1', {
+      host: 'ctl1',
+      task: 'keystone.db-sync',
+      command: 'keystone-manage db_sync',
+      exitCode: 1,
+      stderr: 'no database',
+    }),
     unreachable,
     new ConnectError([unreachable]),
     new DeployFailed(deployReport),
     new KeystoneError(401, 'https://ctl1:5000/v3/auth/tokens', 'the password was refused'),
     new OpenStackError('compute', 'GET', 'https://ctl1:8774/v2.1/servers', 503, 'unavailable'),
   ],
-  verify: [new VerifyFailed(verifyReport), new CheckFailure('nova-compute is down', { service: 'nova-compute', fix: 'systemctl restart nova-compute' })],
+  verify: [
+    new VerifyFailed(verifyReport),
+    new CheckFailure('nova-compute is down', { service: 'nova-compute', fix: 'systemctl restart nova-compute' }),
+  ],
   unhealthy: [new StackhouseError('the cloud is not healthy', { kind: 'unhealthy' })],
-  internal: [new StackhouseError('buildModel: the inventory should have been validated', { kind: 'internal' }), new SecretOwnerError('nova_database_password', 'nova', 'widget')],
+  internal: [
+    new StackhouseError('buildModel: the inventory should have been validated', { kind: 'internal' }),
+    new SecretOwnerError('nova_database_password', 'nova', 'widget'),
+  ],
 }
 
 describe('exit codes', () => {
@@ -84,12 +123,15 @@ describe('exit codes', () => {
     if (kind !== 'internal') expect(lines.join('\n')).not.toMatch(/\n\s+at /)
   })
 
-  it.each([new Error('boom'), new TypeError("Cannot read properties of undefined (reading 'name')"), 'a thrown string', undefined])('%s, not a StackhouseError, is a bug: 70 with the stack', (thrown) => {
-    const { code, lines } = describeError(thrown)
-    expect(code).toBe(70)
-    expect(lines[0]).toMatch(/^✖ internal error in Stackhouse .+: this is a bug, please report it/)
-    if (thrown instanceof Error) expect(lines[1]).toBe(thrown.stack)
-  })
+  it.each([new Error('boom'), new TypeError("Cannot read properties of undefined (reading 'name')"), 'a thrown string', undefined])(
+    '%s, not a StackhouseError, is a bug: 70 with the stack',
+    (thrown) => {
+      const { code, lines } = describeError(thrown)
+      expect(code).toBe(70)
+      expect(lines[0]).toMatch(/^✖ internal error in Stackhouse .+: this is a bug, please report it/)
+      if (thrown instanceof Error) expect(lines[1]).toBe(thrown.stack)
+    },
+  )
 
   it('commander has printed its own message: help exits 0, a usage mistake 2', () => {
     expect(describeError(new CommanderError(0, 'commander.helpDisplayed', ''))).toEqual({ code: 0, lines: [] })
@@ -97,8 +139,14 @@ describe('exit codes', () => {
   })
 
   it('every error class under installer/ has a row (CheckSkipped is a signal inside verify, not an error)', () => {
-    const declared = sources(join(packageRoot, 'installer')).flatMap((text) => [...text.matchAll(/class (\w+) extends (\w+)/g)].filter(([, , base]) => /Error$/.test(base!)).map(([, name]) => name!))
-    const covered = new Set(Object.values(byKind).flat().map((e) => e.constructor.name))
+    const declared = sources(join(packageRoot, 'installer')).flatMap((text) =>
+      [...text.matchAll(/class (\w+) extends (\w+)/g)].filter(([, , base]) => /Error$/.test(base!)).map(([, name]) => name!),
+    )
+    const covered = new Set(
+      Object.values(byKind)
+        .flat()
+        .map((e) => e.constructor.name),
+    )
     expect(declared.filter((name) => !covered.has(name) && name !== 'CheckSkipped').sort()).toEqual([])
   })
 })

@@ -18,7 +18,9 @@ import { FakeHost } from '../runner/fake-host.ts'
 import { roles } from '../../roles/index.ts'
 
 const db = defineRole({
-  name: 'db', description: 'a database', enabled: () => true,
+  name: 'db',
+  description: 'a database',
+  enabled: () => true,
   hosts: (m) => hostsIn(m, 'control'),
   packages: () => ['mariadb-server'],
   files: ({ model }) => [{ path: '/etc/db.cnf', content: `[mysqld]\nport = ${model.database.port}\n` }],
@@ -53,10 +55,18 @@ describe('deployCloud', () => {
     const f = fakes(p)
     const events: DeployEvent[] = []
     // WHEN deployed as the CLI deploys it
-    const report = await deployCloud(p, [db], { only: ['db'], connect: f.connect, sandboxHosts: f.sandboxHosts, onEvent: (e) => events.push(e) })
+    const report = await deployCloud(p, [db], {
+      only: ['db'],
+      connect: f.connect,
+      sandboxHosts: f.sandboxHosts,
+      onEvent: (e) => events.push(e),
+    })
     // THEN the sandbox hosts were asked for once, before anything ran on a host
     expect(f.asked).toEqual([['ctl1', 'cmp1', 'cmp2']])
-    expect(events.slice(0, 2)).toEqual([{ type: 'sandbox', line: 'creating sandbox host cmp2 (10.0.0.22)' }, { type: 'sandbox-ready', created: ['cmp2'], started: ['cmp1'] }])
+    expect(events.slice(0, 2)).toEqual([
+      { type: 'sandbox', line: 'creating sandbox host cmp2 (10.0.0.22)' },
+      { type: 'sandbox-ready', created: ['cmp2'], started: ['cmp1'] },
+    ])
     expect(kinds(events)).toEqual(['sandbox', 'sandbox-ready', 'phase', 'task', 'result', 'credentials'])
     expect(events.filter((e) => e.type === 'phase').map((e) => e.phase)).toEqual(['prepare', 'db'])
     // AND the run happened on the hosts
@@ -75,7 +85,13 @@ describe('deployCloud', () => {
     const p = sandboxProject()
     const f = fakes(p)
     const events: DeployEvent[] = []
-    const report = await deployCloud(p, [db], { only: ['db'], check: true, connect: f.connect, sandboxHosts: f.sandboxHosts, onEvent: (e) => events.push(e) })
+    const report = await deployCloud(p, [db], {
+      only: ['db'],
+      check: true,
+      connect: f.connect,
+      sandboxHosts: f.sandboxHosts,
+      onEvent: (e) => events.push(e),
+    })
     expect(f.asked).toEqual([])
     expect(report).toMatchObject({ check: true, failures: [] })
     expect(report.changes.length).toBeGreaterThan(0)
@@ -90,7 +106,12 @@ describe('deployCloud', () => {
     const f = fakes(p)
     f.hosts.get('ctl1')!.failing.set('apt-get', 'E: Unable to locate package mariadb-server')
     const events: DeployEvent[] = []
-    const report = await deployCloud(p, [db], { only: ['db'], connect: f.connect, sandboxHosts: f.sandboxHosts, onEvent: (e) => events.push(e) })
+    const report = await deployCloud(p, [db], {
+      only: ['db'],
+      connect: f.connect,
+      sandboxHosts: f.sandboxHosts,
+      onEvent: (e) => events.push(e),
+    })
     expect(report.failures.map((x) => x.host)).toEqual(['ctl1'])
     expect(report.credentials).toBeUndefined()
     expect(events.some((e) => e.type === 'credentials')).toBe(false)

@@ -21,25 +21,47 @@ beforeAll(async () => {
   await fake.start()
   const model: Model = fakeModel(fake.url)
   const stateDir = mkdtempSync(join(tmpdir(), 'stackhouse-verify-cloud-'))
-  project = { model, paths: { stateDir, inventory: null, secrets: join(stateDir, 'secrets.yaml'), overrides: join(stateDir, 'overrides') }, overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false }, roles }
+  project = {
+    model,
+    paths: { stateDir, inventory: null, secrets: join(stateDir, 'secrets.yaml'), overrides: join(stateDir, 'overrides') },
+    overrides: [],
+    secrets: { secrets: model.secrets, generated: [], tightened: false },
+    roles,
+  }
 })
 afterAll(() => fake.stop())
 
 /** A host whose processes are a Keystone worker and a program named after the admin password (so masking shows). */
 function host(name: string, closed: string[]): Transport {
   const stdout = `204800 102400 /usr/bin/python3 /usr/bin/keystone-wsgi-public\n10240 5120 /usr/local/bin/${project.model.secrets.admin_password}\n`
-  return { host: name, address: '10.0.0.11', exec: async () => ({ code: 0, stdout, stderr: '' }), writeFile: async () => {}, close: async () => void closed.push(name) }
+  return {
+    host: name,
+    address: '10.0.0.11',
+    exec: async () => ({ code: 0, stdout, stderr: '' }),
+    writeFile: async () => {},
+    close: async () => void closed.push(name),
+  }
 }
 
 describe('verifyDeployedCloud', () => {
-  it('logs the run, reports each check then each host\'s memory, and returns one report', async () => {
+  it("logs the run, reports each check then each host's memory, and returns one report", async () => {
     const events: VerifyEvent[] = []
     const closed: string[] = []
     const connect = async () => new Map([['aio1', host('aio1', closed)]])
     // WHEN verified as the CLI verifies
-    const report = await verifyDeployedCloud(project, { only: ['compute.services'], installMachinePackages: false, connect, onEvent: (e) => events.push(e) })
+    const report = await verifyDeployedCloud(project, {
+      only: ['compute.services'],
+      installMachinePackages: false,
+      connect,
+      onEvent: (e) => events.push(e),
+    })
     // THEN the checks came as events as they finished, then the memory, in that order
-    expect(events.map((e) => (e.type === 'check' ? `check ${e.result.id}` : `memory ${e.memory.host}`))).toEqual(['check identity.token', 'check compute.services', 'check cleanup', 'memory aio1'])
+    expect(events.map((e) => (e.type === 'check' ? `check ${e.result.id}` : `memory ${e.memory.host}`))).toEqual([
+      'check identity.token',
+      'check compute.services',
+      'check cleanup',
+      'memory aio1',
+    ])
     expect(report).toMatchObject({ ok: true, memory: [{ host: 'aio1', pssMiB: 210, processes: 2 }] })
     expect(report.checks.map((c) => c.id)).toEqual(['identity.token', 'compute.services', 'cleanup'])
     expect(closed).toEqual(['aio1'])

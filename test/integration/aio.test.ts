@@ -25,19 +25,30 @@ let host: SandboxHost
 let project: Project
 
 function describeFailures(r: Awaited<ReturnType<typeof verifyCloud>>): string {
-  return r.checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.message} ${JSON.stringify(c.hint ?? {})}`).join('\n')
+  return r.checks
+    .filter((c) => c.status === 'fail')
+    .map((c) => `${c.name}: ${c.message} ${JSON.stringify(c.hint ?? {})}`)
+    .join('\n')
 }
 
 /** `openstack …` on the control host, as admin or demo, with the password on stdin; JSON output where the command has one. */
 async function openstack(args: string, user: 'admin' | 'demo', json = true): Promise<unknown> {
-  const t = await connectSsh({ host: host.name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
+  const t = await connectSsh(
+    { host: host.name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key },
+    { knownHosts: sandboxPaths.knownHosts },
+  )
   try {
     const m = project.model
     const r = await t.exec(`openstack ${args}${json ? ' -f json' : ''}`, {
       env: {
-        OS_AUTH_URL: m.endpoints.keystone.internal, OS_USERNAME: user, OS_PROJECT_NAME: user,
+        OS_AUTH_URL: m.endpoints.keystone.internal,
+        OS_USERNAME: user,
+        OS_PROJECT_NAME: user,
         OS_PASSWORD: user === 'admin' ? m.secrets.admin_password : m.secrets.demo_password,
-        OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', OS_REGION_NAME: m.region, OS_IDENTITY_API_VERSION: '3',
+        OS_USER_DOMAIN_NAME: 'Default',
+        OS_PROJECT_DOMAIN_NAME: 'Default',
+        OS_REGION_NAME: m.region,
+        OS_IDENTITY_API_VERSION: '3',
       },
     })
     if (r.code !== 0) throw new Error(`openstack ${args}: ${r.stderr}`)
@@ -49,7 +60,10 @@ async function openstack(args: string, user: 'admin' | 'demo', json = true): Pro
 
 /** A shell command on the host as root: its exit code and output. */
 async function onHost(command: string): Promise<{ code: number; stdout: string }> {
-  const t = await connectSsh({ host: host.name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
+  const t = await connectSsh(
+    { host: host.name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key },
+    { knownHosts: sandboxPaths.knownHosts },
+  )
   try {
     const r = await t.exec(command)
     return { code: r.code, stdout: r.stdout.trim() }
@@ -62,7 +76,9 @@ describe('the all-in-one cloud on a fresh sandbox host', () => {
   beforeAll(async () => {
     host = await createSandbox(name)
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-aio-'))
-    writeFileSync(join(dir, 'inventory.yml'), `name: aiotest
+    writeFileSync(
+      join(dir, 'inventory.yml'),
+      `name: aiotest
 target: sandbox
 hosts: [{ name: ${name}, address: ${host.address} }]
 groups: { control: [${name}], network: [${name}], compute: [${name}], storage: [${name}] }
@@ -70,7 +86,8 @@ networks:
   management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
   provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
 backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
-`)
+`,
+    )
     project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
   })
   afterAll(async () => {
@@ -94,7 +111,7 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     expect(r.lastDeploy).toMatchObject({ failures: 0, hosts: [name] })
   })
 
-  it('passes the OpenStack client\'s own checks', async () => {
+  it("passes the OpenStack client's own checks", async () => {
     const compute = (await openstack('compute service list', 'admin')) as { Binary: string; State: string; Status: string }[]
     expect(compute.map((s) => s.Binary).sort()).toEqual(['nova-compute', 'nova-conductor', 'nova-scheduler'])
     expect(compute.every((s) => s.State === 'up' && s.Status === 'enabled')).toBe(true)
@@ -105,7 +122,10 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     expect(volume.map((s) => s.Binary).sort()).toEqual(['cinder-scheduler', 'cinder-volume'])
     expect(volume.every((s) => s.State === 'up')).toBe(true)
     // AND the demo user boots a server with `server create --wait`
-    const server = (await openstack('server create --wait --flavor m1.tiny --image stackhouse-tiny --network demo-net cli-check', 'demo')) as { status: string; id: string }
+    const server = (await openstack(
+      'server create --wait --flavor m1.tiny --image stackhouse-tiny --network demo-net cli-check',
+      'demo',
+    )) as { status: string; id: string }
     expect(server.status).toBe('ACTIVE')
     // AND deletes it with --wait, which polls over one kept-alive connection (uwsgi says Connection: close)
     await openstack(`server delete --wait ${server.id}`, 'demo', false)
@@ -114,7 +134,17 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
 
   it('serves clients that reuse connections: 1,000 requests per API, not one reset', async () => {
     // GIVEN every API port (uwsgi, eventlet, Swift's proxy, Apache for the dashboard)
-    const apis = { keystone: 5000, 'nova-api': 8774, 'nova-metadata': 8775, placement: 8778, cinder: 8776, neutron: 9696, glance: 9292, swift: 8080, horizon: 80 }
+    const apis = {
+      keystone: 5000,
+      'nova-api': 8774,
+      'nova-metadata': 8775,
+      placement: 8778,
+      cinder: 8776,
+      neutron: 9696,
+      glance: 9292,
+      swift: 8080,
+      horizon: 80,
+    }
     const failures: Record<string, unknown> = {}
     for (const [api, port] of Object.entries(apis)) {
       // WHEN one client sends 1,000 requests, reusing its connection whenever the server lets it
@@ -125,16 +155,21 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     expect(failures).toEqual({})
   })
 
-  it('boots a server within 60 s after another server\'s port was updated (the Linux bridge agent does not wedge)', async () => {
+  it("boots a server within 60 s after another server's port was updated (the Linux bridge agent does not wedge)", async () => {
     // GIVEN a running server whose port gains an allowed address pair: the agent rewrites its MAC rules
-    const first = (await openstack('server create --wait --flavor m1.tiny --image stackhouse-tiny --network demo-net port-a', 'demo')) as { id: string; status: string }
+    const first = (await openstack('server create --wait --flavor m1.tiny --image stackhouse-tiny --network demo-net port-a', 'demo')) as {
+      id: string
+      status: string
+    }
     expect(first.status).toBe('ACTIVE')
     const [port] = (await openstack(`port list --server ${first.id}`, 'demo')) as { ID: string }[]
     await openstack(`port set --allowed-address ip-address=192.168.100.250,mac-address=fa:16:3e:00:00:99 ${port!.ID}`, 'demo', false)
     await openstack(`port set --no-allowed-address ${port!.ID}`, 'demo', false)
     // WHEN another server boots
     const started = Date.now()
-    const second = (await openstack('server create --flavor m1.tiny --image stackhouse-tiny --network demo-net port-b', 'demo')) as { id: string }
+    const second = (await openstack('server create --flavor m1.tiny --image stackhouse-tiny --network demo-net port-b', 'demo')) as {
+      id: string
+    }
     let status = ''
     while (Date.now() - started < 60_000 && !['ACTIVE', 'ERROR'].includes(status)) {
       await new Promise((r) => setTimeout(r, 2000))
@@ -148,16 +183,30 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
 
   it('runs lean: Swift housekeeping as one timed pass, a healthy Ceph with its slimmed manager, no uwsgi neutron', async () => {
     // GIVEN the one-replica Swift ring: the nine background daemons are off, the timer is on
-    const daemons = ['account-auditor', 'account-reaper', 'account-replicator', 'container-auditor', 'container-replicator', 'container-updater', 'object-auditor', 'object-replicator', 'object-updater']
+    const daemons = [
+      'account-auditor',
+      'account-reaper',
+      'account-replicator',
+      'container-auditor',
+      'container-replicator',
+      'container-updater',
+      'object-auditor',
+      'object-replicator',
+      'object-updater',
+    ]
     const states = await onHost(daemons.map((d) => `systemctl is-active swift-${d}.service`).join('; '))
     expect(states.stdout.split('\n')).toEqual(daemons.map(() => 'inactive'))
-    expect((await onHost('systemctl is-enabled swift-housekeeping.timer; systemctl is-active swift-housekeeping.timer')).stdout).toBe('enabled\nactive')
+    expect((await onHost('systemctl is-enabled swift-housekeeping.timer; systemctl is-active swift-housekeeping.timer')).stdout).toBe(
+      'enabled\nactive',
+    )
     // WHEN one pass runs now THEN every daemon's pass succeeds
     const pass = await onHost('systemctl start swift-housekeeping.service && systemctl show -p Result --value swift-housekeeping.service')
     expect(pass).toEqual({ code: 0, stdout: 'success' })
     // AND Ceph reports no failed manager module; Debian's uwsgi neutron API is not there
     expect((await onHost('ceph health')).stdout).toBe('HEALTH_OK')
-    expect((await onHost('systemctl is-active neutron-server.service; systemctl is-active neutron-api.service')).stdout).toBe('active\ninactive')
+    expect((await onHost('systemctl is-active neutron-server.service; systemctl is-active neutron-api.service')).stdout).toBe(
+      'active\ninactive',
+    )
   })
 
   it('changes nothing on a second deploy, and still verifies', async () => {
@@ -177,7 +226,11 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     expect(started.sandboxHosts).toEqual([name])
     const health = await waitUntilHealthy(project, roles, { waitMs: 600_000 })
     const problems = [
-      ...health.hosts.flatMap((h) => [...h.units.filter((u) => u.state !== 'active').map((u) => `${u.unit} ${u.state}`), ...h.failed.map((u) => `${u} failed`), ...h.runningButOff.map((u) => `${u} runs`)]),
+      ...health.hosts.flatMap((h) => [
+        ...h.units.filter((u) => u.state !== 'active').map((u) => `${u.unit} ${u.state}`),
+        ...h.failed.map((u) => `${u} failed`),
+        ...h.runningButOff.map((u) => `${u} runs`),
+      ]),
       ...health.apis.filter((a) => !a.answers).map((a) => `${a.service} ${a.status ?? a.error}`),
     ]
     expect(problems).toEqual([])
@@ -188,8 +241,15 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
 
   it('rotates passwords on purpose: the next deploy carries them to MariaDB, RabbitMQ and Keystone, and the cloud verifies', async () => {
     const inventory = project.model.inventoryFile!
-    const plan = rotateSecrets(project, roles, ['nova_database_password', 'rabbitmq_password', 'admin_password', 'glance_keystone_password'])
-    expect(plan.files.map((f) => f.path)).toEqual(expect.arrayContaining(['/etc/nova/nova.conf', '/etc/glance/glance-api.conf', '/etc/neutron/neutron.conf']))
+    const plan = rotateSecrets(project, roles, [
+      'nova_database_password',
+      'rabbitmq_password',
+      'admin_password',
+      'glance_keystone_password',
+    ])
+    expect(plan.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['/etc/nova/nova.conf', '/etc/glance/glance-api.conf', '/etc/neutron/neutron.conf']),
+    )
     project = loadProject({ inventory })
     const r = await deploy(project, roles, { renderer: 'silent' })
     expect(r.failures).toEqual([])

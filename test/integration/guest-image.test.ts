@@ -10,7 +10,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bootLocal, bootPackages, buildGuestImage, defaultCacheDir, ensurePackages, serveMetadata, type GuestImage, type LocalGuest, type MetadataOptions, type MetadataServer } from '../../installer/guest-image/index.ts'
+import {
+  bootLocal,
+  bootPackages,
+  buildGuestImage,
+  defaultCacheDir,
+  ensurePackages,
+  serveMetadata,
+  type GuestImage,
+  type LocalGuest,
+  type MetadataOptions,
+  type MetadataServer,
+} from '../../installer/guest-image/index.ts'
 
 const MiB = 2 ** 20
 const work = mkdtempSync(join(tmpdir(), 'stackhouse-guest-test-'))
@@ -30,8 +41,24 @@ function sh(cmd: string, args: string[]): string {
 /** Run a command in the guest as root, with the key the metadata service gave it. */
 function ssh(guest: LocalGuest, command: string): string {
   return sh('ssh', [
-    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes',
-    '-o', 'ConnectTimeout=20', '-o', 'LogLevel=ERROR', '-i', key, '-p', String(guest.sshPort), 'root@127.0.0.1', command,
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'ConnectTimeout=20',
+    '-o',
+    'LogLevel=ERROR',
+    '-i',
+    key,
+    '-p',
+    String(guest.sshPort),
+    'root@127.0.0.1',
+    command,
   ])
 }
 
@@ -40,7 +67,12 @@ async function boot(md: Omit<MetadataOptions, 'publicKey'>): Promise<{ guest: Lo
   const metadata = await serveMetadata({ ...md, publicKey: readFileSync(`${key}.pub`, 'utf8') })
   servers.push(metadata)
   const onConsole = process.env.STACKHOUSE_GUEST_CONSOLE ? (l: string) => console.log(`  console: ${l}`) : undefined
-  const guest = await bootLocal({ qcow2: image.qcow2, metadataPort: metadata.port, onSpawn: (pid) => qemuPids.add(pid), ...(onConsole ? { onConsole } : {}) })
+  const guest = await bootLocal({
+    qcow2: image.qcow2,
+    metadataPort: metadata.port,
+    onSpawn: (pid) => qemuPids.add(pid),
+    ...(onConsole ? { onConsole } : {}),
+  })
   console.log(`QEMU start → READY: ${guest.readySeconds.toFixed(1)} s — ${guest.readyLine}`)
   return { guest, metadata }
 }
@@ -57,13 +89,19 @@ beforeAll(async () => {
   await ensurePackages([...bootPackages, 'openssh-client'], 'the guest image test')
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'stackhouse-test', '-f', key])
   image = await buildGuestImage({ outDir: join(work, 'out'), cacheDir, log: (l) => console.log(`  build: ${l}`) })
-  console.log(`guest image: ${image.qcow2} ${(image.bytes / MiB).toFixed(1)} MiB sha256 ${image.sha256} in ${image.seconds.toFixed(1)} s${image.cached ? ' (cached)' : ''}`)
+  console.log(
+    `guest image: ${image.qcow2} ${(image.bytes / MiB).toFixed(1)} MiB sha256 ${image.sha256} in ${image.seconds.toFixed(1)} s${image.cached ? ' (cached)' : ''}`,
+  )
 }, 900_000)
 
 afterAll(async () => {
   // Only the QEMU processes this test started, by their pids.
   for (const pid of qemuPids) {
-    try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      /* already gone */
+    }
   }
   await Promise.all(servers.map((s) => s.close()))
   rmSync(work, { recursive: true, force: true })
@@ -102,7 +140,11 @@ describe('guest image boot', () => {
   }, 240_000)
 
   it('falls back to meta_data.json for the key and runs #! user-data', async () => {
-    const { guest, metadata } = await boot({ hostname: 'fallback', jsonOnly: true, userData: '#!/bin/sh\necho "user-data ran as $(id -u)"\n' })
+    const { guest, metadata } = await boot({
+      hostname: 'fallback',
+      jsonOnly: true,
+      userData: '#!/bin/sh\necho "user-data ran as $(id -u)"\n',
+    })
     expect(guest.readyLine).toMatch(/ key=json /)
     expect(metadata.requests).toContain('/openstack/latest/meta_data.json')
     await guest.waitForConsole(/user-data ran as 0/, 30_000)

@@ -22,7 +22,10 @@ let dir: string
 /** Start `stackhouse deploy`, and kill it with SIGKILL once `marker` has been printed and `afterMs` passed. */
 function deployAndKill(args: string[], marker: RegExp, afterMs: number): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'stackhouse.js'), ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } })
+    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'stackhouse.js'), ...args], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+    })
     let output = ''
     let armed = false
     const onData = (b: Buffer) => {
@@ -42,12 +45,15 @@ describe('an interrupted deploy', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stackhouse-int-'))
     host = await createSandbox(name)
-    writeFileSync(join(dir, 'inventory.yml'), `target: sandbox
+    writeFileSync(
+      join(dir, 'inventory.yml'),
+      `target: sandbox
 hosts: [{ name: ${name}, address: ${host.address} }]
 groups: { control: [${name}], network: [${name}], compute: [${name}], storage: [${name}] }
 networks: { management: { cidr: 10.77.0.0/24, interface: host0 } }
 backends: { block_storage: ceph }
-`)
+`,
+    )
     // A new cloud's secrets are made on purpose, as `stackhouse init` or `secrets generate` would.
     ensureSecrets(join(dir, 'secrets.yaml'), testCatalog)
   })
@@ -57,7 +63,11 @@ backends: { block_storage: ceph }
 
   it('is re-run and completes', async () => {
     // GIVEN a deploy killed 15 s into the package installation
-    const killed = await deployAndKill(['deploy', '-i', 'inventory.yml', '--only', 'mariadb', 'rabbitmq', 'memcached', 'keystone'], /common\.packages/, 15_000)
+    const killed = await deployAndKill(
+      ['deploy', '-i', 'inventory.yml', '--only', 'mariadb', 'rabbitmq', 'memcached', 'keystone'],
+      /common\.packages/,
+      15_000,
+    )
     expect(killed).toContain('common.packages')
     expect(killed).not.toContain('No changes')
     // WHEN it is run again THEN it completes, and a third run has nothing to do

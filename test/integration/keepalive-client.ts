@@ -72,10 +72,14 @@ function exchange(socket: Socket, method: 'HEAD' | 'GET', host: string, path: st
       if (method === 'HEAD' || head.status === 204 || head.status === 304) return done({ status: head.status, close })
       const length = head.headers['content-length']
       if (length !== undefined && body.length >= Number(length)) return done({ status: head.status, close })
-      if (/chunked/i.test(head.headers['transfer-encoding'] ?? '') && body.includes('\r\n0\r\n\r\n')) return done({ status: head.status, close })
+      if (/chunked/i.test(head.headers['transfer-encoding'] ?? '') && body.includes('\r\n0\r\n\r\n'))
+        return done({ status: head.status, close })
     }
     // A body that runs to the close is complete at the close.
-    const onEnd = () => (head && head.headers['content-length'] === undefined ? done({ status: head.status, close: true }) : fail(Object.assign(new Error('closed before a complete answer'), { code: 'CLOSED' })))
+    const onEnd = () =>
+      head && head.headers['content-length'] === undefined
+        ? done({ status: head.status, close: true })
+        : fail(Object.assign(new Error('closed before a complete answer'), { code: 'CLOSED' }))
     const onError = (e: Error) => fail(e)
     const cleanup = () => {
       socket.off('data', onData)
@@ -93,6 +97,8 @@ function parseHead(buf: Buffer): { status: number; headers: Record<string, strin
   const end = buf.indexOf('\r\n\r\n')
   if (end < 0) return undefined
   const [statusLine = '', ...lines] = buf.subarray(0, end).toString('latin1').split('\r\n')
-  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]))
+  const headers = Object.fromEntries(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  )
   return { status: Number(statusLine.split(' ')[1]), headers, bodyStart: end + 4 }
 }

@@ -57,7 +57,12 @@ describe('infrastructure and Keystone on a sandbox host', () => {
     expect(first.failures).toEqual([])
     expect(first.changes.length).toBeGreaterThan(10)
     const secrets = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true }).model.secrets
-    const ks = await KeystoneClient.login({ authUrl: `http://${host.address}:5000/v3`, username: 'admin', password: secrets.admin_password, projectName: 'admin' })
+    const ks = await KeystoneClient.login({
+      authUrl: `http://${host.address}:5000/v3`,
+      username: 'admin',
+      password: secrets.admin_password,
+      projectName: 'admin',
+    })
     expect(ks.token).toMatch(/^gAAAAA/) // a fernet token
     const identity = ks.catalog.find((c) => c.type === 'identity')
     expect(identity?.endpoints.map((e) => e.interface).sort()).toEqual(['admin', 'internal', 'public'])
@@ -78,7 +83,15 @@ describe('infrastructure and Keystone on a sandbox host', () => {
   })
 
   it('reports a package that does not exist with host and task, leaving no half-written file', async () => {
-    const bogus = defineRole({ name: 'bogus', description: 'test', enabled: () => true, hosts: (m) => hostsIn(m, 'control'), packages: () => ['stackhouse-no-such-package'], files: () => [], units: () => [] })
+    const bogus = defineRole({
+      name: 'bogus',
+      description: 'test',
+      enabled: () => true,
+      hosts: (m) => hostsIn(m, 'control'),
+      packages: () => ['stackhouse-no-such-package'],
+      files: () => [],
+      units: () => [],
+    })
     writeFileSync(join(dir, 'inventory.yml'), inventory())
     const project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
     const r = await deploy(project, [...roles, bogus], { only: [...infra, 'bogus'], renderer: 'silent' })
@@ -90,7 +103,15 @@ describe('infrastructure and Keystone on a sandbox host', () => {
   it('refuses a wrong SSH key and a changed host key, naming the host', async () => {
     const other = join(dir, 'other_key')
     const { generateKeyPairSync } = await import('node:crypto')
-    writeFileSync(other, generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey, { mode: 0o600 })
+    writeFileSync(
+      other,
+      generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      }).privateKey,
+      { mode: 0o600 },
+    )
     const wrongKey = inventory().replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${other} }`)
     await expect(run(wrongKey)).rejects.toThrow(ConnectError)
     await expect(run(wrongKey)).rejects.toThrow(`host ${name} (${host.address}): root@${host.address} refused the key`)
@@ -99,7 +120,10 @@ describe('infrastructure and Keystone on a sandbox host', () => {
     const { mkdirSync } = await import('node:fs')
     mkdirSync(join(dir, '.stackhouse'), { recursive: true })
     writeFileSync(known, `${host.address} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0cmVnZmFrZWtleWZvcnRlc3RpbmdvbmVvbmVvbmU=\n`)
-    const asHosts = inventory().replace('target: sandbox', 'target: hosts').replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${sandboxPaths.key} }`).replace('backends: { block_storage: ceph }', '')
+    const asHosts = inventory()
+      .replace('target: sandbox', 'target: hosts')
+      .replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${sandboxPaths.key} }`)
+      .replace('backends: { block_storage: ceph }', '')
     await expect(run(asHosts)).rejects.toThrow(/host key changed: it now offers SHA256:/)
     expect(existsSync(known)).toBe(true)
   })
@@ -107,21 +131,35 @@ describe('infrastructure and Keystone on a sandbox host', () => {
   it('destroys a server completely: units stopped, packages purged, every file the deploy wrote gone', async () => {
     // GIVEN the deployed host seen as a server (target hosts), its key trusted on first use
     rmSync(join(dir, '.stackhouse', 'known_hosts'), { force: true })
-    writeFileSync(join(dir, 'inventory.yml'), inventory().replace('target: sandbox', 'target: hosts').replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${sandboxPaths.key} }`))
+    writeFileSync(
+      join(dir, 'inventory.yml'),
+      inventory()
+        .replace('target: sandbox', 'target: hosts')
+        .replace(`address: ${host.address}`, `address: ${host.address}\n    ssh: { key: ${sandboxPaths.key} }`),
+    )
     const project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
-    const written = render(project.model, roles, project.overrides).filter((f) => ['mariadb', 'keystone'].includes(f.role)).map((f) => f.path)
+    const written = render(project.model, roles, project.overrides)
+      .filter((f) => ['mariadb', 'keystone'].includes(f.role))
+      .map((f) => f.path)
     expect(written).toContain('/etc/mysql/mariadb.conf.d/99-openstack.cnf')
     // WHEN destroyed
     const report = await destroyCloud(project, roles, { trustNewHosts: true })
     expect(report.hosts).toEqual([expect.objectContaining({ host: name, how: 'purged' })])
     // THEN no service package is installed, nothing listens on Keystone's or MariaDB's port
-    const t = await connectSsh({ host: name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key }, { knownHosts: sandboxPaths.knownHosts })
+    const t = await connectSsh(
+      { host: name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key },
+      { knownHosts: sandboxPaths.knownHosts },
+    )
     try {
-      const installed = await t.exec("dpkg-query -W -f='${Package} ${db:Status-Status}\\n' mariadb-server keystone rabbitmq-server memcached 2>/dev/null")
+      const installed = await t.exec(
+        "dpkg-query -W -f='${Package} ${db:Status-Status}\\n' mariadb-server keystone rabbitmq-server memcached 2>/dev/null",
+      )
       expect(installed.stdout.split('\n').filter((l) => l.endsWith(' installed'))).toEqual([])
       expect(await t.exec('ss -Hltn sport = :5000 or sport = :3306 or sport = :5672')).toMatchObject({ code: 0, stdout: '' })
       // AND neither the files the deploy wrote nor the services' data are left; the host's own files are
-      const left = await t.exec(`for f in ${[...written, '/var/lib/mysql', '/etc/keystone'].join(' ')}; do [ -e "$f" ] && echo "$f"; done; true`)
+      const left = await t.exec(
+        `for f in ${[...written, '/var/lib/mysql', '/etc/keystone'].join(' ')}; do [ -e "$f" ] && echo "$f"; done; true`,
+      )
       expect(left.stdout.trim()).toBe('')
       expect((await t.exec('test -s /etc/hosts')).code).toBe(0)
     } finally {

@@ -8,7 +8,16 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkInventory } from '../../installer/inventory/load.ts'
-import { createSandbox, destroySandbox, listSandboxes, sandboxPaths, SandboxError, startSandbox, stopSandbox, type SandboxHost } from '../../installer/sandbox/index.ts'
+import {
+  createSandbox,
+  destroySandbox,
+  listSandboxes,
+  sandboxPaths,
+  SandboxError,
+  startSandbox,
+  stopSandbox,
+  type SandboxHost,
+} from '../../installer/sandbox/index.ts'
 import { hostDir } from '../../installer/sandbox/paths.ts'
 import { isSameProcess, processesInNamespace } from '../../installer/sandbox/process.ts'
 import { mountsUnder, unmountAll } from '../../installer/sandbox/rootfs.ts'
@@ -25,13 +34,29 @@ function inside(...cmd: string[]) {
 }
 
 function ssh(...cmd: string[]) {
-  const opts = ['-i', sandboxPaths.key, '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${sandboxPaths.knownHosts}`, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10']
+  const opts = [
+    '-i',
+    sandboxPaths.key,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${sandboxPaths.knownHosts}`,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+  ]
   const r = spawnSync('ssh', [...opts, `root@${host.address}`, ...cmd], { encoding: 'utf8', timeout: 60_000 })
   return { code: r.status, out: `${r.stdout}${r.stderr}` }
 }
 
 const aptLog = join(sandboxPaths.aptLogDir, 'apt-cacher.log')
-const logLinesFrom = (address: string) => (existsSync(aptLog) ? readFileSync(aptLog, 'utf8').split('\n').filter((l) => l.split('|')[3] === address).length : 0)
+const logLinesFrom = (address: string) =>
+  existsSync(aptLog)
+    ? readFileSync(aptLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.split('|')[3] === address).length
+    : 0
 
 describe.skipIf(process.getuid?.() !== 0)('a sandbox host', () => {
   beforeAll(async () => {

@@ -9,7 +9,9 @@ import { formatProblem, InventoryError } from '../../installer/inventory/problem
 import { fixturesDir } from '../helpers.ts'
 
 const dir = join(fixturesDir, 'bad-inventories')
-const files = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort()
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yml'))
+  .sort()
 
 function expected(text: string): string[] {
   const out: string[] = []
@@ -34,7 +36,13 @@ describe('bad inventories', () => {
     const { inventory, problems } = checkInventory(file, text, { dir })
     const errors = problems.filter((p) => p.severity === 'error')
     // THEN every error names the file, line and column, and matches exactly (paths on this machine shown as <dir>)
-    expect(errors.map((p) => formatProblem(p).slice(file.length + 1).replaceAll(dir, '<dir>'))).toEqual(want)
+    expect(
+      errors.map((p) =>
+        formatProblem(p)
+          .slice(file.length + 1)
+          .replaceAll(dir, '<dir>'),
+      ),
+    ).toEqual(want)
     // AND no inventory comes out of a file with errors (nothing downstream can use half of one)
     expect(inventory).toBeUndefined()
   })

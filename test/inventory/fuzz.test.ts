@@ -34,10 +34,69 @@ function random(seed: number): () => number {
 
 /** Pieces that break YAML, types and names in the ways people (and attackers) do. */
 const fragments = [
-  '', ' ', '\t', '\n', ':', '- ', '[', ']', '{', '}', ',', '"', "'", '#', '&a', '*a', '!!binary', '!tag', '---', '...', '|', '>',
-  '-1', '0', '65536', '1e309', '.inf', '.nan', 'null', '~', 'true', 'yes', '0x1f', '010.000.000.001', '10.0.0.0', '255.255.255.255', '127.0.0.1',
-  '10.0.0.0/33', '/dev/../etc', '-rf', '..', 'eth0:1', 'all', 'localhost', '__proto__', 'constructor', 'http://x', 'cloud example.com', 'x;id;#',
-  "$(id)", '`id`', '\u202e', '\u2028', 'é', '\x1b[2J', 'a'.repeat(300), 'ctl1', 'cmp1', 'aio1', 'control', 'compute', 'storage', 'network',
+  '',
+  ' ',
+  '\t',
+  '\n',
+  ':',
+  '- ',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '"',
+  "'",
+  '#',
+  '&a',
+  '*a',
+  '!!binary',
+  '!tag',
+  '---',
+  '...',
+  '|',
+  '>',
+  '-1',
+  '0',
+  '65536',
+  '1e309',
+  '.inf',
+  '.nan',
+  'null',
+  '~',
+  'true',
+  'yes',
+  '0x1f',
+  '010.000.000.001',
+  '10.0.0.0',
+  '255.255.255.255',
+  '127.0.0.1',
+  '10.0.0.0/33',
+  '/dev/../etc',
+  '-rf',
+  '..',
+  'eth0:1',
+  'all',
+  'localhost',
+  '__proto__',
+  'constructor',
+  'http://x',
+  'cloud example.com',
+  'x;id;#',
+  '$(id)',
+  '`id`',
+  '\u202e',
+  '\u2028',
+  'é',
+  '\x1b[2J',
+  'a'.repeat(300),
+  'ctl1',
+  'cmp1',
+  'aio1',
+  'control',
+  'compute',
+  'storage',
+  'network',
 ]
 
 function mutate(text: string, rnd: () => number): string {
@@ -104,7 +163,8 @@ describe('random inventories', () => {
         if (pipeline(text)) valid++
       } catch (e) {
         const { code, lines } = describeError(e)
-        if (code === 70 || ![1, 2].includes(code) || /\n\s+at /.test(lines.join('\n'))) bugs.push(`run ${runs}: ${lines.join(' | ').slice(0, 300)}\n--- input ---\n${text}`)
+        if (code === 70 || ![1, 2].includes(code) || /\n\s+at /.test(lines.join('\n')))
+          bugs.push(`run ${runs}: ${lines.join(' | ').slice(0, 300)}\n--- input ---\n${text}`)
       }
       if (bugs.length >= 3) break
     }

@@ -19,14 +19,21 @@ describe('hostile inventory files', () => {
     const started = Date.now()
     const { problems } = checkInventoryFile(file, 'big.yml')
     expect(Date.now() - started).toBeLessThan(2000)
-    expect(problems.map(formatProblem)).toEqual([expect.stringMatching(/^big\.yml:1:1: the file is \d+ bytes, more than the limit of 4194304 bytes \(4 MiB\)\n {2}fix: /)])
+    expect(problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^big\.yml:1:1: the file is \d+ bytes, more than the limit of 4194304 bytes \(4 MiB\)\n {2}fix: /),
+    ])
   })
 
   it('names the line and column of the first byte that is not UTF-8', () => {
     const file = join(scratch(), 'latin1.yml')
-    writeFileSync(file, Buffer.concat([Buffer.from('hosts:\n  - name: caf'), Buffer.from([0xe9]), Buffer.from('\n    address: 10.0.0.1\n')]))
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from('hosts:\n  - name: caf'), Buffer.from([0xe9]), Buffer.from('\n    address: 10.0.0.1\n')]),
+    )
     const { problems } = checkInventoryFile(file, 'latin1.yml')
-    expect(problems.map(formatProblem)).toEqual(['latin1.yml:2:14: the file is not UTF-8 text (byte 0xe9 at offset 20)\n  fix: save it as UTF-8; is it a binary file?'])
+    expect(problems.map(formatProblem)).toEqual([
+      'latin1.yml:2:14: the file is not UTF-8 text (byte 0xe9 at offset 20)\n  fix: save it as UTF-8; is it a binary file?',
+    ])
   })
 
   it('echoes a 2 MB value as its first 80 characters, with the length', () => {
@@ -39,7 +46,9 @@ describe('hostile inventory files', () => {
 
   it('reports a missing-file, a folder and an unreadable path without a stack', () => {
     const dir = scratch()
-    expect(checkInventoryFile(join(dir, 'nope.yml'), 'nope.yml').problems.map(formatProblem)).toEqual(['nope.yml:1:1: no such file\n  fix: check the path, or run "stackhouse init" to write a starting inventory'])
+    expect(checkInventoryFile(join(dir, 'nope.yml'), 'nope.yml').problems.map(formatProblem)).toEqual([
+      'nope.yml:1:1: no such file\n  fix: check the path, or run "stackhouse init" to write a starting inventory',
+    ])
     expect(checkInventoryFile(dir, 'dir').problems[0]!.message).toBe('is a folder, not an inventory file')
   })
 })

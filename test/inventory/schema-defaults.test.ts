@@ -38,7 +38,9 @@ describe('inventory defaults', () => {
     const { inventory, problems } = checkInventory('minimal.yml', minimal)
     expect(problems.filter((p) => p.severity === 'error')).toEqual([])
     // THEN each key with a default holds it (nested objects' defaults too: backends → lvm → volume_group)
-    expect(defaults.map((d) => d.path.join('.'))).toEqual(expect.arrayContaining(['backends.virt_type', 'backends.lvm.volume_group', 'hosts.[].ssh.port', 'services.cinder']))
+    expect(defaults.map((d) => d.path.join('.'))).toEqual(
+      expect.arrayContaining(['backends.virt_type', 'backends.lvm.volume_group', 'hosts.[].ssh.port', 'services.cinder']),
+    )
     for (const d of defaults) {
       const value = at(inventory, d.path)
       // An object's default is {}; the keys inside it have their own defaults, checked in turn.
@@ -83,16 +85,22 @@ describe('inventory defaults', () => {
     }
     // WHEN every source file of the installer and the roles is read
     const sources = ['installer', 'roles'].flatMap((dir) =>
-      readdirSync(join(packageRoot, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => relative(packageRoot, join(packageRoot, dir, f))),
+      readdirSync(join(packageRoot, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => relative(packageRoot, join(packageRoot, dir, f))),
     )
     // THEN the modules that read the inventory fall back to no literal for such a key, and
     // no module anywhere falls back to the schema's own value (`virt_type ?? 'auto'`)
     const found = sources.flatMap((file) =>
-      readFileSync(join(packageRoot, file), 'utf8').split('\n').flatMap((line, i) =>
-        [...line.matchAll(/\.(\w+)\s*\?\?\s*('[^']*'|"[^"]*"|-?\d+(?:\.\d+)?\b|true\b|false\b)/g)]
-          .filter(([, key, literal]) => byKey.has(key!) && (inventoryReaders.test(file) || byKey.get(key!)!.includes(literalValue(literal!))))
-          .map(() => `${file}:${i + 1}: ${line.trim()}`),
-      ),
+      readFileSync(join(packageRoot, file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) =>
+          [...line.matchAll(/\.(\w+)\s*\?\?\s*('[^']*'|"[^"]*"|-?\d+(?:\.\d+)?\b|true\b|false\b)/g)]
+            .filter(
+              ([, key, literal]) => byKey.has(key!) && (inventoryReaders.test(file) || byKey.get(key!)!.includes(literalValue(literal!))),
+            )
+            .map(() => `${file}:${i + 1}: ${line.trim()}`),
+        ),
     )
     expect(found).toEqual([])
   })

@@ -18,7 +18,13 @@ describe('inventory schema', () => {
   })
 
   it('accepts what init writes, for one host and for several, with no warnings', () => {
-    for (const hosts of [[{ name: 'aio1', address: '10.0.0.11' }], [{ name: 'ctl1', address: '10.0.0.11' }, { name: 'cmp1', address: '10.0.0.21' }]]) {
+    for (const hosts of [
+      [{ name: 'aio1', address: '10.0.0.11' }],
+      [
+        { name: 'ctl1', address: '10.0.0.11' },
+        { name: 'cmp1', address: '10.0.0.21' },
+      ],
+    ]) {
       const { inventory, problems } = checkInventory('inventory.yml', initInventory(hosts))
       expect(problems).toEqual([])
       expect(inventory?.hosts.map((h) => h.name)).toEqual(hosts.map((h) => h.name))

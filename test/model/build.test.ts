@@ -13,7 +13,15 @@ describe('model', () => {
     const m = fixtureModel('aio')
     expect(m.hosts).toHaveLength(1)
     expect(m.hosts[0]!.groups).toEqual(['all', 'compute', 'control', 'network', 'storage'])
-    expect(m.endpoints.keystone).toEqual({ type: 'identity', port: 5000, process: 'keystone', log: '/var/log/keystone/keystone.log', public: 'http://10.0.0.11:5000/v3', internal: 'http://10.0.0.11:5000/v3', admin: 'http://10.0.0.11:5000/v3' })
+    expect(m.endpoints.keystone).toEqual({
+      type: 'identity',
+      port: 5000,
+      process: 'keystone',
+      log: '/var/log/keystone/keystone.log',
+      public: 'http://10.0.0.11:5000/v3',
+      internal: 'http://10.0.0.11:5000/v3',
+      admin: 'http://10.0.0.11:5000/v3',
+    })
     expect(m.endpoints.cinder.public).toBe('http://10.0.0.11:8776/v3/%(project_id)s')
     expect(m.endpoints.swift.admin).toBe('http://10.0.0.11:8080/v1')
     expect(m.database).toEqual({ host: '10.0.0.11', port: 3306 })

@@ -18,9 +18,23 @@ interface Reply {
 
 /** Plural collection → the singular key its bodies use. */
 const singular: Record<string, string> = {
-  projects: 'project', users: 'user', roles: 'role', flavors: 'flavor', servers: 'server', networks: 'network', subnets: 'subnet',
-  routers: 'router', ports: 'port', 'security-groups': 'security_group', 'security-group-rules': 'security_group_rule',
-  floatingips: 'floatingip', agents: 'agent', volumes: 'volume', 'os-keypairs': 'keypair', services: 'service', endpoints: 'endpoint',
+  projects: 'project',
+  users: 'user',
+  roles: 'role',
+  flavors: 'flavor',
+  servers: 'server',
+  networks: 'network',
+  subnets: 'subnet',
+  routers: 'router',
+  ports: 'port',
+  'security-groups': 'security_group',
+  'security-group-rules': 'security_group_rule',
+  floatingips: 'floatingip',
+  agents: 'agent',
+  volumes: 'volume',
+  'os-keypairs': 'keypair',
+  services: 'service',
+  endpoints: 'endpoint',
 }
 
 export class FakeCloud {
@@ -29,9 +43,14 @@ export class FakeCloud {
   readonly data = new Map<string, Rec[]>()
   readonly blobs = new Map<string, Buffer>()
   computeServices = [
-    { binary: 'nova-conductor', host: 'aio1', state: 'up' }, { binary: 'nova-scheduler', host: 'aio1', state: 'up' }, { binary: 'nova-compute', host: 'aio1', state: 'up' },
+    { binary: 'nova-conductor', host: 'aio1', state: 'up' },
+    { binary: 'nova-scheduler', host: 'aio1', state: 'up' },
+    { binary: 'nova-compute', host: 'aio1', state: 'up' },
   ]
-  volumeServices = [{ binary: 'cinder-scheduler', host: 'aio1', state: 'up' }, { binary: 'cinder-volume', host: 'aio1@ceph', state: 'up' }]
+  volumeServices = [
+    { binary: 'cinder-scheduler', host: 'aio1', state: 'up' },
+    { binary: 'cinder-volume', host: 'aio1@ceph', state: 'up' },
+  ]
   /** Servers go to ERROR with this fault when set. */
   bootFault: string | undefined
   /** Power state of ACTIVE servers: 1 running, 3 paused (what KVM's emulation failure leaves). */
@@ -74,10 +93,19 @@ export class FakeCloud {
 
   private catalog(project: string) {
     const e = (type: string, path: string) => ({
-      type, name: type, endpoints: ['public', 'internal', 'admin'].map((i) => ({ interface: i, region: 'RegionOne', url: `${this.url}/${i}${path}` })),
+      type,
+      name: type,
+      endpoints: ['public', 'internal', 'admin'].map((i) => ({ interface: i, region: 'RegionOne', url: `${this.url}/${i}${path}` })),
     })
-    return [e('identity', '/identity/v3'), e('compute', '/compute/v2.1'), e('network', '/network'), e('image', '/image'),
-      e('placement', '/placement'), e('volumev3', `/volume/v3/${project}`), e('object-store', `/swift/v1/AUTH_${project}`)]
+    return [
+      e('identity', '/identity/v3'),
+      e('compute', '/compute/v2.1'),
+      e('network', '/network'),
+      e('image', '/image'),
+      e('placement', '/placement'),
+      e('volumev3', `/volume/v3/${project}`),
+      e('object-store', `/swift/v1/AUTH_${project}`),
+    ]
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -103,7 +131,9 @@ export class FakeCloud {
 
   /** A password token: project-scoped with a catalog, or unscoped (no `scope`) without one. */
   private login(raw: Buffer): Reply {
-    const a = JSON.parse(raw.toString()) as { auth: { identity: { password: { user: { name: string; password: string } } }; scope?: { project: { name: string } } } }
+    const a = JSON.parse(raw.toString()) as {
+      auth: { identity: { password: { user: { name: string; password: string } } }; scope?: { project: { name: string } } }
+    }
     const u = a.auth.identity.password.user
     const user = this.list('users').find((x) => x.name === u.name && x.password === u.password)
     const project = a.auth.scope ? this.list('projects').find((p) => p.name === a.auth.scope!.project.name) : undefined
@@ -113,7 +143,9 @@ export class FakeCloud {
     }
     const token = randomUUID()
     this.tokens.set(token, { user: user.id, project: project?.id ?? '' })
-    const body = project ? { user: { id: user.id }, project: { id: project.id }, catalog: this.catalog(project.id) } : { user: { id: user.id } }
+    const body = project
+      ? { user: { id: user.id }, project: { id: project.id }, catalog: this.catalog(project.id) }
+      : { user: { id: user.id } }
     return { status: 201, headers: { 'x-subject-token': token }, body: { token: body } }
   }
 
@@ -123,7 +155,10 @@ export class FakeCloud {
     // Drop each service's version prefix (and Cinder's/Swift's project segment).
     const skip = { identity: 1, compute: 1, network: 1, image: 1, volume: 2, swift: 2, placement: 0 }[service ?? ''] ?? 0
     const rest = parts.slice(skip)
-    const body = raw.length && !url.pathname.includes('/file') && service !== 'swift' ? (JSON.parse(raw.toString()) as Record<string, Record<string, unknown>>) : {}
+    const body =
+      raw.length && !url.pathname.includes('/file') && service !== 'swift'
+        ? (JSON.parse(raw.toString()) as Record<string, Record<string, unknown>>)
+        : {}
     if (!rest.length) return { status: 200, body: { versions: [] } }
     if (service === 'swift') return this.swift(method, rest, raw)
     if (service === 'image') return this.glance(method, rest, url, raw, body)
@@ -132,21 +167,45 @@ export class FakeCloud {
   }
 
   /** Calls that are not plain collection CRUD. */
-  private special(service: string, method: string, p: string[], body: Record<string, Record<string, unknown>>, auth: { user: string; project: string }): Reply | undefined {
+  private special(
+    service: string,
+    method: string,
+    p: string[],
+    body: Record<string, Record<string, unknown>>,
+    auth: { user: string; project: string },
+  ): Reply | undefined {
     const [a, b, c, d, e, f] = p
     if (a === 'projects' && c === 'users' && e === 'roles') {
-      if (method === 'PUT') return this.add('assignments', { project: b, user: d, role: f }), { status: 204 }
-      const roles = this.list('assignments').filter((x) => x.project === b && x.user === d).map((x) => this.list('roles').find((r) => r.id === x.role))
+      if (method === 'PUT') return (this.add('assignments', { project: b, user: d, role: f }), { status: 204 })
+      const roles = this.list('assignments')
+        .filter((x) => x.project === b && x.user === d)
+        .map((x) => this.list('roles').find((r) => r.id === x.role))
       return { status: 200, body: { roles } }
     }
-    if (a === 'os-services') return { status: 200, body: { services: (service === 'compute' ? this.computeServices : this.volumeServices).map((s, i) => ({ id: String(i), status: 'enabled', ...s })) } }
+    if (a === 'os-services')
+      return {
+        status: 200,
+        body: {
+          services: (service === 'compute' ? this.computeServices : this.volumeServices).map((s, i) => ({
+            id: String(i),
+            status: 'enabled',
+            ...s,
+          })),
+        },
+      }
     if (a === 'flavors' && b === 'detail') return { status: 200, body: { flavors: this.list('flavors') } }
     if (a === 'servers' && b === 'detail') return { status: 200, body: { servers: this.list('servers') } }
     if (a === 'servers' && method === 'POST' && !b) return { status: 202, body: { server: this.boot(body.server!, auth) } }
     if (a === 'servers' && c === 'action') return { status: 200, body: { output: 'guest: console\n' } }
-    if (a === 'os-keypairs' && method === 'POST') return { status: 200, body: { keypair: this.add('os-keypairs', { ...body.keypair, id: body.keypair!.name, user: auth.user }) } }
+    if (a === 'os-keypairs' && method === 'POST')
+      return { status: 200, body: { keypair: this.add('os-keypairs', { ...body.keypair, id: body.keypair!.name, user: auth.user }) } }
     if (a === 'routers' && c === 'add_router_interface') {
-      this.add('ports', { device_id: b, device_owner: 'network:router_interface', fixed_ips: [{ subnet_id: body.subnet_id }], network_id: '' })
+      this.add('ports', {
+        device_id: b,
+        device_owner: 'network:router_interface',
+        fixed_ips: [{ subnet_id: body.subnet_id }],
+        network_id: '',
+      })
       return { status: 200, body: {} }
     }
     if (a === 'security-groups' && method === 'GET' && !this.list('security-groups').some((g) => g.project_id === auth.project)) {
@@ -158,38 +217,60 @@ export class FakeCloud {
   /** Keystone's direct user assignments on projects, filtered by `scope.project.id` and `user.id`. */
   private roleAssignments(q: URLSearchParams) {
     return this.list('assignments')
-      .filter((x) => [[q.get('scope.project.id'), x.project], [q.get('user.id'), x.user]].every(([want, have]) => want === null || want === have))
+      .filter((x) =>
+        [
+          [q.get('scope.project.id'), x.project],
+          [q.get('user.id'), x.user],
+        ].every(([want, have]) => want === null || want === have),
+      )
       .map((x) => ({ role: { id: x.role }, user: { id: x.user }, scope: { project: { id: x.project } } }))
   }
 
   private boot(spec: Record<string, unknown>, auth: { project: string }): Rec {
     const server = this.add('servers', {
-      ...spec, project_id: auth.project, status: this.bootFault ? 'ERROR' : 'ACTIVE', 'OS-EXT-SRV-ATTR:host': 'aio1',
+      ...spec,
+      project_id: auth.project,
+      status: this.bootFault ? 'ERROR' : 'ACTIVE',
+      'OS-EXT-SRV-ATTR:host': 'aio1',
       // As nova answers: the string "True", or "" without one.
       config_drive: spec.config_drive ? 'True' : '',
-      'OS-EXT-SRV-ATTR:instance_name': 'instance-00000001', 'OS-EXT-STS:power_state': this.powerState,
-      ...(this.bootFault ? { fault: { message: this.bootFault, code: 500 } } : { addresses: { 'demo-net': [{ addr: '192.168.100.10', version: 4 }] } }),
+      'OS-EXT-SRV-ATTR:instance_name': 'instance-00000001',
+      'OS-EXT-STS:power_state': this.powerState,
+      ...(this.bootFault
+        ? { fault: { message: this.bootFault, code: 500 } }
+        : { addresses: { 'demo-net': [{ addr: '192.168.100.10', version: 4 }] } }),
     })
     this.add('ports', { device_id: server.id, device_owner: 'compute:nova', fixed_ips: [], network_id: '' })
     return server
   }
 
-  private rest(method: string, p: string[], url: URL, body: Record<string, Record<string, unknown>>, auth: { user: string; project: string }): Reply {
+  private rest(
+    method: string,
+    p: string[],
+    url: URL,
+    body: Record<string, Record<string, unknown>>,
+    auth: { user: string; project: string },
+  ): Reply {
     const [coll = '', id] = p
     const one = singular[coll]
-    if (!one) return { status: 404, body: { NeutronError: { type: 'HTTPNotFound', message: `The resource could not be found: ${p.join('/')}` } } }
+    if (!one)
+      return { status: 404, body: { NeutronError: { type: 'HTTPNotFound', message: `The resource could not be found: ${p.join('/')}` } } }
     const items = this.list(coll)
     const found = id ? items.find((x) => x.id === id) : undefined
     if (id && !found) return { status: 404, body: { itemNotFound: { code: 404, message: `${one} ${id} could not be found.` } } }
     if (method === 'GET' && found) return { status: 200, body: { [one]: found } }
-    if (method === 'DELETE' && found) return items.splice(items.indexOf(found), 1), { status: 204 }
-    if ((method === 'PUT' || method === 'PATCH') && found) return Object.assign(found, this.defaults(coll, body[one] ?? {})), { status: 200, body: { [one]: found } }
+    if (method === 'DELETE' && found) return (items.splice(items.indexOf(found), 1), { status: 204 })
+    if ((method === 'PUT' || method === 'PATCH') && found)
+      return (Object.assign(found, this.defaults(coll, body[one] ?? {})), { status: 200, body: { [one]: found } })
     if (method === 'POST') {
       return { status: 201, body: { [one]: this.add(coll, { project_id: auth.project, ...this.defaults(coll, body[one] ?? {}) }) } }
     }
     const filters = [...url.searchParams].filter(([k]) => k !== 'is_public')
     const keypairs = coll === 'os-keypairs' ? (r: Rec) => r.user === auth.user : () => true
-    return { status: 200, body: { [coll.replaceAll('-', '_')]: items.filter((r) => keypairs(r) && filters.every(([k, v]) => String(r[k]) === v)) } }
+    return {
+      status: 200,
+      body: { [coll.replaceAll('-', '_')]: items.filter((r) => keypairs(r) && filters.every(([k, v]) => String(r[k]) === v)) },
+    }
   }
 
   /** What Neutron adds to a network, router or rule it creates. */
@@ -197,7 +278,11 @@ export class FakeCloud {
     if (coll === 'networks') return { 'router:external': false, shared: false, status: 'ACTIVE', subnets: [], ...b }
     if (coll === 'routers') {
       const gw = b.external_gateway_info as { network_id?: string } | undefined
-      return { status: 'ACTIVE', ...b, external_gateway_info: gw?.network_id ? { ...gw, external_fixed_ips: [{ subnet_id: 's', ip_address: '127.0.0.1' }] } : null }
+      return {
+        status: 'ACTIVE',
+        ...b,
+        external_gateway_info: gw?.network_id ? { ...gw, external_fixed_ips: [{ subnet_id: 's', ip_address: '127.0.0.1' }] } : null,
+      }
     }
     if (coll === 'security-group-rules') {
       // Neutron lists a group's rules inside the group too.
@@ -218,11 +303,14 @@ export class FakeCloud {
     if (method === 'POST') return { status: 201, body: this.add('images', { status: 'queued', checksum: null, ...body }) }
     if (method === 'PUT' && file) {
       this.blobs.set(id!, raw)
-      return Object.assign(image!, { status: 'active', size: raw.length, checksum: createHash('md5').update(raw).digest('hex') }), { status: 204 }
+      return (
+        Object.assign(image!, { status: 'active', size: raw.length, checksum: createHash('md5').update(raw).digest('hex') }),
+        { status: 204 }
+      )
     }
     if (method === 'GET' && file) return { status: 200, body: this.blobs.get(id!) ?? Buffer.alloc(0) }
     if (method === 'GET' && image) return { status: 200, body: image }
-    if (method === 'DELETE') return images.splice(images.indexOf(image!), 1), { status: 204 }
+    if (method === 'DELETE') return (images.splice(images.indexOf(image!), 1), { status: 204 })
     const name = url.searchParams.get('name')
     return { status: 200, body: { images: images.filter((i) => !name || i.name === name) } }
   }
@@ -233,7 +321,10 @@ export class FakeCloud {
       if (p.length > 1) this.blobs.set(key, raw)
       return { status: 201, headers: p.length > 1 ? { etag: createHash('md5').update(raw).digest('hex') } : {} }
     }
-    if (method === 'GET') return this.blobs.has(key) ? { status: 200, body: this.blobs.get(key) } : { status: 404, body: Buffer.from('<html><h1>Not Found</h1><p>The resource could not be found.</p></html>') }
+    if (method === 'GET')
+      return this.blobs.has(key)
+        ? { status: 200, body: this.blobs.get(key) }
+        : { status: 404, body: Buffer.from('<html><h1>Not Found</h1><p>The resource could not be found.</p></html>') }
     this.blobs.delete(key)
     return { status: 204 }
   }

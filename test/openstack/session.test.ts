@@ -11,7 +11,12 @@ let ks: KeystoneClient
 
 beforeAll(async () => {
   await fake.start()
-  ks = await KeystoneClient.login({ authUrl: `${fake.url}/public/identity/v3`, username: 'admin', password: 'admin-secret', projectName: 'admin' })
+  ks = await KeystoneClient.login({
+    authUrl: `${fake.url}/public/identity/v3`,
+    username: 'admin',
+    password: 'admin-secret',
+    projectName: 'admin',
+  })
 })
 afterAll(() => fake.stop())
 
@@ -30,11 +35,15 @@ describe('catalog lookup', () => {
 
   it('says which service is missing and what the catalog has', () => {
     const s = new OpenStackSession(ks)
-    expect(() => s.endpoint('dns')).toThrow(/^dns: LOOKUP public endpoint → no answer: no such service in the token's catalog; catalog: identity \(public@RegionOne/)
-    expect(() => new OpenStackSession(ks, { region: 'RegionTwo' }).endpoint('compute')).toThrow(/public endpoint in RegionTwo .*the service has no such endpoint/)
+    expect(() => s.endpoint('dns')).toThrow(
+      /^dns: LOOKUP public endpoint → no answer: no such service in the token's catalog; catalog: identity \(public@RegionOne/,
+    )
+    expect(() => new OpenStackSession(ks, { region: 'RegionTwo' }).endpoint('compute')).toThrow(
+      /public endpoint in RegionTwo .*the service has no such endpoint/,
+    )
   })
 
-  it('keeps the token\'s user and project ids', () => {
+  it("keeps the token's user and project ids", () => {
     expect(ks.projectId).toBe('p-admin')
     expect(ks.userId).toBe('u-admin')
   })
@@ -46,22 +55,38 @@ describe('errors', () => {
     const e = await c.compute.attachVolume('nope', 'v1').catch((x: unknown) => x)
     expect(e).toBeInstanceOf(OpenStackError)
     expect((e as OpenStackError).status).toBe(404)
-    expect((e as Error).message).toBe(`compute: POST ${fake.url}/public/compute/v2.1/servers/nope/os-volume_attachments → HTTP 404: server nope could not be found.`)
+    expect((e as Error).message).toBe(
+      `compute: POST ${fake.url}/public/compute/v2.1/servers/nope/os-volume_attachments → HTTP 404: server nope could not be found.`,
+    )
   })
 
   it("read Neutron's and Keystone's JSON and Glance's and Swift's HTML", async () => {
-    fake.overrides.push({ match: /^POST .*\/v2\.0\/floatingips$/, reply: { status: 409, body: { NeutronError: { type: 'IpAddressGenerationFailure', message: 'No more IP addresses available on network x.', detail: '' } } } })
+    fake.overrides.push({
+      match: /^POST .*\/v2\.0\/floatingips$/,
+      reply: {
+        status: 409,
+        body: { NeutronError: { type: 'IpAddressGenerationFailure', message: 'No more IP addresses available on network x.', detail: '' } },
+      },
+    })
     const e = await failure(cloud(ks).network.createFloatingIp('x'))
-    expect(e.message).toBe(`network: POST ${fake.url}/public/network/v2.0/floatingips → HTTP 409: No more IP addresses available on network x.`)
+    expect(e.message).toBe(
+      `network: POST ${fake.url}/public/network/v2.0/floatingips → HTTP 409: No more IP addresses available on network x.`,
+    )
     const g = await failure(cloud(ks).image.download('missing'))
     expect(g.message).toBe(`image: GET ${fake.url}/public/image/v2/images/missing/file → HTTP 404: 404 Not Found No image found with ID x`)
-    expect(errorMessage('{"error": {"message": "The request you have made requires authentication.", "code": 401}}')).toBe('The request you have made requires authentication.')
-    expect(errorMessage('<html><h1>Not Found</h1><p>The resource could not be found.</p></html>')).toBe('Not Found The resource could not be found.')
+    expect(errorMessage('{"error": {"message": "The request you have made requires authentication.", "code": 401}}')).toBe(
+      'The request you have made requires authentication.',
+    )
+    expect(errorMessage('<html><h1>Not Found</h1><p>The resource could not be found.</p></html>')).toBe(
+      'Not Found The resource could not be found.',
+    )
   })
 
   it('say when nothing answers at all', async () => {
     const port = await closedPort()
-    const e = await KeystoneClient.login({ authUrl: `http://127.0.0.1:${port}/v3`, username: 'a', password: 'b', projectName: 'c' }).catch((x: unknown) => x)
+    const e = await KeystoneClient.login({ authUrl: `http://127.0.0.1:${port}/v3`, username: 'a', password: 'b', projectName: 'c' }).catch(
+      (x: unknown) => x,
+    )
     expect(e).toBeInstanceOf(KeystoneError)
     expect((e as KeystoneError).status).toBe(0)
     expect((e as Error).message).toBe(`http://127.0.0.1:${port}/v3/auth/tokens: token request failed: ECONNREFUSED`)
@@ -93,9 +118,12 @@ describe('data', () => {
 
 /** The error a promise rejects with; fails the test when it resolves. */
 function failure(p: Promise<unknown>): Promise<Error> {
-  return p.then(() => {
-    throw new Error('expected a failure')
-  }, (e: unknown) => e as Error)
+  return p.then(
+    () => {
+      throw new Error('expected a failure')
+    },
+    (e: unknown) => e as Error,
+  )
 }
 
 /** A port nothing listens on: bound, then closed. */

@@ -42,7 +42,9 @@ describe('resolveCloud', () => {
   it('falls back to the first host when no host of the role is a control host', () => {
     const hosts = [hostContext(fixtureModel('3-node'), 'cmp1').host, hostContext(fixtureModel('3-node'), 'cmp2').host]
     expect(targetOf('first-control-host', hosts).map((h) => h.name)).toEqual(['cmp1'])
-    expect(targetOf({ group: 'storage' }, hosts).map((h) => h.name)).toEqual(hosts.filter((h) => h.groups.includes('storage')).map((h) => h.name))
+    expect(targetOf({ group: 'storage' }, hosts).map((h) => h.name)).toEqual(
+      hosts.filter((h) => h.groups.includes('storage')).map((h) => h.name),
+    )
     expect(targetOf('first', [])).toEqual([])
     expect(targetOf('first-control-host', [])).toEqual([])
   })

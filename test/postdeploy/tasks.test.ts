@@ -19,13 +19,26 @@ let model: Model
 let stateDir: string
 let image: GuestImageSource
 
-const admin = () => KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' })
+const admin = () =>
+  KeystoneClient.login({
+    authUrl: model.endpoints.keystone.internal,
+    username: 'admin',
+    password: model.secrets.admin_password,
+    projectName: 'admin',
+  })
 
 async function applyAll(check: boolean): Promise<{ id: string; result: TaskResult }[]> {
   const tasks: Task[] = postDeployTasks(model, admin, { stateDir, guestImage: image })
   const results = []
   for (const t of tasks) {
-    const ctx = { transport: new FakeHost('aio1'), host: model.hosts[0]!, check, changedFiles: new Set<string>(), log: () => {}, redact: (s: string) => s }
+    const ctx = {
+      transport: new FakeHost('aio1'),
+      host: model.hosts[0]!,
+      check,
+      changedFiles: new Set<string>(),
+      log: () => {},
+      redact: (s: string) => s,
+    }
     results.push({ id: t.id, result: await t.apply(ctx) })
   }
   return results
@@ -62,12 +75,32 @@ describe('post-deploy', () => {
   it('makes flavors, the demo project, networks, router, rules, keypair and image', async () => {
     const results = await applyAll(false)
     expect(results.filter((r) => r.result.status !== 'changed')).toEqual([])
-    expect(fake.list('flavors').map((f) => [f.name, f.vcpus, f.ram, f.disk])).toEqual([['m1.tiny', 1, 256, 1], ['m1.small', 1, 2048, 20], ['m1.medium', 2, 4096, 40], ['m1.large', 4, 8192, 80]])
+    expect(fake.list('flavors').map((f) => [f.name, f.vcpus, f.ram, f.disk])).toEqual([
+      ['m1.tiny', 1, 256, 1],
+      ['m1.small', 1, 2048, 20],
+      ['m1.medium', 2, 4096, 40],
+      ['m1.large', 4, 8192, 80],
+    ])
     const demo = fake.list('projects').find((p) => p.name === 'demo')!
     const pub = fake.list('networks').find((n) => n.name === 'public')!
-    expect(pub).toMatchObject({ 'router:external': true, shared: false, 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1', project_id: 'p-admin' })
-    expect(fake.list('subnets').find((s) => s.name === 'public-subnet')).toMatchObject({ cidr: '203.0.113.0/24', gateway_ip: '203.0.113.1', enable_dhcp: false, allocation_pools: [{ start: '203.0.113.100', end: '203.0.113.200' }] })
-    expect(fake.list('subnets').find((s) => s.name === 'demo-subnet')).toMatchObject({ cidr: '192.168.100.0/24', dns_nameservers: ['203.0.113.1'], project_id: demo.id })
+    expect(pub).toMatchObject({
+      'router:external': true,
+      shared: false,
+      'provider:network_type': 'flat',
+      'provider:physical_network': 'physnet1',
+      project_id: 'p-admin',
+    })
+    expect(fake.list('subnets').find((s) => s.name === 'public-subnet')).toMatchObject({
+      cidr: '203.0.113.0/24',
+      gateway_ip: '203.0.113.1',
+      enable_dhcp: false,
+      allocation_pools: [{ start: '203.0.113.100', end: '203.0.113.200' }],
+    })
+    expect(fake.list('subnets').find((s) => s.name === 'demo-subnet')).toMatchObject({
+      cidr: '192.168.100.0/24',
+      dns_nameservers: ['203.0.113.1'],
+      project_id: demo.id,
+    })
     const router = fake.list('routers').find((r) => r.name === 'demo-router')!
     expect(router).toMatchObject({ project_id: demo.id, external_gateway_info: { network_id: pub.id } })
     expect(fake.list('ports').filter((p) => p.device_id === router.id)).toHaveLength(1)
@@ -76,7 +109,9 @@ describe('post-deploy', () => {
     const key = join(stateDir, 'demo-key')
     expect(statSync(key).mode & 0o777).toBe(0o600)
     expect(fake.list('os-keypairs')[0]!.public_key).toBe(readFileSync(`${key}.pub`, 'utf8').trim())
-    expect(fake.list('images')).toMatchObject([{ name: 'stackhouse-tiny', status: 'active', visibility: 'public', disk_format: 'qcow2', min_ram: 128 }])
+    expect(fake.list('images')).toMatchObject([
+      { name: 'stackhouse-tiny', status: 'active', visibility: 'public', disk_format: 'qcow2', min_ram: 128 },
+    ])
   })
 
   it('a second run changes nothing and reports every task ok', async () => {
@@ -90,7 +125,9 @@ describe('post-deploy', () => {
     const old = fake.list('images')[0]!.id
     writeFileSync(image.existing, 'pretend qcow2 v2')
     const results = await applyAll(false)
-    expect(results.find((r) => r.id === 'post-deploy.guest-image')?.result.detail).toMatch(/^uploaded stackhouse-tiny \(0\.0 MiB\), deleted 1 older$/)
+    expect(results.find((r) => r.id === 'post-deploy.guest-image')?.result.detail).toMatch(
+      /^uploaded stackhouse-tiny \(0\.0 MiB\), deleted 1 older$/,
+    )
     expect(fake.list('images').map((i) => i.id)).not.toContain(old)
     expect(fake.list('images')).toHaveLength(1)
   })
@@ -100,8 +137,13 @@ describe('post-deploy', () => {
     expect(phase.id).toBe('post-deploy')
     expect(phase.hosts.map((h) => h.host.name)).toEqual(['aio1'])
     expect(phase.hosts[0]!.tasks.map((t) => t.id)).toEqual([
-      'post-deploy.flavors', 'post-deploy.demo-project', 'post-deploy.public-network', 'post-deploy.demo-network',
-      'post-deploy.security-group', 'post-deploy.keypair', 'post-deploy.guest-image',
+      'post-deploy.flavors',
+      'post-deploy.demo-project',
+      'post-deploy.public-network',
+      'post-deploy.demo-network',
+      'post-deploy.security-group',
+      'post-deploy.keypair',
+      'post-deploy.guest-image',
     ])
     const { provider: _unused, ...networks } = model.networks
     expect(postDeployTasks({ ...model, networks }, admin, { stateDir }).map((t) => t.id)).not.toContain('post-deploy.public-network')
@@ -113,7 +155,9 @@ describe('the demo key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-key-'))
     const [key, created] = ensureSshKey(join(dir, 'k'), 'demo@test')
     expect(created).toBe(true)
-    expect(readFileSync(join(dir, 'k'), 'utf8')).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END OPENSSH PRIVATE KEY-----\n$/)
+    expect(readFileSync(join(dir, 'k'), 'utf8')).toMatch(
+      /^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END OPENSSH PRIVATE KEY-----\n$/,
+    )
     expect(key!.publicKey).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} demo@test$/)
     expect(ensureSshKey(join(dir, 'k'), 'demo@test')).toEqual([key, false])
     let fromKeygen: string | undefined

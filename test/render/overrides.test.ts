@@ -62,7 +62,10 @@ describe('overrides folder, read as hostile input', () => {
   it('names a dangling link, a folder one level too deep and an overrides file', () => {
     const { dir, ov } = project()
     symlinkSync('gone.conf', join(ov, 'common', 'hosts'))
-    expect(failure(ov, dir)).toMatchObject({ message: 'overrides/common/hosts: is a symbolic link to gone.conf, which does not exist', code: 1 })
+    expect(failure(ov, dir)).toMatchObject({
+      message: 'overrides/common/hosts: is a symbolic link to gone.conf, which does not exist',
+      code: 1,
+    })
 
     const deep = project()
     mkdirSync(join(deep.ov, 'nova', 'cmp1', 'extra'), { recursive: true })
@@ -70,7 +73,10 @@ describe('overrides folder, read as hostile input', () => {
 
     const flat = mkdtempSync(join(tmpdir(), 'stackhouse-ov-'))
     writeFileSync(join(flat, 'overrides'), '[DEFAULT]\n')
-    expect(failure(join(flat, 'overrides'), flat)).toMatchObject({ message: 'overrides: is a file; overrides are a folder of files', code: 1 })
+    expect(failure(join(flat, 'overrides'), flat)).toMatchObject({
+      message: 'overrides: is a file; overrides are a folder of files',
+      code: 1,
+    })
 
     const loose = project()
     writeFileSync(join(loose.ov, 'nova.conf'), '[DEFAULT]\n')
@@ -80,7 +86,8 @@ describe('overrides folder, read as hostile input', () => {
   it('skips editor leftovers and refuses binary or huge files', () => {
     const { dir, ov } = project()
     mkdirSync(join(ov, 'nova'))
-    for (const name of ['.nova.conf.swp', 'nova.conf~', '#nova.conf#', 'nova.conf.orig', '.DS_Store']) writeFileSync(join(ov, 'nova', name), '\0\0garbage')
+    for (const name of ['.nova.conf.swp', 'nova.conf~', '#nova.conf#', 'nova.conf.orig', '.DS_Store'])
+      writeFileSync(join(ov, 'nova', name), '\0\0garbage')
     writeFileSync(join(ov, 'nova', 'nova.conf'), '[DEFAULT]\ndebug = true\n')
     expect(readOverrides(ov, dir).map((o) => o.source)).toEqual(['overrides/nova/nova.conf'])
 

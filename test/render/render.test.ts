@@ -18,21 +18,38 @@ const demo = defineRole({
   enabled: () => true,
   hosts: (m) => hostsIn(m, 'all'),
   packages: () => [],
-  files: ({ host }) => [{ path: '/etc/demo/demo.conf', content: `[DEFAULT]\nmy_ip = ${host.address}\ndebug = false\n`, mode: 0o640, group: 'demo' }],
+  files: ({ host }) => [
+    { path: '/etc/demo/demo.conf', content: `[DEFAULT]\nmy_ip = ${host.address}\ndebug = false\n`, mode: 0o640, group: 'demo' },
+  ],
   units: () => ['demo.service'],
 })
 
 const model = () => ({ ...fixtureModel('3-node'), config: {} })
-const ov = (text: string, host?: string): OverrideFile => ({ service: 'demo', file: 'demo.conf', text, source: host ? `overrides/demo/${host}/demo.conf` : 'overrides/demo/demo.conf', ...(host ? { host } : {}) })
+const ov = (text: string, host?: string): OverrideFile => ({
+  service: 'demo',
+  file: 'demo.conf',
+  text,
+  source: host ? `overrides/demo/${host}/demo.conf` : 'overrides/demo/demo.conf',
+  ...(host ? { host } : {}),
+})
 
 describe('render', () => {
   it('is deterministic and sorted by host and path', () => {
     const a = render(model(), [memcached, demo])
     expect(render(model(), [memcached, demo])).toEqual(a)
     expect(a.map((f) => `${f.host}:${f.path}`)).toEqual([
-      'cmp1:/etc/demo/demo.conf', 'cmp2:/etc/demo/demo.conf', 'ctl1:/etc/demo/demo.conf', 'ctl1:/etc/memcached.conf',
+      'cmp1:/etc/demo/demo.conf',
+      'cmp2:/etc/demo/demo.conf',
+      'ctl1:/etc/demo/demo.conf',
+      'ctl1:/etc/memcached.conf',
     ])
-    expect(fileAt(a, 'cmp1', '/etc/demo/demo.conf')).toMatchObject({ owner: 'root', group: 'demo', mode: 0o640, format: 'ini', notify: ['demo.service'] })
+    expect(fileAt(a, 'cmp1', '/etc/demo/demo.conf')).toMatchObject({
+      owner: 'root',
+      group: 'demo',
+      mode: 0o640,
+      format: 'ini',
+      notify: ['demo.service'],
+    })
   })
 
   it('merges overrides key by key; a host layer beats the service layer', () => {
@@ -55,7 +72,11 @@ describe('render', () => {
   })
 
   it('replaces a non-INI file whole', () => {
-    const files = render(model(), [memcached], [{ service: 'memcached', file: 'memcached.conf', text: '-m 1024\n', source: 'overrides/memcached/memcached.conf' }])
+    const files = render(
+      model(),
+      [memcached],
+      [{ service: 'memcached', file: 'memcached.conf', text: '-m 1024\n', source: 'overrides/memcached/memcached.conf' }],
+    )
     expect(fileAt(files, 'ctl1', '/etc/memcached.conf').content).toBe('-m 1024\n')
   })
 
@@ -63,7 +84,11 @@ describe('render', () => {
     const bad: OverrideFile = { service: 'demo', file: 'demo.cnf', text: '[x]\na=1\n', source: 'overrides/demo/demo.cnf' }
     expect(() => render(model(), [demo, memcached], [bad])).toThrow(OverrideError)
     expect(() => render(model(), [demo, memcached], [bad])).toThrow('overrides/demo/demo.cnf: matches no rendered file')
-    expect(() => render(model(), [demo, memcached], [bad])).toThrow(expect.objectContaining({ fix: expect.stringMatching(/^did you mean overrides\/demo\/demo\.conf\? "stackhouse render -o DIR" writes every file/) }))
+    expect(() => render(model(), [demo, memcached], [bad])).toThrow(
+      expect.objectContaining({
+        fix: expect.stringMatching(/^did you mean overrides\/demo\/demo\.conf\? "stackhouse render -o DIR" writes every file/),
+      }),
+    )
     expect(() => render(model(), [demo], [ov('[x]\na=1\n', 'cmp9')])).toThrow(/no host is named "cmp9"/)
   })
 })
@@ -74,7 +99,9 @@ describe('overrides that cannot apply', () => {
     const m = { ...fixtureModel('aio'), config: {} }
     const o: OverrideFile = { service: 'keystone', file: '0', text: 'new-key\n', source: 'overrides/keystone/0' }
     // WHEN rendered THEN the override is refused, naming both files, and neither key was replaced
-    expect(() => render(m, roles, [o])).toThrow('overrides/keystone/0: names more than one file of keystone: /etc/keystone/credential-keys/0, /etc/keystone/fernet-keys/0')
+    expect(() => render(m, roles, [o])).toThrow(
+      'overrides/keystone/0: names more than one file of keystone: /etc/keystone/credential-keys/0, /etc/keystone/fernet-keys/0',
+    )
   })
 })
 

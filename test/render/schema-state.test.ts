@@ -18,18 +18,30 @@ execFileSync('mkdir', ['-p', bin])
 writeFileSync(join(bin, 'dpkg-query'), '#!/bin/sh\nprintf "$FAKE_VERSION\\n"\n')
 // The query's stand-in prints the rows only for the right password (made for this run), as MariaDB would.
 const password = randomBytes(12).toString('hex')
-writeFileSync(join(bin, 'sql-rows'), `#!/bin/sh\n[ "$STACKHOUSE_DB_PASSWORD" = ${password} ] || exit 1\n` + '[ -z "$FAKE_DB_DOWN" ] || exit 1\nprintf "%s\\n" "$FAKE_ROWS"\n')
+writeFileSync(
+  join(bin, 'sql-rows'),
+  `#!/bin/sh\n[ "$STACKHOUSE_DB_PASSWORD" = ${password} ] || exit 1\n` + '[ -z "$FAKE_DB_DOWN" ] || exit 1\nprintf "%s\\n" "$FAKE_ROWS"\n',
+)
 for (const f of ['dpkg-query', 'sql-rows']) chmodSync(join(bin, f), 0o755)
 
 const state = join(dir, 'state')
 const step = fastMigration(
   { id: 'svc.db-sync', title: 'sync', unless: `[ -f ${dir}/at-head ]`, run: `touch ${dir}/ran && [ ! -f ${dir}/sync-fails ]` },
-  { login: { host: '10.0.0.11', user: 'svc', database: 'svc', password }, package: 'python3-svc', query: alembicRevisions('svc'), stateDir: state },
+  {
+    login: { host: '10.0.0.11', user: 'svc', database: 'svc', password },
+    package: 'python3-svc',
+    query: alembicRevisions('svc'),
+    stateDir: state,
+  },
 )
 
 /** Runs the command with the stand-ins, ours found where the host has them. */
 function sh(command: string, env: Record<string, string> = {}): number {
-  return spawnSync('/bin/sh', ['-c', command.replaceAll(`${libexecDir}/`, `${bin}/`)], { env: { PATH: `${bin}:/usr/bin:/bin`, FAKE_VERSION: '2:26.0.0-1', FAKE_ROWS: 'svc abc123', ...step.env, ...env } }).status ?? -1
+  return (
+    spawnSync('/bin/sh', ['-c', command.replaceAll(`${libexecDir}/`, `${bin}/`)], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, FAKE_VERSION: '2:26.0.0-1', FAKE_ROWS: 'svc abc123', ...step.env, ...env },
+    }).status ?? -1
+  )
 }
 const touch = (f: string) => writeFileSync(join(dir, f), '')
 const drop = (f: string) => rmSync(join(dir, f), { force: true })

@@ -126,7 +126,6 @@ describe('ceph role', () => {
   })
 })
 
-
 describe('ceph role: bootstrap', () => {
   const stepsOf = (model: Model, name: string) => ceph.bootstrap!(hostContext(model, name))
   const ids = (steps: BootstrapStep[]) => steps.map((s) => `${s.id}${s.when === 'after-start' ? '' : ' (before-start)'}`)
@@ -155,7 +154,10 @@ describe('ceph role: bootstrap', () => {
     )
     // AND the OSD is the probe's long form, by the script the host receives (its key never in argv)
     const osd = steps.find((s) => s.id === 'ceph.osd')!
-    expect(osd).toMatchObject({ unless: '/usr/local/libexec/stackhouse/ceph-osd-file exists', run: '/usr/local/libexec/stackhouse/ceph-osd-file create' })
+    expect(osd).toMatchObject({
+      unless: '/usr/local/libexec/stackhouse/ceph-osd-file exists',
+      run: '/usr/local/libexec/stackhouse/ceph-osd-file create',
+    })
     const script = fileAt(renderRole(model, ceph), 'aio1', '/usr/local/libexec/stackhouse/ceph-osd-file')
     expect(script.mode).toBe(0o755)
     expect(script.content).toContain('ceph osd new "$OSD_UUID" -i -')
@@ -163,7 +165,10 @@ describe('ceph role: bootstrap', () => {
     expect(script.content).toContain('systemctl enable --now "ceph-osd@$id.service"')
     expect(script.content).not.toMatch(/--add-key|ceph-volume/)
     // AND the monitor is waited for up to 5 minutes; the pool waits for one OSD, and is created, tagged rbd and initialised
-    expect(steps.find((s) => s.id === 'ceph.wait-mon')).toMatchObject({ unless: 'timeout 10 ceph -s >/dev/null', waitUntil: { timeoutSeconds: 300 } })
+    expect(steps.find((s) => s.id === 'ceph.wait-mon')).toMatchObject({
+      unless: 'timeout 10 ceph -s >/dev/null',
+      waitUntil: { timeoutSeconds: 300 },
+    })
     expect(steps.find((s) => s.id === 'ceph.wait-osds')).toMatchObject({ waitUntil: { timeoutSeconds: 600, intervalSeconds: 5 } })
     expect(steps.find((s) => s.id === 'ceph.wait-osds')!.unless).toContain('-ge 1 ]')
     expect(steps.find((s) => s.id === 'ceph.pool')!.run).toBe(
@@ -191,7 +196,9 @@ describe('ceph role: bootstrap', () => {
       const steps = stepsOf(model, name)
       expect(ids(steps)).toEqual(['ceph.wait-mon', 'ceph.bootstrap-osd-keyring', 'ceph.osd'])
       expect(steps[2]!.run).toBe('/usr/local/libexec/stackhouse/ceph-osd-device /dev/vdb')
-      expect(fileAt(renderRole(model, ceph), name, '/usr/local/libexec/stackhouse/ceph-osd-device').content).toContain('exec ceph-volume lvm create --bluestore --data "$1"')
+      expect(fileAt(renderRole(model, ceph), name, '/usr/local/libexec/stackhouse/ceph-osd-device').content).toContain(
+        'exec ceph-volume lvm create --bluestore --data "$1"',
+      )
       expect(steps[2]!.unless).toContain('ceph-volume lvm list /dev/vdb')
       expectSafeSteps(model, steps)
     }
@@ -211,7 +218,10 @@ describe('ceph role: bootstrap', () => {
     // GIVEN the aio host switched to Ceph WHEN the deploy phases are built
     const model = aioCephModel()
     const phases = buildPhases(model, [ceph], renderRole(model, ceph), { admin: () => Promise.reject(new Error('unused')) })
-    const tasks = phases.find((p) => p.id === 'ceph')!.hosts[0]!.tasks.map((t) => t.id).filter((id) => id !== 'ceph.file')
+    const tasks = phases
+      .find((p) => p.id === 'ceph')!
+      .hosts[0]!.tasks.map((t) => t.id)
+      .filter((id) => id !== 'ceph.file')
     // THEN mkfs precedes the three units, and every cluster step follows them
     expect(tasks).toEqual([
       'ceph.mon-mkfs',

@@ -149,7 +149,6 @@ describe('cinder role', () => {
   })
 })
 
-
 describe('cinder role: deploy hooks', () => {
   const stepsOf = (model: Model, name: string) => cinder.bootstrap!(hostContext(model, name))
 
@@ -164,7 +163,9 @@ describe('cinder role: deploy hooks', () => {
     // AND the schema sync runs as cinder, done when the database is at the installed head revision
     expect(steps[1]!.run!.startsWith(`su -s /bin/sh -c 'cinder-manage db sync' -- cinder && `)).toBe(true)
     expect(steps[1]!.unless).toContain(`su -s /bin/sh -c 'cinder-manage db version' -- cinder`)
-    expect(steps[1]!.unless).toContain('head=$(/usr/local/libexec/stackhouse/alembic-head /usr/lib/python3/dist-packages/cinder/db/alembic.ini)')
+    expect(steps[1]!.unless).toContain(
+      'head=$(/usr/local/libexec/stackhouse/alembic-head /usr/lib/python3/dist-packages/cinder/db/alembic.ini)',
+    )
     expectSafeSteps(model, steps)
   })
 

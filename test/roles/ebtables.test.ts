@@ -16,7 +16,9 @@ const wrapper = fileAt(renderRole('aio', neutron), 'aio1', '/usr/local/libexec/s
 function standIn(dir: string): string {
   const log = join(dir, 'calls')
   const path = join(dir, 'ebtables-nft')
-  writeFileSync(path, `#!/bin/bash
+  writeFileSync(
+    path,
+    `#!/bin/bash
 printf '%s\\n' "$*" >> ${log}
 case "$*" in
   *" -L neutronMAC-tap1 --Ln") printf 'Bridge table: nat\\n\\nBridge chain: neutronMAC-tap1, entries: 3, policy: DROP\\n1. -i tap1 --among-src fa:16:3e:a:0:1, -j RETURN \\n2 -i tap1 --among-src fa:16:3e:0:0:2 -j RETURN\\n3 -j DROP\\n' ;;
@@ -25,7 +27,8 @@ case "$*" in
   *" -D neutronMAC-tap1 -i tap9 -j RETURN") echo 'Bad rule (does a matching rule exist in that chain?)' >&2; exit 1 ;;
   *) exit 0 ;;
 esac
-`)
+`,
+  )
   chmodSync(path, 0o755)
   return path
 }
@@ -34,7 +37,10 @@ function run(args: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'stackhouse-ebt-'))
   const script = join(dir, 'ebtables')
   writeFileSync(script, wrapper.content, { mode: 0o755 })
-  const r = spawnSync('/bin/bash', [script, ...args], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', STACKHOUSE_EBTABLES_REAL: standIn(dir) } })
+  const r = spawnSync('/bin/bash', [script, ...args], {
+    encoding: 'utf8',
+    env: { PATH: '/usr/bin:/bin', STACKHOUSE_EBTABLES_REAL: standIn(dir) },
+  })
   return { code: r.status, calls: readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n') }
 }
 

@@ -88,10 +88,13 @@ describe('glance role', () => {
         ])
         expect(steps[0]!.run!.startsWith("su -s /bin/sh -c 'glance-manage db_sync' -- glance && ")).toBe(true)
         // AND first the recorded schema state, then `db check` (installer/render/schema-state.ts)
-        expect(steps[0]!.unless).toContain("/var/lib/stackhouse/schema/glance.db-sync")
+        expect(steps[0]!.unless).toContain('/var/lib/stackhouse/schema/glance.db-sync')
         expect(steps[0]!.unless).toContain("|| { su -s /bin/sh -c 'glance-manage db check >/dev/null' -- glance && ")
         // AND the engine waits, up to 2 minutes, until the address and port glance-api binds answer
-        expect(steps[1]).toMatchObject({ unless: `/usr/local/libexec/stackhouse/http-answers http://${host.address}:${model.endpoints.glance.port}/`, waitUntil: { timeoutSeconds: 120, intervalSeconds: 1 } })
+        expect(steps[1]).toMatchObject({
+          unless: `/usr/local/libexec/stackhouse/http-answers http://${host.address}:${model.endpoints.glance.port}/`,
+          waitUntil: { timeoutSeconds: 120, intervalSeconds: 1 },
+        })
         expect(steps[1]!.run).toBeUndefined()
         // AND no secret is in a command line
         const secrets = Object.values(model.secrets).filter((v): v is string => !!v)

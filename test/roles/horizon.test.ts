@@ -53,7 +53,9 @@ describe('horizon role', () => {
     // THEN the path is Debian's /horizon alias
     expect(dashboardPath(model)).toBe('/horizon')
     expect(setting(fileAt(files, 'aio1', settingsPath).content, 'WEBROOT')).toBe("'/horizon'")
-    expect(setting(fileAt(files, 'aio1', '/etc/openstack-dashboard/local_settings.d/_0005_debian_webroot.py').content, 'WEBROOT')).toBe("'/horizon'")
+    expect(setting(fileAt(files, 'aio1', '/etc/openstack-dashboard/local_settings.d/_0005_debian_webroot.py').content, 'WEBROOT')).toBe(
+      "'/horizon'",
+    )
     const site = fileAt(files, 'aio1', sitePath)
     expect(site.content).toMatch(/^WSGIScriptAlias \/horizon \/usr\/share\/openstack-dashboard\/wsgi\.py process-group=horizon /m)
     expect(site.format).toBe('text')
@@ -121,11 +123,16 @@ describe('horizon role', () => {
       const [ssl, site, stat] = steps
       expect(ssl!.run).toBe('a2dissite -q default-ssl')
       expect(ssl!.unless).toContain('[ -e /etc/apache2/mods-enabled/ssl.load ]')
-      expect(site!.unless).toBe('[ -e /etc/apache2/mods-enabled/wsgi.load ] && [ -e /etc/apache2/sites-enabled/openstack-dashboard-alias-only.conf ]')
+      expect(site!.unless).toBe(
+        '[ -e /etc/apache2/mods-enabled/wsgi.load ] && [ -e /etc/apache2/sites-enabled/openstack-dashboard-alias-only.conf ]',
+      )
       expect(site!.run).toContain('a2ensite -q openstack-dashboard-alias-only')
       // AND the rebuild is Debian's, and records the hash of every settings file it was built from
-      const hash = "cat /etc/openstack-dashboard/local_settings.py /etc/openstack-dashboard/local_settings.d/*.py | sha256sum | cut -d' ' -f1"
-      expect(stat!.unless).toBe(`[ -s /var/lib/openstack-dashboard/static/dashboard/manifest.json ] && [ "$(cat ${staticStamp} 2>/dev/null)" = "$(${hash})" ]`)
+      const hash =
+        "cat /etc/openstack-dashboard/local_settings.py /etc/openstack-dashboard/local_settings.d/*.py | sha256sum | cut -d' ' -f1"
+      expect(stat!.unless).toBe(
+        `[ -s /var/lib/openstack-dashboard/static/dashboard/manifest.json ] && [ "$(cat ${staticStamp} 2>/dev/null)" = "$(${hash})" ]`,
+      )
       expect(stat!.run!.split(' && ')).toEqual([
         `h=$(${hash})`,
         '/usr/share/openstack-dashboard/manage.py collectstatic --noinput --clear >/dev/null',
@@ -151,7 +158,9 @@ describe('horizon role', () => {
         'openstack-dashboard-apache horizon/use_ssl boolean false',
         'openstack-dashboard horizon/allowed-hosts string cloud.example.test,10.1.0.11',
       ])
-      expect(setting(fileAt(renderRole('3-node', horizon), 'ctl1', settingsPath).content, 'ALLOWED_HOSTS')).toBe("[ 'cloud.example.test', '10.1.0.11', ]")
+      expect(setting(fileAt(renderRole('3-node', horizon), 'ctl1', settingsPath).content, 'ALLOWED_HOSTS')).toBe(
+        "[ 'cloud.example.test', '10.1.0.11', ]",
+      )
       // AND horizon has no database and no catalog entry
       expect(horizon.databases).toBeUndefined()
       expect(horizon.register).toBeUndefined()

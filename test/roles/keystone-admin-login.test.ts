@@ -37,7 +37,9 @@ function login(given: string): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'stackhouse-login-'))
   writeFileSync(join(dir, 'login'), fileAt(renderRole('aio', keystone), 'aio1', script).content)
   return new Promise((resolve) => {
-    execFile('python3', [join(dir, 'login'), url], { env: { PATH: '/usr/bin:/bin', OS_BOOTSTRAP_PASSWORD: given } }, (e) => resolve(e ? Number(e.code) : 0))
+    execFile('python3', [join(dir, 'login'), url], { env: { PATH: '/usr/bin:/bin', OS_BOOTSTRAP_PASSWORD: given } }, (e) =>
+      resolve(e ? Number(e.code) : 0),
+    )
   })
 }
 
@@ -58,7 +60,10 @@ describe('keystone admin login probe', () => {
     const model = fixtureModel('aio')
     const steps = keystone.bootstrap!({ model, host: model.hosts[0]! })
     const wait = steps.find((s) => s.id === 'keystone.wait')!
-    expect(wait).toMatchObject({ unless: '/usr/local/libexec/stackhouse/http-answers http://127.0.0.1:5000/v3', waitUntil: { timeoutSeconds: 120 } })
+    expect(wait).toMatchObject({
+      unless: '/usr/local/libexec/stackhouse/http-answers http://127.0.0.1:5000/v3',
+      waitUntil: { timeoutSeconds: 120 },
+    })
     const boot = steps.find((s) => s.id === 'keystone.bootstrap')!
     expect(steps.indexOf(wait)).toBeLessThan(steps.indexOf(boot))
     expect(boot.unless).toBe(`${script} http://127.0.0.1:5000/v3/auth/tokens`)

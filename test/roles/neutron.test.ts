@@ -110,11 +110,18 @@ describe('neutron role: Linux bridge agents', () => {
     const { model, host } = hostContext('aio', 'aio1')
     // THEN the host runs the eventlet server and the four Linux bridge agents
     expect(neutron.packages({ model, host })).toEqual([
-      'neutron-common', 'neutron-linuxbridge-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent',
+      'neutron-common',
+      'neutron-linuxbridge-agent',
+      'neutron-dhcp-agent',
+      'neutron-l3-agent',
+      'neutron-metadata-agent',
     ])
     expect(neutron.units({ model, host })).toEqual([
-      'neutron-server.service', 'neutron-linuxbridge-agent.service',
-      'neutron-dhcp-agent.service', 'neutron-l3-agent.service', 'neutron-metadata-agent.service',
+      'neutron-server.service',
+      'neutron-linuxbridge-agent.service',
+      'neutron-dhcp-agent.service',
+      'neutron-l3-agent.service',
+      'neutron-metadata-agent.service',
     ])
     // AND Debian's uwsgi API and RPC server, if an earlier deploy left them, are stopped first
     expect(neutron.unitsOff!({ model, host })).toEqual(['neutron-api.service', 'neutron-rpc-server.service'])
@@ -156,7 +163,11 @@ describe('neutron role: Linux bridge agents', () => {
     expect(iniGet(meta, 'DEFAULT', 'metadata_workers')).toBe('0')
     expect(iniGet(meta, 'cache', 'memcache_servers')).toBe(model.memcachedServers.join(','))
     expect(iniGet(meta, 'cache', 'enabled')).toBe('true')
-    expect(fileAt(files, 'aio1', '/etc/neutron/metadata_agent.ini')).toMatchObject({ group: 'neutron', mode: 0o640, notify: ['neutron-metadata-agent.service'] })
+    expect(fileAt(files, 'aio1', '/etc/neutron/metadata_agent.ini')).toMatchObject({
+      group: 'neutron',
+      mode: 0o640,
+      notify: ['neutron-metadata-agent.service'],
+    })
   })
 
   it('turns on br_netfilter and its sysctls for the iptables firewall', () => {
@@ -180,7 +191,9 @@ describe('neutron role: OVN', () => {
     // THEN neutron-common's /usr/bin/neutron-server runs from our unit with neutron.conf and ml2_conf.ini
     expect(neutron.packages(c)).toEqual(['neutron-common'])
     expect(neutron.units(c)).toEqual(['neutron-server.service'])
-    expect(unit.content).toMatch(/^ExecStart=\/usr\/bin\/neutron-server --config-file=\/etc\/neutron\/neutron.conf --config-file=\/etc\/neutron\/plugins\/ml2\/ml2_conf.ini /m)
+    expect(unit.content).toMatch(
+      /^ExecStart=\/usr\/bin\/neutron-server --config-file=\/etc\/neutron\/neutron.conf --config-file=\/etc\/neutron\/plugins\/ml2\/ml2_conf.ini /m,
+    )
     expect(unit.content).toMatch(/^User=neutron$/m)
     expect(unit.content).toMatch(/^After=.* ovn-central\.service$/m)
     expect(fileAt(renderRole('aio', neutron), 'aio1', '/etc/systemd/system/neutron-server.service').content).not.toContain('ovn-central')
@@ -242,7 +255,6 @@ describe('neutron role: golden files', () => {
   })
 })
 
-
 describe('neutron role: deploy hooks', () => {
   const stepsOf = (fixture: 'aio' | '3-node', name: string) => neutron.bootstrap!(hostContext(fixture, name))
 
@@ -250,12 +262,20 @@ describe('neutron role: deploy hooks', () => {
     // GIVEN the aio host (Linux bridge; control, network and compute at once)
     const steps = stepsOf('aio', 'aio1')
     // THEN br_netfilter is there, its sysctls are on and ebtables is ours before the agent starts, then the schema is migrated
-    expect(steps.map((s) => s.id)).toEqual(['neutron.br-netfilter', 'neutron.sysctl', 'neutron.ebtables', 'neutron.daemon-reload', 'neutron.db-sync'])
+    expect(steps.map((s) => s.id)).toEqual([
+      'neutron.br-netfilter',
+      'neutron.sysctl',
+      'neutron.ebtables',
+      'neutron.daemon-reload',
+      'neutron.db-sync',
+    ])
     expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
     const sync = steps.find((s) => s.id === 'neutron.db-sync')!
-    expect(sync.run!.startsWith(
-      `su -s /bin/sh -c 'neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade head' -- neutron && `,
-    )).toBe(true)
+    expect(
+      sync.run!.startsWith(
+        `su -s /bin/sh -c 'neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade head' -- neutron && `,
+      ),
+    ).toBe(true)
     // AND the guard compares the heads alembic knows with those the database is at
     expect(sync.unless).toContain(' heads')
     expect(sync.unless).toContain(' current')
@@ -263,7 +283,9 @@ describe('neutron role: deploy hooks', () => {
     expect(steps.find((s) => s.id === 'neutron.sysctl')!.run).toBe('sysctl -p /etc/sysctl.d/60-neutron-linuxbridge.conf')
     // AND the ebtables wrapper is the ebtables alternative, kept with ebtables-nft's save and restore
     const ebtables = steps.find((s) => s.id === 'neutron.ebtables')!
-    expect(ebtables.run).toContain('update-alternatives --quiet --install /usr/sbin/ebtables ebtables /usr/local/libexec/stackhouse/ebtables 30')
+    expect(ebtables.run).toContain(
+      'update-alternatives --quiet --install /usr/sbin/ebtables ebtables /usr/local/libexec/stackhouse/ebtables 30',
+    )
     expect(ebtables.run).toContain('--slave /usr/sbin/ebtables-restore ebtables-restore /usr/sbin/ebtables-nft-restore')
     expect(ebtables.unless).toBe('[ "$(readlink -f /usr/sbin/ebtables)" = /usr/local/libexec/stackhouse/ebtables ]')
     expectSafeSteps(fixtureModel('aio'), steps)

@@ -13,8 +13,7 @@ import nova, { tlsFiles } from '../../roles/nova/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole } from '../helpers.ts'
 
 const ini = (files: ReturnType<typeof renderRole>, host: string, path: string) => parseIni(fileAt(files, host, path).content)
-const sectionNames = (files: ReturnType<typeof renderRole>, host: string, path: string) =>
-  ini(files, host, path).map((s) => s.name)
+const sectionNames = (files: ReturnType<typeof renderRole>, host: string, path: string) => ini(files, host, path).map((s) => s.name)
 
 describe('nova role', () => {
   it('puts controller and compute parts in one nova.conf on the all-in-one host', () => {
@@ -32,7 +31,12 @@ describe('nova role', () => {
     expect(iniGet(conf, 'vnc', 'server_proxyclient_address')).toBe('10.0.0.11')
     expect(iniGet(conf, 'vnc', 'novncproxy_base_url')).toBe(model.novncUrl)
     // AND every worker count is 1 on a 4 GiB all-in-one host, including uwsgi's
-    for (const [s, k] of [['DEFAULT', 'osapi_compute_workers'], ['DEFAULT', 'metadata_workers'], ['conductor', 'workers'], ['scheduler', 'workers']]) {
+    for (const [s, k] of [
+      ['DEFAULT', 'osapi_compute_workers'],
+      ['DEFAULT', 'metadata_workers'],
+      ['conductor', 'workers'],
+      ['scheduler', 'workers'],
+    ]) {
       expect(iniGet(conf, s!, k!), `${s} ${k}`).toBe('1')
     }
     expect(iniGet(ini(files, 'aio1', '/etc/nova/nova-api-uwsgi.ini'), 'uwsgi', 'processes')).toBe('1')
@@ -47,7 +51,11 @@ describe('nova role', () => {
     const conf = ini(renderRole('aio', nova), 'aio1', '/etc/nova/nova.conf')
     const a = authtoken(model, 'nova')
     // THEN the section matches authtoken(model, 'nova') key for key
-    expect(Object.fromEntries(conf.find((s) => s.name === 'keystone_authtoken')!.lines.flatMap((l) => (l.kind === 'key' ? [[l.key, l.value]] : [])))).toEqual({
+    expect(
+      Object.fromEntries(
+        conf.find((s) => s.name === 'keystone_authtoken')!.lines.flatMap((l) => (l.kind === 'key' ? [[l.key, l.value]] : [])),
+      ),
+    ).toEqual({
       www_authenticate_uri: a.wwwAuthenticateUri,
       auth_url: a.authUrl,
       memcached_servers: a.memcachedServers,
@@ -93,8 +101,14 @@ describe('nova role', () => {
     // THEN compute hosts have no database, authtoken, scheduler or conductor sections
     for (const host of ['cmp1', 'cmp2']) {
       const names = sectionNames(files, host, '/etc/nova/nova.conf')
-      for (const s of ['database', 'api_database', 'keystone_authtoken', 'scheduler', 'conductor']) expect(names, `${host} ${s}`).not.toContain(s)
-      expect(files.filter((f) => f.host === host).map((f) => f.path).sort()).toEqual(['/etc/nova/nova-compute.conf', '/etc/nova/nova.conf'])
+      for (const s of ['database', 'api_database', 'keystone_authtoken', 'scheduler', 'conductor'])
+        expect(names, `${host} ${s}`).not.toContain(s)
+      expect(
+        files
+          .filter((f) => f.host === host)
+          .map((f) => f.path)
+          .sort(),
+      ).toEqual(['/etc/nova/nova-compute.conf', '/etc/nova/nova.conf'])
     }
     // AND each uses its own management address
     expect(iniGet(ini(files, 'cmp2', '/etc/nova/nova.conf'), 'DEFAULT', 'my_ip')).toBe('10.1.0.22')
@@ -104,7 +118,11 @@ describe('nova role', () => {
     expect(files.some((f) => f.host === 'ctl1' && f.path === '/etc/nova/nova-compute.conf')).toBe(false)
     expect(iniGet(ctl, 'scheduler', 'workers')).toBe('4')
     expect(iniGet(ctl, 'scheduler', 'discover_hosts_in_cells_interval')).toBe('300')
-    expect([iniGet(ctl, 'DEFAULT', 'ssl_only'), iniGet(ctl, 'DEFAULT', 'cert'), iniGet(ctl, 'DEFAULT', 'key')]).toEqual(['true', tlsFiles.cert, tlsFiles.key])
+    expect([iniGet(ctl, 'DEFAULT', 'ssl_only'), iniGet(ctl, 'DEFAULT', 'cert'), iniGet(ctl, 'DEFAULT', 'key')]).toEqual([
+      'true',
+      tlsFiles.cert,
+      tlsFiles.key,
+    ])
     // AND the inventory's override reached nova.conf
     expect(iniGet(ctl, 'DEFAULT', 'cpu_allocation_ratio')).toBe('4')
   })
@@ -123,7 +141,7 @@ describe('nova role', () => {
     expect(fileAt(files, 'aio1', '/etc/default/nova-consoleproxy').content).toMatch(/^NOVA_CONSOLE_PROXY_TYPE=novnc$/m)
   })
 
-  it('writes the libvirt virt_type each host runs: the inventory\'s, or auto decided by the host\'s facts', () => {
+  it("writes the libvirt virt_type each host runs: the inventory's, or auto decided by the host's facts", () => {
     // GIVEN aio (virt_type auto, no facts recorded) and 3-node (kvm, Ceph volumes)
     const aioConf = fileAt(renderRole('aio', nova), 'aio1', '/etc/nova/nova-compute.conf').content
     const aio = parseIni(aioConf)
@@ -153,13 +171,25 @@ describe('nova role', () => {
   it('installs the packages and runs the units of each half', () => {
     // GIVEN each fixture WHEN packages and units are listed
     // (genisoimage builds config drives; no package pulls it in)
-    expect(nova.packages(hostContext('aio', 'aio1'))).toEqual(['nova-api', 'nova-conductor', 'nova-scheduler', 'nova-consoleproxy', 'nova-compute', 'nova-compute-kvm', 'genisoimage'])
+    expect(nova.packages(hostContext('aio', 'aio1'))).toEqual([
+      'nova-api',
+      'nova-conductor',
+      'nova-scheduler',
+      'nova-consoleproxy',
+      'nova-compute',
+      'nova-compute-kvm',
+      'genisoimage',
+    ])
     expect(nova.packages(hostContext('3-node', 'cmp1'))).toEqual(['nova-compute', 'nova-compute-kvm', 'genisoimage'])
     expect(nova.packages(hostContext('vsphere', 'vova'))).toContain('python3-oslo.vmware')
     expect(nova.packages(hostContext('vsphere', 'vova')).join(' ')).not.toMatch(/kvm|qemu|libvirt/)
     // THEN control hosts run the API, metadata, conductor, scheduler and proxy; vCenter needs no libvirtd
     expect(nova.units(hostContext('3-node', 'ctl1'))).toEqual([
-      'nova-api.service', 'nova-api-metadata.service', 'nova-conductor.service', 'nova-scheduler.service', 'nova-novncproxy.service',
+      'nova-api.service',
+      'nova-api-metadata.service',
+      'nova-conductor.service',
+      'nova-scheduler.service',
+      'nova-novncproxy.service',
     ])
     expect(nova.units(hostContext('3-node', 'cmp2'))).toEqual(['libvirtd.service', 'nova-compute.service'])
     expect(nova.units(hostContext('vsphere', 'vova'))).not.toContain('libvirtd.service')
@@ -194,7 +224,9 @@ describe('nova role', () => {
       }
     })()
     expect(error).toBeInstanceOf(FixableError)
-    expect((error as FixableError).message).toBe('nova-compute (backends.compute: vmware) needs the vCenter password, and the secret vsphere_password is not set')
+    expect((error as FixableError).message).toBe(
+      'nova-compute (backends.compute: vmware) needs the vCenter password, and the secret vsphere_password is not set',
+    )
     expect((error as FixableError).fix).toContain('stackhouse secrets set vsphere_password <')
     expect(describeError(error).code).toBe(1)
   })
@@ -218,22 +250,32 @@ describe('nova role', () => {
       // GIVEN the all-in-one host (control and compute, libvirt, virt_type auto, LVM)
       const list = steps(fixtureModel('aio'), 'aio1')
       // THEN api_db sync, map_cell0, create_cell cell1 and db sync run once, before the units
-      expect(shape(list)).toEqual([...databaseSteps, ['nova.virt-type-file', 'before-start', 'each'], ['nova.discover-hosts', 'after-start', 'first-control-host']])
+      expect(shape(list)).toEqual([
+        ...databaseSteps,
+        ['nova.virt-type-file', 'before-start', 'each'],
+        ['nova.discover-hosts', 'after-start', 'first-control-host'],
+      ])
       const byId = Object.fromEntries(list.map((s) => [s.id, s]))
       // AND each nova-manage command runs as user nova
       for (const id of ['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.db-sync', 'nova.discover-hosts']) {
-        expect(byId[id]!.run, id).toMatch(/^su -s \/bin\/sh -c '.*nova-manage .*' -- nova( && \{ \{ mkdir -p -- \/var\/lib\/stackhouse\/schema .*)?$/s)
+        expect(byId[id]!.run, id).toMatch(
+          /^su -s \/bin\/sh -c '.*nova-manage .*' -- nova( && \{ \{ mkdir -p -- \/var\/lib\/stackhouse\/schema .*)?$/s,
+        )
       }
       expect(byId['nova.cell1']!.run).toContain('nova-manage cell_v2 create_cell --name=cell1')
       // AND the cells are read from nova_api, the password in the environment
       expect(byId['nova.cell1']!.unless).toContain("SELECT COUNT(*) FROM cell_mappings WHERE name = '\\''cell1'\\''")
       expect(byId['nova.cell1']!.env).toEqual({ STACKHOUSE_DB_PASSWORD: fixtureModel('aio').secrets.nova_database_password })
       // AND the cells hold URL templates nova fills from nova.conf, so no password is stored in nova_api and a rotated one reaches them
-      expect(byId['nova.cell1']!.run).toMatch(/--transport-url '\\''\{scheme\}:\/\/\{username\}:\{password\}@\{hostname\}:\{port\}\/\{path\}'\\''/)
+      expect(byId['nova.cell1']!.run).toMatch(
+        /--transport-url '\\''\{scheme\}:\/\/\{username\}:\{password\}@\{hostname\}:\{port\}\/\{path\}'\\''/,
+      )
       expect(byId['nova.cell0']!.run).toContain('{scheme}://{username}:{password}@{hostname}:{port}/{path}_cell0')
       expect(byId['nova.cell-urls']!.unless).toContain('-eq 2 ]')
       expect(byId['nova.cell-urls']!.run).toContain('update_cell --cell_uuid 00000000-0000-0000-0000-000000000000')
-      expect(byId['nova.cell-urls']!.run).toMatch(/' -- nova && systemctl try-restart -- nova-api\.service nova-api-metadata\.service nova-scheduler\.service nova-conductor\.service$/)
+      expect(byId['nova.cell-urls']!.run).toMatch(
+        /' -- nova && systemctl try-restart -- nova-api\.service nova-api-metadata\.service nova-scheduler\.service nova-conductor\.service$/,
+      )
       // AND the schema guards compare with the head of the installed migrations
       expect(byId['nova.api-db-sync']!.unless).toContain('nova-manage api_db version | tail -n 1')
       // (read by roles/common/files/alembic-head.py, the module its argument)
@@ -243,7 +285,10 @@ describe('nova role', () => {
       expect(byId['nova.virt-type-file']!.unless).toBe(`[ ! -e ${virtTypeFile} ]`)
       expect(byId['nova.virt-type-file']!.run).toBe(`rm -f -- ${virtTypeFile} && systemctl try-restart nova-compute.service`)
       // AND discover_hosts runs again every 5 s until the one compute host is mapped, for up to 5 minutes
-      expect(byId['nova.discover-hosts']).toMatchObject({ run: "su -s /bin/sh -c 'nova-manage cell_v2 discover_hosts >/dev/null' -- nova", waitUntil: { timeoutSeconds: 300, intervalSeconds: 5 } })
+      expect(byId['nova.discover-hosts']).toMatchObject({
+        run: "su -s /bin/sh -c 'nova-manage cell_v2 discover_hosts >/dev/null' -- nova",
+        waitUntil: { timeoutSeconds: 300, intervalSeconds: 5 },
+      })
       expect(byId['nova.discover-hosts']!.unless).toContain('-ge 1 ]')
     })
 
@@ -254,9 +299,20 @@ describe('nova role', () => {
       expect(shape(steps(model, 'ctl1'))).toEqual([...databaseSteps, ['nova.discover-hosts', 'after-start', 'first-control-host']])
       expect(steps(model, 'ctl1').at(-1)!.unless).toContain('-ge 2 ]')
       // AND each compute host only clears the old virt_type file and stores the Ceph key in libvirt, after libvirtd runs
-      for (const host of ['cmp1', 'cmp2']) expect(shape(steps(model, host))).toEqual([['nova.virt-type-file', 'before-start', 'each'], ['nova.rbd-secret', 'after-start', 'each']])
+      for (const host of ['cmp1', 'cmp2'])
+        expect(shape(steps(model, host))).toEqual([
+          ['nova.virt-type-file', 'before-start', 'each'],
+          ['nova.rbd-secret', 'after-start', 'each'],
+        ])
       // AND the vCenter driver needs neither libvirt step
-      expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual(['nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync', 'nova.discover-hosts'])
+      expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual([
+        'nova.api-db-sync',
+        'nova.cell0',
+        'nova.cell1',
+        'nova.cell-urls',
+        'nova.db-sync',
+        'nova.discover-hosts',
+      ])
     })
 
     it('passes the Ceph key and secret UUID through env only, compared inside the shell', () => {
@@ -296,13 +352,15 @@ describe('nova role', () => {
       expect(debconf('cmp2')).toContain('nova-common nova/cinder_os_region_name string RegionTwo')
       expect(iniGet(ini(renderRole('3-node', nova), 'cmp2', '/etc/nova/nova.conf'), 'DEFAULT', 'my_ip')).toBe('10.1.0.22')
       // AND every configure question is false; the API and proxy questions only where those packages go
-      expect(debconf('ctl1')).toEqual(expect.arrayContaining([
-        'nova-common nova/configure_db boolean false',
-        'nova-common nova/configure_ksat boolean false',
-        'nova-api novaapi/configure_db boolean false',
-        'nova-api nova/configure_api-endpoint boolean false',
-        'nova-consoleproxy nova-consoleproxy/daemon_type select novnc',
-      ]))
+      expect(debconf('ctl1')).toEqual(
+        expect.arrayContaining([
+          'nova-common nova/configure_db boolean false',
+          'nova-common nova/configure_ksat boolean false',
+          'nova-api novaapi/configure_db boolean false',
+          'nova-api nova/configure_api-endpoint boolean false',
+          'nova-consoleproxy nova-consoleproxy/daemon_type select novnc',
+        ]),
+      )
       expect(debconf('cmp1').filter((l) => /^nova-(api|consoleproxy) /.test(l))).toEqual([])
     })
 
@@ -311,14 +369,23 @@ describe('nova role', () => {
       const order = ['cmp1', 'ctl1', 'cmp2']
       const model = fixtureModel('3-node', (base) => ({ hosts: order.map((n) => hostContext(base, n).host) }))
       // WHEN the engine builds nova's phase
-      const phase = buildPhases(model, [nova], renderRole(model, nova), { admin: () => Promise.reject(new Error('unused')) }).find((p) => p.id === 'nova')!
+      const phase = buildPhases(model, [nova], renderRole(model, nova), { admin: () => Promise.reject(new Error('unused')) }).find(
+        (p) => p.id === 'nova',
+      )!
       const tasks = (host: string) => phase.hosts.find((h) => h.host.name === host)!.tasks.map((t) => t.id)
       // THEN the hosts keep the inventory's order, and ctl1 (the first control host) runs the databases, the cell steps and the registration
       expect(phase.hosts.map((h) => h.host.name)).toEqual(['cmp1', 'ctl1', 'cmp2'])
       expect(tasks('ctl1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual([
-        'nova.database', 'nova.database', 'nova.database',
-        'nova.api-db-sync', 'nova.cell0', 'nova.cell1', 'nova.cell-urls', 'nova.db-sync',
-        'nova.discover-hosts', 'nova.register',
+        'nova.database',
+        'nova.database',
+        'nova.database',
+        'nova.api-db-sync',
+        'nova.cell0',
+        'nova.cell1',
+        'nova.cell-urls',
+        'nova.db-sync',
+        'nova.discover-hosts',
+        'nova.register',
       ])
       expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual(['nova.virt-type-file', 'nova.rbd-secret'])
     })
@@ -343,14 +410,22 @@ describe('nova role', () => {
 
     it('turns off libvirt cgroups on sandbox compute hosts only', () => {
       // GIVEN the all-in-one inventory on a sandbox target, and as it is (real servers)
-      const sandbox = renderRole(fixtureModel('aio', () => ({ target: 'sandbox' })), nova)
+      const sandbox = renderRole(
+        fixtureModel('aio', () => ({ target: 'sandbox' })),
+        nova,
+      )
       // THEN the sandbox host gets qemu.conf with no cgroup controllers, which restarts libvirtd
       const qemu = fileAt(sandbox, 'aio1', '/etc/libvirt/qemu.conf')
       expect(qemu.content).toMatch(/^cgroup_controllers = \[ \]$/m)
       expect([qemu.owner, qemu.group, qemu.mode, qemu.format, qemu.notify]).toEqual(['root', 'root', 0o600, 'text', ['libvirtd.service']])
       // AND real servers and the vCenter driver keep Debian's qemu.conf
       expect(renderRole('aio', nova).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
-      expect(renderRole(fixtureModel('vsphere', () => ({ target: 'sandbox' })), nova).some((f) => f.path === '/etc/libvirt/qemu.conf')).toBe(false)
+      expect(
+        renderRole(
+          fixtureModel('vsphere', () => ({ target: 'sandbox' })),
+          nova,
+        ).some((f) => f.path === '/etc/libvirt/qemu.conf'),
+      ).toBe(false)
     })
   })
 })

@@ -55,7 +55,10 @@ describe('ovn role', () => {
     expect(s.commands).toEqual([
       ['ovs-vsctl', '--may-exist', 'add-br', 'br-ex', '--', '--may-exist', 'add-port', 'br-ex', 'ens4'],
       [
-        'ovs-vsctl', 'set', 'Open_vSwitch', '.',
+        'ovs-vsctl',
+        'set',
+        'Open_vSwitch',
+        '.',
         'external_ids:ovn-remote="tcp:10.1.0.11:6642"',
         'external_ids:ovn-encap-type="geneve"',
         'external_ids:ovn-encap-ip="10.1.0.11"',
@@ -92,7 +95,6 @@ describe('ovn role', () => {
     await expectGolden(fixture, renderRole(fixture, ovn))
   })
 })
-
 
 describe('ovn role: deploy hooks', () => {
   it('sets up each chassis once Open vSwitch runs: the provider bridge, then ovn-controller settings', () => {

@@ -91,8 +91,13 @@ describe('placement role', () => {
         const [sync, wait] = steps
         expect(sync!.run!.startsWith("su -s /bin/sh -c 'placement-manage db sync' -- placement && ")).toBe(true)
         // AND the guard compares the database's revision with the head of the installed migrations
-        expect(sync!.unless).toMatch(/\|\| \{ su -s \/bin\/sh -c '\[ "\$\(placement-manage db version \| tail -n 1\)" = "\$\(\/usr\/local\/libexec\/stackhouse\/alembic-head placement\.db\.sqlalchemy\)" \]' -- placement && /)
-        expect(wait).toMatchObject({ unless: `/usr/local/libexec/stackhouse/http-answers http://${host.address}:8778/`, waitUntil: { timeoutSeconds: 120 } })
+        expect(sync!.unless).toMatch(
+          /\|\| \{ su -s \/bin\/sh -c '\[ "\$\(placement-manage db version \| tail -n 1\)" = "\$\(\/usr\/local\/libexec\/stackhouse\/alembic-head placement\.db\.sqlalchemy\)" \]' -- placement && /,
+        )
+        expect(wait).toMatchObject({
+          unless: `/usr/local/libexec/stackhouse/http-answers http://${host.address}:8778/`,
+          waitUntil: { timeoutSeconds: 120 },
+        })
         // AND no secret is in a command line
         const secrets = Object.values(model.secrets).filter((v): v is string => !!v)
         for (const s of steps) for (const text of [s.run ?? '', s.unless ?? '']) for (const v of secrets) expect(text).not.toContain(v)

@@ -72,8 +72,7 @@ describe('rabbitmq role', () => {
       const conf = fileAt(files, host, confPath).content
       expect(conf).toContain('cluster_formation.peer_discovery_backend = classic_config\n')
       expect(conf).toContain(
-        'cluster_formation.classic_config.nodes.1 = rabbit@10.1.0.11\n' +
-          'cluster_formation.classic_config.nodes.2 = rabbit@10.1.0.21\n',
+        'cluster_formation.classic_config.nodes.1 = rabbit@10.1.0.11\n' + 'cluster_formation.classic_config.nodes.2 = rabbit@10.1.0.21\n',
       )
       expect(conf).toContain('cluster_partition_handling = pause_minority\n')
     }

@@ -34,7 +34,9 @@ describe('scripts under roles/', () => {
 
   it('finds the scripts (a check that looks at nothing passes for nothing)', () => {
     expect(shell.map(name)).toEqual(expect.arrayContaining(['roles/ceph/files/ceph-osd-file.sh', 'roles/neutron/templates/ebtables.hbs']))
-    expect(python.map(name)).toEqual(expect.arrayContaining(['roles/common/files/sql-rows.py', 'roles/keystone/files/keystone-admin-login.py']))
+    expect(python.map(name)).toEqual(
+      expect.arrayContaining(['roles/common/files/sql-rows.py', 'roles/keystone/files/keystone-admin-login.py']),
+    )
   })
 
   it('shellcheck finds nothing in any shell script', () => {
@@ -73,4 +75,3 @@ describe('scripts under roles/', () => {
     expect(new Set(stems).size).toBe(stems.length)
   })
 })
-

@@ -58,7 +58,12 @@ describe('swift role', () => {
     const model = fixtureModel(fixture)
     const confs = renderRole(fixture, swift).filter((f) => f.path === SWIFT)
     // THEN each host's swift.conf holds the cloud's prefix and suffix, root:swift 0640
-    expect(confs.map((f) => f.host).sort()).toEqual(swift.hosts(model).map((h) => h.name).sort())
+    expect(confs.map((f) => f.host).sort()).toEqual(
+      swift
+        .hosts(model)
+        .map((h) => h.name)
+        .sort(),
+    )
     for (const f of confs) {
       const ini = parseIni(f.content)
       expect(iniGet(ini, 'swift-hash', 'swift_hash_path_prefix')).toBe(model.secrets.swift_hash_path_prefix)
@@ -108,7 +113,12 @@ describe('swift role', () => {
     expect(swift.units({ model, host: cmp1 })).toHaveLength(13)
     expect(swift.units({ model, host: cmp1 })).toContain('rsync.service')
     // AND with two copies of everything every consistency daemon runs; only those with nothing to do are off
-    expect(swift.unitsOff!({ model, host: cmp1 })).toEqual(['swift-container-reconciler.service', 'swift-container-sharder.service', 'swift-container-sync.service', 'swift-object-reconstructor.service'])
+    expect(swift.unitsOff!({ model, host: cmp1 })).toEqual([
+      'swift-container-reconciler.service',
+      'swift-container-sharder.service',
+      'swift-container-sync.service',
+      'swift-object-reconstructor.service',
+    ])
     expect(swift.unitsOff!({ model, host: ctl1 })).toEqual([])
   })
 
@@ -123,7 +133,9 @@ describe('swift role', () => {
     expect(all).toContain('swift-container-reconciler.service')
     const off = all.filter((u) => !/reconciler|sharder|sync|reconstructor/.test(u))
     expect(off).toHaveLength(9)
-    expect(off).toEqual(expect.arrayContaining(['swift-object-replicator.service', 'swift-account-reaper.service', 'swift-container-updater.service']))
+    expect(off).toEqual(
+      expect.arrayContaining(['swift-object-replicator.service', 'swift-account-reaper.service', 'swift-container-updater.service']),
+    )
     const units = swift.units({ model, host })
     expect(units.filter((u) => off.includes(u))).toEqual([])
     expect(units).toEqual(expect.arrayContaining(['swift-housekeeping.timer', 'swift-object.service', 'swift-proxy.service']))
@@ -188,7 +200,6 @@ describe('swift role', () => {
   })
 })
 
-
 describe('swift role: deploy hooks', () => {
   const stepsOf = (model: Model, name: string) => swift.bootstrap!(hostContext(model, name))
   const rings = '[ -s /etc/swift/account.ring.gz ] && [ -s /etc/swift/container.ring.gz ] && [ -s /etc/swift/object.ring.gz ]'
@@ -222,7 +233,9 @@ describe('swift role: deploy hooks', () => {
       const steps = stepsOf(model, name)
       expect(steps.map((s) => s.id)).toEqual(['swift.device', 'swift.rings-copied'])
       expect(steps[1]!.unless).toBe(rings)
-      expect(steps[1]!.run).toMatch(/^echo 'Swift rings missing: they are built on ctl1 .*cannot copy files between hosts yet.*' >&2; exit 1$/)
+      expect(steps[1]!.run).toMatch(
+        /^echo 'Swift rings missing: they are built on ctl1 .*cannot copy files between hosts yet.*' >&2; exit 1$/,
+      )
       expectSafeSteps(model, steps)
     }
     expectSafeSteps(model, stepsOf(model, 'ctl1'))

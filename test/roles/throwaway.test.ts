@@ -44,7 +44,12 @@ describe('a role declared only in a fixture folder', () => {
 
   it('gives the model its endpoint, from its api declaration', () => {
     const e = (model().endpoints as Record<string, { port: number; public: string; type: string } | undefined>).widget
-    expect(e).toMatchObject({ type: 'widgeting', port: 9999, public: 'https://cloud.example.test:9999/v1', internal: 'https://10.1.0.11:9999/v1' })
+    expect(e).toMatchObject({
+      type: 'widgeting',
+      port: 9999,
+      public: 'https://cloud.example.test:9999/v1',
+      internal: 'https://10.1.0.11:9999/v1',
+    })
   })
 
   it('is rendered from its own templates folder, with its secret in its file', () => {
@@ -94,7 +99,7 @@ describe('a role declared only in a fixture folder', () => {
     expect(apiHint(m, 'widgeting')).toMatchObject({ service: 'widget-api', log: '/var/log/widget/widget-api.log' })
   })
 
-  it("is purged by destroy: its units, packages, files and leftovers", () => {
+  it('is purged by destroy: its units, packages, files and leftovers', () => {
     const m = model()
     const ctl1 = purgePlans(m, roles, render(m, roles)).get('ctl1')!
     expect(ctl1.units).toEqual(expect.arrayContaining(['widget-api.service', 'widget-engine.service']))

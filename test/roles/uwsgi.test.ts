@@ -10,9 +10,13 @@ describe('uwsgi APIs', () => {
   it.each(fixtureNames)('%s: every uwsgi .ini says Connection: close', (fixture) => {
     const files = renderRole(fixture, ...roles).filter((f) => /^\[uwsgi\]$/m.test(f.content))
     // GIVEN keystone, nova-api, nova-api-metadata, placement-api and cinder-api
-    expect(files.map((f) => f.path).sort()).toEqual(
-      ['/etc/cinder/cinder-api-uwsgi.ini', '/etc/keystone/keystone-uwsgi.ini', '/etc/nova/nova-api-metadata-uwsgi.ini', '/etc/nova/nova-api-uwsgi.ini', '/etc/placement/placement-api-uwsgi.ini'],
-    )
+    expect(files.map((f) => f.path).sort()).toEqual([
+      '/etc/cinder/cinder-api-uwsgi.ini',
+      '/etc/keystone/keystone-uwsgi.ini',
+      '/etc/nova/nova-api-metadata-uwsgi.ini',
+      '/etc/nova/nova-api-uwsgi.ini',
+      '/etc/placement/placement-api-uwsgi.ini',
+    ])
     // THEN each adds the header to every response
     for (const f of files) expect(f.content, f.path).toMatch(/^add-header = Connection: close$/m)
   })

@@ -19,7 +19,18 @@ describe('--check on files that hold secrets', () => {
     const old = `[DEFAULT]\ndebug = false\n[database]\nconnection = mysql+pymysql://nova:OLD-ROTATED-pw@10.0.0.11/nova\n[keystone_authtoken]\npassword = OLD-ROTATED-pw\n`
     host.files.set('/etc/nova/nova.conf', { content: old, mode: '640', owner: 'root', group: 'nova' })
     const rendered = old.replaceAll('OLD-ROTATED-pw', pw).replace('debug = false', 'debug = true')
-    const task = fileTask({ host: 'aio1', role: 'nova', path: '/etc/nova/nova.conf', content: rendered, owner: 'root', group: 'nova', mode: 0o640, format: 'ini', notify: [], setBy: {} })
+    const task = fileTask({
+      host: 'aio1',
+      role: 'nova',
+      path: '/etc/nova/nova.conf',
+      content: rendered,
+      owner: 'root',
+      group: 'nova',
+      mode: 0o640,
+      format: 'ini',
+      notify: [],
+      setBy: {},
+    })
     // WHEN checked
     const r = await task.apply({ transport: host, host: model.hosts[0]!, check: true, changedFiles: new Set(), log: () => {}, redact })
     // THEN the change is shown, the new password by its name, the old one nowhere
@@ -33,9 +44,13 @@ describe('--check on files that hold secrets', () => {
   })
 
   it('never shows a line it cannot read as a key and a value', () => {
-    expect(maskSecrets('[client.cinder]\n\tkey = AQBxyz==\n\tcaps mon = "profile rbd"\n')).toBe('[client.cinder]\n\tkey = «masked»\n\tcaps mon = "profile rbd"\n')
+    expect(maskSecrets('[client.cinder]\n\tkey = AQBxyz==\n\tcaps mon = "profile rbd"\n')).toBe(
+      '[client.cinder]\n\tkey = «masked»\n\tcaps mon = "profile rbd"\n',
+    )
     expect(maskSecrets('gAAAAABk-fernet-key-material=\n')).toBe('«line not shown: it may hold a secret»\n')
-    expect(maskSecrets('AQBxyzCephKey==\nuser=admin\n')).toBe('«line not shown: it may hold a secret»\n«line not shown: it may hold a secret»\n')
+    expect(maskSecrets('AQBxyzCephKey==\nuser=admin\n')).toBe(
+      '«line not shown: it may hold a secret»\n«line not shown: it may hold a secret»\n',
+    )
     expect(maskSecrets("SECRET_KEY = 'abc'\nDEBUG = False\n")).toBe('SECRET_KEY = «masked»\nDEBUG = False\n')
   })
 })

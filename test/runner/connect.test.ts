@@ -27,7 +27,14 @@ describe('connecting to hosts', () => {
   it('names a host that cannot be reached, with its address and what to check; the CLI exits 4', async () => {
     // GIVEN a host where nothing listens for SSH, and a valid key
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-connect-'))
-    writeFileSync(join(dir, 'key'), generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey)
+    writeFileSync(
+      join(dir, 'key'),
+      generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      }).privateKey,
+    )
     const model = unreachableModel(dir, 'key')
     const paths = projectPaths({ inventory: join(dir, 'inventory.yml') })
     // WHEN connecting
@@ -43,8 +50,16 @@ describe('connecting to hosts', () => {
     expect(report.lines.join('\n')).not.toMatch(/\n\s+at /)
   })
 
-  it('a session that fails after connecting (a refused channel) is the host\'s problem: exit 4 with the fix, no stack', () => {
-    const report = describeError(new TransportError('aio1', '10.77.0.11', 'closed', 'the SSH session failed: (SSH) Channel open failure: open failed', 're-run; if it persists, check the host'))
+  it("a session that fails after connecting (a refused channel) is the host's problem: exit 4 with the fix, no stack", () => {
+    const report = describeError(
+      new TransportError(
+        'aio1',
+        '10.77.0.11',
+        'closed',
+        'the SSH session failed: (SSH) Channel open failure: open failed',
+        're-run; if it persists, check the host',
+      ),
+    )
     expect(report.code).toBe(4)
     expect(report.lines.join('\n')).toContain('host aio1 (10.77.0.11): the SSH session failed')
     expect(report.lines.join('\n')).not.toMatch(/\n\s+at /)

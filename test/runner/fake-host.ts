@@ -17,7 +17,10 @@ export class FakeHost implements Transport {
   /** Guard commands (`unless`) that succeed. */
   satisfied = new Set<string>()
 
-  constructor(readonly host: string, readonly address = '10.0.0.1') {}
+  constructor(
+    readonly host: string,
+    readonly address = '10.0.0.1',
+  ) {}
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command)
@@ -29,7 +32,11 @@ export class FakeHost implements Transport {
   private answer(command: string): ExecResult {
     const done = (stdout = '', code = 0): ExecResult => ({ code, stdout, stderr: '' })
     // The state of files and units (installer/tasks/file.ts and service.ts), for one or many.
-    const listed = (re: RegExp) => re.exec(command)?.[1]!.split(' ').map((w) => w.replaceAll("'", ''))
+    const listed = (re: RegExp) =>
+      re
+        .exec(command)?.[1]!
+        .split(' ')
+        .map((w) => w.replaceAll("'", ''))
     // The runner reads both in one command (installer/runner/_states.ts): files first, then units.
     const paths = listed(/^for p in (.*?); do if \[ -f/)
     const units = listed(/(?:^|; )for u in (.*?); do printf/)
@@ -61,7 +68,8 @@ export class FakeHost implements Transport {
     const off = /^systemctl disable --now (\S+)/.exec(command)
     if (off) {
       const u = this.units.get(off[1]!)
-      if (u) Object.assign(u, { enabled: false, active: false, failed: u.failed && !command.includes(`&& systemctl reset-failed ${off[1]}`) })
+      if (u)
+        Object.assign(u, { enabled: false, active: false, failed: u.failed && !command.includes(`&& systemctl reset-failed ${off[1]}`) })
       return done()
     }
     if ([...this.satisfied].some((s) => command.includes(s))) return done()

@@ -41,25 +41,30 @@ describe('reading the state of many files at once', () => {
   it('reads the units likewise: enabled and active of each, empty for one not installed', () => {
     // GIVEN a stand-in systemctl: nova-api enabled and running, a Swift daemon disabled and failed, nothing else installed
     const bin = mkdtempSync(join(tmpdir(), 'stackhouse-units-'))
-    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh
+    writeFileSync(
+      join(bin, 'systemctl'),
+      `#!/bin/sh
 case "$1 $3" in
   "is-enabled nova-api.service") echo enabled ;; "is-active nova-api.service") echo active ;;
   "is-enabled swift-container-sharder.service") echo disabled ;; "is-active swift-container-sharder.service") echo failed ;;
   is-enabled*) exit 1 ;; *) echo inactive; exit 3 ;;
 esac
-`)
+`,
+    )
     chmodSync(join(bin, 'systemctl'), 0o755)
     const units = ['nova-api.service', 'swift-container-sharder.service', 'not-installed.service']
     const stdout = execFileSync('bash', ['-c', unitStatesCommand(units)], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } })
-    expect(parseUnitStates(units, stdout)).toEqual(new Map([
-      ['nova-api.service', { enabled: 'enabled', active: 'active' }],
-      ['swift-container-sharder.service', { enabled: 'disabled', active: 'failed' }],
-      ['not-installed.service', { enabled: '', active: 'inactive' }],
-    ]))
+    expect(parseUnitStates(units, stdout)).toEqual(
+      new Map([
+        ['nova-api.service', { enabled: 'enabled', active: 'active' }],
+        ['swift-container-sharder.service', { enabled: 'disabled', active: 'failed' }],
+        ['not-installed.service', { enabled: '', active: 'inactive' }],
+      ]),
+    )
     expect(parseUnitStates(units, 'enabled|active\n')).toBeUndefined()
   })
 
-  it('reads a phase\'s files and units in one command, and nothing for a lone file (its task looks itself)', async () => {
+  it("reads a phase's files and units in one command, and nothing for a lone file (its task looks itself)", async () => {
     // GIVEN a file, a missing file and a running unit, on a host that is this machine's bash with a stand-in systemctl
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-phase-'))
     writeFileSync(join(dir, 'a.conf'), 'a\n')
@@ -67,7 +72,10 @@ esac
     chmodSync(join(dir, 'systemctl'), 0o755)
     const commands: string[] = []
     const transport: Transport = {
-      host: 'here', address: 'local', writeFile: async () => {}, close: async () => {},
+      host: 'here',
+      address: 'local',
+      writeFile: async () => {},
+      close: async () => {},
       exec: async (command) => {
         commands.push(command)
         const r = spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } })
@@ -82,7 +90,12 @@ esac
     // WHEN read THEN one command answers for both
     const states = await readPhaseStates(tasks(['a.conf', 'missing'], ['api.service']), transport, log)
     expect(commands).toHaveLength(1)
-    expect(states.fileStates).toEqual(new Map([[join(dir, 'a.conf'), expect.objectContaining({ mode: '644', hash: sha256('a\n') })], [join(dir, 'missing'), null]]))
+    expect(states.fileStates).toEqual(
+      new Map([
+        [join(dir, 'a.conf'), expect.objectContaining({ mode: '644', hash: sha256('a\n') })],
+        [join(dir, 'missing'), null],
+      ]),
+    )
     expect(states.unitStates).toEqual(new Map([['api.service', { enabled: 'enabled', active: 'active' }]]))
     // AND a phase with one file alone is not read ahead
     expect(await readPhaseStates(tasks(['a.conf'], []), transport, log)).toEqual({})

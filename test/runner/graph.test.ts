@@ -20,7 +20,10 @@ import { FakeHost } from './fake-host.ts'
 /** A host that takes `ms` to answer each step's command and records when each ran. */
 class SlowHost extends FakeHost {
   readonly spans: { id: string; start: number; end: number }[] = []
-  constructor(host: string, private readonly ms: number) {
+  constructor(
+    host: string,
+    private readonly ms: number,
+  ) {
     super(host)
   }
   override async exec(command: string, opts = {}) {
@@ -36,9 +39,14 @@ class SlowHost extends FakeHost {
 /** A role with one unguarded step that runs `step <name>` on every control host. */
 const role = (name: string, needs: string[] = []): Role =>
   defineRole({
-    name, description: name, needs, enabled: () => true,
+    name,
+    description: name,
+    needs,
+    enabled: () => true,
     hosts: (m) => hostsIn(m, 'control'),
-    packages: () => [], files: () => [], units: () => [],
+    packages: () => [],
+    files: () => [],
+    units: () => [],
     bootstrap: () => [{ id: `${name}.step`, title: name, run: `step ${name}` }],
   })
 

@@ -29,7 +29,11 @@ function runIn(renderer: string, tty: boolean): { output: string; outcomes: numb
   const file = join(mkdtempSync(join(tmpdir(), 'stackhouse-live-')), 'run.mjs')
   writeFileSync(file, program(renderer))
   const r = tty
-    ? spawnSync('script', ['-qec', `stty rows 50 cols 120; ${process.execPath} ${file}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm-256color' }, timeout: 60_000 })
+    ? spawnSync('script', ['-qec', `stty rows 50 cols 120; ${process.execPath} ${file}`, '/dev/null'], {
+        encoding: 'utf8',
+        env: { ...process.env, TERM: 'xterm-256color' },
+        timeout: 60_000,
+      })
     : spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 })
   const outcomes = Number(/outcomes (\d+)/.exec(r.stdout + r.stderr)?.[1] ?? -1)
   return { output: r.stdout, outcomes }

@@ -16,19 +16,33 @@ import { FakeHost } from './fake-host.ts'
 import { testCatalog } from '../helpers.ts'
 
 const db = defineRole({
-  name: 'db', description: 'a database', enabled: () => true,
+  name: 'db',
+  description: 'a database',
+  enabled: () => true,
   hosts: (m) => hostsIn(m, 'control'),
   packages: () => ['mariadb-server'],
   files: ({ model }) => [{ path: '/etc/db.cnf', content: `[mysqld]\nport = ${model.database.port}\n` }],
   units: () => ['db.service'],
 })
 const api = defineRole({
-  name: 'api', description: 'an API', enabled: () => true, needs: ['db'],
+  name: 'api',
+  description: 'an API',
+  enabled: () => true,
+  needs: ['db'],
   hosts: (m) => hostsIn(m, 'all'),
   packages: () => ['api'],
-  files: ({ model, host }) => [{ path: '/etc/api.conf', content: `[DEFAULT]\nmy_ip = ${host.address}\npassword = ${model.secrets.admin_password}\n`, mode: 0o640, group: 'api' }],
+  files: ({ model, host }) => [
+    {
+      path: '/etc/api.conf',
+      content: `[DEFAULT]\nmy_ip = ${host.address}\npassword = ${model.secrets.admin_password}\n`,
+      mode: 0o640,
+      group: 'api',
+    },
+  ],
   units: () => ['api.service'],
-  bootstrap: () => [{ id: 'api.db-sync', title: 'api-manage db sync', on: 'first', unless: 'api-manage db check', run: 'api-manage db sync' }],
+  bootstrap: () => [
+    { id: 'api.db-sync', title: 'api-manage db sync', on: 'first', unless: 'api-manage db check', run: 'api-manage db sync' },
+  ],
 })
 
 const model = (): Model => ({ ...fixtureModel('3-node'), config: {} })
@@ -46,7 +60,7 @@ const fakeHosts = (m: Model) => new Map(m.hosts.map((h) => [h.name, new FakeHost
 const changedCount = (s: Awaited<ReturnType<typeof run>>['state']) => s.outcomes.filter((o) => o.result.status === 'changed').length
 
 describe('runner', () => {
-  it('runs prepare first, then roles in order, installing each host\'s packages in one transaction', async () => {
+  it("runs prepare first, then roles in order, installing each host's packages in one transaction", async () => {
     const m = model()
     const hosts = fakeHosts(m)
     for (const h of hosts.values()) h.failing.set('^api-manage db check$', 'not synced')
@@ -61,11 +75,16 @@ describe('runner', () => {
     expect([...hosts.values()].filter((h) => h.commands.includes('api-manage db sync')).map((h) => h.host)).toEqual(['ctl1'])
   })
 
-  it('--only prepare installs every role\'s packages and runs no role phase; --only api installs only api\'s', () => {
+  it("--only prepare installs every role's packages and runs no role phase; --only api installs only api's", () => {
     const m = model()
     const files = render(m, [db, api])
-    const phases = (only: string[]) => buildPhases(m, [db, api], files, { only, admin: () => Promise.reject(new Error('no keystone here')) })
-    const packagesOn = (p: ReturnType<typeof phases>, host: string) => p.find((x) => x.id === 'prepare')!.hosts.find((h) => h.host.name === host)!.tasks.find((t) => t.id === 'common.packages')!.title
+    const phases = (only: string[]) =>
+      buildPhases(m, [db, api], files, { only, admin: () => Promise.reject(new Error('no keystone here')) })
+    const packagesOn = (p: ReturnType<typeof phases>, host: string) =>
+      p
+        .find((x) => x.id === 'prepare')!
+        .hosts.find((h) => h.host.name === host)!
+        .tasks.find((t) => t.id === 'common.packages')!.title
     const prepare = phases(['prepare'])
     expect(prepare.map((p) => p.id)).toEqual(['prepare'])
     expect(packagesOn(prepare, 'ctl1')).toBe('2 packages')
@@ -74,7 +93,7 @@ describe('runner', () => {
     expect(packagesOn(apiOnly, 'ctl1')).toBe('1 packages')
   })
 
-  it('on a no-change run reads each phase\'s files and units in one command per host, then runs only the guards', async () => {
+  it("on a no-change run reads each phase's files and units in one command per host, then runs only the guards", async () => {
     // GIVEN a deployed cloud
     const m = model()
     const hosts = fakeHosts(m)
@@ -102,7 +121,10 @@ describe('runner', () => {
     const m2 = { ...m, database: { ...m.database, port: 3307 } }
     for (const h of hosts.values()) h.writes.length = 0
     const third = await run(m2, [db, api], hosts)
-    expect(third.state.outcomes.filter((o) => o.result.status === 'changed').map((o) => `${o.host} ${o.title}`)).toEqual(['ctl1 /etc/db.cnf', 'ctl1 db.service'])
+    expect(third.state.outcomes.filter((o) => o.result.status === 'changed').map((o) => `${o.host} ${o.title}`)).toEqual([
+      'ctl1 /etc/db.cnf',
+      'ctl1 db.service',
+    ])
     expect(hosts.get('ctl1')!.writes).toEqual(['/etc/db.cnf'])
     expect(hosts.get('ctl1')!.units.get('db.service')!.restarts).toBe(1)
     expect(hosts.get('ctl1')!.units.get('api.service')!.restarts).toBe(0)
@@ -117,10 +139,9 @@ describe('runner', () => {
     const m2 = { ...m, database: { ...m.database, port: 3307 } }
     // WHEN checked THEN the file and the restart of its service are reported, and nothing was written or restarted
     const checked = await run(m2, [db, api], hosts, true)
-    expect(checked.state.outcomes.filter((o) => o.result.status === 'changed').map((o) => `${o.host} ${o.title}: ${o.result.detail}`)).toEqual([
-      'ctl1 /etc/db.cnf: content',
-      'ctl1 db.service: restart (1 file(s) changed)',
-    ])
+    expect(
+      checked.state.outcomes.filter((o) => o.result.status === 'changed').map((o) => `${o.host} ${o.title}: ${o.result.detail}`),
+    ).toEqual(['ctl1 /etc/db.cnf: content', 'ctl1 db.service: restart (1 file(s) changed)'])
     expect(hosts.get('ctl1')!.writes).toEqual([])
     expect(hosts.get('ctl1')!.units.get('db.service')!.restarts).toBe(0)
   })
@@ -134,7 +155,9 @@ describe('runner', () => {
     ctl1.units.set('db-replicator.service', { enabled: true, active: true, restarts: 0 })
     // WHEN checked THEN it is reported and left running
     const checked = await run(m, [quiet], hosts, true)
-    expect(checked.state.outcomes.filter((o) => o.title === 'db-replicator.service (off)').map((o) => o.result)).toEqual([{ status: 'changed', detail: 'disable, stop' }])
+    expect(checked.state.outcomes.filter((o) => o.title === 'db-replicator.service (off)').map((o) => o.result)).toEqual([
+      { status: 'changed', detail: 'disable, stop' },
+    ])
     expect(ctl1.units.get('db-replicator.service')).toMatchObject({ enabled: true, active: true })
     // WHEN deployed THEN it is off; the absent unit is not touched
     const first = await run(m, [quiet], hosts)
@@ -153,7 +176,9 @@ describe('runner', () => {
     hosts.get('ctl1')!.units.set('db-sharder.service', { enabled: true, active: false, failed: true, restarts: 0 })
     // WHEN deployed THEN it is disabled and no longer listed as failed; a second run changes nothing
     const first = await run(m, [quiet], hosts)
-    expect(first.state.outcomes.filter((o) => o.title === 'db-sharder.service (off)').map((o) => o.result)).toEqual([{ status: 'changed', detail: 'disable, reset-failed' }])
+    expect(first.state.outcomes.filter((o) => o.title === 'db-sharder.service (off)').map((o) => o.result)).toEqual([
+      { status: 'changed', detail: 'disable, reset-failed' },
+    ])
     expect(hosts.get('ctl1')!.units.get('db-sharder.service')).toMatchObject({ enabled: false, active: false, failed: false })
     expect(changedCount((await run(m, [quiet], hosts)).state)).toBe(0)
   })
@@ -166,7 +191,12 @@ describe('runner', () => {
     const onEvent = (e: ProgressEvent) => events.push(e)
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-run-'))
     // GIVEN a log whose lines are also echoed as events (deploy -v), a secret in one of them
-    const logs = new Map(m.hosts.map((h) => [h.name, new HostLog(dir, h.name, redactor(m.secrets, testCatalog), (line) => onEvent({ type: 'log', host: h.name, line }))]))
+    const logs = new Map(
+      m.hosts.map((h) => [
+        h.name,
+        new HostLog(dir, h.name, redactor(m.secrets, testCatalog), (line) => onEvent({ type: 'log', host: h.name, line })),
+      ]),
+    )
     logs.get('ctl1')!.write(`$ echo ${m.secrets.admin_password}`)
     await runWithListr(phases, hosts, logs, { check: false, renderer: 'silent', onEvent })
     // THEN each phase starts before its tasks, and every task that starts reports its result
@@ -193,7 +223,10 @@ describe('runner', () => {
       expect(h.installed.size).toBe(0)
       expect(h.commands.filter((c) => /systemctl (start|enable|restart)|apt-get/.test(c))).toEqual([])
     }
-    expect(state.outcomes.find((o) => o.host === 'ctl1' && o.title === '/etc/db.cnf')!.result).toMatchObject({ status: 'changed', detail: 'new file' })
+    expect(state.outcomes.find((o) => o.host === 'ctl1' && o.title === '/etc/db.cnf')!.result).toMatchObject({
+      status: 'changed',
+      detail: 'new file',
+    })
   })
 
   it('stops after the failing phase and reports host, task, command and stderr', async () => {
@@ -201,7 +234,9 @@ describe('runner', () => {
     const hosts = fakeHosts(m)
     hosts.get('cmp2')!.failing.set('apt-get', 'E: Unable to locate package api')
     const { state } = await run(m, [db, api], hosts)
-    expect(state.failures.map((f) => [f.phase, f.host, f.error.task, f.error.exitCode])).toEqual([['prepare', 'cmp2', 'common.packages', 1]])
+    expect(state.failures.map((f) => [f.phase, f.host, f.error.task, f.error.exitCode])).toEqual([
+      ['prepare', 'cmp2', 'common.packages', 1],
+    ])
     expect(state.failures[0]!.error.stderr).toBe('E: Unable to locate package api')
     expect(state.failures[0]!.error.command).toContain('apt-get')
     // other hosts of the phase finished; no later phase ran anywhere

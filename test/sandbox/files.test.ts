@@ -8,7 +8,12 @@ import { sandboxInventory } from '../../installer/sandbox/inventory.ts'
 import { withoutHost } from '../../installer/sandbox/ssh.ts'
 
 describe('hostFiles', () => {
-  const files = hostFiles({ name: 'aio1', address: '10.77.0.11', mirrors: { archive: 'http://mirror.example/debian', components: ['main'] }, authorizedKey: 'ssh-ed25519 AAAA test' })
+  const files = hostFiles({
+    name: 'aio1',
+    address: '10.77.0.11',
+    mirrors: { archive: 'http://mirror.example/debian', components: ['main'] },
+    authorizedKey: 'ssh-ed25519 AAAA test',
+  })
 
   it('gives host0 its static address and no route out; host1 no address', () => {
     expect(files['etc/systemd/network/10-host0.network']).toContain('Address=10.77.0.11/24')
@@ -25,7 +30,8 @@ describe('hostFiles', () => {
 
 describe('withoutHost', () => {
   it('drops every line for the address, and only those', () => {
-    const text = '10.77.0.11 ssh-ed25519 AAA1\n10.77.0.110 ssh-ed25519 AAA2\n10.77.0.12,10.77.0.11 ssh-rsa AAA3\n10.77.0.12 ssh-ed25519 AAA4\n'
+    const text =
+      '10.77.0.11 ssh-ed25519 AAA1\n10.77.0.110 ssh-ed25519 AAA2\n10.77.0.12,10.77.0.11 ssh-rsa AAA3\n10.77.0.12 ssh-ed25519 AAA4\n'
     expect(withoutHost(text, '10.77.0.11')).toBe('10.77.0.110 ssh-ed25519 AAA2\n10.77.0.12 ssh-ed25519 AAA4\n')
   })
 })
@@ -36,10 +42,18 @@ describe('sandboxInventory', () => {
     const text = sandboxInventory(hosts, '/k/id_ed25519')
     const { inventory, problems } = checkInventory('sandbox.yml', text)
     expect(problems).toEqual([])
-    expect(inventory).toMatchObject({ target: 'sandbox', backends: { block_storage: 'ceph' }, groups: { control: [names[0]], compute: names } })
+    expect(inventory).toMatchObject({
+      target: 'sandbox',
+      backends: { block_storage: 'ceph' },
+      groups: { control: [names[0]], compute: names },
+    })
   })
 })
 
 describe('formatDuration', () => {
-  it.each([[5, '5s'], [75, '1m15s'], [3720, '1h02m']])('%i s → %s', (s, text) => expect(formatDuration(s)).toBe(text))
+  it.each([
+    [5, '5s'],
+    [75, '1m15s'],
+    [3720, '1h02m'],
+  ])('%i s → %s', (s, text) => expect(formatDuration(s)).toBe(text))
 })

@@ -36,17 +36,24 @@ describe('parseDeb822', () => {
 
 describe('parseOneLine', () => {
   it('reads deb lines with options and skips comments and deb-src', () => {
-    const text = '# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian/ bookworm main\ndeb-src http://mirror.example/debian bookworm main\n\ndeb http://security.example/debian-security bookworm-security main # trailing\n'
+    const text =
+      '# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian/ bookworm main\ndeb-src http://mirror.example/debian bookworm main\n\ndeb http://security.example/debian-security bookworm-security main # trailing\n'
     const entries = parseOneLine(text)
     expect(entries).toHaveLength(3)
-    expect(findMirrors(entries)).toEqual({ archive: 'http://mirror.example/debian', security: 'http://security.example/debian-security', components: ['main'] })
+    expect(findMirrors(entries)).toEqual({
+      archive: 'http://mirror.example/debian',
+      security: 'http://security.example/debian-security',
+      components: ['main'],
+    })
   })
 })
 
 describe('findMirrors', () => {
   it('picks the bookworm archive and the security archive', () => {
     expect(findMirrors(parseDeb822(deb822))).toEqual({
-      archive: 'http://mirror.example/debian', security: 'http://security.example/debian-security', components: ['main', 'contrib'],
+      archive: 'http://mirror.example/debian',
+      security: 'http://security.example/debian-security',
+      components: ['main', 'contrib'],
     })
   })
 
@@ -70,7 +77,11 @@ describe('machineMirrors', () => {
 describe('hostSources', () => {
   it('lists bookworm, bookworm-updates and bookworm-security; https goes through the cache as HTTPS///', () => {
     expect(viaCache('https://mirror.example/debian')).toBe('http://HTTPS///mirror.example/debian')
-    const text = hostSources({ archive: 'https://mirror.example/debian', security: 'http://security.example/debian-security', components: ['main'] })
+    const text = hostSources({
+      archive: 'https://mirror.example/debian',
+      security: 'http://security.example/debian-security',
+      components: ['main'],
+    })
     expect(text).toContain('URIs: http://HTTPS///mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n')
     expect(text).toContain('URIs: http://security.example/debian-security\nSuites: bookworm-security\n')
   })

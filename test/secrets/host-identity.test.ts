@@ -55,12 +55,23 @@ describe('the hosts hold this cloud', () => {
     expect(await identityMismatches(files, model.secrets, testCatalog, t)).toEqual([])
     // The files that carry the identity: Ceph's, Keystone's key repositories, Swift's salts, the Erlang cookie
     const carried = new Set(commands.flatMap((c) => /^set -- (.*?); while/.exec(c)![1]!.split(' ')))
-    expect([...carried]).toEqual(expect.arrayContaining(['/etc/ceph/ceph.conf', '/etc/ceph/ceph.client.admin.keyring', '/etc/keystone/fernet-keys/0', '/etc/keystone/credential-keys/1', '/etc/swift/swift.conf', '/var/lib/rabbitmq/.erlang.cookie']))
+    expect([...carried]).toEqual(
+      expect.arrayContaining([
+        '/etc/ceph/ceph.conf',
+        '/etc/ceph/ceph.client.admin.keyring',
+        '/etc/keystone/fernet-keys/0',
+        '/etc/keystone/credential-keys/1',
+        '/etc/swift/swift.conf',
+        '/var/lib/rabbitmq/.erlang.cookie',
+      ]),
+    )
     for (const f of files.filter((x) => carried.has(x.path))) put(root, f.path, `# changed by an operator\n${f.content}`)
     expect(await identityMismatches(files, model.secrets, testCatalog, t)).toEqual([])
     // AND one command at a time on the host; no value is on a command line
     expect(mostAtOnce).toBe(1)
-    for (const c of commands) for (const v of [model.secrets.keystone_fernet_key_0, model.secrets.swift_hash_path_suffix, model.secrets.rabbitmq_erlang_cookie]) expect(c).not.toContain(v)
+    for (const c of commands)
+      for (const v of [model.secrets.keystone_fernet_key_0, model.secrets.swift_hash_path_suffix, model.secrets.rabbitmq_erlang_cookie])
+        expect(c).not.toContain(v)
   })
 
   it("stops, naming each file, on a host holding another cloud's Ceph id and Keystone key", async () => {
@@ -68,10 +79,12 @@ describe('the hosts hold this cloud', () => {
     const t = new Map([['aio1', host(root, [])]])
     put(root, '/etc/ceph/ceph.conf', '[global]\nfsid = 0b3f6a2e-0000-4000-8000-000000000000\n')
     put(root, '/etc/keystone/fernet-keys/0', generateSecret('fernet'))
-    expect(await identityMismatches(files, model.secrets, testCatalog, t)).toEqual([
-      { host: 'aio1', path: '/etc/keystone/fernet-keys/0', secret: 'keystone_fernet_key_0' },
-      { host: 'aio1', path: '/etc/ceph/ceph.conf', secret: 'ceph_fsid' },
-    ].sort((a, b) => files.findIndex((f) => f.path === a.path) - files.findIndex((f) => f.path === b.path)))
+    expect(await identityMismatches(files, model.secrets, testCatalog, t)).toEqual(
+      [
+        { host: 'aio1', path: '/etc/keystone/fernet-keys/0', secret: 'keystone_fernet_key_0' },
+        { host: 'aio1', path: '/etc/ceph/ceph.conf', secret: 'ceph_fsid' },
+      ].sort((a, b) => files.findIndex((f) => f.path === a.path) - files.findIndex((f) => f.path === b.path)),
+    )
     const e = await requireSameCloud('/x/secrets.yaml', files, model.secrets, testCatalog, t).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(SecretsError)
     expect((e as Error).message).toMatch(/^\/x\/secrets\.yaml: does not belong to the cloud on these hosts \(nothing was changed\): aio1:/)

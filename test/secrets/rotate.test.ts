@@ -65,7 +65,11 @@ describe('secrets rotate', () => {
     expect(now.rabbitmq_password).not.toBe(old.rabbitmq_password)
     expect(now.rabbitmq_password).toMatch(/^[A-Za-z0-9]{32}$/)
     expect(now.admin_password).not.toBe(old.admin_password)
-    expect(Object.keys(now).filter((k) => now[k] !== old[k]).sort()).toEqual(['admin_password', 'rabbitmq_password'])
+    expect(
+      Object.keys(now)
+        .filter((k) => now[k] !== old[k])
+        .sort(),
+    ).toEqual(['admin_password', 'rabbitmq_password'])
     expect(now.kept_unknown).toBe('x')
     expect(plan.backup).toBe(`${p.paths.secrets}.before-rotate-2026-12-02T05-00-00-000Z`)
     expect(readSecrets(plan.backup!)).toEqual(old)
@@ -73,7 +77,9 @@ describe('secrets rotate', () => {
     expect(statSync(p.paths.secrets).mode & 0o777).toBe(0o600)
     // AND every file naming RabbitMQ's URL changes (the admin password is in none): each service using RabbitMQ restarts
     expect(plan.files.map((f) => f.path).sort()).toEqual(['/etc/cinder/cinder.conf', '/etc/neutron/neutron.conf', '/etc/nova/nova.conf'])
-    expect(plan.restarts[0]!.units).toEqual(expect.arrayContaining(['nova-conductor.service', 'neutron-server.service', 'cinder-volume.service']))
+    expect(plan.restarts[0]!.units).toEqual(
+      expect.arrayContaining(['nova-conductor.service', 'neutron-server.service', 'cinder-volume.service']),
+    )
     expect(readdirSync(join(p.paths.secrets, '..')).filter((f) => f.includes('.tmp-'))).toEqual([])
     expect(existsSync(p.paths.secrets)).toBe(true)
   })

@@ -26,7 +26,19 @@ const payload = `'";$(pwned)\`pwned\`|pwned&pwned --pwned-word`
 const payloadWithNewline = `${payload}\npwned\n--pwned-line`
 
 /** Keys whose values are choices or structure, not free text: left as they are. */
-const structural = new Set(['target', 'inventoryFile', 'network', 'blockStorage', 'compute', 'virtType', 'type', 'groups', 'config', 'services', 'tls'])
+const structural = new Set([
+  'target',
+  'inventoryFile',
+  'network',
+  'blockStorage',
+  'compute',
+  'virtType',
+  'type',
+  'groups',
+  'config',
+  'services',
+  'tls',
+])
 
 /** The model with `tail` appended to every free-form string (equal strings stay equal, so references hold). */
 function hostile(model: Model, tail: string): Model {
@@ -34,7 +46,9 @@ function hostile(model: Model, tail: string): Model {
     if (typeof v === 'string') return `${v}${tail}`
     if (Array.isArray(v)) return v.map((x) => walk(x, key, depth + 1))
     if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, structural.has(k) && !(k === 'groups' && depth === 0) ? x : walk(x, k, depth + 1)]))
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, structural.has(k) && !(k === 'groups' && depth === 0) ? x : walk(x, k, depth + 1)]),
+      )
     }
     return v
   }
@@ -56,7 +70,11 @@ function expectNothingInterpreted(shell: RecordingShell, secrets: string[]): voi
   expect(commands.filter((argv) => argv[0] === 'pwned' || argv.includes('--pwned-word') || argv.includes('--pwned-line'))).toEqual([])
   expect(shell.stderr.filter((e) => /syntax error|unexpected EOF|bad substitution|command not found/.test(e.stderr))).toEqual([])
   for (const argv of commands) {
-    for (const s of secrets) expect(argv.some((a) => a.includes(s)), `a secret in the argv of ${argv[0]}`).toBe(false)
+    for (const s of secrets)
+      expect(
+        argv.some((a) => a.includes(s)),
+        `a secret in the argv of ${argv[0]}`,
+      ).toBe(false)
     // A value passed to a program (not a script for a nested shell) arrives as one whole word.
     if (['su', 'sh', 'bash'].includes(argv[0]!)) continue
     for (const a of argv.filter((x) => x.includes('pwned'))) expect(a, `${argv[0]}: ${a}`).toContain(payload)
@@ -105,7 +123,15 @@ describe('hostile values never reach a shell as syntax', () => {
       for (const task of tasks.filter((t) => !t.id.endsWith('.register'))) {
         // A wait whose check never passes here (no real cluster answers) gives up at its first pause.
         const clock = { now: () => now, sleep: async () => void (now += 86_400_000) }
-        const ctx = { transport: shell, host, check: false, changedFiles: new Set<string>(), log: (l: string) => log.write(l), redact, clock }
+        const ctx = {
+          transport: shell,
+          host,
+          check: false,
+          changedFiles: new Set<string>(),
+          log: (l: string) => log.write(l),
+          redact,
+          clock,
+        }
         await task.apply(ctx).catch((e: unknown) => log.write(`failed: ${String((e as Error).message)}`))
         applied++
       }

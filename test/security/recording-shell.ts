@@ -12,7 +12,14 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { libexecDir } from '../../installer/render/scripts.ts'
-import { atomicWriteScript, withEnv, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from '../../installer/transport/types.ts'
+import {
+  atomicWriteScript,
+  withEnv,
+  type ExecOptions,
+  type ExecResult,
+  type Transport,
+  type WriteOptions,
+} from '../../installer/transport/types.ts'
 
 const handler = String.raw`
 command_not_found_handle() {
@@ -42,7 +49,10 @@ export class RecordingShell implements Transport {
   readonly stderr: { script: string; stderr: string }[] = []
 
   /** @param failing programs that exit 1 instead of 0 */
-  constructor(readonly host: string, private readonly failing: string[] = []) {
+  constructor(
+    readonly host: string,
+    private readonly failing: string[] = [],
+  ) {
     mkdirSync(this.record)
     // nobody must be able to write its record and scratch files, and nothing else.
     chmodSync(this.dir, 0o777)
@@ -59,7 +69,14 @@ export class RecordingShell implements Transport {
       const child = spawn('/bin/bash', ['-c', `${handler}\n${script}`], {
         ...asNobody,
         cwd: this.dir,
-        env: { PATH: '/nonexistent-stackhouse-path', RECORD: this.record, SCRATCH: this.dir, HOME: this.dir, LANG: 'C.UTF-8', FAILING: this.failing.join(' ') },
+        env: {
+          PATH: '/nonexistent-stackhouse-path',
+          RECORD: this.record,
+          SCRATCH: this.dir,
+          HOME: this.dir,
+          LANG: 'C.UTF-8',
+          FAILING: this.failing.join(' '),
+        },
         stdio: ['pipe', 'pipe', 'pipe'],
         timeout: 20_000,
       })

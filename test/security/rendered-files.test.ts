@@ -15,7 +15,11 @@ describe('rendered files', () => {
     const files = render(model, roles)
     const secrets = Object.entries(confidentialValues(model.secrets, testCatalog))
     // THEN a file that mentions a secret is 0640 or tighter (the Ceph fsid, an identifier, may be anywhere)
-    const leaks = files.filter((f) => (f.mode & 0o004) !== 0).flatMap((f) => secrets.filter(([, v]) => f.content.includes(v)).map(([n]) => `${f.host}:${f.path} (mode ${f.mode.toString(8)}) holds ${n}`))
+    const leaks = files
+      .filter((f) => (f.mode & 0o004) !== 0)
+      .flatMap((f) =>
+        secrets.filter(([, v]) => f.content.includes(v)).map(([n]) => `${f.host}:${f.path} (mode ${f.mode.toString(8)}) holds ${n}`),
+      )
     expect(leaks).toEqual([])
     // (the 3-node cloud runs Ceph: its fsid is in the world-readable ceph.conf, as Ceph has it)
     expect(files.some((f) => f.content.includes(model.secrets.ceph_fsid) && (f.mode & 0o004) !== 0)).toBe(fixture === '3-node')
@@ -26,6 +30,8 @@ describe('rendered files', () => {
     const model = { ...fixtureModel('aio'), config: {}, region: 'RegionOne\n[database]\nconnection = sqlite://' }
     // WHEN rendering THEN the error names where the value is, with the newline escaped
     expect(() => render(model, roles)).toThrow(RenderValueError)
-    expect(() => render(model, roles)).toThrow('model.region: the value RegionOne\\n[database]\\nconnection = sqlite:// holds a control character')
+    expect(() => render(model, roles)).toThrow(
+      'model.region: the value RegionOne\\n[database]\\nconnection = sqlite:// holds a control character',
+    )
   })
 })

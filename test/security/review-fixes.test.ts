@@ -22,7 +22,10 @@ networks:
   management: { cidr: 10.0.0.0/24, gateway: 10.0.0.1 }
   provider: { cidr: 203.0.113.0/24, gateway: 203.0.113.1, interface: eth1, allocation: { start: 203.0.113.10, end: 203.0.113.250 } }
 `
-const errors = (text: string, dir?: string) => checkInventory('inv.yml', text, dir ? { dir } : {}).problems.filter((p) => p.severity === 'error').map(formatProblem)
+const errors = (text: string, dir?: string) =>
+  checkInventory('inv.yml', text, dir ? { dir } : {})
+    .problems.filter((p) => p.severity === 'error')
+    .map(formatProblem)
 
 describe('after review', () => {
   it('destroy stops when the purge fails: a tolerated failure cannot hide an earlier one', async () => {
@@ -62,17 +65,26 @@ describe('after review', () => {
       'inv.yml:7:30 /endpoints/public_address: 203.0.113.20 is inside the floating-IP range 203.0.113.10-203.0.113.250\n  fix: shrink networks.provider.allocation so it leaves out the API address',
     ])
     // a host named like one of /etc/hosts' own lines
-    expect(errors(aio.replaceAll('aio1', 'ip6-localhost'))[0]).toMatch(/a host cannot be named "ip6-localhost": every host's \/etc\/hosts gives that name to itself/)
+    expect(errors(aio.replaceAll('aio1', 'ip6-localhost'))[0]).toMatch(
+      /a host cannot be named "ip6-localhost": every host's \/etc\/hosts gives that name to itself/,
+    )
   })
 
   it('checks certificate files only while TLS is on, and gives /31 networks their whole range', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-tls-'))
     expect(errors(`${aio}tls: { enabled: false, certificate: gone.crt, key: gone.key }\n`, dir)).toEqual([])
-    expect(errors(`${aio}tls: { enabled: true, certificate: gone.crt, key: gone.key }\n`, dir).map((e) => e.split('\n')[0]!.replace(dir, '<dir>'))).toEqual([
+    expect(
+      errors(`${aio}tls: { enabled: true, certificate: gone.crt, key: gone.key }\n`, dir).map((e) =>
+        e.split('\n')[0]!.replace(dir, '<dir>'),
+      ),
+    ).toEqual([
       'inv.yml:7:36 /tls/certificate: TLS certificate "gone.crt" does not exist (looked for <dir>/gone.crt)',
       'inv.yml:7:51 /tls/key: TLS key "gone.key" does not exist (looked for <dir>/gone.key)',
     ])
-    const p2p = aio.replace('management: { cidr: 10.0.0.0/24, gateway: 10.0.0.1 }', 'management: { cidr: 10.0.0.10/31, gateway: 10.0.0.10 }')
+    const p2p = aio.replace(
+      'management: { cidr: 10.0.0.0/24, gateway: 10.0.0.1 }',
+      'management: { cidr: 10.0.0.10/31, gateway: 10.0.0.10 }',
+    )
     expect(errors(p2p.replace('10.0.0.11', '10.0.0.10'))).toEqual([
       'inv.yml:2:28 /hosts/0/address: address 10.0.0.10 of host "aio1" is the network\'s gateway\n  fix: give the host an address in 10.0.0.10-10.0.0.11 that is not the gateway',
     ])

@@ -34,7 +34,12 @@ function context(transport: FakeHost, check = false): TaskContext & { lines: str
 const apply = (spec: CommandSpec, ctx: TaskContext) => commandTask(spec).apply(ctx)
 
 describe('a wait (waitUntil, no run)', () => {
-  const wait: CommandSpec = { id: 'svc.wait', title: 'wait for svc', unless: 'probe-svc', waitUntil: { timeoutSeconds: 2, intervalSeconds: 0.01 } }
+  const wait: CommandSpec = {
+    id: 'svc.wait',
+    title: 'wait for svc',
+    unless: 'probe-svc',
+    waitUntil: { timeoutSeconds: 2, intervalSeconds: 0.01 },
+  }
 
   it('checks until the probe passes, and reports ok (it changed nothing)', async () => {
     const h = new SlowHost('aio1')
@@ -67,7 +72,13 @@ describe('a wait (waitUntil, no run)', () => {
 })
 
 describe('a step that waits for its own run to take effect (waitUntil with run)', () => {
-  const discover: CommandSpec = { id: 'svc.discover', title: 'map hosts', unless: 'hosts-mapped', run: 'discover-hosts', waitUntil: { timeoutSeconds: 2, intervalSeconds: 0.01 } }
+  const discover: CommandSpec = {
+    id: 'svc.discover',
+    title: 'map hosts',
+    unless: 'hosts-mapped',
+    run: 'discover-hosts',
+    waitUntil: { timeoutSeconds: 2, intervalSeconds: 0.01 },
+  }
 
   it('is ok without running when its check passes', async () => {
     const h = new SlowHost('aio1')
@@ -79,7 +90,15 @@ describe('a step that waits for its own run to take effect (waitUntil with run)'
     const h = new SlowHost('aio1')
     h.failFirst.set('hosts-mapped', 3)
     expect(await apply(discover, context(h))).toEqual({ status: 'changed', detail: 'map hosts' })
-    expect(h.commands).toEqual(['hosts-mapped', 'discover-hosts', 'hosts-mapped', 'discover-hosts', 'hosts-mapped', 'discover-hosts', 'hosts-mapped'])
+    expect(h.commands).toEqual([
+      'hosts-mapped',
+      'discover-hosts',
+      'hosts-mapped',
+      'discover-hosts',
+      'hosts-mapped',
+      'discover-hosts',
+      'hosts-mapped',
+    ])
   })
 
   it('under --check, checks once and reports what it would do', async () => {
@@ -91,7 +110,13 @@ describe('a step that waits for its own run to take effect (waitUntil with run)'
 })
 
 describe('retry', () => {
-  const flaky: CommandSpec = { id: 'svc.init', title: 'init svc', unless: 'svc-ready', run: 'svc-init', retry: { attempts: 3, delaySeconds: 0.01 } }
+  const flaky: CommandSpec = {
+    id: 'svc.init',
+    title: 'init svc',
+    unless: 'svc-ready',
+    run: 'svc-init',
+    retry: { attempts: 3, delaySeconds: 0.01 },
+  }
 
   it('runs a failing command again, up to its attempts, and stops at the first success', async () => {
     const h = new SlowHost('aio1')
@@ -126,7 +151,11 @@ describe('retry', () => {
 describe('declarations the engine refuses when the task is made', () => {
   it.each([
     ['no run and no wait', { id: 'x.a', title: 'a', unless: 'true' }, /without `run`, it must be a wait/],
-    ['a wait with nothing to check', { id: 'x.b', title: 'b', run: 'true', waitUntil: { timeoutSeconds: 5 } }, /`waitUntil` needs `unless`/],
+    [
+      'a wait with nothing to check',
+      { id: 'x.b', title: 'b', run: 'true', waitUntil: { timeoutSeconds: 5 } },
+      /`waitUntil` needs `unless`/,
+    ],
     ['a zero timeout', { id: 'x.c', title: 'c', unless: 'true', waitUntil: { timeoutSeconds: 0 } }, /positive timeout/],
     ['zero attempts', { id: 'x.d', title: 'd', run: 'true', retry: { attempts: 0, delaySeconds: 1 } }, /whole number of attempts/],
   ] as [string, CommandSpec, RegExp][])('%s', (_name, spec, error) => {

@@ -32,13 +32,21 @@ const specs = (over: Partial<Record<string, string>> = {}): KeystoneSpec[] => [
 async function run(list: KeystoneSpec[], check = false): Promise<{ results: string[]; requests: string[]; perTask: number[] }> {
   const first = fake.requests.length
   let client: Promise<KeystoneClient> | undefined
-  const admin = () => (client ??= KeystoneClient.login({ authUrl: authUrl(), username: 'admin', password: 'fake-admin-password', projectName: 'admin' }))
+  const admin = () =>
+    (client ??= KeystoneClient.login({ authUrl: authUrl(), username: 'admin', password: 'fake-admin-password', projectName: 'admin' }))
   const tasks = list.map((s) => keystoneTask(s, admin, authUrl()))
   const results: string[] = []
   const perTask: number[] = []
   for (const t of tasks) {
     const before = fake.requests.length
-    const r: TaskResult = await t.apply({ transport: new FakeHost('aio1'), host, check, changedFiles: new Set(), log: () => {}, redact: (s) => s })
+    const r: TaskResult = await t.apply({
+      transport: new FakeHost('aio1'),
+      host,
+      check,
+      changedFiles: new Set(),
+      log: () => {},
+      redact: (s) => s,
+    })
     results.push(`${t.id}: ${r.status}${r.detail ? ` ${r.detail}` : ''}`)
     perTask.push(fake.requests.length - before)
   }
@@ -57,7 +65,9 @@ describe('Keystone registration', () => {
     const { results, requests } = await run(specs(), true)
     expect(results).toEqual([
       'keystone.register: changed project service, role service',
-      ...['glance', 'nova', 'placement'].map((n) => `${n}.register: changed user ${n}, roles of ${n}, service ${n}, public endpoint, internal endpoint, admin endpoint`),
+      ...['glance', 'nova', 'placement'].map(
+        (n) => `${n}.register: changed user ${n}, roles of ${n}, service ${n}, public endpoint, internal endpoint, admin endpoint`,
+      ),
     ])
     expect(writes(requests)).toEqual([])
   })
@@ -71,7 +81,12 @@ describe('Keystone registration', () => {
     const role = (name: string) => fake.list('roles').find((r) => r.name === name)!.id
     for (const name of ['glance', 'nova', 'placement']) {
       const user = fake.list('users').find((u) => u.name === name)!
-      expect(fake.list('assignments').filter((a) => a.user === user.id && a.project === service.id).map((a) => a.role)).toEqual([role('admin'), role('service')])
+      expect(
+        fake
+          .list('assignments')
+          .filter((a) => a.user === user.id && a.project === service.id)
+          .map((a) => a.role),
+      ).toEqual([role('admin'), role('service')])
     }
     expect(fake.list('services').map((s) => s.type)).toEqual(['image', 'compute', 'placement'])
     expect(fake.list('endpoints')).toHaveLength(9)
@@ -84,8 +99,17 @@ describe('Keystone registration', () => {
     expect(results).toEqual(specs().map((s) => `${s.role}.register: ok`))
     expect(writes(requests)).toEqual([])
     // AND each kind is listed once, however many entities: projects, roles, users, services, endpoints, the service project's assignments
-    expect(reads(requests).map((r) => r.replace(/^GET \/internal\/identity\/v3/, '').replace(/=[0-9a-f-]{36}$/, '=<id>')).sort()).toEqual([
-      '/endpoints', '/projects?domain_id=default', '/role_assignments?scope.project.id=<id>', '/roles', '/services', '/users?domain_id=default',
+    expect(
+      reads(requests)
+        .map((r) => r.replace(/^GET \/internal\/identity\/v3/, '').replace(/=[0-9a-f-]{36}$/, '=<id>'))
+        .sort(),
+    ).toEqual([
+      '/endpoints',
+      '/projects?domain_id=default',
+      '/role_assignments?scope.project.id=<id>',
+      '/roles',
+      '/services',
+      '/users?domain_id=default',
     ])
     // AND one login for the admin, one password check per user, all checked together by the first task that asks
     expect(logins(requests)).toHaveLength(1 + 3)
@@ -94,9 +118,16 @@ describe('Keystone registration', () => {
 
   it('finds a changed password and sets it, and then the user logs in with it', async () => {
     const { results, requests } = await run(specs({ nova: 'rotated-pw' }))
-    expect(results).toEqual(['keystone.register: ok', 'glance.register: ok', 'nova.register: changed password of nova', 'placement.register: ok'])
+    expect(results).toEqual([
+      'keystone.register: ok',
+      'glance.register: ok',
+      'nova.register: changed password of nova',
+      'placement.register: ok',
+    ])
     expect(writes(requests)).toEqual([`PATCH /internal/identity/v3/users/${fake.list('users').find((u) => u.name === 'nova')!.id}`])
-    await expect(KeystoneClient.login({ authUrl: authUrl(), username: 'nova', password: 'rotated-pw', projectName: 'service' })).resolves.toBeDefined()
+    await expect(
+      KeystoneClient.login({ authUrl: authUrl(), username: 'nova', password: 'rotated-pw', projectName: 'service' }),
+    ).resolves.toBeDefined()
     expect((await run(specs({ nova: 'rotated-pw' }))).results.every((r) => r.endsWith(': ok'))).toBe(true)
   })
 
@@ -104,7 +135,10 @@ describe('Keystone registration', () => {
     const endpoint = fake.list('endpoints').find((e) => e.url === 'http://int/glance')!
     endpoint.url = 'http://old/glance'
     const glance = fake.list('users').find((u) => u.name === 'glance')!
-    fake.list('assignments').splice(fake.list('assignments').findIndex((a) => a.user === glance.id && a.role === 'r-admin'), 1)
+    fake.list('assignments').splice(
+      fake.list('assignments').findIndex((a) => a.user === glance.id && a.role === 'r-admin'),
+      1,
+    )
     const { results } = await run(specs({ nova: 'rotated-pw' }))
     expect(results[1]).toBe('glance.register: changed role admin for glance, internal endpoint')
     expect(endpoint.url).toBe('http://int/glance')

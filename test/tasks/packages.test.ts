@@ -15,23 +15,36 @@ import { fixtureModel } from '../helpers.ts'
 /** Bash runs the command with a dpkg-query that knows `nova-api` (installed) and `swift` (removed, config left), and a dpkg whose audit says `audit`. */
 function runCommand(pkgs: string[], audit: string): string {
   const bin = mkdtempSync(join(tmpdir(), 'stackhouse-dpkg-'))
-  writeFileSync(join(bin, 'dpkg-query'), `#!/bin/sh
+  writeFileSync(
+    join(bin, 'dpkg-query'),
+    `#!/bin/sh
 shift 2
 for p in "$@"; do case "$p" in nova-api) printf 'nova-api ii \\n' ;; swift) printf 'swift rc \\n' ;; *) echo "dpkg-query: no packages found matching $p" >&2 ;; esac; done
 exit 1
-`)
+`,
+  )
   writeFileSync(join(bin, 'dpkg'), `#!/bin/sh\nprintf '%s' ${JSON.stringify(audit)}\n`)
   for (const f of ['dpkg-query', 'dpkg']) chmodSync(join(bin, f), 0o755)
   return execFileSync('bash', ['-c', packageStateCommand(pkgs)], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } })
 }
 
-const ctx = (transport: FakeHost, check = false): TaskContext => ({ transport, host: fixtureModel('aio').hosts[0]!, check, changedFiles: new Set(), log: () => {}, redact: (s) => s })
+const ctx = (transport: FakeHost, check = false): TaskContext => ({
+  transport,
+  host: fixtureModel('aio').hosts[0]!,
+  check,
+  changedFiles: new Set(),
+  log: () => {},
+  redact: (s) => s,
+})
 
 describe('the packages task', () => {
   it('reads installed packages and unfinished dpkg work with one command', () => {
     const pkgs = ['nova-api', 'swift', 'glance-api']
     expect(parsePackageState(pkgs, runCommand(pkgs, ''))).toEqual({ missing: ['swift', 'glance-api'], interrupted: false })
-    expect(parsePackageState(pkgs, runCommand(pkgs, 'The following packages are only half configured\nfoo\n'))).toEqual({ missing: ['swift', 'glance-api'], interrupted: true })
+    expect(parsePackageState(pkgs, runCommand(pkgs, 'The following packages are only half configured\nfoo\n'))).toEqual({
+      missing: ['swift', 'glance-api'],
+      interrupted: true,
+    })
     // No packages: still the audit.
     expect(parsePackageState([], runCommand([], 'half configured\n'))).toEqual({ missing: [], interrupted: true })
     // An answer without the mark (the shell died halfway): dpkg's work is finished to be safe.

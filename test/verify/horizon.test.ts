@@ -31,17 +31,25 @@ beforeAll(async () => {
     req.on('end', () => {
       const jar = cookies(req.headers.cookie)
       if (req.url === '/horizon/auth/login/' && req.method === 'GET') {
-        res.writeHead(200, { 'set-cookie': 'csrftoken=cookie-token; expires=Thu, 25 Nov 2027 11:00:00 GMT; Path=/; SameSite=Lax', 'content-type': 'text/html' })
+        res.writeHead(200, {
+          'set-cookie': 'csrftoken=cookie-token; expires=Thu, 25 Nov 2027 11:00:00 GMT; Path=/; SameSite=Lax',
+          'content-type': 'text/html',
+        })
         return res.end(loginPage)
       }
       if (req.url === '/horizon/auth/login/' && req.method === 'POST') {
         const form = Object.fromEntries(new URLSearchParams(body))
         posts.push(form)
-        if (jar.csrftoken !== 'cookie-token' || form.csrfmiddlewaretoken !== 'form-token') return res.writeHead(403).end('CSRF verification failed')
+        if (jar.csrftoken !== 'cookie-token' || form.csrfmiddlewaretoken !== 'form-token')
+          return res.writeHead(403).end('CSRF verification failed')
         if (form.region !== region || form.username !== 'admin' || form.password !== password) {
-          return res.writeHead(200, { 'content-type': 'text/html' }).end(`<div class="alert alert-danger"><p>Invalid credentials.</p></div>${loginPage}`)
+          return res
+            .writeHead(200, { 'content-type': 'text/html' })
+            .end(`<div class="alert alert-danger"><p>Invalid credentials.</p></div>${loginPage}`)
         }
-        return res.writeHead(302, { location: '/horizon/', 'set-cookie': ['sessionid=s1; HttpOnly; Path=/', 'csrftoken=rotated; Path=/'] }).end()
+        return res
+          .writeHead(302, { location: '/horizon/', 'set-cookie': ['sessionid=s1; HttpOnly; Path=/', 'csrftoken=rotated; Path=/'] })
+          .end()
       }
       if (req.url === '/horizon/project/') {
         if (jar.sessionid === 's1') return res.writeHead(200).end('<h1>Overview</h1>')
@@ -58,7 +66,13 @@ afterAll(() => new Promise((r) => server.close(r)))
 function project(adminPass: string): Project {
   const base = fixtureModel('aio')
   const model: Model = { ...base, dashboardUrl: `${url}/horizon`, secrets: { ...base.secrets, admin_password: adminPass } }
-  return { model, paths: { stateDir: '/nonexistent', inventory: null, secrets: '', overrides: '' }, overrides: [], secrets: { secrets: model.secrets, generated: [], tightened: false }, roles }
+  return {
+    model,
+    paths: { stateDir: '/nonexistent', inventory: null, secrets: '', overrides: '' },
+    overrides: [],
+    secrets: { secrets: model.secrets, generated: [], tightened: false },
+    roles,
+  }
 }
 
 describe('dashboard login', () => {
@@ -69,20 +83,31 @@ describe('dashboard login', () => {
     expect(posts.at(-1)).toEqual({ csrfmiddlewaretoken: 'form-token', region, username: 'admin', password })
   })
 
-  it('reports a refused login with Horizon\'s message and where to look', async () => {
+  it("reports a refused login with Horizon's message and where to look", async () => {
     const report = await verifyCloud(project('wrong'), { only: ['dashboard.login'] })
     const check = report.checks[0]!
     expect(check.status).toBe('fail')
     expect(check.message).toBe(`POST ${url}/horizon/auth/login/ → HTTP 200: the login was refused (Invalid credentials.)`)
-    expect(check.hint).toEqual({ service: 'apache2 (horizon)', host: 'aio1 (10.0.0.11)', log: '/var/log/apache2/error.log and /var/log/keystone/keystone.log' })
+    expect(check.hint).toEqual({
+      service: 'apache2 (horizon)',
+      host: 'aio1 (10.0.0.11)',
+      log: '/var/log/apache2/error.log and /var/log/keystone/keystone.log',
+    })
   })
 
   it('reads form fields and cookies the way Django writes them', () => {
     expect(formValue(loginPage, 'region')).toBe(region)
-    expect(formValue('<select name="region" id="id_region"><option value="http://a/v3">A</option><option value="b">B</option></select>', 'region')).toBe('http://a/v3')
+    expect(
+      formValue(
+        '<select name="region" id="id_region"><option value="http://a/v3">A</option><option value="b">B</option></select>',
+        'region',
+      ),
+    ).toBe('http://a/v3')
     const jar = new Map<string, string>()
     // Node 18's fetch may join Set-Cookie headers with ", ", and Expires has a comma of its own.
-    storeCookies(jar, { get: () => 'csrftoken=x; expires=Thu, 25 Nov 2027 11:00:00 GMT; Path=/, sessionid=y; HttpOnly' } as unknown as Headers)
+    storeCookies(jar, {
+      get: () => 'csrftoken=x; expires=Thu, 25 Nov 2027 11:00:00 GMT; Path=/, sessionid=y; HttpOnly',
+    } as unknown as Headers)
     expect(Object.fromEntries(jar)).toEqual({ csrftoken: 'x', sessionid: 'y' })
   })
 })

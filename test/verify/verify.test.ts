@@ -20,7 +20,13 @@ let model: Model
 let project: Project
 
 function projectOf(m: Model, stateDir: string): Project {
-  return { model: m, paths: { stateDir, inventory: null, secrets: join(stateDir, 'secrets.yaml'), overrides: join(stateDir, 'overrides') }, overrides: [], secrets: { secrets: m.secrets, generated: [], tightened: false }, roles }
+  return {
+    model: m,
+    paths: { stateDir, inventory: null, secrets: join(stateDir, 'secrets.yaml'), overrides: join(stateDir, 'overrides') },
+    overrides: [],
+    secrets: { secrets: m.secrets, generated: [], tightened: false },
+    roles,
+  }
 }
 
 const statuses = (r: { checks: { id: string; status: string }[] }) => r.checks.map((c) => `${c.id}: ${c.status}`)
@@ -32,9 +38,25 @@ beforeAll(async () => {
   project = projectOf(model, stateDir)
   // The cloud as post-deploy leaves it: demo user, flavors, networks, keypair, image.
   writeFileSync(join(stateDir, 'guest.qcow2'), 'pretend qcow2')
-  const admin = () => KeystoneClient.login({ authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' })
-  for (const t of postDeployTasks(model, admin, { stateDir, guestImage: { existing: join(stateDir, 'guest.qcow2'), build: async () => ({ path: join(stateDir, 'guest.qcow2') }) } })) {
-    await t.apply({ transport: new FakeHost('aio1'), host: model.hosts[0]!, check: false, changedFiles: new Set(), log: () => {}, redact: (s: string) => s })
+  const admin = () =>
+    KeystoneClient.login({
+      authUrl: model.endpoints.keystone.internal,
+      username: 'admin',
+      password: model.secrets.admin_password,
+      projectName: 'admin',
+    })
+  for (const t of postDeployTasks(model, admin, {
+    stateDir,
+    guestImage: { existing: join(stateDir, 'guest.qcow2'), build: async () => ({ path: join(stateDir, 'guest.qcow2') }) },
+  })) {
+    await t.apply({
+      transport: new FakeHost('aio1'),
+      host: model.hosts[0]!,
+      check: false,
+      changedFiles: new Set(),
+      log: () => {},
+      redact: (s: string) => s,
+    })
   }
 })
 afterAll(() => fake.stop())
@@ -47,10 +69,20 @@ beforeEach(() => {
 describe('verifyCloud', () => {
   it('passes token, endpoints, services, image and object checks, and leaves nothing behind', async () => {
     const seen: string[] = []
-    const report = await verifyCloud(project, { only: ['identity.endpoints', 'compute.services', 'network.agents', 'volume.services', 'image.roundtrip', 'object.roundtrip'], onCheck: (r) => seen.push(r.id) })
+    const report = await verifyCloud(project, {
+      only: ['identity.endpoints', 'compute.services', 'network.agents', 'volume.services', 'image.roundtrip', 'object.roundtrip'],
+      onCheck: (r) => seen.push(r.id),
+    })
     expect(statuses(report)).toEqual([
-      'identity.token: pass', 'identity.demo: pass', 'identity.endpoints: pass', 'compute.services: pass', 'network.agents: pass', 'volume.services: pass',
-      'image.roundtrip: pass', 'object.roundtrip: pass', 'cleanup: pass',
+      'identity.token: pass',
+      'identity.demo: pass',
+      'identity.endpoints: pass',
+      'compute.services: pass',
+      'network.agents: pass',
+      'volume.services: pass',
+      'image.roundtrip: pass',
+      'object.roundtrip: pass',
+      'cleanup: pass',
     ])
     expect(report.ok).toBe(true)
     expect(seen).toEqual(report.checks.map((c) => c.id))
@@ -67,27 +99,57 @@ describe('verifyCloud', () => {
     const failed = report.checks[1]!
     expect(failed.message).toBe('compute services: down: nova-compute on aio1')
     expect(failed.hint).toEqual({
-      service: 'nova-compute', host: 'aio1 (10.0.0.11)', log: '/var/log/nova/nova-compute.log',
+      service: 'nova-compute',
+      host: 'aio1 (10.0.0.11)',
+      log: '/var/log/nova/nova-compute.log',
       fix: 'a service is down when it has not reported for 60 s: is it running (systemctl status), and can it reach RabbitMQ and the database?',
     })
-    expect(formatCheck(failed)).toMatch(/^✖ compute services up +\d+\.\ds {2}compute services: down: nova-compute on aio1\n {4}look at: nova-compute, on aio1 \(10\.0\.0\.11\), log: \/var\/log\/nova\/nova-compute\.log\n {4}try: a service is down/)
+    expect(formatCheck(failed)).toMatch(
+      /^✖ compute services up +\d+\.\ds {2}compute services: down: nova-compute on aio1\n {4}look at: nova-compute, on aio1 \(10\.0\.0\.11\), log: \/var\/log\/nova\/nova-compute\.log\n {4}try: a service is down/,
+    )
   })
 
   it('points a boot that finds no host at the scheduler, skips what needs the server, and deletes it', async () => {
     fake.bootFault = 'No valid host was found. There are not enough hosts available.'
-    const report = await verifyCloud(project, { only: ['server.boot', 'server.ping', 'server.ssh', 'volume.services', 'volume.attach'], settleMs: 0, installMachinePackages: false })
-    expect(statuses(report)).toEqual(['identity.token: pass', 'identity.demo: pass', 'volume.services: pass', 'server.boot: fail', 'server.ping: skip', 'server.ssh: skip', 'volume.attach: skip', 'cleanup: pass'])
+    const report = await verifyCloud(project, {
+      only: ['server.boot', 'server.ping', 'server.ssh', 'volume.services', 'volume.attach'],
+      settleMs: 0,
+      installMachinePackages: false,
+    })
+    expect(statuses(report)).toEqual([
+      'identity.token: pass',
+      'identity.demo: pass',
+      'volume.services: pass',
+      'server.boot: fail',
+      'server.ping: skip',
+      'server.ssh: skip',
+      'volume.attach: skip',
+      'cleanup: pass',
+    ])
     const boot = report.checks.find((c) => c.id === 'server.boot')!
     expect(boot.message).toBe('server went to ERROR: No valid host was found. There are not enough hosts available.')
-    expect(boot.hint).toMatchObject({ service: 'nova-scheduler', host: 'aio1 (10.0.0.11)', log: '/var/log/nova/nova-scheduler.log and /var/log/nova/nova-conductor.log' })
+    expect(boot.hint).toMatchObject({
+      service: 'nova-scheduler',
+      host: 'aio1 (10.0.0.11)',
+      log: '/var/log/nova/nova-scheduler.log and /var/log/nova/nova-conductor.log',
+    })
     expect(report.checks.find((c) => c.id === 'server.ping')!.message).toBe('boot a server (ACTIVE) did not pass')
     expect(report.checks.at(-1)!.message).toBe('deleted 1 resource(s)')
     expect(fake.list('servers')).toEqual([])
   })
 
   it('fails the demo token check with the fix when the demo user cannot log in, and still checks the services', async () => {
-    const report = await verifyCloud(projectOf({ ...model, secrets: { ...model.secrets, demo_password: 'wrong' } }, project.paths.stateDir), { only: ['compute.services', 'image.roundtrip'] })
-    expect(statuses(report)).toEqual(['identity.token: pass', 'identity.demo: fail', 'compute.services: pass', 'image.roundtrip: skip', 'cleanup: pass'])
+    const report = await verifyCloud(
+      projectOf({ ...model, secrets: { ...model.secrets, demo_password: 'wrong' } }, project.paths.stateDir),
+      { only: ['compute.services', 'image.roundtrip'] },
+    )
+    expect(statuses(report)).toEqual([
+      'identity.token: pass',
+      'identity.demo: fail',
+      'compute.services: pass',
+      'image.roundtrip: skip',
+      'cleanup: pass',
+    ])
     expect(report.checks[1]!.message).toMatch(/^demo cannot get a token for project demo: .*401/)
     expect(report.checks[3]!.message).toBe('demo user token did not pass')
     expect(report.checks[1]!.hint?.fix).toMatch(/post-deploy phase of "stackhouse deploy" makes the demo project and user/)
@@ -99,19 +161,28 @@ describe('verifyCloud', () => {
     const boot = report.checks.find((c) => c.id === 'server.boot')!
     expect(boot.status).toBe('fail')
     expect(boot.message).toBe('the server is ACTIVE but its domain instance-00000001 is PAUSED, not RUNNING')
-    expect(boot.hint).toMatchObject({ service: 'libvirtd / QEMU', host: 'aio1 (10.0.0.11)', log: '/var/log/libvirt/qemu/instance-00000001.log (and virsh domstate --reason instance-00000001)' })
+    expect(boot.hint).toMatchObject({
+      service: 'libvirtd / QEMU',
+      host: 'aio1 (10.0.0.11)',
+      log: '/var/log/libvirt/qemu/instance-00000001.log (and virsh domstate --reason instance-00000001)',
+    })
     expect(boot.hint?.fix).toMatch(/emulation failure.*virt_type: qemu/)
     expect(fake.list('servers')).toEqual([])
   })
 
   it('names the packages its checks need on this machine (ping for the router and the floating IP)', () => {
-    expect(checks.filter((c) => c.machinePackages?.length).map((c) => `${c.id}: ${c.machinePackages!.join(' ')}`)).toEqual(['network.router: iputils-ping', 'server.ping: iputils-ping'])
+    expect(checks.filter((c) => c.machinePackages?.length).map((c) => `${c.id}: ${c.machinePackages!.join(' ')}`)).toEqual([
+      'network.router: iputils-ping',
+      'server.ping: iputils-ping',
+    ])
   })
 
   it('boots the server with a config drive, and points a config drive failure at genisoimage', async () => {
     // GIVEN a cloud that builds config drives WHEN the server boots THEN it has one
     const ok = await verifyCloud(project, { only: ['server.boot'], settleMs: 0 })
-    expect(ok.checks.find((c) => c.id === 'server.boot')!.message).toMatch(/^stackhouse-verify-[0-9a-f]{6} ACTIVE and running with a config drive after /)
+    expect(ok.checks.find((c) => c.id === 'server.boot')!.message).toMatch(
+      /^stackhouse-verify-[0-9a-f]{6} ACTIVE and running with a config drive after /,
+    )
     // GIVEN nova-compute without genisoimage (the fault Tempest met) THEN the hint says what installs it
     fake.bootFault = "Build of instance 1 aborted: [Errno 2] No such file or directory: 'genisoimage'"
     const report = await verifyCloud(project, { only: ['server.boot'], settleMs: 0 })
