@@ -13,6 +13,7 @@ import { buildModel } from './model/build.ts'
 import { withFacts } from './model/facts.ts'
 import type { Model } from './model/types.ts'
 import { readOverrides } from './render/overrides.ts'
+import { sandboxPaths } from './sandbox/paths.ts'
 import type { Role } from './role/contract.ts'
 import { secretCatalog } from './secrets/names.ts'
 import type { OverrideFile } from './render/render.ts'
@@ -55,6 +56,12 @@ export interface ProjectPaths {
   overrides: string
   /** Where state (logs, known_hosts, rendered files) goes. */
   stateDir: string
+  /**
+   * SSH's known_hosts and the key for hosts that name none, when they are not the
+   * project's own: a sandbox cloud uses the sandbox's (set by loadProject).
+   * @default `<stateDir>/known_hosts` and ~/.ssh/id_ed25519 (or id_rsa)
+   */
+  ssh?: { knownHosts: string; key: string }
 }
 
 export function projectPaths(opts: ProjectOptions, cwd = process.cwd()): ProjectPaths {
@@ -96,7 +103,9 @@ export function loadProject(opts: ProjectOptions): Project {
   const catalog = secretCatalog(roles)
   const secrets = opts.createSecrets ? ensureSecrets(paths.secrets, catalog) : requireSecrets(paths.secrets, generateHint(opts), catalog)
   const model = withFacts(buildModel(inventory, opts.inventory ?? null, secrets.secrets, roles), readFacts(paths.stateDir))
-  return { paths, model, overrides: readOverrides(paths.overrides), secrets, roles }
+  // A sandbox cloud is reached with the sandbox's own key and known_hosts.
+  const ssh = model.target === 'sandbox' ? { ssh: { knownHosts: sandboxPaths.knownHosts, key: sandboxPaths.key } } : {}
+  return { paths: { ...paths, ...ssh }, model, overrides: readOverrides(paths.overrides), secrets, roles }
 }
 
 /** The command that makes the project's secrets. */

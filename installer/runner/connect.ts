@@ -8,7 +8,6 @@ import { StackhouseError, UsageError } from '../errors.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
 import type { Model, ModelHost } from '../model/types.ts'
 import type { ProjectPaths } from '../project.ts'
-import { sandboxPaths } from '../sandbox/paths.ts'
 import { LocalTransport } from '../transport/local.ts'
 import { connectSsh } from '../transport/ssh.ts'
 import { TransportError, type Transport } from '../transport/types.ts'
@@ -27,12 +26,16 @@ export class ConnectError extends StackhouseError {
   }
 }
 
-/** known_hosts and the default key: the sandbox's own for sandbox hosts, the project's otherwise. */
-export function sshSettings(model: Model, paths: ProjectPaths): { knownHosts: string; keyFor(host: ModelHost): string } {
-  if (model.target === 'sandbox')
-    return { knownHosts: sandboxPaths.knownHosts, keyFor: (h) => resolveKey(h.ssh.key, paths) ?? sandboxPaths.key }
-  const fallback = ['id_ed25519', 'id_rsa'].map((k) => join(homedir(), '.ssh', k)).find(existsSync) ?? join(homedir(), '.ssh', 'id_ed25519')
-  return { knownHosts: join(paths.stateDir, 'known_hosts'), keyFor: (h) => resolveKey(h.ssh.key, paths) ?? fallback }
+/** known_hosts and the default key: the ones the project's paths name (a sandbox's), or the project's own. */
+export function sshSettings(paths: ProjectPaths): { knownHosts: string; keyFor(host: ModelHost): string } {
+  const fallback =
+    paths.ssh?.key ??
+    ['id_ed25519', 'id_rsa'].map((k) => join(homedir(), '.ssh', k)).find(existsSync) ??
+    join(homedir(), '.ssh', 'id_ed25519')
+  return {
+    knownHosts: paths.ssh?.knownHosts ?? join(paths.stateDir, 'known_hosts'),
+    keyFor: (h) => resolveKey(h.ssh.key, paths) ?? fallback,
+  }
 }
 
 function resolveKey(key: string | undefined, paths: ProjectPaths): string | undefined {
@@ -54,7 +57,7 @@ export async function connectAll(
       )
     return new Map([[hosts[0]!.name, new LocalTransport(hosts[0]!.name)]])
   }
-  const ssh = sshSettings(model, paths)
+  const ssh = sshSettings(paths)
   const results = await Promise.allSettled(
     hosts.map((h) =>
       connectSsh(

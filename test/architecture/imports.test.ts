@@ -91,4 +91,21 @@ describe('the import graph', () => {
       .flatMap(([from, to]) => to.filter((t) => t.startsWith('roles/') && from !== 'installer/project.ts').map((t) => `${from} → ${t}`))
     expect(bad).toEqual([])
   })
+
+  it('keeps the engine (role, plan, render, tasks, runner, transport) free of the sandbox and the CLI', () => {
+    const engine = [
+      'installer/role/',
+      'installer/plan/',
+      'installer/render/',
+      'installer/tasks/',
+      'installer/runner/',
+      'installer/transport/',
+    ]
+    const bad = [...graph]
+      .filter(([from]) => engine.some((d) => from.startsWith(d)))
+      .flatMap(([from, to]) =>
+        to.filter((t) => t.startsWith('installer/sandbox/') || t.startsWith('installer/cli/')).map((t) => `${from} → ${t}`),
+      )
+    expect(bad).toEqual([])
+  })
 })
