@@ -155,5 +155,6 @@ try {
 // The configuration's cost over the packages: a first deploy against the apt transaction alone (issue 9: ≤ 1.3×).
 const floorSeconds = [...measured].find(([k]) => k.startsWith('package-install floor'))?.[1]
 const firstRun = measured.get('all-in-one deploy, first run, warm package cache')
-if (floorSeconds && firstRun) rows.push({ figure: 'all-in-one first run ÷ package-install floor (target ≤ 1.3)', seconds: (firstRun / floorSeconds).toFixed(2) })
+if (floorSeconds && firstRun)
+  rows.push({ figure: 'all-in-one first run ÷ package-install floor (target ≤ 1.3)', seconds: (firstRun / floorSeconds).toFixed(2) })
 console.table(rows)
