@@ -107,7 +107,8 @@ describe.skipIf(process.getuid?.() !== 0)('a sandbox host', () => {
     const text = readFileSync(sandboxPaths.inventory, 'utf8')
     const { inventory, problems } = checkInventory(sandboxPaths.inventory, text)
     expect(problems.filter((p) => p.severity === 'error')).toEqual([])
-    expect(inventory?.hosts).toContainEqual({ name, address: host.address, ssh: { user: 'root', key: sandboxPaths.key } })
+    // (validation applies the schema's defaults: ssh.port 22)
+    expect(inventory?.hosts).toContainEqual({ name, address: host.address, ssh: { user: 'root', port: 22, key: sandboxPaths.key } })
   })
 
   it('refuses to destroy a name that does not exist, and leaves the others alone', async () => {
