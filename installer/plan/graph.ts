@@ -6,7 +6,7 @@ import type { Phase } from '../tasks/types.ts'
 
 /** Throws, naming the cycle (`a → b → a`), when the phases' needs loop. Needs outside the run are ignored. */
 export function checkNeeds(phases: readonly Phase[]): void {
-  const needs = new Map(phases.map((p) => [p.id, (p.needs ?? []).filter((n) => n !== p.id)]))
+  const needs = new Map(phases.map((p) => [p.id, [...(p.needs ?? []), ...(p.waits ?? [])].filter((n) => n !== p.id)]))
   const state = new Map<string, 'open' | 'done'>()
   const visit = (id: string, path: string[]): void => {
     if (state.get(id) === 'done' || !needs.has(id)) return

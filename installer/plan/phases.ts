@@ -13,6 +13,7 @@ import { commandTask } from '../tasks/command.ts'
 import { databaseTask } from '../tasks/database.ts'
 import { fileTask } from '../tasks/file.ts'
 import { keystoneTask } from '../tasks/keystone.ts'
+import { waitPhasesTask } from '../tasks/wait-phases.ts'
 import { packagesTask } from '../tasks/packages.ts'
 import { serviceOffTask, serviceTask } from '../tasks/service.ts'
 import type { Phase, Task } from '../tasks/types.ts'
@@ -96,6 +97,7 @@ function rolePhase(
     id: role.name,
     title: role.description,
     needs: ['prepare', ...(role.needs ?? [])],
+    waits: role.unitsNeed ?? [],
     hosts: plan
       .hostsOf(role)
       .filter(inLimit)
@@ -108,6 +110,7 @@ function rolePhase(
           // Databases live on the database host but are created in the phase of the role that needs them.
           ...here.databases.map((d) => databaseTask({ role: role.name, ...d, host: model.database.host })),
           ...stepTasks('before-start'),
+          ...(role.unitsNeed?.length ? [waitPhasesTask(role.name, role.unitsNeed)] : []),
           // Units kept off stop first: one may hold a port or memory a wanted unit needs.
           ...here.unitsOff.map((unit) => serviceOffTask({ role: role.name, unit })),
           ...here.units.map((unit) =>

@@ -59,6 +59,12 @@ export interface Role {
    * that is off, or not in the run, is not waited for. @default []
    */
   needs?: readonly string[]
+  /**
+   * Roles whose phase must finish before this role's units start: its files and the
+   * steps before its units run earlier, at the same time as those roles (nova's schema
+   * migrations need MariaDB; nova-compute needs Placement). @default []
+   */
+  unitsNeed?: readonly string[]
   /** Whether the role is on at all for this cloud (a switched-off service, another backend). */
   enabled(model: Model): boolean
   /** Hosts that run this role, in inventory order. */

@@ -45,6 +45,10 @@ export interface ListrOptions {
 }
 
 type Ctx = RunState
+/** What a task waits on to start its role's units: the end of other phases (TaskContext.phasesDone). */
+type PhasesDone = (ids: readonly string[]) => Promise<void>
+/** The run's options, with what tasks wait for. */
+type RunOptions = ListrOptions & { phasesDone: PhasesDone }
 type RunTask = ListrTask<Ctx>
 
 /** A phase's end, which the phases that need it wait for. */
@@ -73,8 +77,13 @@ export async function runWithListr(
 ): Promise<RunState> {
   const state: RunState = { outcomes: [], changedFiles: new Map(), failures: [], started: new Map(), finished: new Map() }
   const done = new Map(phases.map((p) => [p.id, deferred()]))
+  const phasesDone: PhasesDone = async (ids) => {
+    await Promise.all(ids.map((id) => done.get(id)?.promise))
+    const failed = [...new Set(state.failures.map((f) => f.phase))]
+    if (failed.length) throw new Error(`not going on: phase ${failed.join(', ')} failed`)
+  }
   const list = new Listr<Ctx>(
-    phases.map((p) => phaseTask(p, done, transports, logs, opts)),
+    phases.map((p) => phaseTask(p, done, transports, logs, { ...opts, phasesDone })),
     {
       concurrent: true,
       exitOnError: false,
@@ -97,7 +106,7 @@ function phaseTask(
   done: Map<string, Done>,
   transports: Map<string, Transport>,
   logs: Map<string, HostLog>,
-  opts: ListrOptions,
+  opts: RunOptions,
 ): RunTask {
   const finished = done.get(phase.id)!
   const needs = (phase.needs ?? []).filter((id) => id !== phase.id && done.has(id))
@@ -133,7 +142,7 @@ function hostTask(
   entry: Phase['hosts'][number],
   transports: Map<string, Transport>,
   logs: Map<string, HostLog>,
-  opts: ListrOptions,
+  opts: RunOptions,
   end: () => void,
 ): RunTask {
   const host = entry.host.name
@@ -156,7 +165,7 @@ async function runHost(
   state: RunState,
   transport: Transport,
   log: HostLog,
-  opts: ListrOptions,
+  opts: RunOptions,
   show: (line: string) => void,
 ): Promise<string> {
   const host = entry.host.name
@@ -174,6 +183,7 @@ async function runHost(
     try {
       const result = await t.apply({
         transport: transport,
+        phasesDone: opts.phasesDone,
         host: entry.host,
         check: opts.check,
         changedFiles,

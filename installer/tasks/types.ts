@@ -33,6 +33,11 @@ export interface TaskContext {
   unitStates?: ReadonlyMap<string, UnitState>
   /** Time as waits and retries see it (installer/tasks/command.ts); tests pass one that does not wait. @default the real clock */
   clock?: Clock
+  /**
+   * Resolves when the phases named have finished on every host (at once for a phase not
+   * in the run); rejects when any phase of the run failed. The runner provides it.
+   */
+  phasesDone?(ids: readonly string[]): Promise<void>
 }
 
 /** Milliseconds since the epoch, and a pause. */
@@ -116,4 +121,6 @@ export interface Phase {
    * @default [] (prepare: none; a role: what it needs)
    */
   needs?: readonly string[]
+  /** Phases a task of this one waits for part-way (a role's `unitsNeed`): edges of the graph too. @default [] */
+  waits?: readonly string[]
 }

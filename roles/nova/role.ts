@@ -101,7 +101,9 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
 export default defineRole({
   name: 'nova',
   description: 'Nova compute service: API, conductor, scheduler, noVNC proxy and nova-compute',
-  needs: ['mariadb', 'rabbitmq', 'keystone', 'placement'],
+  // Its schema migrations need only the database; nova-compute registers with Placement as it starts.
+  needs: ['mariadb', 'rabbitmq', 'keystone'],
+  unitsNeed: ['placement'],
   secrets: {
     nova_database_password: 'password',
     nova_keystone_password: 'password',

@@ -384,10 +384,16 @@ describe('nova role', () => {
         'nova.cell1',
         'nova.cell-urls',
         'nova.db-sync',
+        // its units start once Placement's phase is done
+        'nova.wait-phases',
         'nova.discover-hosts',
         'nova.register',
       ])
-      expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual(['nova.virt-type-file', 'nova.rbd-secret'])
+      expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual([
+        'nova.virt-type-file',
+        'nova.wait-phases',
+        'nova.rbd-secret',
+      ])
     })
 
     it('makes the three databases for user nova and registers the compute service', () => {

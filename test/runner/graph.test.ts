@@ -77,6 +77,22 @@ describe('the phase graph', () => {
     expect(span('web')!.start).toBeGreaterThanOrEqual(span('api')!.end)
   })
 
+  it("runs a role's early steps beside what its units need, and starts its units after it", async () => {
+    // GIVEN web, whose units need db, with a step before its units and one after
+    const web = defineRole({
+      ...role('web'),
+      unitsNeed: ['db'],
+      bootstrap: () => [
+        { id: 'web.prep', title: 'prep', run: 'step web-prep' },
+        { id: 'web.run', title: 'run', when: 'after-start', run: 'step web-run' },
+      ],
+    })
+    const { span } = await run([role('db'), web])
+    // THEN the early step overlaps db, and what follows the units waits for db's end
+    expect(span('web-prep')!.start).toBeLessThan(span('db')!.end)
+    expect(span('web-run')!.start).toBeGreaterThanOrEqual(span('db')!.end)
+  })
+
   it('starts nothing after a failure; what needs the failed role is skipped', async () => {
     const { state, ran } = await run([role('db'), role('api', ['db'])], ['db'])
     expect(state.failures.map((f) => `${f.phase} ${f.host}`)).toEqual(['db ctl1'])
@@ -87,6 +103,9 @@ describe('the phase graph', () => {
     const m: Model = { ...fixtureModel('3-node'), config: {} }
     const roles = [role('a', ['b']), role('b', ['a'])]
     expect(() => buildPhases(m, roles, render(m, roles), { admin: () => Promise.reject(new Error('unused')) })).toThrow(/a → b → a/)
+    // a wait part-way is an edge too
+    const waits = [role('a', ['b']), defineRole({ ...role('b'), unitsNeed: ['a'] })]
+    expect(() => buildPhases(m, waits, render(m, waits), { admin: () => Promise.reject(new Error('unused')) })).toThrow(/cycle/)
   })
 
   it("orders Stackhouse's own roles: the database before a schema, Keystone before a registration", () => {
@@ -96,6 +115,7 @@ describe('the phase graph', () => {
       for (const n of r.needs ?? []) expect(byName.has(n), `${r.name} needs ${n}`).toBe(true)
       if (r.databases && r.name !== 'mariadb') expect(before(r, 'mariadb'), r.name).toBe(true)
       if (r.register && r.name !== 'keystone') expect(before(r, 'keystone'), r.name).toBe(true)
+      for (const n of r.unitsNeed ?? []) expect(byName.has(n), `${r.name}'s units need ${n}`).toBe(true)
     }
   })
 })
