@@ -76,7 +76,7 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   const echo =
     opts.verbose && opts.onEvent ? (host: string) => (line: string) => opts.onEvent!({ type: 'log', host, line }) : () => undefined
   const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact, echo(h.name))]))
-  const transports = await (opts.connect ?? ((h) => connectAll(model, h, project.paths, opts)))(hosts)
+  const transports = await (opts.connect ?? ((h) => connectAll(h, project.paths, opts)))(hosts)
   try {
     // The hosts' facts decide values (virt_type: auto) before anything is compared or written.
     const decided = withFacts(model, await gatherFacts(model, transports, project.paths.stateDir))

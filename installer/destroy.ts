@@ -69,7 +69,7 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
     }
   }
   const purges = purgePlans(model, roles, render(model, roles, project.overrides))
-  const transports = await connectAll(model, model.hosts, project.paths, opts)
+  const transports = await connectAll(model.hosts, project.paths, opts)
   try {
     const hosts = await Promise.all(
       model.hosts.map(async (host) => {

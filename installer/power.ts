@@ -49,7 +49,7 @@ async function onEveryHost(
   units: Map<string, string[]>,
 ): Promise<PowerReport['hosts']> {
   const { model } = project
-  const transports = await (opts.connect ?? ((hosts) => connectAll(model, hosts, project.paths, opts)))(model.hosts)
+  const transports = await (opts.connect ?? ((hosts) => connectAll(hosts, project.paths, opts)))(model.hosts)
   try {
     return await Promise.all(
       model.hosts.map(async (h) => {

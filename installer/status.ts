@@ -97,7 +97,7 @@ function readLastDeploy(stateDir: string): LastDeploy | undefined {
 export async function cloudStatus(project: Project, roles: readonly Role[], opts: StatusOptions = {}): Promise<StatusReport> {
   const start = Date.now()
   const { model } = project
-  const connect = opts.connect ?? (async (h: ModelHost) => (await connectAll(model, [h], project.paths, opts)).get(h.name)!)
+  const connect = opts.connect ?? (async (h: ModelHost) => (await connectAll([h], project.paths, opts)).get(h.name)!)
   const timeoutMs = opts.timeoutMs ?? 5000
   const [hosts, apis, daemons] = await Promise.all([
     Promise.all(model.hosts.map((h) => hostStatus(model, roles, h, connect))),

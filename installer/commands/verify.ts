@@ -48,8 +48,7 @@ export async function verifyDeployedCloud(project: Project, opts: VerifyCloudOpt
   })
   const reach =
     connect ??
-    ((hosts: ModelHost[]) =>
-      connectAll(project.model, hosts, project.paths, { ...(local ? { local } : {}), ...(trustNewHosts ? { trustNewHosts } : {}) }))
+    ((hosts: ModelHost[]) => connectAll(hosts, project.paths, { ...(local ? { local } : {}), ...(trustNewHosts ? { trustNewHosts } : {}) }))
   const memory = redact(await readMemory(project, reach, log))
   for (const m of memory) onEvent?.({ type: 'memory', memory: m })
   return { ...redact(report), memory, logFile }

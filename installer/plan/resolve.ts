@@ -90,7 +90,7 @@ function rolePlan(model: Model, role: Role, hosts: readonly ModelHost[], host: M
         ? (role.databases?.(model) ?? []).map(({ database, service }) => ({
             database,
             user: service,
-            password: (model.secrets as Record<string, string>)[`${service}_database_password`]!,
+            password: model.secrets[`${service}_database_password`],
           }))
         : [],
     registrations: host === registrar ? (role.register?.(model) ?? []) : [],

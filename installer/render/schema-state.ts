@@ -6,9 +6,8 @@
 import type { Model } from '../model/types.ts'
 import { raw, sh } from '../shell.ts'
 import type { BootstrapStep } from '../role/contract.ts'
+import type { DatabaseService } from './openstack.ts'
 import { scriptPath } from './scripts.ts'
-
-type DatabaseService = 'keystone' | 'glance' | 'placement' | 'nova' | 'neutron' | 'cinder'
 
 /** How a service logs in to its database; the password travels in the environment. */
 export interface DatabaseLogin {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { existsSync } from 'node:fs'
 import { StackhouseError, UsageError } from '../errors.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
-import type { Model, ModelHost } from '../model/types.ts'
+import type { ModelHost } from '../model/types.ts'
 import type { ProjectPaths } from '../project.ts'
 import { LocalTransport } from '../transport/local.ts'
 import { connectSsh } from '../transport/ssh.ts'
@@ -43,12 +43,7 @@ function resolveKey(key: string | undefined, paths: ProjectPaths): string | unde
   return resolveLocalPath(key, paths.inventory ? dirname(paths.inventory) : process.cwd())
 }
 
-export async function connectAll(
-  model: Model,
-  hosts: ModelHost[],
-  paths: ProjectPaths,
-  opts: ConnectOptions,
-): Promise<Map<string, Transport>> {
+export async function connectAll(hosts: ModelHost[], paths: ProjectPaths, opts: ConnectOptions): Promise<Map<string, Transport>> {
   if (opts.local) {
     if (hosts.length !== 1)
       throw new UsageError(

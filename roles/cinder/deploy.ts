@@ -6,7 +6,6 @@ import {
   asUser,
   catalogRegistration,
   fastMigration,
-  hostsIn,
   inGroup,
   raw,
   scriptPath,

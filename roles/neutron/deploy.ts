@@ -8,7 +8,6 @@ import {
   catalogRegistration,
   daemonReload,
   fastMigration,
-  hostsIn,
   type BootstrapStep,
   type Model,
   type ModelHost,

@@ -4,7 +4,6 @@
 // one periodic pass on a one-replica ring) and rsync on storage hosts. Debian 12's
 // units run each server directly (no uwsgi) from its single /etc/swift/<type>-server.conf.
 import {
-  apiWorkers,
   authtoken,
   catalogRegistration,
   daemonReload,

@@ -34,7 +34,7 @@ describe('connectAll', () => {
     expect(model.hosts.map((h) => h.name)).toEqual(['ctl1', 'cmp1', 'cmp2'])
     const paths = projectPaths({ inventory: join(mkdtempSync(join(tmpdir(), 'stackhouse-connect-')), 'inventory.yml') })
     // WHEN connecting to all of them
-    const error = await connectAll(model, model.hosts, paths, {}).catch((e: unknown) => e)
+    const error = await connectAll(model.hosts, paths, {}).catch((e: unknown) => e)
     // THEN the one failure is cmp1's, with its address and the cause kept
     expect(error).toBeInstanceOf(ConnectError)
     const [failure, ...others] = (error as ConnectError).errors

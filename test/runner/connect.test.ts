@@ -38,7 +38,7 @@ describe('connecting to hosts', () => {
     const model = unreachableModel(dir, 'key')
     const paths = projectPaths({ inventory: join(dir, 'inventory.yml') })
     // WHEN connecting
-    const error = await connectAll(model, model.hosts, paths, {}).catch((e: unknown) => e)
+    const error = await connectAll(model.hosts, paths, {}).catch((e: unknown) => e)
     // THEN one ConnectError names the host, the address and the port
     expect(error).toBeInstanceOf(ConnectError)
     expect((error as ConnectError).message).toContain('host aio1 (127.0.0.1): cannot connect over SSH: nothing listens on port 1')
@@ -69,7 +69,7 @@ describe('connecting to hosts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-connect-'))
     writeFileSync(join(dir, 'key'), 'not a key\n')
     const model = unreachableModel(dir, 'key')
-    const error = await connectAll(model, model.hosts, projectPaths({ inventory: join(dir, 'inventory.yml') }), {}).catch((e: unknown) => e)
+    const error = await connectAll(model.hosts, projectPaths({ inventory: join(dir, 'inventory.yml') }), {}).catch((e: unknown) => e)
     expect((error as Error).message).toContain(`host aio1 (127.0.0.1): ${join(dir, 'key')} is not a usable private key`)
   })
 })
