@@ -2,11 +2,12 @@
 // Credentials an operator uses with the `openstack` client: an openrc to source
 // per user (admin, demo) and a clouds.yaml with both. Mode 0600; their paths are
 // printed, never their contents.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import type { Model } from './model/types.ts'
 import { shellQuote } from './shell.ts'
+import { mkdirPrivate } from './private-dir.ts'
 
 export interface CredentialFiles {
   adminOpenrc: string
@@ -47,7 +48,7 @@ function openrc(model: Model, u: User, path: string): string {
 }
 
 export function writeCredentials(model: Model, dir: string): CredentialFiles {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  mkdirPrivate(dir)
   const files = { adminOpenrc: join(dir, 'admin-openrc.sh'), demoOpenrc: join(dir, 'demo-openrc.sh'), cloudsYaml: join(dir, 'clouds.yaml') }
   const { admin, demo } = users(model)
   writeFileSync(files.adminOpenrc, openrc(model, admin, files.adminOpenrc), { mode: 0o600 })

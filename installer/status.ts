@@ -3,7 +3,7 @@
 // reachable, does every unit its roles want run, does every API answer (and how
 // fast), and what did the last deploy do. `waitUntilHealthy` polls it: after a
 // reboot or a power cut, it says when the cloud is back.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { daemonProblems, reportedDaemons, requiredDaemons, type Daemon } from './daemons.ts'
 import type { Model, ModelHost } from './model/types.ts'
@@ -14,6 +14,7 @@ import type { Role } from './role/contract.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { sh } from './shell.ts'
 import type { Transport } from './transport/types.ts'
+import { mkdirPrivate } from './private-dir.ts'
 
 export interface UnitStatus {
   unit: string
@@ -82,7 +83,7 @@ const lastDeployFile = (stateDir: string) => join(stateDir, 'last-deploy.json')
 
 /** Record a finished deploy for `status` (called by deploy; --check runs change nothing and are not recorded). */
 export function recordDeploy(stateDir: string, deploy: LastDeploy): void {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+  mkdirPrivate(stateDir)
   writeFileSync(lastDeployFile(stateDir), `${JSON.stringify(deploy, null, 2)}\n`, { mode: 0o600 })
 }
 

@@ -2,8 +2,9 @@
 // The demo keypair's private key: an ed25519 key made in Node once and kept in
 // OpenSSH's own format, so `ssh -i <stateDir>/demo-key` and node-ssh both read it.
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { mkdirPrivate } from '../private-dir.ts'
 
 export interface SshKey {
   /** Path of the private key (mode 0600). */
@@ -82,7 +83,7 @@ export function ensureSshKey(path: string, comment: string, check = false): [Ssh
   const jwkPriv = privateKey.export({ format: 'jwk' })
   const pub = Buffer.from(jwkPub.x ?? '', 'base64url')
   const seed = Buffer.from(jwkPriv.d ?? '', 'base64url')
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  mkdirPrivate(dirname(path))
   // wx: never overwrite a key another run wrote meanwhile.
   writeFileSync(path, opensshPrivateKey(seed, pub, comment), { mode: 0o600, flag: 'wx' })
   const key: SshKey = { path, publicKey: `ssh-ed25519 ${publicBlob(pub).toString('base64')} ${comment}` }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Per-host log files of everything a run did, with every secret value replaced
 // by its name, so logs can be shared when asking for help.
-import { appendFileSync, mkdirSync } from 'node:fs'
+import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { confidentialValues, type SecretCatalog } from '../secrets/names.ts'
+import { mkdirPrivate } from '../private-dir.ts'
 
 export class HostLog {
   readonly path: string
@@ -14,7 +15,7 @@ export class HostLog {
     readonly redact: (s: string) => string,
     private readonly echo?: (line: string) => void,
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    mkdirPrivate(dir)
     this.path = join(dir, `${host}.log`)
   }
 

@@ -3,9 +3,9 @@
 // Stackhouse runs apt-cacher-ng itself: detached, with its own configuration (the
 // machine's /etc/apt-cacher-ng is left alone), as the package's unprivileged user.
 import { spawn } from 'node:child_process'
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { sandboxNetworks } from '../inventory/defaults.ts'
 import { run, tail } from './_exec.ts'
 import { SandboxError } from './errors.ts'
@@ -74,10 +74,27 @@ async function userIds(name: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) }
 }
 
+/** Stackhouse's own top folders: opened to apt-cacher-ng's user if an earlier version made them 0700. */
+const ours = [dirname(sandboxPaths.stateDir), sandboxPaths.cacheDir, sandboxPaths.runDir]
+
+/** apt-cacher-ng runs as its own user: every folder above `dir` must let it through (search permission for others). */
+function letThrough(dir: string): void {
+  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode & 0o7777
+    if (mode & 0o001) continue
+    if (!ours.includes(d))
+      throw new SandboxError(`apt-cacher-ng's user cannot reach ${dir}: ${d} is mode ${mode.toString(8)}`, {
+        fix: `let others pass through it ("chmod o+x ${d}"), then retry`,
+      })
+    chmodSync(d, mode | 0o001)
+  }
+}
+
 function prepareDirs(ids: { uid: number; gid: number }): void {
   for (const dir of [sandboxPaths.aptCache, sandboxPaths.aptLogDir, socketDir, confDir]) {
     mkdirSync(dir, { recursive: true })
     chownSync(dir, ids.uid, ids.gid)
+    letThrough(dir)
   }
   writeFileSync(join(confDir, 'acng.conf'), config())
 }

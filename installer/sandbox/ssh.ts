@@ -6,12 +6,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync
 import { dirname, join } from 'node:path'
 import { run } from './_exec.ts'
 import { sandboxPaths } from './paths.ts'
+import { mkdirPrivate } from '../private-dir.ts'
 
 /** Create the sandbox key pair once; returns the public key line. */
 export async function ensureKeyPair(): Promise<string> {
   const key = sandboxPaths.key
   if (!existsSync(key)) {
-    mkdirSync(dirname(key), { recursive: true, mode: 0o700 })
+    mkdirPrivate(dirname(key))
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'stackhouse-sandbox', '-f', key])
   }
   chmodSync(key, 0o600)

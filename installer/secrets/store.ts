@@ -2,12 +2,13 @@
 // secrets.yaml: generated once, mode 0600, stable across runs. Values never leave
 // this module except through the model (into rendered files) and `secrets show`.
 import { StackhouseError } from '../errors.ts'
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { parse, stringify } from 'yaml'
 import { printable } from '../printable.ts'
 import { generateSecret } from './generate.ts'
 import type { SecretCatalog, SecretName, Secrets } from './names.ts'
+import { mkdirPrivate } from '../private-dir.ts'
 
 /** The secrets file cannot be read, written or trusted. An input error (exit 1). */
 export class SecretsError extends StackhouseError {
@@ -123,7 +124,7 @@ export function writeSecrets(file: string, values: Record<string, string>): void
   const header = '# Stackhouse secrets: generated once, keep this file private (mode 0600) and backed up.\n'
   const tmp = `${file}.tmp-${process.pid}`
   try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+    mkdirPrivate(dirname(file))
     writeFileSync(tmp, header + stringify(sorted), { mode: 0o600 })
     renameSync(tmp, file)
   } catch (cause) {

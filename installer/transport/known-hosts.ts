@@ -2,8 +2,9 @@
 // OpenSSH known_hosts: which host keys Stackhouse trusts. Plain and hashed
 // (`|1|salt|hash`) host patterns, `[addr]:port` for ports other than 22.
 import { createHash, createHmac } from 'node:crypto'
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { mkdirPrivate } from '../private-dir.ts'
 
 export interface KnownKey {
   type: string
@@ -43,7 +44,7 @@ export function knownKeys(file: string, address: string, port: number): KnownKey
 
 /** Record a host key (trust on first use, when the operator asked for it). */
 export function addKnownKey(file: string, address: string, port: number, type: string, key: Buffer): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+  mkdirPrivate(dirname(file))
   appendFileSync(file, `${hostPattern(address, port)} ${type} ${key.toString('base64')}\n`, { mode: 0o600 })
 }
 
