@@ -12,8 +12,8 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { deploy } from '../dist/installer/deploy.js'
 import { loadProject } from '../dist/installer/project.js'
-import { buildPhases } from '../dist/installer/plan/phases.js'
-import { render } from '../dist/installer/render/render.js'
+import { resolveCloud } from '../dist/installer/plan/resolve.js'
+import { HostPackages, packagesTask } from '../dist/installer/tasks/packages.js'
 import { connectSsh } from '../dist/installer/transport/ssh.js'
 import { createSandbox, destroySandbox, sandboxPaths } from '../dist/installer/sandbox/index.js'
 import { stopAptCacher } from '../dist/installer/sandbox/apt-cacher.js'
@@ -91,9 +91,13 @@ async function memory(h) {
 async function floor() {
   const h = await host('bench-floor')
   const p = project(h)
-  // The deploy's own prepare phase alone: the same apt transaction, debconf answers and held services.
-  const [prepare] = buildPhases(p.model, roles, render(p.model, roles, p.overrides), { admin: () => Promise.reject(new Error('unused')) })
-  const task = prepare.hosts[0].tasks.find((t) => t.id === 'common.packages')
+  // Every role's packages in one apt transaction, with the deploy's debconf answers and held services.
+  const mine = resolveCloud(p.model, roles).hosts[0].roles
+  const all = new HostPackages(
+    mine.flatMap((r) => r.packages),
+    mine.flatMap((r) => r.debconf),
+  )
+  const task = packagesTask({ role: 'all', packages: all.packages, host: all })
   const t = await connectSsh(
     { host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key },
     { knownHosts: sandboxPaths.knownHosts },

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// model + roles + rendered files → phases of tasks per host, in dependency order:
-// prepare (one apt transaction per host), then each role in turn: files,
-// databases, bootstrap, services, post-start steps, Keystone registration.
+// model + roles + rendered files → phases of tasks per host, as a dependency graph:
+// prepare (apt's own files), then one apt transaction per role, one after another;
+// each role's phase (files, databases, bootstrap, services, post-start steps,
+// Keystone registration) starts once its packages are in and the roles it needs are done.
 import type { Model, ModelHost } from '../model/types.ts'
 import type { KeystoneClient } from '../openstack/keystone.ts'
 import { postDeployPhase } from '../postdeploy/index.ts'
@@ -14,7 +15,7 @@ import { databaseTask } from '../tasks/database.ts'
 import { fileTask } from '../tasks/file.ts'
 import { keystoneTask } from '../tasks/keystone.ts'
 import { waitPhasesTask } from '../tasks/wait-phases.ts'
-import { packagesTask } from '../tasks/packages.ts'
+import { HostPackages, packagesTask } from '../tasks/packages.ts'
 import { serviceOffTask, serviceTask } from '../tasks/service.ts'
 import type { Phase, Task } from '../tasks/types.ts'
 
@@ -45,28 +46,35 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
   const filesOf = filesByHostAndRole(files)
   // The common role is part of prepare, never a phase of its own.
   const isSelected = (r: Role) => r.name !== 'common' && (!opts.only?.length || opts.only.includes(r.name))
-  // `--only prepare` installs every role's packages; otherwise prepare installs the selected roles'.
+  // `--only prepare` installs every role's packages; otherwise the selected roles' are installed.
   const prepares = (r: Role) => r.name !== 'common' && (isSelected(r) || !!opts.only?.includes('prepare'))
   const limit = new Set(opts.limit ?? [])
   const inLimit = (h: ModelHost) => !limit.size || limit.has(h.name)
+  const hosts = plan.hosts.filter((h) => inLimit(h.host))
   const prepare: Phase = {
     id: 'prepare',
-    title: 'packages',
-    hosts: plan.hosts
-      .filter((h) => inLimit(h.host))
-      .map(({ host, roles: mine }) => {
-        const installs = mine.filter((r) => prepares(r.role))
-        // apt's mirror and proxy (the common role's files) must be in place before apt runs.
-        const aptFiles = filesOf(host.name, 'common').map((f) => fileTask(f))
-        return {
-          host,
-          tasks: [
-            ...aptFiles,
-            packagesTask({ packages: installs.flatMap((r) => r.packages), debconf: installs.flatMap((r) => r.debconf) }),
-          ],
-        }
-      }),
+    title: 'apt sources',
+    // apt's mirror and proxy (the common role's files) must be in place before apt runs.
+    hosts: hosts.map(({ host }) => ({ host, tasks: filesOf(host.name, 'common').map((f) => fileTask(f)) })),
   }
+  const installing = plan.roles.filter(prepares)
+  const shared = new Map(
+    hosts.map(({ host, roles: mine }) => {
+      const sets = mine.filter((r) => prepares(r.role))
+      return [
+        host.name,
+        new HostPackages(
+          sets.flatMap((r) => r.packages),
+          sets.flatMap((r) => r.debconf),
+        ),
+      ]
+    }),
+  )
+  const packagePhases = installing.map(
+    (role, i): Phase =>
+      // Every earlier one, not just the last: a role without packages has no phase, and its link would be lost.
+      packagesPhase(role, plan, ['prepare', ...installing.slice(0, i).map(packagesOf)], shared, inLimit),
+  )
   const phases = plan.roles.filter(isSelected).map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit))
   // Post-deploy uses the whole cloud: it waits for every role.
   const after =
@@ -74,15 +82,46 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
       ? [
           {
             ...postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, { stateDir: opts.stateDir }),
-            needs: ['prepare', ...phases.map((p) => p.id)],
+            needs: ['prepare', ...packagePhases.map((p) => p.id), ...phases.map((p) => p.id)],
           },
         ]
       : []
-  const all = [prepare, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) =>
+  const all = [prepare, ...packagePhases, ...phases, ...after.filter((p) => p.hosts.every((h) => inLimit(h.host)))].filter((p) =>
     p.hosts.some((h) => h.tasks.length),
   )
   checkNeeds(all)
   return all
+}
+
+/** The phase that installs a role's packages. */
+export const packagesOf = (role: Role) => `${role.name}.packages`
+
+/**
+ * A role's packages, on each of its hosts, in one apt transaction. dpkg takes one
+ * transaction at a time, so these phases form a chain in deploy order; a role
+ * configures while the packages of the roles after it install, which keeps the
+ * second core busy (apt is mostly one process at a time).
+ */
+function packagesPhase(
+  role: Role,
+  plan: CloudPlan,
+  after: string[],
+  shared: ReadonlyMap<string, HostPackages>,
+  inLimit: (h: ModelHost) => boolean,
+): Phase {
+  return {
+    id: packagesOf(role),
+    title: `${role.name}'s packages`,
+    needs: after,
+    hosts: plan
+      .hostsOf(role)
+      .filter(inLimit)
+      .map((host) => {
+        const here = plan.roleOn(host.name, role)!
+        const tasks = here.packages.length ? [packagesTask({ role: role.name, packages: here.packages, host: shared.get(host.name)! })] : []
+        return { host, tasks }
+      }),
+  }
 }
 
 function rolePhase(
@@ -96,7 +135,7 @@ function rolePhase(
   return {
     id: role.name,
     title: role.description,
-    needs: ['prepare', ...(role.needs ?? [])],
+    needs: ['prepare', packagesOf(role), ...(role.needs ?? [])],
     waits: role.unitsNeed ?? [],
     hosts: plan
       .hostsOf(role)

@@ -1,16 +1,61 @@
 // SPDX-License-Identifier: Apache-2.0
-// Debian packages present: one apt transaction per host, non-interactive, with
-// debconf answers pre-seeded and services held from starting until their
+// Debian packages present: one apt transaction per role and host, non-interactive,
+// with debconf answers pre-seeded and services held from starting until their
 // configuration is written (Debian starts them unconfigured, and they crash-loop).
 import { RenderValueError } from '../render/render.ts'
 import { shellQuote } from '../shell.ts'
 import { must, probe } from './exec.ts'
-import { changed, ok, type Task } from './types.ts'
+import { changed, ok, type Task, type TaskContext } from './types.ts'
+
+/**
+ * What the package tasks of one host share in a run: one look at every package they
+ * install (one round trip, so a re-run with nothing to install costs one), every
+ * debconf answer (set before each transaction: a package may arrive as another
+ * role's dependency), and one `apt-get update`.
+ */
+export class HostPackages {
+  readonly packages: string[]
+  private state?: Promise<{ missing: Set<string>; interrupted: boolean }>
+  private updated = false
+
+  constructor(
+    packages: readonly string[],
+    /** debconf-set-selections lines: `package question type value`. */
+    readonly debconf: readonly string[],
+  ) {
+    // NOTE: debconf-set-selections reads one answer per line: a value with a newline would add answers of its own.
+    const broken = debconf.find((l) => /[\x00-\x1f\x7f]/.test(l))
+    if (broken !== undefined) throw new RenderValueError('debconf answers', broken)
+    this.packages = [...new Set(packages)].sort()
+  }
+
+  /** Which packages are missing and whether dpkg was left half-done, read once per run. */
+  look(ctx: TaskContext): Promise<{ missing: Set<string>; interrupted: boolean }> {
+    this.state ??= probe(ctx, packageStateCommand(this.packages)).then(({ stdout }) => {
+      const { missing, interrupted } = parsePackageState(this.packages, stdout)
+      return { missing: new Set(missing), interrupted }
+    })
+    return this.state
+  }
+
+  /** After a transaction (which followed a look): these are in, dpkg is clean, the lists are fresh. */
+  async installed(pkgs: readonly string[]): Promise<void> {
+    const state = await this.state
+    for (const p of pkgs) state?.missing.delete(p)
+    if (state) state.interrupted = false
+    this.updated = true
+  }
+
+  get listsFresh(): boolean {
+    return this.updated
+  }
+}
 
 export interface PackagesSpec {
+  /** The role whose packages these are: the task is `<role>.packages`. */
+  role: string
   packages: string[]
-  /** debconf-set-selections lines: `package question type value`. */
-  debconf: string[]
+  host: HostPackages
 }
 
 // NOTE: policy-rc.d exit 101 makes invoke-rc.d (what maintainer scripts call) skip
@@ -37,22 +82,21 @@ const aptOptions = [
 ].join(' ')
 
 export function packagesTask(spec: PackagesSpec): Task {
-  const id = 'common.packages'
-  // NOTE: debconf-set-selections reads one answer per line: a value with a newline would add answers of its own.
-  const broken = spec.debconf.find((l) => /[\x00-\x1f\x7f]/.test(l))
-  if (broken !== undefined) throw new RenderValueError('debconf answers', broken)
+  const id = `${spec.role}.packages`
   const pkgs = [...new Set(spec.packages)].sort()
+  const host = spec.host
   return {
     id,
     title: `${pkgs.length} packages`,
     async apply(ctx) {
-      const { missing, interrupted } = parsePackageState(pkgs, (await probe(ctx, packageStateCommand(pkgs))).stdout)
-      if (!missing.length && !interrupted) return ok
+      const state = await host.look(ctx)
+      const missing = pkgs.filter((p) => state.missing.has(p))
+      if (!missing.length && !state.interrupted) return ok
       const detail = missing.length
         ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}`
         : 'finish an interrupted dpkg run'
       if (ctx.check) return changed(detail)
-      if (spec.debconf.length) await must(ctx, id, 'debconf-set-selections', { stdin: `${spec.debconf.join('\n')}\n` })
+      if (host.debconf.length) await must(ctx, id, 'debconf-set-selections', { stdin: `${host.debconf.join('\n')}\n` })
       const install = missing.length ? `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}` : ':'
       const script = [
         'set -e',
@@ -63,7 +107,7 @@ export function packagesTask(spec: PackagesSpec): Task {
         waitForDpkgLock,
         // A killed earlier run leaves dpkg half-done; finish it first.
         configurePending,
-        ...(missing.length ? [`apt-get ${aptOptions} update`] : []),
+        ...(missing.length && !host.listsFresh ? [`apt-get ${aptOptions} update`] : []),
         // NOTE: a maintainer script can fail once and pass on the next try (the dashboard's
         // offline compress through pyScss fails now and then): retry the setup.
         `${install} || { echo 'retrying the packages whose setup failed' >&2; ${configurePending}; ${install}; }`,
@@ -73,6 +117,7 @@ export function packagesTask(spec: PackagesSpec): Task {
         'systemctl reload dbus.service 2>/dev/null || true',
       ].join('\n')
       await must(ctx, id, script)
+      await host.installed(pkgs)
       return changed(detail)
     },
   }

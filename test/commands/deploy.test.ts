@@ -68,7 +68,7 @@ describe('deployCloud', () => {
       { type: 'sandbox-ready', created: ['cmp2'], started: ['cmp1'] },
     ])
     expect(kinds(events)).toEqual(['sandbox', 'sandbox-ready', 'phase', 'task', 'result', 'credentials'])
-    expect(events.filter((e) => e.type === 'phase').map((e) => e.phase)).toEqual(['prepare', 'db'])
+    expect(events.filter((e) => e.type === 'phase').map((e) => e.phase)).toEqual(['db.packages', 'db'])
     // AND the run happened on the hosts
     expect(report.failures).toEqual([])
     expect(f.hosts.get('ctl1')!.files.get('/etc/db.cnf')?.content).toContain('port = 3306')
@@ -115,7 +115,7 @@ describe('deployCloud', () => {
     expect(report.failures.map((x) => x.host)).toEqual(['ctl1'])
     expect(report.credentials).toBeUndefined()
     expect(events.some((e) => e.type === 'credentials')).toBe(false)
-    expect(events.find((e) => e.type === 'failed')).toMatchObject({ type: 'failed', host: 'ctl1', phase: 'prepare' })
+    expect(events.find((e) => e.type === 'failed')).toMatchObject({ type: 'failed', host: 'ctl1', phase: 'db.packages' })
     expect(existsSync(join(p.paths.stateDir, 'admin-openrc.sh'))).toBe(false)
   })
 })

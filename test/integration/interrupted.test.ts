@@ -65,10 +65,10 @@ backends: { block_storage: ceph }
     // GIVEN a deploy killed 15 s into the package installation
     const killed = await deployAndKill(
       ['deploy', '-i', 'inventory.yml', '--only', 'mariadb', 'rabbitmq', 'memcached', 'keystone'],
-      /common\.packages/,
+      /mariadb\.packages/,
       15_000,
     )
-    expect(killed).toContain('common.packages')
+    expect(killed).toContain('mariadb.packages')
     expect(killed).not.toContain('No changes')
     // WHEN it is run again THEN it completes, and a third run has nothing to do
     const project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })

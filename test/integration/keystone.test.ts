@@ -95,7 +95,7 @@ describe('infrastructure and Keystone on a sandbox host', () => {
     writeFileSync(join(dir, 'inventory.yml'), inventory())
     const project = loadProject({ inventory: join(dir, 'inventory.yml'), createSecrets: true })
     const r = await deploy(project, [...roles, bogus], { only: [...infra, 'bogus'], renderer: 'silent' })
-    expect(r.failures.map((f) => [f.host, f.task])).toEqual([[name, 'common.packages']])
+    expect(r.failures.map((f) => [f.host, f.task])).toEqual([[name, 'bogus.packages']])
     expect(r.failures[0]!.stderr).toContain('Unable to locate package stackhouse-no-such-package')
     expect(readFileSync(r.failures[0]!.log, 'utf8')).toContain('Unable to locate package')
   })

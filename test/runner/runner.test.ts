@@ -60,15 +60,28 @@ const fakeHosts = (m: Model) => new Map(m.hosts.map((h) => [h.name, new FakeHost
 const changedCount = (s: Awaited<ReturnType<typeof run>>['state']) => s.outcomes.filter((o) => o.result.status === 'changed').length
 
 describe('runner', () => {
-  it("runs prepare first, then roles in order, installing each host's packages in one transaction", async () => {
+  it("installs each role's packages in its own transaction, in order, and runs each role once its packages are in", async () => {
     const m = model()
     const hosts = fakeHosts(m)
     for (const h of hosts.values()) h.failing.set('^api-manage db check$', 'not synced')
     const { phases, state } = await run(m, [db, api], hosts)
-    expect(phases.map((p) => p.id)).toEqual(['prepare', 'db', 'api'])
+    expect(phases.map((p) => p.id)).toEqual(['db.packages', 'api.packages', 'db', 'api'])
+    expect(phases.map((p) => p.needs)).toEqual([
+      ['prepare'],
+      ['prepare', 'db.packages'],
+      ['prepare', 'db.packages'],
+      ['prepare', 'api.packages', 'db'],
+    ])
     expect(state.failures).toEqual([])
     const ctl = hosts.get('ctl1')!
-    expect(ctl.commands.filter((c) => c.includes('apt-get') && c.includes(' install '))).toHaveLength(1)
+    expect(ctl.commands.filter((c) => c.includes('apt-get') && c.includes(' install '))).toEqual([
+      expect.stringMatching(/ install mariadb-server /),
+      expect.stringMatching(/ install api /),
+    ])
+    // db's packages went in before api's, and db's phase ran after them
+    const done = (phase: string) => state.outcomes.findIndex((o) => o.host === 'ctl1' && o.phase === phase)
+    expect(done('db.packages')).toBeLessThan(done('api.packages'))
+    expect(done('db.packages')).toBeLessThan(done('db'))
     expect([...ctl.installed].sort()).toEqual(['api', 'mariadb-server'])
     expect([...hosts.get('cmp1')!.installed]).toEqual(['api'])
     // db sync runs on the role's first host only (on: 'first')
@@ -82,15 +95,14 @@ describe('runner', () => {
       buildPhases(m, [db, api], files, { only, admin: () => Promise.reject(new Error('no keystone here')) })
     const packagesOn = (p: ReturnType<typeof phases>, host: string) =>
       p
-        .find((x) => x.id === 'prepare')!
-        .hosts.find((h) => h.host.name === host)!
-        .tasks.find((t) => t.id === 'common.packages')!.title
+        .filter((x) => x.id.endsWith('.packages'))
+        .map((x) => `${x.id}: ${x.hosts.find((h) => h.host.name === host)?.tasks.map((t) => t.title) ?? 'none'}`)
     const prepare = phases(['prepare'])
-    expect(prepare.map((p) => p.id)).toEqual(['prepare'])
-    expect(packagesOn(prepare, 'ctl1')).toBe('2 packages')
+    expect(prepare.map((p) => p.id)).toEqual(['db.packages', 'api.packages'])
+    expect(packagesOn(prepare, 'ctl1')).toEqual(['db.packages: 1 packages', 'api.packages: 1 packages'])
     const apiOnly = phases(['api'])
-    expect(apiOnly.map((p) => p.id)).toEqual(['prepare', 'api'])
-    expect(packagesOn(apiOnly, 'ctl1')).toBe('1 packages')
+    expect(apiOnly.map((p) => p.id)).toEqual(['api.packages', 'api'])
+    expect(packagesOn(apiOnly, 'ctl1')).toEqual(['api.packages: 1 packages'])
   })
 
   it("on a no-change run reads each phase's files and units in one command per host, then runs only the guards", async () => {
@@ -200,11 +212,12 @@ describe('runner', () => {
     logs.get('ctl1')!.write(`$ echo ${m.secrets.admin_password}`)
     await runWithListr(phases, hosts, logs, { check: false, renderer: 'silent', onEvent })
     // THEN each phase starts before its tasks, and every task that starts reports its result
-    expect(events[1]).toEqual({ type: 'phase', phase: 'prepare', title: 'packages' })
+    expect(events[1]).toEqual({ type: 'phase', phase: 'db.packages', title: "db's packages" })
     const started = events.filter((e) => e.type === 'task')
     const results = events.filter((e): e is Extract<ProgressEvent, { type: 'result' }> => e.type === 'result')
     expect(started.length).toBeGreaterThan(4)
-    expect(results.map((r) => `${r.host} ${r.task}`)).toEqual(started.map((t) => `${t.host} ${t.task}`))
+    // (phases run side by side, so results come in their own order)
+    expect(results.map((r) => `${r.host} ${r.task}`).sort()).toEqual(started.map((t) => `${t.host} ${t.task}`).sort())
     expect(results.every((r) => ['ok', 'changed'].includes(r.status) && r.ms >= 0)).toBe(true)
     expect(events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase)).toEqual(phases.map((p) => p.id))
     // AND the log events carry the commands, the secret replaced by its name
@@ -235,13 +248,13 @@ describe('runner', () => {
     hosts.get('cmp2')!.failing.set('apt-get', 'E: Unable to locate package api')
     const { state } = await run(m, [db, api], hosts)
     expect(state.failures.map((f) => [f.phase, f.host, f.error.task, f.error.exitCode])).toEqual([
-      ['prepare', 'cmp2', 'common.packages', 1],
+      ['api.packages', 'cmp2', 'api.packages', 1],
     ])
     expect(state.failures[0]!.error.stderr).toBe('E: Unable to locate package api')
     expect(state.failures[0]!.error.command).toContain('apt-get')
-    // other hosts of the phase finished; no later phase ran anywhere
+    // other hosts of the phase finished; db (whose packages were in) ran beside it; api's phase ran nowhere
     expect(hosts.get('cmp1')!.installed.has('api')).toBe(true)
-    expect(state.outcomes.filter((o) => o.phase !== 'prepare')).toEqual([])
+    expect(state.outcomes.filter((o) => o.phase === 'api')).toEqual([])
   })
 
   it('keeps secrets out of the host logs', async () => {

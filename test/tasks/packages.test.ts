@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { packageStateCommand, packagesTask, parsePackageState } from '../../installer/tasks/packages.ts'
+import { HostPackages, packageStateCommand, packagesTask, parsePackageState } from '../../installer/tasks/packages.ts'
 import type { TaskContext } from '../../installer/tasks/types.ts'
 import { FakeHost } from '../runner/fake-host.ts'
 import { fixtureModel } from '../helpers.ts'
@@ -56,18 +56,52 @@ describe('the packages task', () => {
     const host = new FakeHost('aio1')
     for (const p of ['nova-api', 'glance-api']) host.installed.add(p)
     // WHEN the task runs THEN it is ok after one command
-    await expect(packagesTask({ packages: ['nova-api', 'glance-api'], debconf: [] }).apply(ctx(host))).resolves.toEqual({ status: 'ok' })
+    const shared = new HostPackages(['nova-api', 'glance-api'], [])
+    const tasks = [
+      packagesTask({ role: 'nova', packages: ['nova-api'], host: shared }),
+      packagesTask({ role: 'glance', packages: ['glance-api'], host: shared }),
+    ]
+    // WHEN each role's task runs THEN both are ok after one command between them
+    for (const t of tasks) await expect(t.apply(ctx(host))).resolves.toEqual({ status: 'ok' })
     expect(host.commands).toHaveLength(1)
+  })
+
+  it("installs each role's packages in its own transaction, refreshing apt's lists once", async () => {
+    // GIVEN a bare host and two roles' package tasks sharing the host's look
+    const host = new FakeHost('aio1')
+    const shared = new HostPackages(['nova-api', 'glance-api'], ['nova-common nova/active-api boolean false'])
+    const nova = packagesTask({ role: 'nova', packages: ['nova-api'], host: shared })
+    const glance = packagesTask({ role: 'glance', packages: ['glance-api'], host: shared })
+    // WHEN both run, in order
+    await expect(nova.apply(ctx(host))).resolves.toMatchObject({ status: 'changed', detail: 'install 1: nova-api' })
+    await expect(glance.apply(ctx(host))).resolves.toMatchObject({ status: 'changed', detail: 'install 1: glance-api' })
+    // THEN each installed only its own, with every debconf answer set first, and only the first refreshed the lists
+    const installs = host.commands.filter((c) => c.includes(' install '))
+    expect(installs).toHaveLength(2)
+    expect(installs[0]).toMatch(/ install nova-api /)
+    expect(installs[1]).toMatch(/ install glance-api /)
+    expect(installs.map((c) => c.includes(' update'))).toEqual([true, false])
+    expect(host.commands.filter((c) => c === 'debconf-set-selections')).toHaveLength(2)
+    expect([...host.installed].sort()).toEqual(['glance-api', 'nova-api'])
+    // AND a re-run (a new look) installs nothing
+    const again = new HostPackages(['nova-api', 'glance-api'], [])
+    await expect(packagesTask({ role: 'nova', packages: ['nova-api'], host: again }).apply(ctx(host))).resolves.toEqual({ status: 'ok' })
   })
 
   it('finishes an interrupted dpkg run, and reports it in check mode', async () => {
     const host = new FakeHost('aio1')
     host.installed.add('nova-api')
     host.dpkgAudit = 'The following packages are only half configured\n'
-    const task = packagesTask({ packages: ['nova-api'], debconf: [] })
-    await expect(task.apply(ctx(host, true))).resolves.toEqual({ status: 'changed', detail: 'finish an interrupted dpkg run' })
+    const task = (shared: HostPackages) => packagesTask({ role: 'nova', packages: ['nova-api'], host: shared })
+    await expect(task(new HostPackages(['nova-api'], [])).apply(ctx(host, true))).resolves.toEqual({
+      status: 'changed',
+      detail: 'finish an interrupted dpkg run',
+    })
     expect(host.commands).toHaveLength(1)
-    await expect(task.apply(ctx(host))).resolves.toEqual({ status: 'changed', detail: 'finish an interrupted dpkg run' })
+    await expect(task(new HostPackages(['nova-api'], [])).apply(ctx(host))).resolves.toEqual({
+      status: 'changed',
+      detail: 'finish an interrupted dpkg run',
+    })
     expect(host.commands.at(-1)).toContain('dpkg --configure -a')
   })
 })
