@@ -75,7 +75,10 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
       // Every earlier one, not just the last: a role without packages has no phase, and its link would be lost.
       packagesPhase(role, plan, ['prepare', ...installing.slice(0, i).map(packagesOf)], shared, inLimit),
   )
-  const phases = plan.roles.filter(isSelected).map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit))
+  const ownersOf = usersNeeded(plan.roles, files)
+  const phases = plan.roles
+    .filter(isSelected)
+    .map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit, ownersOf(role).map(packagesOf)))
   // Post-deploy uses the whole cloud: it waits for every role.
   const after =
     opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy))
@@ -124,6 +127,18 @@ function packagesPhase(
   }
 }
 
+/**
+ * The roles whose packages create users or groups that own a role's files: the role
+ * configures only after those packages are in, not just its own.
+ */
+function usersNeeded(roles: readonly Role[], files: readonly RenderedFile[]): (role: Role) => Role[] {
+  const creator = new Map(roles.flatMap((r) => (r.users ?? []).map((u) => [u, r] as const)))
+  return (role) => {
+    const names = new Set(files.filter((f) => f.role === role.name).flatMap((f) => [f.owner, f.group]))
+    return [...new Set([...names].flatMap((n) => creator.get(n) ?? []))].filter((r) => r !== role)
+  }
+}
+
 function rolePhase(
   model: Model,
   role: Role,
@@ -131,11 +146,12 @@ function rolePhase(
   filesOf: (host: string, role: string) => RenderedFile[],
   opts: PhaseOptions,
   inLimit: (h: ModelHost) => boolean,
+  ownersPackages: readonly string[],
 ): Phase {
   return {
     id: role.name,
     title: role.description,
-    needs: ['prepare', packagesOf(role), ...(role.needs ?? [])],
+    needs: ['prepare', packagesOf(role), ...ownersPackages, ...(role.needs ?? [])],
     waits: role.unitsNeed ?? [],
     hosts: plan
       .hostsOf(role)

@@ -104,6 +104,12 @@ export interface Role {
   daemons?(model: Model): RoleDaemon[]
   /** Data, configuration and log folders the packages leave behind, which `destroy` deletes after the purge. */
   leftovers?: readonly string[]
+  /**
+   * The system users and groups the role's packages create. Another role whose files
+   * one of them owns configures only once this role's packages are in (ceph writes
+   * the cinder keyring as nova:cinder before cinder configures). @default []
+   */
+  users?: readonly string[]
 }
 
 /** A catalog entry: the API's service type, port and URL paths (Zed, as Debian packages it). */

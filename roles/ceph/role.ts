@@ -215,6 +215,7 @@ export default defineRole({
   // NOTE: the cluster exists only to hold Cinder's volumes.
   enabled: (model) => model.services.cinder && model.backends.blockStorage === 'ceph',
   hosts: (model) => model.hosts.filter((h) => isMon(model, h) || isOsd(model, h) || isCinderVolume(h) || isLibvirtCompute(model, h)),
+  users: ['ceph'],
   packages: ({ model, host }) => [
     'ceph-common',
     ...(isMon(model, host) ? ['ceph-mon', 'ceph-mgr'] : []),

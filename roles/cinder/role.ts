@@ -74,6 +74,7 @@ export default defineRole({
     ['cinder-scheduler', 'cinder-volume'].map((binary) => ({ service: 'volume', binary, log: `/var/log/cinder/${binary}.log` })),
   enabled: (model) => model.services.cinder,
   hosts: (model) => hostsIn(model, 'control', 'storage'),
+  users: ['cinder'],
   packages: ({ model, host }) => [
     ...(isController(host) ? ['cinder-api', 'cinder-scheduler'] : []),
     ...(isVolume(host) ? ['cinder-volume', ...backendPackages(volumeBackend(model))] : []),

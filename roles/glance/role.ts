@@ -79,6 +79,7 @@ export default defineRole({
   leftovers: ['/var/lib/glance', '/etc/glance', '/var/log/glance'],
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
+  users: ['glance'],
   packages: () => ['glance-api'],
   files: ({ model }) => [
     {

@@ -148,6 +148,7 @@ export default defineRole({
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
   // The operator's `openstack` client on every control host, as the install guide has it.
+  users: ['keystone'],
   packages: () => ['keystone', 'python3-openstackclient'],
   files: ({ model }) => [
     ...configFiles(model),

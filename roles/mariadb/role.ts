@@ -24,6 +24,7 @@ export default defineRole({
   enabled: () => true,
   hosts: databaseHosts,
   // NOTE: python3-pymysql is the driver of every mysql+pymysql:// URL (install guide, Debian).
+  users: ['mysql'],
   packages: () => ['mariadb-server', 'python3-pymysql'],
   files: ({ model }) => [
     {

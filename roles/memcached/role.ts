@@ -7,6 +7,7 @@ export default defineRole({
   description: 'memcached cache for tokens and API middleware',
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
+  users: ['memcache'],
   packages: () => ['memcached'],
   files: () => [
     {

@@ -43,6 +43,7 @@ export default defineRole({
   enabled: () => true,
   hosts: (model) =>
     model.backends.network === 'ovn' ? hostsIn(model, 'control', 'compute') : hostsIn(model, 'control', 'network', 'compute'),
+  users: ['neutron'],
   packages: ({ model, host }) => [...new Set(partsOf(model, host).flatMap((p) => parts[p].packages))],
   files: ({ model, host }) => neutronFiles(model, host, partsOf(model, host)),
   units: ({ model, host }) => partsOf(model, host).flatMap((p) => parts[p].units),

@@ -120,6 +120,7 @@ export default defineRole({
     })),
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control', 'compute'),
+  users: ['nova'],
   packages: ({ model, host }) => [
     ...(isController(host) ? controllerPackages : []),
     ...(isCompute(host) ? computePackages(model, host) : []),

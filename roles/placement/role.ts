@@ -75,6 +75,7 @@ export default defineRole({
   hosts: (model) => hostsIn(model, 'control'),
   // NOTE: python3-osc-placement (placement-api Recommends it) is the `openstack resource
   // provider` and `allocation` commands operators debug scheduling with.
+  users: ['placement'],
   packages: () => ['placement-api', 'python3-osc-placement'],
   files: ({ model }) => [
     {

@@ -34,6 +34,7 @@ export default defineRole({
   leftovers: ['/var/lib/rabbitmq'],
   enabled: () => true,
   hosts: brokerHosts,
+  users: ['rabbitmq'],
   packages: () => ['rabbitmq-server'],
   files: ({ model, host }) => [
     {
@@ -71,15 +72,16 @@ export default defineRole({
       when: 'after-start',
       on: 'first-control-host',
       env: { RABBIT_PASSWORD: model.secrets.rabbitmq_password },
-      // NOTE: wait for the node first: systemd reports it started before it accepts rabbitmqctl.
-      // rabbitmqctl reads a password from standard input when none is given (3.9+); printf
-      // is a shell builtin, so the password never is in any process's argv.
+      // NOTE: each rabbitmqctl starts an Erlang VM (about a second): the check does not wait
+      // for the node, since a node still starting fails it and the run waits. rabbitmqctl
+      // reads a password from standard input when none is given (3.9+); printf is a shell
+      // builtin, so the password never is in any process's argv.
       unless: [
-        'rabbitmqctl await_startup --timeout 120 >/dev/null',
         'printf \'%s\\n\' "$RABBIT_PASSWORD" | rabbitmqctl -q authenticate_user openstack >/dev/null 2>&1',
         'rabbitmqctl -q list_user_permissions openstack | grep -qx "/\\s*\\.\\*\\s*\\.\\*\\s*\\.\\*"',
       ].join(' && '),
       run: [
+        // systemd reports the node started before it accepts rabbitmqctl.
         'rabbitmqctl await_startup --timeout 120',
         '{ if rabbitmqctl -q list_users | cut -f1 | grep -qx openstack; then verb=change_password; else verb=add_user; fi; }',
         'printf \'%s\\n\' "$RABBIT_PASSWORD" | rabbitmqctl -q "$verb" openstack >/dev/null',

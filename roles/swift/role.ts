@@ -234,6 +234,7 @@ export default defineRole({
   leftovers: ['/srv/node', '/var/lib/swift', '/etc/swift', '/var/log/swift'],
   enabled: (model) => model.services.swift,
   hosts: (model) => model.hosts.filter((h) => isProxy(h) || isStorage(model, h)),
+  users: ['swift'],
   packages: ({ model, host }) => [
     'swift',
     ...(isProxy(host) ? ['swift-proxy', 'python3-keystonemiddleware'] : []),
