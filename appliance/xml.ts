@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// XML both ways. Writing: an ordered element tree serialised by a few lines of our
+// own, because an OVF interleaves elements of different names in a set order
+// (Category, Property, Property, Category…), which object-shaped builders cannot
+// say. Reading: fast-xml-parser (imported here only), for the OVA checker and the
+// OVF environment a first boot reads.
+import { XMLParser } from 'fast-xml-parser'
+
+export interface XmlElement {
+  name: string
+  attrs: Record<string, string>
+  children: (XmlElement | string)[]
+}
+
+/** An element; attributes whose value is undefined are left out. */
+export function el(name: string, attrs: Record<string, string | undefined> = {}, ...children: (XmlElement | string)[]): XmlElement {
+  const kept = Object.fromEntries(Object.entries(attrs).filter((e): e is [string, string] => e[1] !== undefined))
+  return { name, attrs: kept, children }
+}
+
+const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => escapes[c]!)
+
+export function toXml(root: XmlElement): string {
+  const lines: string[] = ['<?xml version="1.0" encoding="UTF-8"?>']
+  const walk = (e: XmlElement, depth: number) => {
+    const pad = '  '.repeat(depth)
+    const attrs = Object.entries(e.attrs)
+      .map(([k, v]) => ` ${k}="${escape(v)}"`)
+      .join('')
+    if (!e.children.length) lines.push(`${pad}<${e.name}${attrs}/>`)
+    else if (e.children.every((c) => typeof c === 'string'))
+      lines.push(`${pad}<${e.name}${attrs}>${escape(e.children.join(''))}</${e.name}>`)
+    else {
+      lines.push(`${pad}<${e.name}${attrs}>`)
+      for (const c of e.children) typeof c === 'string' ? lines.push(`${pad}  ${escape(c)}`) : walk(c, depth + 1)
+      lines.push(`${pad}</${e.name}>`)
+    }
+  }
+  walk(root, 0)
+  return `${lines.join('\n')}\n`
+}
+
+export type XmlNode = { [key: string]: XmlValue }
+export type XmlValue = string | XmlNode | XmlValue[]
+
+/**
+ * Parse `text` into objects: attributes are keys starting with '@_', text is '#text'
+ * when an element also has attributes, namespace prefixes are kept, and the elements
+ * named in `lists` are always arrays. A document type declaration is refused: an OVF
+ * never needs one, and entity expansion is how hostile XML grows into gigabytes.
+ */
+export function parseXml(text: string, lists: readonly string[] = []): XmlNode {
+  if (/<!DOCTYPE/i.test(text)) throw new Error('a document type declaration (<!DOCTYPE) is not allowed')
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    isArray: (name) => lists.includes(name),
+  })
+  return parser.parse(text, true) as XmlNode
+}
