@@ -81,7 +81,14 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
     // The hosts' facts decide values (virt_type: auto) before anything is compared or written.
     const decided = withFacts(model, await gatherFacts(model, transports, project.paths.stateDir))
     if (decided !== model) ({ files, phases } = plan(decided))
-    await requireSameCloud(project.paths.secrets, files, model.secrets, catalog, transports)
+    await requireSameCloud(
+      project.paths.secrets,
+      hosts.map((h) => h.name),
+      model.secrets,
+      catalog,
+      transports,
+      { check: opts.check ?? false },
+    )
     const state = await runWithListr(phases, transports, logs, {
       check: opts.check ?? false,
       renderer: opts.renderer ?? 'default',

@@ -23,7 +23,7 @@ export default defineRole({
   name: 'common',
   description: 'apt sources and proxy, /etc/hosts, the scripts steps share',
   // The scripts go with the rest: common's files otherwise stay (they are the host's own).
-  leftovers: ['/etc/apt/apt.conf.d/90stackhouse-proxy', '/usr/local/libexec/stackhouse'],
+  leftovers: ['/etc/apt/apt.conf.d/90stackhouse-proxy', '/usr/local/libexec/stackhouse', '/var/lib/stackhouse'],
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'all'),
   packages: () => [],

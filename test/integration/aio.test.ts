@@ -265,8 +265,8 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     const e = await deploy(p, roles, { renderer: 'silent' }).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(SecretsError)
     expect((e as Error).message).toContain(`${other}: does not belong to the cloud on these hosts (nothing was changed): `)
-    // Four named (in render order: Ceph's files first on this host), then how many more
-    expect((e as Error).message).toContain(`${name}:/etc/ceph/ceph.conf does not hold ceph_fsid`)
+    // Four named (in the secrets' order), then how many more
+    expect((e as Error).message).toContain(`${name} holds another ceph_fsid`)
     expect((e as Error).message).toMatch(/; and \d+ more$/)
   })
 })

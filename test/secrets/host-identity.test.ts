@@ -1,45 +1,38 @@
 // SPDX-License-Identifier: Apache-2.0
-// A deploy with another cloud's secrets stops before changing anything. The check
-// runs for real in bash, against a folder standing in for the host's root.
+// A deploy with another cloud's secrets stops before changing anything. Each host
+// records which cloud it was given to (a hash per identity secret); the commands run
+// for real in bash, against a folder standing in for the host's root.
+import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { render } from '../../installer/render/render.ts'
 import { generateSecret } from '../../installer/secrets/generate.ts'
-import { identityMismatches, requireSameCloud } from '../../installer/secrets/host-identity.ts'
+import { identityStamp, identityStampPath, requireSameCloud } from '../../installer/secrets/host-identity.ts'
 import { SecretsError } from '../../installer/secrets/store.ts'
 import type { ExecOptions, Transport } from '../../installer/transport/types.ts'
-import { roles } from '../../roles/index.ts'
-import { fixtureModel } from '../helpers.ts'
-import { testCatalog } from '../helpers.ts'
+import { fixtureModel, testCatalog } from '../helpers.ts'
 
-// The all-in-one fixture with Cinder on Ceph, as the built-in cloud has it.
-const aio = fixtureModel('aio')
-const model = { ...aio, backends: { ...aio.backends, blockStorage: 'ceph' as const } }
-const files = render(model, roles)
-
-/** Most commands one host ran at the same time: an SSH server opens only so many channels (MaxSessions 10). */
-let mostAtOnce = 0
+const model = fixtureModel('aio')
 
 /** aio1, its files under `root`; records every command it runs. */
-function host(root: string, commands: string[]): Transport {
-  let running = 0
-  return {
+function host(root: string, commands: string[]): Map<string, Transport> {
+  const t: Transport = {
     host: 'aio1',
     address: '10.0.0.11',
     async exec(command: string, opts: ExecOptions = {}) {
       commands.push(command)
-      mostAtOnce = Math.max(mostAtOnce, ++running)
-      await new Promise((r) => setTimeout(r, 1))
-      const r = spawnSync('bash', ['-c', command.replace('f=$1;', `f=${root}$1;`)], { input: opts.stdin ?? '', encoding: 'utf8' })
-      running--
+      const r = spawnSync('bash', ['-c', command.replaceAll('/var/lib/stackhouse', `${root}/var/lib/stackhouse`)], {
+        input: opts.stdin ?? '',
+        encoding: 'utf8',
+      })
       return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr }
     },
     async writeFile() {},
     async close() {},
   }
+  return new Map([['aio1', t]])
 }
 
 function put(root: string, path: string, content: string) {
@@ -47,47 +40,63 @@ function put(root: string, path: string, content: string) {
   writeFileSync(join(root, path), content)
 }
 
+const stampOn = (root: string) => join(root, identityStampPath)
+const otherSecrets = () => ({ ...model.secrets, ceph_fsid: generateSecret('uuid'), keystone_fernet_key_0: generateSecret('fernet') })
+
 describe('the hosts hold this cloud', () => {
-  it('passes a new host, and one holding the same identity', async () => {
+  it("passes a host never given to a cloud, whatever its packages wrote, and records this cloud's stamp", async () => {
+    // GIVEN a host whose packages made identity-like files of their own (a pre-installed layer, or --only prepare)
     const root = mkdtempSync(join(tmpdir(), 'stackhouse-identity-'))
+    put(root, '/var/lib/rabbitmq/.erlang.cookie', 'ABCDEFGHIJKLMNOPQRST')
+    put(root, '/etc/swift/swift.conf', '[swift-hash]\nswift_hash_path_suffix = made-by-the-package\n')
     const commands: string[] = []
-    const t = new Map([['aio1', host(root, commands)]])
-    expect(await identityMismatches(files, model.secrets, testCatalog, t)).toEqual([])
-    // The files that carry the identity: Ceph's, Keystone's key repositories, Swift's salts, the Erlang cookie
-    const carried = new Set(commands.flatMap((c) => /^set -- (.*?); while/.exec(c)![1]!.split(' ')))
-    expect([...carried]).toEqual(
-      expect.arrayContaining([
-        '/etc/ceph/ceph.conf',
-        '/etc/ceph/ceph.client.admin.keyring',
-        '/etc/keystone/fernet-keys/0',
-        '/etc/keystone/credential-keys/1',
-        '/etc/swift/swift.conf',
-        '/var/lib/rabbitmq/.erlang.cookie',
-      ]),
-    )
-    for (const f of files.filter((x) => carried.has(x.path))) put(root, f.path, `# changed by an operator\n${f.content}`)
-    expect(await identityMismatches(files, model.secrets, testCatalog, t)).toEqual([])
-    // AND one command at a time on the host; no value is on a command line
-    expect(mostAtOnce).toBe(1)
-    for (const c of commands)
-      for (const v of [model.secrets.keystone_fernet_key_0, model.secrets.swift_hash_path_suffix, model.secrets.rabbitmq_erlang_cookie])
-        expect(c).not.toContain(v)
+    // WHEN the deploy checks it THEN it passes and the host now says which cloud it belongs to
+    await requireSameCloud('/x/secrets.yaml', ['aio1'], model.secrets, testCatalog, host(root, commands))
+    const stamp = readFileSync(stampOn(root), 'utf8')
+    expect(stamp).toBe(identityStamp(model.secrets, testCatalog))
+    expect(stamp).toContain(`ceph_fsid ${createHash('sha256').update(model.secrets.ceph_fsid).digest('hex')}\n`)
+    expect(
+      stamp
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(expect.arrayContaining(['ceph_fsid', 'keystone_fernet_key_0', 'swift_hash_path_suffix', 'rabbitmq_erlang_cookie']))
+    expect(statSync(stampOn(root)).mode & 0o777).toBe(0o600)
+    // AND no secret value is in the stamp or on a command line
+    for (const v of [model.secrets.keystone_fernet_key_0, model.secrets.swift_hash_path_suffix, model.secrets.rabbitmq_erlang_cookie]) {
+      expect(stamp).not.toContain(v)
+      for (const c of commands) expect(c).not.toContain(v)
+    }
+    // AND the next deploy of the same cloud passes
+    await requireSameCloud('/x/secrets.yaml', ['aio1'], model.secrets, testCatalog, host(root, []))
   })
 
-  it("stops, naming each file, on a host holding another cloud's Ceph id and Keystone key", async () => {
+  it('stops, naming the host and the secrets, on a host given to another cloud, and changes nothing', async () => {
     const root = mkdtempSync(join(tmpdir(), 'stackhouse-identity-'))
-    const t = new Map([['aio1', host(root, [])]])
-    put(root, '/etc/ceph/ceph.conf', '[global]\nfsid = 0b3f6a2e-0000-4000-8000-000000000000\n')
-    put(root, '/etc/keystone/fernet-keys/0', generateSecret('fernet'))
-    expect(await identityMismatches(files, model.secrets, testCatalog, t)).toEqual(
-      [
-        { host: 'aio1', path: '/etc/keystone/fernet-keys/0', secret: 'keystone_fernet_key_0' },
-        { host: 'aio1', path: '/etc/ceph/ceph.conf', secret: 'ceph_fsid' },
-      ].sort((a, b) => files.findIndex((f) => f.path === a.path) - files.findIndex((f) => f.path === b.path)),
-    )
-    const e = await requireSameCloud('/x/secrets.yaml', files, model.secrets, testCatalog, t).catch((x: unknown) => x)
+    put(root, identityStampPath, identityStamp(otherSecrets(), testCatalog))
+    const before = readFileSync(stampOn(root), 'utf8')
+    const e = await requireSameCloud('/x/secrets.yaml', ['aio1'], model.secrets, testCatalog, host(root, [])).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(SecretsError)
-    expect((e as Error).message).toMatch(/^\/x\/secrets\.yaml: does not belong to the cloud on these hosts \(nothing was changed\): aio1:/)
+    expect((e as Error).message).toBe(
+      '/x/secrets.yaml: does not belong to the cloud on these hosts (nothing was changed): aio1 holds another ceph_fsid; aio1 holds another keystone_fernet_key_0',
+    )
     expect((e as SecretsError).fix).toContain('--secrets')
+    expect(readFileSync(stampOn(root), 'utf8')).toBe(before)
+  })
+
+  it('compares only the secrets both know, and writes nothing under --check', async () => {
+    // GIVEN a stamp from before a role with an identity secret of its own was added
+    const root = mkdtempSync(join(tmpdir(), 'stackhouse-identity-'))
+    const older = identityStamp(model.secrets, testCatalog)
+      .split('\n')
+      .filter((l) => !l.startsWith('swift_'))
+      .join('\n')
+    put(root, identityStampPath, `${older}\nretired_secret 00ff\n`)
+    await requireSameCloud('/x/secrets.yaml', ['aio1'], model.secrets, testCatalog, host(root, []), { check: true })
+    expect(readFileSync(stampOn(root), 'utf8')).toBe(`${older}\nretired_secret 00ff\n`)
+    // AND --check on a new host leaves no stamp
+    const fresh = mkdtempSync(join(tmpdir(), 'stackhouse-identity-'))
+    await requireSameCloud('/x/secrets.yaml', ['aio1'], model.secrets, testCatalog, host(fresh, []), { check: true })
+    expect(existsSync(stampOn(fresh))).toBe(false)
   })
 })
