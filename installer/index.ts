@@ -34,6 +34,7 @@ export {
   type SandboxInfo,
   type SandboxDestroyReport,
 } from './commands/sandbox.ts'
+export { buildSandboxLayer, sandboxLayer, removeSandboxLayer, type LayerInfo } from './commands/layer.ts'
 export type { CloudEvent, DeployEvent, VerifyEvent, SandboxEvent, PowerEvent, SandboxLineEvent, ProgressEvent } from './commands/events.ts'
 export type { CredentialFiles } from './credentials.ts'
 export type { HostMemory } from './verify/memory.ts'

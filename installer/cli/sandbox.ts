@@ -2,6 +2,8 @@
 import { Command } from 'commander'
 import { UsageError } from '../errors.ts'
 import type { SandboxEvent } from '../commands/events.ts'
+import { roles } from '../../roles/index.ts'
+import { buildSandboxLayer, removeSandboxLayer, sandboxLayer, type LayerInfo } from '../commands/layer.ts'
 import { createSandboxes, destroySandboxes, listSandboxHosts } from '../commands/sandbox.ts'
 import { SandboxError, startSandbox, stopSandbox, type RootfsMode, type SandboxHost } from '../sandbox/index.ts'
 import { render } from './_events.ts'
@@ -126,6 +128,51 @@ const stop = new Command('stop')
     }),
   )
 
+function describeLayer(l: LayerInfo): void {
+  out(`layer:    ${l.path}`)
+  out(`built:    ${l.builtAt} in ${formatDuration(l.seconds)} by "${l.builtBy}"`)
+  out(`packages: ${l.packages.length} (${l.packages.slice(0, 6).join(', ')}${l.packages.length > 6 ? ', …' : ''})`)
+}
+
+const layerBuild = new Command('build')
+  .description(
+    'install every package of the all-in-one cloud on a throwaway host and keep them as a layer new hosts start from (about 5 min)',
+  )
+  .action(
+    guarded(async () => {
+      const onEvent = render<SandboxEvent>({ sandbox: (e) => out(style.dim(`  ${e.line}`)), 'sandbox-created': () => {} })
+      const layer = await buildSandboxLayer(roles, { onEvent })
+      out(`${style.green('✔')} built the pre-installed layer: new sandbox hosts start with their packages in`)
+      describeLayer(layer)
+    }),
+  )
+
+const layerShow = new Command('show')
+  .description('the layer new sandbox hosts start from, if any')
+  .option('--json', 'print as JSON')
+  .action(
+    guarded(async (flags: { json?: boolean }) => {
+      const layer = sandboxLayer()
+      if (flags.json) return out(JSON.stringify(layer ?? null, null, 2))
+      if (!layer)
+        return out('no layer: sandbox hosts start from the base and install their packages; build one with: stackhouse sandbox layer build')
+      describeLayer(layer)
+    }),
+  )
+
+const layerRemove = new Command('remove').description('stop using the layer (hosts made from it keep it until they are destroyed)').action(
+  guarded(async () => {
+    const gone = removeSandboxLayer()
+    out(gone ? `${style.green('✔')} removed the layer of ${gone.builtAt}` : 'there was no layer')
+  }),
+)
+
+const layer = new Command('layer')
+  .description('the pre-installed layer: every all-in-one package installed once, so a sandbox deploy only configures')
+  .addCommand(layerBuild)
+  .addCommand(layerShow)
+  .addCommand(layerRemove)
+
 export const sandboxCommand = new Command('sandbox')
   .description('local test hosts: Debian 12 booted with systemd-nspawn, on a private bridge with a package cache')
   .addCommand(create)
@@ -133,3 +180,4 @@ export const sandboxCommand = new Command('sandbox')
   .addCommand(start)
   .addCommand(stop)
   .addCommand(destroy)
+  .addCommand(layer)

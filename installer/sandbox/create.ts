@@ -16,6 +16,7 @@ import { allocateAddress, checkHostName, interfaceNames } from './names.ts'
 import { deleteLinks, ensureBridges } from './network.ts'
 import { hostDir } from './paths.ts'
 import { ensurePrerequisites, requireRoot } from './prereqs.ts'
+import { currentLayer, layerSummary, type LayerInfo } from './layer.ts'
 import { makeRootfs, unmountAll } from './rootfs.ts'
 import { contains, parseCidr, parseIp } from '../inventory/net.ts'
 import { sandboxNetworks } from '../inventory/defaults.ts'
@@ -31,6 +32,8 @@ export interface CreateOptions {
   bootTimeoutMs?: number
   /** The management address the host must have (an inventory's). @default the next free one */
   address?: string
+  /** Start from the pre-installed layer when one exists (overlay only). @default true */
+  layer?: boolean
 }
 
 /**
@@ -73,8 +76,8 @@ function reserve(name: string, mode: RootfsMode, wanted?: string): Promise<HostR
   })
 }
 
-async function build(rec: HostRecord, mirrors: DebianMirrors, publicKey: string): Promise<HostRecord> {
-  const rootfs = await makeRootfs(hostDir(rec.name), rec.rootfs.mode)
+async function build(rec: HostRecord, mirrors: DebianMirrors, publicKey: string, layer?: LayerInfo): Promise<HostRecord> {
+  const rootfs = await makeRootfs(hostDir(rec.name), rec.rootfs.mode, layer?.path)
   const made = { ...rec, rootfs }
   writeRecord(made)
   await configureRootfs(rootfs.path, { name: rec.name, address: rec.address, mirrors, authorizedKey: publicKey })
@@ -95,9 +98,10 @@ export async function createSandbox(name: string, opts: CreateOptions = {}): Pro
   checkHostName(name)
   const { mirrors, publicKey } = await prepareMachine(log)
   let rec = await reserve(name, opts.rootfs ?? 'overlay', opts.address)
-  log(`${name}: ${rec.address}, booting`)
+  const layer = opts.layer === false ? undefined : currentLayer()
+  log(`${name}: ${rec.address}, booting${layer ? ` from the pre-installed layer (${layerSummary(layer)})` : ''}`)
   try {
-    rec = await build(rec, mirrors, publicKey)
+    rec = await build(rec, mirrors, publicKey, layer)
     rec = await startHost(rec, writeRecord)
     await waitForBoot(rec, opts.bootTimeoutMs)
   } catch (e) {

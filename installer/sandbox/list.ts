@@ -17,6 +17,8 @@ export interface SandboxHost {
   uptimeSeconds?: number
   rootfs: RootfsMode
   rootfsPath: string
+  /** The pre-installed layer under the host's own files, if it was made from one. */
+  layer?: string
   consoleLog: string
   /** Machine-side interfaces of host0 and host1. */
   interfaces: InterfaceNames
@@ -33,6 +35,7 @@ export function describeHost(rec: HostRecord, now = Date.now()): SandboxHost {
     ...(running && rec.startedAt ? { uptimeSeconds: Math.round((now - Date.parse(rec.startedAt)) / 1000) } : {}),
     rootfs: rec.rootfs.mode,
     rootfsPath: rec.rootfs.path,
+    ...(rec.rootfs.layer ? { layer: rec.rootfs.layer } : {}),
     consoleLog: consoleLog(rec.name),
     interfaces: rec.interfaces,
   }

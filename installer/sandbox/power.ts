@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Stop a sandbox host without losing anything, and start it again: also after this
 // machine rebooted, when its bridges, package cache and overlay mount are gone.
-import { join } from 'node:path'
 import { withLock } from './_lock.ts'
 import { run } from './_exec.ts'
 import { isRunning, startHost, stopHost, waitForBoot } from './boot.ts'
 import { prepareMachine } from './create.ts'
 import { SandboxError } from './errors.ts'
-import { hostDir, sandboxPaths } from './paths.ts'
+import { hostDir } from './paths.ts'
 import { requireRoot } from './prereqs.ts'
-import { mountsUnder } from './rootfs.ts'
+import { mountsUnder, overlayMount } from './rootfs.ts'
 import { readRecord, writeRecord, type HostRecord } from './state.ts'
 
 /** The records of the names, all checked before any host is touched. */
@@ -28,9 +27,7 @@ function records(names: readonly string[]): HostRecord[] {
  */
 export async function bootStopped(rec: HostRecord): Promise<void> {
   if (rec.rootfs.mode === 'overlay' && !mountsUnder(rec.rootfs.path).includes(rec.rootfs.path)) {
-    const dir = hostDir(rec.name)
-    const options = `lowerdir=${sandboxPaths.baseRootfs},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', options, rec.rootfs.path])
+    await run('mount', overlayMount(hostDir(rec.name), rec.rootfs.path, rec.rootfs.layer))
   }
   const started = await withLock('hosts', () => startHost(rec, writeRecord))
   await waitForBoot(started)

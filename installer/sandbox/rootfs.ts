@@ -14,18 +14,28 @@ import type { RootfsMode } from './state.ts'
  * seconds and the base's full size per host. It falls back to a copy when the
  * mount fails (a kernel without overlayfs).
  */
-export async function makeRootfs(dir: string, mode: RootfsMode = 'overlay'): Promise<{ mode: RootfsMode; path: string }> {
+export async function makeRootfs(
+  dir: string,
+  mode: RootfsMode = 'overlay',
+  layer?: string,
+): Promise<{ mode: RootfsMode; path: string; layer?: string }> {
   const path = join(dir, 'rootfs')
   if (mode === 'overlay') {
     for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { recursive: true })
-    const options = `lowerdir=${sandboxPaths.baseRootfs},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`
-    const r = await run('mount', ['-t', 'overlay', 'overlay', '-o', options, path], { allowFail: true })
-    if (r.code === 0) return { mode, path }
+    const r = await run('mount', overlayMount(dir, path, layer), { allowFail: true })
+    if (r.code === 0) return { mode, path, ...(layer ? { layer } : {}) }
     for (const d of ['upper', 'work']) rmSync(join(dir, d), { recursive: true, force: true })
   }
+  // NOTE: a copy has no layer: the layer's whiteouts (files apt removed from the base) mean something only to overlayfs.
   rmSync(path, { recursive: true, force: true })
   await run('cp', ['-a', '--reflink=auto', sandboxPaths.baseRootfs, path], { timeoutMs: 600_000 })
   return { mode: 'copy', path }
+}
+
+/** The mount arguments of a host's overlay root: its own files over the layer (if any) over the base. */
+export function overlayMount(dir: string, path: string, layer?: string): string[] {
+  const lower = layer ? `${layer}:${sandboxPaths.baseRootfs}` : sandboxPaths.baseRootfs
+  return ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, path]
 }
 
 /** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo). */

@@ -14,7 +14,8 @@ export interface HostRecord {
   /** Management address, on host0. */
   address: string
   interfaces: InterfaceNames
-  rootfs: { mode: RootfsMode; path: string }
+  /** Its root: mode, mount point, and the pre-installed layer under its own files, if made from one. */
+  rootfs: { mode: RootfsMode; path: string; layer?: string }
   createdAt: string
   /** The systemd-nspawn process, with its start time so a reused pid is never signalled. */
   nspawn?: { pid: number; start: number }

@@ -44,7 +44,7 @@ function deployAndKill(args: string[], marker: RegExp, afterMs: number): Promise
 describe('an interrupted deploy', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stackhouse-int-'))
-    host = await createSandbox(name)
+    host = await createSandbox(name, { layer: false })
     writeFileSync(
       join(dir, 'inventory.yml'),
       `target: sandbox

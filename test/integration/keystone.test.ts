@@ -46,7 +46,7 @@ const changes = (r: DeployReport) => r.changes.map((c) => `${c.task} ${c.title}`
 describe('infrastructure and Keystone on a sandbox host', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stackhouse-ks-'))
-    host = await createSandbox(name)
+    host = await createSandbox(name, { layer: false })
   })
   afterAll(async () => {
     if (host) await destroySandbox(name)

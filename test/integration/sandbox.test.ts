@@ -61,7 +61,7 @@ const logLinesFrom = (address: string) =>
 describe.skipIf(process.getuid?.() !== 0)('a sandbox host', () => {
   beforeAll(async () => {
     // Seconds from the cached base; the first run on a machine also debootstraps (about a minute).
-    host = await createSandbox(name)
+    host = await createSandbox(name, { layer: false })
     record = readRecord(name)!
   })
   afterAll(async () => {

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stackhouse sandbox layer build|show|remove` as library calls. The layer is built
+// by the deploy itself: a throwaway sandbox host gets the built-in cloud's package
+// phases (`--only prepare`: the same apt transactions, debconf answers and held
+// services as any deploy), its roles' units are disabled so that hosts made from it
+// boot quiet until a deploy configures them, and its own files become the layer.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { deploy } from '../deploy.ts'
+import { builtinInventory } from '../inventory/defaults.ts'
+import { resolveCloud, unitsOn } from '../plan/resolve.ts'
+import { loadProject } from '../project.ts'
+import type { Role } from '../role/contract.ts'
+import { createSandbox, destroySandbox, listSandboxes, sandboxPaths, SandboxError } from '../sandbox/index.ts'
+import { captureLayer, currentLayer, removeLayer, type LayerInfo } from '../sandbox/layer.ts'
+import { shellQuote } from '../shell.ts'
+import { connectSsh } from '../transport/ssh.ts'
+import type { SandboxEvent } from './events.ts'
+
+export type { LayerInfo } from '../sandbox/layer.ts'
+
+/** The build host's name: a sandbox host like any other, destroyed when the build ends. */
+export const layerBuildHost = 'layer-build'
+
+/** Build the pre-installed layer of the built-in all-in-one cloud; new sandbox hosts start from it. Needs root. */
+export async function buildSandboxLayer(roles: readonly Role[], opts: { onEvent?: (e: SandboxEvent) => void } = {}): Promise<LayerInfo> {
+  const log = (line: string) => opts.onEvent?.({ type: 'sandbox', line })
+  const started = Date.now()
+  // A build killed half-way leaves its host: start again.
+  if (listSandboxes().some((h) => h.name === layerBuildHost)) await destroySandbox(layerBuildHost)
+  const dir = mkdtempSync(join(tmpdir(), 'stackhouse-layer-'))
+  try {
+    const host = await createSandbox(layerBuildHost, { layer: false, log })
+    const inventory = join(dir, 'inventory.yml')
+    writeFileSync(inventory, builtinInventory.replaceAll('aio1', layerBuildHost).replace('10.77.0.11', host.address))
+    const project = loadProject({ inventory, createSecrets: true, roles })
+    log('installing every package of the all-in-one cloud (services held, nothing configured)')
+    const report = await deploy(project, roles, { only: ['prepare'], renderer: 'silent' })
+    if (report.failures.length)
+      throw new SandboxError(`building the layer: ${report.failures.map((f) => `${f.task}: ${f.message}`).join('; ')}`, {
+        fix: `read ${report.failures[0]!.log}`,
+      })
+    // Loaded again: the deploy recorded the host's facts (virt_type), which choose packages.
+    const { model } = loadProject({ inventory, roles })
+    const { wanted, off } = unitsOn(model, roles, model.hosts[0]!)
+    await disableUnits(host.address, [...wanted, ...off])
+    const packages = [...new Set(resolveCloud(model, roles).hosts[0]!.roles.flatMap((r) => r.packages))].sort()
+    log(`taking the host's files as the layer (${packages.length} packages)`)
+    return await captureLayer(layerBuildHost, {
+      packages,
+      seconds: (Date.now() - started) / 1000,
+      builtBy: 'stackhouse sandbox layer build',
+    })
+  } finally {
+    await destroySandbox(layerBuildHost).catch(() => {})
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * The packages enabled their units; a host made from the layer must not start them
+ * unconfigured at its first boot. The deploy enables the ones its roles want.
+ */
+async function disableUnits(address: string, units: readonly string[]): Promise<void> {
+  const t = await connectSsh(
+    { host: layerBuildHost, address, port: 22, user: 'root', key: sandboxPaths.key },
+    { knownHosts: sandboxPaths.knownHosts },
+  )
+  try {
+    // Units of other host names (ceph-mon@<host>) do not exist here: no error for those.
+    const script = units.map((u) => `systemctl disable --quiet -- ${shellQuote(u)} 2>/dev/null || true`).join('\n')
+    await t.exec(script)
+  } finally {
+    await t.close()
+  }
+}
+
+/** The layer new sandbox hosts start from, if any. */
+export function sandboxLayer(): LayerInfo | undefined {
+  return currentLayer()
+}
+
+/** Stop using the layer; hosts made from it keep it until destroyed. */
+export function removeSandboxLayer(): LayerInfo | undefined {
+  return removeLayer()
+}
