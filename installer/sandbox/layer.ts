@@ -86,7 +86,8 @@ export async function captureLayer(host: string, info: Omit<LayerInfo, 'path' | 
   await unmountAll(hostDir(host))
   const upper = join(hostDir(host), 'upper')
   for (const p of buildHostOnly) rmSync(join(upper, p), { recursive: true, force: true })
-  for (const f of readdirSync(join(upper, 'etc', 'ssh'))) if (f.startsWith('ssh_host_')) rmSync(join(upper, 'etc', 'ssh', f))
+  const ssh = join(upper, 'etc', 'ssh')
+  for (const f of existsSync(ssh) ? readdirSync(ssh) : []) if (f.startsWith('ssh_host_')) rmSync(join(ssh, f))
   // The build's logs go; the log folders the packages made (owned by their users) stay.
   removeFiles(join(upper, 'var', 'log'))
   const builtAt = new Date().toISOString()
