@@ -58,6 +58,8 @@ export function parseXml(text: string, lists: readonly string[] = []): XmlNode {
     parseTagValue: false,
     parseAttributeValue: false,
     trimValues: true,
+    // Character references (&#10;) are XML, not HTML: without this they stay as text.
+    htmlEntities: true,
     isArray: (name) => lists.includes(name),
   })
   return parser.parse(text, true) as XmlNode
