@@ -51,9 +51,13 @@ export function program(): Command {
     imageCommand,
   ]) {
     cli.addCommand(cmd)
-    for (const sub of [cmd, ...cmd.commands]) {
+    // Every command at any depth (sandbox layer build…): its name as typed after "stackhouse".
+    const withNames = (c: Command, name: string): [Command, string][] => [
+      [c, name],
+      ...c.commands.flatMap((sub) => withNames(sub, `${name} ${sub.name()}`)),
+    ]
+    for (const [sub, name] of withNames(cmd, cmd.name())) {
       sub.exitOverride().showHelpAfterError('(run with --help for usage)')
-      const name = sub === cmd ? cmd.name() : `${cmd.name()} ${sub.name()}`
       sub.addHelpText(
         'after',
         `${examples[name] ? `\nExamples:\n${examples[name].map((e) => `  $ stackhouse ${e}`).join('\n')}\n` : ''}${exitCodeHelp}`,
