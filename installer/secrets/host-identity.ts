@@ -29,12 +29,20 @@ export interface IdentityMismatch {
  */
 export const identityStampPath = '/var/lib/stackhouse/cloud-identity'
 
-/** The stamp of this cloud: its identity secrets, each as the SHA-256 of its value. */
+/** This cloud's identity secrets, each as the SHA-256 of its value. */
+function identityHashes(secrets: Secrets, catalog: SecretCatalog): Map<string, string> {
+  return new Map(
+    identityNames(catalog)
+      .filter((n) => secrets[n])
+      .map((n) => [n, createHash('sha256').update(secrets[n]!).digest('hex')]),
+  )
+}
+
+const formatStamp = (hashes: ReadonlyMap<string, string>) => [...hashes].map(([n, h]) => `${n} ${h}\n`).join('')
+
+/** The stamp of this cloud, as hosts hold it. */
 export function identityStamp(secrets: Secrets, catalog: SecretCatalog): string {
-  return identityNames(catalog)
-    .filter((n) => secrets[n])
-    .map((n) => `${n} ${createHash('sha256').update(secrets[n]!).digest('hex')}\n`)
-    .join('')
+  return formatStamp(identityHashes(secrets, catalog))
 }
 
 function parseStamp(text: string): Map<string, string> {
@@ -46,45 +54,21 @@ function parseStamp(text: string): Map<string, string> {
   )
 }
 
-/**
- * The identity secrets in which each host's stamp differs from this cloud's. A host
- * without a stamp was never given to a cloud: files its packages wrote (a default
- * swift.conf, the Erlang cookie RabbitMQ made at install, a pre-installed layer's)
- * are not another cloud's. A secret only one side knows (a role added since) is
- * not compared.
- */
-export async function identityMismatches(
-  hosts: readonly string[],
-  secrets: Secrets,
-  catalog: SecretCatalog,
-  transports: ReadonlyMap<string, Transport>,
-): Promise<IdentityMismatch[]> {
-  const ours = parseStamp(identityStamp(secrets, catalog))
-  const found = await Promise.all(
-    hosts
-      .filter((h) => transports.has(h))
-      .map(async (host) => {
-        const t = transports.get(host)!
-        const r = await t.exec(sh`if [ -e ${identityStampPath} ]; then cat -- ${identityStampPath}; fi`)
-        if (r.code !== 0)
-          throw new TransportError(
-            host,
-            t.address,
-            'closed',
-            `could not read ${identityStampPath} (exit code ${r.code}): ${r.stderr.trim().slice(0, 200)}`,
-          )
-        const theirs = parseStamp(r.stdout)
-        return [...ours]
-          .filter(([name, hash]) => theirs.has(name) && theirs.get(name) !== hash)
-          .map(([name]) => ({ host, secret: name as SecretName }))
-      }),
-  )
-  return found.flat()
+/** Run one command on a host; a failure is the host's, with what was being done. */
+async function onHost(t: Transport, command: string, doing: string, stdin?: string): Promise<string> {
+  const r = await t.exec(command, stdin === undefined ? {} : { stdin })
+  if (r.code !== 0)
+    throw new TransportError(t.host, t.address, 'closed', `could not ${doing} (exit code ${r.code}): ${r.stderr.trim().slice(0, 200)}`)
+  return r.stdout
 }
 
 /**
  * Stop before anything changes when a host was given to another cloud; otherwise
- * record on each host that it is this cloud's (not in check mode, which changes nothing).
+ * record on each host that it is this cloud's (not in check mode, which changes
+ * nothing). A host without a stamp was never given to a cloud: files its packages
+ * wrote (a default swift.conf, the Erlang cookie RabbitMQ made at install, a
+ * pre-installed layer's) are not another cloud's. A secret only one side knows (a
+ * role added since) is not compared. One round trip per host when nothing changed.
  */
 export async function requireSameCloud(
   secretsFile: string,
@@ -94,7 +78,18 @@ export async function requireSameCloud(
   transports: ReadonlyMap<string, Transport>,
   opts: { check?: boolean } = {},
 ): Promise<void> {
-  const bad = await identityMismatches(hosts, secrets, catalog, transports)
+  const ours = identityHashes(secrets, catalog)
+  const stamp = formatStamp(ours)
+  const reached = hosts.flatMap((h) => (transports.has(h) ? [transports.get(h)!] : []))
+  const held = await Promise.all(
+    reached.map((t) => onHost(t, sh`if [ -e ${identityStampPath} ]; then cat -- ${identityStampPath}; fi`, `read ${identityStampPath}`)),
+  )
+  const bad: IdentityMismatch[] = reached.flatMap((t, i) => {
+    const theirs = parseStamp(held[i]!)
+    return [...ours]
+      .filter(([name, hash]) => theirs.has(name) && theirs.get(name) !== hash)
+      .map(([name]) => ({ host: t.host, secret: name as SecretName }))
+  })
   if (bad.length) {
     const lines = bad.map((m) => `${m.host} holds another ${m.secret}`)
     const shown = lines.length > 5 ? [...lines.slice(0, 4), `and ${lines.length - 4} more`] : lines
@@ -103,18 +98,6 @@ export async function requireSameCloud(
     })
   }
   if (opts.check) return
-  const stamp = identityStamp(secrets, catalog)
-  await Promise.all(
-    hosts
-      .filter((h) => transports.has(h))
-      .map(async (host) => {
-        const t = transports.get(host)!
-        const r = await t.exec(
-          sh`mkdir -p -- ${dirname(identityStampPath)} && umask 077 && cat > ${`${identityStampPath}.new`} && mv -- ${`${identityStampPath}.new`} ${identityStampPath}`,
-          { stdin: stamp },
-        )
-        if (r.code !== 0)
-          throw new TransportError(host, t.address, 'closed', `could not write ${identityStampPath}: ${r.stderr.trim().slice(0, 200)}`)
-      }),
-  )
+  const write = sh`mkdir -p -- ${dirname(identityStampPath)} && umask 077 && cat > ${`${identityStampPath}.new`} && mv -- ${`${identityStampPath}.new`} ${identityStampPath}`
+  await Promise.all(reached.filter((_, i) => held[i] !== stamp).map((t) => onHost(t, write, `write ${identityStampPath}`, stamp)))
 }

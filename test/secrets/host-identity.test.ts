@@ -67,8 +67,11 @@ describe('the hosts hold this cloud', () => {
       expect(stamp).not.toContain(v)
       for (const c of commands) expect(c).not.toContain(v)
     }
-    // AND the next deploy of the same cloud passes
-    await requireSameCloud('/x/secrets.yaml', ['aio1'], model.secrets, testCatalog, host(root, []))
+    // AND the next deploy of the same cloud passes, reading the stamp and writing nothing
+    const again: string[] = []
+    await requireSameCloud('/x/secrets.yaml', ['aio1'], model.secrets, testCatalog, host(root, again))
+    expect(again).toHaveLength(1)
+    expect(again[0]).toMatch(/^if \[ -e /)
   })
 
   it('stops, naming the host and the secrets, on a host given to another cloud, and changes nothing', async () => {
