@@ -56,19 +56,14 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
     roles,
     opts,
   )
-  const plan = (m: Model) => {
-    const files = render(m, roles, project.overrides)
-    return {
-      files,
-      phases: buildPhases(m, roles, files, {
-        ...opts,
-        admin: adminClient(m),
-        postDeployAdmin: adminClient(m),
-        stateDir: project.paths.stateDir,
-      }),
-    }
-  }
-  let { files, phases } = plan(model)
+  const plan = (m: Model) =>
+    buildPhases(m, roles, render(m, roles, project.overrides), {
+      ...opts,
+      admin: adminClient(m),
+      postDeployAdmin: adminClient(m),
+      stateDir: project.paths.stateDir,
+    })
+  let phases = plan(model)
   const hosts = model.hosts.filter((h) => phases.some((p) => p.hosts.some((x) => x.host.name === h.name)))
   const logDir = join(project.paths.stateDir, 'logs', new Date().toISOString().replace(/[:.]/g, '-'))
   const catalog = secretCatalog(roles)
@@ -80,7 +75,7 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   try {
     // The hosts' facts decide values (virt_type: auto) before anything is compared or written.
     const decided = withFacts(model, await gatherFacts(model, transports, project.paths.stateDir))
-    if (decided !== model) ({ files, phases } = plan(decided))
+    if (decided !== model) phases = plan(decided)
     await requireSameCloud(
       project.paths.secrets,
       hosts.map((h) => h.name),

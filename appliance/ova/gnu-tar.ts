@@ -2,7 +2,7 @@
 // The OVA's container: a GNU tar archive, written and read by our own code. vSphere
 // reads GNU tar; a VMDK may exceed the 8 GiB that ustar's 11 octal digits can say, and
 // GNU's base-256 size keeps each header one block (node-tar would add pax headers).
-import { createReadStream, createWriteStream, openSync, readSync, closeSync, fstatSync } from 'node:fs'
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readSync, statSync } from 'node:fs'
 import { once } from 'node:events'
 
 const block = 512
@@ -40,7 +40,7 @@ export async function writeTar(file: string, members: readonly TarMember[], mtim
   }
   let written = 0
   for (const m of members) {
-    const size = 'bytes' in m.from ? m.from.bytes.length : sizeOf(m.from.path)
+    const size = 'bytes' in m.from ? m.from.bytes.length : statSync(m.from.path).size
     await write(tarHeader(m.name, size, mtime))
     if ('bytes' in m.from) await write(m.from.bytes)
     else for await (const chunk of createReadStream(m.from.path)) await write(chunk as Buffer)
@@ -53,15 +53,6 @@ export async function writeTar(file: string, members: readonly TarMember[], mtim
   await write(Buffer.alloc(2 * block + ((record - (written % record)) % record)))
   out.end()
   await once(out, 'finish')
-}
-
-function sizeOf(path: string): number {
-  const fd = openSync(path, 'r')
-  try {
-    return fstatSync(fd).size
-  } finally {
-    closeSync(fd)
-  }
 }
 
 /** One 512-byte GNU tar header for a regular file, owner 0:0, mode 0644. */

@@ -214,7 +214,7 @@ function product(version: string): XmlElement {
 }
 
 /** vSphere's qualifiers of a setting: a drop-down's values, length bounds. */
-export function qualifiers(s: Setting): string | undefined {
+function qualifiers(s: Setting): string | undefined {
   const q = [
     ...(s.choices ? [`ValueMap{${s.choices.map((c) => `"${c}"`).join(',')}}`] : []),
     ...(s.minLength ? [`MinLen(${s.minLength})`] : []),

@@ -13,12 +13,14 @@ import { resolveCloud, unitsOn } from '../plan/resolve.ts'
 import { loadProject } from '../project.ts'
 import type { Role } from '../role/contract.ts'
 import { createSandbox, destroySandbox, listSandboxes, sandboxPaths, SandboxError } from '../sandbox/index.ts'
-import { captureLayer, currentLayer, removeLayer, type LayerInfo } from '../sandbox/layer.ts'
+import { captureLayer, type LayerInfo } from '../sandbox/layer.ts'
 import { shellQuote } from '../shell.ts'
 import { connectSsh } from '../transport/ssh.ts'
 import type { SandboxEvent } from './events.ts'
 
 export type { LayerInfo } from '../sandbox/layer.ts'
+/** The layer new sandbox hosts start from, if any; and stopping its use (hosts made from it keep it until destroyed). */
+export { currentLayer as sandboxLayer, removeLayer as removeSandboxLayer } from '../sandbox/layer.ts'
 
 /** The build host's name: a sandbox host like any other, destroyed when the build ends. */
 export const layerBuildHost = 'layer-build'
@@ -74,14 +76,4 @@ async function disableUnits(address: string, units: readonly string[]): Promise<
   } finally {
     await t.close()
   }
-}
-
-/** The layer new sandbox hosts start from, if any. */
-export function sandboxLayer(): LayerInfo | undefined {
-  return currentLayer()
-}
-
-/** Stop using the layer; hosts made from it keep it until destroyed. */
-export function removeSandboxLayer(): LayerInfo | undefined {
-  return removeLayer()
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Debian 12 root file system every host starts from: debootstrapped once
 // (through the package cache, so a rebuild downloads nothing) and then reused.
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { run } from './_exec.ts'
 import { withLock } from './_lock.ts'
@@ -9,6 +9,7 @@ import { aptProxy } from './apt-cacher.ts'
 import { SandboxError } from './errors.ts'
 import { codename, viaCache, type DebianMirrors } from './mirror.ts'
 import { sandboxPaths } from './paths.ts'
+import { removeHostKeys } from './ssh.ts'
 
 /** Packages beyond minbase: systemd as init, sshd for the deployer, python3 for tooling. */
 export const basePackages = [
@@ -39,8 +40,7 @@ export function baseExists(): boolean {
  * and the machine id (written per host), and the build machine's resolv.conf.
  */
 function generalise(root: string): void {
-  const ssh = join(root, 'etc', 'ssh')
-  for (const f of readdirSync(ssh)) if (f.startsWith('ssh_host_')) rmSync(join(ssh, f))
+  removeHostKeys(root)
   writeFileSync(join(root, 'etc', 'machine-id'), '')
   rmSync(join(root, 'var', 'lib', 'dbus', 'machine-id'), { force: true })
   writeFileSync(join(root, 'etc', 'resolv.conf'), '# Sandbox hosts have no DNS server: names are in /etc/hosts.\n')

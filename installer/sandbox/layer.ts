@@ -10,6 +10,7 @@ import { stopHost } from './boot.ts'
 import { SandboxError } from './errors.ts'
 import { hostDir, sandboxPaths } from './paths.ts'
 import { unmountAll } from './rootfs.ts'
+import { removeHostKeys } from './ssh.ts'
 import { readRecord, readRecords } from './state.ts'
 
 export interface LayerInfo {
@@ -86,8 +87,7 @@ export async function captureLayer(host: string, info: Omit<LayerInfo, 'path' | 
   await unmountAll(hostDir(host))
   const upper = join(hostDir(host), 'upper')
   for (const p of buildHostOnly) rmSync(join(upper, p), { recursive: true, force: true })
-  const ssh = join(upper, 'etc', 'ssh')
-  for (const f of existsSync(ssh) ? readdirSync(ssh) : []) if (f.startsWith('ssh_host_')) rmSync(join(ssh, f))
+  removeHostKeys(upper)
   // The build's logs go; the log folders the packages made (owned by their users) stay.
   removeFiles(join(upper, 'var', 'log'))
   const builtAt = new Date().toISOString()

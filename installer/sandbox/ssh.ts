@@ -2,7 +2,7 @@
 // SSH trust without trust-on-first-use: one sandbox key pair that every host
 // accepts, and each host's keys generated before it boots and recorded in a
 // known_hosts file that the deployer checks against.
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { run } from './_exec.ts'
 import { sandboxPaths } from './paths.ts'
@@ -17,6 +17,12 @@ export async function ensureKeyPair(): Promise<string> {
   }
   chmodSync(key, 0o600)
   return readFileSync(`${key}.pub`, 'utf8').trim()
+}
+
+/** Remove a root file system's SSH host keys (if it has any), so no two hosts share them. */
+export function removeHostKeys(root: string): void {
+  const dir = join(root, 'etc', 'ssh')
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) if (f.startsWith('ssh_host_')) rmSync(join(dir, f))
 }
 
 /**
