@@ -162,31 +162,47 @@ class Checker {
         this.fail(key, 'is set, but network.mode is dhcp', 'set stackhouse.network.mode to static, or leave this empty')
       return { mode: 'dhcp', ntp }
     }
-    const [ip = '', prefixText = ''] = this.text('network.address').split('/')
-    const address = parseIp(ip)
-    const prefix = /^\d{1,2}$/.test(prefixText) ? Number(prefixText) : NaN
-    if (address === undefined || !(prefix >= 8 && prefix <= 30))
+    const net = this.subnet()
+    if (!net)
       this.fail(
         'network.address',
         this.text('network.address') ? `"${this.text('network.address')}" is not ADDRESS/PREFIX` : 'is empty, but network.mode is static',
         'give the address with its prefix length (8-30), e.g. 192.0.2.10/24',
       )
     const gateway = parseIp(this.text('network.gateway'))
-    const size = 2 ** (32 - (prefix || 32))
-    const network = address === undefined ? 0 : address - (address % size)
     if (gateway === undefined)
       this.fail(
         'network.gateway',
         this.text('network.gateway') ? `"${this.text('network.gateway')}" is not an IPv4 address` : 'is empty, but network.mode is static',
         'give the default gateway, e.g. 192.0.2.1',
       )
-    else if (address !== undefined && prefix && (gateway < network || gateway >= network + size || gateway === address))
+    else if (net && (gateway < net.first || gateway > net.last || gateway === net.address))
       this.fail(
         'network.gateway',
-        `${formatIp(gateway)} is not another address on ${formatIp(network)}/${prefix}`,
+        `${formatIp(gateway)} is not another address on ${net.cidr}`,
         "give the gateway on the appliance's own network",
       )
-    return { mode: 'static', address: ip, prefix, gateway: this.text('network.gateway'), dns: this.addresses('network.dns'), ntp }
+    // Without a valid subnet a problem was reported, and no settings come out.
+    return {
+      mode: 'static',
+      address: net?.ip ?? '',
+      prefix: net?.prefix ?? Number.NaN,
+      gateway: this.text('network.gateway'),
+      dns: this.addresses('network.dns'),
+      ntp,
+    }
+  }
+
+  /** The static address and its network, when network.address is a valid ADDRESS/PREFIX (prefix 8-30). */
+  private subnet(): { address: number; ip: string; prefix: number; first: number; last: number; cidr: string } | undefined {
+    if (this.text('network.mode') !== 'static') return undefined
+    const [ip = '', prefixText = ''] = this.text('network.address').split('/')
+    const address = parseIp(ip)
+    const prefix = /^\d{1,2}$/.test(prefixText) ? Number(prefixText) : Number.NaN
+    if (address === undefined || !(prefix >= 8 && prefix <= 30)) return undefined
+    const size = 2 ** (32 - prefix)
+    const first = address - (address % size)
+    return { address, ip, prefix, first, last: first + size - 1, cidr: `${formatIp(first)}/${prefix}` }
   }
 
   private floating(): { floatingRange?: { start: string; end: string } } {
@@ -197,25 +213,20 @@ class Checker {
     const end = parseIp(b)
     if (start === undefined || end === undefined || start > end)
       this.fail('cloud.floating_range', `"${range}" is not FIRST-LAST`, 'give the first and last address, e.g. 192.0.2.100-192.0.2.199')
-    else if (this.text('network.mode') === 'static') {
-      const [ip = '', p = ''] = this.text('network.address').split('/')
-      const address = parseIp(ip)
-      const size = 2 ** (32 - Number(p))
-      if (address !== undefined && Number(p) >= 8 && Number(p) <= 30) {
-        const network = address - (address % size)
-        if (start < network || end >= network + size)
-          this.fail(
-            'cloud.floating_range',
-            `${range} is not on ${formatIp(network)}/${p}`,
-            "floating IPs come from the appliance's own network: give a range on it",
-          )
-        else if (address >= start && address <= end)
-          this.fail(
-            'cloud.floating_range',
-            `${range} holds the appliance's own address ${ip}`,
-            'give a range that leaves the appliance out',
-          )
-      }
+    else {
+      const net = this.subnet()
+      if (net && (start < net.first || end > net.last))
+        this.fail(
+          'cloud.floating_range',
+          `${range} is not on ${net.cidr}`,
+          "floating IPs come from the appliance's own network: give a range on it",
+        )
+      else if (net && net.address >= start && net.address <= end)
+        this.fail(
+          'cloud.floating_range',
+          `${range} holds the appliance's own address ${net.ip}`,
+          'give a range that leaves the appliance out',
+        )
     }
     return { floatingRange: { start: a, end: b } }
   }
