@@ -13,9 +13,10 @@ export interface ManifestEntry {
 /** The SHA-256 of a file, read as a stream (a disk is gigabytes). */
 export async function sha256File(path: string, range?: { start: number; length: number }): Promise<string> {
   const hash = createHash('sha256')
+  // NOTE: an empty range cannot be given to a read stream (end would come before start): it is the hash of no bytes.
+  if (range?.length === 0) return hash.digest('hex')
   const stream = createReadStream(path, range ? { start: range.start, end: range.start + range.length - 1 } : {})
   for await (const chunk of stream) hash.update(chunk as Buffer)
-  // An empty range reads nothing at all: still the hash of no bytes.
   return hash.digest('hex')
 }
 

@@ -122,6 +122,32 @@ function setField(tar: Buffer, headerAt: number, at: number, value: string) {
 }
 
 describe('the OVA checker', () => {
+  it('reads an empty member (its hash is that of no bytes) and reports it, without failing', async () => {
+    expect(await sha256File(vmdk, { start: 512, length: 0 })).toBe(sha256Bytes(Buffer.alloc(0)))
+    const good = ovfDescriptor({
+      name,
+      version: '0.1.0',
+      systemDisk: { file: `${name}-disk1.vmdk`, fileBytes: statSync(vmdk).size, capacityBytes: capacity },
+    })
+    const mf = formatManifest([
+      { file: `${name}.ovf`, sha256: sha256Bytes(Buffer.from(good)) },
+      { file: `${name}-disk1.vmdk`, sha256: await sha256File(vmdk) },
+      { file: 'extra.txt', sha256: sha256Bytes(Buffer.alloc(0)) },
+    ])
+    const file = join(dir, 'empty-member.ova')
+    await writeTar(
+      file,
+      [
+        { name: `${name}.ovf`, from: { bytes: Buffer.from(good) } },
+        { name: `${name}.mf`, from: { bytes: Buffer.from(mf) } },
+        { name: `${name}-disk1.vmdk`, from: { path: vmdk } },
+        { name: 'extra.txt', from: { bytes: Buffer.alloc(0) } },
+      ],
+      1_700_000_000,
+    )
+    expect((await checkOva(file)).problems).toEqual([`${name}.ovf: extra.txt is in the archive but not in References`])
+  })
+
   it.each([
     ['manifest before the descriptor', { order: [1, 0, 2] }, /first member is stackhouse-test\.mf/],
     [
