@@ -18,6 +18,7 @@ import { requireSameCloud } from './secrets/host-identity.ts'
 import { secretCatalog } from './secrets/names.ts'
 import { recordDeploy } from './status.ts'
 import type { Transport } from './transport/types.ts'
+import type { GuestImageSource } from './postdeploy/index.ts'
 
 export interface DeployOptions extends ConnectOptions {
   check?: boolean
@@ -30,6 +31,8 @@ export interface DeployOptions extends ConnectOptions {
   verbose?: boolean
   /** How to reach the hosts of the run. @default SSH (or this machine with `local`) */
   connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
+  /** Where post-deploy's test image comes from (the appliance carries one). @default built on this machine */
+  guestImage?: GuestImageSource
 }
 
 export interface HostReport {

@@ -18,6 +18,7 @@ import { TaskError } from '../tasks/types.ts'
 import { planCommand } from './plan.ts'
 import { renderCommand } from './render.ts'
 import { imageCommand } from './image.ts'
+import { applianceCommand } from './appliance.ts'
 import { sandboxCommand } from './sandbox.ts'
 import { secretsCommand } from './secrets.ts'
 import { validateCommand } from './validate.ts'
@@ -49,6 +50,7 @@ export function program(): Command {
     secretsCommand,
     sandboxCommand,
     imageCommand,
+    applianceCommand,
   ]) {
     cli.addCommand(cmd)
     // Every command at any depth (sandbox layer build…): its name as typed after "stackhouse".
@@ -114,6 +116,8 @@ const examples: Record<string, string[]> = {
   'sandbox create': ['sandbox create ctl1 cmp1'],
   'sandbox destroy': ['sandbox destroy --all'],
   'image build': ['image build --out out/'],
+  'appliance build': ['appliance build --out out/', 'appliance build --vmx 19 --json'],
+  'appliance status': ['appliance status --json'],
 }
 
 /** Run the CLI; returns the exit code instead of exiting, so tests can call it. */

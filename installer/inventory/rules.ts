@@ -5,6 +5,8 @@
 import { accessSync, constants, statSync } from 'node:fs'
 import { closest } from '../closest.ts'
 import { contains, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './net.ts'
+
+const sameCidr = (a: Cidr, b: Cidr) => a.first === b.first && a.last === b.last
 import { resolveLocalPath } from './paths.ts'
 import type { Problem } from './problems.ts'
 import type { Inventory } from './schema.ts'
@@ -194,6 +196,8 @@ const networksAreConsistent: Rule = (inv, f) => {
   const names = Object.keys(nets) as NetName[]
   names.forEach((a, i) =>
     names.slice(i + 1).forEach((b) => {
+      // One flat LAN for hosts and floating IPs (a one-NIC appliance) is the one overlap allowed.
+      if (a === 'management' && b === 'provider' && sameCidr(nets[a]!, nets[b]!)) return
       if (overlaps(nets[a]!, nets[b]!)) {
         const fix =
           a === 'management' && b === 'tunnel'

@@ -5,7 +5,7 @@
 // Keystone registration) starts once its packages are in and the roles it needs are done.
 import type { Model, ModelHost } from '../model/types.ts'
 import type { KeystoneClient } from '../openstack/keystone.ts'
-import { postDeployPhase } from '../postdeploy/index.ts'
+import { postDeployPhase, type GuestImageSource } from '../postdeploy/index.ts'
 import { filesByHostAndRole, type RenderedFile } from '../render/render.ts'
 import type { BootstrapStep, Role } from '../role/contract.ts'
 import { checkNeeds } from './graph.ts'
@@ -30,6 +30,8 @@ export interface PhaseOptions {
   admin: () => Promise<KeystoneClient>
   /** The project's state folder; with it, the post-deploy phase (flavors, demo project, networks, image) ends the run. */
   stateDir?: string
+  /** Where post-deploy's test image comes from. @default built on this machine (postdeploy/index.ts) */
+  guestImage?: GuestImageSource
   /**
    * The admin client post-deploy uses: logged in when post-deploy starts, so its
    * token's catalog has the services registered earlier in the same run.
@@ -84,7 +86,10 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
     opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy))
       ? [
           {
-            ...postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, { stateDir: opts.stateDir }),
+            ...postDeployPhase(model, opts.postDeployAdmin ?? opts.admin, {
+              stateDir: opts.stateDir,
+              ...(opts.guestImage ? { guestImage: opts.guestImage } : {}),
+            }),
             needs: ['prepare', ...packagePhases.map((p) => p.id), ...phases.map((p) => p.id)],
           },
         ]

@@ -102,7 +102,7 @@ async function systemState(rec: HostRecord, timeoutMs: number): Promise<string> 
 }
 
 /** Wait until systemd inside reports running or degraded, and sshd answers on the address. */
-export async function waitForBoot(rec: HostRecord, timeoutMs = 90_000): Promise<string> {
+export async function waitForBoot(rec: HostRecord, timeoutMs = 90_000, ssh = true): Promise<string> {
   const deadline = Date.now() + timeoutMs
   let state = 'unknown'
   // --wait waits for the boot to finish, but only once systemd answers: ask again until it does.
@@ -116,6 +116,7 @@ export async function waitForBoot(rec: HostRecord, timeoutMs = 90_000): Promise<
     200,
   )
   if (state !== 'running' && state !== 'degraded') throw bootFailure(rec, `did not boot (systemd state: "${state}")`)
+  if (!ssh) return state
   const left = Math.max(deadline - Date.now(), 5_000)
   if (!(await waitFor(() => portOpen(rec.address, 22, 500), left, 200)))
     throw bootFailure(rec, `booted, but sshd does not answer on ${rec.address}:22`)

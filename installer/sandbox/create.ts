@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `sandbox create`: the shared parts once (packages, bridges, package cache, base,
 // key pair), then per host: address, root file system, files, keys, boot.
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { withLock } from './_lock.ts'
 import { ensureAptCacher } from './apt-cacher.ts'
 import { ensureBase } from './base.ts'
@@ -34,6 +34,15 @@ export interface CreateOptions {
   address?: string
   /** Start from the pre-installed layer when one exists (overlay only). @default true */
   layer?: boolean
+  /**
+   * Boot a finished root file system (the appliance's) instead of the base: it is the
+   * only layer under the host's own files, and the host configures itself (name,
+   * address, SSH keys). Only `files` are written, and SSH host keys, so that this
+   * machine knows the host when it answers.
+   */
+  image?: { root: string; files?: Record<string, string> }
+  /** Wait for sshd to answer, not only for systemd. @default true (an image without an address yet: false) */
+  waitForSsh?: boolean
 }
 
 /**
@@ -76,11 +85,18 @@ function reserve(name: string, mode: RootfsMode, wanted?: string): Promise<HostR
   })
 }
 
-async function build(rec: HostRecord, mirrors: DebianMirrors, publicKey: string, layer?: LayerInfo): Promise<HostRecord> {
-  const rootfs = await makeRootfs(hostDir(rec.name), rec.rootfs.mode, layer?.path)
+async function build(
+  rec: HostRecord,
+  mirrors: DebianMirrors,
+  publicKey: string,
+  layer?: LayerInfo,
+  image?: CreateOptions['image'],
+): Promise<HostRecord> {
+  const rootfs = await makeRootfs(hostDir(rec.name), rec.rootfs.mode, layer?.path, image?.root)
   const made = { ...rec, rootfs }
   writeRecord(made)
-  await configureRootfs(rootfs.path, { name: rec.name, address: rec.address, mirrors, authorizedKey: publicKey })
+  if (image) writeFiles(rootfs.path, image.files ?? {})
+  else await configureRootfs(rootfs.path, { name: rec.name, address: rec.address, mirrors, authorizedKey: publicKey })
   const keys = await generateHostKeys(rootfs.path)
   await withLock('hosts', async () => setKnownHost(rec.address, keys))
   // Interfaces of an earlier host of this name that did not get destroyed would make nspawn fail.
@@ -98,18 +114,26 @@ export async function createSandbox(name: string, opts: CreateOptions = {}): Pro
   checkHostName(name)
   const { mirrors, publicKey } = await prepareMachine(log)
   let rec = await reserve(name, opts.rootfs ?? 'overlay', opts.address)
-  const layer = opts.layer === false ? undefined : currentLayer()
+  const layer = opts.layer === false || opts.image ? undefined : currentLayer()
   log(`${name}: ${rec.address}, booting${layer ? ` from the pre-installed layer (${layerSummary(layer)})` : ''}`)
   try {
-    rec = await build(rec, mirrors, publicKey, layer)
+    rec = await build(rec, mirrors, publicKey, layer, opts.image)
     rec = await startHost(rec, writeRecord)
-    await waitForBoot(rec, opts.bootTimeoutMs)
+    await waitForBoot(rec, opts.bootTimeoutMs, opts.waitForSsh ?? true)
   } catch (e) {
     await halt(readRecord(name) ?? rec)
     throw e
   }
   await withLock('hosts', async () => writeSandboxInventory(readRecords()))
   return describeHost(rec)
+}
+
+function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    const file = join(root, path)
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, text, { mode: 0o600 })
+  }
 }
 
 /** An address the inventory chose: free, and on the sandbox management network. */

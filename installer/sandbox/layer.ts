@@ -51,7 +51,7 @@ export function layerSummary(l: LayerInfo): string {
 }
 
 /** What must differ between hosts, or was only the build host's: its identity, its logs and the downloaded packages. */
-const buildHostOnly = [
+export const buildHostOnly = [
   'etc/hostname',
   'etc/hosts',
   'etc/machine-id',

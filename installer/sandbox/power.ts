@@ -27,7 +27,7 @@ function records(names: readonly string[]): HostRecord[] {
  */
 export async function bootStopped(rec: HostRecord): Promise<void> {
   if (rec.rootfs.mode === 'overlay' && !mountsUnder(rec.rootfs.path).includes(rec.rootfs.path)) {
-    await run('mount', overlayMount(hostDir(rec.name), rec.rootfs.path, rec.rootfs.layer))
+    await run('mount', overlayMount(hostDir(rec.name), rec.rootfs.path, rec.rootfs.layer, rec.rootfs.image))
   }
   const started = await withLock('hosts', () => startHost(rec, writeRecord))
   await waitForBoot(started)

@@ -18,12 +18,17 @@ export async function makeRootfs(
   dir: string,
   mode: RootfsMode = 'overlay',
   layer?: string,
-): Promise<{ mode: RootfsMode; path: string; layer?: string }> {
+  image?: string,
+): Promise<{ mode: RootfsMode; path: string; layer?: string; image?: string }> {
   const path = join(dir, 'rootfs')
-  if (mode === 'overlay') {
+  if (mode === 'overlay' || image) {
     for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { recursive: true })
-    const r = await run('mount', overlayMount(dir, path, layer), { allowFail: true })
-    if (r.code === 0) return { mode, path, ...(layer ? { layer } : {}) }
+    const r = await run('mount', overlayMount(dir, path, layer, image), { allowFail: true })
+    if (r.code === 0) return { mode: 'overlay', path, ...(layer ? { layer } : {}), ...(image ? { image } : {}) }
+    if (image)
+      throw new SandboxError(`cannot mount an overlay over the image ${image}: ${r.stderr.trim()}`, {
+        fix: 'boot images on a kernel with overlayfs',
+      })
     for (const d of ['upper', 'work']) rmSync(join(dir, d), { recursive: true, force: true })
   }
   // NOTE: a copy has no layer: the layer's whiteouts (files apt removed from the base) mean something only to overlayfs.
@@ -32,9 +37,9 @@ export async function makeRootfs(
   return { mode: 'copy', path }
 }
 
-/** The mount arguments of a host's overlay root: its own files over the layer (if any) over the base. */
-export function overlayMount(dir: string, path: string, layer?: string): string[] {
-  const lower = layer ? `${layer}:${sandboxPaths.baseRootfs}` : sandboxPaths.baseRootfs
+/** The mount arguments of a host's overlay root: its own files over the layer (if any) over the base, or over a whole image. */
+export function overlayMount(dir: string, path: string, layer?: string, image?: string): string[] {
+  const lower = image ?? (layer ? `${layer}:${sandboxPaths.baseRootfs}` : sandboxPaths.baseRootfs)
   return ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, path]
 }
 

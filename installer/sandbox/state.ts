@@ -14,8 +14,8 @@ export interface HostRecord {
   /** Management address, on host0. */
   address: string
   interfaces: InterfaceNames
-  /** Its root: mode, mount point, and the pre-installed layer under its own files, if made from one. */
-  rootfs: { mode: RootfsMode; path: string; layer?: string }
+  /** Its root: mode, mount point, and the pre-installed layer under its own files, or the whole image it boots (the appliance's root), if made from one. */
+  rootfs: { mode: RootfsMode; path: string; layer?: string; image?: string }
   createdAt: string
   /** The systemd-nspawn process, with its start time so a reused pid is never signalled. */
   nspawn?: { pid: number; start: number }

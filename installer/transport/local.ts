@@ -16,6 +16,10 @@ export class LocalTransport implements Transport {
       child.stdout.on('data', (b: Buffer) => out.push(b))
       child.stderr.on('data', (b: Buffer) => err.push(b))
       child.on('error', reject)
+      // A command that exits without reading its input closes the pipe: not an error of the command.
+      child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE') reject(e)
+      })
       child.on('close', (code, signal) =>
         resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
       )

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every boot after the first (a reboot or a power cut): the cloud's units start by
+// themselves; this waits until `status` calls the cloud healthy and says so on the
+// console, or names what did not come back and the one command that repairs it.
+import { join } from 'node:path'
+import { loadProject } from '../../installer/project.ts'
+import { waitUntilHealthy, type StatusReport } from '../../installer/status.ts'
+import { roles } from '../../roles/index.ts'
+import { showStatus, type ApplianceStatus } from './banner.ts'
+import { applianceFiles } from './run.ts'
+import { readFileSync } from 'node:fs'
+
+/** What is not up, in a few words. */
+export function notUp(r: StatusReport): string[] {
+  return [
+    ...r.hosts.flatMap((h) =>
+      h.reachable ? [...h.units.filter((u) => u.state !== 'active').map((u) => u.unit), ...h.failed] : [`${h.host} unreachable`],
+    ),
+    ...r.apis.filter((a) => !a.answers).map((a) => `${a.service} API`),
+    ...r.missingDaemons,
+    ...r.daemons.filter((d) => !d.up).map((d) => `${d.binary}@${d.host}`),
+  ].filter((x, i, all) => all.indexOf(x) === i)
+}
+
+export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: ApplianceStatus }> {
+  // The interface that holds the address, as first boot recorded it.
+  const { iface } = JSON.parse(readFileSync(applianceFiles.done, 'utf8')) as { iface: string }
+  const project = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
+  let polls = 0
+  const report = await waitUntilHealthy(project, roles, {
+    local: true,
+    waitMs,
+    everyMs: 5000,
+    onPoll: (r) => {
+      const down = notUp(r)
+      polls++
+      if (!r.healthy)
+        showStatus(
+          {
+            state: 'configuring',
+            step: polls,
+            of: Math.ceil(waitMs / 5000),
+            what: `starting: waiting for ${down.slice(0, 3).join(', ')}${down.length > 3 ? ', …' : ''}`,
+          },
+          iface,
+        )
+    },
+  })
+  const status: ApplianceStatus = report.healthy
+    ? {
+        state: 'ready',
+        dashboard: project.model.dashboardUrl,
+        keystone: project.model.endpoints.keystone.public,
+        credentials: join(project.paths.stateDir, 'admin-openrc'),
+      }
+    : {
+        state: 'failed',
+        what: notUp(report).slice(0, 4).join(', ') || 'the cloud',
+        log: 'stackhouse status',
+        repair: `stackhouse deploy -i ${applianceFiles.inventory} --local`,
+      }
+  showStatus(status, iface)
+  return { ok: report.healthy, status }
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+// The appliance's first boot: settings → network → inventory → fresh secrets →
+// the installer's own deploy on this machine (the library call, local transport)
+// → verify → "Ready". Every step shows on the console. A failure says which step
+// and where its log is, and the unit stops there: no half-configured cloud is
+// called Ready. Run again (the unit does it at the next boot), it carries on from
+// what is done, since the deploy is idempotent.
+import { spawnSync } from 'node:child_process'
+import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { deployCloud } from '../../installer/commands/deploy.ts'
+import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
+import { formatIp, parseIp } from '../../installer/inventory/net.ts'
+import { resolveCloud } from '../../installer/plan/resolve.ts'
+import { loadProject } from '../../installer/project.ts'
+import { secretCatalog } from '../../installer/secrets/names.ts'
+import { setSecret } from '../../installer/secrets/store.ts'
+import { roles } from '../../roles/index.ts'
+import { showStatus, type ApplianceStatus } from './banner.ts'
+import { applianceInventory, type Lease } from './inventory.ts'
+import { addressInterface, floatingMode, networkFiles, pickNic, type Link } from './network.ts'
+import { resolveSettings, type ApplianceSettings } from './settings.ts'
+import { readSources, seedDir } from './sources.ts'
+import { blankPasswords } from './blank.ts'
+
+/** Where the appliance keeps its cloud: inventory, secrets, and the state folder (.stackhouse: logs, credentials). */
+export const applianceHome = '/var/lib/stackhouse/appliance'
+export const applianceFiles = {
+  inventory: join(applianceHome, 'inventory.yml'),
+  secrets: join(applianceHome, 'secrets.yaml'),
+  log: '/var/log/stackhouse/first-boot.log',
+  /** Written when first boot has finished: the seed is not read again. */
+  done: join(applianceHome, 'first-boot.json'),
+  /** The settings in effect, without the password. */
+  settings: join(applianceHome, 'settings.json'),
+  guestImage: '/opt/stackhouse/guest-image/guest.qcow2',
+}
+
+export class FirstBootError extends Error {
+  constructor(
+    readonly what: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function log(line: string): void {
+  mkdirSync('/var/log/stackhouse', { recursive: true, mode: 0o700 })
+  appendFileSync(applianceFiles.log, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 })
+  process.stdout.write(`${line}\n`)
+}
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 })
+  if (r.status !== 0) throw new FirstBootError('network', `${cmd} ${args.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`)
+  return r.stdout
+}
+
+/** Apply the settings to the machine: host name, root's SSH key, the network. Returns the interface that holds the address. */
+function applyHost(s: ApplianceSettings): { nic: string; iface: string } {
+  const nic = pickNic(JSON.parse(sh('ip', ['-j', '-d', 'link', 'show'])) as Link[])
+  if (!nic) throw new FirstBootError('network', 'no Ethernet interface found: give the VM a network adapter')
+  writeFileSync('/etc/hostname', `${s.hostname}\n`)
+  spawnSync('hostname', [s.hostname])
+  if (s.sshKey) {
+    mkdirSync('/root/.ssh', { recursive: true, mode: 0o700 })
+    writeFileSync('/root/.ssh/authorized_keys', `${s.sshKey}\n`, { mode: 0o600 })
+  }
+  const dir = '/etc/systemd/network'
+  mkdirSync(dir, { recursive: true })
+  for (const f of readdirSync(dir).filter((f) => f.startsWith('05-stackhouse-'))) rmSync(join(dir, f))
+  for (const [name, text] of Object.entries(networkFiles(s, nic))) writeFileSync(join(dir, name), text)
+  sh('systemctl', ['restart', 'systemd-networkd.service'])
+  return { nic, iface: addressInterface(s, nic) }
+}
+
+/** The address the interface has (static at once, DHCP within a minute), with its network and gateway. */
+async function waitForLease(iface: string, s: ApplianceSettings): Promise<Lease> {
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    const addrs = JSON.parse(sh('ip', ['-j', '-4', 'addr', 'show', 'dev', iface]).trim() || '[]') as {
+      addr_info?: { local: string; prefixlen: number; scope: string }[]
+    }[]
+    const a = addrs[0]?.addr_info?.find((x) => x.scope === 'global')
+    if (a) {
+      const size = 2 ** (32 - a.prefixlen)
+      const network = parseIp(a.local)! - (parseIp(a.local)! % size)
+      const routes = JSON.parse(sh('ip', ['-j', '-4', 'route', 'show', 'default']).trim() || '[]') as { gateway?: string }[]
+      const gateway = s.network.mode === 'static' ? s.network.gateway : routes[0]?.gateway
+      return { interface: iface, address: a.local, cidr: `${formatIp(network)}/${a.prefixlen}`, ...(gateway ? { gateway } : {}) }
+    }
+    if (Date.now() > deadline) throw new FirstBootError('network', `${iface} got no IPv4 address in 2 minutes (${s.network.mode})`)
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+}
+
+/** /etc/hosts: the name resolves to the address, as OpenStack's services expect. */
+function writeHosts(name: string, address: string): void {
+  writeFileSync('/etc/hosts', `127.0.0.1\tlocalhost\n${address}\t${name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`)
+}
+
+function writeAtomic(path: string, text: string, mode = 0o600): void {
+  mkdirSync(applianceHome, { recursive: true, mode: 0o700 })
+  writeFileSync(`${path}.tmp`, text, { mode })
+  renameSync(`${path}.tmp`, path)
+}
+
+export interface FirstBootResult {
+  ok: boolean
+  status: ApplianceStatus
+}
+
+/** First boot, start to end. Never throws: the outcome is on the console, in the log and in the result. */
+export async function firstBoot(): Promise<FirstBootResult> {
+  let iface = 'lo'
+  const show = (s: ApplianceStatus) => {
+    showStatus(s, iface)
+    log(`status: ${JSON.stringify(s)}`)
+  }
+  // Role names join once the model is known; until then the count is the roles Stackhouse has.
+  let steps = ['settings', 'network', ...roles.map((r) => r.name), 'post-deploy', 'verify']
+  let step = 0
+  const next = (what: string) => show({ state: 'configuring', step: ++step, of: steps.length, what })
+  try {
+    next('settings')
+    const found = readSources()
+    const { settings, problems } = resolveSettings(found.sources)
+    const all = [...found.problems, ...problems]
+    for (const p of all) log(`setting ${p.property} (${p.source}) ${p.message}: ${p.fix}`)
+    if (all.length || !settings) {
+      const p = all[0]!
+      throw new FirstBootError(
+        'settings',
+        `${p.property} ${p.message} (${p.source}); ${p.fix}${all.length > 1 ? ` (+${all.length - 1} more in the log)` : ''}`,
+      )
+    }
+    log(`settings from ${found.sources.map((s) => s.name).join(', ') || 'the defaults'}`)
+    next('network')
+    const host = applyHost(settings)
+    iface = host.iface
+    const lease = await waitForLease(iface, settings)
+    if (floatingMode(settings) === 'lan' && !lease.gateway)
+      throw new FirstBootError('network', `floating IPs on the LAN need a gateway, and ${iface} has none`)
+    writeHosts(settings.hostname, lease.address)
+    log(`address ${lease.address} on ${iface} (${lease.cidr}${lease.gateway ? `, gateway ${lease.gateway}` : ''})`)
+    writeAtomic(applianceFiles.inventory, applianceInventory(settings, lease), 0o644)
+    const { adminPassword: _never, ...kept } = settings
+    writeAtomic(applianceFiles.settings, `${JSON.stringify(kept, null, 2)}\n`)
+    // Every secret is made here, on this VM: none is in the image.
+    const project0 = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, createSecrets: true, roles })
+    if (settings.adminPassword) setSecret(applianceFiles.secrets, 'admin_password', settings.adminPassword, secretCatalog(roles))
+    const project = settings.adminPassword
+      ? loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
+      : project0
+    steps = ['settings', 'network', ...resolveCloud(project.model, roles).hosts[0]!.roles.map((r) => r.role.name), 'post-deploy', 'verify']
+    let current = ''
+    const report = await deployCloud(project, roles, {
+      local: true,
+      renderer: 'simple',
+      guestImage: { existing: applianceFiles.guestImage, build: async () => ({ path: applianceFiles.guestImage }) },
+      // Roles configure concurrently: the console names the role whose task started last, numbered in deploy order.
+      onEvent: (e) => {
+        if (e.type !== 'task') return
+        const role = e.phase.replace(/\.packages$/, '')
+        if (role === current || !steps.includes(role)) return
+        current = role
+        show({ state: 'configuring', step: steps.indexOf(role) + 1, of: steps.length, what: role })
+      },
+    })
+    if (report.failures.length) {
+      const f = report.failures[0]!
+      throw new FirstBootError(f.task.split('.')[0] ?? f.task, `${f.task}: ${f.message} (log ${f.log})`)
+    }
+    show({ state: 'configuring', step: steps.length, of: steps.length, what: 'verify' })
+    const verified = await verifyDeployedCloud(project, { local: true })
+    const failed = verified.checks.filter((c) => c.status === 'fail')
+    if (failed.length)
+      throw new FirstBootError(
+        `verify (${failed.map((c) => c.id).join(', ')})`,
+        `verify failed: ${failed.map((c) => `${c.id}: ${c.message}`).join('; ')} (log ${verified.logFile})`,
+      )
+    blankPasswords(join(seedDir, 'ovf-env.xml'))
+    writeAtomic(
+      applianceFiles.done,
+      `${JSON.stringify({ finishedAt: new Date().toISOString(), address: lease.address, iface }, null, 2)}\n`,
+      0o644,
+    )
+    const status: ApplianceStatus = {
+      state: 'ready',
+      dashboard: project.model.dashboardUrl,
+      keystone: project.model.endpoints.keystone.public,
+      credentials: report.credentials?.adminOpenrc ?? join(project.paths.stateDir, 'admin-openrc'),
+    }
+    show(status)
+    return { ok: true, status }
+  } catch (e) {
+    const known = e instanceof FirstBootError
+    const what = known ? e.what : 'first boot'
+    // A known failure is said in its own words; anything else is a bug, with its stack.
+    log(`failed: ${known ? e.message : ((e as Error).stack ?? String(e))}`)
+    const repair =
+      what === 'settings'
+        ? "correct the VM's settings (vSphere: Edit Settings, vApp Options), then: systemctl restart stackhouse-first-boot"
+        : 'systemctl restart stackhouse-first-boot'
+    const status: ApplianceStatus = { state: 'failed', what, log: applianceFiles.log, detail: (e as Error).message.split('\n')[0], repair }
+    show(status)
+    return { ok: false, status }
+  }
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+import { Command } from 'commander'
+import { existsSync, readFileSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
+import { buildAppliance } from '../../appliance/build/build.ts'
+import { afterBoot } from '../../appliance/first-boot/after-boot.ts'
+import { bannerPaths, statusLine, type ApplianceStatus } from '../../appliance/first-boot/banner.ts'
+import { firstBoot } from '../../appliance/first-boot/run.ts'
+import { roles } from '../../roles/index.ts'
+import { UsageError } from '../errors.ts'
+import { SandboxError } from '../sandbox/index.ts'
+import { requireRoot } from '../sandbox/prereqs.ts'
+import { folderArgument } from './_options.ts'
+import { err, out, style } from './_style.ts'
+
+interface BuildFlags {
+  out: string
+  vmx?: string
+  raw?: boolean
+  json?: boolean
+}
+
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`
+
+const build = new Command('build')
+  .description('build the appliance: stackhouse-<version>.qcow2 and .ova from the pre-installed layer (needs root; about 15 min)')
+  .option('--out <dir>', 'folder the images go to', 'out')
+  .option('--vmx <n>', 'vSphere hardware version in the OVF (13 runs on ESXi 6.5 and newer)')
+  .option('--raw', 'also keep the raw disk (stackhouse-<version>.raw, sparse)')
+  .option('--json', 'print the build report as JSON')
+  .action(async (flags: BuildFlags) => {
+    const vmx = flags.vmx === undefined ? undefined : Number(flags.vmx)
+    if (vmx !== undefined && !(Number.isInteger(vmx) && vmx >= 13 && vmx <= 21))
+      throw new UsageError(`--vmx ${flags.vmx}: expected a whole number from 13 to 21`)
+    requireRoot('building the appliance')
+    const log = flags.json ? undefined : (line: string) => err(style.dim(`  ${line}`, process.stderr))
+    try {
+      const r = await buildAppliance({
+        outDir: resolve(folderArgument(flags.out, '--out')),
+        roles,
+        ...(flags.raw ? { keepRaw: true } : {}),
+        ...(vmx ? { vmx } : {}),
+        ...(log ? { log } : {}),
+      })
+      if (flags.json) return out(JSON.stringify(r, null, 2))
+      const rel = (p: string) => relative(process.cwd(), p)
+      out(`${style.green('✔')} appliance ${r.version} built in ${r.seconds.total.toFixed(0)} s`)
+      out(`  qcow2  ${rel(r.qcow2)}  ${mib(r.bytes.qcow2)}`)
+      out(`  ova    ${rel(r.ova)}  ${mib(r.bytes.ova)} ${style.dim('(passes stackhouse’s OVA checker)')}`)
+      if (r.raw) out(`  raw    ${rel(r.raw)}`)
+      out(style.dim(`  KVM: virt-install --import --disk ${rel(r.qcow2)} --memory 16384 --vcpus 4 --osinfo debian12`))
+    } catch (e) {
+      if (!(e instanceof SandboxError)) throw e
+      err(`${style.red('✖', process.stderr)} ${e.message}`)
+      if (e.fix) err(`  fix: ${e.fix}`)
+      process.exitCode = 1
+    }
+  })
+
+const firstBootCommand = new Command('first-boot')
+  .description(
+    "on the appliance: configure the cloud from the VM's settings, deploy it here and verify it (run by stackhouse-first-boot.service)",
+  )
+  .action(async () => {
+    requireRoot('the first boot')
+    const r = await firstBoot()
+    if (!r.ok) process.exitCode = 1
+  })
+
+const banner = new Command('banner')
+  .description(
+    'on the appliance, after a reboot: wait until the cloud is healthy and say so on the console, or name what did not come back',
+  )
+  .option('--wait <seconds>', 'how long to wait for the cloud', '600')
+  .action(async (flags: { wait: string }) => {
+    const wait = Number(flags.wait)
+    if (!(Number.isInteger(wait) && wait >= 0)) throw new UsageError(`--wait ${flags.wait}: expected whole seconds`)
+    requireRoot('the console banner')
+    const r = await afterBoot(wait * 1000)
+    if (!r.ok) process.exitCode = 6
+  })
+
+const status = new Command('status')
+  .description('on the appliance: what the console says (configuring, ready or failed)')
+  .option('--json', 'print it as JSON')
+  .action((flags: { json?: boolean }) => {
+    if (!existsSync(bannerPaths.json)) {
+      out(flags.json ? '{"state":"unknown"}' : 'no status yet: this is not an appliance, or it has not started configuring')
+      process.exitCode = 1
+      return
+    }
+    const s = JSON.parse(readFileSync(bannerPaths.json, 'utf8')) as ApplianceStatus
+    out(flags.json ? JSON.stringify(s) : statusLine(s))
+    if (s.state === 'failed') process.exitCode = 1
+  })
+
+/** `stackhouse appliance …`: the one-VM appliance, built here and configured on its first boot. */
+export const applianceCommand = new Command('appliance')
+  .description('the one-VM appliance (qcow2 and OVA): build it, and what runs on it')
+  .addCommand(build)
+  .addCommand(firstBootCommand)
+  .addCommand(banner)
+  .addCommand(status)

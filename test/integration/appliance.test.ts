@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue 11 end to end: build the appliance's images, boot its disk's root under
+// systemd-nspawn on the sandbox bridges with an ovf-env.xml in the seed folder,
+// and watch first boot reach Ready by itself; verify from this machine; then cut
+// its power (SIGKILL) and boot it again: Ready, verified, no deploy run.
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildAppliance, type BuildReport } from '../../appliance/build/build.ts'
+import { ovfEnvironment } from '../../appliance/first-boot/environment.ts'
+import { checkOva } from '../../appliance/ova/check.ts'
+import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
+import { run } from '../../installer/run.ts'
+import { loadProject } from '../../installer/project.ts'
+import { createSandbox, destroySandbox, sandboxPaths, startSandbox, type SandboxHost } from '../../installer/sandbox/index.ts'
+import { readRecord } from '../../installer/sandbox/state.ts'
+import { connectSsh } from '../../installer/transport/ssh.ts'
+import { roles } from '../../roles/index.ts'
+
+const tag = randomBytes(2).toString('hex')
+const good = `t-appl-${tag}`
+const bad = `t-applbad-${tag}`
+const work = mkdtempSync('/var/tmp/stackhouse-appliance-test-')
+const rootMount = join(work, 'root')
+let build: BuildReport
+let host: SandboxHost
+
+const waitFor = async (what: string, ms: number, probe: () => Promise<string | undefined>): Promise<string> => {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const got = await probe().catch(() => undefined)
+    if (got) return got
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 3000))
+  }
+}
+
+async function onHost(h: SandboxHost, command: string): Promise<{ code: number; stdout: string }> {
+  const t = await connectSsh(
+    { host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key },
+    { knownHosts: sandboxPaths.knownHosts },
+  )
+  try {
+    const r = await t.exec(command)
+    return { code: r.code, stdout: r.stdout.trim() }
+  } finally {
+    await t.close()
+  }
+}
+
+/** The status the appliance shows, as JSON (in /run: this boot's only). */
+async function status(h: SandboxHost): Promise<{ state: string; line: string } | undefined> {
+  const r = await onHost(h, 'cat /run/stackhouse/status.json')
+  return r.code === 0 ? (JSON.parse(r.stdout) as { state: string; line: string }) : undefined
+}
+
+const settled = (h: SandboxHost) => async () => {
+  const s = await status(h)
+  return s && s.state !== 'configuring' ? s.state : undefined
+}
+
+function bootAppliance(name: string, address: string, settings: Record<string, string>, waitForSsh = true): Promise<SandboxHost> {
+  return createSandbox(name, {
+    address,
+    waitForSsh,
+    bootTimeoutMs: 180_000,
+    image: { root: rootMount, files: { 'etc/stackhouse/seed/ovf-env.xml': ovfEnvironment(settings) } },
+  })
+}
+
+const publicKey = () => readFileSync(`${sandboxPaths.key}.pub`, 'utf8').trim()
+
+describe('the appliance', () => {
+  beforeAll(async () => {
+    build = await buildAppliance({ outDir: join(work, 'out'), roles, keepRaw: true })
+    mkdirSync(rootMount)
+    // The root partition starts at sector 4096 (disk.ts): mounted read-only, it is the hosts' only layer.
+    await run('mount', ['-o', `ro,loop,offset=${4096 * 512}`, build.raw!, rootMount])
+  })
+  afterAll(async () => {
+    for (const n of [good, bad]) if (readRecord(n)) await destroySandbox(n)
+    await run('umount', [rootMount], { allowFail: true })
+    rmSync(work, { recursive: true, force: true })
+  })
+
+  it('builds a compressed qcow2 and an OVA that passes the checker', async () => {
+    const info = JSON.parse((await run('qemu-img', ['info', '--output=json', build.qcow2])).stdout) as {
+      format: string
+      'virtual-size': number
+    }
+    expect(info.format).toBe('qcow2')
+    expect(info['virtual-size']).toBe(40 * 2 ** 30)
+    expect(build.bytes.qcow2).toBeLessThan(info['virtual-size'] / 4)
+    const check = await checkOva(build.ova)
+    expect(check.problems).toEqual([])
+    expect(check.members.map((m) => m.name)).toEqual([
+      `stackhouse-${build.version}.ovf`,
+      `stackhouse-${build.version}.mf`,
+      `stackhouse-${build.version}-disk1.vmdk`,
+    ])
+  })
+
+  it('carries no secret, host key or identity of the build', () => {
+    expect(existsSync(join(rootMount, 'var/lib/stackhouse/appliance/secrets.yaml'))).toBe(false)
+    expect(readdirSync(join(rootMount, 'etc/ssh')).filter((f) => f.startsWith('ssh_host_'))).toEqual([])
+    expect(existsSync(join(rootMount, 'var/lib/rabbitmq/.erlang.cookie'))).toBe(false)
+    expect(existsSync(join(rootMount, 'root/.ssh/authorized_keys'))).toBe(false)
+    expect(readFileSync(join(rootMount, 'etc/machine-id'), 'utf8')).toBe('')
+    expect(existsSync(join(rootMount, 'etc/apt/apt.conf.d/01proxy'))).toBe(false)
+    // The boot loader's menu names the root by the UUID the file system has.
+    const uuid = /root=UUID=(\S+)/.exec(readFileSync(join(rootMount, 'boot/grub/grub.cfg'), 'utf8'))![1]
+    expect(readFileSync(join(rootMount, 'etc/fstab'), 'utf8')).toContain(`UUID=${uuid}`)
+  })
+
+  it('refuses bad settings on the console and in the log, and configures nothing', async () => {
+    const h = await bootAppliance(bad, '10.77.0.22', { 'network.mode': 'static', admin_password: 'short' }, false)
+    try {
+      // Without an address the host is reached through nspawn, not SSH: read the root from here.
+      const root = readRecord(bad)!.rootfs.path
+      const issue = await waitFor('the failure banner', 120_000, async () => {
+        const f = join(root, 'etc/issue.d/50-stackhouse.issue')
+        return existsSync(f) && readFileSync(f, 'utf8').includes('Failed') ? readFileSync(f, 'utf8') : undefined
+      })
+      expect(issue).toMatch(/Failed: settings/)
+      const log = readFileSync(join(root, 'var/log/stackhouse/first-boot.log'), 'utf8')
+      expect(log).toMatch(/setting stackhouse\.network\.address .*is empty, but network\.mode is static/)
+      expect(log).toMatch(/setting stackhouse\.admin_password .*is 5 characters long/)
+      expect(existsSync(join(root, 'var/lib/stackhouse/appliance/first-boot.json'))).toBe(false)
+      expect(existsSync(join(root, 'var/lib/stackhouse/appliance/secrets.yaml'))).toBe(false)
+      expect(h.address).toBe('10.77.0.22')
+    } finally {
+      await destroySandbox(bad)
+    }
+  })
+
+  it('reaches Ready on its own at first boot, and verify from this machine passes', async () => {
+    const started = Date.now()
+    host = await bootAppliance(good, '10.77.0.21', {
+      hostname: 'appliance',
+      'network.mode': 'static',
+      'network.address': '10.77.0.21/24',
+      'network.gateway': '10.77.0.1',
+      'cloud.floating_range': '10.77.0.150-10.77.0.199',
+      admin_password: 'correct horse battery',
+      ssh_key: publicKey(),
+    })
+    const state = await waitFor('first boot to end', 30 * 60_000, settled(host))
+    const seconds = (Date.now() - started) / 1000
+    if (state !== 'ready')
+      throw new Error(
+        `first boot: ${JSON.stringify(await status(host))}\n${(await onHost(host, 'tail -30 /var/log/stackhouse/first-boot.log')).stdout}`,
+      )
+    console.log(`first boot to Ready: ${seconds.toFixed(0)} s`)
+    const project = machineProject()
+    expect(project.model.secrets.admin_password).toBe('correct horse battery')
+    const report = await verifyDeployedCloud(project, {})
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+    // The password is gone from the guest's copy of the settings.
+    const seed = join(readRecord(good)!.rootfs.path, 'etc/stackhouse/seed/ovf-env.xml')
+    expect(readFileSync(seed, 'utf8')).toContain('oe:key="stackhouse.admin_password" oe:value=""')
+    expect(readFileSync(seed, 'utf8')).not.toContain('correct horse')
+  })
+
+  it('comes back by itself after a power cut: Ready, verified, and no deploy ran', async () => {
+    const state0 = join(readRecord(good)!.rootfs.path, 'var/lib/stackhouse/appliance/.stackhouse')
+    const deployLogs = () => readdirSync(join(state0, 'logs')).filter((f) => !f.startsWith('verify-'))
+    const before = { logs: deployLogs(), last: readFileSync(join(state0, 'last-deploy.json'), 'utf8') }
+    // The power cut: SIGKILL to nspawn and the container's PID 1, no clean halt.
+    const rec = readRecord(good)!
+    for (const pid of [rec.nspawn!.pid, rec.init!.pid]) process.kill(pid, 'SIGKILL')
+    await waitFor('the host to be gone', 30_000, async () => (existsSync(`/proc/${rec.init!.pid}`) ? undefined : 'gone'))
+    const started = Date.now()
+    await startSandbox([good])
+    const state = await waitFor('the cloud to come back', 15 * 60_000, settled(host))
+    console.log(`power cut to Ready: ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    expect(state, JSON.stringify(await status(host))).toBe('ready')
+    const report = await verifyDeployedCloud(machineProject(), {})
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+    expect(deployLogs()).toEqual(before.logs)
+    expect(readFileSync(join(state0, 'last-deploy.json'), 'utf8')).toBe(before.last)
+  })
+})
+
+/** The appliance's cloud as this machine reaches it: its inventory and secrets, over SSH with the sandbox's key. */
+function machineProject() {
+  const root = readRecord(good)!.rootfs.path
+  const dir = join(work, 'machine')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'inventory.yml'), readFileSync(join(root, 'var/lib/stackhouse/appliance/inventory.yml')))
+  writeFileSync(join(dir, 'secrets.yaml'), readFileSync(join(root, 'var/lib/stackhouse/appliance/secrets.yaml')), { mode: 0o600 })
+  const p = loadProject({ inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml'), roles })
+  return { ...p, paths: { ...p.paths, ssh: { key: sandboxPaths.key, knownHosts: sandboxPaths.knownHosts } } }
+}
