@@ -19,12 +19,13 @@ import type { Transport } from './transport/types.ts'
  * minimal Debian may not have before the packages are in; without it the device
  * test stands alone.
  */
-export const factsCommand = sh`if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && { ! command -v python3 >/dev/null || python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null; }; then echo kvm=yes; else echo kvm=no; fi`
+export const factsCommand = sh`if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && { ! command -v python3 >/dev/null || python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null; }; then echo kvm=yes; else echo kvm=no; fi; if systemd-detect-virt --container --quiet 2>/dev/null; then echo container=yes; else echo container=no; fi`
 
 /** The facts in factsCommand's output; undefined when it is not that output. */
 export function parseFacts(stdout: string): HostFacts | undefined {
   const m = /^kvm=(yes|no)$/m.exec(stdout)
-  return m ? { kvm: m[1] === 'yes' } : undefined
+  const c = /^container=(yes|no)$/m.exec(stdout)
+  return m ? { kvm: m[1] === 'yes', ...(c ? { container: c[1] === 'yes' } : {}) } : undefined
 }
 
 /** Hosts whose facts decide something: compute hosts, when libvirt's virt_type is `auto`. */

@@ -42,8 +42,10 @@ describe('host facts', () => {
   it('come from one command that bash parses and that answers here too', () => {
     expect(spawnSync('bash', ['-n', '-c', factsCommand]).status).toBe(0)
     const here = spawnSync('bash', ['-c', factsCommand], { encoding: 'utf8' })
-    expect(here.stdout).toMatch(/^kvm=(yes|no)\n$/)
+    expect(here.stdout).toMatch(/^kvm=(yes|no)\ncontainer=(yes|no)\n$/)
     expect(parseFacts('kvm=no\n')).toEqual({ kvm: false })
+    expect(parseFacts('kvm=no\ncontainer=yes\n')).toEqual({ kvm: false, container: true })
+    expect(parseFacts('kvm=yes\ncontainer=no\n')).toEqual({ kvm: true, container: false })
     expect(parseFacts('kvm=yes\n')).toEqual({ kvm: true })
     expect(parseFacts('Welcome!\n')).toBeUndefined()
   })

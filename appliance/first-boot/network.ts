@@ -40,8 +40,9 @@ export function networkFiles(s: ApplianceSettings, nic: string): Record<string, 
   const own = `[Network]\n${addressing}${ntp}${noLinkLocal}`
   const files: Record<string, string> = {
     '05-stackhouse-prov0.netdev': `[NetDev]\nName=${providerInterface}\nKind=veth\n\n[Peer]\nName=${providerPeer}\n`,
-    // Up without an address: the linuxbridge agent plugs it into the provider bridge.
-    '05-stackhouse-prov0.network': `[Match]\nName=${providerInterface}\n\n[Link]\nRequiredForOnline=no\n\n[Network]\n${noLinkLocal}`,
+    // Up without an address: the linuxbridge agent plugs it into the provider bridge, and a
+    // restart of networkd must not take it out again (KeepMaster).
+    '05-stackhouse-prov0.network': `[Match]\nName=${providerInterface}\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nKeepMaster=yes\n${noLinkLocal}`,
   }
   if (lan) {
     files['05-stackhouse-br-lan.netdev'] = `[NetDev]\nName=${lanBridge}\nKind=bridge\n`

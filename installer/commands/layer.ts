@@ -37,6 +37,7 @@ export async function buildSandboxLayer(roles: readonly Role[], opts: { onEvent?
     const inventory = join(dir, 'inventory.yml')
     writeFileSync(inventory, builtinInventory.replaceAll('aio1', layerBuildHost).replace('10.77.0.11', host.address))
     const project = loadProject({ inventory, createSecrets: true, roles })
+    const enabledBefore = await enabledUnits(host.address)
     log('installing every package of the all-in-one cloud (services held, nothing configured)')
     const report = await deploy(project, roles, { only: ['prepare'], renderer: 'silent' })
     if (report.failures.length)
@@ -46,7 +47,10 @@ export async function buildSandboxLayer(roles: readonly Role[], opts: { onEvent?
     // Loaded again: the deploy recorded the host's facts (virt_type), which choose packages.
     const { model } = loadProject({ inventory, roles })
     const { wanted, off } = unitsOn(model, roles, model.hosts[0]!)
-    await disableUnits(host.address, [...wanted, ...off])
+    // Also the services the packages enabled that no role names (haproxy, nova's console proxies, ceph-crash):
+    // nothing of the cloud may start unconfigured. Targets, sockets and timers stay as the packages left them.
+    const enabledByPackages = (await enabledUnits(host.address)).filter((u) => u.endsWith('.service') && !enabledBefore.includes(u))
+    await disableUnits(host.address, [...new Set([...wanted, ...off, ...enabledByPackages])])
     const packages = [...new Set(resolveCloud(model, roles).hosts[0]!.roles.flatMap((r) => r.packages))].sort()
     log(`taking the host's files as the layer (${packages.length} packages)`)
     return await captureLayer(layerBuildHost, {
@@ -57,6 +61,23 @@ export async function buildSandboxLayer(roles: readonly Role[], opts: { onEvent?
   } finally {
     await destroySandbox(layerBuildHost).catch(() => {})
     rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Unit files systemd lists as enabled on the build host. */
+async function enabledUnits(address: string): Promise<string[]> {
+  const t = await connectSsh(
+    { host: layerBuildHost, address, port: 22, user: 'root', key: sandboxPaths.key },
+    { knownHosts: sandboxPaths.knownHosts },
+  )
+  try {
+    const r = await t.exec('systemctl list-unit-files --state=enabled --no-legend --plain')
+    return r.stdout
+      .split('\n')
+      .map((l) => l.split(/\s+/)[0]!)
+      .filter(Boolean)
+  } finally {
+    await t.close()
   }
 }
 

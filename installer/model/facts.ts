@@ -8,6 +8,11 @@ import type { HostVirtType, Model } from './types.ts'
 export interface HostFacts {
   /** The CPU has vmx or svm, and /dev/kvm is a read-write device that answers. */
   kvm: boolean
+  /**
+   * The host is a container (systemd-detect-virt --container): libvirt can make no
+   * cgroup per guest there. Missing in facts recorded by earlier versions.
+   */
+  container?: boolean
 }
 
 /** Facts by host name, as recorded in the state dir. */
@@ -28,6 +33,12 @@ export function resolveVirtType(virtType: Model['backends']['virtType'], facts: 
 /** The model with every host's virt_type decided by these facts; the same model when that changes nothing. */
 export function withFacts(model: Model, facts: Facts): Model {
   const decided = model.hosts.map((h) => resolveVirtType(model.backends.virtType, facts[h.name]))
-  const same = decided.every((v, i) => v.type === model.hosts[i]!.virtType.type && v.from === model.hosts[i]!.virtType.from)
-  return same ? model : { ...model, hosts: model.hosts.map((h, i) => ({ ...h, virtType: decided[i]! })) }
+  const container = model.hosts.map((h) => facts[h.name]?.container === true)
+  const same = decided.every(
+    (v, i) =>
+      v.type === model.hosts[i]!.virtType.type && v.from === model.hosts[i]!.virtType.from && container[i] === !!model.hosts[i]!.container,
+  )
+  return same
+    ? model
+    : { ...model, hosts: model.hosts.map((h, i) => ({ ...h, virtType: decided[i]!, ...(container[i] ? { container: true } : {}) })) }
 }

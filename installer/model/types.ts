@@ -41,6 +41,8 @@ export interface ModelHost {
   interfaces: { management?: string; provider?: string; tunnel?: string; storage?: string }
   /** libvirt's virt_type here (installer/model/facts.ts): the inventory's, or decided by the host's facts for `auto`. */
   virtType: HostVirtType
+  /** The host is a container, by its facts (installer/model/facts.ts). */
+  container?: boolean
 }
 
 /** libvirt's virt_type on one host, and what decided it. */

@@ -33,9 +33,10 @@ const prefix = sandboxNetworks.management.cidr.split('/')[1]
 export function networkFiles(address: string): Record<string, string> {
   return {
     'etc/systemd/network/10-host0.network': `[Match]\nName=host0\n\n[Network]\nAddress=${address}/${prefix}\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n`,
-    // Up, without addresses: Neutron plugs it into its provider bridge.
+    // Up, without addresses: Neutron plugs it into its provider bridge, and a restart of
+    // networkd must not take it out again (KeepMaster).
     'etc/systemd/network/10-host1.network':
-      '[Match]\nName=host1\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n',
+      '[Match]\nName=host1\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nKeepMaster=yes\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n',
   }
 }
 

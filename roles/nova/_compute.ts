@@ -45,7 +45,10 @@ export function computeUnits(model: Model): string[] {
 
 /** Files of a compute host: the driver settings, and libvirt's qemu.conf on sandbox hosts. */
 export function computeFiles(model: Model, host: ModelHost): RoleFile[] {
-  return [computeConf(model, host), ...(model.target === 'sandbox' && model.backends.compute === 'libvirt' ? [qemuConf()] : [])]
+  return [
+    computeConf(model, host),
+    ...((model.target === 'sandbox' || host.container) && model.backends.compute === 'libvirt' ? [qemuConf()] : []),
+  ]
 }
 
 /**
@@ -64,7 +67,8 @@ function computeConf(model: Model, host: ModelHost): RoleFile {
 }
 
 /**
- * /etc/libvirt/qemu.conf on sandbox hosts only: no cgroup controllers. Debian's file
+ * /etc/libvirt/qemu.conf on sandbox hosts and other containers (the appliance booted
+ * under nspawn) only: no cgroup controllers. Debian's file
  * is all comments, so every other setting keeps libvirt's default; root:root 0600
  * is the mode libvirt-daemon-system's postinst enforces on each configure.
  */

@@ -3,6 +3,7 @@
 // systemd-nspawn on the sandbox bridges with an ovf-env.xml in the seed folder,
 // and watch first boot reach Ready by itself; verify from this machine; then cut
 // its power (SIGKILL) and boot it again: Ready, verified, no deploy run.
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -11,6 +12,7 @@ import { buildAppliance, type BuildReport } from '../../appliance/build/build.ts
 import { ovfEnvironment } from '../../appliance/first-boot/environment.ts'
 import { checkOva } from '../../appliance/ova/check.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
+import { ensureMachinePackages } from '../../installer/machine-packages.ts'
 import { run } from '../../installer/run.ts'
 import { loadProject } from '../../installer/project.ts'
 import { createSandbox, destroySandbox, sandboxPaths, startSandbox, type SandboxHost } from '../../installer/sandbox/index.ts'
@@ -111,6 +113,57 @@ describe('the appliance', () => {
     // The boot loader's menu names the root by the UUID the file system has.
     const uuid = /root=UUID=(\S+)/.exec(readFileSync(join(rootMount, 'boot/grub/grub.cfg'), 'utf8'))![1]
     expect(readFileSync(join(rootMount, 'etc/fstab'), 'utf8')).toContain(`UUID=${uuid}`)
+  })
+
+  it('boots under QEMU (TCG) from the qcow2, reads its settings from a CD, and shows its address on the serial console', async () => {
+    await ensureMachinePackages(['qemu-system-x86', 'genisoimage'], { what: 'the appliance QEMU test' })
+    const dir = join(work, 'qemu')
+    mkdirSync(join(dir, 'cd'), { recursive: true })
+    // The iso transport as vSphere does it: ovf-env.xml on a CD.
+    writeFileSync(
+      join(dir, 'cd', 'ovf-env.xml'),
+      ovfEnvironment({ hostname: 'qemu1', 'network.mode': 'static', 'network.address': '10.0.2.50/24', 'network.gateway': '10.0.2.2' }),
+    )
+    await run('genisoimage', ['-quiet', '-V', 'OVF ENV', '-J', '-r', '-o', join(dir, 'seed.iso'), join(dir, 'cd')])
+    // The built image stays as it is: the VM writes to an overlay.
+    await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', build.qcow2, join(dir, 'vm.qcow2')])
+    const serial = join(dir, 'serial.log')
+    const qemu = spawn(
+      'qemu-system-x86_64',
+      [
+        '-accel',
+        'tcg',
+        '-m',
+        '3072',
+        '-smp',
+        '2',
+        '-display',
+        'none',
+        '-no-reboot',
+        '-serial',
+        `file:${serial}`,
+        '-drive',
+        `file=${join(dir, 'vm.qcow2')},if=virtio,format=qcow2`,
+        '-cdrom',
+        join(dir, 'seed.iso'),
+        '-nic',
+        'user,model=virtio-net-pci,restrict=on',
+      ],
+      { stdio: 'ignore' },
+    )
+    try {
+      const started = Date.now()
+      const banner = await waitFor('the banner with the address on the serial console', 15 * 60_000, async () => {
+        const text = existsSync(serial) ? readFileSync(serial, 'latin1') : ''
+        return /Stackhouse appliance \(OpenStack Zed\) on 10\.0\.2\.50/.exec(text)?.[0]
+      })
+      console.log(`QEMU (TCG): banner with the address after ${((Date.now() - started) / 1000).toFixed(0)} s`)
+      expect(banner).toContain('10.0.2.50')
+      // GRUB and the kernel talk on the serial line too: the console is where an evaluator looks.
+      expect(readFileSync(serial, 'latin1')).toMatch(/Linux version 6\.1\./)
+    } finally {
+      qemu.kill('SIGKILL')
+    }
   })
 
   it('refuses bad settings on the console and in the log, and configures nothing', async () => {

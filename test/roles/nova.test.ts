@@ -162,6 +162,12 @@ describe('nova role', () => {
     const kvm = withFacts(fixtureModel('aio'), { aio1: { kvm: true } })
     expect(iniGet(ini(renderRole(kvm, nova), 'aio1', '/etc/nova/nova-compute.conf'), 'libvirt', 'virt_type')).toBe('kvm')
     expect(nova.packages(hostContext(kvm, 'aio1'))).toContain('nova-compute-kvm')
+    // AND a host that is a container (the appliance under nspawn) gets libvirt without cgroup controllers; a server does not
+    const qemuConfOn = (facts: { kvm: boolean; container?: boolean }) =>
+      renderRole(withFacts(fixtureModel('aio'), { aio1: facts }), nova).some((f) => f.path === '/etc/libvirt/qemu.conf')
+    expect(qemuConfOn({ kvm: false, container: true })).toBe(true)
+    expect(qemuConfOn({ kvm: false, container: false })).toBe(false)
+    expect(qemuConfOn({ kvm: false })).toBe(false)
     // AND only Ceph volumes need the RBD client and libvirt secret
     expect(iniGet(aio, 'libvirt', 'rbd_user')).toBeUndefined()
     expect(iniGet(cmp, 'libvirt', 'rbd_user')).toBe('cinder')
