@@ -47,9 +47,14 @@ function openrc(model: Model, u: User, path: string): string {
     .join('\n')}\n`
 }
 
+/** Where writeCredentials puts the files in a state folder. */
+export function credentialFiles(dir: string): CredentialFiles {
+  return { adminOpenrc: join(dir, 'admin-openrc.sh'), demoOpenrc: join(dir, 'demo-openrc.sh'), cloudsYaml: join(dir, 'clouds.yaml') }
+}
+
 export function writeCredentials(model: Model, dir: string): CredentialFiles {
   mkdirPrivate(dir)
-  const files = { adminOpenrc: join(dir, 'admin-openrc.sh'), demoOpenrc: join(dir, 'demo-openrc.sh'), cloudsYaml: join(dir, 'clouds.yaml') }
+  const files = credentialFiles(dir)
   const { admin, demo } = users(model)
   writeFileSync(files.adminOpenrc, openrc(model, admin, files.adminOpenrc), { mode: 0o600 })
   writeFileSync(files.demoOpenrc, openrc(model, demo, files.demoOpenrc), { mode: 0o600 })

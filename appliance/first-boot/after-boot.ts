@@ -2,12 +2,12 @@
 // Every boot after the first (a reboot or a power cut): the cloud's units start by
 // themselves; this waits until `status` calls the cloud healthy and says so on the
 // console, or names what did not come back and the one command that repairs it.
-import { join } from 'node:path'
+import { credentialFiles } from '../../installer/credentials.ts'
 import { loadProject } from '../../installer/project.ts'
 import { waitUntilHealthy, type StatusReport } from '../../installer/status.ts'
 import { roles } from '../../roles/index.ts'
 import { showStatus, type ApplianceStatus } from './banner.ts'
-import { applianceFiles } from './run.ts'
+import { applianceFiles, log } from './run.ts'
 import { readFileSync } from 'node:fs'
 
 /** What is not up, in a few words. */
@@ -34,6 +34,7 @@ export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: 
     onPoll: (r) => {
       const down = notUp(r)
       polls++
+      log(r.healthy ? 'healthy' : `waiting for ${down.join(', ')}`)
       if (!r.healthy)
         showStatus(
           {
@@ -51,7 +52,7 @@ export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: 
         state: 'ready',
         dashboard: project.model.dashboardUrl,
         keystone: project.model.endpoints.keystone.public,
-        credentials: join(project.paths.stateDir, 'admin-openrc'),
+        credentials: credentialFiles(project.paths.stateDir).adminOpenrc,
       }
     : {
         state: 'failed',
@@ -60,5 +61,6 @@ export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: 
         repair: `stackhouse deploy -i ${applianceFiles.inventory} --local`,
       }
   showStatus(status, iface)
+  log(`status: ${JSON.stringify(status)}`)
   return { ok: report.healthy, status }
 }

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { deployCloud } from '../../installer/commands/deploy.ts'
+import { credentialFiles } from '../../installer/credentials.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { formatIp, parseIp } from '../../installer/inventory/net.ts'
 import { resolveCloud } from '../../installer/plan/resolve.ts'
@@ -28,7 +29,8 @@ export const applianceHome = '/var/lib/stackhouse/appliance'
 export const applianceFiles = {
   inventory: join(applianceHome, 'inventory.yml'),
   secrets: join(applianceHome, 'secrets.yaml'),
-  log: '/var/log/stackhouse/first-boot.log',
+  /** First boot's log, and each later boot's wait for the cloud. */
+  log: '/var/log/stackhouse/appliance.log',
   /** Written when first boot has finished: the seed is not read again. */
   done: join(applianceHome, 'first-boot.json'),
   /** The settings in effect, without the password. */
@@ -45,7 +47,8 @@ export class FirstBootError extends Error {
   }
 }
 
-function log(line: string): void {
+/** A line in the appliance's log (first boot, and every boot after) and on standard output (the journal). */
+export function log(line: string): void {
   mkdirSync('/var/log/stackhouse', { recursive: true, mode: 0o700 })
   appendFileSync(applianceFiles.log, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 })
   process.stdout.write(`${line}\n`)
@@ -190,7 +193,7 @@ export async function firstBoot(): Promise<FirstBootResult> {
       state: 'ready',
       dashboard: project.model.dashboardUrl,
       keystone: project.model.endpoints.keystone.public,
-      credentials: report.credentials?.adminOpenrc ?? join(project.paths.stateDir, 'admin-openrc'),
+      credentials: report.credentials?.adminOpenrc ?? credentialFiles(project.paths.stateDir).adminOpenrc,
     }
     show(status)
     return { ok: true, status }

@@ -176,7 +176,7 @@ describe('the appliance', () => {
         return existsSync(f) && readFileSync(f, 'utf8').includes('Failed') ? readFileSync(f, 'utf8') : undefined
       })
       expect(issue).toMatch(/Failed: settings/)
-      const log = readFileSync(join(root, 'var/log/stackhouse/first-boot.log'), 'utf8')
+      const log = readFileSync(join(root, 'var/log/stackhouse/appliance.log'), 'utf8')
       expect(log).toMatch(/setting stackhouse\.network\.address .*is empty, but network\.mode is static/)
       expect(log).toMatch(/setting stackhouse\.admin_password .*is 5 characters long/)
       expect(existsSync(join(root, 'var/lib/stackhouse/appliance/first-boot.json'))).toBe(false)
@@ -202,7 +202,7 @@ describe('the appliance', () => {
     const seconds = (Date.now() - started) / 1000
     if (state !== 'ready')
       throw new Error(
-        `first boot: ${JSON.stringify(await status(host))}\n${(await onHost(host, 'tail -30 /var/log/stackhouse/first-boot.log')).stdout}`,
+        `first boot: ${JSON.stringify(await status(host))}\n${(await onHost(host, 'tail -30 /var/log/stackhouse/appliance.log')).stdout}`,
       )
     console.log(`first boot to Ready: ${seconds.toFixed(0)} s`)
     const project = machineProject()

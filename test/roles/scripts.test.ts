@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Every script under roles/ that runs on hosts, linted: shell by Debian's shellcheck
+// Every script under roles/ (and appliance/files/) that runs on hosts, linted: shell by Debian's shellcheck
 // (every finding fails), Python by py_compile. shellcheck is installed the way
 // Stackhouse gets any tool it needs on this machine (installer/machine-packages.ts).
 import { spawnSync } from 'node:child_process'
@@ -24,7 +24,8 @@ const firstLine = (path: string) => readFileSync(path, 'utf8').split('\n', 1)[0]
 const isShell = (path: string) => path.endsWith('.sh') || /^#!\/bin\/(ba|da)?sh\b/.test(firstLine(path))
 const isPython = (path: string) => path.endsWith('.py') || /^#!\/usr\/bin\/(env )?python3\b/.test(firstLine(path))
 
-const files = walk(rolesDir).sort()
+// The appliance's build scripts run on a build host the same way.
+const files = [...walk(rolesDir), ...walk(join(packageRoot, 'appliance', 'files'))].sort()
 const shell = files.filter(isShell)
 const python = files.filter(isPython)
 const name = (path: string) => relative(packageRoot, path)
@@ -33,7 +34,9 @@ describe('scripts under roles/', () => {
   beforeAll(() => ensureMachinePackages(['shellcheck'], { what: 'the shellcheck test' }), 900_000)
 
   it('finds the scripts (a check that looks at nothing passes for nothing)', () => {
-    expect(shell.map(name)).toEqual(expect.arrayContaining(['roles/ceph/files/ceph-osd-file.sh', 'roles/neutron/templates/ebtables.hbs']))
+    expect(shell.map(name)).toEqual(
+      expect.arrayContaining(['roles/ceph/files/ceph-osd-file.sh', 'roles/neutron/templates/ebtables.hbs', 'appliance/files/build/install-extras.sh']),
+    )
     expect(python.map(name)).toEqual(
       expect.arrayContaining(['roles/common/files/sql-rows.py', 'roles/keystone/files/keystone-admin-login.py']),
     )

@@ -19,6 +19,8 @@ describe('hostFiles', () => {
     expect(files['etc/systemd/network/10-host0.network']).toContain('Address=10.77.0.11/24')
     expect(Object.values(files).join('\n')).not.toMatch(/Gateway=|DHCP=yes/)
     expect(files['etc/systemd/network/10-host1.network']).not.toContain('Address=')
+    // A restart of networkd must leave host1 in Neutron's provider bridge
+    expect(files['etc/systemd/network/10-host1.network']).toContain('KeepMaster=yes')
   })
 
   it('points apt at the package cache on the bridge and names the host', () => {

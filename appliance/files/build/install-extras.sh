@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs on the appliance's build host (a sandbox host made from the pre-installed
 # layer): adds what a VM needs beyond the cloud's packages (a kernel, a boot
 # loader, Node.js for Stackhouse, guest tools), then trims what no one reads.

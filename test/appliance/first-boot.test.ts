@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+// First boot's pure parts: the network files, the NIC it picks, the inventory it
+// writes (checked like an operator's), the password blanking and the console text.
+import { describe, expect, it } from 'vitest'
+import { blankPasswordsIn } from '../../appliance/first-boot/blank.ts'
+import { issueText, statusLine } from '../../appliance/first-boot/banner.ts'
+import { ovfEnvironment } from '../../appliance/first-boot/environment.ts'
+import { applianceInventory } from '../../appliance/first-boot/inventory.ts'
+import { networkFiles, pickNic, type Link } from '../../appliance/first-boot/network.ts'
+import { fromOvfEnvironment, resolveSettings, type ApplianceSettings } from '../../appliance/first-boot/settings.ts'
+import { checkInventory } from '../../installer/inventory/load.ts'
+
+function settingsOf(values: Record<string, string>): ApplianceSettings {
+  const { settings, problems } = resolveSettings([{ name: 'test', values: fromOvfEnvironment(ovfEnvironment(values)) }])
+  expect(problems).toEqual([])
+  return settings!
+}
+
+const lanStatic = settingsOf({
+  'network.mode': 'static',
+  'network.address': '192.0.2.10/24',
+  'network.gateway': '192.0.2.1',
+  'network.dns': '192.0.2.53',
+  'cloud.floating_range': '192.0.2.100-192.0.2.199',
+})
+const dhcp = settingsOf({})
+
+describe('the appliance network', () => {
+  it('bridges the NIC and the provider port onto the LAN when floating IPs are on it', () => {
+    const files = networkFiles(lanStatic, 'ens192')
+    expect(files['05-stackhouse-nic.network']).toBe('[Match]\nName=ens192\n\n[Network]\nBridge=br-lan\n')
+    expect(files['05-stackhouse-br-lan.network']).toContain('Address=192.0.2.10/24\nGateway=192.0.2.1\nDNS=192.0.2.53\n')
+    expect(files['05-stackhouse-prov0-gw.network']).toContain('Bridge=br-lan')
+    expect(files['05-stackhouse-prov0-gw.network']).not.toContain('IPMasquerade')
+    // networkd restarted later must leave prov0 in Neutron's bridge
+    expect(files['05-stackhouse-prov0.network']).toContain('KeepMaster=yes')
+  })
+
+  it('keeps the address on the NIC and masquerades an internal external network otherwise', () => {
+    const files = networkFiles(dhcp, 'ens3')
+    expect(files['05-stackhouse-nic.network']).toContain('Name=ens3\n\n[Network]\nDHCP=ipv4\n')
+    expect(files['05-stackhouse-prov0-gw.network']).toContain('Address=172.24.4.1/24\nIPMasquerade=ipv4\n')
+    expect(Object.keys(files).some((f) => f.includes('br-lan'))).toBe(false)
+  })
+
+  it('picks the first Ethernet NIC by index, never a bridge, tap or its own veths', () => {
+    const links: Link[] = [
+      { ifindex: 1, ifname: 'lo', link_type: 'loopback' },
+      { ifindex: 9, ifname: 'ens224', link_type: 'ether' },
+      { ifindex: 2, ifname: 'br-lan', link_type: 'ether', linkinfo: { info_kind: 'bridge' } },
+      { ifindex: 3, ifname: 'prov0', link_type: 'ether', linkinfo: { info_kind: 'veth' } },
+      { ifindex: 4, ifname: 'tap1234', link_type: 'ether' },
+      { ifindex: 5, ifname: 'ens192', link_type: 'ether' },
+    ]
+    expect(pickNic(links)).toBe('ens192')
+    expect(pickNic(links.filter((l) => !l.ifname.startsWith('ens')))).toBeUndefined()
+  })
+})
+
+describe('the appliance inventory', () => {
+  it('is one host in every group, and passes the checks an operator inventory gets (floating IPs on the LAN)', () => {
+    const text = applianceInventory(lanStatic, { interface: 'br-lan', address: '192.0.2.10', cidr: '192.0.2.0/24', gateway: '192.0.2.1' })
+    const { inventory, problems } = checkInventory('appliance.yml', text)
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([])
+    expect(inventory!.networks!.provider).toMatchObject({
+      cidr: '192.0.2.0/24',
+      interface: 'prov0',
+      allocation: { start: '192.0.2.100', end: '192.0.2.199' },
+    })
+    expect(inventory!.groups).toEqual({
+      control: ['stackhouse'],
+      network: ['stackhouse'],
+      compute: ['stackhouse'],
+      storage: ['stackhouse'],
+    })
+  })
+
+  it('puts floating IPs on the internal network when the LAN gives none', () => {
+    const text = applianceInventory(dhcp, { interface: 'ens3', address: '10.0.2.15', cidr: '10.0.2.0/24', gateway: '10.0.2.2' })
+    const { inventory, problems } = checkInventory('appliance.yml', text)
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([])
+    expect(inventory!.networks!.provider).toMatchObject({ cidr: '172.24.4.0/24', gateway: '172.24.4.1' })
+  })
+
+  it('still refuses a provider network that overlaps the management one without being the same LAN', () => {
+    const text = applianceInventory(lanStatic, {
+      interface: 'br-lan',
+      address: '192.0.2.10',
+      cidr: '192.0.2.0/24',
+      gateway: '192.0.2.1',
+    }).replace(
+      'cidr: 192.0.2.0/24\n    gateway: 192.0.2.1\n    interface: prov0',
+      'cidr: 192.0.2.0/25\n    gateway: 192.0.2.1\n    interface: prov0',
+    )
+    expect(text).toContain('192.0.2.0/25')
+    const { problems } = checkInventory('appliance.yml', text)
+    expect(problems.map((p) => p.message)).toContainEqual(
+      expect.stringMatching(/networks\.provider \(192\.0\.2\.0\/25\) overlaps networks\.management/),
+    )
+  })
+})
+
+describe('after first boot', () => {
+  it('blanks every password property in the guest copy, and leaves the rest byte for byte', () => {
+    const xml = ovfEnvironment({ hostname: 'a', admin_password: 'correct horse battery' })
+    const blanked = blankPasswordsIn(xml)
+    expect(blanked).not.toContain('correct horse')
+    expect(blanked).toContain('oe:key="stackhouse.admin_password" oe:value=""')
+    expect(blanked.replace('oe:value=""', 'oe:value="correct horse battery"')).toBe(xml)
+    // Attribute order and quotes as another writer may use them
+    expect(blankPasswordsIn(`<Property oe:value='s3cret "x"' oe:key='stackhouse.admin_password'/>`)).toBe(
+      `<Property oe:value='' oe:key='stackhouse.admin_password'/>`,
+    )
+    expect(blankPasswordsIn('<Property oe:key="stackhouse.hostname" oe:value="keep"/>')).toBe(
+      '<Property oe:key="stackhouse.hostname" oe:value="keep"/>',
+    )
+  })
+})
+
+describe('the console banner', () => {
+  it('says configuring, ready or failed, and escapes what getty would read as its own escapes', () => {
+    expect(statusLine({ state: 'configuring', step: 3, of: 17, what: 'mariadb' })).toBe('Configuring (step 3 of 17: mariadb)')
+    const ready = issueText(
+      { state: 'ready', dashboard: 'http://192.0.2.10/horizon', keystone: 'http://192.0.2.10:5000/v3', credentials: '/x/admin-openrc.sh' },
+      'br-lan',
+    )
+    expect(ready).toMatch(
+      /^Stackhouse appliance \(OpenStack Zed\) on \\4\{br-lan\}\nReady\n {2}Dashboard: http:\/\/192\.0\.2\.10\/horizon\n/,
+    )
+    const failed = issueText(
+      { state: 'failed', what: 'settings', detail: 'bad \\4{x} value', log: '/var/log/stackhouse/appliance.log' },
+      'ens3',
+    )
+    expect(failed).toContain('Failed: settings\n  bad \\\\4{x} value\n')
+  })
+})
