@@ -54,9 +54,12 @@ export const grubDefaults = [
   '',
 ].join('\n')
 
+/** Where the root partition starts, in bytes (sector 4096): a raw disk's root is mounted at this offset. */
+export const rootPartitionOffset = 4096 * 512
+
 /** The partition table, as sfdisk reads it. */
 export function partitionTable(): string {
-  return `label: gpt\nstart=2048, size=2048, type=${biosBoot}, name="bios"\nstart=4096, type=${linuxFs}, name="root"\n`
+  return `label: gpt\nstart=2048, size=2048, type=${biosBoot}, name="bios"\nstart=${rootPartitionOffset / 512}, type=${linuxFs}, name="root"\n`
 }
 
 /** Make the disk. Loop devices and mounts are released on every path out. */

@@ -6,6 +6,7 @@ import { buildAppliance } from '../../appliance/build/build.ts'
 import { afterBoot } from '../../appliance/first-boot/after-boot.ts'
 import { bannerPaths, statusLine, type ApplianceStatus } from '../../appliance/first-boot/banner.ts'
 import { firstBoot } from '../../appliance/first-boot/run.ts'
+import { reconfigure } from '../../appliance/reconfigure.ts'
 import { roles } from '../../roles/index.ts'
 import { UsageError } from '../errors.ts'
 import { SandboxError } from '../sandbox/index.ts'
@@ -94,6 +95,44 @@ const status = new Command('status')
     if (s.state === 'failed') process.exitCode = 1
   })
 
+interface ReconfigureFlags {
+  floatingRange?: string
+  sshKey?: string
+  passwordStdin?: boolean
+  verify: boolean
+  json?: boolean
+}
+
+const reconfigureCommand = new Command('reconfigure')
+  .description(
+    "on the appliance, after first boot: change the admin password, the floating range or root's SSH key, and re-apply what it touches",
+  )
+  .option('--floating-range <first-last>', 'floating IPs, e.g. 192.0.2.100-192.0.2.199 (on the same network as before)')
+  .option('--ssh-key <key>', 'the one OpenSSH public key root accepts ("" for none)')
+  .option('--password-stdin', 'read the new admin password from standard input (never from the command line)')
+  .option('--no-verify', 'skip stackhouse verify afterwards')
+  .option('--json', 'print the result as JSON')
+  .action(async (flags: ReconfigureFlags) => {
+    const changes: Record<string, string> = {}
+    if (flags.floatingRange !== undefined) changes['cloud.floating_range'] = flags.floatingRange
+    if (flags.sshKey !== undefined) changes.ssh_key = flags.sshKey
+    if (flags.passwordStdin) changes.admin_password = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
+    if (!Object.keys(changes).length) throw new UsageError('nothing to change', 'give --floating-range, --ssh-key or --password-stdin')
+    requireRoot('reconfiguring the appliance')
+    const r = await reconfigure(changes, { verify: flags.verify })
+    if (flags.json) return out(JSON.stringify(r, null, 2))
+    out(
+      `${style.green('✔')} changed ${r.changed.join(', ')}: ${r.applied.length ? `${r.applied.length} changes applied` : 'nothing else to apply'}`,
+    )
+    for (const a of r.applied) out(style.dim(`  ${a}`))
+    if (r.verified === false) {
+      err(
+        `${style.red('✖', process.stderr)} verify failed after the change: run stackhouse verify -i /var/lib/stackhouse/appliance/inventory.yml --local`,
+      )
+      process.exitCode = 5
+    }
+  })
+
 /** `stackhouse appliance …`: the one-VM appliance, built here and configured on its first boot. */
 export const applianceCommand = new Command('appliance')
   .description('the one-VM appliance (qcow2 and OVA): build it, and what runs on it')
@@ -101,3 +140,4 @@ export const applianceCommand = new Command('appliance')
   .addCommand(firstBootCommand)
   .addCommand(banner)
   .addCommand(status)
+  .addCommand(reconfigureCommand)

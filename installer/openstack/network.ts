@@ -103,6 +103,8 @@ export class NetworkApi {
   createNetwork = (body: Record<string, unknown>) => this.create<Network>('networks', 'network', body)
   subnets = (q: Query = {}) => this.list<Subnet>('subnets', q)
   createSubnet = (body: Record<string, unknown>) => this.create<Subnet>('subnets', 'subnet', body)
+  updateSubnet = async (id: string, body: Record<string, unknown>): Promise<Subnet> =>
+    (await this.call<{ subnet: Subnet }>('PUT', `/subnets/${id}`, { body: { subnet: body } })).subnet
   routers = (q: Query = {}) => this.list<Router>('routers', q)
   createRouter = (body: Record<string, unknown>) => this.create<Router>('routers', 'router', body)
   ports = (q: Query = {}) => this.list<Port>('ports', q)

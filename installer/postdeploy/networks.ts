@@ -49,11 +49,18 @@ export function publicNetworkTask(clients: Clients, provider: ProviderNetwork): 
             allocation_pools: [provider.allocation],
           })
         }
+      } else if (!samePools(subnet.allocation_pools, [provider.allocation])) {
+        // The floating range changed in the inventory (the appliance's reconfigure does it): addresses in use keep working.
+        done.push(`subnet ${publicNet.subnet} floating range ${provider.allocation.start}-${provider.allocation.end}`)
+        if (!ctx.check) await net.updateSubnet(subnet.id, { allocation_pools: [provider.allocation] })
       }
       return done.length ? changed(done.join(', ')) : ok
     },
   }
 }
+
+const samePools = (a: readonly { start: string; end: string }[], b: readonly { start: string; end: string }[]) =>
+  a.length === b.length && a.every((p, i) => p.start === b[i]!.start && p.end === b[i]!.end)
 
 export function demoNetworkTask(clients: Clients, model: Model): Task {
   return {

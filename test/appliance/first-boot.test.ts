@@ -9,6 +9,7 @@ import { applianceInventory } from '../../appliance/first-boot/inventory.ts'
 import { networkFiles, pickNic, type Link } from '../../appliance/first-boot/network.ts'
 import { fromOvfEnvironment, resolveSettings, type ApplianceSettings } from '../../appliance/first-boot/settings.ts'
 import { checkInventory } from '../../installer/inventory/load.ts'
+import { propertiesOf, reconfigure } from '../../appliance/reconfigure.ts'
 
 function settingsOf(values: Record<string, string>): ApplianceSettings {
   const { settings, problems } = resolveSettings([{ name: 'test', values: fromOvfEnvironment(ovfEnvironment(values)) }])
@@ -132,5 +133,29 @@ describe('the console banner', () => {
       'ens3',
     )
     expect(failed).toContain('Failed: settings\n  bad \\\\4{x} value\n')
+  })
+})
+
+describe('appliance reconfigure', () => {
+  it('reads the kept settings back as the same settings', () => {
+    for (const s of [
+      lanStatic,
+      dhcp,
+      settingsOf({ ssh_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB you@example', 'network.ntp': 'ntp1.example' }),
+    ]) {
+      const { settings, problems } = resolveSettings([
+        { name: 'kept', values: Object.fromEntries(Object.entries(propertiesOf(s)).map(([k, v]) => [`stackhouse.${k}`, v])) },
+      ])
+      expect(problems).toEqual([])
+      expect(settings).toEqual(s)
+    }
+  })
+
+  it('refuses what it cannot change yet, with the reason, before touching anything', async () => {
+    await expect(reconfigure({ hostname: 'other' })).rejects.toThrow(
+      /hostname cannot be changed after first boot yet: the host name names Nova's compute service/,
+    )
+    await expect(reconfigure({ 'network.address': '192.0.2.11/24' })).rejects.toThrow(/Ceph's monitor map/)
+    await expect(reconfigure({ 'labs.sets': 'x' })).rejects.toThrow(/labs\.sets is not a setting reconfigure changes/)
   })
 })

@@ -10,12 +10,13 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildAppliance, type BuildReport } from '../../appliance/build/build.ts'
 import { ovfEnvironment } from '../../appliance/first-boot/environment.ts'
+import { bootApplianceSandbox, cutPower, mountImageRoot, unmountImageRoot, waitForApplianceSettled } from '../../appliance/sandbox.ts'
 import { checkOva } from '../../appliance/ova/check.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { ensureMachinePackages } from '../../installer/machine-packages.ts'
 import { run } from '../../installer/run.ts'
 import { loadProject } from '../../installer/project.ts'
-import { createSandbox, destroySandbox, sandboxPaths, startSandbox, type SandboxHost } from '../../installer/sandbox/index.ts'
+import { destroySandbox, sandboxPaths, startSandbox, type SandboxHost } from '../../installer/sandbox/index.ts'
 import { readRecord } from '../../installer/sandbox/state.ts'
 import { connectSsh } from '../../installer/transport/ssh.ts'
 import { roles } from '../../roles/index.ts'
@@ -51,38 +52,20 @@ async function onHost(h: SandboxHost, command: string): Promise<{ code: number; 
   }
 }
 
-/** The status the appliance shows, as JSON (in /run: this boot's only). */
-async function status(h: SandboxHost): Promise<{ state: string; line: string } | undefined> {
-  const r = await onHost(h, 'cat /run/stackhouse/status.json')
-  return r.code === 0 ? (JSON.parse(r.stdout) as { state: string; line: string }) : undefined
-}
-
-const settled = (h: SandboxHost) => async () => {
-  const s = await status(h)
-  return s && s.state !== 'configuring' ? s.state : undefined
-}
-
-function bootAppliance(name: string, address: string, settings: Record<string, string>, waitForSsh = true): Promise<SandboxHost> {
-  return createSandbox(name, {
-    address,
-    waitForSsh,
-    bootTimeoutMs: 180_000,
-    image: { root: rootMount, files: { 'etc/stackhouse/seed/ovf-env.xml': ovfEnvironment(settings) } },
-  })
-}
+const boot = (name: string, address: string, settings: Record<string, string>, waitForSsh = true) =>
+  bootApplianceSandbox(name, { root: rootMount, address, settings, waitForSsh })
 
 const publicKey = () => readFileSync(`${sandboxPaths.key}.pub`, 'utf8').trim()
 
 describe('the appliance', () => {
   beforeAll(async () => {
     build = await buildAppliance({ outDir: join(work, 'out'), roles, keepRaw: true })
-    mkdirSync(rootMount)
-    // The root partition starts at sector 4096 (disk.ts): mounted read-only, it is the hosts' only layer.
-    await run('mount', ['-o', `ro,loop,offset=${4096 * 512}`, build.raw!, rootMount])
+    // Mounted read-only, the disk's root is the appliance hosts' only layer.
+    await mountImageRoot(build.raw!, rootMount)
   })
   afterAll(async () => {
     for (const n of [good, bad]) if (readRecord(n)) await destroySandbox(n)
-    await run('umount', [rootMount], { allowFail: true })
+    await unmountImageRoot(rootMount)
     rmSync(work, { recursive: true, force: true })
   })
 
@@ -167,7 +150,7 @@ describe('the appliance', () => {
   })
 
   it('refuses bad settings on the console and in the log, and configures nothing', async () => {
-    const h = await bootAppliance(bad, '10.77.0.22', { 'network.mode': 'static', admin_password: 'short' }, false)
+    const h = await boot(bad, '10.77.0.22', { 'network.mode': 'static', admin_password: 'short' }, false)
     try {
       // Without an address the host is reached through nspawn, not SSH: read the root from here.
       const root = readRecord(bad)!.rootfs.path
@@ -189,7 +172,7 @@ describe('the appliance', () => {
 
   it('reaches Ready on its own at first boot, and verify from this machine passes', async () => {
     const started = Date.now()
-    host = await bootAppliance(good, '10.77.0.21', {
+    host = await boot(good, '10.77.0.21', {
       hostname: 'appliance',
       'network.mode': 'static',
       'network.address': '10.77.0.21/24',
@@ -198,11 +181,11 @@ describe('the appliance', () => {
       admin_password: 'correct horse battery',
       ssh_key: publicKey(),
     })
-    const state = await waitFor('first boot to end', 30 * 60_000, settled(host))
+    const settledStatus = await waitForApplianceSettled(host, 30 * 60_000)
     const seconds = (Date.now() - started) / 1000
-    if (state !== 'ready')
+    if (settledStatus?.state !== 'ready')
       throw new Error(
-        `first boot: ${JSON.stringify(await status(host))}\n${(await onHost(host, 'tail -30 /var/log/stackhouse/appliance.log')).stdout}`,
+        `first boot: ${JSON.stringify(settledStatus)}\n${(await onHost(host, 'tail -30 /var/log/stackhouse/appliance.log')).stdout}`,
       )
     console.log(`first boot to Ready: ${seconds.toFixed(0)} s`)
     const project = machineProject()
@@ -215,19 +198,42 @@ describe('the appliance', () => {
     expect(readFileSync(seed, 'utf8')).not.toContain('correct horse')
   })
 
+  it('takes a new admin password and floating range after import (reconfigure), and still verifies', async () => {
+    const t = await connectSsh(
+      { host: host.name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key },
+      { knownHosts: sandboxPaths.knownHosts },
+    )
+    try {
+      const r = await t.exec('stackhouse appliance reconfigure --password-stdin --floating-range 10.77.0.150-10.77.0.189 --json', {
+        stdin: 'a new battery staple\n',
+      })
+      expect(r.code, r.stderr).toBe(0)
+      const result = JSON.parse(r.stdout) as { changed: string[]; applied: string[]; verified: boolean }
+      expect(result.changed).toEqual(['admin_password', 'cloud.floating_range'])
+      expect(result.applied.join('\n')).toMatch(/post-deploy\.public-network/)
+      expect(result.verified).toBe(true)
+      // The password was never on a command line the machine saw, and the log does not hold it.
+      expect((await t.exec('grep -c "battery staple" /var/log/stackhouse/appliance.log')).stdout.trim()).toBe('0')
+    } finally {
+      await t.close()
+    }
+    const project = machineProject()
+    expect(project.model.secrets.admin_password).toBe('a new battery staple')
+    expect(project.model.networks.provider!.allocation).toEqual({ start: '10.77.0.150', end: '10.77.0.189' })
+    const report = await verifyDeployedCloud(project, {})
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+  })
+
   it('comes back by itself after a power cut: Ready, verified, and no deploy ran', async () => {
     const state0 = join(readRecord(good)!.rootfs.path, 'var/lib/stackhouse/appliance/.stackhouse')
     const deployLogs = () => readdirSync(join(state0, 'logs')).filter((f) => !f.startsWith('verify-'))
     const before = { logs: deployLogs(), last: readFileSync(join(state0, 'last-deploy.json'), 'utf8') }
-    // The power cut: SIGKILL to nspawn and the container's PID 1, no clean halt.
-    const rec = readRecord(good)!
-    for (const pid of [rec.nspawn!.pid, rec.init!.pid]) process.kill(pid, 'SIGKILL')
-    await waitFor('the host to be gone', 30_000, async () => (existsSync(`/proc/${rec.init!.pid}`) ? undefined : 'gone'))
+    await cutPower(good)
     const started = Date.now()
     await startSandbox([good])
-    const state = await waitFor('the cloud to come back', 15 * 60_000, settled(host))
+    const back = await waitForApplianceSettled(host, 15 * 60_000)
     console.log(`power cut to Ready: ${((Date.now() - started) / 1000).toFixed(0)} s`)
-    expect(state, JSON.stringify(await status(host))).toBe('ready')
+    expect(back?.state, JSON.stringify(back)).toBe('ready')
     const report = await verifyDeployedCloud(machineProject(), {})
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
     expect(deployLogs()).toEqual(before.logs)

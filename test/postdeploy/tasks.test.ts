@@ -121,6 +121,27 @@ describe('post-deploy', () => {
     expect(writes().slice(before)).toEqual([])
   })
 
+  it('carries a changed floating range to the public subnet, and then changes nothing', async () => {
+    const provider = model.networks.provider!
+    const was = provider.allocation
+    model = {
+      ...model,
+      networks: {
+        ...model.networks,
+        provider: { ...provider, allocation: { start: was.start, end: was.start.replace(/\d+$/, (n) => String(Number(n) + 9)) } },
+      },
+    }
+    try {
+      const results = await applyAll(false)
+      expect(results.find((r) => r.id === 'post-deploy.public-network')?.result.status).toBe('changed')
+      expect(fake.list('subnets').find((s) => s.name === 'public-subnet')!.allocation_pools).toEqual([model.networks.provider!.allocation])
+      expect((await applyAll(false)).find((r) => r.id === 'post-deploy.public-network')?.result.status).toBe('ok')
+    } finally {
+      model = { ...model, networks: { ...model.networks, provider } }
+      await applyAll(false)
+    }
+  })
+
   it('uploads a rebuilt guest image and deletes the old one', async () => {
     const old = fake.list('images')[0]!.id
     writeFileSync(image.existing, 'pretend qcow2 v2')

@@ -35,7 +35,11 @@ describe('scripts under roles/', () => {
 
   it('finds the scripts (a check that looks at nothing passes for nothing)', () => {
     expect(shell.map(name)).toEqual(
-      expect.arrayContaining(['roles/ceph/files/ceph-osd-file.sh', 'roles/neutron/templates/ebtables.hbs', 'appliance/files/build/install-extras.sh']),
+      expect.arrayContaining([
+        'roles/ceph/files/ceph-osd-file.sh',
+        'roles/neutron/templates/ebtables.hbs',
+        'appliance/files/build/install-extras.sh',
+      ]),
     )
     expect(python.map(name)).toEqual(
       expect.arrayContaining(['roles/common/files/sql-rows.py', 'roles/keystone/files/keystone-admin-login.py']),

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stackhouse appliance reconfigure`, on the appliance after import: change a
+// setting, checked by the same machinery as first boot, and re-apply only what it
+// touches (a deploy here is idempotent: unchanged files, units and Keystone
+// entities stay as they are). The admin password goes to Keystone on the next
+// deploy; a floating range to Neutron's public subnet; an SSH key to root.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { deployCloud } from '../installer/commands/deploy.ts'
+import { verifyDeployedCloud } from '../installer/commands/verify.ts'
+import { FixableError, UsageError } from '../installer/errors.ts'
+import { loadProject } from '../installer/project.ts'
+import { secretCatalog } from '../installer/secrets/names.ts'
+import { setSecret } from '../installer/secrets/store.ts'
+import { roles } from '../roles/index.ts'
+import { showStatus } from './first-boot/banner.ts'
+import { applianceInventory, type Lease } from './first-boot/inventory.ts'
+import { floatingMode } from './first-boot/network.ts'
+import { applianceFiles, log } from './first-boot/run.ts'
+import { resolveSettings, type ApplianceSettings } from './first-boot/settings.ts'
+import { propertyPrefix } from './settings.ts'
+
+/** What reconfigure changes today, and what it refuses with the reason. */
+export const reconfigurable = ['admin_password', 'ssh_key', 'cloud.floating_range'] as const
+const notYet: Record<string, string> = {
+  hostname: "the host name names Nova's compute service, Neutron's agents and Ceph's monitor",
+  'network.mode': "the address is in every service's configuration and in Ceph's monitor map",
+  'network.address': "the address is in every service's configuration and in Ceph's monitor map",
+  'network.gateway': 'it comes with the address',
+}
+
+/** The settings as property values again (what first boot kept: no password). */
+export function propertiesOf(s: ApplianceSettings): Record<string, string> {
+  const n = s.network
+  return {
+    hostname: s.hostname,
+    'network.mode': n.mode,
+    ...(n.mode === 'static'
+      ? { 'network.address': `${n.address}/${n.prefix}`, 'network.gateway': n.gateway, 'network.dns': n.dns.join(',') }
+      : {}),
+    'network.ntp': n.ntp.join(','),
+    ...(s.sshKey ? { ssh_key: s.sshKey } : {}),
+    ...(s.floatingRange ? { 'cloud.floating_range': `${s.floatingRange.start}-${s.floatingRange.end}` } : {}),
+    'cloud.tls': String(s.tls),
+    'labs.set': s.labs.set,
+    'labs.students': String(s.labs.students),
+  }
+}
+
+export interface ReconfigureResult {
+  /** The settings that changed. */
+  changed: string[]
+  /** What the deploy changed, one line each. */
+  applied: string[]
+  verified?: boolean
+}
+
+/** Apply `changes` (setting key → value, without the stackhouse. prefix). */
+export async function reconfigure(changes: Record<string, string>, opts: { verify?: boolean } = {}): Promise<ReconfigureResult> {
+  for (const key of Object.keys(changes)) {
+    if (notYet[key])
+      throw new UsageError(`${key} cannot be changed after first boot yet: ${notYet[key]}`, 'build a new appliance with the new value')
+    if (!(reconfigurable as readonly string[]).includes(key))
+      throw new UsageError(`${key} is not a setting reconfigure changes`, `change one of: ${reconfigurable.join(', ')}`)
+  }
+  let kept: ApplianceSettings
+  try {
+    kept = JSON.parse(readFileSync(applianceFiles.settings, 'utf8')) as ApplianceSettings
+  } catch {
+    throw new FixableError(`${applianceFiles.settings} cannot be read: first boot has not finished here`, {
+      fix: 'run it on the appliance once the console says Ready',
+    })
+  }
+  const prefixed = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [`${propertyPrefix}${k}`, v]))
+  const { settings, problems } = resolveSettings([
+    { name: 'the command line', values: prefixed(changes) },
+    { name: applianceFiles.settings, values: prefixed(propertiesOf(kept)) },
+  ])
+  if (problems.length || !settings)
+    throw new FixableError(problems.map((p) => `${p.property} ${p.message} (${p.source})`).join('; '), { fix: problems[0]?.fix ?? '' })
+  if (floatingMode(settings) !== floatingMode(kept))
+    throw new UsageError(
+      settings.floatingRange
+        ? 'floating IPs are on the internal network: moving them onto the LAN re-makes the network, which reconfigure does not do yet'
+        : 'the floating range cannot be removed',
+      'give another range on the same network',
+    )
+  const changed = reconfigurable.filter((k) => k in changes)
+  log(`reconfigure: ${changed.join(', ')}`)
+  if (changes.admin_password) setSecret(applianceFiles.secrets, 'admin_password', changes.admin_password, secretCatalog(roles))
+  if ('ssh_key' in changes) writeFileSync('/root/.ssh/authorized_keys', settings.sshKey ? `${settings.sshKey}\n` : '', { mode: 0o600 })
+  // The inventory is rewritten from the settings, with the address the VM has.
+  const before = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
+  const host = before.model.hosts[0]!
+  const mgmt = before.model.networks.management
+  const lease: Lease = {
+    interface: mgmt.interface ?? '',
+    address: host.address,
+    cidr: mgmt.cidr,
+    ...(mgmt.gateway ? { gateway: mgmt.gateway } : {}),
+  }
+  writeFileSync(applianceFiles.inventory, applianceInventory(settings, lease))
+  const project = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
+  const report = await deployCloud(project, roles, { local: true, renderer: 'silent' })
+  if (report.failures.length) {
+    const f = report.failures[0]!
+    throw new FixableError(`reconfigure: ${f.task}: ${f.message}`, { fix: `read ${f.log}, then run reconfigure again`, kind: 'hosts' })
+  }
+  const { adminPassword: _never, ...rest } = settings
+  writeFileSync(applianceFiles.settings, `${JSON.stringify(rest, null, 2)}\n`, { mode: 0o600 })
+  const applied = report.changes.map((c) => `${c.task}: ${c.title}`)
+  if (opts.verify === false) return { changed: [...changed], applied }
+  const v = await verifyDeployedCloud(project, { local: true })
+  const verified = v.checks.every((c) => c.status !== 'fail')
+  if (verified)
+    showStatus(
+      {
+        state: 'ready',
+        dashboard: project.model.dashboardUrl,
+        keystone: project.model.endpoints.keystone.public,
+        credentials: report.credentials?.adminOpenrc ?? '',
+      },
+      lease.interface,
+    )
+  return { changed: [...changed], applied, verified }
+}
