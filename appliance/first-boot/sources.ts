@@ -24,17 +24,17 @@ export interface Found {
 
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 15_000 })
 
-function ovf(name: string, xml: string, found: Found): void {
+/** A source's values, or a problem named after the source when it cannot be read. */
+function add(found: Found, name: string, read: () => Record<string, string>, fix: string): void {
   try {
-    found.sources.push({ name, values: fromOvfEnvironment(xml) })
+    found.sources.push({ name, values: read() })
   } catch (e) {
-    found.problems.push({
-      property: '(all)',
-      source: name,
-      message: `cannot be read: ${(e as Error).message}`,
-      fix: 'give a well-formed OVF environment document (ovf-env.xml), or remove it',
-    })
+    found.problems.push({ property: '(all)', source: name, message: `cannot be read: ${(e as Error).message}`, fix })
   }
+}
+
+function ovf(name: string, xml: string, found: Found): void {
+  add(found, name, () => fromOvfEnvironment(xml), 'give a well-formed OVF environment document (ovf-env.xml), or remove it')
 }
 
 /** guestinfo.ovfEnv, when VMware tools run and vSphere set it. */
@@ -70,24 +70,22 @@ function seedFolder(found: Found): void {
 function noCloud(found: Found): void {
   const file = join(noCloudDir, 'meta-data')
   if (!existsSync(file)) return
-  try {
-    const doc = parse(readFileSync(file, 'utf8')) as unknown
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('it is not a YAML mapping')
-    const values: Record<string, string> = {}
-    for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue
-      if (k === 'local-hostname') values[`${propertyPrefix}hostname`] = String(v)
-      else if (k.startsWith(propertyPrefix)) values[k] = String(v)
-    }
-    found.sources.push({ name: file, values })
-  } catch (e) {
-    found.problems.push({
-      property: '(all)',
-      source: file,
-      message: `cannot be read: ${(e as Error).message}`,
-      fix: 'fix the YAML, or remove the file',
-    })
-  }
+  add(
+    found,
+    file,
+    () => {
+      const doc = parse(readFileSync(file, 'utf8')) as unknown
+      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('it is not a YAML mapping')
+      const values: Record<string, string> = {}
+      for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue
+        if (k === 'local-hostname') values[`${propertyPrefix}hostname`] = String(v)
+        else if (k.startsWith(propertyPrefix)) values[k] = String(v)
+      }
+      return values
+    },
+    'fix the YAML, or remove the file',
+  )
 }
 
 function kernelCommandLine(found: Found): void {

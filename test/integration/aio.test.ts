@@ -14,6 +14,7 @@ import { connectSsh } from '../../installer/transport/ssh.ts'
 import { verifyCloud } from '../../installer/verify/index.ts'
 import { roles } from '../../roles/index.ts'
 import { reuseConnection } from './keepalive-client.ts'
+import { onSandboxHost } from './on-host.ts'
 import { cloudStatus, waitUntilHealthy } from '../../installer/status.ts'
 import { startCloud, stopCloud } from '../../installer/power.ts'
 import { rotateSecrets } from '../../installer/secrets/rotate.ts'
@@ -59,22 +60,12 @@ async function openstack(args: string, user: 'admin' | 'demo', json = true): Pro
 }
 
 /** A shell command on the host as root: its exit code and output. */
-async function onHost(command: string): Promise<{ code: number; stdout: string }> {
-  const t = await connectSsh(
-    { host: host.name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key },
-    { knownHosts: sandboxPaths.knownHosts },
-  )
-  try {
-    const r = await t.exec(command)
-    return { code: r.code, stdout: r.stdout.trim() }
-  } finally {
-    await t.close()
-  }
-}
+const onHost = (command: string) => onSandboxHost(host, command)
 
 describe('the all-in-one cloud on a fresh sandbox host', () => {
   beforeAll(async () => {
-    host = await createSandbox(name)
+    // From the base, whatever layer this machine has: this is the deploy that installs every package.
+    host = await createSandbox(name, { layer: false })
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-aio-'))
     writeFileSync(
       join(dir, 'inventory.yml'),

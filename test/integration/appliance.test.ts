@@ -16,14 +16,23 @@ import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { ensureMachinePackages } from '../../installer/machine-packages.ts'
 import { run } from '../../installer/run.ts'
 import { loadProject } from '../../installer/project.ts'
-import { destroySandbox, sandboxPaths, startSandbox, type SandboxHost } from '../../installer/sandbox/index.ts'
+import {
+  createSandbox,
+  destroySandbox,
+  listSandboxes,
+  sandboxPaths,
+  startSandbox,
+  type SandboxHost,
+} from '../../installer/sandbox/index.ts'
+import { removeSandboxLayer, sandboxLayer } from '../../installer/commands/layer.ts'
 import { readRecord } from '../../installer/sandbox/state.ts'
-import { connectSsh } from '../../installer/transport/ssh.ts'
 import { roles } from '../../roles/index.ts'
+import { onSandboxHost } from './on-host.ts'
 
 const tag = randomBytes(2).toString('hex')
 const good = `t-appl-${tag}`
 const bad = `t-applbad-${tag}`
+const fromLayer = `t-layer-${tag}`
 const work = mkdtempSync('/var/tmp/stackhouse-appliance-test-')
 const rootMount = join(work, 'root')
 let build: BuildReport
@@ -39,33 +48,27 @@ const waitFor = async (what: string, ms: number, probe: () => Promise<string | u
   }
 }
 
-async function onHost(h: SandboxHost, command: string): Promise<{ code: number; stdout: string }> {
-  const t = await connectSsh(
-    { host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key },
-    { knownHosts: sandboxPaths.knownHosts },
-  )
-  try {
-    const r = await t.exec(command)
-    return { code: r.code, stdout: r.stdout.trim() }
-  } finally {
-    await t.close()
-  }
-}
+const onHost = onSandboxHost
 
 const boot = (name: string, address: string, settings: Record<string, string>, waitForSsh = true) =>
   bootApplianceSandbox(name, { root: rootMount, address, settings, waitForSsh })
 
 const publicKey = () => readFileSync(`${sandboxPaths.key}.pub`, 'utf8').trim()
 
+let hadLayer = false
+
 describe('the appliance', () => {
   beforeAll(async () => {
+    hadLayer = !!sandboxLayer()
     build = await buildAppliance({ outDir: join(work, 'out'), roles, keepRaw: true })
     // Mounted read-only, the disk's root is the appliance hosts' only layer.
     await mountImageRoot(build.raw!, rootMount)
   })
   afterAll(async () => {
-    for (const n of [good, bad]) if (readRecord(n)) await destroySandbox(n)
+    for (const n of [good, bad, fromLayer]) if (readRecord(n)) await destroySandbox(n)
     await unmountImageRoot(rootMount)
+    // Leave the machine as it was: a layer only where there was one.
+    if (!hadLayer) removeSandboxLayer()
     rmSync(work, { recursive: true, force: true })
   })
 
@@ -84,6 +87,66 @@ describe('the appliance', () => {
       `stackhouse-${build.version}.mf`,
       `stackhouse-${build.version}-disk1.vmdk`,
     ])
+  })
+
+  it("starts from the pre-installed layer: the cloud's packages, built on a host that is gone, the base untouched", () => {
+    const layer = sandboxLayer()!
+    expect(layer.packages).toEqual(
+      expect.arrayContaining([
+        'mariadb-server',
+        'keystone',
+        'nova-api',
+        'nova-compute-qemu',
+        'neutron-l3-agent',
+        'ceph-osd',
+        'cinder-api',
+        'openstack-dashboard',
+      ]),
+    )
+    expect(listSandboxes().map((h) => h.name)).not.toContain('layer-build')
+    expect(listSandboxes().map((h) => h.name)).not.toContain('appliance-build')
+    expect(existsSync(join(sandboxPaths.baseRootfs, 'usr', 'sbin', 'mariadbd'))).toBe(false)
+    expect(existsSync(join(layer.path, 'usr', 'sbin', 'mariadbd'))).toBe(true)
+    expect(existsSync(join(rootMount, 'usr', 'sbin', 'mariadbd'))).toBe(true)
+    for (const f of [
+      'var/cache/apt/archives',
+      'etc/machine-id',
+      'etc/hostname',
+      'etc/ssh/ssh_host_ed25519_key',
+      'root/.ssh/authorized_keys',
+    ])
+      expect(existsSync(join(layer.path, f)), f).toBe(false)
+  })
+
+  it('gives a sandbox host made from the layer every package, its units off, and an identity of its own', async () => {
+    const h = await createSandbox(fromLayer)
+    try {
+      expect(h.layer).toBe(sandboxLayer()!.path)
+      const layer = sandboxLayer()!
+      const installed = (
+        await onHost(h, `dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${layer.packages.join(' ')} 2>/dev/null`)
+      ).stdout
+        .split('\n')
+        .filter((l) => / ii/.test(l))
+        .map((l) => l.split(' ')[0]!.split(':')[0])
+      expect(layer.packages.filter((p) => !installed.includes(p))).toEqual([])
+      // The packages enabled their units (some that no role names); the layer turned them off so that nothing starts unconfigured.
+      for (const unit of [
+        'mariadb.service',
+        'rabbitmq-server.service',
+        'nova-api.service',
+        'apache2.service',
+        'haproxy.service',
+        'nova-serialproxy.service',
+      ])
+        expect((await onHost(h, `systemctl show -p UnitFileState -p ActiveState --value -- ${unit}`)).stdout, unit).toBe(
+          'inactive\ndisabled',
+        )
+      expect((await onHost(h, 'cat /etc/hostname')).stdout).toBe(fromLayer)
+      expect((await onHost(h, 'cat /etc/machine-id')).stdout).toMatch(/^[0-9a-f]{32}$/)
+    } finally {
+      await destroySandbox(fromLayer)
+    }
   })
 
   it('carries no secret, host key or identity of the build', () => {
@@ -188,6 +251,13 @@ describe('the appliance', () => {
         `first boot: ${JSON.stringify(settledStatus)}\n${(await onHost(host, 'tail -30 /var/log/stackhouse/appliance.log')).stdout}`,
       )
     console.log(`first boot to Ready: ${seconds.toFixed(0)} s`)
+    // A configure-only deploy: every package came with the image.
+    const logs = join(readRecord(good)!.rootfs.path, 'var/lib/stackhouse/appliance/.stackhouse/logs')
+    const deployLog = readdirSync(logs).filter((f) => !f.startsWith('verify-'))
+    expect(deployLog).toHaveLength(1)
+    const lines = readFileSync(join(logs, deployLog[0]!, 'appliance.log'), 'utf8')
+    expect(lines).toMatch(/\[keystone\] keystone\.db-sync: changed/)
+    expect(lines).not.toMatch(/\.packages: changed/)
     const project = machineProject()
     expect(project.model.secrets.admin_password).toBe('correct horse battery')
     const report = await verifyDeployedCloud(project, {})
@@ -199,24 +269,18 @@ describe('the appliance', () => {
   })
 
   it('takes a new admin password and floating range after import (reconfigure), and still verifies', async () => {
-    const t = await connectSsh(
-      { host: host.name, address: host.address, port: 22, user: 'root', key: sandboxPaths.key },
-      { knownHosts: sandboxPaths.knownHosts },
+    const r = await onHost(
+      host,
+      'stackhouse appliance reconfigure --password-stdin --floating-range 10.77.0.150-10.77.0.189 --json',
+      'a new battery staple\n',
     )
-    try {
-      const r = await t.exec('stackhouse appliance reconfigure --password-stdin --floating-range 10.77.0.150-10.77.0.189 --json', {
-        stdin: 'a new battery staple\n',
-      })
-      expect(r.code, r.stderr).toBe(0)
-      const result = JSON.parse(r.stdout) as { changed: string[]; applied: string[]; verified: boolean }
-      expect(result.changed).toEqual(['admin_password', 'cloud.floating_range'])
-      expect(result.applied.join('\n')).toMatch(/post-deploy\.public-network/)
-      expect(result.verified).toBe(true)
-      // The password was never on a command line the machine saw, and the log does not hold it.
-      expect((await t.exec('grep -c "battery staple" /var/log/stackhouse/appliance.log')).stdout.trim()).toBe('0')
-    } finally {
-      await t.close()
-    }
+    expect(r.code, r.stderr).toBe(0)
+    const result = JSON.parse(r.stdout) as { changed: string[]; applied: string[]; verified: boolean }
+    expect(result.changed).toEqual(['admin_password', 'cloud.floating_range'])
+    expect(result.applied.join('\n')).toMatch(/post-deploy\.public-network/)
+    expect(result.verified).toBe(true)
+    // The password never went on a command line, and the log does not hold it.
+    expect((await onHost(host, 'grep -c "battery staple" /var/log/stackhouse/appliance.log || true')).stdout).toBe('0')
     const project = machineProject()
     expect(project.model.secrets.admin_password).toBe('a new battery staple')
     expect(project.model.networks.provider!.allocation).toEqual({ start: '10.77.0.150', end: '10.77.0.189' })
