@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
 import { buildAppliance, type BuildReport } from '../../appliance/build/build.ts'
 import { ovfEnvironment } from '../../appliance/first-boot/environment.ts'
 import { bootApplianceSandbox, cutPower, mountImageRoot, unmountImageRoot, waitForApplianceSettled } from '../../appliance/sandbox.ts'
@@ -33,6 +34,7 @@ const tag = randomBytes(2).toString('hex')
 const good = `t-appl-${tag}`
 const bad = `t-applbad-${tag}`
 const fromLayer = `t-layer-${tag}`
+const second = `t-appl2-${tag}`
 const work = mkdtempSync('/var/tmp/stackhouse-appliance-test-')
 const rootMount = join(work, 'root')
 let build: BuildReport
@@ -65,7 +67,7 @@ describe('the appliance', () => {
     await mountImageRoot(build.raw!, rootMount)
   })
   afterAll(async () => {
-    for (const n of [good, bad, fromLayer]) if (readRecord(n)) await destroySandbox(n)
+    for (const n of [good, bad, fromLayer, second]) if (readRecord(n)) await destroySandbox(n)
     await unmountImageRoot(rootMount)
     // Leave the machine as it was: a layer only where there was one.
     if (!hadLayer) removeSandboxLayer()
@@ -268,6 +270,24 @@ describe('the appliance', () => {
     expect(readFileSync(seed, 'utf8')).not.toContain('correct horse')
   })
 
+  it('makes every secret afresh on each first boot: no secret is the same in two', async () => {
+    const secretsOf = (name: string) => join(readRecord(name)!.rootfs.path, 'var/lib/stackhouse/appliance/secrets.yaml')
+    const mine = parseYaml(readFileSync(secretsOf(good), 'utf8')) as Record<string, string>
+    await boot(second, '10.77.0.23', { 'network.mode': 'static', 'network.address': '10.77.0.23/24', 'network.gateway': '10.77.0.1' })
+    try {
+      // Written before the deploy starts: the second VM is stopped once it has them.
+      const text = await waitFor("the second VM's secrets", 180_000, async () =>
+        existsSync(secretsOf(second)) ? readFileSync(secretsOf(second), 'utf8') : undefined,
+      )
+      const theirs = parseYaml(text) as Record<string, string>
+      expect(Object.keys(theirs).sort()).toEqual(Object.keys(mine).sort())
+      // The admin password was given to the first one; every generated secret differs.
+      expect(Object.keys(mine).filter((k) => k !== 'admin_password' && mine[k] === theirs[k])).toEqual([])
+    } finally {
+      await destroySandbox(second)
+    }
+  })
+
   it('takes a new admin password and floating range after import (reconfigure), and still verifies', async () => {
     const r = await onHost(
       host,
@@ -312,6 +332,10 @@ function machineProject() {
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'inventory.yml'), readFileSync(join(root, 'var/lib/stackhouse/appliance/inventory.yml')))
   writeFileSync(join(dir, 'secrets.yaml'), readFileSync(join(root, 'var/lib/stackhouse/appliance/secrets.yaml')), { mode: 0o600 })
+  // The demo key verify logs into the test server with, as an evaluator would copy it from the appliance.
+  mkdirSync(join(dir, '.stackhouse'), { recursive: true, mode: 0o700 })
+  for (const f of ['demo-key', 'demo-key.pub'])
+    writeFileSync(join(dir, '.stackhouse', f), readFileSync(join(root, 'var/lib/stackhouse/appliance/.stackhouse', f)), { mode: 0o600 })
   const p = loadProject({ inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml'), roles })
   return { ...p, paths: { ...p.paths, ssh: { key: sandboxPaths.key, knownHosts: sandboxPaths.knownHosts } } }
 }
