@@ -8,7 +8,17 @@ import { packageRoot } from '../../installer/paths.ts'
 import { run } from '../../installer/sandbox/_exec.ts'
 
 /** What the appliance needs of the package, relative to its root. */
-const parts = ['bin', 'dist', 'roles', 'appliance/files', 'package.json', 'package-lock.json', 'README.md', 'inventory.schema.json']
+const parts = [
+  'bin',
+  'dist',
+  'roles',
+  'appliance/files',
+  'appliance/README.md',
+  'package.json',
+  'package-lock.json',
+  'README.md',
+  'inventory.schema.json',
+]
 
 /** Copy Stackhouse into `dir` (made fresh) and install its runtime dependencies there. */
 export async function stageStackhouse(dir: string, root = packageRoot): Promise<void> {

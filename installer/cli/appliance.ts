@@ -24,7 +24,9 @@ interface BuildFlags {
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`
 
 const build = new Command('build')
-  .description('build the appliance: stackhouse-<version>.qcow2 and .ova from the pre-installed layer (needs root; about 15 min)')
+  .description(
+    'build the appliance: stackhouse-<version>.qcow2 and .ova from the pre-installed layer (needs root; about 5 min, 11 when the layer is built first)',
+  )
   .option('--out <dir>', 'folder the images go to', 'out')
   .option('--vmx <n>', 'vSphere hardware version in the OVF (13 runs on ESXi 6.5 and newer)')
   .option('--raw', 'also keep the raw disk (stackhouse-<version>.raw, sparse)')
