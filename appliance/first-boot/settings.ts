@@ -154,8 +154,21 @@ class Checker {
     return this.list(key)
   }
 
+  /** NTP servers: DNS names or IPv4 addresses (they go into a networkd file, one word each). */
+  private ntpServers(): string[] {
+    const name = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i
+    const bad = this.list('network.ntp').filter((n) => parseIp(n) === undefined && !name.test(n))
+    if (bad.length)
+      this.fail(
+        'network.ntp',
+        `"${bad[0]}" is not a host name or an IPv4 address`,
+        'comma-separated names or addresses such as ntp1.example.org, 192.0.2.123',
+      )
+    return this.list('network.ntp')
+  }
+
   private network(): ApplianceSettings['network'] {
-    const ntp = this.list('network.ntp')
+    const ntp = this.ntpServers()
     const statics = ['network.address', 'network.gateway', 'network.dns']
     if (this.text('network.mode') !== 'static') {
       for (const key of statics.filter((k) => this.text(k)))

@@ -105,6 +105,12 @@ describe('first-boot settings', () => {
     ['TLS as "yes"', { 'stackhouse.cloud.tls': 'yes' }, 'stackhouse.cloud.tls', /not true or false/],
     ['41 students', { 'stackhouse.labs.students': '41' }, 'stackhouse.labs.students', /is 41/],
     [
+      'an NTP server that is no name',
+      { 'stackhouse.network.ntp': 'ntp1.example.org, [Network] DNS=evil' },
+      'stackhouse.network.ntp',
+      /"\[Network\] DNS=evil" is not a host name or an IPv4 address/,
+    ],
+    [
       'a private key for the SSH key',
       { 'stackhouse.ssh_key': '-----BEGIN OPENSSH PRIVATE KEY-----' },
       'stackhouse.ssh_key',
