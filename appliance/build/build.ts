@@ -104,7 +104,7 @@ export async function buildAppliance(o: BuildOptions): Promise<BuildReport> {
       root: merged,
       out: raw,
       sizeGiB: o.diskGiB ?? 40,
-      finish: (mnt, uuid) => finishRoot(mnt, uuid, { stage: join(work, 'stage'), guestImage: guest.qcow2 }),
+      finish: (mnt, uuid) => finishRoot(mnt, uuid, { stage: join(work, 'stage'), guestImage: guest.qcow2, version: v }),
     })
     const rootBytes = Number((await run('du', ['-sb', '--apparent-size', merged])).stdout.split('\t')[0])
     await run('umount', [merged])

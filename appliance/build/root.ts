@@ -9,6 +9,7 @@ import { packageRoot } from '../../installer/paths.ts'
 import { run } from '../../installer/sandbox/_exec.ts'
 import { buildHostOnly } from '../../installer/sandbox/layer.ts'
 import { hostSources, machineMirrors } from '../../installer/sandbox/mirror.ts'
+import { applianceMarker } from '../marker.ts'
 import { grubConfig, grubDefaults } from './disk.ts'
 
 export interface FinishOptions {
@@ -16,6 +17,8 @@ export interface FinishOptions {
   stage: string
   /** The test guest's qcow2, uploaded to Glance by first boot. */
   guestImage: string
+  /** Stackhouse's version, in the appliance marker. */
+  version: string
 }
 
 /** Units the image starts with; the cloud's own are enabled by first boot's deploy. */
@@ -68,6 +71,7 @@ export async function finishRoot(root: string, rootUuid: string, o: FinishOption
   rmSync(join(root, 'usr/local/bin/stackhouse'), { force: true })
   symlinkSync('/opt/stackhouse/bin/stackhouse.js', join(root, 'usr/local/bin/stackhouse'))
   cpSync(join(packageRoot, 'appliance/files/rootfs'), root, { recursive: true })
+  write(root, applianceMarker.slice(1), `${JSON.stringify({ version: o.version, builtAt: new Date().toISOString() }, null, 2)}\n`)
   await run('systemctl', [`--root=${root}`, 'enable', '--quiet', ...applianceUnits])
   // The console a VM shows is the login prompt: on the serial line too.
   await run('systemctl', [`--root=${root}`, 'enable', '--quiet', 'serial-getty@ttyS0.service'])

@@ -7,6 +7,7 @@ import { afterBoot } from '../../appliance/first-boot/after-boot.ts'
 import { bannerPaths, statusLine, type ApplianceStatus } from '../../appliance/first-boot/banner.ts'
 import { firstBoot } from '../../appliance/first-boot/run.ts'
 import { reconfigure } from '../../appliance/reconfigure.ts'
+import { requireAppliance } from '../../appliance/marker.ts'
 import { roles } from '../../roles/index.ts'
 import { UsageError } from '../errors.ts'
 import { SandboxError } from '../sandbox/index.ts'
@@ -65,6 +66,7 @@ const firstBootCommand = new Command('first-boot')
     "on the appliance: configure the cloud from the VM's settings, deploy it here and verify it (run by stackhouse-first-boot.service)",
   )
   .action(async () => {
+    requireAppliance('stackhouse appliance first-boot')
     requireRoot('the first boot')
     const r = await firstBoot()
     if (!r.ok) process.exitCode = 1
@@ -78,6 +80,7 @@ const banner = new Command('banner')
   .action(async (flags: { wait: string }) => {
     const wait = Number(flags.wait)
     if (!(Number.isInteger(wait) && wait >= 0)) throw new UsageError(`--wait ${flags.wait}: expected whole seconds`)
+    requireAppliance('stackhouse appliance banner')
     requireRoot('the console banner')
     const r = await afterBoot(wait * 1000)
     if (!r.ok) process.exitCode = 6
@@ -120,6 +123,7 @@ const reconfigureCommand = new Command('reconfigure')
     if (flags.sshKey !== undefined) changes.ssh_key = flags.sshKey
     if (flags.passwordStdin) changes.admin_password = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
     if (!Object.keys(changes).length) throw new UsageError('nothing to change', 'give --floating-range, --ssh-key or --password-stdin')
+    requireAppliance('stackhouse appliance reconfigure')
     requireRoot('reconfiguring the appliance')
     const r = await reconfigure(changes, { verify: flags.verify })
     if (flags.json) return out(JSON.stringify(r, null, 2))

@@ -9,6 +9,7 @@ import { applianceInventory } from '../../appliance/first-boot/inventory.ts'
 import { networkFiles, pickNic, type Link } from '../../appliance/first-boot/network.ts'
 import { fromOvfEnvironment, resolveSettings, type ApplianceSettings } from '../../appliance/first-boot/settings.ts'
 import { checkInventory } from '../../installer/inventory/load.ts'
+import { requireAppliance } from '../../appliance/marker.ts'
 import { propertiesOf, reconfigure } from '../../appliance/reconfigure.ts'
 
 function settingsOf(values: Record<string, string>): ApplianceSettings {
@@ -157,5 +158,14 @@ describe('appliance reconfigure', () => {
     )
     await expect(reconfigure({ 'network.address': '192.0.2.11/24' })).rejects.toThrow(/Ceph's monitor map/)
     await expect(reconfigure({ 'labs.sets': 'x' })).rejects.toThrow(/labs\.sets is not a setting reconfigure changes/)
+  })
+})
+
+describe('the commands that run on the appliance', () => {
+  it('refuse to run on a machine that is not one (they rewrite its network)', () => {
+    expect(() => requireAppliance('stackhouse appliance first-boot', '/nonexistent/appliance.json')).toThrow(
+      /stackhouse appliance first-boot runs on the Stackhouse appliance only \(\/nonexistent\/appliance\.json is missing\)/,
+    )
+    expect(() => requireAppliance('x', import.meta.filename ?? new URL(import.meta.url).pathname)).not.toThrow()
   })
 })

@@ -158,6 +158,8 @@ describe('the appliance', () => {
     expect(existsSync(join(rootMount, 'root/.ssh/authorized_keys'))).toBe(false)
     expect(readFileSync(join(rootMount, 'etc/machine-id'), 'utf8')).toBe('')
     expect(existsSync(join(rootMount, 'etc/apt/apt.conf.d/01proxy'))).toBe(false)
+    // It says what it is: the commands that rewrite a machine's network run only where this is.
+    expect(JSON.parse(readFileSync(join(rootMount, 'etc/stackhouse/appliance.json'), 'utf8'))).toMatchObject({ version: build.version })
     // The boot loader's menu names the root by the UUID the file system has.
     const uuid = /root=UUID=(\S+)/.exec(readFileSync(join(rootMount, 'boot/grub/grub.cfg'), 'utf8'))![1]
     expect(readFileSync(join(rootMount, 'etc/fstab'), 'utf8')).toContain(`UUID=${uuid}`)
