@@ -15,7 +15,7 @@ import { roles } from '../roles/index.ts'
 import { showStatus } from './first-boot/banner.ts'
 import { applianceInventory, type Lease } from './first-boot/inventory.ts'
 import { floatingMode } from './first-boot/network.ts'
-import { applianceFiles, log } from './first-boot/run.ts'
+import { applianceDeploy, applianceFiles, log } from './first-boot/run.ts'
 import { resolveSettings, type ApplianceSettings } from './first-boot/settings.ts'
 import { propertyPrefix } from './settings.ts'
 
@@ -54,7 +54,7 @@ export interface ReconfigureResult {
   verified?: boolean
 }
 
-/** Apply `changes` (setting key → value, without the stackhouse. prefix). */
+/** Apply `changes` (setting key → value, without the stackhouse. prefix); none: deploy and verify again (repair). */
 export async function reconfigure(changes: Record<string, string>, opts: { verify?: boolean } = {}): Promise<ReconfigureResult> {
   for (const key of Object.keys(changes)) {
     if (notYet[key])
@@ -85,7 +85,7 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
       'give another range on the same network',
     )
   const changed = reconfigurable.filter((k) => k in changes)
-  log(`reconfigure: ${changed.join(', ')}`)
+  log(changed.length ? `reconfigure: ${changed.join(', ')}` : 'repair: deploying again')
   if (changes.admin_password) setSecret(applianceFiles.secrets, 'admin_password', changes.admin_password, secretCatalog(roles))
   if ('ssh_key' in changes) writeFileSync('/root/.ssh/authorized_keys', settings.sshKey ? `${settings.sshKey}\n` : '', { mode: 0o600 })
   // The inventory is rewritten from the settings, with the address the VM has.
@@ -100,7 +100,7 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
   }
   writeFileSync(applianceFiles.inventory, applianceInventory(settings, lease))
   const project = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
-  const report = await deployCloud(project, roles, { local: true, renderer: 'silent' })
+  const report = await deployCloud(project, roles, { ...applianceDeploy, renderer: 'silent' })
   if (report.failures.length) {
     const f = report.failures[0]!
     throw new FixableError(`reconfigure: ${f.task}: ${f.message}`, { fix: `read ${f.log}, then run reconfigure again`, kind: 'hosts' })

@@ -62,7 +62,7 @@ export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: 
         state: 'failed',
         what: report.healthy ? "the demo router's gateway (neutron-l3-agent)" : notUp(report).slice(0, 4).join(', ') || 'the cloud',
         log: 'stackhouse status',
-        repair: `stackhouse deploy -i ${applianceFiles.inventory} --local`,
+        repair: 'stackhouse appliance repair',
       }
   showStatus(status, iface)
   log(`status: ${JSON.stringify(status)}`)

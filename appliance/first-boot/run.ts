@@ -38,6 +38,15 @@ export const applianceFiles = {
   guestImage: '/opt/stackhouse/guest-image/guest.qcow2',
 }
 
+/**
+ * How every deploy on the appliance runs: here, with the local transport, and with
+ * the test guest image the VM carries (building one needs the network).
+ */
+export const applianceDeploy = {
+  local: true,
+  guestImage: { existing: applianceFiles.guestImage, build: async () => ({ path: applianceFiles.guestImage }) },
+} as const
+
 export class FirstBootError extends Error {
   constructor(
     readonly what: string,
@@ -159,9 +168,8 @@ export async function firstBoot(): Promise<FirstBootResult> {
     steps = ['settings', 'network', ...resolveCloud(project.model, roles).hosts[0]!.roles.map((r) => r.role.name), 'post-deploy', 'verify']
     let current = ''
     const report = await deployCloud(project, roles, {
-      local: true,
+      ...applianceDeploy,
       renderer: 'simple',
-      guestImage: { existing: applianceFiles.guestImage, build: async () => ({ path: applianceFiles.guestImage }) },
       // Roles configure concurrently: the console names the role whose task started last, numbered in deploy order.
       onEvent: (e) => {
         if (e.type !== 'task') return

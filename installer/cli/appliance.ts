@@ -139,6 +139,24 @@ const reconfigureCommand = new Command('reconfigure')
     }
   })
 
+const repairCommand = new Command('repair')
+  .description(
+    'on the appliance: deploy its cloud here again (only what drifted changes), then verify: what the console names after a failed boot',
+  )
+  .option('--json', 'print the result as JSON')
+  .action(async (flags: { json?: boolean }) => {
+    requireAppliance('stackhouse appliance repair')
+    requireRoot('repairing the appliance')
+    const r = await reconfigure({})
+    if (flags.json) return out(JSON.stringify(r, null, 2))
+    out(`${style.green('✔')} ${r.applied.length ? `${r.applied.length} changes applied` : 'nothing had drifted'}`)
+    for (const a of r.applied) out(style.dim(`  ${a}`))
+    if (r.verified === false) {
+      err(`${style.red('✖', process.stderr)} verify failed: run stackhouse verify -i /var/lib/stackhouse/appliance/inventory.yml --local`)
+      process.exitCode = 5
+    }
+  })
+
 /** `stackhouse appliance …`: the one-VM appliance, built here and configured on its first boot. */
 export const applianceCommand = new Command('appliance')
   .description('the one-VM appliance (qcow2 and OVA): build it, and what runs on it')
@@ -147,3 +165,4 @@ export const applianceCommand = new Command('appliance')
   .addCommand(banner)
   .addCommand(status)
   .addCommand(reconfigureCommand)
+  .addCommand(repairCommand)

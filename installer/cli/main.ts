@@ -118,6 +118,7 @@ const examples: Record<string, string[]> = {
   'image build': ['image build --out out/'],
   'appliance build': ['appliance build --out out/', 'appliance build --vmx 19 --json'],
   'appliance status': ['appliance status --json'],
+  'appliance repair': ['appliance repair'],
   'appliance reconfigure': [
     'appliance reconfigure --floating-range 192.0.2.100-192.0.2.149',
     'appliance reconfigure --password-stdin < new-password.txt',

@@ -310,6 +310,15 @@ describe('the appliance', () => {
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
   })
 
+  it('repairs by deploying again: nothing had drifted, and it says so', async () => {
+    const r = await onHost(host, 'stackhouse appliance repair --json')
+    expect(r.code, r.stderr).toBe(0)
+    const result = JSON.parse(r.stdout) as { changed: string[]; applied: string[]; verified: boolean }
+    expect(result).toMatchObject({ changed: [], verified: true })
+    // The test guest image is uploaded again only when it changed: nothing else may show.
+    expect(result.applied).toEqual([])
+  })
+
   it('comes back by itself after a power cut: Ready, verified, and no deploy ran', async () => {
     const state0 = join(readRecord(good)!.rootfs.path, 'var/lib/stackhouse/appliance/.stackhouse')
     const deployLogs = () => readdirSync(join(state0, 'logs')).filter((f) => !f.startsWith('verify-'))
