@@ -60,7 +60,10 @@ async function openstack(args: string, user: 'admin' | 'demo', json = true): Pro
 }
 
 /** A shell command on the host as root: its exit code and output. */
-const onHost = (command: string) => onSandboxHost(host, command)
+async function onHost(command: string): Promise<{ code: number; stdout: string }> {
+  const { code, stdout } = await onSandboxHost(host, command)
+  return { code, stdout }
+}
 
 describe('the all-in-one cloud on a fresh sandbox host', () => {
   beforeAll(async () => {
