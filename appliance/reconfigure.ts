@@ -85,7 +85,7 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
       'give another range on the same network',
     )
   const changed = reconfigurable.filter((k) => k in changes)
-  log(changed.length ? `reconfigure: ${changed.join(', ')}` : 'repair: deploying again')
+  log(changed.length ? `reconfigure: ${changed.join(', ')}` : 'repair: deploying again', { echo: false })
   if (changes.admin_password) setSecret(applianceFiles.secrets, 'admin_password', changes.admin_password, secretCatalog(roles))
   if ('ssh_key' in changes) writeFileSync('/root/.ssh/authorized_keys', settings.sshKey ? `${settings.sshKey}\n` : '', { mode: 0o600 })
   // The inventory is rewritten from the settings, with the address the VM has.

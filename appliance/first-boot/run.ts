@@ -57,10 +57,11 @@ export class FirstBootError extends Error {
 }
 
 /** A line in the appliance's log (first boot, and every boot after) and on standard output (the journal). */
-export function log(line: string): void {
+export function log(line: string, opts: { echo?: boolean } = {}): void {
   mkdirSync('/var/log/stackhouse', { recursive: true, mode: 0o700 })
   appendFileSync(applianceFiles.log, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 })
-  process.stdout.write(`${line}\n`)
+  // Commands a person runs (reconfigure, repair) keep their output for themselves (--json).
+  if (opts.echo !== false) process.stdout.write(`${line}\n`)
 }
 
 function sh(cmd: string, args: string[]): string {
