@@ -15,7 +15,7 @@ import { roles } from '../roles/index.ts'
 import { showStatus } from './first-boot/banner.ts'
 import { applianceInventory, type Lease } from './first-boot/inventory.ts'
 import { floatingMode } from './first-boot/network.ts'
-import { applianceDeploy, applianceFiles, log } from './first-boot/run.ts'
+import { applianceDeploy, applianceFiles, log, readyStatus } from './first-boot/run.ts'
 import { resolveSettings, type ApplianceSettings } from './first-boot/settings.ts'
 import { propertyPrefix } from './settings.ts'
 
@@ -111,15 +111,6 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
   if (opts.verify === false) return { changed: [...changed], applied }
   const v = await verifyDeployedCloud(project, { local: true })
   const verified = v.checks.every((c) => c.status !== 'fail')
-  if (verified)
-    showStatus(
-      {
-        state: 'ready',
-        dashboard: project.model.dashboardUrl,
-        keystone: project.model.endpoints.keystone.public,
-        credentials: report.credentials?.adminOpenrc ?? '',
-      },
-      lease.interface,
-    )
+  if (verified) showStatus(readyStatus(project), lease.interface)
   return { changed: [...changed], applied, verified }
 }

@@ -4,10 +4,9 @@
 // sandbox bridges), with its settings in the seed folder as a CD would carry them.
 // The tests and the bench boot it this way; its first boot is the real one.
 import { existsSync, mkdirSync } from 'node:fs'
-import { createSandbox, sandboxPaths, type SandboxHost } from '../installer/sandbox/index.ts'
+import { createSandbox, sandboxExec, type SandboxHost } from '../installer/sandbox/index.ts'
 import { run } from '../installer/sandbox/_exec.ts'
 import { readRecord } from '../installer/sandbox/state.ts'
-import { connectSsh } from '../installer/transport/ssh.ts'
 import { rootPartitionOffset } from './build/disk.ts'
 import { ovfEnvironment } from './first-boot/environment.ts'
 import type { ApplianceStatus } from './first-boot/banner.ts'
@@ -45,16 +44,8 @@ export function bootApplianceSandbox(name: string, b: ApplianceBoot): Promise<Sa
 
 /** What the appliance's console says now (this boot's /run/stackhouse/status.json), over SSH. */
 export async function readApplianceStatus(h: SandboxHost): Promise<ApplianceStatus | undefined> {
-  const t = await connectSsh(
-    { host: h.name, address: h.address, port: 22, user: 'root', key: sandboxPaths.key },
-    { knownHosts: sandboxPaths.knownHosts },
-  )
-  try {
-    const r = await t.exec('cat /run/stackhouse/status.json')
-    return r.code === 0 ? (JSON.parse(r.stdout) as ApplianceStatus) : undefined
-  } finally {
-    await t.close()
-  }
+  const r = await sandboxExec(h, 'cat /run/stackhouse/status.json')
+  return r.code === 0 ? (JSON.parse(r.stdout) as ApplianceStatus) : undefined
 }
 
 /** Wait until the appliance says ready or failed; undefined when it still configures at the deadline. */

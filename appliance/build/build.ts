@@ -11,13 +11,12 @@ import { buildGuestImage } from '../../installer/guest-image/index.ts'
 import { ensureMachinePackages } from '../../installer/machine-packages.ts'
 import { packageRoot } from '../../installer/paths.ts'
 import type { Role } from '../../installer/role/contract.ts'
-import { createSandbox, destroySandbox, listSandboxes, sandboxPaths } from '../../installer/sandbox/index.ts'
+import { createSandbox, destroySandbox, listSandboxes, sandboxPaths, withSandboxHost } from '../../installer/sandbox/index.ts'
 import { run } from '../../installer/sandbox/_exec.ts'
 import { stopHost } from '../../installer/sandbox/boot.ts'
 import { hostDir } from '../../installer/sandbox/paths.ts'
 import { unmountAll } from '../../installer/sandbox/rootfs.ts'
 import { readRecord } from '../../installer/sandbox/state.ts'
-import { connectSsh } from '../../installer/transport/ssh.ts'
 import { checkOva } from '../ova/check.ts'
 import { packOva } from '../ova/pack.ts'
 import { makeDisk } from './disk.ts'
@@ -149,15 +148,9 @@ export async function buildAppliance(o: BuildOptions): Promise<BuildReport> {
 
 /** Copy a script to the build host and run it there; its output goes to the build's error on failure. */
 async function runOnHost(address: string, script: string): Promise<void> {
-  const t = await connectSsh(
-    { host: applianceBuildHost, address, port: 22, user: 'root', key: sandboxPaths.key },
-    { knownHosts: sandboxPaths.knownHosts },
-  )
-  try {
+  await withSandboxHost({ name: applianceBuildHost, address }, async (t) => {
     await t.writeFile('/root/install-extras.sh', readFileSync(script, 'utf8'), { mode: 0o755, owner: 'root', group: 'root' })
     const r = await t.exec('/root/install-extras.sh && rm -f /root/install-extras.sh')
     if (r.code !== 0) throw new Error(`install-extras.sh failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`)
-  } finally {
-    await t.close()
-  }
+  })
 }

@@ -3,10 +3,11 @@
 // the build host's identity stays (each VM makes its own machine id, SSH host keys
 // and secrets), apt points at this machine's mirrors without its proxy, and
 // Stackhouse, its first-boot units and the test guest image go in.
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import { packageRoot } from '../../installer/paths.ts'
 import { run } from '../../installer/sandbox/_exec.ts'
+import { writeUnder } from '../../installer/sandbox/configure.ts'
 import { buildHostOnly } from '../../installer/sandbox/layer.ts'
 import { hostSources, machineMirrors } from '../../installer/sandbox/mirror.ts'
 import { applianceMarker } from '../marker.ts'
@@ -31,11 +32,6 @@ export const applianceUnits = [
   'systemd-timesyncd.service',
 ]
 
-function write(root: string, path: string, text: string, mode = 0o644): void {
-  mkdirSync(dirname(join(root, path)), { recursive: true })
-  writeFileSync(join(root, path), text, { mode })
-}
-
 /** The kernel release the image boots, from /boot. */
 export function kernelRelease(root: string): string {
   const k = readdirSync(join(root, 'boot'))
@@ -52,13 +48,13 @@ export async function finishRoot(root: string, rootUuid: string, o: FinishOption
   for (const k of readdirSync(join(root, 'etc/ssh')).filter((f) => f.startsWith('ssh_host_'))) rmSync(join(root, 'etc/ssh', k))
   for (const d of ['tmp', 'var/tmp']) mkdirSync(join(root, d), { recursive: true, mode: 0o1777 })
   // Empty: systemd makes the VM's own at its first boot.
-  write(root, 'etc/machine-id', '')
-  write(root, 'etc/hostname', 'stackhouse\n')
-  write(root, 'etc/hosts', '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n')
-  write(root, 'etc/fstab', `UUID=${rootUuid}\t/\text4\terrors=remount-ro\t0\t1\n`)
-  write(root, 'etc/apt/sources.list.d/debian.sources', hostSources(machineMirrors()))
-  write(root, 'etc/default/grub.d/50-stackhouse.cfg', grubDefaults)
-  write(root, 'boot/grub/grub.cfg', grubConfig(rootUuid, kernelRelease(root)))
+  writeUnder(root, 'etc/machine-id', '')
+  writeUnder(root, 'etc/hostname', 'stackhouse\n')
+  writeUnder(root, 'etc/hosts', '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n')
+  writeUnder(root, 'etc/fstab', `UUID=${rootUuid}\t/\text4\terrors=remount-ro\t0\t1\n`)
+  writeUnder(root, 'etc/apt/sources.list.d/debian.sources', hostSources(machineMirrors()))
+  writeUnder(root, 'etc/default/grub.d/50-stackhouse.cfg', grubDefaults)
+  writeUnder(root, 'boot/grub/grub.cfg', grubConfig(rootUuid, kernelRelease(root)))
   rmSync(join(root, 'etc/resolv.conf'), { force: true })
   symlinkSync('../run/systemd/resolve/stub-resolv.conf', join(root, 'etc/resolv.conf'))
 
@@ -71,7 +67,7 @@ export async function finishRoot(root: string, rootUuid: string, o: FinishOption
   rmSync(join(root, 'usr/local/bin/stackhouse'), { force: true })
   symlinkSync('/opt/stackhouse/bin/stackhouse.js', join(root, 'usr/local/bin/stackhouse'))
   cpSync(join(packageRoot, 'appliance/files/rootfs'), root, { recursive: true })
-  write(root, applianceMarker.slice(1), `${JSON.stringify({ version: o.version, builtAt: new Date().toISOString() }, null, 2)}\n`)
+  writeUnder(root, applianceMarker.slice(1), `${JSON.stringify({ version: o.version, builtAt: new Date().toISOString() }, null, 2)}\n`)
   await run('systemctl', [`--root=${root}`, 'enable', '--quiet', ...applianceUnits])
   // The console a VM shows is the login prompt: on the serial line too.
   await run('systemctl', [`--root=${root}`, 'enable', '--quiet', 'serial-getty@ttyS0.service'])

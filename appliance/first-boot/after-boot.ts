@@ -2,13 +2,12 @@
 // Every boot after the first (a reboot or a power cut): the cloud's units start by
 // themselves; this waits until `status` calls the cloud healthy and says so on the
 // console, or names what did not come back and the one command that repairs it.
-import { credentialFiles } from '../../installer/credentials.ts'
 import { loadProject, type Project } from '../../installer/project.ts'
 import { verifyCloud } from '../../installer/verify/index.ts'
 import { waitUntilHealthy, type StatusReport } from '../../installer/status.ts'
 import { roles } from '../../roles/index.ts'
 import { showStatus, type ApplianceStatus } from './banner.ts'
-import { applianceFiles, log } from './run.ts'
+import { applianceFiles, log, readyStatus } from './run.ts'
 import { readFileSync } from 'node:fs'
 
 /** What is not up, in a few words. */
@@ -52,12 +51,7 @@ export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: 
   // Healthy daemons are not yet a working network: the L3 agent re-plugs the routers after a boot.
   const routed = report.healthy && (await routersAnswer(project, started + waitMs))
   const status: ApplianceStatus = routed
-    ? {
-        state: 'ready',
-        dashboard: project.model.dashboardUrl,
-        keystone: project.model.endpoints.keystone.public,
-        credentials: credentialFiles(project.paths.stateDir).adminOpenrc,
-      }
+    ? readyStatus(project)
     : {
         state: 'failed',
         what: report.healthy ? "the demo router's gateway (neutron-l3-agent)" : notUp(report).slice(0, 4).join(', ') || 'the cloud',

@@ -13,7 +13,7 @@ import { credentialFiles } from '../../installer/credentials.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { formatIp, parseIp } from '../../installer/inventory/net.ts'
 import { resolveCloud } from '../../installer/plan/resolve.ts'
-import { loadProject } from '../../installer/project.ts'
+import { loadProject, type Project } from '../../installer/project.ts'
 import { secretCatalog } from '../../installer/secrets/names.ts'
 import { setSecret } from '../../installer/secrets/store.ts'
 import { roles } from '../../roles/index.ts'
@@ -46,6 +46,16 @@ export const applianceDeploy = {
   local: true,
   guestImage: { existing: applianceFiles.guestImage, build: async () => ({ path: applianceFiles.guestImage }) },
 } as const
+
+/** "Ready", with where the dashboard, Keystone and the admin credentials are. */
+export function readyStatus(project: Project): ApplianceStatus {
+  return {
+    state: 'ready',
+    dashboard: project.model.dashboardUrl,
+    keystone: project.model.endpoints.keystone.public,
+    credentials: credentialFiles(project.paths.stateDir).adminOpenrc,
+  }
+}
 
 export class FirstBootError extends Error {
   constructor(
@@ -198,12 +208,7 @@ export async function firstBoot(): Promise<FirstBootResult> {
       `${JSON.stringify({ finishedAt: new Date().toISOString(), address: lease.address, iface }, null, 2)}\n`,
       0o644,
     )
-    const status: ApplianceStatus = {
-      state: 'ready',
-      dashboard: project.model.dashboardUrl,
-      keystone: project.model.endpoints.keystone.public,
-      credentials: report.credentials?.adminOpenrc ?? credentialFiles(project.paths.stateDir).adminOpenrc,
-    }
+    const status = readyStatus(project)
     show(status)
     return { ok: true, status }
   } catch (e) {

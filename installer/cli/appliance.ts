@@ -5,8 +5,8 @@ import { relative, resolve } from 'node:path'
 import { buildAppliance } from '../../appliance/build/build.ts'
 import { afterBoot } from '../../appliance/first-boot/after-boot.ts'
 import { bannerPaths, statusLine, type ApplianceStatus } from '../../appliance/first-boot/banner.ts'
-import { firstBoot } from '../../appliance/first-boot/run.ts'
-import { reconfigure } from '../../appliance/reconfigure.ts'
+import { applianceFiles, firstBoot } from '../../appliance/first-boot/run.ts'
+import { reconfigure, type ReconfigureResult } from '../../appliance/reconfigure.ts'
 import { requireAppliance } from '../../appliance/marker.ts'
 import { roles } from '../../roles/index.ts'
 import { UsageError } from '../errors.ts'
@@ -100,6 +100,16 @@ const status = new Command('status')
     if (s.state === 'failed') process.exitCode = 1
   })
 
+/** What reconfigure or repair did, and a failed verify (exit 5) with the command that shows it again. */
+function showApplied(r: ReconfigureResult, summary: string): void {
+  out(`${style.green('✔')} ${summary}`)
+  for (const a of r.applied) out(style.dim(`  ${a}`))
+  if (r.verified === false) {
+    err(`${style.red('✖', process.stderr)} verify failed: run stackhouse verify -i ${applianceFiles.inventory} --local`)
+    process.exitCode = 5
+  }
+}
+
 interface ReconfigureFlags {
   floatingRange?: string
   sshKey?: string
@@ -127,16 +137,7 @@ const reconfigureCommand = new Command('reconfigure')
     requireRoot('reconfiguring the appliance')
     const r = await reconfigure(changes, { verify: flags.verify })
     if (flags.json) return out(JSON.stringify(r, null, 2))
-    out(
-      `${style.green('✔')} changed ${r.changed.join(', ')}: ${r.applied.length ? `${r.applied.length} changes applied` : 'nothing else to apply'}`,
-    )
-    for (const a of r.applied) out(style.dim(`  ${a}`))
-    if (r.verified === false) {
-      err(
-        `${style.red('✖', process.stderr)} verify failed after the change: run stackhouse verify -i /var/lib/stackhouse/appliance/inventory.yml --local`,
-      )
-      process.exitCode = 5
-    }
+    showApplied(r, `changed ${r.changed.join(', ')}: ${r.applied.length ? `${r.applied.length} changes applied` : 'nothing else to apply'}`)
   })
 
 const repairCommand = new Command('repair')
@@ -149,12 +150,7 @@ const repairCommand = new Command('repair')
     requireRoot('repairing the appliance')
     const r = await reconfigure({})
     if (flags.json) return out(JSON.stringify(r, null, 2))
-    out(`${style.green('✔')} ${r.applied.length ? `${r.applied.length} changes applied` : 'nothing had drifted'}`)
-    for (const a of r.applied) out(style.dim(`  ${a}`))
-    if (r.verified === false) {
-      err(`${style.red('✖', process.stderr)} verify failed: run stackhouse verify -i /var/lib/stackhouse/appliance/inventory.yml --local`)
-      process.exitCode = 5
-    }
+    showApplied(r, r.applied.length ? `${r.applied.length} changes applied` : 'nothing had drifted')
   })
 
 /** `stackhouse appliance …`: the one-VM appliance, built here and configured on its first boot. */

@@ -12,10 +12,9 @@ import { builtinInventory } from '../inventory/defaults.ts'
 import { resolveCloud, unitsOn } from '../plan/resolve.ts'
 import { loadProject } from '../project.ts'
 import type { Role } from '../role/contract.ts'
-import { createSandbox, destroySandbox, listSandboxes, sandboxPaths, SandboxError } from '../sandbox/index.ts'
+import { createSandbox, destroySandbox, listSandboxes, sandboxExec, SandboxError } from '../sandbox/index.ts'
 import { captureLayer, type LayerInfo } from '../sandbox/layer.ts'
 import { shellQuote } from '../shell.ts'
-import { connectSsh } from '../transport/ssh.ts'
 import type { SandboxEvent } from './events.ts'
 
 export type { LayerInfo } from '../sandbox/layer.ts'
@@ -66,19 +65,11 @@ export async function buildSandboxLayer(roles: readonly Role[], opts: { onEvent?
 
 /** Unit files systemd lists as enabled on the build host. */
 async function enabledUnits(address: string): Promise<string[]> {
-  const t = await connectSsh(
-    { host: layerBuildHost, address, port: 22, user: 'root', key: sandboxPaths.key },
-    { knownHosts: sandboxPaths.knownHosts },
-  )
-  try {
-    const r = await t.exec('systemctl list-unit-files --state=enabled --no-legend --plain')
-    return r.stdout
-      .split('\n')
-      .map((l) => l.split(/\s+/)[0]!)
-      .filter(Boolean)
-  } finally {
-    await t.close()
-  }
+  const r = await sandboxExec({ name: layerBuildHost, address }, 'systemctl list-unit-files --state=enabled --no-legend --plain')
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(/\s+/)[0]!)
+    .filter(Boolean)
 }
 
 /**
@@ -86,15 +77,7 @@ async function enabledUnits(address: string): Promise<string[]> {
  * unconfigured at its first boot. The deploy enables the ones its roles want.
  */
 async function disableUnits(address: string, units: readonly string[]): Promise<void> {
-  const t = await connectSsh(
-    { host: layerBuildHost, address, port: 22, user: 'root', key: sandboxPaths.key },
-    { knownHosts: sandboxPaths.knownHosts },
-  )
-  try {
-    // Units of other host names (ceph-mon@<host>) do not exist here: no error for those.
-    const script = units.map((u) => `systemctl disable --quiet -- ${shellQuote(u)} 2>/dev/null || true`).join('\n')
-    await t.exec(script)
-  } finally {
-    await t.close()
-  }
+  // Units of other host names (ceph-mon@<host>) do not exist here: no error for those.
+  const script = units.map((u) => `systemctl disable --quiet -- ${shellQuote(u)} 2>/dev/null || true`).join('\n')
+  await sandboxExec({ name: layerBuildHost, address }, script)
 }

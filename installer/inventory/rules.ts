@@ -5,8 +5,6 @@
 import { accessSync, constants, statSync } from 'node:fs'
 import { closest } from '../closest.ts'
 import { contains, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './net.ts'
-
-const sameCidr = (a: Cidr, b: Cidr) => a.first === b.first && a.last === b.last
 import { resolveLocalPath } from './paths.ts'
 import type { Problem } from './problems.ts'
 import type { Inventory } from './schema.ts'
@@ -190,6 +188,8 @@ function cidrs(inv: Inventory, f: Findings): Partial<Record<NetName, Cidr>> {
   }
   return out
 }
+
+const sameCidr = (a: Cidr, b: Cidr) => a.first === b.first && a.last === b.last
 
 const networksAreConsistent: Rule = (inv, f) => {
   const nets = cidrs(inv, f)

@@ -17,7 +17,8 @@ export interface HostConfig {
   authorizedKey: string
 }
 
-function write(root: string, path: string, text: string, mode = 0o644): void {
+/** Write a file at `path` below a root file system, making its folders. */
+export function writeUnder(root: string, path: string, text: string, mode = 0o644): void {
   const file = join(root, path)
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, text, { mode })
@@ -55,9 +56,9 @@ export function hostFiles(c: HostConfig): Record<string, string> {
 
 /** Write the host's files and enable systemd-networkd in its root file system. */
 export async function configureRootfs(root: string, c: HostConfig): Promise<void> {
-  for (const [path, text] of Object.entries(hostFiles(c))) write(root, path, text)
+  for (const [path, text] of Object.entries(hostFiles(c))) writeUnder(root, path, text)
   rmSync(join(root, 'etc', 'apt', 'sources.list'), { force: true })
   mkdirSync(join(root, 'root', '.ssh'), { recursive: true, mode: 0o700 })
-  write(root, 'root/.ssh/authorized_keys', `${c.authorizedKey}\n`, 0o600)
+  writeUnder(root, 'root/.ssh/authorized_keys', `${c.authorizedKey}\n`, 0o600)
   await run('systemctl', [`--root=${root}`, 'enable', '--quiet', 'systemd-networkd.service'])
 }

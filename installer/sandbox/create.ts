@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // `sandbox create`: the shared parts once (packages, bridges, package cache, base,
 // key pair), then per host: address, root file system, files, keys, boot.
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { withLock } from './_lock.ts'
 import { ensureAptCacher } from './apt-cacher.ts'
 import { ensureBase } from './base.ts'
 import { startHost, stopHost, waitForBoot } from './boot.ts'
-import { configureRootfs } from './configure.ts'
+import { configureRootfs, writeUnder } from './configure.ts'
 import { SandboxError } from './errors.ts'
 import { writeSandboxInventory } from './inventory.ts'
 import { describeHost, type SandboxHost } from './list.ts'
@@ -95,7 +95,7 @@ async function build(
   const rootfs = await makeRootfs(hostDir(rec.name), rec.rootfs.mode, layer?.path, image?.root)
   const made = { ...rec, rootfs }
   writeRecord(made)
-  if (image) writeFiles(rootfs.path, image.files ?? {})
+  if (image) for (const [path, text] of Object.entries(image.files ?? {})) writeUnder(rootfs.path, path, text, 0o600)
   else await configureRootfs(rootfs.path, { name: rec.name, address: rec.address, mirrors, authorizedKey: publicKey })
   const keys = await generateHostKeys(rootfs.path)
   await withLock('hosts', async () => setKnownHost(rec.address, keys))
@@ -126,14 +126,6 @@ export async function createSandbox(name: string, opts: CreateOptions = {}): Pro
   }
   await withLock('hosts', async () => writeSandboxInventory(readRecords()))
   return describeHost(rec)
-}
-
-function writeFiles(root: string, files: Record<string, string>): void {
-  for (const [path, text] of Object.entries(files)) {
-    const file = join(root, path)
-    mkdirSync(dirname(file), { recursive: true })
-    writeFileSync(file, text, { mode: 0o600 })
-  }
 }
 
 /** An address the inventory chose: free, and on the sandbox management network. */

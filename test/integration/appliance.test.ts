@@ -31,6 +31,9 @@ import { roles } from '../../roles/index.ts'
 import { onSandboxHost } from './on-host.ts'
 
 const tag = randomBytes(2).toString('hex')
+// Made per run, like every secret: the first boot's password, then reconfigure's new one.
+const firstPassword = `pw-${randomBytes(12).toString('hex')}`
+const newPassword = `pw-${randomBytes(12).toString('hex')}`
 const good = `t-appl-${tag}`
 const bad = `t-applbad-${tag}`
 const fromLayer = `t-layer-${tag}`
@@ -245,7 +248,7 @@ describe('the appliance', () => {
       'network.address': '10.77.0.21/24',
       'network.gateway': '10.77.0.1',
       'cloud.floating_range': '10.77.0.150-10.77.0.199',
-      admin_password: 'correct horse battery',
+      admin_password: firstPassword,
       ssh_key: publicKey(),
     })
     const settledStatus = await waitForApplianceSettled(host, 30 * 60_000)
@@ -263,13 +266,13 @@ describe('the appliance', () => {
     expect(lines).toMatch(/\[keystone\] keystone\.db-sync: changed/)
     expect(lines).not.toMatch(/\.packages: changed/)
     const project = machineProject()
-    expect(project.model.secrets.admin_password).toBe('correct horse battery')
+    expect(project.model.secrets.admin_password).toBe(firstPassword)
     const report = await verifyDeployedCloud(project, {})
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
     // The password is gone from the guest's copy of the settings.
     const seed = join(readRecord(good)!.rootfs.path, 'etc/stackhouse/seed/ovf-env.xml')
     expect(readFileSync(seed, 'utf8')).toContain('oe:key="stackhouse.admin_password" oe:value=""')
-    expect(readFileSync(seed, 'utf8')).not.toContain('correct horse')
+    expect(readFileSync(seed, 'utf8')).not.toContain(firstPassword)
   })
 
   it('makes every secret afresh on each first boot: no secret is the same in two', async () => {
@@ -294,7 +297,7 @@ describe('the appliance', () => {
     const r = await onHost(
       host,
       'stackhouse appliance reconfigure --password-stdin --floating-range 10.77.0.150-10.77.0.189 --json',
-      'a new battery staple\n',
+      `${newPassword}\n`,
     )
     expect(r.code, r.stderr).toBe(0)
     const result = JSON.parse(r.stdout) as { changed: string[]; applied: string[]; verified: boolean }
@@ -302,9 +305,9 @@ describe('the appliance', () => {
     expect(result.applied.join('\n')).toMatch(/post-deploy\.public-network/)
     expect(result.verified).toBe(true)
     // The password never went on a command line, and the log does not hold it.
-    expect((await onHost(host, 'grep -c "battery staple" /var/log/stackhouse/appliance.log || true')).stdout).toBe('0')
+    expect((await onHost(host, `grep -c -F -- ${newPassword} /var/log/stackhouse/appliance.log || true`)).stdout).toBe('0')
     const project = machineProject()
-    expect(project.model.secrets.admin_password).toBe('a new battery staple')
+    expect(project.model.secrets.admin_password).toBe(newPassword)
     expect(project.model.networks.provider!.allocation).toEqual({ start: '10.77.0.150', end: '10.77.0.189' })
     const report = await verifyDeployedCloud(project, {})
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
