@@ -23,6 +23,7 @@ import { addressInterface, floatingMode, networkFiles, pickNic, type Link } from
 import { resolveSettings, type ApplianceSettings } from './settings.ts'
 import { readSources, seedDir } from './sources.ts'
 import { blankPasswords } from './blank.ts'
+import { waitForCloud } from './health.ts'
 
 /** Where the appliance keeps its cloud: inventory, secrets, and the state folder (.stackhouse: logs, credentials). */
 export const applianceHome = '/var/lib/stackhouse/appliance'
@@ -192,9 +193,13 @@ export async function firstBoot(): Promise<FirstBootResult> {
     })
     if (report.failures.length) {
       const f = report.failures[0]!
+      // The console gets one line; the log gets what the command said.
+      for (const x of report.failures) if (x.stderr) log(`${x.task} on ${x.host}:\n${x.stderr}`)
       throw new FirstBootError(f.task.split('.')[0] ?? f.task, `${f.task}: ${f.message} (log ${f.log})`)
     }
     show({ state: 'configuring', step: steps.length, of: steps.length, what: 'verify' })
+    // Re-run after a power cut, the deploy changes nothing and restarts no agent: they report in by themselves.
+    await waitForCloud(project, 10 * 60_000, (down) => log(`waiting for ${down.join(', ')}`))
     const verified = await verifyDeployedCloud(project, { local: true })
     const failed = verified.checks.filter((c) => c.status === 'fail')
     if (failed.length)

@@ -46,10 +46,21 @@ interface TokenBody {
 export class KeystoneClient {
   private constructor(
     readonly url: string,
-    readonly token: string,
-    readonly catalog: CatalogEntry[],
-    readonly scope: TokenScope = { userId: '', projectId: '' },
+    private current: { token: string; catalog: CatalogEntry[]; scope: TokenScope },
+    private readonly login: (() => Promise<KeystoneClient>) | undefined,
   ) {}
+
+  get token(): string {
+    return this.current.token
+  }
+
+  get catalog(): CatalogEntry[] {
+    return this.current.catalog
+  }
+
+  get scope(): TokenScope {
+    return this.current.scope
+  }
 
   /** The id of the token's project (what Nova, Neutron and Cinder call project_id). */
   get projectId(): string {
@@ -68,7 +79,20 @@ export class KeystoneClient {
     const token = res.headers.get('x-subject-token') ?? ''
     const { token: t } = (await res.json()) as TokenBody
     const scope = { userId: t.user?.id ?? '', projectId: t.project?.id ?? '', ...(t.expires_at ? { expiresAt: t.expires_at } : {}) }
-    return new KeystoneClient(url, token, t.catalog ?? [], scope)
+    return new KeystoneClient(url, { token, catalog: t.catalog ?? [], scope }, () => KeystoneClient.login(c, timeoutMs))
+  }
+
+  /**
+   * Log in again, once a token was refused (401). Keystone revokes a user's tokens when
+   * the password changes, and its revocation check counts whole seconds: a token issued
+   * in the same second as the change is refused. So the new token is asked for after
+   * that second has passed. False when this client cannot log in again.
+   */
+  async renew(): Promise<boolean> {
+    if (!this.login) return false
+    await new Promise((r) => setTimeout(r, 1_100))
+    this.current = (await this.login()).current
+    return true
   }
 
   /**
@@ -84,14 +108,17 @@ export class KeystoneClient {
     throw new KeystoneError(res.status, `${url}/auth/tokens`, `password check failed: ${res.status}`)
   }
 
-  /** GET/POST/PATCH a path under /v3; returns the parsed JSON body. */
+  /** GET/POST/PATCH a path under /v3; returns the parsed JSON body. A refused token is renewed once. */
   async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { 'x-auth-token': this.token, 'content-type': 'application/json' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(30_000),
-    })
+    const send = () =>
+      fetch(`${this.url}${path}`, {
+        method,
+        headers: { 'x-auth-token': this.token, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(30_000),
+      })
+    let res = await send()
+    if (res.status === 401 && (await res.body?.cancel(), await this.renew())) res = await send()
     if (!res.ok) throw new KeystoneError(res.status, `${method} ${this.url}${path}`, `${res.status} ${(await res.text()).slice(0, 300)}`)
     return (res.status === 204 ? undefined : await res.json()) as T
   }

@@ -99,28 +99,31 @@ export class OpenStackSession {
     }
   }
 
-  /** A request whose answer is read by the caller (bytes, headers). Non-2xx answers not in `allow` throw. */
+  /** A request whose answer is read by the caller (bytes, headers). Non-2xx answers not in `allow` throw. A refused token is renewed once. */
   async fetch(service: string, method: Method, path: string, opts: RequestOptions = {}): Promise<Response> {
     const url = /^https?:\/\//.test(path) ? path : `${this.endpoint(service)}${path}`
     const raw = opts.body instanceof Uint8Array
-    const headers: Record<string, string> = {
-      'x-auth-token': this.token,
-      accept: 'application/json',
-      ...(opts.body !== undefined ? { 'content-type': raw ? 'application/octet-stream' : 'application/json' } : {}),
-      ...opts.headers,
+    const send = async () => {
+      const headers: Record<string, string> = {
+        'x-auth-token': this.token,
+        accept: 'application/json',
+        ...(opts.body !== undefined ? { 'content-type': raw ? 'application/octet-stream' : 'application/json' } : {}),
+        ...opts.headers,
+      }
+      try {
+        return await fetch(url, {
+          method,
+          headers,
+          ...(opts.body !== undefined ? { body: raw ? (opts.body as Uint8Array<ArrayBuffer>) : JSON.stringify(opts.body) } : {}),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
+        })
+      } catch (cause) {
+        throw new OpenStackError(service, method, url, 0, describeFetchFailure(cause), { cause })
+      }
     }
-    let res: Response
-    try {
-      res = await fetch(url, {
-        method,
-        headers,
-        ...(opts.body !== undefined ? { body: raw ? (opts.body as Uint8Array<ArrayBuffer>) : JSON.stringify(opts.body) } : {}),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
-      })
-    } catch (cause) {
-      throw new OpenStackError(service, method, url, 0, describeFetchFailure(cause), { cause })
-    }
+    let res = await send()
+    if (res.status === 401 && !opts.allow?.includes(401) && (await res.body?.cancel(), await this.keystone.renew())) res = await send()
     if (res.ok || opts.allow?.includes(res.status)) return res
     throw new OpenStackError(service, method, url, res.status, errorMessage(await res.text().catch(() => '')))
   }

@@ -255,7 +255,7 @@ describe('the appliance', () => {
     const seconds = (Date.now() - started) / 1000
     if (settledStatus?.state !== 'ready')
       throw new Error(
-        `first boot: ${JSON.stringify(settledStatus)}\n${(await onHost(host, 'tail -30 /var/log/stackhouse/appliance.log')).stdout}`,
+        `first boot: ${JSON.stringify(settledStatus)}\n${(await onHost(host, "grep -v ' status: ' /var/log/stackhouse/appliance.log | tail -40")).stdout}`,
       )
     console.log(`first boot to Ready: ${seconds.toFixed(0)} s`)
     // A configure-only deploy: every package came with the image.

@@ -108,6 +108,11 @@ export class FakeCloud {
     ]
   }
 
+  /** Forget every token issued so far, as Keystone does for a user whose password changed. */
+  revokeTokens(): void {
+    this.tokens.clear()
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)

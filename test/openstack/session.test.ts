@@ -2,7 +2,7 @@
 // The REST client against a fake cloud on 127.0.0.1: endpoints come from the
 // token's catalog, and errors name the service, method, URL and status.
 import { createServer } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { cloud, errorMessage, KeystoneClient, KeystoneError, OpenStackError, OpenStackSession } from '../../installer/openstack/index.ts'
 import { FakeCloud } from './fake-cloud.ts'
 
@@ -100,6 +100,59 @@ describe('errors', () => {
     expect(await c.compute.server('gone')).toBeUndefined()
     expect(await c.image.image('gone')).toBeUndefined()
     expect(await c.volume.volume('gone')).toBeUndefined()
+  })
+})
+
+describe('a revoked token', () => {
+  // Keystone revokes a user's tokens when the password changes, counting whole seconds:
+  // a token issued in that same second is refused on its first use.
+  afterEach(async () => {
+    ks = await KeystoneClient.login({
+      authUrl: `${fake.url}/public/identity/v3`,
+      username: 'admin',
+      password: 'admin-secret',
+      projectName: 'admin',
+    })
+  })
+  it('is renewed once, after that second, by the session and by Keystone calls', async () => {
+    const client = await KeystoneClient.login({
+      authUrl: `${fake.url}/public/identity/v3`,
+      username: 'admin',
+      password: 'admin-secret',
+      projectName: 'admin',
+    })
+    const first = client.token
+    fake.revokeTokens()
+    const logins = () => fake.requests.filter((r) => r.startsWith('POST') && r.includes('/auth/tokens')).length
+    const before = logins()
+    const started = Date.now()
+    expect(await new OpenStackSession(client).request('compute', 'GET', '/flavors')).toHaveProperty('flavors')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000)
+    expect(client.token).not.toBe(first)
+    expect(logins()).toBe(before + 1)
+    fake.revokeTokens()
+    expect(await client.call('GET', '/projects')).toHaveProperty('projects')
+    expect(logins()).toBe(before + 2)
+  })
+
+  it('is an error when the password no longer works either, after one try', async () => {
+    const client = await KeystoneClient.login({
+      authUrl: `${fake.url}/public/identity/v3`,
+      username: 'admin',
+      password: 'admin-secret',
+      projectName: 'admin',
+    })
+    const admin = fake.list('users').find((u) => u.name === 'admin')!
+    admin.password = 'changed'
+    fake.revokeTokens()
+    try {
+      const e = await client.call('GET', '/projects').catch((x: unknown) => x)
+      expect(e).toBeInstanceOf(KeystoneError)
+      expect((e as KeystoneError).status).toBe(401)
+      expect((e as Error).message).toMatch(/token request failed: 401/)
+    } finally {
+      admin.password = 'admin-secret'
+    }
   })
 })
 
