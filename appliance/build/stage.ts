@@ -12,6 +12,7 @@ const parts = [
   'bin',
   'dist',
   'roles',
+  'labs',
   'appliance/files',
   'appliance/README.md',
   'package.json',
@@ -27,10 +28,10 @@ export async function stageStackhouse(dir: string, root = packageRoot): Promise<
   mkdirSync(dir, { recursive: true })
   for (const p of parts) {
     if (!existsSync(join(root, p))) continue
-    // The roles' TypeScript is compiled into dist/; only their templates and files are read at run time.
+    // The roles' and labs' TypeScript is compiled into dist/; only their templates, lab.yaml and files are read at run time.
     cpSync(join(root, p), join(dir, p), {
       recursive: true,
-      filter: (src) => !(relative(root, src).startsWith('roles') && src.endsWith('.ts')),
+      filter: (src) => !(/^(roles|labs)\//.test(relative(root, src)) && src.endsWith('.ts')),
     })
   }
   await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {

@@ -19,6 +19,7 @@ import { planCommand } from './plan.ts'
 import { renderCommand } from './render.ts'
 import { imageCommand } from './image.ts'
 import { applianceCommand } from './appliance.ts'
+import { labCommand } from './lab.ts'
 import { sandboxCommand } from './sandbox.ts'
 import { secretsCommand } from './secrets.ts'
 import { validateCommand } from './validate.ts'
@@ -51,6 +52,7 @@ export function program(): Command {
     sandboxCommand,
     imageCommand,
     applianceCommand,
+    labCommand,
   ]) {
     cli.addCommand(cmd)
     // Every command at any depth (sandbox layer build…): its name as typed after "stackhouse".
@@ -118,6 +120,13 @@ const examples: Record<string, string[]> = {
   'image build': ['image build --out out/'],
   'appliance build': ['appliance build --out out/', 'appliance build --vmx 19 --json'],
   'appliance status': ['appliance status --json'],
+  'lab list': ['lab list', 'lab list --json'],
+  'lab start': ['lab start first-instance', 'lab start first-instance --class mon --student 3'],
+  'lab check': ['lab check first-instance', 'lab check first-instance launch --json'],
+  'lab hint': ['lab hint first-instance'],
+  'lab solve': ['lab solve first-instance 2   # steps 1 and 2'],
+  'lab test': ['lab test first-instance', 'lab test --json'],
+  'lab validate': ['lab validate ./my-lab'],
   'appliance repair': ['appliance repair'],
   'appliance reconfigure': [
     'appliance reconfigure --floating-range 192.0.2.100-192.0.2.149',

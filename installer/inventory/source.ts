@@ -79,7 +79,8 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return lo
 }
 
-export function parseInventory(file: string, text: string): { source?: InventorySource; problems: Problem[] } {
+/** YAML text → data with positions, or the problems; `noun` names the kind of file in messages. */
+export function parseInventory(file: string, text: string, noun = 'an inventory'): { source?: InventorySource; problems: Problem[] } {
   const lineCounter = new LineCounter()
   const control = controlCharacterProblem(file, text)
   if (control) return { problems: [control] }
@@ -111,7 +112,7 @@ export function parseInventory(file: string, text: string): { source?: Inventory
     const pos = lineCounter.linePos(offset)
     return { line: pos.line, column: pos.col }
   }
-  const unsafe = unsafeNodes(doc).map((n): Problem => {
+  const unsafe = unsafeNodes(doc, noun).map((n): Problem => {
     const pos = lineCounter.linePos(n.offset)
     return { file, line: pos.line, column: pos.col, path: '', severity: 'error', ...n.problem }
   })
@@ -171,8 +172,8 @@ interface UnsafeNode {
   problem: Pick<Problem, 'message' | 'fix'>
 }
 
-/** Explicit tags (`!!binary`, `!foo`) and `__proto__` keys: valid YAML, never a valid inventory. */
-function unsafeNodes(doc: Document): UnsafeNode[] {
+/** Explicit tags (`!!binary`, `!foo`) and `__proto__` keys: valid YAML, never valid in our files. */
+function unsafeNodes(doc: Document, noun: string): UnsafeNode[] {
   const found: UnsafeNode[] = []
   visit(doc, {
     Node(_, node) {
@@ -180,7 +181,7 @@ function unsafeNodes(doc: Document): UnsafeNode[] {
         found.push({
           offset: node.range[0],
           problem: {
-            message: `YAML tag ${printable(node.tag.replace('tag:yaml.org,2002:', '!!'))} is not allowed in an inventory`,
+            message: `YAML tag ${printable(node.tag.replace('tag:yaml.org,2002:', '!!'))} is not allowed in ${noun}`,
             fix: 'remove the tag: values are plain strings, numbers, booleans, lists and maps',
           },
         })

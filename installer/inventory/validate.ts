@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The only module that imports ajv: schema errors → problems with file:line:column,
+// The only module that imports ajv (inventories, and lab files through it): schema errors → problems with file:line:column,
 // in words a person reads, with the fix.
-import AjvModule, { type ErrorObject } from 'ajv'
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv'
 import formatsModule from 'ajv-formats'
 import { inventorySchema, type Inventory } from './schema.ts'
 import type { Problem } from './problems.ts'
@@ -30,16 +30,34 @@ ajv.addFormat('address-or-name', { type: 'string', validate: isAddressOrName })
 ajv.addFormat('http-url', { type: 'string', validate: (s: string) => parseHttpUrl(s) !== undefined })
 const check = ajv.compile<Inventory>(inventorySchema)
 
+/** A schema compiled with the same options (and formats) as the inventory's: for other YAML files (lab.yaml). */
+export function compileSchema<T>(schema: object): ValidateFunction<T> {
+  return ajv.compile<T>(schema)
+}
+
+/**
+ * Check parsed YAML against a compiled schema: the value with the schema's defaults
+ * applied (to a copy), or the problems with file:line:column. `emptyFix` says how to
+ * start a file that is empty.
+ */
+export function validateWith<T>(
+  validate: ValidateFunction<T>,
+  source: InventorySource,
+  emptyFix: string,
+): { value?: T; problems: Problem[] } {
+  const data = structuredClone(source.data)
+  if (validate(data)) return { value: data, problems: [] }
+  return { problems: dropNoise(validate.errors ?? []).map((e) => toProblem(source, e, emptyFix)) }
+}
+
 /**
  * Check the parsed YAML against the schema. Valid, it comes back as an Inventory
  * with the schema's defaults applied, to a copy: `source.data` stays what the file
  * says, for the rules that ask whether a key was written.
  */
 export function validateSchema(source: InventorySource): { inventory?: Inventory; problems: Problem[] } {
-  const data = structuredClone(source.data)
-  if (check(data)) return { inventory: data, problems: [] }
-  const errors = dropNoise(check.errors ?? [])
-  return { problems: errors.map((e) => toProblem(source, e)) }
+  const { value, problems } = validateWith(check, source, 'run "stackhouse init" to write a starting inventory')
+  return value ? { inventory: value, problems } : { problems }
 }
 
 /** ajv reports a bad property name twice (the inner check and `propertyNames`); keep the inner one. */
@@ -47,7 +65,7 @@ function dropNoise(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => e.keyword !== 'propertyNames')
 }
 
-function toProblem(source: InventorySource, e: ErrorObject): Problem {
+function toProblem(source: InventorySource, e: ErrorObject, emptyFix: string): Problem {
   const path = e.instancePath
     .split('/')
     .slice(1)
@@ -89,7 +107,7 @@ function toProblem(source: InventorySource, e: ErrorObject): Problem {
           column: 1,
           path: shown,
           message: 'the file is empty',
-          fix: 'run "stackhouse init" to write a starting inventory',
+          fix: emptyFix,
         }
       return { ...base, ...source.locate(path), path: shown, ...valueMessage(e, value) }
   }

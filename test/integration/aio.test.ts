@@ -15,6 +15,7 @@ import { verifyCloud } from '../../installer/verify/index.ts'
 import { roles } from '../../roles/index.ts'
 import { reuseConnection } from './keepalive-client.ts'
 import { onSandboxHost } from './on-host.ts'
+import { labTests } from './labs.ts'
 import { cloudStatus, waitUntilHealthy } from '../../installer/status.ts'
 import { startCloud, stopCloud } from '../../installer/power.ts'
 import { rotateSecrets } from '../../installer/secrets/rotate.ts'
@@ -209,6 +210,9 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
     const v = await verifyCloud(project)
     expect(describeFailures(v)).toBe('')
   })
+
+  // The labs, on this cloud: it is the one the suite already deploys.
+  labTests(() => project)
 
   it('stops (services, then its sandbox host) and starts again until healthy, and then verifies', async () => {
     // WHEN stopped THEN the host is down and status says so

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+// The identities of a class on a cloud: the checker (a service user learners never
+// see: checks read as it, filtered by the student's project) and the students (a
+// project and a user each, `member` on their own project only). Passwords are made
+// here and kept in the project's state folder, mode 0600; never on a command line.
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { UsageError } from '../errors.ts'
+import { cloud, KeystoneClient, type Cloud } from '../openstack/index.ts'
+import { mkdirPrivate } from '../private-dir.ts'
+import type { Project } from '../project.ts'
+import { maxStudents, studentNames, type Student } from './context.ts'
+
+/** The checker's user name, and the project it holds `admin` on (Zed's policies give `reader` no read-only view). */
+export const checkerUser = 'lab-checker'
+const checkerProject = 'service'
+
+interface Entity {
+  id: string
+  name: string
+}
+
+export interface StudentLogin extends Student {
+  password: string
+}
+
+/** A class on one cloud: its folder, its admin, checker and students. */
+export class Classroom {
+  readonly dir: string
+  private adminClient?: Promise<KeystoneClient>
+  private checkerCloud?: Promise<Cloud>
+  private readonly logins = new Map<number, Promise<Cloud>>()
+
+  constructor(
+    readonly project: Project,
+    readonly classId: string,
+  ) {
+    if (!/^[a-z][a-z0-9]{0,11}$/.test(classId))
+      throw new UsageError(
+        `class name "${classId.slice(0, 40)}" is not valid`,
+        'use 1-12 lower-case letters and digits, starting with a letter, e.g. --class mon',
+      )
+    this.dir = join(project.paths.stateDir, 'labs', classId)
+  }
+
+  get authUrl(): string {
+    return this.project.model.endpoints.keystone.public
+  }
+
+  admin(): Promise<KeystoneClient> {
+    return (this.adminClient ??= KeystoneClient.login({
+      authUrl: this.authUrl,
+      username: 'admin',
+      password: this.project.model.secrets.admin_password,
+      projectName: 'admin',
+    }))
+  }
+
+  /** The checker's APIs, made (or its password repaired) on first use. */
+  checker(): Promise<Cloud> {
+    return (this.checkerCloud ??= (async () => {
+      const file = join(this.project.paths.stateDir, 'labs', 'checker.json')
+      const password = readSecretFile(file, 'password') ?? writeSecretFile(file, { password: newPassword() }).password
+      // ResellerAdmin: Swift's keystoneauth lets it read every account (a student's containers).
+      await this.ensureUser(
+        checkerUser,
+        password,
+        checkerProject,
+        ['admin', 'ResellerAdmin'],
+        "Stackhouse labs: reads students' resources for checks",
+      )
+      return cloud(await KeystoneClient.login({ authUrl: this.authUrl, username: checkerUser, password, projectName: checkerProject }), {
+        region: this.project.model.region,
+      })
+    })())
+  }
+
+  /** The student's project and user, made when missing, with their password. */
+  async ensureStudent(n: number): Promise<StudentLogin> {
+    checkNumber(n)
+    const { tag, name } = studentNames(this.classId, n)
+    const file = join(this.dir, 'students.json')
+    const all = (readJson(file) ?? {}) as Record<string, string>
+    const password = all[tag] ?? newPassword()
+    if (!all[tag]) writeSecretFile(file, { ...all, [tag]: password })
+    const { user, project } = await this.ensureUser(
+      name,
+      password,
+      name,
+      ['member'],
+      `Stackhouse lab student ${n} of class ${this.classId}`,
+    )
+    return { classId: this.classId, number: n, tag, project, user, password }
+  }
+
+  /** The student as they log in: their own token, on their own project. */
+  asStudent(s: StudentLogin): Promise<Cloud> {
+    let c = this.logins.get(s.number)
+    if (!c) {
+      c = KeystoneClient.login({ authUrl: this.authUrl, username: s.user.name, password: s.password, projectName: s.project.name }).then(
+        (ks) => cloud(ks, { region: this.project.model.region }),
+      )
+      this.logins.set(s.number, c)
+    }
+    return c
+  }
+
+  /** Delete the student's user and project (their resources must be gone first). */
+  async removeStudent(s: Student): Promise<void> {
+    const ks = await this.admin()
+    // Neutron made the project's "default" security group itself, and keeps it after the project is gone.
+    const network = (await this.checker()).network
+    for (const g of await network.securityGroups({ project_id: s.project.id }))
+      await network.session.request('network', 'DELETE', `/v2.0/security-groups/${g.id}`, { allow: [404] })
+    await ks.call('DELETE', `/users/${s.user.id}`).catch(ignoreNotFound)
+    await ks.call('DELETE', `/projects/${s.project.id}`).catch(ignoreNotFound)
+    this.logins.delete(s.number)
+    const file = join(this.dir, 'students.json')
+    const all = (readJson(file) ?? {}) as Record<string, string>
+    if (s.tag in all) {
+      delete all[s.tag]
+      writeSecretFile(file, all)
+    }
+  }
+
+  /** A user with a password and roles on one project (all made if missing, but member and admin); the ids. */
+  private async ensureUser(
+    name: string,
+    password: string,
+    projectName: string,
+    roles: string[],
+    description: string,
+  ): Promise<{ user: Entity; project: Entity }> {
+    const ks = await this.admin()
+    const one = async (kind: string, q: string) =>
+      (await ks.call<Record<string, Entity[]>>('GET', `/${kind}?${new URLSearchParams(q ? { name: q } : {}).toString()}`))[kind]?.[0]
+    const project =
+      (await one('projects', projectName)) ??
+      (await ks.call<{ project: Entity }>('POST', '/projects', { project: { name: projectName, domain_id: 'default', description } }))
+        .project
+    let user = await one('users', name)
+    if (!user) {
+      user = (
+        await ks.call<{ user: Entity }>('POST', '/users', {
+          user: { name, password, domain_id: 'default', default_project_id: project.id, description },
+        })
+      ).user
+    } else if (!(await KeystoneClient.passwordWorks({ authUrl: this.authUrl, username: name, password }))) {
+      await ks.call('PATCH', `/users/${user.id}`, { user: { password } })
+    }
+    for (const role of roles) {
+      let roleId = (await one('roles', role))?.id
+      if (!roleId && (role === 'member' || role === 'admin'))
+        throw new UsageError(`the cloud has no "${role}" role`, 'is this a Stackhouse cloud? Its deploy makes the member and admin roles')
+      roleId ??= (await ks.call<{ role: Entity }>('POST', '/roles', { role: { name: role } })).role.id
+      await ks.call('PUT', `/projects/${project.id}/users/${user.id}/roles/${roleId}`)
+    }
+    return { user: { id: user.id, name }, project: { id: project.id, name: projectName } }
+  }
+}
+
+function checkNumber(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > maxStudents)
+    throw new UsageError(`student number ${String(n).slice(0, 20)} is out of range`, `use a whole number from 1 to ${maxStudents}`)
+}
+
+function newPassword(): string {
+  return randomBytes(18).toString('base64url')
+}
+
+function ignoreNotFound(e: unknown): void {
+  if ((e as { status?: number }).status !== 404) throw e
+}
+
+function readJson(file: string): unknown {
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
+}
+
+function readSecretFile(file: string, key: string): string | undefined {
+  const v = (readJson(file) as Record<string, unknown> | undefined)?.[key]
+  return typeof v === 'string' && v ? v : undefined
+}
+
+/** Write a small JSON file of secrets atomically, mode 0600, in a private folder. */
+function writeSecretFile<T extends object>(file: string, data: T): T {
+  mkdirPrivate(join(file, '..'))
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 })
+  renameSync(tmp, file)
+  return data
+}

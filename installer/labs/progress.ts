@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+// Progress events of a class: one file per class, one JSON line per event,
+// appended with O_APPEND in a single write and fsync'ed before the call returns.
+// One write of one line is atomic against other appenders on a local file system
+// (the kernel holds the file's lock for the whole write), so concurrent students,
+// CLI runs and the lab server never interleave; a power cut can cut only the last
+// line, which the reader skips.
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { mkdirPrivate } from '../private-dir.ts'
+
+export type LabEventType = 'started' | 'check' | 'hint' | 'solved' | 'reset' | 'cleaned'
+
+export interface LabEvent {
+  at: string
+  student: number
+  lab: string
+  type: LabEventType
+  step?: string
+  /** check: pass, fail, waiting or error. */
+  result?: string
+  message?: string
+  /** hint: which one (1-based). */
+  hint?: number
+}
+
+/** Longest line written: well under a page, so one write() lands whole. */
+const maxLine = 3_500
+
+export function eventsFile(classDir: string): string {
+  return join(classDir, 'events.jsonl')
+}
+
+/** Append one event, durably. */
+export function recordEvent(classDir: string, e: Omit<LabEvent, 'at'>): LabEvent {
+  mkdirPrivate(classDir)
+  const event: LabEvent = { at: new Date().toISOString(), ...e }
+  if (event.message && event.message.length > 1_000) event.message = `${event.message.slice(0, 1_000)}…`
+  const line = `${JSON.stringify(event)}\n`
+  if (Buffer.byteLength(line) > maxLine) throw new Error(`a lab event of ${Buffer.byteLength(line)} bytes: over ${maxLine}`)
+  const fd = openSync(eventsFile(classDir), 'a', 0o600)
+  try {
+    writeSync(fd, line)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  return event
+}
+
+/** Every whole event of the class, oldest first (a line a power cut tore is skipped). */
+export function readEvents(classDir: string): LabEvent[] {
+  const file = eventsFile(classDir)
+  if (!existsSync(file)) return []
+  const events: LabEvent[] = []
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue
+    try {
+      events.push(JSON.parse(line) as LabEvent)
+    } catch {
+      // A torn last line: the write it came from never returned.
+    }
+  }
+  return events
+}
+
+export interface StepProgress {
+  id: string
+  /** Passed a check (or was solved) since the lab last started or reset. */
+  done: boolean
+  /** Solved by `solve`, not by the student. */
+  solved: boolean
+  hintsShown: number
+  /** The last check's result and message. */
+  last?: { result: string; message?: string; at: string }
+}
+
+/** Where one student stands in one lab, from the events since its last start or reset. */
+export function studentProgress(
+  events: LabEvent[],
+  student: number,
+  lab: string,
+  steps: string[],
+): { started: boolean; steps: StepProgress[] } {
+  const mine = events.filter((e) => e.student === student && e.lab === lab)
+  let from = mine.length - 1
+  while (from >= 0 && !['started', 'reset', 'cleaned'].includes(mine[from]!.type)) from--
+  const since = from >= 0 ? mine.slice(from + 1) : []
+  const started = from >= 0 && mine[from]!.type !== 'cleaned'
+  return {
+    started,
+    steps: steps.map((id) => {
+      const here = since.filter((e) => e.step === id)
+      const checks = here.filter((e) => e.type === 'check')
+      const last = checks.at(-1)
+      return {
+        id,
+        done: here.some((e) => (e.type === 'check' && e.result === 'pass') || e.type === 'solved'),
+        solved: here.some((e) => e.type === 'solved'),
+        hintsShown: Math.max(0, ...here.filter((e) => e.type === 'hint').map((e) => e.hint ?? 0)),
+        ...(last ? { last: { result: last.result ?? '', ...(last.message ? { message: last.message } : {}), at: last.at } } : {}),
+      }
+    }),
+  }
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+// One student in one lab: start (readiness gate, their project, the lab's setup),
+// check, hint, solve ("jump to step N": earlier steps not done are solved first),
+// reset, status. Every action is recorded in the class's progress file.
+import { join } from 'node:path'
+import { StackhouseError } from '../errors.ts'
+import { mkdirPrivate } from '../private-dir.ts'
+import type { Classroom, StudentLogin } from './classroom.ts'
+import { builtinVars, type CheckResult, type LabAction, type LabCheck, type LabContext } from './context.ts'
+import type { LabStepFile } from './format.ts'
+import { fillText, type Lab } from './load.ts'
+import { readEvents, recordEvent, studentProgress, type StepProgress } from './progress.ts'
+
+/** What a check said; `error` when the check itself threw or timed out (the environment, not the learner). */
+export type StepResult = CheckResult | { status: 'error'; message: string }
+
+/** The lab cannot run on this cloud (a service missing), or a step name is wrong. A usage error (exit 2) or input (exit 1). */
+export class LabError extends StackhouseError {
+  constructor(message: string, fix: string, kind: 'usage' | 'input' | 'hosts' = 'usage') {
+    super(message, { kind, fix })
+    this.name = 'LabError'
+  }
+}
+
+const checkTimeoutMs = 30_000
+
+export class LabRunner {
+  private login?: Promise<StudentLogin>
+  private context?: Promise<LabContext>
+
+  constructor(
+    readonly lab: Lab,
+    readonly room: Classroom,
+    readonly studentNumber: number,
+  ) {}
+
+  get steps(): LabStepFile[] {
+    return this.lab.file.steps
+  }
+
+  /** The student's login (project and user made when missing). */
+  student(): Promise<StudentLogin> {
+    return (this.login ??= this.room.ensureStudent(this.studentNumber))
+  }
+
+  /** The context the lab's code runs in. */
+  ctx(): Promise<LabContext> {
+    return (this.context ??= (async () => {
+      const s = await this.student()
+      const base = builtinVars(s, { dashboard: this.room.project.model.dashboardUrl, keystone: this.room.authUrl })
+      const vars = { ...base, ...Object.fromEntries(Object.entries(this.lab.file.params).map(([k, v]) => [k, fillText(v, base)])) }
+      const dir = join(this.room.dir, s.tag, this.lab.file.id)
+      mkdirPrivate(dir)
+      const { password: _secret, ...student } = s
+      return {
+        lab: this.lab.file,
+        student,
+        vars,
+        checker: await this.room.checker(),
+        asStudent: () => this.room.asStudent(s),
+        dir,
+        sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)),
+      }
+    })())
+  }
+
+  /** The step's text (Markdown) with the student's values in. */
+  async text(step: LabStepFile): Promise<string> {
+    return fillText(step.text, (await this.ctx()).vars)
+  }
+
+  step(id: string | undefined): LabStepFile {
+    if (id === undefined) return this.steps[0]!
+    const byNumber = /^\d+$/.test(id) ? this.steps[Number(id) - 1] : undefined
+    const found = byNumber ?? this.steps.find((s) => s.id === id)
+    if (!found)
+      throw new LabError(
+        `lab ${this.lab.file.id} has no step "${id.slice(0, 60)}"`,
+        `steps: ${this.steps.map((s, i) => `${i + 1} ${s.id}`).join(', ')}`,
+      )
+    return found
+  }
+
+  /** Refuses a cloud without a service the lab needs, naming what is missing. */
+  async gate(): Promise<void> {
+    const have = new Set((await this.room.checker()).session.catalog.map((c) => c.type))
+    const missing = this.lab.file.needs.filter((n) => !have.has(n))
+    if (missing.length)
+      throw new LabError(
+        `lab ${this.lab.file.id} needs ${missing.join(', ')}, which this cloud does not have`,
+        'enable the service in the inventory and deploy, or choose another lab (stackhouse lab list)',
+      )
+  }
+
+  /** Start (or resume): gate, the student's project, the lab's setup and the first step's. Idempotent. */
+  async start(): Promise<void> {
+    await this.gate()
+    const ctx = await this.ctx()
+    await this.action(this.lab.file.setup, ctx)
+    await this.action(this.steps[0]!.setup, ctx)
+    this.record({ type: 'started' })
+  }
+
+  /** Check a step (default: the first not done); records the result. */
+  async check(stepId?: string): Promise<{ step: LabStepFile; result: StepResult }> {
+    const step = stepId === undefined ? await this.current() : this.step(stepId)
+    const result = await this.runCheck(step)
+    this.record({
+      type: 'check',
+      step: step.id,
+      result: result.status,
+      ...(result.status !== 'pass' || result.message ? { message: result.message ?? '' } : {}),
+    })
+    if (result.status === 'pass') await this.enterAfter(step)
+    return { step, result }
+  }
+
+  /** The next hint of a step, or undefined when every hint is shown. */
+  async hint(stepId?: string): Promise<{ step: LabStepFile; hint?: string; number: number; of: number }> {
+    const step = stepId === undefined ? await this.current() : this.step(stepId)
+    const shown = this.progress().steps.find((s) => s.id === step.id)?.hintsShown ?? 0
+    if (shown >= step.hints.length) return { step, number: shown, of: step.hints.length }
+    this.record({ type: 'hint', step: step.id, hint: shown + 1 })
+    return { step, hint: fillText(step.hints[shown]!, (await this.ctx()).vars), number: shown + 1, of: step.hints.length }
+  }
+
+  /**
+   * Solve a step, and every earlier one whose check does not pass yet, in order.
+   * Returns the steps solved. Does not wait for the last one to be ready.
+   */
+  async solve(stepId: string): Promise<string[]> {
+    const target = this.steps.indexOf(this.step(stepId))
+    const ctx = await this.ctx()
+    const solved: string[] = []
+    for (const step of this.steps.slice(0, target + 1)) {
+      const before = await this.runCheck(step)
+      if (before.status === 'pass') continue
+      await this.action(step.setup, ctx)
+      await this.action(step.solve, ctx)
+      solved.push(step.id)
+      this.record({ type: 'solved', step: step.id })
+    }
+    return solved
+  }
+
+  /** Back to the start: the lab's cleanup, then its setup again. */
+  async reset(): Promise<void> {
+    const ctx = await this.ctx()
+    await this.action(this.lab.file.cleanup, ctx)
+    this.record({ type: 'reset' })
+    await this.action(this.lab.file.setup, ctx)
+    await this.action(this.steps[0]!.setup, ctx)
+  }
+
+  /** The lab's cleanup: nothing of the student's in this lab is left. */
+  async cleanup(): Promise<void> {
+    await this.action(this.lab.file.cleanup, await this.ctx())
+    this.record({ type: 'cleaned' })
+  }
+
+  /** Where the student stands, from the recorded events. */
+  progress(): { started: boolean; steps: StepProgress[] } {
+    return studentProgress(
+      readEvents(this.room.dir),
+      this.studentNumber,
+      this.lab.file.id,
+      this.steps.map((s) => s.id),
+    )
+  }
+
+  /** The first step not done yet (the last when all are done). */
+  async current(): Promise<LabStepFile> {
+    const p = this.progress().steps
+    return this.steps.find((_, i) => !p[i]!.done) ?? this.steps.at(-1)!
+  }
+
+  /** Run a step's check with a time limit; a throw or a timeout is an environment error. */
+  async runCheck(step: LabStepFile): Promise<StepResult> {
+    const ctx = await this.ctx()
+    const fn = this.lab.code[step.check] as LabCheck
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<StepResult>((r) => {
+      timer = setTimeout(
+        () => r({ status: 'error', message: `the check did not answer within ${checkTimeoutMs / 1000} s` }),
+        checkTimeoutMs,
+      )
+    })
+    try {
+      return await Promise.race([
+        fn(ctx).then(
+          (r): StepResult =>
+            r && ['pass', 'fail', 'waiting'].includes(r.status) ? r : { status: 'error', message: 'the check returned no result' },
+        ),
+        timeout,
+      ])
+    } catch (e) {
+      return { status: 'error', message: (e as Error).message.split('\n')[0] ?? String(e) }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async enterAfter(step: LabStepFile): Promise<void> {
+    const next = this.steps[this.steps.indexOf(step) + 1]
+    if (next?.setup) await this.action(next.setup, await this.ctx())
+  }
+
+  private async action(name: string | undefined, ctx: LabContext): Promise<void> {
+    if (name) await (this.lab.code[name] as LabAction)(ctx)
+  }
+
+  private record(e: {
+    type: Parameters<typeof recordEvent>[1]['type']
+    step?: string
+    result?: string
+    message?: string
+    hint?: number
+  }): void {
+    recordEvent(this.room.dir, { student: this.studentNumber, lab: this.lab.file.id, ...e })
+  }
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+// Checks and solves of the first-instance lab. Checks read as the checker,
+// filtered by the student's project; solves act as the student.
+import {
+  deleteStudentResources,
+  ensureRoutedNetwork,
+  fail,
+  guestImageName,
+  keypairOf,
+  notReady,
+  novaCall,
+  pass,
+  serversNamed,
+  type CheckResult,
+  type LabContext,
+} from '../../installer/labs/kit.ts'
+
+export async function prepareNetwork(ctx: LabContext): Promise<void> {
+  const v = ctx.vars
+  await ensureRoutedNetwork(await ctx.asStudent(), { network: v.network!, subnet: `${v.network}-subnet`, router: v.router!, cidr: v.cidr! })
+}
+
+export async function cleanUp(ctx: LabContext): Promise<void> {
+  await deleteStudentResources(ctx, [ctx.vars.keypair!])
+}
+
+export async function keypairExists(ctx: LabContext): Promise<CheckResult> {
+  const k = await keypairOf(ctx, ctx.vars.keypair!)
+  return k ? pass(`key pair ${k.name} exists`) : fail(`you have no key pair named ${ctx.vars.keypair}`)
+}
+
+export async function createKeypair(ctx: LabContext): Promise<void> {
+  if (await keypairOf(ctx, ctx.vars.keypair!)) return
+  await novaCall(await ctx.asStudent(), 'POST', '/os-keypairs', { keypair: { name: ctx.vars.keypair } })
+}
+
+export async function serverRuns(ctx: LabContext): Promise<CheckResult> {
+  const v = ctx.vars
+  const [s, ...more] = await serversNamed(ctx, v.server!)
+  if (!s) return fail(`your project has no instance named ${v.server}`)
+  if (more.length) return fail(`your project has ${more.length + 1} instances named ${v.server}; delete the extra ones`)
+  if (s.status === 'ERROR')
+    return fail(`${v.server} failed to build: ${s.fault?.message ?? 'no reason given'}; delete it and launch it again`)
+  if (s.status === 'BUILD') return notReady(`${v.server} is still building`)
+  if (s.status !== 'ACTIVE') return fail(`${v.server} is ${s.status}; start it`)
+  const full = s as typeof s & { key_name?: string | null }
+  if (full.key_name !== v.keypair)
+    return fail(
+      `${v.server} was launched with ${full.key_name ? `key pair ${full.key_name}` : 'no key pair'}, not ${v.keypair}; launch it again`,
+    )
+  if (!Object.keys(s.addresses ?? {}).includes(v.network!)) return fail(`${v.server} is not on the network ${v.network}`)
+  return pass(`${v.server} is running`)
+}
+
+export async function launchServer(ctx: LabContext): Promise<void> {
+  const v = ctx.vars
+  if ((await serversNamed(ctx, v.server!)).length) return
+  const me = await ctx.asStudent()
+  const image = (await me.image.images({ name: guestImageName }))[0]
+  const flavor = (await me.compute.flavors()).find((f) => f.name === 'm1.tiny')
+  const network = (await me.network.networks({ name: v.network! }))[0]
+  if (!image || !flavor || !network) throw new Error(`missing ${!image ? guestImageName : !flavor ? 'm1.tiny' : v.network}`)
+  await me.compute.createServer({
+    name: v.server!,
+    imageRef: image.id,
+    flavorRef: flavor.id,
+    networks: [{ uuid: network.id }],
+    key_name: v.keypair!,
+  })
+}
+
+/** The address the guest printed when it was ready, from the console log; undefined while it boots. */
+async function consoleAddress(ctx: LabContext, serverId: string): Promise<string | undefined> {
+  const log = await ctx.checker.compute.consoleLog(serverId)
+  return /=== GUEST READY .*?ip=(\S+)/.exec(log)?.[1]
+}
+
+export async function addressRecorded(ctx: LabContext): Promise<CheckResult> {
+  const v = ctx.vars
+  const [s] = await serversNamed(ctx, v.server!)
+  if (!s) return fail(`your project has no instance named ${v.server}`)
+  const printed = await consoleAddress(ctx, s.id)
+  if (!printed) return notReady(`${v.server} has not printed GUEST READY yet; its console log grows while it boots`)
+  const recorded = (s as typeof s & { metadata?: Record<string, string> }).metadata?.address
+  if (!recorded) return fail(`${v.server} has no metadata property "address"`)
+  if (recorded.trim() !== printed) return fail(`the address recorded on ${v.server} is "${recorded}", not the one its console shows`)
+  return pass(`${v.server} says ${printed}`)
+}
+
+export async function recordAddress(ctx: LabContext): Promise<void> {
+  const v = ctx.vars
+  const [s] = await serversNamed(ctx, v.server!)
+  if (!s) throw new Error(`no instance named ${v.server}`)
+  let printed: string | undefined
+  // The solve waits for the guest: the address exists only once it has booted.
+  for (let i = 0; i < 200 && !(printed = await consoleAddress(ctx, s.id)); i++) await ctx.sleep(3000)
+  if (!printed) throw new Error(`${v.server} never printed GUEST READY`)
+  await novaCall(await ctx.asStudent(), 'PUT', `/servers/${s.id}/metadata/address`, { meta: { address: printed } })
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// The labs on the all-in-one cloud the suite deploys (registered inside its
+// describe, so they share it): every lab passes `lab test`; two students in one
+// class cannot see or change each other's resources; a check run 20 times
+// changes nothing; and the CLI takes a learner through a step.
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { expect, it } from 'vitest'
+import { Classroom } from '../../installer/labs/classroom.ts'
+import { ownedBy } from '../../installer/labs/leftovers.ts'
+import { labIds, labsDir, loadLab } from '../../installer/labs/load.ts'
+import { LabRunner } from '../../installer/labs/runner.ts'
+import { testLab } from '../../installer/labs/self-test.ts'
+import { novaCall } from '../../installer/labs/kit.ts'
+import type { Project } from '../../installer/project.ts'
+import { packageRoot } from '../../installer/paths.ts'
+
+const run = promisify(execFile)
+
+export function labTests(project: () => Project): void {
+  it.each(labIds())('lab %s passes lab test: each check fails, is solved, passes; the cleanup leaves nothing', async (id) => {
+    const r = await testLab(project(), await loadLab(join(labsDir, id)))
+    console.log(`lab test ${id}: ${r.seconds.toFixed(0)} s (${r.steps.map((s) => `${s.id} ${s.seconds.toFixed(0)} s`).join(', ')})`)
+    expect(r.problem ?? '').toBe('')
+    expect(r.leftovers).toBe('')
+    expect(r.steps.map((s) => s.after?.status)).toEqual(r.steps.map(() => 'pass'))
+  })
+
+  it('keeps two students apart, and a check run 20 times changes nothing', async () => {
+    const lab = await loadLab(join(labsDir, 'first-instance'))
+    const room = new Classroom(project(), `i${Date.now().toString(36).slice(-6)}`)
+    const one = new LabRunner(lab, room, 1)
+    const two = new LabRunner(lab, room, 2)
+    try {
+      await Promise.all([one.start(), two.start()])
+      await one.solve('launch')
+      const [a, b] = [await one.ctx(), await two.ctx()]
+      // Neighbours' names and networks differ: one's answer is not the other's.
+      expect(a.vars.server).not.toBe(b.vars.server)
+      expect(a.vars.cidr).not.toBe(b.vars.cidr)
+      const server = (await novaCall<{ servers: { id: string; name: string }[] }>(await a.asStudent(), 'GET', '/servers')).servers
+      expect(server.map((s) => s.name)).toEqual([a.vars.server])
+      // Student two sees none of student one's servers, networks or key pairs, and cannot delete them.
+      const asTwo = await b.asStudent()
+      expect((await novaCall<{ servers: unknown[] }>(asTwo, 'GET', '/servers?all_tenants=1')).servers).toEqual([])
+      expect(await asTwo.compute.server(server[0]!.id)).toBeUndefined()
+      await expect(novaCall(asTwo, 'DELETE', `/servers/${server[0]!.id}`)).rejects.toMatchObject({ status: 404 })
+      expect((await asTwo.network.networks()).map((n) => n.name)).not.toContain(a.vars.network)
+      await expect(
+        asTwo.network.router((await a.checker.network.routers({ project_id: a.student.project.id }))[0]!.id),
+      ).rejects.toMatchObject({ status: 404 })
+      // Two's check of the step one solved says two has not done it.
+      expect((await two.check('keypair')).result.status).toBe('fail')
+      // A check reads only: twenty in a row leave every resource of the student as it was.
+      const before = await ownedBy(a.checker, a.student, await a.asStudent())
+      for (let i = 0; i < 20; i++) expect(['pass', 'waiting']).toContain((await one.check('launch')).result.status)
+      expect(await ownedBy(a.checker, a.student, await a.asStudent())).toEqual(before)
+      expect(one.progress().steps.map((s) => s.done)).toEqual([true, true, false])
+    } finally {
+      for (const r of [one, two]) {
+        await r.cleanup()
+        await room.removeStudent((await r.ctx()).student)
+      }
+    }
+  })
+
+  it('takes a learner through the CLI: start, a failing check (exit 5), a hint, solve, a passing check', async () => {
+    const inventory = project().model.inventoryFile!
+    const cli = (...args: string[]) =>
+      run(
+        process.execPath,
+        [join(packageRoot, 'bin', 'stackhouse.js'), 'lab', ...args, '-i', inventory, '--class', 'cli', '--student', '7'],
+        {
+          timeout: 300_000,
+        },
+      ).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      )
+    try {
+      const started = await cli('start', 'first-instance', '--json')
+      expect(started.code, started.stderr).toBe(0)
+      expect(JSON.parse(started.stdout)).toMatchObject({ user: 'lab-cli-s07', project: 'lab-cli-s07', step: 'keypair' })
+      expect(JSON.parse(started.stdout).text).toContain('s07-key')
+      const failing = await cli('check', 'first-instance', 'keypair')
+      expect(failing.code).toBe(5)
+      expect(failing.stdout).toContain('you have no key pair named s07-key')
+      expect((await cli('hint', 'first-instance')).stdout).toContain('hint 1 of 2')
+      expect((await cli('solve', 'first-instance', 'keypair')).code).toBe(0)
+      const passing = await cli('check', 'first-instance', '--json')
+      expect(passing.code, passing.stderr).toBe(0)
+      expect(JSON.parse(passing.stdout)).toMatchObject({ step: 'keypair', status: 'pass' })
+      const status = await cli('status', 'first-instance', '--json')
+      expect(JSON.parse(status.stdout).steps.map((s: { done: boolean }) => s.done)).toEqual([true, false, false])
+    } finally {
+      const lab = await loadLab(join(labsDir, 'first-instance'))
+      const room = new Classroom(project(), 'cli')
+      const r = new LabRunner(lab, room, 7)
+      await r.cleanup()
+      await room.removeStudent((await r.ctx()).student)
+    }
+  })
+}
