@@ -10,7 +10,7 @@ import type { Model, ModelHost } from './model/types.ts'
 import { cloud, KeystoneClient } from './openstack/index.ts'
 import type { Project } from './project.ts'
 import { unitsOn } from './plan/resolve.ts'
-import type { Role } from './role/contract.ts'
+import type { ReadyMarker, Role } from './role/contract.ts'
 import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { sh } from './shell.ts'
 import type { Transport } from './transport/types.ts'
@@ -18,7 +18,7 @@ import { mkdirPrivate } from './private-dir.ts'
 
 export interface UnitStatus {
   unit: string
-  /** What `systemctl is-active` says: active, inactive, failed, activating… */
+  /** What `systemctl is-active` says: active, inactive, failed, activating…; `starting` when active but its log does not say ready yet. */
   state: string
 }
 
@@ -166,6 +166,19 @@ const unreachable = (host: string, error: string): HostStatus => ({
   otherFailed: [],
 })
 
+/**
+ * Shell that prints `<unit> ready` or `<unit> not-ready` for each marker. A marker
+ * counts from the unit's current process: oslo.log prints the pid after the time.
+ */
+export function readyScript(markers: readonly ReadyMarker[]): string {
+  return markers
+    .map(
+      (m) =>
+        sh`p=$(systemctl show -p MainPID --value -- ${m.unit}); if [ "$p" != 0 ] && grep -F -- " $p INFO " ${m.log} 2>/dev/null | grep -qF -- ${m.line}; then echo ${m.unit} ready; else echo ${m.unit} not-ready; fi; `,
+    )
+    .join('')
+}
+
 /** One round trip per host: the state of each wanted unit and of each unit kept off, then every failed unit. */
 async function hostStatus(
   model: Model,
@@ -173,7 +186,7 @@ async function hostStatus(
   host: ModelHost,
   connect: (h: ModelHost) => Promise<Transport>,
 ): Promise<HostStatus> {
-  const { wanted, off } = unitsOn(model, roles, host)
+  const { wanted, off, readyWhen } = unitsOn(model, roles, host)
   // A timer's service is the cloud's too (swift-housekeeping.service runs from its timer).
   const ours = new Set([...wanted, ...off, ...wanted.filter((u) => u.endsWith('.timer')).map((u) => u.replace(/\.timer$/, '.service'))])
   let t: Transport
@@ -185,10 +198,18 @@ async function hostStatus(
   try {
     const states = (units: string[]) =>
       units.length ? sh`for u in ${units}; do printf '%s %s\n' "$u" "$(systemctl is-active -- "$u" 2>/dev/null)"; done; ` : ''
-    const script = `${states(wanted)}echo --off; ${states(off)}echo --failed; systemctl list-units --state=failed --no-legend --plain 2>/dev/null | cut -d' ' -f1`
+    const marks = readyScript(readyWhen)
+    const script = `${states(wanted)}echo --off; ${states(off)}echo --ready; ${marks}echo --failed; systemctl list-units --state=failed --no-legend --plain 2>/dev/null | cut -d' ' -f1`
     const r = await t.exec(script)
     const [onPart = '', rest = ''] = r.stdout.split('--off\n')
-    const [offPart = '', failedPart = ''] = rest.split('--failed\n')
+    const [offPart = '', rest2 = ''] = rest.split('--ready\n')
+    const [readyPart = '', failedPart = ''] = rest2.split('--failed\n')
+    const notReady = new Set(
+      readyPart
+        .split('\n')
+        .filter((l) => l.endsWith(' not-ready'))
+        .map((l) => l.split(' ')[0]!),
+    )
     const parse = (text: string) =>
       text
         .split('\n')
@@ -201,7 +222,8 @@ async function hostStatus(
     return {
       host: host.name,
       reachable: true,
-      units: parse(onPart),
+      // Running, but its log does not say it is ready yet (the DHCP agent before its first sync).
+      units: parse(onPart).map((u) => (u.state === 'active' && notReady.has(u.unit) ? { ...u, state: 'starting' } : u)),
       failed: failed.filter((u) => ours.has(u)),
       runningButOff: parse(offPart)
         .filter((u) => ['active', 'activating', 'reloading'].includes(u.state))

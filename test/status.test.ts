@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // status against a stand-in host (systemd answers) and real HTTP servers on loopback.
 import { createServer, type Server } from 'node:http'
-import { mkdtempSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,7 +10,7 @@ import type { Model } from '../installer/model/types.ts'
 import { projectPaths, type Project } from '../installer/project.ts'
 import type { PowerEvent } from '../installer/commands/events.ts'
 import { startCloud } from '../installer/power.ts'
-import { cloudStatus, recordDeploy, waitUntilHealthy } from '../installer/status.ts'
+import { cloudStatus, readyScript, recordDeploy, waitUntilHealthy } from '../installer/status.ts'
 import type { ExecResult, Transport } from '../installer/transport/types.ts'
 import { roles } from '../roles/index.ts'
 import { fixtureModel } from './helpers.ts'
@@ -67,7 +68,7 @@ function project(): Project {
  * A host whose systemd reports every wanted unit of the status script active and every
  * unit kept off inactive, except those named in `states`; `failed` is what list-units says.
  */
-function host(states: Record<string, string> = {}, failed: string[] = []): Transport {
+function host(states: Record<string, string> = {}, failed: string[] = [], notReady: string[] = []): Transport {
   return {
     host: 'aio1',
     address: '10.0.0.11',
@@ -80,7 +81,7 @@ function host(states: Record<string, string> = {}, failed: string[] = []): Trans
           .join('')
       return {
         code: 0,
-        stdout: `${lines(wantedPart, 'active')}--off\n${lines(offPart, 'inactive')}--failed\n${failed.join('\n')}\n`,
+        stdout: `${lines(wantedPart, 'active')}--off\n${lines(offPart, 'inactive')}--ready\n${notReady.map((u) => `${u} not-ready\n`).join('')}--failed\n${failed.join('\n')}\n`,
         stderr: '',
       }
     },
@@ -137,6 +138,34 @@ describe('status', () => {
     const running = await cloudStatus(p, roles, { connect: async () => host({ 'swift-container-reconciler.service': 'active' }) })
     expect(running.hosts[0]!.runningButOff).toEqual(['swift-container-reconciler.service'])
     expect(running.healthy).toBe(false)
+  })
+
+  it('holds a running DHCP agent as starting until its log says it has synced, from its current process', async () => {
+    const p = project()
+    const r = await cloudStatus(p, roles, { connect: async () => host({}, [], ['neutron-dhcp-agent.service']) })
+    expect(r.hosts[0]!.units.find((u) => u.unit === 'neutron-dhcp-agent.service')).toEqual({
+      unit: 'neutron-dhcp-agent.service',
+      state: 'starting',
+    })
+    expect(r.healthy).toBe(false)
+    // The marker script itself, in a real shell, with systemd's answer stubbed: only the current pid counts.
+    const dir = mkdtempSync(join(tmpdir(), 'stackhouse-ready-'))
+    const log = join(dir, 'agent.log')
+    writeFileSync(join(dir, 'systemctl'), '#!/bin/sh\necho "$PID"\n', { mode: 0o755 })
+    const marker = { unit: 'neutron-dhcp-agent.service', log, line: 'Synchronizing state complete' }
+    const ready = (pid: string) =>
+      execFileSync('bash', ['-c', readyScript([marker])], {
+        env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, PID: pid },
+      }).toString()
+    writeFileSync(log, '2026-12-03 02:40:00.100 4242 INFO neutron.agent.dhcp.agent [-] Synchronizing state complete\n')
+    expect(ready('4242')).toBe('neutron-dhcp-agent.service ready\n')
+    // After a restart the old process's line does not count, nor a pid that merely contains it.
+    expect(ready('424')).toBe('neutron-dhcp-agent.service not-ready\n')
+    expect(ready('0')).toBe('neutron-dhcp-agent.service not-ready\n')
+    appendFileSync(log, '2026-12-03 02:41:00.100 5151 INFO neutron.agent.dhcp.agent [-] Synchronizing state\n')
+    expect(ready('5151')).toBe('neutron-dhcp-agent.service not-ready\n')
+    rmSync(dir, { recursive: true })
+    expect(ready('4242')).toBe('neutron-dhcp-agent.service not-ready\n')
   })
 
   it('counts services and agents that do not report in, as after a boot before neutron-server answers', async () => {

@@ -5,7 +5,7 @@
 // its phase. Pure and cached per model and list of roles; render, plan, deploy,
 // destroy, status and power all read it, so they can never disagree.
 import type { Model, ModelHost } from '../model/types.ts'
-import type { BootstrapStep, Role, StepTarget } from '../role/contract.ts'
+import type { BootstrapStep, ReadyMarker, Role, StepTarget } from '../role/contract.ts'
 import type { KeystoneSpec } from '../tasks/keystone.ts'
 import { placement } from './placement.ts'
 
@@ -23,6 +23,8 @@ export interface RolePlan {
   debconf: string[]
   units: string[]
   unitsOff: string[]
+  /** Units that are up only once their log says so. */
+  readyWhen: ReadyMarker[]
   /** The role's steps that run on this host, in the role's order. */
   steps: BootstrapStep[]
   /** Made in this role's phase from this host: it is the database host (or the role's first). */
@@ -84,6 +86,7 @@ function rolePlan(model: Model, role: Role, hosts: readonly ModelHost[], host: M
     debconf: role.debconf?.(ctx) ?? [],
     units: role.units(ctx),
     unitsOff: role.unitsOff?.(ctx) ?? [],
+    readyWhen: role.readyWhen?.(ctx) ?? [],
     steps: (role.bootstrap?.(ctx) ?? []).filter(runsHere),
     databases:
       host === dbHost
@@ -98,7 +101,15 @@ function rolePlan(model: Model, role: Role, hosts: readonly ModelHost[], host: M
 }
 
 /** The units the roles on a host keep running and those they keep off, in deploy order, without repeats. */
-export function unitsOn(model: Model, roles: readonly Role[], host: ModelHost): { wanted: string[]; off: string[] } {
+export function unitsOn(
+  model: Model,
+  roles: readonly Role[],
+  host: ModelHost,
+): { wanted: string[]; off: string[]; readyWhen: ReadyMarker[] } {
   const mine = resolveCloud(model, roles).hosts.find((h) => h.host.name === host.name)?.roles ?? []
-  return { wanted: [...new Set(mine.flatMap((r) => r.units))], off: [...new Set(mine.flatMap((r) => r.unitsOff))] }
+  return {
+    wanted: [...new Set(mine.flatMap((r) => r.units))],
+    off: [...new Set(mine.flatMap((r) => r.unitsOff))],
+    readyWhen: mine.flatMap((r) => r.readyWhen),
+  }
 }

@@ -80,6 +80,12 @@ export interface Role {
    * with nothing to replicate): stopped and disabled, so a reboot does not start them.
    */
   unitsOff?(ctx: RoleContext): string[]
+  /**
+   * Units that are up only once their log says so, running is not enough: the line
+   * the unit's current process (its MainPID, as oslo.log prints it) logs when it is
+   * ready, e.g. the DHCP agent after its first sync. `status` waits for it.
+   */
+  readyWhen?(ctx: RoleContext): ReadyMarker[]
   /** debconf answers pre-seeded before packages install: `package question type value`. */
   debconf?(ctx: RoleContext): string[]
   /** Databases the role needs, each with a user named after the service. */
@@ -113,6 +119,13 @@ export interface Role {
 }
 
 /** A catalog entry: the API's service type, port and URL paths (Zed, as Debian packages it). */
+/** A unit's log line that says it is ready, from its current process. */
+export interface ReadyMarker {
+  unit: string
+  log: string
+  line: string
+}
+
 export interface RoleApi {
   /** Catalog service type, e.g. `identity`, `volumev3`. */
   type: string

@@ -48,6 +48,12 @@ export default defineRole({
   files: ({ model, host }) => neutronFiles(model, host, partsOf(model, host)),
   units: ({ model, host }) => partsOf(model, host).flatMap((p) => parts[p].units),
   unitsOff: ({ model, host }) => (partsOf(model, host).includes('server') ? replacedServerUnits : []),
+  // NOTE: the DHCP agent reports in before it has synced its networks (dnsmasq and the
+  // hosts files): after a boot, a server launched then gets no lease for a while.
+  readyWhen: ({ model, host }) =>
+    partsOf(model, host).includes('networkAgents')
+      ? [{ unit: 'neutron-dhcp-agent.service', log: '/var/log/neutron/neutron-dhcp-agent.log', line: 'Synchronizing state complete' }]
+      : [],
   debconf: ({ model, host }) => debconfSelections(model, host),
   databases: () => [{ database: 'neutron', service: 'neutron' }],
   bootstrap: ({ model, host }) => bootstrapSteps(model, host),

@@ -27,6 +27,9 @@ import { SecretsError } from '../../installer/secrets/store.ts'
 import { TaskError } from '../../installer/tasks/types.ts'
 import { TransportError } from '../../installer/transport/types.ts'
 import { CheckFailure } from '../../installer/verify/types.ts'
+import { LabFileError } from '../../installer/labs/load.ts'
+import { LabError } from '../../installer/labs/runner.ts'
+import { LabCheckFailed } from '../../installer/cli/lab.ts'
 import type { VerifyReport } from '../../installer/verify/types.ts'
 
 /** The codes as `--help` documents them (test/cli/cli.test.ts checks the help text itself). */
@@ -76,8 +79,14 @@ const byKind: Record<ErrorKind, Error[]> = {
     new OverrideError('overrides/keystne/keystone.conf', 'matches no rendered file', 'did you mean overrides/keystone/keystone.conf?'),
     new RenderValueError('hosts.ctl1.address', 'a\nb'),
     new SecretsError('secrets.yaml', 'is not valid YAML', { fix: 'restore it from a backup' }),
+    new LabFileError([
+      { file: 'lab.yaml', line: 9, column: 10, path: '/minutes', message: 'must be a whole number, got "twenty"', severity: 'error' },
+    ]),
   ],
-  usage: [new UsageError('inventory.yml already exists', 'choose another name')],
+  usage: [
+    new UsageError('inventory.yml already exists', 'choose another name'),
+    new LabError('lab first-instance needs volumev3, which this cloud does not have', 'enable cinder'),
+  ],
   hosts: [
     new TaskError('command failed with exit code 1', {
       host: 'ctl1',
@@ -91,10 +100,12 @@ const byKind: Record<ErrorKind, Error[]> = {
     new DeployFailed(deployReport),
     new KeystoneError(401, 'https://ctl1:5000/v3/auth/tokens', 'the password was refused'),
     new OpenStackError('compute', 'GET', 'https://ctl1:8774/v2.1/servers', 503, 'unavailable'),
+    new LabCheckFailed('the check of launch could not run: timed out', 'hosts'),
   ],
   verify: [
     new VerifyFailed(verifyReport),
     new CheckFailure('nova-compute is down', { service: 'nova-compute', fix: 'systemctl restart nova-compute' }),
+    new LabCheckFailed('launch: not done yet', 'verify'),
   ],
   unhealthy: [new StackhouseError('the cloud is not healthy', { kind: 'unhealthy' })],
   internal: [

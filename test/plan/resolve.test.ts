@@ -36,7 +36,7 @@ describe('resolveCloud', () => {
     expect(steps('cmp2')).toEqual(['probe.each', 'probe.compute'])
     // AND it is resolved once per model and list of roles
     expect(resolveCloud(model, roles)).toBe(plan)
-    expect(unitsOn(model, [probe], hostContext(model, 'cmp2').host)).toEqual({ wanted: ['probe-cmp2.service'], off: [] })
+    expect(unitsOn(model, [probe], hostContext(model, 'cmp2').host)).toEqual({ wanted: ['probe-cmp2.service'], off: [], readyWhen: [] })
   })
 
   it('falls back to the first host when no host of the role is a control host', () => {
