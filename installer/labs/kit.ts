@@ -6,10 +6,11 @@ import type { Cloud } from '../openstack/index.ts'
 import { computeMicroversion, type Server } from '../openstack/compute.ts'
 import type { Network, Router, Subnet } from '../openstack/network.ts'
 import { guestImageName, publicNet } from '../postdeploy/names.ts'
-import type { LabContext } from './context.ts'
+import { fail, notReady, pass, type CheckResult, type LabContext } from './context.ts'
 
 export { fail, notReady, pass, type CheckResult, type LabContext } from './context.ts'
 export { guestImageName, publicNet }
+export { pingUntil } from '../verify/ping.ts'
 
 const nova = { 'openstack-api-version': `compute ${computeMicroversion}` }
 
@@ -90,6 +91,36 @@ export async function ensureRoutedNetwork(
   return { network: network.id, subnet: subnet.id, router: router.id }
 }
 
+/** As the student: the test guest on m1.tiny on a network of theirs, made when no server has that name. */
+export async function launchTinyServer(ctx: LabContext, spec: { name: string; network: string; keypair?: string }): Promise<void> {
+  if ((await serversNamed(ctx, spec.name)).length) return
+  const me = await ctx.asStudent()
+  const image = (await me.image.images({ name: guestImageName }))[0]
+  const flavor = (await me.compute.flavors()).find((f) => f.name === 'm1.tiny')
+  const network = (await me.network.networks({ name: spec.network }))[0]
+  if (!image || !flavor || !network) throw new Error(`missing ${!image ? guestImageName : !flavor ? 'm1.tiny' : spec.network}`)
+  await me.compute.createServer({
+    name: spec.name,
+    imageRef: image.id,
+    flavorRef: flavor.id,
+    networks: [{ uuid: network.id }],
+    ...(spec.keypair ? { key_name: spec.keypair } : {}),
+  })
+}
+
+/** The state of the student's server of that name: pass when ACTIVE on `network`, waiting while it builds. */
+export async function serverState(ctx: LabContext, name: string, network: string): Promise<{ result: CheckResult; server?: Server }> {
+  const [s, ...more] = await serversNamed(ctx, name)
+  if (!s) return { result: fail(`your project has no instance named ${name}`) }
+  if (more.length) return { result: fail(`your project has ${more.length + 1} instances named ${name}; delete the extra ones`) }
+  if (s.status === 'ERROR')
+    return { result: fail(`${name} failed to build: ${s.fault?.message ?? 'no reason given'}; delete it and launch it again`) }
+  if (s.status === 'BUILD') return { result: notReady(`${name} is still building`) }
+  if (s.status !== 'ACTIVE') return { result: fail(`${name} is ${s.status}; start it`) }
+  if (!Object.keys(s.addresses ?? {}).includes(network)) return { result: fail(`${name} is not on the network ${network}`) }
+  return { result: pass(`${name} is running`), server: s }
+}
+
 /** As the student: delete every server, floating IP, router, network and keypair they own (a lab's cleanup). */
 export async function deleteStudentResources(ctx: LabContext, keypairs: string[] = []): Promise<void> {
   const me = await ctx.asStudent()
@@ -106,8 +137,15 @@ export async function deleteStudentResources(ctx: LabContext, keypairs: string[]
     await me.session.request('network', 'DELETE', `/v2.0/routers/${r.id}`, { allow: [404] })
   }
   for (const net of await n.networks(mine)) await me.session.request('network', 'DELETE', `/v2.0/networks/${net.id}`, { allow: [404] })
-  for (const g of (await n.securityGroups(mine)).filter((x) => x.name !== 'default'))
-    await me.session.request('network', 'DELETE', `/v2.0/security-groups/${g.id}`, { allow: [404] })
+  for (const g of await n.securityGroups(mine)) {
+    if (g.name !== 'default') {
+      await me.session.request('network', 'DELETE', `/v2.0/security-groups/${g.id}`, { allow: [404] })
+      continue
+    }
+    // The default group keeps only what Neutron put there: egress, and ingress from its own members.
+    for (const r of await n.securityGroupRules({ security_group_id: g.id, direction: 'ingress' }))
+      if (!r.remote_group_id) await me.session.request('network', 'DELETE', `/v2.0/security-group-rules/${r.id}`, { allow: [404] })
+  }
   for (const k of keypairs) await novaCall(me, 'DELETE', `/os-keypairs/${encodeURIComponent(k)}`, undefined, [404])
 }
 

@@ -3,7 +3,7 @@
 // ACTIVE, and (where the provider network reaches this machine) its gateway
 // address answers ping, which proves the L3 agent and the provider bridge.
 import { demo, publicNet } from '../postdeploy/names.ts'
-import { pingUntil } from './_ping.ts'
+import { pingUntil } from './ping.ts'
 import type { Check } from './check.ts'
 import { hintFor, need } from './context.ts'
 import { apiHint } from './hints.ts'

@@ -4,7 +4,7 @@
 // guest's console (read through Nova) says how far it got, which names the culprit.
 import { existsSync } from 'node:fs'
 import { demoKeyPath, publicNet } from '../postdeploy/names.ts'
-import { pingUntil } from './_ping.ts'
+import { pingUntil } from './ping.ts'
 import type { Check } from './check.ts'
 import { hintFor, need, since, type VerifyContext } from './context.ts'
 import { connectGuest } from './guest-ssh.ts'

@@ -5,12 +5,13 @@ import {
   deleteStudentResources,
   ensureRoutedNetwork,
   fail,
-  guestImageName,
   keypairOf,
+  launchTinyServer,
   notReady,
   novaCall,
   pass,
   serversNamed,
+  serverState,
   type CheckResult,
   type LabContext,
 } from '../../installer/labs/kit.ts'
@@ -36,37 +37,17 @@ export async function createKeypair(ctx: LabContext): Promise<void> {
 
 export async function serverRuns(ctx: LabContext): Promise<CheckResult> {
   const v = ctx.vars
-  const [s, ...more] = await serversNamed(ctx, v.server!)
-  if (!s) return fail(`your project has no instance named ${v.server}`)
-  if (more.length) return fail(`your project has ${more.length + 1} instances named ${v.server}; delete the extra ones`)
-  if (s.status === 'ERROR')
-    return fail(`${v.server} failed to build: ${s.fault?.message ?? 'no reason given'}; delete it and launch it again`)
-  if (s.status === 'BUILD') return notReady(`${v.server} is still building`)
-  if (s.status !== 'ACTIVE') return fail(`${v.server} is ${s.status}; start it`)
-  const full = s as typeof s & { key_name?: string | null }
-  if (full.key_name !== v.keypair)
-    return fail(
-      `${v.server} was launched with ${full.key_name ? `key pair ${full.key_name}` : 'no key pair'}, not ${v.keypair}; launch it again`,
-    )
-  if (!Object.keys(s.addresses ?? {}).includes(v.network!)) return fail(`${v.server} is not on the network ${v.network}`)
-  return pass(`${v.server} is running`)
+  const { result, server } = await serverState(ctx, v.server!, v.network!)
+  if (!server) return result
+  const keyName = (server as typeof server & { key_name?: string | null }).key_name
+  if (keyName !== v.keypair)
+    return fail(`${v.server} was launched with ${keyName ? `key pair ${keyName}` : 'no key pair'}, not ${v.keypair}; launch it again`)
+  return result
 }
 
 export async function launchServer(ctx: LabContext): Promise<void> {
   const v = ctx.vars
-  if ((await serversNamed(ctx, v.server!)).length) return
-  const me = await ctx.asStudent()
-  const image = (await me.image.images({ name: guestImageName }))[0]
-  const flavor = (await me.compute.flavors()).find((f) => f.name === 'm1.tiny')
-  const network = (await me.network.networks({ name: v.network! }))[0]
-  if (!image || !flavor || !network) throw new Error(`missing ${!image ? guestImageName : !flavor ? 'm1.tiny' : v.network}`)
-  await me.compute.createServer({
-    name: v.server!,
-    imageRef: image.id,
-    flavorRef: flavor.id,
-    networks: [{ uuid: network.id }],
-    key_name: v.keypair!,
-  })
+  await launchTinyServer(ctx, { name: v.server!, network: v.network!, keypair: v.keypair! })
 }
 
 /** The address the guest printed when it was ready, from the console log; undefined while it boots. */
@@ -83,7 +64,9 @@ export async function addressRecorded(ctx: LabContext): Promise<CheckResult> {
   if (!printed) return notReady(`${v.server} has not printed GUEST READY yet; its console log grows while it boots`)
   const recorded = (s as typeof s & { metadata?: Record<string, string> }).metadata?.address
   if (!recorded) return fail(`${v.server} has no metadata property "address"`)
-  if (recorded.trim() !== printed) return fail(`the address recorded on ${v.server} is "${recorded}", not the one its console shows`)
+  // The console prints address/prefix; either form is the answer.
+  if (recorded.trim().split('/')[0] !== printed.split('/')[0])
+    return fail(`the address recorded on ${v.server} is "${recorded}", not the one its console shows`)
   return pass(`${v.server} says ${printed}`)
 }
 
