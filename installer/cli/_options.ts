@@ -2,6 +2,8 @@
 // Options shared by the commands that read a project.
 import type { Command } from 'commander'
 import { existsSync, statSync } from 'node:fs'
+import { applianceMarker } from '../../appliance/marker.ts'
+import { applianceFiles } from '../../appliance/first-boot/run.ts'
 import { UsageError } from '../errors.ts'
 import type { ProjectOptions } from '../project.ts'
 
@@ -14,12 +16,22 @@ export interface ProjectFlags {
 /** Add -i/--inventory, --secrets and --overrides to a command. */
 export function withProject(cmd: Command): Command {
   return cmd
-    .option('-i, --inventory <file>', 'inventory file (default: the built-in all-in-one cloud on a sandbox host)')
+    .option(
+      '-i, --inventory <file>',
+      "inventory file (default: the appliance's own cloud on the appliance, else the built-in all-in-one cloud on a sandbox host)",
+    )
     .option('--secrets <file>', 'secrets file (default: secrets.yaml beside the inventory)')
     .option('--overrides <dir>', 'folder of config overrides (default: overrides/ beside the inventory)')
 }
 
-export function projectOptions(flags: ProjectFlags): ProjectOptions {
+export function projectOptions(flags: ProjectFlags, marker = applianceMarker): ProjectOptions {
+  // On the appliance, its own cloud is the one every command means (after first boot made it).
+  if (!flags.inventory && !flags.secrets && existsSync(marker) && existsSync(applianceFiles.inventory))
+    return {
+      inventory: applianceFiles.inventory,
+      secrets: applianceFiles.secrets,
+      ...(flags.overrides ? { overrides: flags.overrides } : {}),
+    }
   return {
     ...(flags.inventory ? { inventory: flags.inventory } : {}),
     ...(flags.secrets ? { secrets: flags.secrets } : {}),

@@ -322,6 +322,12 @@ describe('the appliance', () => {
     expect(result.applied).toEqual([])
   })
 
+  it('runs the labs it carries on its own cloud, with no inventory named: lab test object-storage', async () => {
+    const r = await onHost(host, 'stackhouse lab test object-storage --json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject([{ lab: 'object-storage', ok: true, leftovers: '' }])
+  })
+
   it('comes back by itself after a power cut: Ready, verified, and no deploy ran', async () => {
     const state0 = join(readRecord(good)!.rootfs.path, 'var/lib/stackhouse/appliance/.stackhouse')
     const deployLogs = () => readdirSync(join(state0, 'logs')).filter((f) => !f.startsWith('verify-'))
