@@ -20,6 +20,7 @@ import { renderCommand } from './render.ts'
 import { imageCommand } from './image.ts'
 import { applianceCommand } from './appliance.ts'
 import { labCommand } from './lab.ts'
+import { classCommand } from './class.ts'
 import { sandboxCommand } from './sandbox.ts'
 import { secretsCommand } from './secrets.ts'
 import { validateCommand } from './validate.ts'
@@ -53,6 +54,7 @@ export function program(): Command {
     imageCommand,
     applianceCommand,
     labCommand,
+    classCommand,
   ]) {
     cli.addCommand(cmd)
     // Every command at any depth (sandbox layer build…): its name as typed after "stackhouse".
@@ -127,6 +129,10 @@ const examples: Record<string, string[]> = {
   'lab solve': ['lab solve first-instance 2   # steps 1 and 2'],
   'lab test': ['lab test first-instance', 'lab test --json'],
   'lab validate': ['lab validate ./my-lab'],
+  'class create': ['class create mon --students 12'],
+  'class status': ['class status mon first-instance', 'class status mon networking --json'],
+  'class solve': ['class solve mon first-instance launch --student 3'],
+  'class reset': ['class reset mon first-instance --student 3', 'class reset mon first-instance   # every student'],
   'appliance repair': ['appliance repair'],
   'appliance reconfigure': [
     'appliance reconfigure --floating-range 192.0.2.100-192.0.2.149',

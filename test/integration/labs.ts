@@ -4,9 +4,11 @@
 // class cannot see or change each other's resources; a check run 20 times
 // changes nothing; and the CLI takes a learner through a step.
 import { execFile } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
+import { classGrid, createClass, removeClass, studentQuotas } from '../../installer/labs/class.ts'
 import { Classroom } from '../../installer/labs/classroom.ts'
 import { ownedBy } from '../../installer/labs/leftovers.ts'
 import { labIds, labsDir, loadLab } from '../../installer/labs/load.ts'
@@ -69,6 +71,40 @@ export function labTests(project: () => Project): void {
         await room.removeStudent((await r.ctx()).student)
       }
     }
+  })
+
+  it('makes a class with quotas and a credentials sheet, shows its grid, and removes it without a trace', async () => {
+    const p = project()
+    const classId = `g${Date.now().toString(36).slice(-6)}`
+    const sheet = await createClass(p, classId, 3)
+    try {
+      expect(sheet.students.map((s) => s.user)).toEqual([1, 2, 3].map((n) => `lab-${classId}-s0${n}`))
+      expect(statSync(sheet.file).mode & 0o777).toBe(0o600)
+      expect(readFileSync(sheet.file, 'utf8').match(/password \S{20,}/g)).toHaveLength(3)
+      const room = new Classroom(p, classId)
+      const checker = await room.checker()
+      const s2 = await room.ensureStudent(2)
+      const quota = await novaCall<{ quota_set: { instances: number } }>(checker, 'GET', `/os-quota-sets/${s2.project.id}`)
+      expect(quota.quota_set.instances).toBe(studentQuotas.compute.instances)
+      const lab = await loadLab(join(labsDir, 'object-storage'))
+      const r = new LabRunner(lab, room, 2)
+      await r.start()
+      await r.solve('upload')
+      expect((await r.check('metadata')).result.status).toBe('fail')
+      const grid = classGrid(p, classId, lab)
+      expect(grid.students.map((s) => [s.number, s.started, s.done])).toEqual([
+        [1, false, 0],
+        [2, true, 2],
+        [3, false, 0],
+      ])
+      expect(grid.students[1]!.steps[2]!.last).toMatchObject({ result: 'fail' })
+    } finally {
+      const labs = await Promise.all(labIds().map((id) => loadLab(join(labsDir, id))))
+      expect(await removeClass(p, classId, labs)).toBe(3)
+    }
+    const ks = await new Classroom(p, 'check').admin()
+    const left = await ks.call<{ projects: { name: string }[] }>('GET', '/projects')
+    expect(left.projects.map((x) => x.name).filter((n) => n.startsWith(`lab-${classId}-`))).toEqual([])
   })
 
   it('takes a learner through the CLI: start, a failing check (exit 5), a hint, solve, a passing check', async () => {
