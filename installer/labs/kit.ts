@@ -127,6 +127,7 @@ export async function deleteStudentResources(ctx: LabContext, keypairs: string[]
   const servers = (await novaCall<{ servers: { id: string }[] }>(me, 'GET', '/servers')).servers
   for (const s of servers) await novaCall(me, 'DELETE', `/servers/${s.id}`, undefined, [404])
   for (let i = 0; i < 120 && (await novaCall<{ servers: unknown[] }>(me, 'GET', '/servers')).servers.length; i++) await ctx.sleep(2000)
+  if (me.session.catalog.some((c) => c.type === 'volumev3')) await deleteVolumes(ctx, me)
   const n = me.network
   const mine = { project_id: ctx.student.project.id }
   for (const f of await n.floatingIps(mine)) await n.deleteFloatingIp(f.id)
@@ -157,6 +158,56 @@ export async function deleteStudentResources(ctx: LabContext, keypairs: string[]
 export function studentSwift(ctx: LabContext): { url: string; read(method: 'GET' | 'HEAD', path: string): Promise<Response> } {
   const url = ctx.checker.session.endpoint('object-store').replace(/AUTH_[^/]+$/, `AUTH_${ctx.student.project.id}`)
   return { url, read: (method, path) => ctx.checker.session.fetch('object-store', method, `${url}${path}`, { allow: [404] }) }
+}
+
+/** The student's volumes of that name, as the checker sees them (with their details). */
+export async function volumesNamed(ctx: LabContext, name: string): Promise<CinderVolume[]> {
+  const q = new URLSearchParams({ all_tenants: '1', project_id: ctx.student.project.id, name })
+  return (await ctx.checker.session.request<{ volumes: CinderVolume[] }>('volumev3', 'GET', `/volumes/detail?${q.toString()}`)).volumes
+}
+
+/** The student's snapshots of that name, as the checker sees them. */
+export async function snapshotsNamed(
+  ctx: LabContext,
+  name: string,
+): Promise<{ id: string; name: string; status: string; volume_id: string }[]> {
+  const q = new URLSearchParams({ all_tenants: '1', project_id: ctx.student.project.id, name })
+  return (
+    await ctx.checker.session.request<{ snapshots: { id: string; name: string; status: string; volume_id: string }[] }>(
+      'volumev3',
+      'GET',
+      `/snapshots/detail?${q.toString()}`,
+    )
+  ).snapshots
+}
+
+export interface CinderVolume {
+  id: string
+  name: string | null
+  status: string
+  size: number
+  bootable?: string
+  snapshot_id?: string | null
+  attachments: { server_id: string }[]
+  volume_image_metadata?: Record<string, string>
+}
+
+/** Snapshots first, then volumes (detached once their servers are gone), each waited for. */
+async function deleteVolumes(ctx: LabContext, me: Cloud): Promise<void> {
+  const s = me.session
+  const list = async <T>(kind: 'snapshots' | 'volumes') => (await s.request<Record<string, T[]>>('volumev3', 'GET', `/${kind}`))[kind] ?? []
+  for (const kind of ['snapshots', 'volumes'] as const) {
+    for (const x of await list<{ id: string; status: string }>(kind))
+      if (!x.status.startsWith('deleting')) await s.request('volumev3', 'DELETE', `/${kind}/${x.id}`, { allow: [404, 400] })
+    for (let i = 0; i < 90; i++) {
+      const left = await list<{ id: string; status: string }>(kind)
+      if (!left.length) break
+      // A volume still detaching refuses the first delete (400): ask again once it is available.
+      for (const x of left.filter((v) => v.status === 'available' || v.status === 'error'))
+        await s.request('volumev3', 'DELETE', `/${kind}/${x.id}`, { allow: [404, 400] })
+      await ctx.sleep(2000)
+    }
+  }
 }
 
 function escapeRegex(s: string): string {
