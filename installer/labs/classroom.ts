@@ -8,9 +8,17 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { cloud, KeystoneClient, type Cloud } from '../openstack/index.ts'
+import { computeMicroversion } from '../openstack/compute.ts'
 import { mkdirPrivate } from '../private-dir.ts'
 import type { Project } from '../project.ts'
 import { maxStudents, studentNames, type Student } from './context.ts'
+
+/** What each student may use: enough for every lab, not enough for one student to fill the cloud. */
+export const studentQuotas = {
+  compute: { instances: 4, cores: 4, ram: 4096, key_pairs: 10 },
+  network: { network: 4, subnet: 4, router: 2, floatingip: 2, port: 20, security_group: 10 },
+  volume: { volumes: 4, snapshots: 4, gigabytes: 20 },
+} as const
 
 /** The checker's user name, and the project it holds `admin` on (Zed's policies give `reader` no read-only view). */
 export const checkerUser = 'lab-checker'
@@ -131,12 +139,13 @@ export class Classroom {
     projectName: string,
     roles: string[],
     description: string,
-  ): Promise<{ user: Entity; project: Entity }> {
+  ): Promise<{ user: Entity; project: Entity; created: boolean }> {
     const ks = await this.admin()
     const one = async (kind: string, q: string) =>
       (await ks.call<Record<string, Entity[]>>('GET', `/${kind}?${new URLSearchParams(q ? { name: q } : {}).toString()}`))[kind]?.[0]
+    const existing = await one('projects', projectName)
     const project =
-      (await one('projects', projectName)) ??
+      existing ??
       (await ks.call<{ project: Entity }>('POST', '/projects', { project: { name: projectName, domain_id: 'default', description } }))
         .project
     let user = await one('users', name)
@@ -156,8 +165,20 @@ export class Classroom {
       roleId ??= (await ks.call<{ role: Entity }>('POST', '/roles', { role: { name: role } })).role.id
       await ks.call('PUT', `/projects/${project.id}/users/${user.id}/roles/${roleId}`)
     }
-    return { user: { id: user.id, name }, project: { id: project.id, name: projectName } }
+    return { user: { id: user.id, name }, project: { id: project.id, name: projectName }, created: !existing }
   }
+}
+
+/** The student quotas on a project, as the checker (an admin). */
+async function setQuotas(c: Cloud, projectId: string): Promise<void> {
+  const s = c.session
+  const has = (type: string) => s.catalog.some((e) => e.type === type)
+  await s.request('compute', 'PUT', `/os-quota-sets/${projectId}`, {
+    body: { quota_set: studentQuotas.compute },
+    headers: { 'openstack-api-version': `compute ${computeMicroversion}` },
+  })
+  await s.request('network', 'PUT', `/v2.0/quotas/${projectId}`, { body: { quota: studentQuotas.network } })
+  if (has('volumev3')) await s.request('volumev3', 'PUT', `/os-quota-sets/${projectId}`, { body: { quota_set: studentQuotas.volume } })
 }
 
 function checkNumber(n: number): void {

@@ -7,6 +7,7 @@ import { computeMicroversion, type Server } from '../openstack/compute.ts'
 import type { Network, Router, Subnet } from '../openstack/network.ts'
 import { guestImageName, publicNet } from '../postdeploy/names.ts'
 import { fail, notReady, pass, type CheckResult, type LabContext } from './context.ts'
+import { LabError } from './errors.ts'
 
 export { fail, notReady, pass, type CheckResult, type LabContext } from './context.ts'
 export { guestImageName, publicNet }
@@ -65,7 +66,8 @@ export async function owned<K extends 'networks' | 'subnets' | 'routers'>(
 
 /** The external network's id (the one every Stackhouse cloud has). */
 export async function externalNetworkId(c: Cloud): Promise<string> {
-  const net = (await c.network.networks({ name: publicNet.network }))[0]
+  // External only: any student may call a network of theirs "public".
+  const net = (await c.network.networks({ name: publicNet.network, 'router:external': true }))[0]
   if (!net) throw new Error(`the cloud has no "${publicNet.network}" network`)
   return net.id
 }
@@ -121,33 +123,63 @@ export async function serverState(ctx: LabContext, name: string, network: string
   return { result: pass(`${name} is running`), server: s }
 }
 
-/** As the student: delete every server, floating IP, router, network and keypair they own (a lab's cleanup). */
-export async function deleteStudentResources(ctx: LabContext, keypairs: string[] = []): Promise<void> {
+/**
+ * As the student: delete what one lab made, by the prefix of its names (servers and
+ * their floating IPs, unattached floating IPs, snapshots and volumes, routers, ports
+ * and networks, security groups, key pairs), so that resetting one lab leaves the
+ * others' work alone. `defaultGroup`: also take back the ingress rules the lab had the
+ * learner add to the project's default group. Throws when something will not go.
+ */
+export async function deleteLabResources(ctx: LabContext, prefix: string, opts: { defaultGroup?: boolean } = {}): Promise<void> {
   const me = await ctx.asStudent()
-  const servers = (await novaCall<{ servers: { id: string }[] }>(me, 'GET', '/servers')).servers
-  for (const s of servers) await novaCall(me, 'DELETE', `/servers/${s.id}`, undefined, [404])
-  for (let i = 0; i < 120 && (await novaCall<{ servers: unknown[] }>(me, 'GET', '/servers')).servers.length; i++) await ctx.sleep(2000)
-  if (me.session.catalog.some((c) => c.type === 'volumev3')) await deleteVolumes(ctx, me)
+  const ours = (x: { name?: string | null }) => !!x.name?.startsWith(prefix)
   const n = me.network
   const mine = { project_id: ctx.student.project.id }
-  for (const f of await n.floatingIps(mine)) await n.deleteFloatingIp(f.id)
-  for (const r of await n.routers(mine)) {
+  const servers = (await novaCall<{ servers: { id: string; name: string }[] }>(me, 'GET', '/servers')).servers.filter(ours)
+  const serverPorts = new Set((await Promise.all(servers.map((s) => n.ports({ device_id: s.id })))).flat().map((p) => p.id))
+  for (const f of await n.floatingIps(mine)) if (!f.port_id || serverPorts.has(f.port_id)) await n.deleteFloatingIp(f.id)
+  for (const s of servers) await novaCall(me, 'DELETE', `/servers/${s.id}`, undefined, [404])
+  await until(
+    ctx,
+    'the instances to go',
+    async () => !(await novaCall<{ servers: { name: string }[] }>(me, 'GET', '/servers')).servers.some(ours),
+  )
+  if (me.session.catalog.some((c) => c.type === 'volumev3')) await deleteVolumes(ctx, me, ours)
+  for (const r of (await n.routers(mine)).filter(ours)) {
     if (r.external_gateway_info) await n.setRouterGateway(r.id, null)
     for (const p of await n.ports({ device_id: r.id, device_owner: 'network:router_interface' }))
       await me.session.request('network', 'PUT', `/v2.0/routers/${r.id}/remove_router_interface`, { body: { port_id: p.id }, allow: [404] })
     await me.session.request('network', 'DELETE', `/v2.0/routers/${r.id}`, { allow: [404] })
   }
-  for (const net of await n.networks(mine)) await me.session.request('network', 'DELETE', `/v2.0/networks/${net.id}`, { allow: [404] })
-  for (const g of await n.securityGroups(mine)) {
-    if (g.name !== 'default') {
-      await me.session.request('network', 'DELETE', `/v2.0/security-groups/${g.id}`, { allow: [404] })
-      continue
-    }
-    // The default group keeps only what Neutron put there: egress, and ingress from its own members.
-    for (const r of await n.securityGroupRules({ security_group_id: g.id, direction: 'ingress' }))
-      if (!r.remote_group_id) await me.session.request('network', 'DELETE', `/v2.0/security-group-rules/${r.id}`, { allow: [404] })
+  for (const net of (await n.networks(mine)).filter(ours)) {
+    // Ports the learner made by hand keep a network from going; Neutron removes its own (DHCP).
+    for (const p of await n.ports({ network_id: net.id, ...mine }))
+      if (!p.device_owner || p.device_owner.startsWith('compute:'))
+        await me.session.request('network', 'DELETE', `/v2.0/ports/${p.id}`, { allow: [404] })
+    await me.session.request('network', 'DELETE', `/v2.0/networks/${net.id}`, { allow: [404] })
   }
-  for (const k of keypairs) await novaCall(me, 'DELETE', `/os-keypairs/${encodeURIComponent(k)}`, undefined, [404])
+  for (const g of await n.securityGroups(mine)) {
+    if (ours(g)) await me.session.request('network', 'DELETE', `/v2.0/security-groups/${g.id}`, { allow: [404] })
+    else if (g.name === 'default' && opts.defaultGroup)
+      // The default group keeps only what Neutron put there: egress, and ingress from its own members.
+      for (const r of await n.securityGroupRules({ security_group_id: g.id, direction: 'ingress' }))
+        if (!r.remote_group_id) await me.session.request('network', 'DELETE', `/v2.0/security-group-rules/${r.id}`, { allow: [404] })
+  }
+  const keypairs = (await novaCall<{ keypairs: { keypair: { name: string } }[] }>(me, 'GET', '/os-keypairs')).keypairs.map((k) => k.keypair)
+  for (const k of keypairs.filter(ours)) await novaCall(me, 'DELETE', `/os-keypairs/${encodeURIComponent(k.name)}`, undefined, [404])
+}
+
+/** Poll every 2 s for up to 5 minutes; a LabError naming what never happened. */
+async function until(ctx: LabContext, what: string, done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    if (await done()) return
+    await ctx.sleep(2000)
+  }
+  throw new LabError(
+    `the lab's cleanup waited 5 minutes for ${what}`,
+    "look at the student's project (openstack … --project), then reset again",
+    'hosts',
+  )
 }
 
 /**
@@ -192,22 +224,26 @@ export interface CinderVolume {
   volume_image_metadata?: Record<string, string>
 }
 
-/** Snapshots first, then volumes (detached once their servers are gone), each waited for. */
-async function deleteVolumes(ctx: LabContext, me: Cloud): Promise<void> {
+/** Snapshots, then volumes, asked again each round until none of the lab's is left (a busy one refuses at first). */
+async function deleteVolumes(ctx: LabContext, me: Cloud, ours: (x: { name?: string | null }) => boolean): Promise<void> {
   const s = me.session
-  const list = async <T>(kind: 'snapshots' | 'volumes') => (await s.request<Record<string, T[]>>('volumev3', 'GET', `/${kind}`))[kind] ?? []
-  for (const kind of ['snapshots', 'volumes'] as const) {
-    for (const x of await list<{ id: string; status: string }>(kind))
-      if (!x.status.startsWith('deleting')) await s.request('volumev3', 'DELETE', `/${kind}/${x.id}`, { allow: [404, 400] })
-    for (let i = 0; i < 90; i++) {
-      const left = await list<{ id: string; status: string }>(kind)
-      if (!left.length) break
-      // A volume still detaching refuses the first delete (400): ask again once it is available.
-      for (const x of left.filter((v) => v.status === 'available' || v.status === 'error'))
-        await s.request('volumev3', 'DELETE', `/${kind}/${x.id}`, { allow: [404, 400] })
-      await ctx.sleep(2000)
-    }
-  }
+  const list = async (kind: 'snapshots' | 'volumes') =>
+    (
+      (await s.request<Record<string, { id: string; name: string | null; status: string }[]>>('volumev3', 'GET', `/${kind}/detail`))[
+        kind
+      ] ?? []
+    ).filter(ours)
+  await until(ctx, "the lab's snapshots and volumes to go", async () => {
+    const [snapshots, volumes] = [await list('snapshots'), await list('volumes')]
+    for (const x of snapshots)
+      if (!x.status.startsWith('deleting')) await s.request('volumev3', 'DELETE', `/snapshots/${x.id}`, { allow: [400, 404] })
+    // A volume with snapshots, or still detaching, refuses (400): it goes in a later round.
+    if (!snapshots.length)
+      for (const x of volumes)
+        if (['available', 'error', 'error_extending'].includes(x.status))
+          await s.request('volumev3', 'DELETE', `/volumes/${x.id}`, { allow: [400, 404] })
+    return !snapshots.length && !volumes.length
+  })
 }
 
 function escapeRegex(s: string): string {

@@ -5,7 +5,7 @@
 // (the kernel holds the file's lock for the whole write), so concurrent students,
 // CLI runs and the lab server never interleave; a power cut can cut only the last
 // line, which the reader skips.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { mkdirPrivate } from '../private-dir.ts'
 
@@ -38,9 +38,13 @@ export function recordEvent(classDir: string, e: Omit<LabEvent, 'at'>): LabEvent
   if (event.message && event.message.length > 1_000) event.message = `${event.message.slice(0, 1_000)}…`
   const line = `${JSON.stringify(event)}\n`
   if (Buffer.byteLength(line) > maxLine) throw new Error(`a lab event of ${Buffer.byteLength(line)} bytes: over ${maxLine}`)
-  const fd = openSync(eventsFile(classDir), 'a', 0o600)
+  const fd = openSync(eventsFile(classDir), 'a+', 0o600)
   try {
-    writeSync(fd, line)
+    // A line a power cut tore has no newline: end it, or this event would join it and both be lost.
+    const size = fstatSync(fd).size
+    const last = Buffer.alloc(1)
+    const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a
+    writeSync(fd, torn ? `\n${line}` : line)
     fsyncSync(fd)
   } finally {
     closeSync(fd)

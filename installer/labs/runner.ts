@@ -4,6 +4,8 @@
 // reset, status. Every action is recorded in the class's progress file.
 import { join } from 'node:path'
 import { StackhouseError } from '../errors.ts'
+import { sanitizeMessage } from '../printable.ts'
+import { LabError } from './errors.ts'
 import { mkdirPrivate } from '../private-dir.ts'
 import type { Classroom, StudentLogin } from './classroom.ts'
 import { builtinVars, type CheckResult, type LabAction, type LabCheck, type LabContext } from './context.ts'
@@ -14,13 +16,7 @@ import { readEvents, recordEvent, studentProgress, type StepProgress } from './p
 /** What a check said; `error` when the check itself threw or timed out (the environment, not the learner). */
 export type StepResult = CheckResult | { status: 'error'; message: string }
 
-/** The lab cannot run on this cloud (a service missing), or a step name is wrong. A usage error (exit 2) or input (exit 1). */
-export class LabError extends StackhouseError {
-  constructor(message: string, fix: string, kind: 'usage' | 'input' | 'hosts' = 'usage') {
-    super(message, { kind, fix })
-    this.name = 'LabError'
-  }
-}
+export { LabError } from './errors.ts'
 
 const checkTimeoutMs = 30_000
 
@@ -98,13 +94,16 @@ export class LabRunner {
     const ctx = await this.ctx()
     await this.action(this.lab.file.setup, ctx)
     await this.action(this.steps[0]!.setup, ctx)
-    this.record({ type: 'started' })
+    // Started again (a resume), the student keeps what they did.
+    if (!this.progress().started) this.record({ type: 'started' })
   }
 
   /** Check a step (default: the first not done); records the result. */
   async check(stepId?: string): Promise<{ step: LabStepFile; result: StepResult }> {
     const step = stepId === undefined ? await this.current() : this.step(stepId)
-    const result = await this.runCheck(step)
+    const found = await this.runCheck(step)
+    // Messages quote what the student made (object contents, metadata): no control characters reach a terminal or the log.
+    const result = found.message === undefined ? found : ({ ...found, message: sanitizeMessage(found.message) } as StepResult)
     this.record({
       type: 'check',
       step: step.id,
@@ -134,9 +133,17 @@ export class LabRunner {
     const solved: string[] = []
     for (const step of this.steps.slice(0, target + 1)) {
       const before = await this.runCheck(step)
-      if (before.status === 'pass') continue
+      // Waiting: the student did it and the cloud is building it; it is theirs.
+      if (before.status === 'pass' || before.status === 'waiting') continue
       await this.action(step.setup, ctx)
       await this.action(step.solve, ctx)
+      const after = await this.runCheck(step)
+      if (after.status === 'fail' || after.status === 'error')
+        throw new LabError(
+          `the solve of ${step.id} left its check saying: ${after.message}`,
+          "the student's project may hold something in the way: reset the lab",
+          'hosts',
+        )
       solved.push(step.id)
       this.record({ type: 'solved', step: step.id })
     }
@@ -205,8 +212,19 @@ export class LabRunner {
     if (next?.setup) await this.action(next.setup, await this.ctx())
   }
 
+  /** A setup, solve or cleanup; what it throws that is not a StackhouseError is the cloud's answer, named with the lab's function. */
   private async action(name: string | undefined, ctx: LabContext): Promise<void> {
-    if (name) await (this.lab.code[name] as LabAction)(ctx)
+    if (!name) return
+    try {
+      await (this.lab.code[name] as LabAction)(ctx)
+    } catch (e) {
+      if (e instanceof StackhouseError) throw e
+      throw new LabError(
+        `${this.lab.file.id}: ${name} failed: ${(e as Error).message?.split('\n')[0] ?? String(e)}`,
+        'look at the cloud (stackhouse status), then try again',
+        'hosts',
+      )
+    }
   }
 
   private record(e: {

@@ -12,7 +12,7 @@ import { LabRunner, type StepResult } from './runner.ts'
 
 export interface StepTest {
   id: string
-  /** The check before the solve: must not pass. */
+  /** The check before the solve: must fail (not pass, not be waiting). */
   before: StepResult
   /** The check after the solve: must pass. */
   after?: StepResult
@@ -25,6 +25,8 @@ export interface LabTestReport {
   steps: StepTest[]
   /** What the lab's cleanup left of the student's. */
   leftovers: string
+  /** The cloud lacks a service the lab needs: nothing ran. */
+  skipped?: boolean
   /** Why it failed, in one line. */
   problem?: string
   seconds: number
@@ -44,6 +46,13 @@ export async function testLab(project: Project, lab: Lab, opts: LabTestOptions =
   const steps: StepTest[] = []
   let problem: string | undefined
   let leftovers = ''
+  // A cloud without what the lab needs: nothing is made, so there is nothing to clean.
+  const refused = await runner.gate().then(
+    () => undefined,
+    (e: unknown) => (e as Error).message,
+  )
+  if (refused)
+    return { lab: lab.file.id, ok: false, skipped: true, steps, leftovers, problem: refused, seconds: (Date.now() - started) / 1000 }
   try {
     await runner.start()
     for (const step of runner.steps) {
@@ -53,7 +62,8 @@ export async function testLab(project: Project, lab: Lab, opts: LabTestOptions =
       const before = await runner.runCheck(step)
       const test: StepTest = { id: step.id, before, seconds: 0 }
       steps.push(test)
-      if (before.status === 'pass') problem = `step ${step.id}: the check passes before the solve`
+      if (before.status === 'pass' || before.status === 'waiting')
+        problem = `step ${step.id}: before the solve the check says ${before.status}${before.message ? `: ${before.message}` : ''}, not fail`
       else if (before.status === 'error') problem = `step ${step.id}: the check failed to run: ${before.message}`
       if (!problem) {
         await runner.solve(step.id)
@@ -73,8 +83,9 @@ export async function testLab(project: Project, lab: Lab, opts: LabTestOptions =
       const ctx = await runner.ctx()
       const owned = await ownedBy(ctx.checker, ctx.student, await ctx.asStudent())
       leftovers = describeOwned(owned)
-      if (owned.length) problem ??= `the lab's cleanup left ${leftovers}`
-      await room.removeStudent(ctx.student)
+      // What the cleanup left stays with its project, to be looked at: a project is never removed from under it.
+      if (owned.length) problem ??= `the lab's cleanup left ${leftovers} (project ${ctx.student.project.name} kept)`
+      else await room.removeStudent(ctx.student)
     } catch (e) {
       problem ??= `cleanup failed: ${(e as Error).message.split('\n')[0]}`
     }

@@ -90,10 +90,18 @@ export class KeystoneClient {
    */
   async renew(): Promise<boolean> {
     if (!this.login) return false
-    await new Promise((r) => setTimeout(r, 1_100))
-    this.current = (await this.login()).current
+    // Requests refused at once share one new login.
+    this.renewing ??= (async () => {
+      await new Promise((r) => setTimeout(r, 1_100))
+      this.current = (await this.login!()).current
+    })().finally(() => {
+      this.renewing = undefined
+    })
+    await this.renewing
     return true
   }
+
+  private renewing: Promise<void> | undefined
 
   /**
    * Whether Keystone takes this password (false when it answers 401). Asks for an
@@ -110,17 +118,26 @@ export class KeystoneClient {
 
   /** GET/POST/PATCH a path under /v3; returns the parsed JSON body. A refused token is renewed once. */
   async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const where = `${method} ${this.url}${path}`
     const send = () =>
       fetch(`${this.url}${path}`, {
         method,
         headers: { 'x-auth-token': this.token, 'content-type': 'application/json' },
         ...(body ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(30_000),
+      }).catch((cause: unknown) => {
+        throw new KeystoneError(0, where, `no answer: ${describeFetchFailure(cause)}`, { cause })
       })
     let res = await send()
     if (res.status === 401 && (await res.body?.cancel(), await this.renew())) res = await send()
-    if (!res.ok) throw new KeystoneError(res.status, `${method} ${this.url}${path}`, `${res.status} ${(await res.text()).slice(0, 300)}`)
-    return (res.status === 204 ? undefined : await res.json()) as T
+    if (!res.ok) throw new KeystoneError(res.status, where, `${res.status} ${(await res.text()).slice(0, 300)}`)
+    if (res.status === 204) return undefined as T
+    const text = await res.text()
+    try {
+      return (text ? JSON.parse(text) : undefined) as T
+    } catch (cause) {
+      throw new KeystoneError(res.status, where, `the answer is not JSON: ${text.slice(0, 200)}`, { cause })
+    }
   }
 }
 

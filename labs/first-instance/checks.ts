@@ -2,7 +2,7 @@
 // Checks and solves of the first-instance lab. Checks read as the checker,
 // filtered by the student's project; solves act as the student.
 import {
-  deleteStudentResources,
+  deleteLabResources,
   ensureRoutedNetwork,
   fail,
   keypairOf,
@@ -22,7 +22,7 @@ export async function prepareNetwork(ctx: LabContext): Promise<void> {
 }
 
 export async function cleanUp(ctx: LabContext): Promise<void> {
-  await deleteStudentResources(ctx, [ctx.vars.keypair!])
+  await deleteLabResources(ctx, `${ctx.vars.student}-first-`)
 }
 
 export async function keypairExists(ctx: LabContext): Promise<CheckResult> {
@@ -60,10 +60,10 @@ export async function addressRecorded(ctx: LabContext): Promise<CheckResult> {
   const v = ctx.vars
   const [s] = await serversNamed(ctx, v.server!)
   if (!s) return fail(`your project has no instance named ${v.server}`)
-  const printed = await consoleAddress(ctx, s.id)
-  if (!printed) return notReady(`${v.server} has not printed GUEST READY yet; its console log grows while it boots`)
   const recorded = (s as typeof s & { metadata?: Record<string, string> }).metadata?.address
   if (!recorded) return fail(`${v.server} has no metadata property "address"`)
+  const printed = await consoleAddress(ctx, s.id)
+  if (!printed) return notReady(`${v.server} has not printed GUEST READY yet; its console log grows while it boots`)
   // The console prints address/prefix; either form is the answer.
   if (recorded.trim().split('/')[0] !== printed.split('/')[0])
     return fail(`the address recorded on ${v.server} is "${recorded}", not the one its console shows`)

@@ -2,7 +2,7 @@
 // Checks and solves of the self-service networking lab. The last check pings the
 // floating IP from the machine that runs Stackhouse: outside the cloud.
 import {
-  deleteStudentResources,
+  deleteLabResources,
   externalNetworkId,
   fail,
   launchTinyServer,
@@ -16,7 +16,7 @@ import {
 } from '../../installer/labs/kit.ts'
 
 export async function cleanUp(ctx: LabContext): Promise<void> {
-  await deleteStudentResources(ctx)
+  await deleteLabResources(ctx, `${ctx.vars.student}-netlab-`, { defaultGroup: true })
 }
 
 export async function subnetRight(ctx: LabContext): Promise<CheckResult> {

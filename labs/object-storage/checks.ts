@@ -70,15 +70,21 @@ export async function versionsKept(ctx: LabContext): Promise<CheckResult> {
 export async function keepVersions(ctx: LabContext): Promise<void> {
   const me = await ctx.asStudent()
   await me.session.fetch('object-store', 'POST', at(ctx), { headers: { 'x-versions-enabled': 'true' } })
-  await me.objectStore.putObject(ctx.vars.container!, object, Buffer.from(`${ctx.vars.greeting}, again\n`))
+  // The same content and owner again (a PUT replaces an object's metadata): the earlier steps still pass.
+  await me.session.fetch('object-store', 'PUT', at(ctx, object), {
+    body: Buffer.from(`${ctx.vars.greeting}\n`),
+    headers: { 'x-object-meta-owner': ctx.vars.student! },
+  })
 }
 
-/** Every container of the student's, with every object version in it. */
+/** The lab's containers (by the prefix of their names), with every object version in them. */
 export async function removeContainers(ctx: LabContext): Promise<void> {
   const me = await ctx.asStudent()
   const s = me.session
   const account = await s.fetch('object-store', 'GET', '?format=json', { allow: [404] })
-  const containers = account.status === 404 ? [] : ((await account.json()) as { name: string }[]).map((c) => c.name)
+  const prefix = `${ctx.vars.student}-obj-`
+  const containers =
+    account.status === 404 ? [] : ((await account.json()) as { name: string }[]).map((c) => c.name).filter((c) => c.startsWith(prefix))
   for (const c of containers) {
     const path = `/${encodeURIComponent(c)}`
     await s.fetch('object-store', 'POST', path, { headers: { 'x-versions-enabled': 'false' }, allow: [404] })

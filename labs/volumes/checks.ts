@@ -3,7 +3,7 @@
 // filtered by the student's project; solves act as the student and wait for the
 // state the next action needs (Cinder refuses to snapshot or extend a busy volume).
 import {
-  deleteStudentResources,
+  deleteLabResources,
   ensureRoutedNetwork,
   fail,
   guestImageName,
@@ -27,7 +27,7 @@ export async function prepareServer(ctx: LabContext): Promise<void> {
 }
 
 export async function cleanUp(ctx: LabContext): Promise<void> {
-  await deleteStudentResources(ctx)
+  await deleteLabResources(ctx, `${ctx.vars.student}-vol-`)
 }
 
 /** The one volume of that name: pass when `ok` says so of it, waiting while Cinder works on it. */
@@ -66,11 +66,11 @@ export async function createVolume(ctx: LabContext): Promise<void> {
 export async function volumeAttached(ctx: LabContext): Promise<CheckResult> {
   const [server] = await serversNamed(ctx, ctx.vars.server!)
   if (!server) return fail(`your project has no instance named ${ctx.vars.server}`)
-  return volumeCheck(ctx, ctx.vars.volume!, (v) =>
-    v.attachments.some((a) => a.server_id === server.id)
-      ? pass(`${ctx.vars.volume} is attached to ${ctx.vars.server}`)
-      : fail(`${ctx.vars.volume} is not attached to ${ctx.vars.server}`),
-  )
+  const [volume] = await volumesNamed(ctx, ctx.vars.volume!)
+  // Not asked to attach yet (or never): that is a fail, whatever Cinder is doing with the volume.
+  if (volume && !volume.attachments.some((a) => a.server_id === server.id) && volume.status !== 'attaching')
+    return fail(`${ctx.vars.volume} is not attached to ${ctx.vars.server}`)
+  return volumeCheck(ctx, ctx.vars.volume!, () => pass(`${ctx.vars.volume} is attached to ${ctx.vars.server}`))
 }
 
 export async function attachVolume(ctx: LabContext): Promise<void> {

@@ -8,8 +8,8 @@ import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect, it } from 'vitest'
-import { classGrid, createClass, removeClass, studentQuotas } from '../../installer/labs/class.ts'
-import { Classroom } from '../../installer/labs/classroom.ts'
+import { classGrid, createClass, removeClass } from '../../installer/labs/class.ts'
+import { Classroom, studentQuotas } from '../../installer/labs/classroom.ts'
 import { ownedBy } from '../../installer/labs/leftovers.ts'
 import { labIds, labsDir, loadLab } from '../../installer/labs/load.ts'
 import { LabRunner } from '../../installer/labs/runner.ts'
@@ -133,10 +133,10 @@ export function labTests(project: () => Project): void {
       const started = await cli('start', 'first-instance', '--json')
       expect(started.code, started.stderr).toBe(0)
       expect(JSON.parse(started.stdout)).toMatchObject({ user: 'lab-cli-s07', project: 'lab-cli-s07', step: 'keypair' })
-      expect(JSON.parse(started.stdout).text).toContain('s07-key')
+      expect(JSON.parse(started.stdout).text).toContain('s07-first-key')
       const failing = await cli('check', 'first-instance', 'keypair')
       expect(failing.code).toBe(5)
-      expect(failing.stdout).toContain('you have no key pair named s07-key')
+      expect(failing.stdout).toContain('you have no key pair named s07-first-key')
       expect((await cli('hint', 'first-instance')).stdout).toContain('hint 1 of 2')
       expect((await cli('solve', 'first-instance', 'keypair')).code).toBe(0)
       const passing = await cli('check', 'first-instance', 'keypair', '--json')
@@ -148,7 +148,7 @@ export function labTests(project: () => Project): void {
       expect(JSON.parse(next.stdout)).toMatchObject({
         step: 'launch',
         status: 'fail',
-        message: 'your project has no instance named s07-vm',
+        message: 'your project has no instance named s07-first-vm',
       })
       const status = await cli('status', 'first-instance', '--json')
       expect(JSON.parse(status.stdout).steps.map((s: { done: boolean }) => s.done)).toEqual([true, false, false])

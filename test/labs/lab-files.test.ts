@@ -114,8 +114,8 @@ const cases: { name: string; yaml: () => string | Buffer; exports?: string[] | n
   },
   {
     name: 'a parameter named like a built-in',
-    yaml: () => edit("  server: '{{student}}-vm'", "  student: 'x'"),
-    want: at("server: '{{student}}-vm'", 3, '/params/student: "student" is a built-in variable'),
+    yaml: () => edit("  server: '{{student}}-first-vm'", "  student: 'x'"),
+    want: at("server: '{{student}}-first-vm'", 3, '/params/student: "student" is a built-in variable'),
   },
   { name: 'no checks beside the file', yaml: () => good, exports: null, want: /^lab\.yaml:1:1: no checks\.ts beside lab\.yaml/ },
   {
@@ -125,8 +125,8 @@ const cases: { name: string; yaml: () => string | Buffer; exports?: string[] | n
   },
   {
     name: 'a tab for indentation',
-    yaml: () => edit("  keypair: '{{student}}-key'", "\tkeypair: '{{student}}-key'"),
-    want: at("keypair: '{{student}}-key'", 1, ': YAML syntax error', 0, ''),
+    yaml: () => edit("  keypair: '{{student}}-first-key'", "\tkeypair: '{{student}}-first-key'"),
+    want: at("keypair: '{{student}}-first-key'", 1, ': YAML syntax error', 0, ''),
   },
   { name: 'an empty file', yaml: () => '', want: /^lab\.yaml:1:1 \/: the file is empty/ },
   {

@@ -51,6 +51,9 @@ describe('lab progress events', () => {
     recordEvent(dir, { student: 1, lab: 'l', type: 'check', step: 'a', result: 'pass' })
     appendFileSync(eventsFile(dir), '{"at":"2026-12-03T00:00:00Z","student":1,"lab":"l","ty')
     expect(readEvents(dir).map((e) => e.type)).toEqual(['started', 'check'])
+    // The next event starts a line of its own: it is not lost with the torn one.
+    recordEvent(dir, { student: 1, lab: 'l', type: 'hint', step: 'a', hint: 1 })
+    expect(readEvents(dir).map((e) => e.type)).toEqual(['started', 'check', 'hint'])
   })
 
   it('say where a student stands since their last start or reset', () => {
