@@ -8,7 +8,7 @@ import { openProject } from '../commands/open.ts'
 import { FixableError, StackhouseError, UsageError } from '../errors.ts'
 import { formatProblem } from '../inventory/problems.ts'
 import { sanitizeMessage } from '../printable.ts'
-import { Classroom } from '../labs/classroom.ts'
+import { Classroom, studentFile } from '../labs/classroom.ts'
 import { maxStudents } from '../labs/context.ts'
 import { checkLab, labIds, labsDir, loadLab, type Lab } from '../labs/load.ts'
 import { LabRunner, type StepResult } from '../labs/runner.ts'
@@ -113,7 +113,7 @@ const start = learner(
       JSON.stringify({ lab: r.lab.file.id, user: s.user.name, project: s.project.name, step: step.id, text: await r.text(step) }, null, 2),
     )
   out(style.bold(`${r.lab.file.title}`))
-  out(`  log in as ${s.user.name}, project ${s.project.name}; the password is in ${resolve(r.room.dir, 'students.json')}`)
+  out(`  log in as ${s.user.name}, project ${s.project.name}; the password is in ${studentFile(r.room.dir, s.tag)}`)
   out('')
   out(style.bold(`Step ${r.steps.indexOf(step) + 1} of ${r.steps.length}: ${step.title}`))
   out(await r.text(step))

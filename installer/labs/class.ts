@@ -2,11 +2,11 @@
 // A class of students on one cloud, for a trainer: create it (a project and a user
 // each, with quotas, and a credentials sheet of mode 0600), see where everyone
 // stands in a lab (a students × steps grid from the progress events), and remove it.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { mkdirPrivate } from '../private-dir.ts'
 import type { Project } from '../project.ts'
-import { Classroom, type StudentLogin } from './classroom.ts'
+import { Classroom, studentFile, type StudentLogin } from './classroom.ts'
 import { maxStudents, studentNames } from './context.ts'
 import type { Lab } from './load.ts'
 import { describeOwned, ownedBy } from './leftovers.ts'
@@ -57,12 +57,13 @@ function writeSheet(file: string, project: Project, classId: string, students: S
   renameSync(tmp, file)
 }
 
-/** The numbers of the class's students, from its password file. */
+/** The numbers of the class's students, from their password files. */
 export function classStudents(project: Project, classId: string): number[] {
-  const file = join(new Classroom(project, classId).dir, 'students.json')
-  if (!existsSync(file)) return []
-  return Object.keys(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)
-    .map((tag) => Number(tag.slice(1)))
+  const dir = dirname(studentFile(new Classroom(project, classId).dir, 's00'))
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .map((f) => /^s(\d{2,3})\.json$/.exec(f)?.[1])
+    .map((n) => Number(n))
     .filter((n) => Number.isInteger(n) && n > 0)
     .sort((a, b) => a - b)
 }

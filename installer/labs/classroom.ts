@@ -4,9 +4,10 @@
 // project and a user each, `member` on their own project only). Passwords are made
 // here and kept in the project's state folder, mode 0600; never on a command line.
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { UsageError } from '../errors.ts'
+import { LabError } from './errors.ts'
 import { cloud, KeystoneClient, type Cloud } from '../openstack/index.ts'
 import { computeMicroversion } from '../openstack/compute.ts'
 import { mkdirPrivate } from '../private-dir.ts'
@@ -69,7 +70,7 @@ export class Classroom {
   checker(): Promise<Cloud> {
     return (this.checkerCloud ??= (async () => {
       const file = join(this.project.paths.stateDir, 'labs', 'checker.json')
-      const password = readSecretFile(file, 'password') ?? writeSecretFile(file, { password: newPassword() }).password
+      const password = passwordIn(file)
       // ResellerAdmin: Swift's keystoneauth lets it read every account (a student's containers).
       await this.ensureUser(
         checkerUser,
@@ -88,10 +89,7 @@ export class Classroom {
   async ensureStudent(n: number): Promise<StudentLogin> {
     checkNumber(n)
     const { tag, name } = studentNames(this.classId, n)
-    const file = join(this.dir, 'students.json')
-    const all = (readJson(file) ?? {}) as Record<string, string>
-    const password = all[tag] ?? newPassword()
-    if (!all[tag]) writeSecretFile(file, { ...all, [tag]: password })
+    const password = passwordIn(studentFile(this.dir, tag))
     const { user, project } = await this.ensureUser(
       name,
       password,
@@ -124,12 +122,7 @@ export class Classroom {
     await ks.call('DELETE', `/users/${s.user.id}`).catch(ignoreNotFound)
     await ks.call('DELETE', `/projects/${s.project.id}`).catch(ignoreNotFound)
     this.logins.delete(s.number)
-    const file = join(this.dir, 'students.json')
-    const all = (readJson(file) ?? {}) as Record<string, string>
-    if (s.tag in all) {
-      delete all[s.tag]
-      writeSecretFile(file, all)
-    }
+    rmSync(studentFile(this.dir, s.tag), { force: true })
   }
 
   /** A user with a password and roles on one project (all made if missing, but member and admin); the ids. */
@@ -194,20 +187,43 @@ function ignoreNotFound(e: unknown): void {
   if ((e as { status?: number }).status !== 404) throw e
 }
 
-function readJson(file: string): unknown {
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
+/**
+ * The password kept in `file`, made (mode 0600, in a private folder) when the file is
+ * missing. One file per identity, created exclusively: two processes making the same
+ * student at once agree on one password, and no other student's entry is rewritten.
+ */
+function passwordIn(file: string): string {
+  mkdirPrivate(dirname(file))
+  try {
+    const password = newPassword()
+    const fd = openSync(file, 'wx', 0o600)
+    try {
+      writeSync(fd, `${JSON.stringify({ password })}\n`)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    return password
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    data = undefined
+  }
+  const v = (data as { password?: unknown } | undefined)?.password
+  if (typeof v !== 'string' || !v)
+    throw new LabError(
+      `${file} holds no password`,
+      'delete the file: Stackhouse makes a new password and sets it at the next start',
+      'input',
+    )
+  return v
 }
 
-function readSecretFile(file: string, key: string): string | undefined {
-  const v = (readJson(file) as Record<string, unknown> | undefined)?.[key]
-  return typeof v === 'string' && v ? v : undefined
-}
-
-/** Write a small JSON file of secrets atomically, mode 0600, in a private folder. */
-function writeSecretFile<T extends object>(file: string, data: T): T {
-  mkdirPrivate(join(file, '..'))
-  const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 })
-  renameSync(tmp, file)
-  return data
+/** The file of a class's student password: `<class dir>/students/s01.json`. */
+export function studentFile(classDir: string, tag: string): string {
+  return join(classDir, 'students', `${tag}.json`)
 }

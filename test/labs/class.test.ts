@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { classGrid, classStudents } from '../../installer/labs/class.ts'
-import { Classroom } from '../../installer/labs/classroom.ts'
+import { Classroom, studentFile } from '../../installer/labs/classroom.ts'
 import { labsDir, loadLab } from '../../installer/labs/load.ts'
 import { recordEvent } from '../../installer/labs/progress.ts'
 import { projectPaths, type Project } from '../../installer/project.ts'
@@ -31,7 +31,8 @@ describe('class grid', () => {
     const lab = await loadLab(join(labsDir, 'first-instance'))
     const dir = new Classroom(p, 'mon').dir
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, 'students.json'), JSON.stringify({ s01: 'x', s02: 'y', s10: 'z' }))
+    mkdirSync(join(dir, 'students'), { recursive: true })
+    for (const tag of ['s01', 's02', 's10']) writeFileSync(studentFile(dir, tag), JSON.stringify({ password: tag }))
     const e = (student: number, type: Parameters<typeof recordEvent>[1]['type'], extra: object = {}) =>
       recordEvent(dir, { student, lab: 'first-instance', type, ...extra })
     e(1, 'started')
