@@ -77,7 +77,12 @@ const solve = withProject(new Command('solve').description('solve a step (and th
   .argument('<step>', 'step id or number')
   .requiredOption('--student <n>', 'the student')
   .action(async (classId: string, labId: string, step: string, flags: Flags) => {
-    const r = new LabRunner(await lab(labId), new Classroom(openProject(projectOptions(flags)), classId), count(flags.student, '--student'))
+    const r = new LabRunner(
+      await lab(labId),
+      new Classroom(openProject(projectOptions(flags)), classId),
+      count(flags.student, '--student'),
+      { create: false },
+    )
     const solved = await r.solve(step)
     out(
       solved.length
@@ -95,7 +100,7 @@ const reset = withProject(new Command('reset').description('reset a lab for one 
     const room = new Classroom(project, classId)
     const l = await lab(labId)
     const numbers = flags.student ? [count(flags.student, '--student')] : classStudents(project, classId)
-    for (const n of numbers) await new LabRunner(l, room, n).reset()
+    for (const n of numbers) await new LabRunner(l, room, n, { create: false }).reset()
     out(`${style.green('✔')} ${labId} reset for ${numbers.length} student(s)`)
   })
 

@@ -54,10 +54,11 @@ function learner(cmd: Command): Command {
     .option('--json', 'print the result as JSON')
 }
 
-async function open(labArg: string, flags: LabFlags): Promise<LabRunner> {
+/** The learner's runner; only `start` makes a student who is not there yet. */
+async function open(labArg: string, flags: LabFlags, create = false): Promise<LabRunner> {
   const lab = await loadLab(labDir(labArg))
   const project = openProject(projectOptions(flags))
-  return new LabRunner(lab, new Classroom(project, flags.class), studentNumber(flags.student))
+  return new LabRunner(lab, new Classroom(project, flags.class), studentNumber(flags.student), { create })
 }
 
 const mark = (r: StepResult) =>
@@ -104,7 +105,7 @@ const validate = new Command('validate')
 const start = learner(
   new Command('start').description("start a lab: the student's project and login, the lab's setup, and the first step").argument('<lab>'),
 ).action(async (labArg: string, flags: LabFlags) => {
-  const r = await open(labArg, flags)
+  const r = await open(labArg, flags, true)
   await r.start()
   const s = await r.student()
   const step = await r.current()

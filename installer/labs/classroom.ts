@@ -4,7 +4,7 @@
 // project and a user each, `member` on their own project only). Passwords are made
 // here and kept in the project's state folder, mode 0600; never on a command line.
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { LabError } from './errors.ts'
@@ -85,18 +85,26 @@ export class Classroom {
     })())
   }
 
+  /** Whether the student was made here (their password file exists). */
+  hasStudent(n: number): boolean {
+    checkNumber(n)
+    return existsSync(studentFile(this.dir, studentNames(this.classId, n).tag))
+  }
+
   /** The student's project and user, made when missing, with their password. */
   async ensureStudent(n: number): Promise<StudentLogin> {
     checkNumber(n)
     const { tag, name } = studentNames(this.classId, n)
     const password = passwordIn(studentFile(this.dir, tag))
-    const { user, project } = await this.ensureUser(
+    const { user, project, created } = await this.ensureUser(
       name,
       password,
       name,
       ['member'],
       `Stackhouse lab student ${n} of class ${this.classId}`,
     )
+    // Every student's project gets the class quotas, however it was made (class create, lab start).
+    if (created) await setQuotas(await this.checker(), project.id)
     return { classId: this.classId, number: n, tag, project, user, password }
   }
 

@@ -224,7 +224,11 @@ export interface CinderVolume {
   volume_image_metadata?: Record<string, string>
 }
 
-/** Snapshots, then volumes, asked again each round until none of the lab's is left (a busy one refuses at first). */
+/**
+ * The lab's snapshots and volumes, all asked to go each round until none is left. The
+ * order sorts itself out: on Ceph a snapshot with a clone (a volume made from it) is
+ * busy until the clone goes, and a volume with snapshots refuses (400) until they go.
+ */
 async function deleteVolumes(ctx: LabContext, me: Cloud, ours: (x: { name?: string | null }) => boolean): Promise<void> {
   const s = me.session
   const list = async (kind: 'snapshots' | 'volumes') =>
@@ -233,15 +237,12 @@ async function deleteVolumes(ctx: LabContext, me: Cloud, ours: (x: { name?: stri
         kind
       ] ?? []
     ).filter(ours)
+  const gone = ['available', 'error', 'error_extending', 'error_deleting']
   await until(ctx, "the lab's snapshots and volumes to go", async () => {
     const [snapshots, volumes] = [await list('snapshots'), await list('volumes')]
     for (const x of snapshots)
-      if (!x.status.startsWith('deleting')) await s.request('volumev3', 'DELETE', `/snapshots/${x.id}`, { allow: [400, 404] })
-    // A volume with snapshots, or still detaching, refuses (400): it goes in a later round.
-    if (!snapshots.length)
-      for (const x of volumes)
-        if (['available', 'error', 'error_extending'].includes(x.status))
-          await s.request('volumev3', 'DELETE', `/volumes/${x.id}`, { allow: [400, 404] })
+      if (gone.includes(x.status)) await s.request('volumev3', 'DELETE', `/snapshots/${x.id}`, { allow: [400, 404] })
+    for (const x of volumes) if (gone.includes(x.status)) await s.request('volumev3', 'DELETE', `/volumes/${x.id}`, { allow: [400, 404] })
     return !snapshots.length && !volumes.length
   })
 }

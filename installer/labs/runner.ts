@@ -28,6 +28,8 @@ export class LabRunner {
     readonly lab: Lab,
     readonly room: Classroom,
     readonly studentNumber: number,
+    /** Make the student's project and user when missing (start, lab test); else a missing student is an error. */
+    private readonly opts: { create: boolean } = { create: true },
   ) {}
 
   get steps(): LabStepFile[] {
@@ -36,6 +38,11 @@ export class LabRunner {
 
   /** The student's login (project and user made when missing). */
   student(): Promise<StudentLogin> {
+    if (!this.opts.create && !this.room.hasStudent(this.studentNumber))
+      throw new LabError(
+        `student ${this.studentNumber} of class ${this.room.classId} has not started ${this.lab.file.id}`,
+        `stackhouse lab start ${this.lab.file.id} --class ${this.room.classId} --student ${this.studentNumber}`,
+      )
     return (this.login ??= this.room.ensureStudent(this.studentNumber))
   }
 
@@ -137,7 +144,12 @@ export class LabRunner {
       if (before.status === 'pass' || before.status === 'waiting') continue
       await this.action(step.setup, ctx)
       await this.action(step.solve, ctx)
-      const after = await this.runCheck(step)
+      // The cloud may take a moment to show what the solve asked for (Nova attaches through Cinder).
+      let after = await this.runCheck(step)
+      for (let i = 0; i < 10 && after.status === 'fail'; i++) {
+        await ctx.sleep(2000)
+        after = await this.runCheck(step)
+      }
       if (after.status === 'fail' || after.status === 'error')
         throw new LabError(
           `the solve of ${step.id} left its check saying: ${after.message}`,

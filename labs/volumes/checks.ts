@@ -68,7 +68,7 @@ export async function volumeAttached(ctx: LabContext): Promise<CheckResult> {
   if (!server) return fail(`your project has no instance named ${ctx.vars.server}`)
   const [volume] = await volumesNamed(ctx, ctx.vars.volume!)
   // Not asked to attach yet (or never): that is a fail, whatever Cinder is doing with the volume.
-  if (volume && !volume.attachments.some((a) => a.server_id === server.id) && volume.status !== 'attaching')
+  if (volume && !volume.attachments.some((a) => a.server_id === server.id) && !['reserved', 'attaching'].includes(volume.status))
     return fail(`${ctx.vars.volume} is not attached to ${ctx.vars.server}`)
   return volumeCheck(ctx, ctx.vars.volume!, () => pass(`${ctx.vars.volume} is attached to ${ctx.vars.server}`))
 }
