@@ -2,11 +2,14 @@
 // Shared test helpers: the one way tests get a fixture cloud (its inventory loaded
 // and validated, the model built with fixed, obviously fake secrets) and render it.
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import { loadInventory } from '../installer/inventory/load.ts'
 import { buildModel } from '../installer/model/build.ts'
 import type { Model } from '../installer/model/types.ts'
+import { projectPaths, type Project } from '../installer/project.ts'
 import { render, type RenderedFile } from '../installer/render/render.ts'
 import type { BootstrapStep, Role, RoleContext } from '../installer/role/index.ts'
 import { commandTask } from '../installer/tasks/command.ts'
@@ -17,6 +20,17 @@ import { roles as ownRoles } from '../roles/index.ts'
 export const testCatalog = secretCatalog(ownRoles)
 
 export const fixturesDir = join(import.meta.dirname, 'fixtures')
+
+/** A project around a model, with Stackhouse's roles; its inventory path (and state folder) in a fresh temporary folder. */
+export function fixtureProject(model: Model, prefix = 'stackhouse-test-'): Project {
+  return {
+    model,
+    paths: projectPaths({ inventory: join(mkdtempSync(join(tmpdir(), prefix)), 'inventory.yml') }),
+    overrides: [],
+    secrets: { secrets: model.secrets, generated: [], tightened: false },
+    roles: ownRoles,
+  }
+}
 
 /** Every secret set to `fake-<name>`, so golden files are stable and show which secret went where. */
 export function fakeSecrets(): Secrets {

@@ -1,24 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // stop and start against recording hosts: the order of the units, data untouched.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startCloud, stopCloud } from '../installer/power.ts'
-import { projectPaths, type Project } from '../installer/project.ts'
+import type { Project } from '../installer/project.ts'
 import { roles } from '../roles/index.ts'
-import { fixtureModel } from './helpers.ts'
+import { fixtureModel, fixtureProject } from './helpers.ts'
 import { FakeHost } from './runner/fake-host.ts'
 
 function project(): Project {
-  const model = { ...fixtureModel('3-node'), config: {} }
-  return {
-    model,
-    paths: projectPaths({ inventory: join(mkdtempSync(join(tmpdir(), 'stackhouse-power-')), 'inventory.yml') }),
-    overrides: [],
-    secrets: { secrets: model.secrets, generated: [], tightened: false },
-    roles,
-  }
+  return fixtureProject({ ...fixtureModel('3-node'), config: {} }, 'stackhouse-power-')
 }
 
 describe('stop and start', () => {

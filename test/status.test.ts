@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Model } from '../installer/model/types.ts'
-import { projectPaths, type Project } from '../installer/project.ts'
+import type { Project } from '../installer/project.ts'
 import type { PowerEvent } from '../installer/commands/events.ts'
 import { startCloud } from '../installer/power.ts'
 import { cloudStatus, readyScript, recordDeploy, waitUntilHealthy } from '../installer/status.ts'
 import type { ExecResult, Transport } from '../installer/transport/types.ts'
 import { roles } from '../roles/index.ts'
-import { fixtureModel } from './helpers.ts'
+import { fixtureModel, fixtureProject } from './helpers.ts'
 import { FakeCloud } from './openstack/fake-cloud.ts'
 
 /** Keystone, Nova's and Cinder's services and Neutron's agents. */
@@ -54,14 +54,7 @@ function project(): Project {
     dashboardUrl: `http://127.0.0.1:${port}/horizon`,
     secrets: { ...m.secrets, admin_password: 'admin-secret' },
   }
-  const dir = mkdtempSync(join(tmpdir(), 'stackhouse-status-'))
-  return {
-    model,
-    paths: projectPaths({ inventory: join(dir, 'inventory.yml') }),
-    overrides: [],
-    secrets: { secrets: model.secrets, generated: [], tightened: false },
-    roles,
-  }
+  return fixtureProject(model, 'stackhouse-status-')
 }
 
 /**

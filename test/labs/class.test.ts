@@ -1,28 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The trainer's grid: a row per student of the class, a column per step, from the
 // progress events alone; points only for steps the student did themselves.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { classGrid, classStudents } from '../../installer/labs/class.ts'
 import { Classroom, studentFile } from '../../installer/labs/classroom.ts'
 import { labsDir, loadLab } from '../../installer/labs/load.ts'
 import { recordEvent } from '../../installer/labs/progress.ts'
-import { projectPaths, type Project } from '../../installer/project.ts'
-import { roles } from '../../roles/index.ts'
-import { fixtureModel } from '../helpers.ts'
+import type { Project } from '../../installer/project.ts'
+import { fixtureModel, fixtureProject } from '../helpers.ts'
 
 function project(): Project {
-  const model = fixtureModel('aio')
-  const dir = mkdtempSync(join(tmpdir(), 'stackhouse-class-'))
-  return {
-    model,
-    paths: projectPaths({ inventory: join(dir, 'inventory.yml') }),
-    overrides: [],
-    secrets: { secrets: model.secrets, generated: [], tightened: false },
-    roles,
-  }
+  return fixtureProject(fixtureModel('aio'), 'stackhouse-class-')
 }
 
 describe('class grid', () => {
