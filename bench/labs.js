@@ -14,7 +14,7 @@ import { deploy } from '../dist/installer/deploy.js'
 import { loadProject } from '../dist/installer/project.js'
 import { createSandbox, destroySandbox } from '../dist/installer/sandbox/index.js'
 import { Classroom } from '../dist/installer/labs/classroom.js'
-import { labIds, labsDir, loadLab } from '../dist/installer/labs/load.js'
+import { loadLabs } from '../dist/installer/labs/load.js'
 import { LabRunner } from '../dist/installer/labs/runner.js'
 import { testLab } from '../dist/installer/labs/self-test.js'
 import { roles } from '../dist/roles/index.js'
@@ -57,7 +57,7 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
 
 async function main() {
   const project = await cloud()
-  const labs = await Promise.all(labIds().map((id) => loadLab(join(labsDir, id))))
+  const labs = await loadLabs()
   for (const lab of labs) {
     const r = await testLab(project, lab)
     row(`lab test ${lab.file.id}`, r.ok ? `${r.seconds.toFixed(1)} s` : `FAILED: ${r.problem}`)

@@ -3,15 +3,14 @@
 // credentials sheet), the students × steps grid of a lab, solve or reset a step for
 // a student (or reset the whole class), and remove it.
 import { Command } from 'commander'
-import { resolve } from 'node:path'
 import { openProject } from '../commands/open.ts'
 import { classGrid, classStudents, createClass, removeClass } from '../labs/class.ts'
 import { Classroom } from '../labs/classroom.ts'
 import { maxStudents } from '../labs/context.ts'
-import { labIds, labsDir, loadLab } from '../labs/load.ts'
+import { loadLab, loadLabs } from '../labs/load.ts'
 import { LabRunner } from '../labs/runner.ts'
-import { UsageError } from '../errors.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
+import { shippedLabDir, studentCount } from './lab.ts'
 import { out, style } from './_style.ts'
 
 interface Flags extends ProjectFlags {
@@ -20,16 +19,8 @@ interface Flags extends ProjectFlags {
   student?: string
 }
 
-function count(value: string | undefined, flag: string): number {
-  const n = Number(value)
-  if (value === undefined || !/^\d{1,3}$/.test(value) || n < 1 || n > maxStudents)
-    throw new UsageError(`${flag} ${String(value).slice(0, 20)}: expected a whole number from 1 to ${maxStudents}`)
-  return n
-}
-
 async function lab(id: string) {
-  if (!labIds().includes(id)) throw new UsageError(`no lab "${id.slice(0, 60)}"`, `labs: ${labIds().join(', ')}`)
-  return loadLab(resolve(labsDir, id))
+  return loadLab(shippedLabDir(id))
 }
 
 const create = withProject(
@@ -39,7 +30,7 @@ const create = withProject(
   .requiredOption('--students <n>', `how many students (1-${maxStudents})`)
   .option('--json', 'print the result as JSON (no passwords: they are in the sheet)')
   .action(async (classId: string, flags: Flags) => {
-    const sheet = await createClass(openProject(projectOptions(flags)), classId, count(flags.students, '--students'))
+    const sheet = await createClass(openProject(projectOptions(flags)), classId, studentCount(flags.students, '--students'))
     if (flags.json) return out(JSON.stringify(sheet, null, 2))
     out(`${style.green('✔')} class ${classId}: ${sheet.students.length} students in ${sheet.seconds.toFixed(1)} s`)
     out(`  credentials sheet: ${sheet.file}`)
@@ -80,7 +71,7 @@ const solve = withProject(new Command('solve').description('solve a step (and th
     const r = new LabRunner(
       await lab(labId),
       new Classroom(openProject(projectOptions(flags)), classId),
-      count(flags.student, '--student'),
+      studentCount(flags.student, '--student'),
       { create: false },
     )
     const solved = await r.solve(step)
@@ -99,7 +90,7 @@ const reset = withProject(new Command('reset').description('reset a lab for one 
     const project = openProject(projectOptions(flags))
     const room = new Classroom(project, classId)
     const l = await lab(labId)
-    const numbers = flags.student ? [count(flags.student, '--student')] : classStudents(project, classId)
+    const numbers = flags.student ? [studentCount(flags.student, '--student')] : classStudents(project, classId)
     for (const n of numbers) await new LabRunner(l, room, n, { create: false }).reset()
     out(`${style.green('✔')} ${labId} reset for ${numbers.length} student(s)`)
   })
@@ -109,7 +100,7 @@ const remove = withProject(
 )
   .argument('<class>')
   .action(async (classId: string, flags: Flags) => {
-    const labs = await Promise.all(labIds().map((id) => loadLab(resolve(labsDir, id))))
+    const labs = await loadLabs()
     const n = await removeClass(openProject(projectOptions(flags)), classId, labs)
     out(`${style.green('✔')} class ${classId} removed (${n} students)`)
   })

@@ -10,7 +10,7 @@ import { formatProblem } from '../inventory/problems.ts'
 import { sanitizeMessage } from '../printable.ts'
 import { Classroom, studentFile } from '../labs/classroom.ts'
 import { maxStudents } from '../labs/context.ts'
-import { checkLab, labIds, labsDir, loadLab, type Lab } from '../labs/load.ts'
+import { checkLab, labDirs, labIds, labsDir, loadLab, loadLabs } from '../labs/load.ts'
 import { LabRunner, type StepResult } from '../labs/runner.ts'
 import { testLab, type LabTestReport } from '../labs/self-test.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
@@ -30,19 +30,26 @@ export class LabCheckFailed extends StackhouseError {
   }
 }
 
-/** A lab by id (from labs/) or by folder path (a lab of the trainer's own). */
-function labDir(arg: string): string {
-  if (arg.includes('/') || arg.startsWith('.')) return resolve(arg)
-  if (!labIds().includes(arg)) {
-    throw new UsageError(`no lab "${arg.slice(0, 60)}"`, `labs: ${labIds().join(', ') || 'none'}; or give a lab folder's path`)
-  }
-  return resolve(labsDir, arg)
+/** A shipped lab's folder, by id. */
+export function shippedLabDir(id: string, alsoPaths = false): string {
+  if (!labIds().includes(id))
+    throw new UsageError(
+      `no lab "${id.slice(0, 60)}"`,
+      `labs: ${labIds().join(', ') || 'none'}${alsoPaths ? "; or give a lab folder's path" : ''}`,
+    )
+  return resolve(labsDir, id)
 }
 
-function studentNumber(value: string): number {
+/** A lab by id (from labs/) or by folder path (a lab of the trainer's own). */
+function labDir(arg: string): string {
+  return arg.includes('/') || arg.startsWith('.') ? resolve(arg) : shippedLabDir(arg, true)
+}
+
+/** A student number or a class size given as `flag`: a whole number from 1 to the most a class holds. */
+export function studentCount(value: string | undefined, flag: string): number {
   const n = Number(value)
-  if (!/^\d{1,3}$/.test(value) || n < 1 || n > maxStudents)
-    throw new UsageError(`--student ${value.slice(0, 20)}: expected a whole number from 1 to ${maxStudents}`)
+  if (value === undefined || !/^\d{1,3}$/.test(value) || n < 1 || n > maxStudents)
+    throw new UsageError(`${flag} ${String(value).slice(0, 20)}: expected a whole number from 1 to ${maxStudents}`)
   return n
 }
 
@@ -58,7 +65,7 @@ function learner(cmd: Command): Command {
 async function open(labArg: string, flags: LabFlags, create = false): Promise<LabRunner> {
   const lab = await loadLab(labDir(labArg))
   const project = openProject(projectOptions(flags))
-  return new LabRunner(lab, new Classroom(project, flags.class), studentNumber(flags.student), { create })
+  return new LabRunner(lab, new Classroom(project, flags.class), studentCount(flags.student, '--student'), { create })
 }
 
 const mark = (r: StepResult) =>
@@ -74,8 +81,7 @@ const list = new Command('list')
   .description('the labs that ship with Stackhouse')
   .option('--json', 'print them as JSON')
   .action(async (flags: { json?: boolean }) => {
-    const labs: Lab[] = []
-    for (const id of labIds()) labs.push(await loadLab(resolve(labsDir, id)))
+    const labs = await loadLabs()
     const rows = labs.map((l) => ({
       id: l.file.id,
       title: l.file.title,
@@ -91,7 +97,7 @@ const validate = new Command('validate')
   .description('check lab folders (lab.yaml and its checks): every problem with file:line:column and the fix')
   .argument('[labs...]', 'lab ids or folders (default: every lab in labs/)')
   .action(async (args: string[]) => {
-    const dirs = args.length ? args.map(labDir) : labIds().map((id) => resolve(labsDir, id))
+    const dirs = args.length ? args.map(labDir) : labDirs()
     let bad = 0
     for (const dir of dirs) {
       const { lab, problems } = await checkLab(dir)
@@ -198,7 +204,7 @@ const test = withProject(
 )
   .option('--json', 'print the reports as JSON')
   .action(async (args: string[], flags: ProjectFlags & { json?: boolean }) => {
-    const dirs = args.length ? args.map(labDir) : labIds().map((id) => resolve(labsDir, id))
+    const dirs = args.length ? args.map(labDir) : labDirs()
     const labs = await Promise.all(dirs.map((d) => loadLab(d)))
     const project = openProject(projectOptions(flags))
     const reports: LabTestReport[] = []

@@ -139,7 +139,7 @@ export async function deleteLabResources(ctx: LabContext, prefix: string, opts: 
   const serverPorts = new Set((await Promise.all(servers.map((s) => n.ports({ device_id: s.id })))).flat().map((p) => p.id))
   for (const f of await n.floatingIps(mine)) if (!f.port_id || serverPorts.has(f.port_id)) await n.deleteFloatingIp(f.id)
   for (const s of servers) await novaCall(me, 'DELETE', `/servers/${s.id}`, undefined, [404])
-  await until(
+  await waitFor(
     ctx,
     'the instances to go',
     async () => !(await novaCall<{ servers: { name: string }[] }>(me, 'GET', '/servers')).servers.some(ours),
@@ -169,17 +169,34 @@ export async function deleteLabResources(ctx: LabContext, prefix: string, opts: 
   for (const k of keypairs.filter(ours)) await novaCall(me, 'DELETE', `/os-keypairs/${encodeURIComponent(k.name)}`, undefined, [404])
 }
 
-/** Poll every 2 s for up to 5 minutes; a LabError naming what never happened. */
-async function until(ctx: LabContext, what: string, done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 150; i++) {
+/**
+ * The one wait of labs' setups, solves and cleanups: `done` polled every `everyMs`
+ * (2 s) for up to `minutes` (5); a LabError naming what never happened. `done` may
+ * throw to stop at once (a volume gone to error).
+ */
+export async function waitFor(
+  ctx: LabContext,
+  what: string,
+  done: () => Promise<boolean>,
+  opts: { minutes?: number; everyMs?: number } = {},
+): Promise<void> {
+  const minutes = opts.minutes ?? 5
+  const everyMs = opts.everyMs ?? 2000
+  for (let i = 0; i < (minutes * 60_000) / everyMs; i++) {
     if (await done()) return
-    await ctx.sleep(2000)
+    await ctx.sleep(everyMs)
   }
   throw new LabError(
-    `the lab's cleanup waited 5 minutes for ${what}`,
-    "look at the student's project (openstack … --project), then reset again",
+    `waited ${minutes} minutes for ${what}`,
+    "look at the student's project (openstack … --project), then try again",
     'hosts',
   )
+}
+
+/** As the student: the lab's network (`network`, its subnet `<network>-subnet` on `cidr`) routed to the outside by `router`, from the lab's variables. */
+export async function ensureLabNetwork(ctx: LabContext): Promise<void> {
+  const v = ctx.vars
+  await ensureRoutedNetwork(await ctx.asStudent(), { network: v.network!, subnet: `${v.network}-subnet`, router: v.router!, cidr: v.cidr! })
 }
 
 /**
@@ -238,7 +255,7 @@ async function deleteVolumes(ctx: LabContext, me: Cloud, ours: (x: { name?: stri
       ] ?? []
     ).filter(ours)
   const gone = ['available', 'error', 'error_extending', 'error_deleting']
-  await until(ctx, "the lab's snapshots and volumes to go", async () => {
+  await waitFor(ctx, "the lab's snapshots and volumes to go", async () => {
     const [snapshots, volumes] = [await list('snapshots'), await list('volumes')]
     for (const x of snapshots)
       if (gone.includes(x.status)) await s.request('volumev3', 'DELETE', `/snapshots/${x.id}`, { allow: [400, 404] })

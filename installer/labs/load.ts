@@ -101,6 +101,16 @@ export function labIds(root = labsDir): string[] {
     .sort()
 }
 
+/** The folders of the labs in a folder, in id order. */
+export function labDirs(root = labsDir): string[] {
+  return labIds(root).map((id) => join(root, id))
+}
+
+/** Every lab in a folder, loaded (throws LabFileError on the first that has errors). */
+export function loadLabs(root = labsDir): Promise<Lab[]> {
+  return Promise.all(labDirs(root).map((dir) => loadLab(dir)))
+}
+
 interface LabCode {
   functions: Record<string, LabCheck | LabAction>
   /** Why there is none: no module, or it failed to load. */

@@ -3,7 +3,7 @@
 // filtered by the student's project; solves act as the student.
 import {
   deleteLabResources,
-  ensureRoutedNetwork,
+  ensureLabNetwork,
   fail,
   keypairOf,
   launchTinyServer,
@@ -14,11 +14,11 @@ import {
   serverState,
   type CheckResult,
   type LabContext,
+  waitFor,
 } from '../../installer/labs/kit.ts'
 
 export async function prepareNetwork(ctx: LabContext): Promise<void> {
-  const v = ctx.vars
-  await ensureRoutedNetwork(await ctx.asStudent(), { network: v.network!, subnet: `${v.network}-subnet`, router: v.router!, cidr: v.cidr! })
+  await ensureLabNetwork(ctx)
 }
 
 export async function cleanUp(ctx: LabContext): Promise<void> {
@@ -76,7 +76,9 @@ export async function recordAddress(ctx: LabContext): Promise<void> {
   if (!s) throw new Error(`no instance named ${v.server}`)
   let printed: string | undefined
   // The solve waits for the guest: the address exists only once it has booted.
-  for (let i = 0; i < 200 && !(printed = await consoleAddress(ctx, s.id)); i++) await ctx.sleep(3000)
-  if (!printed) throw new Error(`${v.server} never printed GUEST READY`)
+  await waitFor(ctx, `${v.server} to print GUEST READY`, async () => !!(printed = await consoleAddress(ctx, s.id)), {
+    minutes: 10,
+    everyMs: 3000,
+  })
   await novaCall(await ctx.asStudent(), 'PUT', `/servers/${s.id}/metadata/address`, { meta: { address: printed } })
 }

@@ -4,7 +4,7 @@
 // state the next action needs (Cinder refuses to snapshot or extend a busy volume).
 import {
   deleteLabResources,
-  ensureRoutedNetwork,
+  ensureLabNetwork,
   fail,
   guestImageName,
   launchTinyServer,
@@ -18,12 +18,12 @@ import {
   type CheckResult,
   type CinderVolume,
   type LabContext,
+  waitFor,
 } from '../../installer/labs/kit.ts'
 
 export async function prepareServer(ctx: LabContext): Promise<void> {
-  const v = ctx.vars
-  await ensureRoutedNetwork(await ctx.asStudent(), { network: v.network!, subnet: `${v.network}-subnet`, router: v.router!, cidr: v.cidr! })
-  await launchTinyServer(ctx, { name: v.server!, network: v.network! })
+  await ensureLabNetwork(ctx)
+  await launchTinyServer(ctx, { name: ctx.vars.server!, network: ctx.vars.network! })
 }
 
 export async function cleanUp(ctx: LabContext): Promise<void> {
@@ -43,13 +43,13 @@ async function volumeCheck(ctx: LabContext, name: string, ok: (v: CinderVolume) 
 
 /** Poll as the checker until the volume of that name is in `status` (solves wait for Cinder). */
 async function waitVolume(ctx: LabContext, name: string, status: string): Promise<CinderVolume> {
-  for (let i = 0; i < 150; i++) {
-    const [v] = await volumesNamed(ctx, name)
-    if (v?.status === status) return v
-    if (v?.status.startsWith('error')) throw new Error(`${name} went to ${v.status}`)
-    await ctx.sleep(2000)
-  }
-  throw new Error(`${name} did not become ${status}`)
+  let found: CinderVolume | undefined
+  await waitFor(ctx, `${name} to be ${status}`, async () => {
+    ;[found] = await volumesNamed(ctx, name)
+    if (found?.status.startsWith('error')) throw new Error(`${name} went to ${found.status}`)
+    return found?.status === status
+  })
+  return found!
 }
 
 export async function volumeAvailable(ctx: LabContext): Promise<CheckResult> {
@@ -76,8 +76,11 @@ export async function volumeAttached(ctx: LabContext): Promise<CheckResult> {
 export async function attachVolume(ctx: LabContext): Promise<void> {
   if ((await volumeAttached(ctx)).status === 'pass') return
   const volume = await waitVolume(ctx, ctx.vars.volume!, 'available')
-  for (let i = 0; i < 150 && (await serverState(ctx, ctx.vars.server!, ctx.vars.network!)).result.status !== 'pass'; i++)
-    await ctx.sleep(2000)
+  await waitFor(
+    ctx,
+    `${ctx.vars.server} to run`,
+    async () => (await serverState(ctx, ctx.vars.server!, ctx.vars.network!)).result.status === 'pass',
+  )
   const [server] = await serversNamed(ctx, ctx.vars.server!)
   if (!server) throw new Error(`no instance named ${ctx.vars.server}`)
   await novaCall(await ctx.asStudent(), 'POST', `/servers/${server.id}/os-volume_attachments`, {
@@ -114,14 +117,15 @@ export async function restoredAvailable(ctx: LabContext): Promise<CheckResult> {
 
 export async function restoreSnapshot(ctx: LabContext): Promise<void> {
   if ((await volumesNamed(ctx, ctx.vars.restored!)).length) return
-  let snap = (await snapshotsNamed(ctx, ctx.vars.snapshot!))[0]
-  for (let i = 0; i < 150 && snap?.status !== 'available'; i++) {
-    await ctx.sleep(2000)
-    snap = (await snapshotsNamed(ctx, ctx.vars.snapshot!))[0]
-  }
-  if (!snap) throw new Error(`no snapshot named ${ctx.vars.snapshot}`)
+  let snap: { id: string; status: string } | undefined
+  await waitFor(ctx, `${ctx.vars.snapshot} to be available`, async () => {
+    ;[snap] = await snapshotsNamed(ctx, ctx.vars.snapshot!)
+    return snap?.status === 'available'
+  })
   const me = await ctx.asStudent()
-  await me.session.request('volumev3', 'POST', '/volumes', { body: { volume: { name: ctx.vars.restored, snapshot_id: snap.id, size: 1 } } })
+  await me.session.request('volumev3', 'POST', '/volumes', {
+    body: { volume: { name: ctx.vars.restored, snapshot_id: snap!.id, size: 1 } },
+  })
 }
 
 export async function restoredExtended(ctx: LabContext): Promise<CheckResult> {

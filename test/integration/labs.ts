@@ -11,7 +11,7 @@ import { expect, it } from 'vitest'
 import { classGrid, createClass, removeClass } from '../../installer/labs/class.ts'
 import { Classroom, studentQuotas } from '../../installer/labs/classroom.ts'
 import { ownedBy } from '../../installer/labs/leftovers.ts'
-import { labIds, labsDir, loadLab } from '../../installer/labs/load.ts'
+import { labIds, labsDir, loadLab, loadLabs } from '../../installer/labs/load.ts'
 import { LabRunner } from '../../installer/labs/runner.ts'
 import { testLab } from '../../installer/labs/self-test.ts'
 import { novaCall } from '../../installer/labs/kit.ts'
@@ -99,7 +99,7 @@ export function labTests(project: () => Project): void {
       ])
       expect(grid.students[1]!.steps[2]!.last).toMatchObject({ result: 'fail' })
     } finally {
-      const labs = await Promise.all(labIds().map((id) => loadLab(join(labsDir, id))))
+      const labs = await loadLabs()
       expect(await removeClass(p, classId, labs)).toBe(3)
     }
     const ks = await new Classroom(p, 'check').admin()
