@@ -9,14 +9,13 @@ import { FakeCloud } from './fake-cloud.ts'
 const fake = new FakeCloud('admin-secret')
 let ks: KeystoneClient
 
+/** A fresh admin token from the fake cloud. */
+const adminLogin = () =>
+  KeystoneClient.login({ authUrl: `${fake.url}/public/identity/v3`, username: 'admin', password: 'admin-secret', projectName: 'admin' })
+
 beforeAll(async () => {
   await fake.start()
-  ks = await KeystoneClient.login({
-    authUrl: `${fake.url}/public/identity/v3`,
-    username: 'admin',
-    password: 'admin-secret',
-    projectName: 'admin',
-  })
+  ks = await adminLogin()
 })
 afterAll(() => fake.stop())
 
@@ -107,20 +106,10 @@ describe('a revoked token', () => {
   // Keystone revokes a user's tokens when the password changes, counting whole seconds:
   // a token issued in that same second is refused on its first use.
   afterEach(async () => {
-    ks = await KeystoneClient.login({
-      authUrl: `${fake.url}/public/identity/v3`,
-      username: 'admin',
-      password: 'admin-secret',
-      projectName: 'admin',
-    })
+    ks = await adminLogin()
   })
   it('is renewed once, after that second, by the session and by Keystone calls', async () => {
-    const client = await KeystoneClient.login({
-      authUrl: `${fake.url}/public/identity/v3`,
-      username: 'admin',
-      password: 'admin-secret',
-      projectName: 'admin',
-    })
+    const client = await adminLogin()
     const first = client.token
     fake.revokeTokens()
     const logins = () => fake.requests.filter((r) => r.startsWith('POST') && r.includes('/auth/tokens')).length
@@ -136,12 +125,7 @@ describe('a revoked token', () => {
   })
 
   it('is an error when the password no longer works either, after one try', async () => {
-    const client = await KeystoneClient.login({
-      authUrl: `${fake.url}/public/identity/v3`,
-      username: 'admin',
-      password: 'admin-secret',
-      projectName: 'admin',
-    })
+    const client = await adminLogin()
     const admin = fake.list('users').find((u) => u.name === 'admin')!
     admin.password = 'changed'
     fake.revokeTokens()
