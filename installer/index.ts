@@ -38,3 +38,11 @@ export { buildSandboxLayer, sandboxLayer, removeSandboxLayer, type LayerInfo } f
 export type { CloudEvent, DeployEvent, VerifyEvent, SandboxEvent, PowerEvent, SandboxLineEvent, ProgressEvent } from './commands/events.ts'
 export type { CredentialFiles } from './credentials.ts'
 export type { HostMemory } from './verify/memory.ts'
+// Labs: the engine `stackhouse lab` and `class` use, and the lab guide's server.
+export { loadLab, loadLabs, checkLab, type Lab } from './labs/load.ts'
+export { LabRunner, LabError, type StepResult } from './labs/runner.ts'
+export { Classroom } from './labs/classroom.ts'
+export { createClass, classGrid, removeClass, type ClassSheet, type ClassGrid } from './labs/class.ts'
+export { testLab, type LabTestReport } from './labs/self-test.ts'
+export { startLabGuide, type LabGuide, type LabGuideOptions } from './labs/guide/server.ts'
+export type { LabContext, LabCheck, LabAction } from './labs/context.ts'

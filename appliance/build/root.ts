@@ -27,6 +27,7 @@ export const applianceUnits = [
   'stackhouse-first-boot.service',
   'stackhouse-host-keys.service',
   'stackhouse-banner.service',
+  'stackhouse-labs.service',
   'systemd-networkd.service',
   'systemd-resolved.service',
   'systemd-timesyncd.service',

@@ -13,6 +13,8 @@ const parts = [
   'dist',
   'roles',
   'labs',
+  // The lab guide's page, script and style (its server is compiled into dist/).
+  'installer/labs/guide/static',
   'appliance/files',
   'appliance/README.md',
   'package.json',

@@ -8,7 +8,7 @@ import { dirname } from 'node:path'
 
 export type ApplianceStatus =
   | { state: 'configuring'; step: number; of: number; what: string }
-  | { state: 'ready'; dashboard: string; keystone: string; credentials: string }
+  | { state: 'ready'; dashboard: string; keystone: string; credentials: string; labs: string }
   | { state: 'failed'; what: string; log: string; detail?: string; repair?: string }
 
 export interface BannerPaths {
@@ -39,7 +39,7 @@ export function issueText(s: ApplianceStatus, iface: string): string {
   if (s.state === 'ready')
     return (
       `${head}Ready\n` +
-      `  Dashboard: ${esc(s.dashboard)}\n  Keystone:  ${esc(s.keystone)}\n` +
+      `  Dashboard: ${esc(s.dashboard)}\n  Keystone:  ${esc(s.keystone)}\n  Labs:      ${esc(s.labs)}\n` +
       `  Credentials: ${esc(s.credentials)} (log in as root)\n\n`
     )
   return (

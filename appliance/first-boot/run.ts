@@ -12,6 +12,7 @@ import { deployCloud } from '../../installer/commands/deploy.ts'
 import { credentialFiles } from '../../installer/credentials.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { formatIp, parseIp } from '../../installer/inventory/net.ts'
+import { defaultGuidePort } from '../../installer/labs/guide/server.ts'
 import { resolveCloud } from '../../installer/plan/resolve.ts'
 import { loadProject, type Project } from '../../installer/project.ts'
 import { secretCatalog } from '../../installer/secrets/names.ts'
@@ -55,7 +56,14 @@ export function readyStatus(project: Project): ApplianceStatus {
     dashboard: project.model.dashboardUrl,
     keystone: project.model.endpoints.keystone.public,
     credentials: credentialFiles(project.paths.stateDir).adminOpenrc,
+    labs: labGuideUrl(project),
   }
+}
+
+/** The lab guide's address: the dashboard's host, the guide's port. */
+export function labGuideUrl(project: Project): string {
+  const url = new URL(project.model.dashboardUrl)
+  return `http://${url.hostname}:${defaultGuidePort}/`
 }
 
 export class FirstBootError extends Error {
@@ -214,6 +222,8 @@ export async function firstBoot(): Promise<FirstBootResult> {
       0o644,
     )
     const status = readyStatus(project)
+    // The lab guide's unit waits for first boot's mark: this boot starts it itself.
+    spawnSync('systemctl', ['start', '--no-block', 'stackhouse-labs.service'], { stdio: 'ignore', timeout: 10_000 })
     show(status)
     return { ok: true, status }
   } catch (e) {

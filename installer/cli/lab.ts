@@ -3,6 +3,7 @@
 // show, check, hint, solve, reset, status), a lab author's validate, and `test`,
 // which proves a lab on the real cloud.
 import { Command } from 'commander'
+import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { openProject } from '../commands/open.ts'
 import { FixableError, StackhouseError, UsageError } from '../errors.ts'
@@ -13,6 +14,7 @@ import { maxStudents } from '../labs/context.ts'
 import { checkLab, labDirs, labIds, labsDir, loadLab, loadLabs } from '../labs/load.ts'
 import { LabRunner, type StepResult } from '../labs/runner.ts'
 import { testLab, type LabTestReport } from '../labs/self-test.ts'
+import { defaultGuidePort, startLabGuide } from '../labs/guide/server.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 import { err, out, style } from './_style.ts'
 
@@ -227,8 +229,28 @@ const test = withProject(
     if (failed.length) throw new LabCheckFailed(`lab test failed: ${failed.map((r) => r.lab).join(', ')}`, 'verify')
   })
 
+const serve = withProject(
+  new Command('serve').description(
+    "the lab guide in the browser: students log in with their lab user, trainers with the cloud's admin; runs until stopped",
+  ),
+)
+  .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
+  .option('--port <n>', 'port to listen on', String(defaultGuidePort))
+  .action(async (flags: ProjectFlags & { host: string; port: string }) => {
+    const port = Number(flags.port)
+    if (!/^\d{1,5}$/.test(flags.port) || port < 1 || port > 65535)
+      throw new UsageError(`--port ${flags.port.slice(0, 20)}: expected a port number from 1 to 65535`)
+    if (!isIP(flags.host)) throw new UsageError(`--host ${flags.host.slice(0, 60)}: expected an IP address, e.g. 0.0.0.0`)
+    const project = openProject(projectOptions(flags))
+    const guide = await startLabGuide({ project, labs: await loadLabs(), host: flags.host, port, log: (l) => err(sanitizeMessage(l)) })
+    out(`lab guide: ${guide.url} (students: their lab user; trainer: the cloud's admin)`)
+    await new Promise<void>((resolve) => {
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void guide.close().then(resolve))
+    })
+  })
+
 export const labCommand = new Command('lab')
-  .description('guided labs on this cloud: list, start, show, check, hint, solve, reset, status, validate, test')
+  .description('guided labs on this cloud: list, start, show, check, hint, solve, reset, status, validate, test, serve')
   .addCommand(list)
   .addCommand(start)
   .addCommand(show)
@@ -239,3 +261,4 @@ export const labCommand = new Command('lab')
   .addCommand(status)
   .addCommand(validate)
   .addCommand(test)
+  .addCommand(serve)

@@ -36,11 +36,19 @@ export class KeystoneError extends StackhouseError {
 export interface TokenScope {
   userId: string
   projectId: string
+  /** The names of the user's roles on the project. */
+  roles: string[]
   expiresAt?: string
 }
 
 interface TokenBody {
-  token: { catalog?: CatalogEntry[]; user?: { id: string }; project?: { id: string }; expires_at?: string }
+  token: {
+    catalog?: CatalogEntry[]
+    user?: { id: string }
+    project?: { id: string }
+    roles?: { name: string }[]
+    expires_at?: string
+  }
 }
 
 export class KeystoneClient {
@@ -78,7 +86,12 @@ export class KeystoneClient {
     if (!res.ok) throw new KeystoneError(res.status, `${url}/auth/tokens`, `token request failed: ${res.status} ${await res.text()}`)
     const token = res.headers.get('x-subject-token') ?? ''
     const { token: t } = (await res.json()) as TokenBody
-    const scope = { userId: t.user?.id ?? '', projectId: t.project?.id ?? '', ...(t.expires_at ? { expiresAt: t.expires_at } : {}) }
+    const scope = {
+      userId: t.user?.id ?? '',
+      projectId: t.project?.id ?? '',
+      roles: (t.roles ?? []).map((r) => r.name),
+      ...(t.expires_at ? { expiresAt: t.expires_at } : {}),
+    }
     return new KeystoneClient(url, { token, catalog: t.catalog ?? [], scope }, () => KeystoneClient.login(c, timeoutMs))
   }
 

@@ -12,6 +12,8 @@ import { fromOvfEnvironment, resolveSettings, type ApplianceSettings } from '../
 import { checkInventory } from '../../installer/inventory/load.ts'
 import { requireAppliance } from '../../appliance/marker.ts'
 import { propertiesOf, reconfigure } from '../../appliance/reconfigure.ts'
+import { labGuideUrl } from '../../appliance/first-boot/run.ts'
+import { fixtureModel, fixtureProject } from '../helpers.ts'
 
 function settingsOf(values: Record<string, string>): ApplianceSettings {
   const { settings, problems } = resolveSettings([{ name: 'test', values: fromOvfEnvironment(ovfEnvironment(values)) }])
@@ -125,12 +127,22 @@ describe('the console banner', () => {
   it('says configuring, ready or failed, and escapes what getty would read as its own escapes', () => {
     expect(statusLine({ state: 'configuring', step: 3, of: 17, what: 'mariadb' })).toBe('Configuring (step 3 of 17: mariadb)')
     const ready = issueText(
-      { state: 'ready', dashboard: 'http://192.0.2.10/horizon', keystone: 'http://192.0.2.10:5000/v3', credentials: '/x/admin-openrc.sh' },
+      {
+        state: 'ready',
+        dashboard: 'http://192.0.2.10/horizon',
+        keystone: 'http://192.0.2.10:5000/v3',
+        credentials: '/x/admin-openrc.sh',
+        labs: 'http://192.0.2.10:8480/',
+      },
       'br-lan',
     )
     expect(ready).toMatch(
       /^Stackhouse appliance \(OpenStack Zed\) on \\4\{br-lan\}\nReady\n {2}Dashboard: http:\/\/192\.0\.2\.10\/horizon\n/,
     )
+    expect(ready).toContain('\n  Labs:      http://192.0.2.10:8480/\n')
+    // The guide's address is the dashboard's host at the guide's port, IPv6 in brackets.
+    const v6 = fixtureModel('aio')
+    expect(labGuideUrl(fixtureProject({ ...v6, dashboardUrl: 'http://[2001:db8::5]/horizon' }))).toBe('http://[2001:db8::5]:8480/')
     const failed = issueText(
       { state: 'failed', what: 'settings', detail: 'bad \\4{x} value', log: '/var/log/stackhouse/appliance.log' },
       'ens3',

@@ -15,6 +15,7 @@ import { verifyCloud } from '../../installer/verify/index.ts'
 import { roles } from '../../roles/index.ts'
 import { reuseConnection } from './keepalive-client.ts'
 import { onSandboxHost } from './on-host.ts'
+import { labGuideTests } from './labs-guide.ts'
 import { labTests } from './labs.ts'
 import { cloudStatus, waitUntilHealthy } from '../../installer/status.ts'
 import { startCloud, stopCloud } from '../../installer/power.ts'
@@ -213,6 +214,7 @@ backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
 
   // The labs, on this cloud: it is the one the suite already deploys.
   labTests(() => project)
+  labGuideTests(() => project)
 
   it('stops (services, then its sandbox host) and starts again until healthy, and then verifies', async () => {
     // WHEN stopped THEN the host is down and status says so

@@ -326,6 +326,11 @@ describe('the appliance', () => {
     const r = await onHost(host, 'stackhouse lab test object-storage --json')
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject([{ lab: 'object-storage', ok: true, leftovers: '' }])
+    // AND the lab guide, which first boot started, serves its page at the address the banner shows
+    const status = JSON.parse((await onHost(host, 'cat /run/stackhouse/status.json')).stdout) as { labs?: string }
+    expect(status.labs).toBe('http://10.77.0.21:8480/')
+    expect((await fetch(status.labs!)).status).toBe(200)
+    expect((await fetch(new URL('/api/me', status.labs))).status).toBe(401)
   })
 
   it('comes back by itself after a power cut: Ready, verified, and no deploy ran', async () => {
@@ -342,6 +347,8 @@ describe('the appliance', () => {
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
     expect(deployLogs()).toEqual(before.logs)
     expect(readFileSync(join(state0, 'last-deploy.json'), 'utf8')).toBe(before.last)
+    // AND the lab guide is back: its unit is enabled and first boot's mark is there
+    expect((await onHost(host, 'systemctl is-active stackhouse-labs.service')).stdout).toBe('active')
   })
 })
 

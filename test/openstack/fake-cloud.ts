@@ -149,7 +149,14 @@ export class FakeCloud {
     const token = randomUUID()
     this.tokens.set(token, { user: user.id, project: project?.id ?? '' })
     const body = project
-      ? { user: { id: user.id }, project: { id: project.id }, catalog: this.catalog(project.id) }
+      ? {
+          user: { id: user.id },
+          project: { id: project.id },
+          roles: this.list('assignments')
+            .filter((x) => x.user === user.id && x.project === project.id)
+            .map((x) => ({ name: this.list('roles').find((r) => r.id === x.role)?.name ?? '' })),
+          catalog: this.catalog(project.id),
+        }
       : { user: { id: user.id } }
     return { status: 201, headers: { 'x-subject-token': token }, body: { token: body } }
   }

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// The lab guide's HTTP surface against the fake Keystone: who may log in, what a
+// session cookie looks like, what is refused (other sites' posts, other content
+// types, large bodies, paths outside its three files, students on trainer pages).
+// The pages themselves are driven in a real browser against a real cloud in the
+// integration suite (test/integration/labs-guide.ts).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Classroom, studentFile } from '../../installer/labs/classroom.ts'
+import { startLabGuide, type LabGuide } from '../../installer/labs/guide/server.ts'
+import { markdownInline, markdownToHtml } from '../../installer/labs/guide/markdown.ts'
+import { loadLabs } from '../../installer/labs/load.ts'
+import { FakeCloud, fakeModel } from '../openstack/fake-cloud.ts'
+import { fixtureProject } from '../helpers.ts'
+
+const model = fakeModel('http://placeholder')
+const fake = new FakeCloud(model.secrets.admin_password)
+let guide: LabGuide
+
+/** A user the fake Keystone knows, with `role` on a project of the same name (or on `project`). */
+function keystoneUser(name: string, password: string, role = 'member', project = name): void {
+  const p = fake.list('projects').find((x) => x.name === project) ?? fake.add('projects', { name: project, domain_id: 'default' })
+  const u = fake.add('users', { name, password, domain_id: 'default' })
+  fake.add('assignments', { project: p.id, user: u.id, role: `r-${role}` })
+}
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(new URL(path, guide.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+async function login(username: string, password: string): Promise<{ res: Response; cookie: string }> {
+  const res = await post('/api/login', { username, password })
+  return { res, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]! }
+}
+
+const get = (path: string, cookie = '') => fetch(new URL(path, guide.url), { headers: cookie ? { cookie } : {} })
+
+beforeAll(async () => {
+  await fake.start()
+  const project = fixtureProject(fakeModel(fake.url), 'stackhouse-guide-')
+  // GIVEN class "web" with student 1 (made by Stackhouse: a password file), and a look-alike user it did not make.
+  const room = new Classroom(project, 'web')
+  const file = studentFile(room.dir, 's01')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, `${JSON.stringify({ password: 'student-one-pw' })}\n`, { mode: 0o600 })
+  keystoneUser('lab-web-s01', 'student-one-pw')
+  keystoneUser('lab-web-s02', 'not-ours-pw')
+  keystoneUser('bob', 'bob-pw', 'member', 'admin')
+  guide = await startLabGuide({ project, labs: await loadLabs(), port: 0 })
+})
+afterAll(async () => {
+  await guide?.close()
+  await fake.stop()
+})
+
+describe('lab guide: files', () => {
+  it('serves its page, script and style with a strict content security policy, and nothing else', async () => {
+    const page = await get('/')
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(page.headers.get('x-frame-options')).toBe('DENY')
+    expect(await page.text()).toContain('/static/guide.js')
+    expect((await get('/static/guide.js')).headers.get('content-type')).toMatch(/^text\/javascript/)
+    for (const path of ['/static/../server.ts', '/static/%2e%2e/server.ts', '/etc/passwd', '/static/', '/static/guide.js.map'])
+      expect((await get(path)).status, path).toBe(404)
+  })
+})
+
+describe('lab guide: logins', () => {
+  it('lets a student of a class in with their Keystone password, in an HttpOnly, SameSite=Strict cookie', async () => {
+    const { res, cookie } = await login('lab-web-s01', 'student-one-pw')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Path=\//)
+    const me = (await (await get('/api/me', cookie)).json()) as { role: string; classId: string; number: number; labs: { id: string }[] }
+    expect(me).toMatchObject({ role: 'student', classId: 'web', number: 1 })
+    expect(me.labs.map((l) => l.id)).toContain('first-instance')
+    // A student is not a trainer.
+    expect((await get('/api/classes', cookie)).status).toBe(403)
+    expect((await get('/api/classes/web/labs/first-instance', cookie)).status).toBe(403)
+  })
+
+  it('lets the cloud admin in as the trainer, who sees the classes and a grid', async () => {
+    const { res, cookie } = await login('admin', model.secrets.admin_password)
+    expect(res.status).toBe(200)
+    expect(await (await get('/api/classes', cookie)).json()).toEqual(['web'])
+    const grid = (await (await get('/api/classes/web/labs/first-instance', cookie)).json()) as {
+      students: { number: number; started: boolean }[]
+    }
+    expect(grid.students).toEqual([expect.objectContaining({ number: 1, started: false })])
+    // A trainer has no lab of their own to do.
+    expect((await get('/api/labs/first-instance', cookie)).status).toBe(403)
+  })
+
+  it('refuses wrong passwords, users the class did not make, and users without admin as trainers', async () => {
+    expect((await login('lab-web-s01', 'wrong')).res.status).toBe(401)
+    expect((await login('lab-web-s02', 'not-ours-pw')).res.status).toBe(401)
+    expect((await login('bob', 'bob-pw')).res.status).toBe(401)
+    expect((await login('nobody', 'x')).res.status).toBe(401)
+    const body = (await (await login('lab-web-s01', 'wrong')).res.json()) as { error: string }
+    expect(body.error).toBe('wrong user name or password')
+  })
+
+  it('stops asking Keystone after five failures for a user, even with the right password', async () => {
+    for (let i = 0; i < 5; i++) expect((await login('admin', `wrong-${i}`)).res.status).toBe(401)
+    const asked = fake.requests.length
+    expect((await login('admin', model.secrets.admin_password)).res.status).toBe(429)
+    expect(fake.requests.length).toBe(asked)
+  })
+
+  it('ends a session at logout', async () => {
+    const { cookie } = await login('lab-web-s01', 'student-one-pw')
+    expect((await get('/api/me', cookie)).status).toBe(200)
+    const out = await post('/api/logout', {}, { cookie })
+    expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/)
+    expect((await get('/api/me', cookie)).status).toBe(401)
+    expect((await get('/api/me', 'stackhouse_guide=made-up')).status).toBe(401)
+  })
+})
+
+describe('lab guide: requests it refuses', () => {
+  it('refuses a post from another site, a form post, a large body and bad JSON', async () => {
+    const ok = { username: 'lab-web-s01', password: 'student-one-pw' }
+    expect((await post('/api/login', ok, { origin: 'http://evil.example' })).status).toBe(403)
+    const form = await fetch(new URL('/api/login', guide.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=lab-web-s01&password=student-one-pw',
+    })
+    expect(form.status).toBe(415)
+    expect((await post('/api/login', { username: 'x', password: 'y'.repeat(20_000) })).status).toBe(413)
+    expect((await post('/api/login', '{"username":')).status).toBe(400)
+    expect((await post('/api/login', '["a"]')).status).toBe(400)
+    expect((await post('/api/login', { username: 7, password: 'x' })).status).toBe(400)
+  })
+
+  it('answers 401 to a page without a session, 404 to an unknown one and 405 to the wrong method', async () => {
+    expect((await get('/api/labs/first-instance')).status).toBe(401)
+    expect((await post('/api/labs/first-instance/check', {})).status).toBe(401)
+    expect((await get('/api/nothing')).status).toBe(404)
+    expect((await get('/api/login')).status).toBe(405)
+  })
+})
+
+describe('lab text as HTML', () => {
+  it('shows raw HTML in a lab file as text and links only to http(s)', () => {
+    const html = markdownToHtml('Hello <script>alert(1)</script> [x](javascript:alert(1)) [dash](http://10.0.0.1/)')
+    expect(html).not.toContain('<script>')
+    expect(html).toContain('&lt;script&gt;')
+    expect(html).not.toContain('href="javascript:')
+    expect(html).toContain('<a href="http://10.0.0.1/" target="_blank" rel="noopener noreferrer">dash</a>')
+    expect(markdownInline('use `openstack server list`')).toBe('use <code>openstack server list</code>')
+  })
+})
