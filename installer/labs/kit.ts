@@ -12,6 +12,7 @@ import { LabError } from './errors.ts'
 export { fail, notReady, pass, type CheckResult, type LabContext } from './context.ts'
 export { guestImageName, publicNet }
 export { pingUntil } from '../verify/ping.ts'
+export { pingFrom, secondSource, tcpAnswers } from './probe.ts'
 
 const nova = { 'openstack-api-version': `compute ${computeMicroversion}` }
 

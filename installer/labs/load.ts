@@ -35,7 +35,8 @@ export interface Lab {
 
 const validate = compileSchema<LabFile>(labSchema)
 const maxBytes = 256 * 1024
-const builtins = ['class', 'number', 'student', 'project', 'user', 'cidr', 'gateway', 'dashboard', 'keystone']
+// `bastion` (the address checks probe from) is found on the cloud, only for labs that name it.
+const builtins = ['class', 'number', 'student', 'project', 'user', 'cidr', 'gateway', 'dashboard', 'keystone', 'bastion']
 
 /** The variables a text names: `{{name}}` only (no helpers, no blocks: lab files are not trusted code). */
 export function textVariables(text: string): { names: string[]; bad?: string } {

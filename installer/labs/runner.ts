@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { StackhouseError } from '../errors.ts'
 import { sanitizeMessage } from '../printable.ts'
 import { LabError } from './errors.ts'
+import { bastionAddress } from './probe.ts'
 import { mkdirPrivate } from '../private-dir.ts'
 import type { Classroom, StudentLogin } from './classroom.ts'
 import { builtinVars, type CheckResult, type LabAction, type LabCheck, type LabContext } from './context.ts'
@@ -50,7 +51,9 @@ export class LabRunner {
   ctx(): Promise<LabContext> {
     return (this.context ??= (async () => {
       const s = await this.student()
+      const checker = await this.room.checker()
       const base = builtinVars(s, { dashboard: this.room.project.model.dashboardUrl, keystone: this.room.authUrl })
+      if (/\{\{\s*bastion\s*\}\}/.test(JSON.stringify(this.lab.file))) base.bastion = await bastionAddress(checker)
       const vars = { ...base, ...Object.fromEntries(Object.entries(this.lab.file.params).map(([k, v]) => [k, fillText(v, base)])) }
       const dir = join(this.room.dir, s.tag, this.lab.file.id)
       mkdirPrivate(dir)
@@ -59,7 +62,7 @@ export class LabRunner {
         lab: this.lab.file,
         student,
         vars,
-        checker: await this.room.checker(),
+        checker,
         asStudent: () => this.room.asStudent(s),
         dir,
         sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)),
