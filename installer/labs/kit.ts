@@ -95,13 +95,17 @@ export async function ensureRoutedNetwork(
 }
 
 /** As the student: the test guest on m1.tiny on a network of theirs, made when no server has that name. */
-export async function launchTinyServer(ctx: LabContext, spec: { name: string; network: string; keypair?: string }): Promise<void> {
+export async function launchTinyServer(
+  ctx: LabContext,
+  spec: { name: string; network: string; keypair?: string; /** @default the test guest */ image?: string },
+): Promise<void> {
   if ((await serversNamed(ctx, spec.name)).length) return
   const me = await ctx.asStudent()
-  const image = (await me.image.images({ name: guestImageName }))[0]
+  const imageName = spec.image ?? guestImageName
+  const image = (await me.image.images({ name: imageName }))[0]
   const flavor = (await me.compute.flavors()).find((f) => f.name === 'm1.tiny')
   const network = (await me.network.networks({ name: spec.network }))[0]
-  if (!image || !flavor || !network) throw new Error(`missing ${!image ? guestImageName : !flavor ? 'm1.tiny' : spec.network}`)
+  if (!image || !flavor || !network) throw new Error(`missing ${!image ? imageName : !flavor ? 'm1.tiny' : spec.network}`)
   await me.compute.createServer({
     name: spec.name,
     imageRef: image.id,
@@ -126,8 +130,8 @@ export async function serverState(ctx: LabContext, name: string, network: string
 
 /**
  * As the student: delete what one lab made, by the prefix of its names (servers and
- * their floating IPs, unattached floating IPs, snapshots and volumes, routers, ports
- * and networks, security groups, key pairs), so that resetting one lab leaves the
+ * their floating IPs, unattached floating IPs, snapshots and volumes, images, routers,
+ * ports and networks, security groups, key pairs), so that resetting one lab leaves the
  * others' work alone. `defaultGroup`: also take back the ingress rules the lab had the
  * learner add to the project's default group. Throws when something will not go.
  */
@@ -146,6 +150,9 @@ export async function deleteLabResources(ctx: LabContext, prefix: string, opts: 
     async () => !(await novaCall<{ servers: { name: string }[] }>(me, 'GET', '/servers')).servers.some(ours),
   )
   if (me.session.catalog.some((c) => c.type === 'volumev3')) await deleteVolumes(ctx, me, ours)
+  // Images and snapshots the project owns (shared ones too: their members go with them).
+  if (me.session.catalog.some((c) => c.type === 'image'))
+    for (const i of (await me.image.images({ owner: ctx.student.project.id })).filter(ours)) await me.image.deleteImage(i.id)
   for (const r of (await n.routers(mine)).filter(ours)) {
     if (r.external_gateway_info) await n.setRouterGateway(r.id, null)
     for (const p of await n.ports({ device_id: r.id, device_owner: 'network:router_interface' }))

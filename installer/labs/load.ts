@@ -11,6 +11,7 @@ import { formatProblem, type Problem } from '../inventory/problems.ts'
 import { decodeInventory, parseInventory, type InventorySource } from '../inventory/source.ts'
 import { compileSchema, validateWith } from '../inventory/validate.ts'
 import { packageRoot } from '../paths.ts'
+import { foundVariables } from './found-vars.ts'
 import type { LabAction, LabCheck } from './context.ts'
 import { labSchema, type LabFile } from './format.ts'
 
@@ -35,8 +36,7 @@ export interface Lab {
 
 const validate = compileSchema<LabFile>(labSchema)
 const maxBytes = 256 * 1024
-// `bastion` (the address checks probe from) is found on the cloud, only for labs that name it.
-const builtins = ['class', 'number', 'student', 'project', 'user', 'cidr', 'gateway', 'dashboard', 'keystone', 'bastion']
+const builtins = ['class', 'number', 'student', 'project', 'user', 'cidr', 'gateway', 'dashboard', 'keystone', ...foundVariables]
 
 /** The variables a text names: `{{name}}` only (no helpers, no blocks: lab files are not trusted code). */
 export function textVariables(text: string): { names: string[]; bad?: string } {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { StackhouseError } from '../errors.ts'
 import { sanitizeMessage } from '../printable.ts'
 import { LabError } from './errors.ts'
-import { bastionAddress } from './probe.ts'
+import { foundVars } from './found-vars.ts'
 import { mkdirPrivate } from '../private-dir.ts'
 import type { Classroom, StudentLogin } from './classroom.ts'
 import { builtinVars, type CheckResult, type LabAction, type LabCheck, type LabContext } from './context.ts'
@@ -53,7 +53,7 @@ export class LabRunner {
       const s = await this.student()
       const checker = await this.room.checker()
       const base = builtinVars(s, { dashboard: this.room.project.model.dashboardUrl, keystone: this.room.authUrl })
-      if (/\{\{\s*bastion\s*\}\}/.test(JSON.stringify(this.lab.file))) base.bastion = await bastionAddress(checker)
+      Object.assign(base, await foundVars(this.lab.file, this.room, s, checker))
       const vars = { ...base, ...Object.fromEntries(Object.entries(this.lab.file.params).map(([k, v]) => [k, fillText(v, base)])) }
       const dir = join(this.room.dir, s.tag, this.lab.file.id)
       mkdirPrivate(dir)

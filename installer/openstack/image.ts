@@ -37,7 +37,7 @@ const transferTimeoutMs = 600_000
 export class ImageApi {
   constructor(readonly session: OpenStackSession) {}
 
-  async images(filter: { name?: string; visibility?: string } = {}): Promise<Image[]> {
+  async images(filter: { name?: string; visibility?: string; owner?: string } = {}): Promise<Image[]> {
     return (await this.session.request<{ images: Image[] }>('image', 'GET', `/v2/images${query(filter)}`)).images
   }
 
