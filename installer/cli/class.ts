@@ -3,8 +3,9 @@
 // credentials sheet), the students × steps grid of a lab, solve or reset a step for
 // a student (or reset the whole class), and remove it.
 import { Command } from 'commander'
+import { UsageError } from '../errors.ts'
 import { openProject } from '../commands/open.ts'
-import { classGrid, classStudents, createClass, removeClass } from '../labs/class.ts'
+import { classGrid, classStudents, createClass, extendTime, removeClass, setTimeLimit } from '../labs/class.ts'
 import { Classroom } from '../labs/classroom.ts'
 import { maxStudents } from '../labs/context.ts'
 import { loadLab, loadLabs } from '../labs/load.ts'
@@ -57,10 +58,16 @@ const status = withProject(new Command('status').description("the class's grid f
     out(`${'student'.padEnd(22)} ${grid.steps.map((s, i) => String(i + 1).padStart(2)).join(' ')}  done  points`)
     for (const s of grid.students)
       out(
-        `${s.name.padEnd(22)} ${s.steps.map((st) => ` ${mark(st)}`).join(' ')}  ${`${s.done}/${grid.steps.length}`.padStart(4)}  ${String(s.points).padStart(6)}${s.started ? '' : style.dim('  not started')}`,
+        `${s.name.padEnd(22)} ${s.steps.map((st) => ` ${mark(st)}`).join(' ')}  ${`${s.done}/${grid.steps.length}`.padStart(4)}  ${String(s.points).padStart(6)}${s.started ? '' : style.dim('  not started')}${s.deadline ? `  ${timeLeft(s.deadline)}` : ''}`,
       )
     out(style.dim(`✔ done  S solved by the trainer  ✖ last check failed  … building  · not checked yet; steps: ${grid.steps.join(', ')}`))
   })
+
+/** "12 min left" or "time is up", for a deadline. */
+function timeLeft(deadline: string): string {
+  const min = Math.ceil((Date.parse(deadline) - Date.now()) / 60_000)
+  return min > 0 ? `${min} min left` : style.red('time is up')
+}
 
 const solve = withProject(new Command('solve').description('solve a step (and the earlier ones not done) for one student'))
   .argument('<class>')
@@ -95,6 +102,41 @@ const reset = withProject(new Command('reset').description('reset a lab for one 
     out(`${style.green('✔')} ${labId} reset for ${numbers.length} student(s)`)
   })
 
+/** --minutes: a whole number of minutes. */
+function minutesOf(value: string | undefined): number {
+  if (value === undefined || !/^\d{1,4}$/.test(value))
+    throw new UsageError(`--minutes ${String(value).slice(0, 20)}: expected a whole number`)
+  return Number(value)
+}
+
+const time = withProject(
+  new Command('time').description(
+    "a time limit for a lab: each student's clock starts when they start (or are reset); checks and hints stop when it runs out",
+  ),
+)
+  .argument('<class>')
+  .argument('<lab>')
+  .requiredOption('--minutes <n>', 'minutes per student; 0 takes the limit away')
+  .action(async (classId: string, labId: string, flags: Flags & { minutes?: string }) => {
+    setTimeLimit(openProject(projectOptions(flags)), classId, await lab(labId), minutesOf(flags.minutes))
+    out(
+      `${style.green('✔')} ${labId} in class ${classId}: ${flags.minutes === '0' ? 'no time limit' : `${Number(flags.minutes)} minutes per student`}`,
+    )
+  })
+
+const extend = withProject(new Command('extend').description('more time in a lab, for one student or for the whole class'))
+  .argument('<class>')
+  .argument('<lab>')
+  .requiredOption('--minutes <n>', 'minutes to add')
+  .option('--student <n>', 'only this student')
+  .action(async (classId: string, labId: string, flags: Flags & { minutes?: string }) => {
+    const student = flags.student === undefined ? undefined : studentCount(flags.student, '--student')
+    extendTime(openProject(projectOptions(flags)), classId, await lab(labId), minutesOf(flags.minutes), student)
+    out(
+      `${style.green('✔')} ${Number(flags.minutes)} more minutes in ${labId} for ${student === undefined ? 'every student' : `student ${student}`}`,
+    )
+  })
+
 const remove = withProject(
   new Command('remove').description("remove the class: every lab's cleanup for each student, then their projects and users"),
 )
@@ -106,9 +148,11 @@ const remove = withProject(
   })
 
 export const classCommand = new Command('class')
-  .description('a class of students for the labs: create, status (the grid), solve, reset, remove')
+  .description('a class of students for the labs: create, status (the grid), solve, reset, time, extend, remove')
   .addCommand(create)
   .addCommand(status)
   .addCommand(solve)
   .addCommand(reset)
+  .addCommand(time)
+  .addCommand(extend)
   .addCommand(remove)

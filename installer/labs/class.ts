@@ -10,7 +10,7 @@ import { Classroom, studentFile, type StudentLogin } from './classroom.ts'
 import { maxStudents, studentNames } from './context.ts'
 import type { Lab } from './load.ts'
 import { describeOwned, ownedBy } from './leftovers.ts'
-import { readEvents, studentProgress, type StepProgress } from './progress.ts'
+import { readEvents, recordEvent, studentProgress, wholeClass, type StepProgress } from './progress.ts'
 import { LabError, LabRunner } from './runner.ts'
 
 export interface ClassSheet {
@@ -71,7 +71,16 @@ export function classStudents(project: Project, classId: string): number[] {
 export interface ClassGrid {
   lab: string
   steps: string[]
-  students: { number: number; name: string; started: boolean; done: number; points: number; steps: StepProgress[] }[]
+  students: {
+    number: number
+    name: string
+    started: boolean
+    done: number
+    points: number
+    /** When the student's time ends (ISO), under a time limit. */
+    deadline?: string
+    steps: StepProgress[]
+  }[]
 }
 
 /** Where every student of the class stands in one lab. Reads only the progress file. */
@@ -90,10 +99,35 @@ export function classGrid(project: Project, classId: string, lab: Lab): ClassGri
         started: p.started,
         done: p.steps.filter((s) => s.done).length,
         points: p.steps.reduce((sum, s, i) => sum + (s.done && !s.solved ? lab.file.steps[i]!.points : 0), 0),
+        ...(p.deadline ? { deadline: p.deadline } : {}),
         steps: p.steps,
       }
     }),
   }
+}
+
+/**
+ * Give every student of the class `minutes` for the lab, counted from when each
+ * started (or last reset) it; 0 takes the limit away. Checks and hints stop when
+ * a student's time is up; what they made stays.
+ */
+export function setTimeLimit(project: Project, classId: string, lab: Lab, minutes: number): void {
+  checkMinutes(minutes, 0)
+  recordEvent(new Classroom(project, classId).dir, { student: wholeClass, lab: lab.file.id, type: 'limit', minutes })
+}
+
+/** More time in the lab, for one student or (without `student`) for the whole class. */
+export function extendTime(project: Project, classId: string, lab: Lab, minutes: number, student?: number): void {
+  checkMinutes(minutes, 1)
+  const room = new Classroom(project, classId)
+  if (student !== undefined && !room.hasStudent(student))
+    throw new LabError(`class ${classId} has no student ${student}`, `students: ${classStudents(project, classId).join(', ') || 'none'}`)
+  recordEvent(room.dir, { student: student ?? wholeClass, lab: lab.file.id, type: 'extend', minutes })
+}
+
+function checkMinutes(minutes: number, least: number): void {
+  if (!Number.isInteger(minutes) || minutes < least || minutes > 24 * 60)
+    throw new LabError(`--minutes ${String(minutes).slice(0, 20)} is out of range`, `give a whole number from ${least} to ${24 * 60}`)
 }
 
 /** Remove the class: each lab's cleanup for every student, then their projects and users, then its folder. */

@@ -22,10 +22,9 @@ export async function foundVars(lab: LabFile, room: Classroom, s: Student, check
   if (named('neighbour') || named('neighbour_id')) {
     const n = [s.number + 1, s.number - 1].find((k) => k >= 1 && room.hasStudent(k))
     const name = n === undefined ? demo.project : studentNames(room.classId, n).name
-    const found = await (await room.admin()).call<{ projects: { id: string }[] }>(
-      'GET',
-      `/projects?name=${encodeURIComponent(name)}&domain_id=default`,
-    )
+    const found = await (
+      await room.admin()
+    ).call<{ projects: { id: string }[] }>('GET', `/projects?name=${encodeURIComponent(name)}&domain_id=default`)
     if (!found.projects[0]) throw new Error(`the neighbour project ${name} is not in the cloud`)
     Object.assign(vars, { neighbour: name, neighbour_id: found.projects[0].id })
   }

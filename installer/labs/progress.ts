@@ -9,7 +9,10 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, re
 import { join } from 'node:path'
 import { mkdirPrivate } from '../private-dir.ts'
 
-export type LabEventType = 'started' | 'check' | 'hint' | 'solved' | 'reset' | 'cleaned'
+export type LabEventType = 'started' | 'check' | 'hint' | 'solved' | 'reset' | 'cleaned' | 'limit' | 'extend'
+
+/** The student number of events about the whole class (a time limit, an extension for everyone). */
+export const wholeClass = 0
 
 export interface LabEvent {
   at: string
@@ -22,6 +25,8 @@ export interface LabEvent {
   message?: string
   /** hint: which one (1-based). */
   hint?: number
+  /** limit: the lab's time per student; extend: the minutes added. */
+  minutes?: number
 }
 
 /** Longest line written: well under a page, so one write() lands whole. */
@@ -79,20 +84,39 @@ export interface StepProgress {
   last?: { result: string; message?: string; at: string }
 }
 
+export interface StudentProgress {
+  started: boolean
+  /** When the student's time in the lab ends (ISO), if the class has a time limit for it. */
+  deadline?: string
+  steps: StepProgress[]
+}
+
+/**
+ * The end of a student's time: the clock starts when their attempt did (the start,
+ * or the last reset), runs the class's last limit for the lab, plus every extension
+ * given since that limit to them or to the whole class. None without a limit.
+ */
+function deadlineOf(events: LabEvent[], student: number, lab: string, attemptAt: string): string | undefined {
+  const about = events.filter((e) => e.lab === lab && (e.student === student || e.student === wholeClass))
+  let limitAt = about.length - 1
+  while (limitAt >= 0 && !(about[limitAt]!.type === 'limit' && about[limitAt]!.student === wholeClass)) limitAt--
+  // A limit of 0 minutes takes the limit away.
+  if (limitAt < 0 || !about[limitAt]!.minutes) return undefined
+  const minutes = about.slice(limitAt).reduce((sum, e) => sum + (e.type === 'extend' || e.type === 'limit' ? (e.minutes ?? 0) : 0), 0)
+  return new Date(Date.parse(attemptAt) + minutes * 60_000).toISOString()
+}
+
 /** Where one student stands in one lab, from the events since its last start or reset. */
-export function studentProgress(
-  events: LabEvent[],
-  student: number,
-  lab: string,
-  steps: string[],
-): { started: boolean; steps: StepProgress[] } {
+export function studentProgress(events: LabEvent[], student: number, lab: string, steps: string[]): StudentProgress {
   const mine = events.filter((e) => e.student === student && e.lab === lab)
   let from = mine.length - 1
   while (from >= 0 && !['started', 'reset', 'cleaned'].includes(mine[from]!.type)) from--
   const since = from >= 0 ? mine.slice(from + 1) : []
   const started = from >= 0 && mine[from]!.type !== 'cleaned'
+  const deadline = started ? deadlineOf(events, student, lab, mine[from]!.at) : undefined
   return {
     started,
+    ...(deadline ? { deadline } : {}),
     steps: steps.map((id) => {
       const here = since.filter((e) => e.step === id)
       const checks = here.filter((e) => e.type === 'check')

@@ -12,7 +12,7 @@ import type { Classroom, StudentLogin } from './classroom.ts'
 import { builtinVars, type CheckResult, type LabAction, type LabCheck, type LabContext } from './context.ts'
 import type { LabStepFile } from './format.ts'
 import { fillText, type Lab } from './load.ts'
-import { readEvents, recordEvent, studentProgress, type StepProgress } from './progress.ts'
+import { readEvents, recordEvent, studentProgress, type StudentProgress } from './progress.ts'
 
 /** What a check said; `error` when the check itself threw or timed out (the environment, not the learner). */
 export type StepResult = CheckResult | { status: 'error'; message: string }
@@ -110,6 +110,7 @@ export class LabRunner {
 
   /** Check a step (default: the first not done); records the result. */
   async check(stepId?: string): Promise<{ step: LabStepFile; result: StepResult }> {
+    this.requireTime()
     const step = stepId === undefined ? await this.current() : this.step(stepId)
     const found = await this.runCheck(step)
     // Messages quote what the student made (object contents, metadata): no control characters reach a terminal or the log.
@@ -126,6 +127,7 @@ export class LabRunner {
 
   /** The next hint of a step, or undefined when every hint is shown. */
   async hint(stepId?: string): Promise<{ step: LabStepFile; hint?: string; number: number; of: number }> {
+    this.requireTime()
     const step = stepId === undefined ? await this.current() : this.step(stepId)
     const shown = this.progress().steps.find((s) => s.id === step.id)?.hintsShown ?? 0
     if (shown >= step.hints.length) return { step, number: shown, of: step.hints.length }
@@ -180,8 +182,18 @@ export class LabRunner {
     this.record({ type: 'cleaned' })
   }
 
+  /** Checks and hints end with the student's time, when the class has a limit; the trainer's solve and reset do not. */
+  private requireTime(): void {
+    const { deadline } = this.progress()
+    if (deadline && Date.parse(deadline) <= Date.now())
+      throw new LabError(
+        `time is up for ${this.lab.file.id}: it ended at ${deadline.slice(11, 16)} UTC`,
+        `ask the trainer for more time (stackhouse class extend ${this.room.classId} ${this.lab.file.id} --minutes 10 --student ${this.studentNumber})`,
+      )
+  }
+
   /** Where the student stands, from the recorded events. */
-  progress(): { started: boolean; steps: StepProgress[] } {
+  progress(): StudentProgress {
     return studentProgress(
       readEvents(this.room.dir),
       this.studentNumber,

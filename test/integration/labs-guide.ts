@@ -3,12 +3,12 @@
 // on the all-in-one cloud the suite deploys: a student logs in with their own
 // Keystone user, starts a lab, presses Check before and after doing the step and
 // takes a hint; the trainer, logged in as the cloud's admin in another browser
-// context, watches the class grid change live, solves a step and resets the
-// student. Screenshots go to out/lab-guide/.
+// context, watches the class grid change live, gives more time, solves a step and
+// resets the student. Screenshots go to out/lab-guide/.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { createClass, removeClass } from '../../installer/labs/class.ts'
+import { createClass, removeClass, setTimeLimit } from '../../installer/labs/class.ts'
 import { Classroom } from '../../installer/labs/classroom.ts'
 import type { LabAction } from '../../installer/labs/context.ts'
 import { startLabGuide } from '../../installer/labs/guide/server.ts'
@@ -77,6 +77,14 @@ export function labGuideTests(project: () => Project): void {
       // THEN the trainer's grid shows it within its refresh, without a reload
       await trainer.waitForSelector(`${row} td.pass`, { timeout: 15_000 })
       await trainer.screenshot({ path: join(shots, 'trainer-grid.png'), fullPage: true })
+
+      // WHEN the class gets a time limit THEN both pages show the time left, and the trainer can add to it
+      setTimeLimit(project(), classId, lab, 30)
+      await trainer.waitForSelector(`${row} td.time:has-text("min left")`, { timeout: 15_000 })
+      await trainer.click(`${row} button:has-text("+10 min")`)
+      await trainer.waitForSelector(`${row} td.time:has-text("40 min left")`)
+      await student.reload()
+      await student.waitForSelector('#time-left:has-text("min left")')
 
       // WHEN the trainer solves the next step for the student THEN it shows as solved, not done by them
       await trainer.click(`${row} button:has-text("Solve 2")`)

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { StackhouseError } from '../../errors.ts'
 import { packageRoot } from '../../paths.ts'
 import type { Project } from '../../project.ts'
+import { extendTime } from '../class.ts'
 import { Classroom } from '../classroom.ts'
 import { LabError } from '../errors.ts'
 import type { Lab } from '../load.ts'
@@ -98,7 +99,7 @@ class GuideApp {
       ],
       [
         'POST',
-        new RegExp(`^/api/classes/${cls}/students/(\\d{1,3})/labs/${lab}/(reset|solve)$`),
+        new RegExp(`^/api/classes/${cls}/students/(\\d{1,3})/labs/${lab}/(reset|solve|extend)$`),
         (who, m, req) => (trainer(who), this.trainerAction(m[1]!, Number(m[2]), m[3]!, m[4]!, req)),
       ],
     ]
@@ -180,6 +181,14 @@ class GuideApp {
 
   private async trainerAction(classId: string, n: number, labId: string, action: string, req: IncomingMessage): Promise<unknown> {
     const body = await readJson(req)
+    if (action === 'extend') {
+      // Student 0: everyone in the class.
+      const minutes = Number(field(body, 'minutes', 4))
+      if (!Number.isInteger(minutes)) throw new HttpError(400, '"minutes" must be a whole number')
+      extendTime(this.opts.project, classId, this.lab(labId), minutes, n === 0 ? undefined : n)
+      this.opts.log?.(`extend: ${labId} by ${minutes} min for ${n === 0 ? 'everyone' : `student ${n}`} of ${classId}`)
+      return gridView(this.opts.project, classId, this.lab(labId))
+    }
     const runner = this.runner(classId, n, labId)
     if (!runner.room.hasStudent(n)) throw new HttpError(404, `class ${classId} has no student ${n}`)
     await this.oneAtATime(`${classId}/${n}/${labId}`, async () => {

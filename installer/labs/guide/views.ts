@@ -38,6 +38,8 @@ export interface LabView {
   summary: string
   minutes: number
   started: boolean
+  /** When the student's time ends (ISO), under the class's time limit. */
+  deadline: string | null
   /** Index of the first step not done (the last when all are). */
   current: number
   points: number
@@ -88,6 +90,7 @@ export async function labView(runner: LabRunner): Promise<LabView> {
     summary: f.summary,
     minutes: f.minutes,
     started: p.started,
+    deadline: p.deadline ?? null,
     current: current < 0 ? steps.length - 1 : current,
     points: steps.reduce((sum, s) => sum + (s.done && !s.solved ? s.points : 0), 0),
     maxPoints: steps.reduce((sum, s) => sum + s.points, 0),

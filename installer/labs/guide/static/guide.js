@@ -157,6 +157,13 @@ async function renderLab(id, selected) {
   drawLab(view, selected ?? view.current)
 }
 
+/** "12 min left" or "Time is up", for a deadline (ISO); '' for none. */
+function timeText(deadline) {
+  if (!deadline) return ''
+  const min = Math.ceil((Date.parse(deadline) - Date.now()) / 60000)
+  return min > 0 ? `${min} min left` : 'Time is up'
+}
+
 function drawLab(view, index, result) {
   const step = view.steps[index]
   const done = view.steps.filter((s) => s.done).length
@@ -166,6 +173,9 @@ function drawLab(view, index, result) {
     el('h1', {}, view.title),
     progressBar(done, view.steps.length),
     el('p', { class: 'quiet', id: 'progress' }, `${done} of ${view.steps.length} steps done · ${view.points} of ${view.maxPoints} points`),
+    view.deadline
+      ? el('p', { id: 'time-left', class: timeText(view.deadline) === 'Time is up' ? 'error' : 'quiet' }, timeText(view.deadline))
+      : null,
   )
   if (!view.started) {
     const out = el('p', { class: 'result', role: 'status' })
@@ -312,41 +322,51 @@ function gridCell(s) {
 }
 
 function drawGrid(box, cls, grid, status) {
-  const act = (n, action, step) => async (ev) => {
+  const doing = { reset: 'Resetting', solve: 'Solving', extend: 'Giving more time' }
+  // Student 0 is the whole class (more time for everyone).
+  const act = (n, action, body) => async (ev) => {
     if (action === 'reset' && !confirm(`Reset ${grid.lab} for student ${n}? Their resources in this lab are deleted.`)) return
     await busy(ev.target, status, async () => {
-      status.textContent = `${action === 'reset' ? 'Resetting' : 'Solving'} for student ${n}…`
-      drawGrid(
-        box,
-        cls,
-        await api('POST', `/api/classes/${cls}/students/${n}/labs/${encodeURIComponent(grid.lab)}/${action}`, step ? { step } : {}),
-        status,
-      )
+      status.textContent = `${doing[action]} for ${n ? `student ${n}` : 'everyone'}…`
+      const path = `/api/classes/${cls}/students/${n}/labs/${encodeURIComponent(grid.lab)}/${action}`
+      drawGrid(box, cls, await api('POST', path, body), status)
       status.textContent = 'Done.'
     })
   }
+  const timed = grid.students.some((s) => s.deadline)
   const head = el(
     'tr',
     {},
     el('th', {}, 'Student'),
     grid.titles.map((t, i) => el('th', { title: t }, String(i + 1))),
     el('th', {}, 'Points'),
-    el('th', {}, ''),
+    timed ? el('th', {}, 'Time') : null,
+    el(
+      'th',
+      {},
+      timed ? el('button', { class: 'plain', id: 'extend-all', onclick: act(0, 'extend', { minutes: '10' }) }, '+10 min for all') : '',
+    ),
   )
   const rows = grid.students.map((s) => {
     const next = s.steps.findIndex((p) => !p.done)
+    const left = timeText(s.deadline)
     return el(
       'tr',
       { 'data-student': s.number },
       el('td', { class: 'name' }, s.name, s.started ? '' : el('span', { class: 'quiet' }, ' (not started)')),
       s.steps.map(gridCell),
       el('td', {}, String(s.points)),
+      timed ? el('td', { class: left === 'Time is up' ? 'fail time' : 'time' }, left) : null,
       el(
         'td',
         {},
-        next >= 0 ? el('button', { class: 'plain', onclick: act(s.number, 'solve', grid.steps[next]) }, `Solve ${next + 1}`) : null,
+        next >= 0
+          ? el('button', { class: 'plain', onclick: act(s.number, 'solve', { step: grid.steps[next] }) }, `Solve ${next + 1}`)
+          : null,
         ' ',
-        el('button', { class: 'plain', onclick: act(s.number, 'reset') }, 'Reset'),
+        el('button', { class: 'plain', onclick: act(s.number, 'reset', {}) }, 'Reset'),
+        s.deadline ? ' ' : null,
+        s.deadline ? el('button', { class: 'plain', onclick: act(s.number, 'extend', { minutes: '10' }) }, '+10 min') : null,
       ),
     )
   })
