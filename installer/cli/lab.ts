@@ -205,7 +205,9 @@ const test = withProject(
     .argument('[labs...]', 'lab ids or folders (default: every lab)'),
 )
   .option('--json', 'print the reports as JSON')
-  .action(async (args: string[], flags: ProjectFlags & { json?: boolean }) => {
+  .option('--student <n>', "the test student's number (labs whose faults or names vary by number)", '1')
+  .action(async (args: string[], flags: ProjectFlags & { json?: boolean; student: string }) => {
+    const student = studentCount(flags.student, '--student')
     const dirs = args.length ? args.map(labDir) : labDirs()
     const labs = await Promise.all(dirs.map((d) => loadLab(d)))
     const project = openProject(projectOptions(flags))
@@ -213,6 +215,7 @@ const test = withProject(
     for (const lab of labs) {
       if (!flags.json) out(style.bold(lab.file.id))
       const r = await testLab(project, lab, {
+        student,
         onStep: (s) =>
           flags.json ||
           out(

@@ -29,6 +29,18 @@ export function labTests(project: () => Project): void {
     expect(r.steps.map((s) => s.after?.status)).toEqual(r.steps.map(() => 'pass'))
   })
 
+  it("troubleshooting passes lab test as student 2 too: a neighbour's faults are the other ones", async () => {
+    const r = await testLab(project(), await loadLab(join(labsDir, 'troubleshooting')), { student: 2 })
+    expect(r.problem ?? '').toBe('')
+    expect(r.leftovers).toBe('')
+    expect(r.steps.map((s) => s.before.message)).toEqual([
+      expect.stringMatching(/administratively down/),
+      expect.stringMatching(/port of s02-fix-web is administratively down/),
+      expect.stringMatching(/does not answer/),
+    ])
+    expect(r.steps.map((s) => s.after?.status)).toEqual(['pass', 'pass', 'pass'])
+  })
+
   it('keeps two students apart, and a check run 20 times changes nothing', async () => {
     const lab = await loadLab(join(labsDir, 'first-instance'))
     const room = new Classroom(project(), `i${Date.now().toString(36).slice(-6)}`)
