@@ -8,7 +8,7 @@ import { dirname } from 'node:path'
 
 export type ApplianceStatus =
   | { state: 'configuring'; step: number; of: number; what: string }
-  | { state: 'ready'; dashboard: string; keystone: string; credentials: string; labs: string }
+  | { state: 'ready'; dashboard: string; keystone: string; credentials: string; labs: string; classSheet?: string }
   | { state: 'failed'; what: string; log: string; detail?: string; repair?: string }
 
 export interface BannerPaths {
@@ -40,7 +40,8 @@ export function issueText(s: ApplianceStatus, iface: string): string {
     return (
       `${head}Ready\n` +
       `  Dashboard: ${esc(s.dashboard)}\n  Keystone:  ${esc(s.keystone)}\n  Labs:      ${esc(s.labs)}\n` +
-      `  Credentials: ${esc(s.credentials)} (log in as root)\n\n`
+      `  Credentials: ${esc(s.credentials)} (log in as root)\n` +
+      `${s.classSheet ? `  Students:    ${esc(s.classSheet)}\n` : ''}\n`
     )
   return (
     `${head}Failed: ${esc(s.what)}\n${s.detail ? `  ${esc(s.detail)}\n` : ''}  See ${esc(s.log)}\n` +

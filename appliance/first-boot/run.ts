@@ -6,13 +6,15 @@
 // called Ready. Run again (the unit does it at the next boot), it carries on from
 // what is done, since the deploy is idempotent.
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { deployCloud } from '../../installer/commands/deploy.ts'
 import { credentialFiles } from '../../installer/credentials.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { formatIp, parseIp } from '../../installer/inventory/net.ts'
 import { defaultGuidePort } from '../../installer/labs/guide/server.ts'
+import { createClass } from '../../installer/labs/class.ts'
+import { Classroom } from '../../installer/labs/classroom.ts'
 import { resolveCloud } from '../../installer/plan/resolve.ts'
 import { loadProject, type Project } from '../../installer/project.ts'
 import { secretCatalog } from '../../installer/secrets/names.ts'
@@ -57,8 +59,15 @@ export function readyStatus(project: Project): ApplianceStatus {
     keystone: project.model.endpoints.keystone.public,
     credentials: credentialFiles(project.paths.stateDir).adminOpenrc,
     labs: labGuideUrl(project),
+    ...(existsSync(classSheet(project)) ? { classSheet: classSheet(project) } : {}),
   }
 }
+
+/** The class first boot makes when the settings ask for students (labs.set, labs.students). */
+export const applianceClass = 'class'
+
+/** Its credentials sheet: the students' logins (mode 0600). */
+export const classSheet = (project: Project): string => join(new Classroom(project, applianceClass).dir, 'credentials.txt')
 
 /** The lab guide's address: the dashboard's host, the guide's port. */
 export function labGuideUrl(project: Project): string {
@@ -215,6 +224,12 @@ export async function firstBoot(): Promise<FirstBootResult> {
         `verify (${failed.map((c) => c.id).join(', ')})`,
         `verify failed: ${failed.map((c) => `${c.id}: ${c.message}`).join('; ')} (log ${verified.logFile})`,
       )
+    if (settings.labs.set !== 'none' && settings.labs.students > 0) {
+      // Before the done mark: a power cut here makes the class on the next boot (students kept, passwords too).
+      show({ state: 'configuring', step: steps.length, of: steps.length, what: 'labs' })
+      const sheet = await createClass(project, applianceClass, settings.labs.students)
+      log(`class ${applianceClass}: ${sheet.students.length} students in ${sheet.seconds.toFixed(0)} s; their logins: ${sheet.file}`)
+    }
     blankPasswords(join(seedDir, 'ovf-env.xml'))
     writeAtomic(
       applianceFiles.done,

@@ -133,6 +133,7 @@ describe('the console banner', () => {
         keystone: 'http://192.0.2.10:5000/v3',
         credentials: '/x/admin-openrc.sh',
         labs: 'http://192.0.2.10:8480/',
+        classSheet: '/x/labs/class/credentials.txt',
       },
       'br-lan',
     )
@@ -140,6 +141,7 @@ describe('the console banner', () => {
       /^Stackhouse appliance \(OpenStack Zed\) on \\4\{br-lan\}\nReady\n {2}Dashboard: http:\/\/192\.0\.2\.10\/horizon\n/,
     )
     expect(ready).toContain('\n  Labs:      http://192.0.2.10:8480/\n')
+    expect(ready).toContain('\n  Students:    /x/labs/class/credentials.txt\n\n')
     // The guide's address is the dashboard's host at the guide's port, IPv6 in brackets.
     const v6 = fixtureModel('aio')
     expect(labGuideUrl(fixtureProject({ ...v6, dashboardUrl: 'http://[2001:db8::5]/horizon' }))).toBe('http://[2001:db8::5]:8480/')

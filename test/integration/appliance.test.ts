@@ -250,6 +250,8 @@ describe('the appliance', () => {
       'cloud.floating_range': '10.77.0.150-10.77.0.199',
       admin_password: firstPassword,
       ssh_key: publicKey(),
+      'labs.set': 'all',
+      'labs.students': '2',
     })
     const settledStatus = await waitForApplianceSettled(host, 30 * 60_000)
     const seconds = (Date.now() - started) / 1000
@@ -331,6 +333,19 @@ describe('the appliance', () => {
     expect(status.labs).toBe('http://10.77.0.21:8480/')
     expect((await fetch(status.labs!)).status).toBe(200)
     expect((await fetch(new URL('/api/me', status.labs))).status).toBe(401)
+    // AND the class the settings asked for is there: a student logs in to the guide with the sheet's password
+    const status2 = status as { classSheet?: string }
+    expect(status2.classSheet).toMatch(/labs\/class\/credentials\.txt$/)
+    const sheet = (await onHost(host, `cat ${status2.classSheet}`)).stdout
+    const first = /^\s+1\s+user (lab-class-s01)\s+project \S+\s+password (\S+)$/m.exec(sheet)
+    expect(first, sheet).toBeTruthy()
+    expect(sheet).toMatch(/^\s+2\s+user lab-class-s02 /m)
+    const login = await fetch(new URL('/api/login', status.labs), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: first![1], password: first![2] }),
+    })
+    expect(await login.json()).toMatchObject({ role: 'student', classId: 'class', number: 1 })
   })
 
   it('comes back by itself after a power cut: Ready, verified, and no deploy ran', async () => {
