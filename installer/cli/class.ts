@@ -97,7 +97,10 @@ const reset = withProject(new Command('reset').description('reset a lab for one 
     const project = openProject(projectOptions(flags))
     const room = new Classroom(project, classId)
     const l = await lab(labId)
-    const numbers = flags.student ? [studentCount(flags.student, '--student')] : classStudents(project, classId)
+    // The whole class: those who started the lab (a reset of one never started would start it).
+    const numbers = flags.student
+      ? [studentCount(flags.student, '--student')]
+      : classStudents(project, classId).filter((n) => new LabRunner(l, room, n, { create: false }).progress().started)
     for (const n of numbers) await new LabRunner(l, room, n, { create: false }).reset()
     out(`${style.green('✔')} ${labId} reset for ${numbers.length} student(s)`)
   })

@@ -147,7 +147,8 @@ export async function removeClass(project: Project, classId: string, labs: Lab[]
       runnable.push(lab)
   for (const n of numbers) {
     const runners = runnable.map((lab) => new LabRunner(lab, room, n))
-    for (const r of runners) await r.cleanup()
+    // A lab the student never started (or that was cleaned up) made nothing of theirs.
+    for (const r of runners) if (r.progress().started) await r.cleanup()
     const ctx = await (runners[0] ?? new LabRunner(labs[0]!, room, n)).ctx()
     const left = await ownedBy(ctx.checker, ctx.student, await ctx.asStudent())
     if (left.length)

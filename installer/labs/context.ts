@@ -5,6 +5,7 @@
 // login for setup and solve. And what a check returns.
 import type { Cloud } from '../openstack/index.ts'
 import type { LabFile } from './format.ts'
+import type { LabOperator } from './operator.ts'
 
 /** pass; fail (the learner has work to do); waiting (a resource is still building). */
 export type CheckResult = { status: 'pass'; message?: string } | { status: 'fail' | 'waiting'; message: string }
@@ -39,12 +40,16 @@ export interface LabContext {
   dir: string
   /** Wait between polls in solves that must wait for a resource. */
   sleep(ms: number): Promise<void>
+  /** The cloud's own hosts and services: only for `isolation: exclusive` labs, whose student holds the cloud. */
+  operator?: LabOperator
 }
 
 /** A check: read-only, returns a result. */
 export type LabCheck = (ctx: LabContext) => Promise<CheckResult>
 /** A setup, solve or cleanup: idempotent, returns nothing. */
 export type LabAction = (ctx: LabContext) => Promise<void>
+/** A hint found on the cloud when asked for (Markdown). */
+export type LabHint = (ctx: LabContext) => Promise<string>
 
 /** The most students a class holds: their number is a byte in their CIDR. */
 export const maxStudents = 250

@@ -69,6 +69,10 @@ export const labSchema = {
           check: fn,
           solve: fn,
           hints: { type: 'array', maxItems: 10, items: text, default: [] },
+          hintFrom: {
+            ...fn,
+            description: 'a function of checks.ts whose text (found on the cloud when asked for) is the last hint, e.g. configDrift',
+          },
           points: { type: 'integer', minimum: 0, maximum: 1000, default: 10, description: 'a whole number from 0 to 1000' },
         },
       },
@@ -85,6 +89,8 @@ export interface LabStepFile {
   check: string
   solve: string
   hints: string[]
+  /** A function whose text, found when the student asks, is the hint after `hints`. */
+  hintFrom?: string
   points: number
 }
 

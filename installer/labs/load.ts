@@ -12,7 +12,7 @@ import { decodeInventory, parseInventory, type InventorySource } from '../invent
 import { compileSchema, validateWith } from '../inventory/validate.ts'
 import { packageRoot } from '../paths.ts'
 import { foundVariables } from './found-vars.ts'
-import type { LabAction, LabCheck } from './context.ts'
+import type { LabAction, LabCheck, LabHint } from './context.ts'
 import { labSchema, type LabFile } from './format.ts'
 
 /** The labs that ship with Stackhouse. */
@@ -31,7 +31,7 @@ export interface Lab {
   /** The lab's folder. */
   dir: string
   /** Its functions, by the names lab.yaml gives them. */
-  code: Record<string, LabCheck | LabAction>
+  code: Record<string, LabCheck | LabAction | LabHint>
 }
 
 const validate = compileSchema<LabFile>(labSchema)
@@ -113,7 +113,7 @@ export function loadLabs(root = labsDir): Promise<Lab[]> {
 }
 
 interface LabCode {
-  functions: Record<string, LabCheck | LabAction>
+  functions: Record<string, LabCheck | LabAction | LabHint>
   /** Why there is none: no module, or it failed to load. */
   missing?: string
 }
@@ -199,6 +199,7 @@ function rules(file: LabFile, source: InventorySource, folder: string, code: Lab
     named(['steps', i, 'setup'], s.setup)
     named(['steps', i, 'check'], s.check)
     named(['steps', i, 'solve'], s.solve)
+    named(['steps', i, 'hintFrom'], s.hintFrom)
     if (s.check === s.solve)
       add(['steps', i, 'solve'], 'the solve is the check itself', 'a check only reads; write a separate solve function')
   })

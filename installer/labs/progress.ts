@@ -80,6 +80,8 @@ export interface StepProgress {
   /** Solved by `solve`, not by the student. */
   solved: boolean
   hintsShown: number
+  /** The text of the hint found on the cloud (`hintFrom`), once shown. */
+  foundHint?: string
   /** The last check's result and message. */
   last?: { result: string; message?: string; at: string }
 }
@@ -126,8 +128,15 @@ export function studentProgress(events: LabEvent[], student: number, lab: string
         done: here.some((e) => (e.type === 'check' && e.result === 'pass') || e.type === 'solved'),
         solved: here.some((e) => e.type === 'solved'),
         hintsShown: Math.max(0, ...here.filter((e) => e.type === 'hint').map((e) => e.hint ?? 0)),
+        ...foundHintOf(here),
         ...(last ? { last: { result: last.result ?? '', ...(last.message ? { message: last.message } : {}), at: last.at } } : {}),
       }
     }),
   }
+}
+
+/** A found hint's text travels in its event's message (a static hint's event has none). */
+function foundHintOf(events: LabEvent[]): { foundHint?: string } {
+  const found = events.filter((e) => e.type === 'hint' && e.message !== undefined).at(-1)
+  return found ? { foundHint: found.message! } : {}
 }

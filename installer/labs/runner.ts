@@ -7,9 +7,11 @@ import { StackhouseError } from '../errors.ts'
 import { sanitizeMessage } from '../printable.ts'
 import { LabError } from './errors.ts'
 import { foundVars } from './found-vars.ts'
+import { cloudHolder, releaseCloud, requireCloud, takeCloud } from './exclusive.ts'
+import { labOperator } from './operator.ts'
 import { mkdirPrivate } from '../private-dir.ts'
 import type { Classroom, StudentLogin } from './classroom.ts'
-import { builtinVars, type CheckResult, type LabAction, type LabCheck, type LabContext } from './context.ts'
+import { builtinVars, type CheckResult, type LabAction, type LabCheck, type LabContext, type LabHint } from './context.ts'
 import type { LabStepFile } from './format.ts'
 import { fillText, type Lab } from './load.ts'
 import { readEvents, recordEvent, studentProgress, type StudentProgress } from './progress.ts'
@@ -66,6 +68,7 @@ export class LabRunner {
         asStudent: () => this.room.asStudent(s),
         dir,
         sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)),
+        ...(this.lab.file.isolation === 'exclusive' ? { operator: labOperator(this.room.project) } : {}),
       }
     })())
   }
@@ -101,6 +104,7 @@ export class LabRunner {
   /** Start (or resume): gate, the student's project, the lab's setup and the first step's. Idempotent. */
   async start(): Promise<void> {
     await this.gate()
+    if (this.lab.file.isolation === 'exclusive') takeCloud(this.room.project.paths.stateDir, this.holder())
     const ctx = await this.ctx()
     await this.action(this.lab.file.setup, ctx)
     await this.action(this.steps[0]!.setup, ctx)
@@ -111,6 +115,7 @@ export class LabRunner {
   /** Check a step (default: the first not done); records the result. */
   async check(stepId?: string): Promise<{ step: LabStepFile; result: StepResult }> {
     this.requireTime()
+    this.requireCloud()
     const step = stepId === undefined ? await this.current() : this.step(stepId)
     const found = await this.runCheck(step)
     // Messages quote what the student made (object contents, metadata): no control characters reach a terminal or the log.
@@ -128,11 +133,19 @@ export class LabRunner {
   /** The next hint of a step, or undefined when every hint is shown. */
   async hint(stepId?: string): Promise<{ step: LabStepFile; hint?: string; number: number; of: number }> {
     this.requireTime()
+    this.requireCloud()
     const step = stepId === undefined ? await this.current() : this.step(stepId)
     const shown = this.progress().steps.find((s) => s.id === step.id)?.hintsShown ?? 0
-    if (shown >= step.hints.length) return { step, number: shown, of: step.hints.length }
-    this.record({ type: 'hint', step: step.id, hint: shown + 1 })
-    return { step, hint: fillText(step.hints[shown]!, (await this.ctx()).vars), number: shown + 1, of: step.hints.length }
+    const of = step.hints.length + (step.hintFrom ? 1 : 0)
+    if (shown >= of) return { step, number: shown, of }
+    if (shown < step.hints.length) {
+      this.record({ type: 'hint', step: step.id, hint: shown + 1 })
+      return { step, hint: fillText(step.hints[shown]!, (await this.ctx()).vars), number: shown + 1, of }
+    }
+    // The last hint is found on the cloud now (Stackhouse's own diff of a live file…) and kept with its event.
+    const found = await this.found(step.hintFrom!)
+    this.record({ type: 'hint', step: step.id, hint: shown + 1, message: found })
+    return { step, hint: found, number: shown + 1, of }
   }
 
   /**
@@ -140,6 +153,7 @@ export class LabRunner {
    * Returns the steps solved. Does not wait for the last one to be ready.
    */
   async solve(stepId: string): Promise<string[]> {
+    this.requireCloud()
     const target = this.steps.indexOf(this.step(stepId))
     const ctx = await this.ctx()
     const solved: string[] = []
@@ -172,14 +186,29 @@ export class LabRunner {
     const ctx = await this.ctx()
     await this.action(this.lab.file.cleanup, ctx)
     this.record({ type: 'reset' })
+    // An exclusive lab is theirs again (taken back if a cleanup gave it away, refused if another student took it since).
+    if (this.lab.file.isolation === 'exclusive') takeCloud(this.room.project.paths.stateDir, this.holder())
     await this.action(this.lab.file.setup, ctx)
     await this.action(this.steps[0]!.setup, ctx)
   }
 
   /** The lab's cleanup: nothing of the student's in this lab is left. */
   async cleanup(): Promise<void> {
+    // Nobody holding it is fine (a cleanup run again); another student holding it is not: it would repair what they broke.
+    if (this.lab.file.isolation === 'exclusive' && cloudHolder(this.room.project.paths.stateDir)) this.requireCloud()
     await this.action(this.lab.file.cleanup, await this.ctx())
     this.record({ type: 'cleaned' })
+    // The shared services are whole again: the next student may have the cloud.
+    if (this.lab.file.isolation === 'exclusive') releaseCloud(this.room.project.paths.stateDir, this.holder())
+  }
+
+  /** An exclusive lab acts on shared services: only for the student who holds the cloud. */
+  private requireCloud(): void {
+    if (this.lab.file.isolation === 'exclusive') requireCloud(this.room.project.paths.stateDir, this.holder())
+  }
+
+  private holder(): { classId: string; student: number; lab: string } {
+    return { classId: this.room.classId, student: this.studentNumber, lab: this.lab.file.id }
   }
 
   /** Checks and hints end with the student's time, when the class has a limit; the trainer's solve and reset do not. */
@@ -237,6 +266,15 @@ export class LabRunner {
   private async enterAfter(step: LabStepFile): Promise<void> {
     const next = this.steps[this.steps.indexOf(step) + 1]
     if (next?.setup) await this.action(next.setup, await this.ctx())
+  }
+
+  private async found(name: string): Promise<string> {
+    try {
+      return await (this.lab.code[name] as LabHint)(await this.ctx())
+    } catch (e) {
+      if (e instanceof StackhouseError) throw e
+      throw new LabError(`${this.lab.file.id}: ${name} failed: ${(e as Error).message?.split('\n')[0] ?? String(e)}`, 'try again', 'hosts')
+    }
   }
 
   /** A setup, solve or cleanup; what it throws that is not a StackhouseError is the cloud's answer, named with the lab's function. */

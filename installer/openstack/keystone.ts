@@ -116,6 +116,12 @@ export class KeystoneClient {
 
   private renewing: Promise<void> | undefined
 
+  /** A new token for the same user: one no service has seen (and cached) yet. */
+  async another(): Promise<KeystoneClient> {
+    if (!this.login) throw new KeystoneError(0, this.url, 'this client cannot log in again')
+    return this.login()
+  }
+
   /**
    * Whether Keystone takes this password (false when it answers 401). Asks for an
    * unscoped token without a catalog: the check costs Keystone the password hash and

@@ -75,7 +75,13 @@ export async function recordAddress(ctx: LabContext): Promise<void> {
   const [s] = await serversNamed(ctx, v.server!)
   if (!s) throw new Error(`no instance named ${v.server}`)
   let printed: string | undefined
-  // The solve waits for the guest: the address exists only once it has booted.
+  // The solve waits for the guest: the address exists only once it has booted. Nova has
+  // no console for an instance still building (404): run first (a solve may follow the launch at once).
+  await waitFor(ctx, `${v.server} to run`, async () => {
+    const r = await serverRuns(ctx)
+    if (r.status === 'fail') throw new Error(r.message)
+    return r.status === 'pass'
+  })
   await waitFor(ctx, `${v.server} to print GUEST READY`, async () => !!(printed = await consoleAddress(ctx, s.id)), {
     minutes: 10,
     everyMs: 3000,

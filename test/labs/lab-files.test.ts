@@ -124,6 +124,11 @@ const cases: { name: string; yaml: () => string | Buffer; exports?: string[] | n
     want: /\/steps\/0\/solve: the solve is the check itself/,
   },
   {
+    name: 'a found hint that names no function',
+    yaml: () => edit('    solve: createKeypair\n', '    solve: createKeypair\n    hintFrom: keypairDiff\n'),
+    want: /\/steps\/0\/hintFrom: checks\.ts exports no function "keypairDiff"/,
+  },
+  {
     name: 'a tab for indentation',
     yaml: () => edit("  keypair: '{{student}}-first-key'", "\tkeypair: '{{student}}-first-key'"),
     want: at("keypair: '{{student}}-first-key'", 1, ': YAML syntax error', 0, ''),

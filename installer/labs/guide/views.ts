@@ -78,8 +78,12 @@ export async function labView(runner: LabRunner): Promise<LabView> {
         done: sp.done,
         solved: sp.solved,
         last: sp.last ? { result: sp.last.result, message: sp.last.message ?? '' } : null,
-        hints: step.hints.slice(0, sp.hintsShown).map((h) => markdownInline(fillText(h, vars))),
-        hintsLeft: Math.max(0, step.hints.length - sp.hintsShown),
+        hints: [
+          ...step.hints.slice(0, sp.hintsShown).map((h) => markdownInline(fillText(h, vars))),
+          // The hint found on the cloud (a diff…) is a block of its own.
+          ...(sp.foundHint ? [markdownToHtml(sp.foundHint)] : []),
+        ],
+        hintsLeft: Math.max(0, step.hints.length + (step.hintFrom ? 1 : 0) - sp.hintsShown),
       }
     }),
   )
