@@ -93,9 +93,21 @@ describe('lab guide: logins', () => {
     const { res, cookie } = await login('lab-web-s01', 'student-one-pw')
     expect(res.status).toBe(200)
     expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Path=\//)
-    const me = (await (await get('/api/me', cookie)).json()) as { role: string; classId: string; number: number; labs: { id: string }[] }
+    const me = (await (await get('/api/me', cookie)).json()) as {
+      role: string
+      classId: string
+      number: number
+      labs: { id: string; exclusive: boolean }[]
+    }
     expect(me).toMatchObject({ role: 'student', classId: 'web', number: 1 })
     expect(me.labs.map((l) => l.id)).toContain('first-instance')
+    // A lab that breaks shared services is the trainer's to start, for one student at a time.
+    expect(me.labs.find((l) => l.id === 'broken-service')).toMatchObject({ exclusive: true })
+    const start = await post('/api/labs/broken-service/start', {}, { cookie })
+    expect(start.status).toBe(403)
+    expect(((await start.json()) as { error: string }).error).toMatch(
+      /your trainer starts it for you \(stackhouse lab start broken-service --class web --student 1\)/,
+    )
     // A student is not a trainer.
     expect((await get('/api/classes', cookie)).status).toBe(403)
     expect((await get('/api/classes/web/labs/first-instance', cookie)).status).toBe(403)

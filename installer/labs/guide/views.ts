@@ -16,6 +16,8 @@ export interface LabSummary {
   steps: number
   started: boolean
   done: number
+  /** It changes shared services: the trainer starts it for one student at a time. */
+  exclusive: boolean
 }
 
 export interface StepView {
@@ -59,6 +61,7 @@ export function labSummary(runner: LabRunner): LabSummary {
     steps: f.steps.length,
     started: p.started,
     done: p.steps.filter((s) => s.done).length,
+    exclusive: f.isolation === 'exclusive',
   }
 }
 

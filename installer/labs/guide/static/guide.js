@@ -133,6 +133,7 @@ function renderStudentHome() {
       el('p', { class: 'quiet' }, l.summary),
       progressBar(l.done, l.steps),
       el('p', { class: 'quiet' }, `${l.done} of ${l.steps} steps · about ${l.minutes} min${l.started ? '' : ' · not started'}`),
+      l.exclusive ? el('p', { class: 'quiet' }, 'One student at a time: your trainer starts it for you.') : null,
     ),
   )
   show(el('h1', {}, 'Your labs'), el('div', { class: 'labs' }, cards))
