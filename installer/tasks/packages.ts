@@ -64,7 +64,28 @@ const holdServices = `printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d &
 const releaseServices = 'rm -f /usr/sbin/policy-rc.d'
 
 /** Blocks until no other apt/dpkg holds dpkg's frontend lock (dpkg itself does not wait), 10 minutes at most. */
-const waitForDpkgLock = `timeout 600 python3 -c 'import fcntl; fcntl.lockf(open("/var/lib/dpkg/lock-frontend", "w"), fcntl.LOCK_EX)'`
+const waitForDpkgLock =
+  // apt's lock, then dpkg's own: a killed apt can leave its dpkg (and a maintainer script) running.
+  `timeout 600 python3 -c 'import fcntl; locks = [open(p, "w") for p in ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock")]; [fcntl.lockf(f, fcntl.LOCK_EX) for f in locks]'`
+
+/**
+ * debconf's answers (on stdin), set once dpkg is free. A maintainer script of a killed
+ * run may still hold debconf's database ("config.dat is locked by another process"):
+ * that is waited for too, up to 10 minutes; any other failure fails at once.
+ */
+export const setSelections = [
+  'set -e',
+  'answers=$(mktemp)',
+  `trap 'rm -f "$answers"' EXIT`,
+  'cat > "$answers"',
+  waitForDpkgLock,
+  'for try in $(seq 120); do',
+  '  if err=$(debconf-set-selections "$answers" 2>&1); then break; fi',
+  '  case $err in *locked*) if [ "$try" -lt 120 ]; then sleep 5; continue; fi ;; esac',
+  '  echo "$err" >&2',
+  '  exit 1',
+  'done',
+].join('\n')
 /** Finish configuring unpacked packages, up to three tries (see the NOTE at the install line). */
 const configurePending = 'for try in 1 2 3; do dpkg --configure -a && break; [ $try -lt 3 ] || exit 1; done'
 
@@ -96,7 +117,7 @@ export function packagesTask(spec: PackagesSpec): Task {
         ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}`
         : 'finish an interrupted dpkg run'
       if (ctx.check) return changed(detail)
-      if (host.debconf.length) await must(ctx, id, 'debconf-set-selections', { stdin: `${host.debconf.join('\n')}\n` })
+      if (host.debconf.length) await must(ctx, id, setSelections, { stdin: `${host.debconf.join('\n')}\n` })
       const install = missing.length ? `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}` : ':'
       const script = [
         'set -e',

@@ -2,12 +2,12 @@
 // The packages task looks in one round trip: which packages are installed and
 // whether dpkg was left half-done, read by one command (run here for real in bash
 // with stand-in dpkg tools) and answered by the recording host.
-import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { HostPackages, packageStateCommand, packagesTask, parsePackageState } from '../../installer/tasks/packages.ts'
+import { HostPackages, packageStateCommand, packagesTask, parsePackageState, setSelections } from '../../installer/tasks/packages.ts'
 import type { TaskContext } from '../../installer/tasks/types.ts'
 import { FakeHost } from '../runner/fake-host.ts'
 import { fixtureModel } from '../helpers.ts'
@@ -81,7 +81,7 @@ describe('the packages task', () => {
     expect(installs[0]).toMatch(/ install nova-api /)
     expect(installs[1]).toMatch(/ install glance-api /)
     expect(installs.map((c) => c.includes(' update'))).toEqual([true, false])
-    expect(host.commands.filter((c) => c === 'debconf-set-selections')).toHaveLength(2)
+    expect(host.commands.filter((c) => c.includes('debconf-set-selections "$answers"'))).toHaveLength(2)
     expect([...host.installed].sort()).toEqual(['glance-api', 'nova-api'])
     // AND a re-run (a new look) installs nothing
     const again = new HostPackages(['nova-api', 'glance-api'], [])
@@ -103,5 +103,40 @@ describe('the packages task', () => {
       detail: 'finish an interrupted dpkg run',
     })
     expect(host.commands.at(-1)).toContain('dpkg --configure -a')
+  })
+})
+
+describe("debconf's answers after a killed run", () => {
+  /** Runs the task's script in a real bash, with stand-ins for the commands it calls: `debconf` says what debconf-set-selections does each call. */
+  function runSetSelections(debconf: string[]): { code: number; stderr: string; calls: number; answers: string } {
+    const bin = mkdtempSync(join(tmpdir(), 'stackhouse-debconf-'))
+    const stub = (name: string, body: string) => writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 })
+    for (const name of ['timeout', 'sleep']) stub(name, 'exit 0')
+    debconf.forEach((d, i) => writeFileSync(join(bin, `answer-${i + 1}`), d))
+    stub(
+      'debconf-set-selections',
+      `n=$(( $(cat ${bin}/calls 2>/dev/null || echo 0) + 1 )); echo $n > ${bin}/calls; cp "$1" ${bin}/answers
+r=$(cat ${bin}/answer-$n); [ "$r" = ok ] && exit 0; echo "$r" >&2; exit 1`,
+    )
+    const r = spawnSync('bash', ['-c', setSelections], {
+      input: 'keystone keystone/configure_db boolean false\n',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      encoding: 'utf8',
+    })
+    const read = (f: string) => (existsSync(join(bin, f)) ? readFileSync(join(bin, f), 'utf8') : '')
+    return { code: r.status ?? -1, stderr: r.stderr, calls: Number(read('calls') || 0), answers: read('answers') }
+  }
+
+  it('waits while a maintainer script still holds debconf, then sets every answer', () => {
+    const locked =
+      'debconf: DbDriver "config": /var/cache/debconf/config.dat is locked by another process: Resource temporarily unavailable'
+    const r = runSetSelections([locked, locked, 'ok'])
+    expect(r).toMatchObject({ code: 0, calls: 3, answers: 'keystone keystone/configure_db boolean false\n' })
+  })
+
+  it('fails at once, with what debconf said, for anything but a lock', () => {
+    const r = runSetSelections(['debconf: parse error on line 1', 'ok'])
+    expect(r).toMatchObject({ code: 1, calls: 1 })
+    expect(r.stderr).toContain('parse error on line 1')
   })
 })
