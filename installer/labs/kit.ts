@@ -128,6 +128,25 @@ export async function serverState(ctx: LabContext, name: string, network: string
   return { result: pass(`${name} is running`), server: s }
 }
 
+/** For solves and setups: the student's server of that name once it runs; its failure (ERROR…) at once. */
+export async function waitForServer(ctx: LabContext, name: string, network: string): Promise<Server> {
+  let running: Server | undefined
+  await waitFor(ctx, `${name} to run`, async () => {
+    const { result, server } = await serverState(ctx, name, network)
+    if (result.status === 'fail') throw new Error(result.message)
+    running = server
+    return result.status === 'pass'
+  })
+  return running!
+}
+
+/** The id of the student's project's default security group (Neutron makes it on first use). */
+export async function defaultGroupId(ctx: LabContext): Promise<string> {
+  const [group] = await ctx.checker.network.securityGroups({ project_id: ctx.student.project.id, name: 'default' })
+  if (!group) throw new Error('your project has no default security group')
+  return group.id
+}
+
 /**
  * As the student: delete what one lab made, by the prefix of its names (servers and
  * their floating IPs, unattached floating IPs, snapshots and volumes, images, routers,

@@ -10,12 +10,11 @@ import {
   launchTinyServer,
   notReady,
   pass,
-  serverState,
   serversNamed,
-  waitFor,
   novaCall,
   type CheckResult,
   type LabContext,
+  waitForServer,
 } from '../../installer/labs/kit.ts'
 import type { Image } from '../../installer/openstack/image.ts'
 
@@ -89,14 +88,8 @@ export async function takeSnapshot(ctx: LabContext): Promise<void> {
   const v = ctx.vars
   if (await ownImage(ctx, v.snapshot!)) return
   await launchTinyServer(ctx, { name: v.server!, network: v.network!, image: v.image! })
-  let id = ''
-  await waitFor(ctx, `${v.server} to run`, async () => {
-    const { result, server } = await serverState(ctx, v.server!, v.network!)
-    if (result.status === 'fail') throw new Error(result.message)
-    id = server?.id ?? ''
-    return result.status === 'pass'
-  })
-  await novaCall(await ctx.asStudent(), 'POST', `/servers/${id}/action`, { createImage: { name: v.snapshot } })
+  const server = await waitForServer(ctx, v.server!, v.network!)
+  await novaCall(await ctx.asStudent(), 'POST', `/servers/${server.id}/action`, { createImage: { name: v.snapshot } })
 }
 
 export async function imageShared(ctx: LabContext): Promise<CheckResult> {

@@ -13,6 +13,7 @@ import {
   serverState,
   type CheckResult,
   type LabContext,
+  defaultGroupId,
 } from '../../installer/labs/kit.ts'
 
 export async function cleanUp(ctx: LabContext): Promise<void> {
@@ -111,9 +112,8 @@ export async function addFloatingIp(ctx: LabContext): Promise<void> {
   const [port] = await me.network.ports({ device_id: server.id })
   if (!port) throw new Error(`${v.server} has no port yet`)
   if (!(await me.network.floatingIps({ port_id: port.id })).length) await me.network.createFloatingIp(await externalNetworkId(me), port.id)
-  const [group] = await me.network.securityGroups({ project_id: ctx.student.project.id, name: 'default' })
-  if (!group) throw new Error('your project has no default security group')
-  const rules = await me.network.securityGroupRules({ security_group_id: group.id, direction: 'ingress', protocol: 'icmp' })
+  const group = await defaultGroupId(ctx)
+  const rules = await me.network.securityGroupRules({ security_group_id: group, direction: 'ingress', protocol: 'icmp' })
   if (!rules.some((r) => !r.remote_group_id))
-    await me.network.createSecurityGroupRule({ security_group_id: group.id, direction: 'ingress', protocol: 'icmp', ethertype: 'IPv4' })
+    await me.network.createSecurityGroupRule({ security_group_id: group, direction: 'ingress', protocol: 'icmp', ethertype: 'IPv4' })
 }

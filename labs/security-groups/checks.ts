@@ -20,6 +20,7 @@ import {
   waitFor,
   type CheckResult,
   type LabContext,
+  defaultGroupId,
 } from '../../installer/labs/kit.ts'
 import type { SecurityGroupRule } from '../../installer/openstack/network.ts'
 
@@ -43,7 +44,7 @@ export async function prepareServer(ctx: LabContext): Promise<void> {
   await waitFor(ctx, `a port for ${v.server}`, async () => !!(port = (await me.network.ports({ device_id: server!.id }))[0]))
   if (!(await me.network.floatingIps({ port_id: port!.id })).length)
     await me.network.createFloatingIp(await externalNetworkId(me), port!.id)
-  const group = await defaultGroup(ctx)
+  const group = await defaultGroupId(ctx)
   const rules = await me.network.securityGroupRules({ security_group_id: group, direction: 'ingress', protocol: 'icmp' })
   if (!rules.some((r) => !r.remote_group_id))
     await me.network.createSecurityGroupRule({ security_group_id: group, direction: 'ingress', protocol: 'icmp', ethertype: 'IPv4' })
@@ -104,7 +105,7 @@ export async function openHole(ctx: LabContext): Promise<void> {
   if (existsSync(holeMark(ctx))) return
   const me = await ctx.asStudent()
   await me.network.createSecurityGroupRule({
-    security_group_id: await defaultGroup(ctx),
+    security_group_id: await defaultGroupId(ctx),
     direction: 'ingress',
     ethertype: 'IPv4',
     protocol: 'tcp',
@@ -167,12 +168,6 @@ async function rulesOpenToOthers(ctx: LabContext, groups: string[]): Promise<str
 
 async function studentGroup(ctx: LabContext): Promise<{ id: string } | undefined> {
   return (await ctx.checker.network.securityGroups({ project_id: ctx.student.project.id, name: ctx.vars.group! }))[0]
-}
-
-async function defaultGroup(ctx: LabContext): Promise<string> {
-  const [group] = await (await ctx.asStudent()).network.securityGroups({ project_id: ctx.student.project.id, name: 'default' })
-  if (!group) throw new Error('your project has no default security group')
-  return group.id
 }
 
 /** For solves: the instance once it runs (a solve right after the lab's start waits for the boot). */

@@ -17,9 +17,10 @@ import {
   pass,
   pingUntil,
   serverState,
-  waitFor,
   type CheckResult,
   type LabContext,
+  defaultGroupId,
+  waitForServer,
 } from '../../installer/labs/kit.ts'
 import type { Port, SecurityGroupRule } from '../../installer/openstack/network.ts'
 
@@ -46,14 +47,10 @@ export async function breakIt(ctx: LabContext): Promise<void> {
   const n = me.network
   await ensureLabNetwork(ctx)
   await launchTinyServer(ctx, { name: v.server!, network: v.network! })
-  const group = await defaultGroup(ctx)
+  const group = await defaultGroupId(ctx)
   if (!(await icmpRules(ctx, group)).some((r) => r.remote_ip_prefix === null || r.remote_ip_prefix === '0.0.0.0/0'))
     await n.createSecurityGroupRule({ security_group_id: group, direction: 'ingress', protocol: 'icmp', ethertype: 'IPv4' })
-  await waitFor(ctx, `${v.server} to run`, async () => {
-    const { result } = await serverState(ctx, v.server!, v.network!)
-    if (result.status === 'fail') throw new Error(result.message)
-    return result.status === 'pass'
-  })
+  await waitForServer(ctx, v.server!, v.network!)
   const port = await serverPort(ctx)
   const fip = (await n.floatingIps({ port_id: port.id }))[0] ?? (await n.createFloatingIp(await externalNetworkId(me), port.id))
   // It worked before the colleague tidied up: the breakage is theirs, not the cloud's.
@@ -158,19 +155,13 @@ export async function pingAnswers(ctx: LabContext): Promise<CheckResult> {
 }
 
 export async function fixRules(ctx: LabContext): Promise<void> {
-  const group = await defaultGroup(ctx)
+  const group = await defaultGroupId(ctx)
   const me = await ctx.asStudent()
   const rules = await icmpRules(ctx, group)
   for (const r of rules.filter((x) => x.remote_ip_prefix === nowhere))
     await me.session.request('network', 'DELETE', `/v2.0/security-group-rules/${r.id}`, { allow: [404] })
   if (!rules.some((r) => r.remote_ip_prefix === null || r.remote_ip_prefix === '0.0.0.0/0'))
     await me.network.createSecurityGroupRule({ security_group_id: group, direction: 'ingress', protocol: 'icmp', ethertype: 'IPv4' })
-}
-
-async function defaultGroup(ctx: LabContext): Promise<string> {
-  const [group] = await ctx.checker.network.securityGroups({ project_id: ctx.student.project.id, name: 'default' })
-  if (!group) throw new Error('your project has no default security group')
-  return group.id
 }
 
 /** The ingress ICMP rules of a group (protocol icmp, or any protocol), from addresses. */
