@@ -66,10 +66,16 @@ export function releaseCloud(stateDir: string, who: CloudHolder): void {
   if (held && same(held, who)) rmSync(holderFile(stateDir), { force: true })
 }
 
+/** Whether `who` holds the cloud. */
+export function holdsCloud(stateDir: string, who: CloudHolder): boolean {
+  const held = cloudHolder(stateDir)
+  return !!held && same(held, who)
+}
+
 /** Refuses unless `who` holds the cloud, naming who does (or how to take it). */
 export function requireCloud(stateDir: string, who: CloudHolder): void {
+  if (holdsCloud(stateDir, who)) return
   const held = cloudHolder(stateDir)
-  if (held && same(held, who)) return
   throw new LabError(
     held
       ? `student ${held.student} of class ${held.classId} has the cloud for ${held.lab}, not student ${who.student} of ${who.classId}`

@@ -13,7 +13,7 @@ import { packageRoot } from '../../paths.ts'
 import type { Project } from '../../project.ts'
 import { extendTime } from '../class.ts'
 import { Classroom } from '../classroom.ts'
-import { cloudHolder } from '../exclusive.ts'
+import { holdsCloud } from '../exclusive.ts'
 import { LabError } from '../errors.ts'
 import type { Lab } from '../load.ts'
 import { LabRunner } from '../runner.ts'
@@ -169,8 +169,7 @@ class GuideApp {
     return this.oneAtATime(`${who.classId}/${who.number}/${labId}`, async () => {
       if (action === 'start' && runner.lab.file.isolation === 'exclusive') {
         // A click must not break what the whole class shares: the trainer gives the cloud to one student.
-        const held = cloudHolder(this.opts.project.paths.stateDir)
-        if (held?.classId !== who.classId || held.student !== who.number || held.lab !== labId)
+        if (!holdsCloud(this.opts.project.paths.stateDir, { classId: who.classId, student: who.number, lab: labId }))
           throw new HttpError(
             403,
             `${runner.lab.file.title} changes services the whole class shares: your trainer starts it for you (stackhouse lab start ${labId} --class ${who.classId} --student ${who.number})`,
