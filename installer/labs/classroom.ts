@@ -39,7 +39,7 @@ export class Classroom {
   readonly dir: string
   private adminClient?: Promise<KeystoneClient>
   private checkerCloud?: Promise<Cloud>
-  private readonly logins = new Map<number, Promise<Cloud>>()
+  private readonly logins = new Map<string, Promise<Cloud>>()
 
   constructor(
     readonly project: Project,
@@ -108,14 +108,20 @@ export class Classroom {
     return { classId: this.classId, number: n, tag, project, user, password }
   }
 
-  /** The student as they log in: their own token, on their own project. */
-  asStudent(s: StudentLogin): Promise<Cloud> {
-    let c = this.logins.get(s.number)
+  /** The student as they log in: their own token, on their own project (or, with `domain`, on that domain). */
+  asStudent(s: StudentLogin, scope?: { domain: string }): Promise<Cloud> {
+    const key = `${s.number}${scope ? `@${scope.domain}` : ''}`
+    let c = this.logins.get(key)
     if (!c) {
-      c = KeystoneClient.login({ authUrl: this.authUrl, username: s.user.name, password: s.password, projectName: s.project.name }).then(
-        (ks) => cloud(ks, { region: this.project.model.region }),
-      )
-      this.logins.set(s.number, c)
+      const who = { authUrl: this.authUrl, username: s.user.name, password: s.password }
+      c = (
+        scope
+          ? KeystoneClient.loginToDomain({ ...who, domainName: scope.domain })
+          : KeystoneClient.login({ ...who, projectName: s.project.name })
+      ).then((ks) => cloud(ks, { region: this.project.model.region }))
+      // A refused login is not kept: the next call asks again.
+      c.catch(() => this.logins.delete(key))
+      this.logins.set(key, c)
     }
     return c
   }
@@ -129,7 +135,7 @@ export class Classroom {
       await network.session.request('network', 'DELETE', `/v2.0/security-groups/${g.id}`, { allow: [404] })
     await ks.call('DELETE', `/users/${s.user.id}`).catch(ignoreNotFound)
     await ks.call('DELETE', `/projects/${s.project.id}`).catch(ignoreNotFound)
-    this.logins.delete(s.number)
+    for (const key of [...this.logins.keys()]) if (key === String(s.number) || key.startsWith(`${s.number}@`)) this.logins.delete(key)
     rmSync(studentFile(this.dir, s.tag), { force: true })
   }
 

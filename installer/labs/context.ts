@@ -34,8 +34,11 @@ export interface LabContext {
   vars: Readonly<Record<string, string>>
   /** The checker's APIs: it sees every project, so every query names the student's project. */
   checker: Cloud
-  /** The student's own APIs (setup and solve act as the student, in their project). */
-  asStudent(): Promise<Cloud>
+  /**
+   * The student's own APIs (setup and solve act as the student, in their project);
+   * with `domain`, logged in to that domain instead (where a lab made them its manager).
+   */
+  asStudent(scope?: { domain: string }): Promise<Cloud>
   /** Where the lab may keep files for this student (a private key…), mode 0700. */
   dir: string
   /** Wait between polls in solves that must wait for a resource. */

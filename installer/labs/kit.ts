@@ -2,7 +2,7 @@
 // The surface labs import (labs/<id>/checks.ts): results, the context type, and
 // the few reads and writes many labs share. Reads take the checker and name the
 // student's project; writes take the student's own APIs.
-import type { Cloud } from '../openstack/index.ts'
+import { cloud, KeystoneClient, type Cloud } from '../openstack/index.ts'
 import { computeMicroversion, type Server } from '../openstack/compute.ts'
 import type { Network, Router, Subnet } from '../openstack/network.ts'
 import { guestImageName, publicNet } from '../postdeploy/names.ts'
@@ -11,6 +11,8 @@ import { LabError } from './errors.ts'
 
 export { fail, notReady, pass, type CheckResult, type LabContext } from './context.ts'
 export { guestImageName, publicNet }
+export type { Cloud }
+export { LabError }
 export { pingUntil } from '../verify/ping.ts'
 export { pingFrom, secondSource, tcpAnswers } from './probe.ts'
 
@@ -293,4 +295,28 @@ async function deleteVolumes(ctx: LabContext, me: Cloud, ours: (x: { name?: stri
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** Keystone's API (/v3) with the client's token: the checker's, or the student's domain-scoped one. */
+export function identityCall<T>(c: Cloud, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  return c.session.keystone.call<T>(method, path, body)
+}
+
+/**
+ * Log in as a user the student made (in a domain of theirs), to a project: what a
+ * solve does to act as that user. The password never leaves this process.
+ */
+export async function loginAs(
+  ctx: LabContext,
+  who: { username: string; password: string; userDomain: string; project: string; projectDomain: string },
+): Promise<Cloud> {
+  const ks = await KeystoneClient.login({
+    authUrl: ctx.vars.keystone!,
+    username: who.username,
+    password: who.password,
+    userDomain: who.userDomain,
+    projectName: who.project,
+    projectDomain: who.projectDomain,
+  })
+  return cloud(ks, { ...(ctx.checker.session.region ? { region: ctx.checker.session.region } : {}) })
 }

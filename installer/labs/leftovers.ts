@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a student owns in the cloud, read as the checker (filtered by their project
-// and user) and, for Swift, as the student (a checker cannot list another account).
+// and user, and inside any domain they manage) and, for Swift, as the student (a
+// checker cannot list another account).
 // `lab test` proves a lab's cleanup leaves none of it; a check must change none of it.
 import type { Cloud } from '../openstack/index.ts'
 import { computeMicroversion } from '../openstack/compute.ts'
@@ -54,8 +55,39 @@ export async function ownedBy(checker: Cloud, student: Student, asStudent?: Clou
             ),
         ]
       : []),
+    managedDomains(checker, student),
   ])
   return lists.flat()
+}
+
+/**
+ * The domains the student holds a role on (the identity lab makes them one's manager),
+ * with every project, user and group in them and every instance of those projects.
+ */
+async function managedDomains(checker: Cloud, student: Student): Promise<Owned[]> {
+  const ks = checker.session.keystone
+  const q = (params: Record<string, string>) => `?${new URLSearchParams(params).toString()}`
+  type Assignment = { scope?: { domain?: { id: string } } }
+  const assignments = (await ks.call<{ role_assignments: Assignment[] }>('GET', `/role_assignments${q({ 'user.id': student.user.id })}`))
+    .role_assignments
+  const domains = [...new Set(assignments.flatMap((a) => (a.scope?.domain ? [a.scope.domain.id] : [])))]
+  const found: Owned[] = []
+  for (const id of domains) {
+    const { domain } = await ks.call<{ domain: Row }>('GET', `/domains/${id}`)
+    found.push({ kind: 'domain', id, name: domain.name ?? '' })
+    for (const kind of ['projects', 'users', 'groups'] as const) {
+      const rows = (await ks.call<Record<string, Row[]>>('GET', `/${kind}${q({ domain_id: id })}`))[kind] ?? []
+      found.push(...rows.map((r) => ({ kind: kind.slice(0, -1), id: r.id ?? '', name: r.name ?? '' })))
+      if (kind === 'projects')
+        for (const p of rows) {
+          const path = `/servers${q({ all_tenants: '1', project_id: p.id ?? '' })}`
+          const nova = { headers: { 'openstack-api-version': `compute ${computeMicroversion}` } }
+          const servers = (await checker.session.request<{ servers: Row[] }>('compute', 'GET', path, nova)).servers
+          found.push(...servers.map((r) => ({ kind: 'server', id: r.id ?? '', name: r.name ?? '' })))
+        }
+    }
+  }
+  return found
 }
 
 /** `server vm1 (id), network net (id)` */

@@ -65,7 +65,7 @@ export class LabRunner {
         student,
         vars,
         checker,
-        asStudent: () => this.room.asStudent(s),
+        asStudent: (scope?: { domain: string }) => this.room.asStudent(s, scope),
         dir,
         sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)),
         ...(this.lab.file.isolation === 'exclusive' ? { operator: labOperator(this.room.project) } : {}),

@@ -35,8 +35,11 @@ export class KeystoneError extends StackhouseError {
 /** Who a token is for: its user and project, and when it expires. */
 export interface TokenScope {
   userId: string
+  /** '' for a domain-scoped token. */
   projectId: string
-  /** The names of the user's roles on the project. */
+  /** Set for a domain-scoped token. */
+  domainId?: string
+  /** The names of the user's roles on the project (or domain). */
   roles: string[]
   expiresAt?: string
 }
@@ -46,6 +49,7 @@ interface TokenBody {
     catalog?: CatalogEntry[]
     user?: { id: string }
     project?: { id: string }
+    domain?: { id: string }
     roles?: { name: string }[]
     expires_at?: string
   }
@@ -80,19 +84,37 @@ export class KeystoneClient {
   }
 
   /** Issue a project-scoped token with a password. */
-  static async login(c: Credentials, timeoutMs = 30_000): Promise<KeystoneClient> {
+  static login(c: Credentials, timeoutMs = 30_000): Promise<KeystoneClient> {
     const project = { name: c.projectName, domain: { name: c.projectDomain ?? 'Default' } }
-    const [res, url] = await requestToken(c, { scope: { project } }, '', timeoutMs)
+    return KeystoneClient.scoped(c, { project }, () => KeystoneClient.login(c, timeoutMs), timeoutMs)
+  }
+
+  /** Issue a domain-scoped token (a domain's manager runs its identities with one); its catalog has no project endpoints. */
+  static loginToDomain(
+    c: Omit<Credentials, 'projectName' | 'projectDomain'> & { domainName: string },
+    timeoutMs = 30_000,
+  ): Promise<KeystoneClient> {
+    return KeystoneClient.scoped(c, { domain: { name: c.domainName } }, () => KeystoneClient.loginToDomain(c, timeoutMs), timeoutMs)
+  }
+
+  private static async scoped(
+    c: Omit<Credentials, 'projectName'>,
+    scope: unknown,
+    again: () => Promise<KeystoneClient>,
+    timeoutMs: number,
+  ): Promise<KeystoneClient> {
+    const [res, url] = await requestToken(c, { scope }, '', timeoutMs)
     if (!res.ok) throw new KeystoneError(res.status, `${url}/auth/tokens`, `token request failed: ${res.status} ${await res.text()}`)
     const token = res.headers.get('x-subject-token') ?? ''
     const { token: t } = (await res.json()) as TokenBody
-    const scope = {
+    const tokenScope = {
       userId: t.user?.id ?? '',
       projectId: t.project?.id ?? '',
+      ...(t.domain ? { domainId: t.domain.id } : {}),
       roles: (t.roles ?? []).map((r) => r.name),
       ...(t.expires_at ? { expiresAt: t.expires_at } : {}),
     }
-    return new KeystoneClient(url, { token, catalog: t.catalog ?? [], scope }, () => KeystoneClient.login(c, timeoutMs))
+    return new KeystoneClient(url, { token, catalog: t.catalog ?? [], scope: tokenScope }, again)
   }
 
   /**

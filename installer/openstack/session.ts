@@ -47,7 +47,8 @@ export interface RequestOptions {
 /** Endpoints from the catalog, and authenticated requests to them. */
 export class OpenStackSession {
   readonly interface: Interface
-  private readonly region: string | undefined
+  /** The region whose endpoints it uses (any, when undefined). */
+  readonly region: string | undefined
   private readonly timeoutMs: number
 
   constructor(

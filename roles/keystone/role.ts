@@ -87,6 +87,12 @@ function configFiles(model: Model): RoleFile[] {
       },
     },
     {
+      // Zed's defaults plus the domain manager (the identity lab's students run their own domain).
+      path: '/etc/keystone/policy.yaml',
+      group: 'keystone',
+      mode: 0o640,
+    },
+    {
       // Debian's conffile, changed only in its worker count.
       path: '/etc/keystone/keystone-uwsgi.ini',
       vars: { processes: apiWorkers(model) },
@@ -160,6 +166,7 @@ export default defineRole({
   debconf: () => [...debconfSelections],
   databases: () => [{ database: 'keystone', service: 'keystone' }],
   bootstrap: ({ model }) => bootstrap(model),
-  // What every other service needs: the project its users live in, the role its tokens carry.
-  register: () => [{ projects: ['service'], roles: ['service'] }],
+  // What every other service needs: the project its users live in, the role its tokens carry;
+  // and the role policy.yaml gives a domain's manager.
+  register: () => [{ projects: ['service'], roles: ['service', 'manager'] }],
 })

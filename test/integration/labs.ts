@@ -85,6 +85,72 @@ export function labTests(project: () => Project): void {
     }
   })
 
+  it('bounds a domain manager to their own domain: no other domain, no admin or manager to hand out, no user of Default', async () => {
+    const lab = await loadLab(join(labsDir, 'identity'))
+    const room = new Classroom(project(), `d${Date.now().toString(36).slice(-6)}`)
+    const one = new LabRunner(lab, room, 1)
+    const two = new LabRunner(lab, room, 2)
+    try {
+      await Promise.all([one.start(), two.start()])
+      await Promise.all([one.solve('grant'), two.solve('project')])
+      const [a, b] = [await one.ctx(), await two.ctx()]
+      const me = (await a.asStudent({ domain: a.vars.domain! })).session.keystone
+      const admin = a.checker.session.keystone
+      const id = async (kind: string, params: Record<string, string>) =>
+        (await admin.call<Record<string, { id: string }[]>>('GET', `/${kind}?${new URLSearchParams(params).toString()}`))[kind]![0]!.id
+      const [mine, theirs] = [await id('domains', { name: a.vars.domain! }), await id('domains', { name: b.vars.domain! })]
+      const team = await id('projects', { name: a.vars.team!, domain_id: mine })
+      const group = await id('groups', { name: a.vars.group!, domain_id: mine })
+      const alice = await id('users', { name: a.vars.alice!, domain_id: mine })
+      const role = (name: string) => id('roles', { name })
+      const refused = { status: 403 }
+      // Inside their domain: yes.
+      expect((await me.call<{ users: { name: string }[] }>('GET', `/users?domain_id=${mine}`)).users.map((u) => u.name).sort()).toEqual(
+        [a.vars.alice, a.vars.bob].sort(),
+      )
+      await me.call('PUT', `/projects/${team}/users/${alice}/roles/${await role('reader')}`)
+      // The neighbour's domain, and the Default domain: no.
+      // Keystone answers a list outside the token's domain with 403 or with nothing (it lists inside the token's domain).
+      const seen = (path: string, key: string) =>
+        me.call<Record<string, unknown[]>>('GET', path).then(
+          (r) => r[key]!.length,
+          (e: { status?: number }) => (e.status === 403 ? 0 : Promise.reject(e)),
+        )
+      expect(await seen(`/users?domain_id=${theirs}`, 'users')).toBe(0)
+      expect(await seen('/users?domain_id=default', 'users')).toBe(0)
+      expect(await seen('/projects?domain_id=default', 'projects')).toBe(0)
+      expect(await seen(`/groups?domain_id=${theirs}`, 'groups')).toBe(0)
+      await expect(me.call('GET', `/users/${b.student.user.id}`)).rejects.toMatchObject(refused)
+      await expect(me.call('POST', '/projects', { project: { name: 'x', domain_id: theirs } })).rejects.toMatchObject(refused)
+      await expect(me.call('POST', '/users', { user: { name: 'x', domain_id: 'default' } })).rejects.toMatchObject(refused)
+      const theirTeam = await id('projects', { name: b.vars.team!, domain_id: theirs })
+      await expect(me.call('DELETE', `/projects/${theirTeam}`)).rejects.toMatchObject(refused)
+      await expect(me.call('PUT', `/projects/${theirTeam}/groups/${group}/roles/${await role('member')}`)).rejects.toMatchObject(refused)
+      // admin and manager are not theirs to give, not even inside their domain.
+      await expect(me.call('PUT', `/projects/${team}/groups/${group}/roles/${await role('admin')}`)).rejects.toMatchObject(refused)
+      await expect(me.call('PUT', `/domains/${mine}/users/${alice}/roles/${await role('manager')}`)).rejects.toMatchObject(refused)
+      await expect(me.call('PUT', `/domains/${mine}/users/${alice}/roles/${await role('admin')}`)).rejects.toMatchObject(refused)
+      // A user of another domain (themselves) cannot be put in their group or given a role in their project.
+      await expect(me.call('PUT', `/groups/${group}/users/${a.student.user.id}`)).rejects.toMatchObject(refused)
+      await expect(me.call('PUT', `/projects/${team}/users/${a.student.user.id}/roles/${await role('member')}`)).rejects.toMatchObject(
+        refused,
+      )
+      // Nor is the domain theirs to change.
+      await expect(me.call('PATCH', `/domains/${mine}`, { domain: { enabled: false } })).rejects.toMatchObject(refused)
+      expect(await ownedBy(a.checker, a.student, await a.asStudent())).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ kind: 'domain', name: a.vars.domain }),
+          expect.objectContaining({ kind: 'group', id: group }),
+        ]),
+      )
+    } finally {
+      for (const r of [one, two]) {
+        await r.cleanup()
+        await room.removeStudent((await r.ctx()).student)
+      }
+    }
+  })
+
   it('makes a class with quotas and a credentials sheet, shows its grid, and removes it without a trace', async () => {
     const p = project()
     const classId = `g${Date.now().toString(36).slice(-6)}`

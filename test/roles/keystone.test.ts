@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { databaseUrl } from '../../installer/render/openstack.ts'
 import { apiWorkers } from '../../installer/role/index.ts'
@@ -77,6 +78,51 @@ describe('keystone role', () => {
     const ctx = { model, host: model.hosts[0]! }
     expect(keystone.packages(ctx)).toEqual(['keystone', 'python3-openstackclient'])
     expect(keystone.units(ctx)).toEqual(['keystone.service'])
+  })
+
+  it("bounds every rule that names the manager role to the manager's domain, and lets it grant only member and reader", () => {
+    // GIVEN keystone's rendered policy.yaml
+    const policy = fileAt(renderRole('aio', keystone), 'aio1', '/etc/keystone/policy.yaml')
+    expect([policy.group, policy.mode]).toEqual(['keystone', 0o640])
+    const rules = parse(policy.content) as Record<string, string>
+    // Each alternative that names role:manager, split at the top level of the rule.
+    const alternatives = (rule: string): string[] => {
+      const out: string[] = []
+      let depth = 0
+      let start = 0
+      for (let i = 0; i < rule.length; i++) {
+        if (rule[i] === '(') depth++
+        else if (rule[i] === ')') depth--
+        else if (depth === 0 && rule.startsWith(' or ', i)) {
+          out.push(rule.slice(start, i))
+          start = i + 4
+        }
+      }
+      return [...out, rule.slice(start)].map((a) => a.trim())
+    }
+    const expand = (rule: string): string => rule.replace(/rule:(manager_\w+)/g, (_, name: string) => `(${expand(rules[name]!)})`)
+    // Names only: which domains and roles exist, and the roles it may hand out.
+    const unbounded = ['identity:list_domains', 'identity:list_roles']
+    const managerParts = Object.entries(rules)
+      .filter(([name]) => name.startsWith('identity:'))
+      .flatMap(([name, rule]) => alternatives(rule).map((part) => [name, expand(part)] as const))
+      .filter(([, part]) => part.includes('role:manager'))
+    // THEN the policy gives the manager some twenty actions, each bound to the token's domain
+    expect(managerParts.length).toBeGreaterThan(20)
+    for (const [name, part] of managerParts) {
+      if (unbounded.includes(name)) expect(part).toBe('role:manager')
+      else if (name === 'identity:get_role') expect(part).toContain("'member':%(target.role.name)s")
+      else expect(part, name).toMatch(/(domain_id|token\.domain\.id):%\(target\.(domain_id|(user|group|project)\.domain_id|domain\.id)\)s/)
+    }
+    // AND a grant it makes names member or reader, a global role, and never admin or manager
+    for (const action of ['identity:create_grant', 'identity:revoke_grant']) {
+      const part = managerParts.find(([name]) => name === action)![1]
+      expect(part).toContain("'member':%(target.role.name)s or 'reader':%(target.role.name)s")
+      expect(part).toContain('None:%(target.role.domain_id)s')
+      expect(part).not.toMatch(/'(admin|manager)'/)
+    }
+    // AND the role the rules name is registered with Keystone
+    expect(keystone.register!(fixtureModel('aio'))[0]!.roles).toContain('manager')
   })
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
