@@ -18,6 +18,8 @@ import type { Role } from './role/contract.ts'
 import { secretCatalog } from './secrets/names.ts'
 import type { OverrideFile } from './render/render.ts'
 import { ensureSecrets, requireSecrets, type SecretsFile } from './secrets/store.ts'
+import { tlsMaterial } from './tls/material.ts'
+import { trustCertificateAuthority } from './openstack/http.ts'
 
 export interface ProjectOptions {
   /** Inventory file; undefined for the built-in all-in-one cloud. */
@@ -40,6 +42,13 @@ export interface ProjectOptions {
    * cloud's passwords. @default false
    */
   createSecrets?: boolean
+  /**
+   * With TLS on and no certificate of the operator's: make the deployment's CA and
+   * its API certificate when missing, renew them when their names or time left say
+   * so (installer/tls/material.ts). Commands that only read need them made already.
+   * @default createSecrets
+   */
+  makeCertificates?: boolean
   /** The roles the cloud is made of: their secrets and APIs shape the model. @default Stackhouse's own (roles/index.ts) */
   roles?: readonly Role[]
 }
@@ -102,7 +111,15 @@ export function loadProject(opts: ProjectOptions): Project {
   const roles = opts.roles ?? builtinRoles
   const catalog = secretCatalog(roles)
   const secrets = opts.createSecrets ? ensureSecrets(paths.secrets, catalog) : requireSecrets(paths.secrets, generateHint(opts), catalog)
-  const model = withFacts(buildModel(inventory, opts.inventory ?? null, secrets.secrets, roles), readFacts(paths.stateDir))
+  const built = withFacts(buildModel(inventory, opts.inventory ?? null, secrets.secrets, roles), readFacts(paths.stateDir))
+  const tls = tlsMaterial(
+    built,
+    { stateDir: paths.stateDir, inventoryDir: paths.inventory ? dirname(paths.inventory) : paths.stateDir },
+    opts.makeCertificates ?? opts.createSecrets ?? false,
+  )
+  const model: Model = tls ? { ...built, tls: { ...built.tls, pem: tls.pem } } : built
+  // This process's own requests to the cloud (deploy, verify, labs) trust the deployment's CA.
+  if (tls?.pem.ca) trustCertificateAuthority(tls.pem.ca)
   // A sandbox cloud is reached with the sandbox's own key and known_hosts.
   const ssh = model.target === 'sandbox' ? { ssh: { knownHosts: sandboxPaths.knownHosts, key: sandboxPaths.key } } : {}
   return { paths: { ...paths, ...ssh }, model, overrides: readOverrides(paths.overrides), secrets, roles }

@@ -3,6 +3,7 @@
 // reachable, does every unit its roles want run, does every API answer (and how
 // fast), and what did the last deploy do. `waitUntilHealthy` polls it: after a
 // reboot or a power cut, it says when the cloud is back.
+import { httpFetch } from './openstack/http.ts'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { daemonProblems, reportedDaemons, requiredDaemons, type Daemon } from './daemons.ts'
@@ -249,7 +250,7 @@ function apiTargets(model: Model): { service: string; url: string }[] {
 async function probeApi(api: { service: string; url: string }, timeoutMs: number): Promise<ApiStatus> {
   const start = Date.now()
   try {
-    const r = await fetch(api.url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', headers: { Connection: 'close' } })
+    const r = await httpFetch(api.url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', headers: { Connection: 'close' } })
     await r.body?.cancel()
     return { ...api, answers: r.status < 500, status: r.status, ms: Date.now() - start }
   } catch (e) {

@@ -15,6 +15,7 @@ import type { BootstrapStep, Role, RoleContext } from '../installer/role/index.t
 import { commandTask } from '../installer/tasks/command.ts'
 import { confidentialValues, secretCatalog, type Secrets } from '../installer/secrets/names.ts'
 import { roles as ownRoles } from '../roles/index.ts'
+import { tlsMaterial } from '../installer/tls/material.ts'
 
 /** The secrets of Stackhouse's own roles. */
 export const testCatalog = secretCatalog(ownRoles)
@@ -39,6 +40,12 @@ export function fakeSecrets(): Secrets {
 
 export const fixtureNames = ['aio', '3-node', 'vsphere'] as const
 
+/** A fixture's model with the PEM texts of its TLS files, as loadProject reads them (3-node names the operator's). */
+export function withFixtureTls(built: Model): Model {
+  const tls = tlsMaterial(built, { stateDir: '/nonexistent', inventoryDir: join(fixturesDir, 'inventories') }, false)
+  return tls ? { ...built, tls: { ...built.tls, pem: tls.pem } } : built
+}
+
 /** A cloud of test/fixtures/inventories/. */
 export type FixtureName = (typeof fixtureNames)[number]
 
@@ -50,7 +57,7 @@ export type FixtureName = (typeof fixtureNames)[number]
 export function fixtureModel(name: FixtureName, change?: (model: Model) => Partial<Model>): Model {
   const file = join(fixturesDir, 'inventories', `${name}.yml`)
   const inventory = loadInventory(file)
-  const model = buildModel(inventory, `test/fixtures/inventories/${name}.yml`, fakeSecrets(), ownRoles)
+  const model = withFixtureTls(buildModel(inventory, `test/fixtures/inventories/${name}.yml`, fakeSecrets(), ownRoles))
   return change ? { ...model, ...change(model) } : model
 }
 

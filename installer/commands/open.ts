@@ -28,7 +28,8 @@ export function openProject(opts: OpenOptions = {}): Project {
   const { forDeploy = false, ...rest } = opts
   const builtin = forDeploy && isBuiltinCloud(rest)
   if (builtin) refuseNewSecretsForOldHosts()
-  return loadProject({ ...rest, ...(builtin ? { createSecrets: true } : {}) })
+  // A deploy makes (or renews) the deployment CA's certificate; other commands read it.
+  return loadProject({ ...rest, ...(builtin ? { createSecrets: true } : {}), ...(forDeploy ? { makeCertificates: true } : {}) })
 }
 
 /**

@@ -407,6 +407,8 @@ const tlsIsComplete: Rule = (inv, f) => {
       'give both files, or neither to have Stackhouse make a self-signed certificate',
     )
   }
+  if (t.ca && !t.certificate)
+    f.error(['tls', 'ca'], 'tls.ca is set without tls.certificate', "remove it: Stackhouse's own CA signs the certificate it makes")
 }
 
 /** Files the inventory names exist on this machine and are readable files (not folders). */
@@ -429,6 +431,7 @@ const localFilesExist: Rule = (inv, f) => {
   if (inv.tls?.enabled) {
     check(['tls', 'certificate'], inv.tls.certificate, 'TLS certificate')
     check(['tls', 'key'], inv.tls.key, 'TLS key')
+    check(['tls', 'ca'], inv.tls.ca, 'TLS CA')
   }
 }
 

@@ -265,6 +265,10 @@ export const inventorySchema = {
         enabled: { type: 'boolean', default: false },
         certificate: { ...localPath, description: 'PEM certificate (chain) file: absolute, ~/…, or relative to the inventory file.' },
         key: { ...localPath, description: 'PEM private key file: absolute, ~/…, or relative to the inventory file.' },
+        ca: {
+          ...localPath,
+          description: "PEM file of the CA that signed tls.certificate, for the hosts' trust store (omit for a public CA).",
+        },
       },
     },
     config: {

@@ -13,6 +13,7 @@ export { fail, notReady, pass, type CheckResult, type LabContext } from './conte
 export { guestImageName, publicNet }
 export type { Cloud }
 export { LabError }
+export { httpFetch } from '../openstack/http.ts'
 export { pingUntil } from '../verify/ping.ts'
 export { pingFrom, secondSource, tcpAnswers } from './probe.ts'
 

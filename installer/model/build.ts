@@ -32,7 +32,12 @@ export function buildModel(
   )
   const control = hosts.filter((h) => h.groups.includes('control'))
   const first = control[0] ?? hosts[0]!
-  const tls = { enabled: inv.tls.enabled, certificate: inv.tls.certificate, key: inv.tls.key }
+  const tls = {
+    enabled: inv.tls.enabled,
+    ...(inv.tls.certificate ? { certificate: inv.tls.certificate } : {}),
+    ...(inv.tls.key ? { key: inv.tls.key } : {}),
+    ...(inv.tls.ca ? { ca: inv.tls.ca } : {}),
+  }
   const scheme = tls.enabled ? 'https' : 'http'
   const publicAddress = inv.endpoints?.public_address ?? first.address
   const internalAddress = inv.endpoints?.internal_address ?? first.address

@@ -106,7 +106,15 @@ export interface Model {
   backends: Backends
   vsphere?: { host: string; username: string; cluster: string; datastore: string; insecure: boolean }
   packages: { mirror?: string; securityMirror?: string; proxy?: string }
-  tls: { enabled: boolean; certificate?: string; key?: string }
+  tls: {
+    enabled: boolean
+    /** The operator's files, as the inventory names them (else the deployment CA makes them). */
+    certificate?: string
+    key?: string
+    ca?: string
+    /** What hosts get: set by loadProject (installer/tls/material.ts) when TLS is on. */
+    pem?: TlsPem
+  }
   /** Address/name in public URLs, and in internal/admin URLs. */
   publicAddress: string
   internalAddress: string
@@ -122,4 +130,11 @@ export interface Model {
   secrets: Secrets
   /** Inline overrides from the inventory's `config:` key, per service. */
   config: Record<string, ServiceConfig>
+}
+
+/** The PEM texts of TLS: the server certificate (chain), its key, and the CA that signed it (none: a public CA's). */
+export interface TlsPem {
+  cert: string
+  key: string
+  ca?: string
 }

@@ -3,6 +3,7 @@
 // and verify need. Plain fetch (Node 18+); no SDK to install on the machine.
 import { StackhouseError } from '../errors.ts'
 import { describeFetchFailure } from './fetch.ts'
+import { httpFetch } from './http.ts'
 
 export interface Credentials {
   authUrl: string
@@ -161,7 +162,7 @@ export class KeystoneClient {
   async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const where = `${method} ${this.url}${path}`
     const send = () =>
-      fetch(`${this.url}${path}`, {
+      httpFetch(`${this.url}${path}`, {
         method,
         headers: { 'x-auth-token': this.token, 'content-type': 'application/json' },
         ...(body ? { body: JSON.stringify(body) } : {}),
@@ -195,7 +196,7 @@ async function requestToken(
     password: { user: { name: c.username, domain: { name: c.userDomain ?? 'Default' }, password: c.password } },
   }
   const body = JSON.stringify({ auth: { identity, ...auth } })
-  const res = await fetch(`${url}/auth/tokens${query}`, {
+  const res = await httpFetch(`${url}/auth/tokens${query}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,

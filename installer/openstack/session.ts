@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A session on top of a Keystone token: finds each service's endpoint in the
 // token's catalog and makes authenticated requests to it. Plain fetch (Node 18+).
+import { httpFetch } from './http.ts'
 import { StackhouseError } from '../errors.ts'
 import { describeFetchFailure } from './fetch.ts'
 import type { CatalogEntry, KeystoneClient } from './keystone.ts'
@@ -112,7 +113,7 @@ export class OpenStackSession {
         ...opts.headers,
       }
       try {
-        return await fetch(url, {
+        return await httpFetch(url, {
           method,
           headers,
           ...(opts.body !== undefined ? { body: raw ? (opts.body as Uint8Array<ArrayBuffer>) : JSON.stringify(opts.body) } : {}),

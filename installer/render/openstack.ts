@@ -2,6 +2,7 @@
 // Values every OpenStack service's configuration shares: database and message
 // queue URLs, and the Keystone credentials of a service user. Computed here once
 // so every role writes them the same way.
+import { clientCaFile } from './tls-client.ts'
 import type { CatalogService, Model } from '../model/types.ts'
 import type { KeystoneSpec } from '../tasks/keystone.ts'
 import { FixableError } from '../errors.ts'
@@ -38,6 +39,8 @@ export interface KeystoneAuth {
   username: string
   password: string
   regionName: string
+  /** The CA bundle that verifies the cloud's endpoints, when they are https. */
+  cafile?: string
 }
 
 export function keystoneAuth(model: Model, user: ServiceUser): KeystoneAuth {
@@ -50,6 +53,7 @@ export function keystoneAuth(model: Model, user: ServiceUser): KeystoneAuth {
     username: user,
     password: model.secrets[`${user}_keystone_password`],
     regionName: model.region,
+    ...(model.tls.enabled ? { cafile: clientCaFile(model) } : {}),
   }
 }
 

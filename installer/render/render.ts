@@ -85,7 +85,9 @@ export function assertOneLineValues(value: unknown, where: string): void {
     if (/[\x00-\x1f\x7f]/.test(value)) throw new RenderValueError(where, value)
   } else if (Array.isArray(value)) value.forEach((v, i) => assertOneLineValues(v, `${where}[${i}]`))
   else if (value && typeof value === 'object' && !(value instanceof Serialized)) {
-    for (const [k, v] of Object.entries(value)) assertOneLineValues(v, `${where}.${k}`)
+    for (const [k, v] of Object.entries(value))
+      // PEM texts span lines by design; they go into files whole (as content), checked when read (installer/tls/material.ts).
+      if (`${where}.${k}` !== 'model.tls.pem') assertOneLineValues(v, `${where}.${k}`)
   }
 }
 

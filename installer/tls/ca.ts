@@ -5,17 +5,13 @@
 // private folder (no value on a command line), read back with node:crypto, and
 // made again only when missing, signed by another CA, naming other addresses, or
 // close to expiry: a second run changes nothing.
-import { execFile } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { FixableError, UsageError } from '../errors.ts'
-import { ensureMachinePackages } from '../machine-packages.ts'
 import { mkdirPrivate } from '../private-dir.ts'
-
-const run = promisify(execFile)
 
 /** Days a CA and a server certificate are valid, and how early a certificate is made again. */
 export const caDays = 3650
@@ -54,7 +50,7 @@ export function certificateFiles(dir: string, name: string): { cert: string; key
 }
 
 /** The CA of the deployment: kept when its files are whole, made when missing. */
-export async function ensureCa(dir: string, cloudName: string): Promise<IssuedCertificate> {
+export function ensureCa(dir: string, cloudName: string): IssuedCertificate {
   const files = certificateFiles(dir, 'ca')
   const [hasCert, hasKey] = [existsSync(files.cert), existsSync(files.key)]
   if (hasCert && hasKey) {
@@ -77,9 +73,9 @@ export async function ensureCa(dir: string, cloudName: string): Promise<IssuedCe
     'keyUsage = critical, keyCertSign, cRLSign',
     'subjectKeyIdentifier = hash',
   ]
-  await inPrivateFolder(dir, async (tmp) => {
+  inPrivateFolder(dir, (tmp) => {
     writeFileSync(join(tmp, 'ca.cnf'), `${config.join('\n')}\n`, { mode: 0o600 })
-    await openssl(tmp, [
+    openssl(tmp, [
       'req',
       '-x509',
       '-new',
@@ -105,7 +101,7 @@ export async function ensureCa(dir: string, cloudName: string): Promise<IssuedCe
  * when it is whole, signed by this CA, names the same and has more than
  * `renewWithinDays` left; made again otherwise (the reason says which).
  */
-export async function ensureCertificate(dir: string, name: string, names: CertificateNames, now = new Date()): Promise<IssuedCertificate> {
+export function ensureCertificate(dir: string, name: string, names: CertificateNames, now = new Date()): IssuedCertificate {
   if (name === 'ca') throw new Error('ensureCertificate: "ca" is the CA, a bug in the caller')
   const want = checkNames(names)
   const ca = certificateFiles(dir, 'ca')
@@ -129,10 +125,10 @@ export async function ensureCertificate(dir: string, name: string, names: Certif
     ...want.dns.map((d, i) => `DNS.${i + 1} = ${d}`),
     ...want.ips.map((a, i) => `IP.${i + 1} = ${a}`),
   ]
-  await inPrivateFolder(dir, async (tmp) => {
+  inPrivateFolder(dir, (tmp) => {
     writeFileSync(join(tmp, 'server.cnf'), `${config.join('\n')}\n`, { mode: 0o600 })
-    await openssl(tmp, ['req', '-new', ...newKey, '-keyout', `${name}.key`, '-out', 'server.csr', '-config', 'server.cnf'])
-    await openssl(tmp, [
+    openssl(tmp, ['req', '-new', ...newKey, '-keyout', `${name}.key`, '-out', 'server.csr', '-config', 'server.cnf'])
+    openssl(tmp, [
       'x509',
       '-req',
       '-in',
@@ -262,19 +258,15 @@ function distinguished(text: string): string {
 
 const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-noenc']
 
-let opensslReady: Promise<void> | undefined
-
-async function openssl(cwd: string, args: string[]): Promise<void> {
-  await (opensslReady ??= ensureMachinePackages(['openssl'], { what: 'making TLS certificates' }).catch((e: unknown) => {
-    opensslReady = undefined
-    throw e
-  }))
+/** Run openssl in `cwd`; its own words when it fails. Synchronous: a key and a certificate take some 20 ms. */
+function openssl(cwd: string, args: string[]): void {
   try {
-    await run('openssl', args, { cwd, timeout: 60_000 })
+    execFileSync('openssl', args, { cwd, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] })
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string }
-    if (err.code === 'ENOENT') throw new FixableError('openssl is not installed on this machine', { fix: 'apt-get install openssl' })
-    throw new FixableError(`openssl ${args[0]} failed: ${(err.stderr ?? err.message).trim().split('\n').slice(-2).join(' ')}`, {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer }
+    if (err.code === 'ENOENT')
+      throw new FixableError('making TLS certificates needs openssl, which is not installed', { fix: 'apt-get install openssl' })
+    throw new FixableError(`openssl ${args[0]} failed: ${(err.stderr?.toString() ?? err.message).trim().split('\n').slice(-2).join(' ')}`, {
       fix: 'this is unexpected: report it with the message',
       kind: 'internal',
     })
@@ -282,11 +274,11 @@ async function openssl(cwd: string, args: string[]): Promise<void> {
 }
 
 /** Work in a private folder inside `dir` (same file system: the results are renamed into place), removed after. */
-async function inPrivateFolder(dir: string, work: (tmp: string) => Promise<void>): Promise<void> {
+function inPrivateFolder(dir: string, work: (tmp: string) => void): void {
   mkdirPrivate(dir)
   const tmp = mkdtempSync(join(dir, '.new-'))
   try {
-    await work(tmp)
+    work(tmp)
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }

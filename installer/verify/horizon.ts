@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The dashboard serves its login page and lets the admin in, the way a browser
 // does it: Django's CSRF cookie and form token, the login POST, then a project page.
+import { httpFetch } from '../openstack/http.ts'
 import { describeFetchFailure } from '../openstack/fetch.ts'
 import type { Check } from './check.ts'
 import { hintFor, type VerifyContext } from './context.ts'
@@ -31,7 +32,7 @@ export function formValue(html: string, name: string): string | undefined {
 async function get(url: string, jar: Jar, init: RequestInit = {}): Promise<{ res: Response; body: string }> {
   let res: Response
   try {
-    res = await fetch(url, {
+    res = await httpFetch(url, {
       ...init,
       redirect: 'manual',
       headers: { ...(init.headers as Record<string, string>), cookie: cookieHeader(jar) },

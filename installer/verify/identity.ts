@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The first checks: Keystone issues tokens (admin and demo) with a full catalog,
 // and every service in the catalog answers on its public endpoint.
+import { httpFetch } from '../openstack/http.ts'
 import { describeFetchFailure } from '../openstack/fetch.ts'
 import { cloud } from '../openstack/index.ts'
 import { KeystoneClient, KeystoneError } from '../openstack/keystone.ts'
@@ -81,7 +82,7 @@ export function versionUrl(type: string, endpoint: string): string {
 async function probe(url: string): Promise<{ status: number; ms: number } | { error: string }> {
   const start = Date.now()
   try {
-    const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) })
+    const res = await httpFetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) })
     await res.arrayBuffer()
     return { status: res.status, ms: Date.now() - start }
   } catch (e) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Checks and solves of the object storage lab. Checks read the student's account
 // as the checker (ResellerAdmin), and the public read without any token at all.
-import { fail, pass, studentSwift, type CheckResult, type LabContext } from '../../installer/labs/kit.ts'
+import { fail, httpFetch, pass, studentSwift, type CheckResult, type LabContext } from '../../installer/labs/kit.ts'
 
 const object = 'hello.txt'
 const at = (ctx: LabContext, name?: string) => `/${encodeURIComponent(ctx.vars.container!)}${name ? `/${encodeURIComponent(name)}` : ''}`
@@ -44,7 +44,7 @@ export async function setOwner(ctx: LabContext): Promise<void> {
 export async function publicRead(ctx: LabContext): Promise<CheckResult> {
   const url = `${studentSwift(ctx).url}${at(ctx, object)}`
   // Anonymous: no token at all, as a browser or curl would ask.
-  const r = await fetch(url, { signal: AbortSignal.timeout(15_000) })
+  const r = await httpFetch(url, { signal: AbortSignal.timeout(15_000) })
   await r.body?.cancel()
   if (r.status === 200) return pass(`anyone can read ${url}`)
   if (r.status === 404) return fail(`${object} is gone from ${ctx.vars.container}`)

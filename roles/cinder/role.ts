@@ -2,6 +2,7 @@
 // Cinder: the Block Storage API and scheduler on control hosts, cinder-volume on
 // storage hosts with one backend (LVM/iSCSI, Ceph RBD or vSphere VMDK).
 import {
+  serverTlsFiles,
   apiWorkers,
   authtoken,
   databaseUrl,
@@ -97,6 +98,8 @@ export default defineRole({
             vars: { processes: apiWorkers(ctx.model) },
             notify: ['cinder-api.service'],
           },
+          // With TLS on, Debian's init script serves --https-socket from these.
+          ...serverTlsFiles(ctx.model, 'cinder', 'cinder').map((f) => ({ ...f, notify: ['cinder-api.service'] })),
         ]
       : []),
   ],

@@ -3,7 +3,7 @@
 // inventory, and /etc/hosts naming every host of the cloud (RabbitMQ, OVN and
 // libvirt look hosts up by name), and the scripts other roles' steps run.
 // Written in the prepare phase, before apt runs.
-import { defineRole, hostsIn, scriptFile, type Model, type RoleFile } from '../../installer/role/index.ts'
+import { caTrustFiles, defineRole, hostsIn, scriptFile, trustCaStep, type Model, type RoleFile } from '../../installer/role/index.ts'
 
 /**
  * Programs other roles' steps run (installer/render/schema-state.ts and steps.ts):
@@ -37,6 +37,8 @@ export default defineRole({
         vars: { hosts: hostsList(model) },
       },
       ...sharedScripts.map((s) => scriptFile('common', s)),
+      // With TLS on: the deployment's CA, trusted by every program on the host.
+      ...caTrustFiles(model),
     ]
     if (model.packages.proxy) {
       files.push({ path: '/etc/apt/apt.conf.d/90stackhouse-proxy', format: 'text', vars: { proxy: model.packages.proxy } })
@@ -53,4 +55,5 @@ export default defineRole({
     return files
   },
   units: () => [],
+  bootstrap: ({ model }) => trustCaStep(model),
 })

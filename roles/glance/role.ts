@@ -3,6 +3,9 @@
 // server (/etc/init.d/glance-api disables uwsgi: "Glance appears broken with uwsgi"),
 // so the listener and worker count are glance-api.conf options.
 import {
+  apiScheme,
+  serverTlsPaths,
+  serverTlsFiles,
   alembicMigration,
   asUser,
   authtoken,
@@ -63,7 +66,7 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
       },
       alembicMigration(model, 'glance'),
     ),
-    waitForHttp('glance.wait', `http://${host.address}:${model.endpoints.glance.port}/`),
+    waitForHttp('glance.wait', `${apiScheme(model)}://${host.address}:${model.endpoints.glance.port}/`),
   ]
 }
 
@@ -92,8 +95,11 @@ export default defineRole({
         databaseUrl: databaseUrl(model, 'glance'),
         authtoken: authtoken(model, 'glance'),
         imagesDir,
+        // glance-api serves https itself (eventlet) from these.
+        tls: model.tls.enabled ? serverTlsPaths('glance') : false,
       },
     },
+    ...serverTlsFiles(model, 'glance', 'glance'),
   ],
   units: () => ['glance-api.service'],
   debconf: () => [...debconfSelections],

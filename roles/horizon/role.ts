@@ -4,7 +4,10 @@
 import {
   apiWorkers,
   defineRole,
+  clientCaFile,
   hostsIn,
+  serverTlsFiles,
+  serverTlsPaths,
   Serialized,
   type BootstrapStep,
   type Model,
@@ -22,6 +25,22 @@ declare module '../../installer/role/index.ts' {
 
 const settingsDir = '/etc/openstack-dashboard'
 const site = 'openstack-dashboard-alias-only'
+/** With TLS on: the https site on 443, which also sends plain-http requests for the dashboard there. */
+const tlsSite = 'stackhouse-dashboard-tls'
+
+/** The https site and its certificate and key (read by Apache as root; none when TLS is off). */
+function tlsSiteFiles(model: Model): RoleFile[] {
+  if (!model.tls.enabled) return []
+  const pem = serverTlsPaths('openstack-dashboard')
+  return [
+    ...serverTlsFiles(model, 'openstack-dashboard', 'root'),
+    {
+      path: `/etc/apache2/sites-available/${tlsSite}.conf`,
+      format: 'text',
+      vars: { cert: pem.cert, key: pem.key, urlPath: dashboardPath(model), publicAddress: model.publicAddress },
+    },
+  ]
+}
 
 /** Horizon's URL path: Debian's alias-only site serves it at /horizon. */
 export function dashboardPath(model: Model): string {
@@ -51,17 +70,33 @@ const settingsHash = `cat ${settingsDir}/local_settings.py ${settingsDir}/local_
 
 const manage = '/usr/share/openstack-dashboard/manage.py'
 
-function bootstrap(): BootstrapStep[] {
+function bootstrap(model: Model): BootstrapStep[] {
   const enabled = ['/etc/apache2/mods-enabled/wsgi.load', `/etc/apache2/sites-enabled/${site}.conf`]
   return [
     {
       // NOTE: openstack-dashboard-apache's postinst enables Debian's default-ssl site even
       // with use_ssl false, and mod_ssl is not on: apache2 then refuses to start.
       id: 'horizon.default-ssl-off',
-      title: 'a2dissite default-ssl (no TLS: mod_ssl is off)',
-      unless: '[ ! -e /etc/apache2/sites-enabled/default-ssl.conf ] || [ -e /etc/apache2/mods-enabled/ssl.load ]',
+      title: "a2dissite default-ssl (Debian's snake-oil site; with TLS, the dashboard's own serves 443)",
+      unless: '[ ! -e /etc/apache2/sites-enabled/default-ssl.conf ]',
       run: 'a2dissite -q default-ssl',
     },
+    ...(model.tls.enabled
+      ? [
+          {
+            id: 'horizon.tls-site',
+            title: `a2enmod ssl rewrite && a2ensite ${tlsSite} (the dashboard over https)`,
+            unless: [
+              `/etc/apache2/sites-enabled/${tlsSite}.conf`,
+              '/etc/apache2/mods-enabled/ssl.load',
+              '/etc/apache2/mods-enabled/rewrite.load',
+            ]
+              .map((p) => `[ -e ${p} ]`)
+              .join(' && '),
+            run: `a2enmod -q ssl rewrite && a2ensite -q ${tlsSite} && systemctl try-reload-or-restart apache2.service`,
+          },
+        ]
+      : []),
     {
       id: 'horizon.site',
       title: `a2ensite ${site} (the dashboard at /horizon)`,
@@ -119,10 +154,11 @@ export default defineRole({
       format: 'text',
       vars: { urlPath: dashboardPath(model), processes: apiWorkers(model), threads: 10 },
     },
+    ...tlsSiteFiles(model),
   ],
   units: () => ['apache2.service'],
   debconf: ({ model, host }) => debconfSelections(model, host),
-  bootstrap,
+  bootstrap: ({ model }) => bootstrap(model),
 })
 
 /** A settings snippet Debian's postinst copies into local_settings.d/ once; exec'd after local_settings.py. */
@@ -147,6 +183,7 @@ function localSettings(model: Model, host: ModelHost): Record<string, Serialized
     },
     secureCookies: model.tls.enabled,
     timeZone: 'UTC',
+    ...(model.tls.enabled ? { sslCacert: clientCaFile(model)! } : {}),
   }
   const vars = Object.fromEntries(Object.entries(literals).map(([k, v]) => [k, new Serialized(pyRepr(v))]))
   return { ...vars, allowedHosts: allowedHosts(model, host) }

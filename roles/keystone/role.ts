@@ -12,10 +12,12 @@ import {
   hostsIn,
   scriptFile,
   scriptPath,
+  serverTlsFiles,
   sh,
   waitForHttp,
   type BootstrapStep,
   type Model,
+  type ModelHost,
   type RoleFile,
   type Endpoint,
 } from '../../installer/role/index.ts'
@@ -101,9 +103,10 @@ function configFiles(model: Model): RoleFile[] {
 }
 
 /** keystone-manage bootstrap: admin user, project and role, the region, the identity endpoints. */
-function bootstrap(model: Model): BootstrapStep[] {
+function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
   const e = model.endpoints.keystone
-  const local = `http://127.0.0.1:${e.port}/v3`
+  // With TLS, by an address the certificate names (it names every control host's).
+  const local = model.tls.enabled ? `https://${host.address}:${e.port}/v3` : `http://127.0.0.1:${e.port}/v3`
   // NOTE: the password stays in the environment; the script reads it there, never from argv.
   const adminLogin = sh`${scriptPath(adminLoginScript)} ${`${local}/auth/tokens`}`
   return [
@@ -161,11 +164,13 @@ export default defineRole({
     ...keyFiles(fernetKeyRepository, [model.secrets.keystone_fernet_key_0, model.secrets.keystone_fernet_key_1]),
     ...keyFiles(credentialKeyRepository, [model.secrets.keystone_credential_key_0, model.secrets.keystone_credential_key_1]),
     scriptFile('keystone', adminLoginScript),
+    // With TLS on, Debian's init script serves --https-socket from these.
+    ...serverTlsFiles(model, 'keystone', 'keystone'),
   ],
   units: () => ['keystone.service'],
   debconf: () => [...debconfSelections],
   databases: () => [{ database: 'keystone', service: 'keystone' }],
-  bootstrap: ({ model }) => bootstrap(model),
+  bootstrap: ({ model, host }) => bootstrap(model, host),
   // What every other service needs: the project its users live in, the role its tokens carry;
   // and the role policy.yaml gives a domain's manager.
   register: () => [{ projects: ['service'], roles: ['service', 'manager'] }],

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The files each Neutron part reads, at the paths Debian's init scripts pass with
 // --config-file, with the owner and mode Debian's maintainer scripts give them.
-import type { Model, ModelHost, RoleFile } from '../../installer/role/index.ts'
+import { serverTlsFiles, type Model, type ModelHost, type RoleFile } from '../../installer/role/index.ts'
 import { unitsOf, type NeutronPart } from './parts.ts'
 import { linuxbridgeVars, metadataVars, ml2Vars, neutronConfVars } from './vars.ts'
 
@@ -45,6 +45,8 @@ function serverFiles(model: Model): RoleFile[] {
       vars: { configFiles: ['/etc/neutron/neutron.conf', ml2ConfPath], ovn: model.backends.network === 'ovn' },
       notify: ['neutron-server.service'],
     },
+    // With TLS on, neutron-server serves https from these ([ssl] in neutron.conf).
+    ...serverTlsFiles(model, 'neutron', 'neutron').map((f) => ({ ...f, notify: ['neutron-server.service'] })),
   ]
 }
 

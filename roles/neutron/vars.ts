@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every value the neutron templates print, computed from the model.
 import {
+  clientCaFile,
+  serverTlsPaths,
   apiWorkers,
   authtoken,
   databaseUrl,
@@ -19,7 +21,7 @@ import type { NeutronPart } from './parts.ts'
  * Where the deploy engine installs the API's TLS certificate and key when TLS is on
  * (key root:neutron 0640); neutron-server reads them from [ssl].
  */
-export const tlsFiles = { cert: '/etc/neutron/ssl/public/neutron.crt', key: '/etc/neutron/ssl/private/neutron.pem' } as const
+export const tlsFiles = serverTlsPaths('neutron')
 
 /** Values of neutron.conf: the server's full set on control hosts, the agents' subset elsewhere. */
 export function neutronConfVars(model: Model, running: NeutronPart[]): Record<string, unknown> {
@@ -84,6 +86,7 @@ export function metadataVars(model: Model, ovn: boolean): Record<string, unknown
     // internal address; with TLS on, Debian's uwsgi init serves it over https too.
     novaMetadataHost: model.internalAddress,
     novaMetadataProtocol: model.tls.enabled ? 'https' : 'http',
+    caFile: clientCaFile(model) ?? '',
     sharedSecret: model.secrets.metadata_proxy_secret,
     // NOTE: upstream defaults to half the CPUs (2 with OVN); one per API worker
     // keeps the all-in-one host small.

@@ -3,6 +3,8 @@
 // control hosts; nova-compute on compute hosts. An all-in-one host gets both
 // halves in one nova.conf.
 import {
+  serverTlsPaths,
+  serverTlsFiles,
   apiWorkers,
   authtoken,
   catalogRegistration,
@@ -52,7 +54,7 @@ const controllerUnits = [
  * soon as a *.pem and a *.crt exist in these folders; nova-novncproxy reads them
  * from nova.conf.
  */
-export const tlsFiles = { cert: '/etc/nova/ssl/public/nova.crt', key: '/etc/nova/ssl/private/nova.pem' }
+export const tlsFiles = serverTlsPaths('nova')
 
 /** Seconds between scans for new compute hosts, so adding one needs no manual `discover_hosts`. */
 const discoverHostsInterval = 300
@@ -180,6 +182,7 @@ function controllerFiles(model: Model): RoleFile[] {
       template: 'nova-consoleproxy.hbs',
       notify: ['nova-novncproxy.service'],
     },
+    ...serverTlsFiles(model, 'nova', 'nova').map((f) => ({ ...f, notify: [...controllerUnits] })),
   ]
 }
 

@@ -3,6 +3,8 @@
 // uwsgi (placement-api.service → /etc/init.d/placement-api systemd-start →
 // uwsgi_python3 --http-socket :8778 --ini placement-api-uwsgi.ini).
 import {
+  apiScheme,
+  serverTlsFiles,
   alembicMigration,
   apiWorkers,
   asUser,
@@ -57,7 +59,7 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
       alembicMigration(model, 'placement'),
     ),
     // uwsgi takes seconds to load the application after systemd reports it started.
-    waitForHttp('placement.wait', `http://${host.address}:${model.endpoints.placement.port}/`),
+    waitForHttp('placement.wait', `${apiScheme(model)}://${host.address}:${model.endpoints.placement.port}/`),
   ]
 }
 
@@ -89,6 +91,7 @@ export default defineRole({
       path: '/etc/placement/placement-api-uwsgi.ini',
       vars: { processes: apiWorkers(model) },
     },
+    ...serverTlsFiles(model, 'placement', 'placement'),
   ],
   units: () => ['placement-api.service'],
   debconf: () => [...debconfSelections],

@@ -4,6 +4,8 @@
 // one periodic pass on a one-replica ring) and rsync on storage hosts. Debian 12's
 // units run each server directly (no uwsgi) from its single /etc/swift/<type>-server.conf.
 import {
+  serverTlsPaths,
+  serverTlsFiles,
   authtoken,
   catalogRegistration,
   daemonReload,
@@ -179,12 +181,14 @@ function proxyFiles({ model }: RoleContext): RoleFile[] {
         authtoken: authtoken(model, 'swift'),
         memcacheServers: model.memcachedServers.join(','),
         operatorRoles: 'admin,member',
+        tls: model.tls.enabled ? serverTlsPaths('swift') : false,
       },
       // Holds the swift service user's Keystone password.
       group: 'swift',
       mode: 0o640,
       notify: ['swift-proxy.service'],
     },
+    ...serverTlsFiles(model, 'swift', 'swift').map((f) => ({ ...f, notify: ['swift-proxy.service'] })),
     // The ring plan, for the deploy engine and for an operator to read.
     { path: '/etc/swift/stackhouse-rings.txt', vars: { commands: ringCommands(model) }, notify: [] },
   ]

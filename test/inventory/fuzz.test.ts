@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { describeError } from '../../installer/cli/main.ts'
 import { builtinInventory } from '../../installer/inventory/defaults.ts'
 import { checkInventory } from '../../installer/inventory/load.ts'
+import { tlsMaterial } from '../../installer/tls/material.ts'
 import { buildModel } from '../../installer/model/build.ts'
 import { planHosts } from '../../installer/plan/plan.ts'
 import { render } from '../../installer/render/render.ts'
@@ -141,7 +142,10 @@ function mutate(text: string, rnd: () => number): string {
 function pipeline(text: string): boolean {
   const { inventory, problems } = checkInventory('fuzz.yml', text, { dir: inventoriesDir })
   if (!inventory || problems.some((p) => p.severity === 'error')) return false
-  const model = buildModel(inventory, 'fuzz.yml', fakeSecrets(), roles)
+  const built = buildModel(inventory, 'fuzz.yml', fakeSecrets(), roles)
+  // As loadProject does: the operator's TLS files, or the deployment CA's (none made here: an input error).
+  const tls = tlsMaterial(built, { stateDir: '/nonexistent', inventoryDir: inventoriesDir }, false)
+  const model = tls ? { ...built, tls: { ...built.tls, pem: tls.pem } } : built
   render(model, roles)
   planHosts({ ...model, config: {} }, roles)
   return true

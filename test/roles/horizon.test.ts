@@ -122,7 +122,7 @@ describe('horizon role', () => {
       ])
       const [ssl, site, stat] = steps
       expect(ssl!.run).toBe('a2dissite -q default-ssl')
-      expect(ssl!.unless).toContain('[ -e /etc/apache2/mods-enabled/ssl.load ]')
+      expect(ssl!.unless).toBe('[ ! -e /etc/apache2/sites-enabled/default-ssl.conf ]')
       expect(site!.unless).toBe(
         '[ -e /etc/apache2/mods-enabled/wsgi.load ] && [ -e /etc/apache2/sites-enabled/openstack-dashboard-alias-only.conf ]',
       )

@@ -198,7 +198,10 @@ describe('neutron role: OVN', () => {
     expect(unit.content).toMatch(/^After=.* ovn-central\.service$/m)
     expect(fileAt(renderRole('aio', neutron), 'aio1', '/etc/systemd/system/neutron-server.service').content).not.toContain('ovn-central')
     expect(unit).toMatchObject({ owner: 'root', group: 'root', mode: 0o644, notify: ['neutron-server.service'] })
-    expect(paths(files, 'ctl1').sort()).toEqual([NEUTRON_CONF, ML2, '/etc/systemd/system/neutron-server.service'].sort())
+    // (and, TLS being on, the certificate and key it serves)
+    expect(paths(files, 'ctl1').sort()).toEqual(
+      [NEUTRON_CONF, ML2, '/etc/systemd/system/neutron-server.service', tlsFiles.cert, tlsFiles.key].sort(),
+    )
   })
 
   it('serves the API over TLS when TLS is on', () => {

@@ -95,7 +95,7 @@ describe('placement role', () => {
           /\|\| \{ su -s \/bin\/sh -c '\[ "\$\(placement-manage db version \| tail -n 1\)" = "\$\(\/usr\/local\/libexec\/stackhouse\/alembic-head placement\.db\.sqlalchemy\)" \]' -- placement && /,
         )
         expect(wait).toMatchObject({
-          unless: `/usr/local/libexec/stackhouse/http-answers http://${host.address}:8778/`,
+          unless: `/usr/local/libexec/stackhouse/http-answers ${model.tls.enabled ? 'https' : 'http'}://${host.address}:8778/`,
           waitUntil: { timeoutSeconds: 120 },
         })
         // AND no secret is in a command line

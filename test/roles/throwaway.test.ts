@@ -21,14 +21,14 @@ import { ensureSecrets } from '../../installer/secrets/store.ts'
 import { apiHint } from '../../installer/verify/hints.ts'
 import { roles as builtin } from '../../roles/index.ts'
 import widget from '../fixtures/roles/widget/role.ts'
-import { fixturesDir } from '../helpers.ts'
+import { fixturesDir, withFixtureTls } from '../helpers.ts'
 
 const roles = [...builtin, widget]
 const catalog = secretCatalog(roles)
 
 function model(): Model {
   const inventory = loadInventory(join(fixturesDir, 'inventories', '3-node.yml'))
-  return buildModel(inventory, null, placeholderSecrets(catalog), roles)
+  return withFixtureTls(buildModel(inventory, null, placeholderSecrets(catalog), roles))
 }
 
 describe('a role declared only in a fixture folder', () => {

@@ -15,6 +15,8 @@ SECRET_KEY = 'fake-horizon-secret-key'
 
 OPENSTACK_HOST = 'cloud.example.test'
 OPENSTACK_KEYSTONE_URL = 'https://cloud.example.test:5000/v3'
+# The CA that verifies the cloud's https endpoints (Debian's bundle, which holds the deployment's CA).
+OPENSTACK_SSL_CACERT = '/etc/ssl/certs/ca-certificates.crt'
 OPENSTACK_API_VERSIONS = {
     'identity': 3,
 }
