@@ -13,6 +13,8 @@ export interface CredentialFiles {
   adminOpenrc: string
   demoOpenrc: string
   cloudsYaml: string
+  /** The deployment's CA (PEM), which the openrc files and clouds.yaml name: only with TLS on. */
+  caCert?: string
 }
 
 interface User {
@@ -28,7 +30,7 @@ function users(model: Model): Record<'admin' | 'demo', User> {
   }
 }
 
-function openrc(model: Model, u: User, path: string): string {
+function openrc(model: Model, u: User, path: string, caCert: string | undefined): string {
   const env: Record<string, string> = {
     OS_AUTH_URL: model.endpoints.keystone.public,
     OS_IDENTITY_API_VERSION: '3',
@@ -39,6 +41,8 @@ function openrc(model: Model, u: User, path: string): string {
     OS_PROJECT_DOMAIN_NAME: 'Default',
     OS_REGION_NAME: model.region,
     OS_INTERFACE: 'public',
+    // The client verifies the endpoints against the deployment's CA (never --insecure).
+    ...(caCert ? { OS_CACERT: caCert } : {}),
   }
   // NOTE: values quoted as the shell reads them, so sourcing the file never runs any part of one.
   // The comment shows the path with control characters replaced: a newline would end the comment.
@@ -54,10 +58,15 @@ export function credentialFiles(dir: string): CredentialFiles {
 
 export function writeCredentials(model: Model, dir: string): CredentialFiles {
   mkdirPrivate(dir)
-  const files = credentialFiles(dir)
+  const files: CredentialFiles = credentialFiles(dir)
+  const ca = model.tls.pem?.ca
+  if (ca) {
+    files.caCert = join(dir, 'ca.crt')
+    writeFileSync(files.caCert, ca, { mode: 0o644 })
+  }
   const { admin, demo } = users(model)
-  writeFileSync(files.adminOpenrc, openrc(model, admin, files.adminOpenrc), { mode: 0o600 })
-  writeFileSync(files.demoOpenrc, openrc(model, demo, files.demoOpenrc), { mode: 0o600 })
+  writeFileSync(files.adminOpenrc, openrc(model, admin, files.adminOpenrc, files.caCert), { mode: 0o600 })
+  writeFileSync(files.demoOpenrc, openrc(model, demo, files.demoOpenrc, files.caCert), { mode: 0o600 })
   const entry = (u: User) => ({
     auth: {
       auth_url: model.endpoints.keystone.public,
@@ -70,6 +79,7 @@ export function writeCredentials(model: Model, dir: string): CredentialFiles {
     region_name: model.region,
     interface: 'public',
     identity_api_version: 3,
+    ...(files.caCert ? { cacert: files.caCert } : {}),
   })
   writeFileSync(files.cloudsYaml, stringify({ clouds: { [model.name]: entry(admin), [`${model.name}-demo`]: entry(demo) } }), {
     mode: 0o600,
