@@ -19,6 +19,7 @@ import { secretCatalog } from './secrets/names.ts'
 import type { OverrideFile } from './render/render.ts'
 import { ensureSecrets, requireSecrets, type SecretsFile } from './secrets/store.ts'
 import { tlsMaterial } from './tls/material.ts'
+import type { IssuedCertificate } from './tls/ca.ts'
 import { trustCertificateAuthority } from './openstack/http.ts'
 
 export interface ProjectOptions {
@@ -99,6 +100,8 @@ export interface Project {
   secrets: SecretsFile
   /** The roles the project was loaded with. */
   roles: readonly Role[]
+  /** TLS certificates loading made or renewed (makeCertificates), each with the reason. */
+  certificates?: IssuedCertificate[]
 }
 
 /**
@@ -122,7 +125,7 @@ export function loadProject(opts: ProjectOptions): Project {
   if (tls?.pem.ca) trustCertificateAuthority(tls.pem.ca)
   // A sandbox cloud is reached with the sandbox's own key and known_hosts.
   const ssh = model.target === 'sandbox' ? { ssh: { knownHosts: sandboxPaths.knownHosts, key: sandboxPaths.key } } : {}
-  return { paths: { ...paths, ...ssh }, model, overrides: readOverrides(paths.overrides), secrets, roles }
+  return { paths: { ...paths, ...ssh }, model, overrides: readOverrides(paths.overrides), secrets, roles, certificates: tls?.issued ?? [] }
 }
 
 /** The command that makes the project's secrets. */

@@ -4,12 +4,14 @@
 // inventory's config: entries must each match a file that will render, and the
 // secrets file, when there is one, must be readable. Nothing is written and no
 // secret is created: files are rendered with placeholder secrets.
+import { dirname } from 'node:path'
 import { builtinInventory, builtinInventoryName } from './inventory/defaults.ts'
 import { checkInventory, checkInventoryFile, type LoadResult } from './inventory/load.ts'
 import type { Problem } from './inventory/problems.ts'
 import type { Inventory } from './inventory/schema.ts'
 import { buildModel } from './model/build.ts'
-import type { Model } from './model/types.ts'
+import type { Model, TlsPem } from './model/types.ts'
+import { tlsMaterial } from './tls/material.ts'
 import { projectPaths, type ProjectOptions } from './project.ts'
 import { readOverrides } from './render/overrides.ts'
 import { inlineOverrides, OverrideError, render, overrideProblems, type OverrideFile } from './render/render.ts'
@@ -51,14 +53,52 @@ export function validateProject(opts: ProjectOptions, roles: readonly Role[]): V
   }
   const secrets = secretsProblems(paths.secrets)
   problems.push(...secrets.problems)
-  const model = buildModel(
+  const built = buildModel(
     checked.inventory,
     opts.inventory ?? null,
     { ...placeholderSecrets(secretCatalog(roles)), ...secrets.operatorSet },
     roles,
   )
+  const tls = tlsForValidation(built, paths.inventory ? dirname(paths.inventory) : paths.stateDir, checked, file)
+  problems.push(...tls.problems)
+  const model: Model = tls.pem ? { ...built, tls: { ...built.tls, pem: tls.pem } } : built
   problems.push(...renderProblems(model, roles, overrides, checked, file))
   return { file, inventory: checked.inventory, problems }
+}
+
+/**
+ * TLS material to render with: the operator's files, checked (a problem at tls.certificate
+ * when they are not a PEM pair); else a placeholder, since validate makes no CA.
+ */
+function tlsForValidation(model: Model, inventoryDir: string, checked: LoadResult, file: string): { pem?: TlsPem; problems: Problem[] } {
+  if (!model.tls.enabled) return { problems: [] }
+  if (!model.tls.certificate) return { pem: placeholderPem, problems: [] }
+  try {
+    return { pem: tlsMaterial(model, { stateDir: inventoryDir, inventoryDir }, false)!.pem, problems: [] }
+  } catch (e) {
+    if (!(e instanceof FixableError)) throw e
+    const key = /\(tls\.(\w+)\)/.exec(e.message)?.[1] ?? 'certificate'
+    return {
+      pem: placeholderPem,
+      problems: [
+        {
+          file,
+          ...checked.locate!(['tls', key]),
+          path: `/tls/${key}`,
+          severity: 'error',
+          message: e.message,
+          ...(e.fix ? { fix: e.fix } : {}),
+        },
+      ],
+    }
+  }
+}
+
+/** What validate renders in place of a certificate it does not make (never written anywhere). */
+const placeholderPem: TlsPem = {
+  cert: '-----BEGIN CERTIFICATE-----\nPLACEHOLDER\n-----END CERTIFICATE-----\n',
+  key: '-----BEGIN PRIVATE KEY-----\nPLACEHOLDER\n-----END PRIVATE KEY-----\n',
+  ca: '-----BEGIN CERTIFICATE-----\nPLACEHOLDER\n-----END CERTIFICATE-----\n',
 }
 
 /** The secrets file is read only to learn which operator secrets are set; none is created. */

@@ -48,6 +48,9 @@ const generate = withProject(
         : `${style.green('✔')} ${file} already holds every secret; nothing changed`,
     )
     if (tightened) out(style.yellow(`${file} was readable by others: its mode is now 0600`))
+    // With TLS on and no certificate of the operator's, the deployment's CA is made with the secrets.
+    for (const c of loadProject({ ...projectOptions(flags), makeCertificates: true }).certificates ?? [])
+      out(`${style.green('✔')} made ${c.name === 'ca' ? "the deployment's CA" : `the ${c.name} certificate`} (${c.reason}): ${c.cert}`)
   })
 
 const show = withProject(new Command('show').description('print one secret value (the only command that does)'))

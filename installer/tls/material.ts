@@ -70,7 +70,15 @@ export function tlsMaterial(model: Model, dirs: { stateDir: string; inventoryDir
 function operatorPem(certificate: string, key: string, ca: string | undefined, inventoryDir: string): TlsPem {
   const read = (name: string, value: string) => {
     const file = resolveLocalPath(value, inventoryDir)
-    const text = readFileSync(file, 'utf8')
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (e) {
+      throw new FixableError(`${file} (tls.${name}) cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        fix: `point tls.${name} at a readable file; relative paths start from the inventory's folder`,
+        file,
+      })
+    }
     if (!pemOnly.test(text))
       throw new FixableError(`${file} (tls.${name}) is not a PEM file: it must hold only -----BEGIN …----- blocks`, {
         fix: `convert it (openssl x509 -in it -out it.pem, or openssl pkey for a key) and point tls.${name} at the result`,
