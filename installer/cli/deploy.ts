@@ -45,6 +45,7 @@ const jsonEvents = render<DeployEvent>({
   log: json,
   sandbox: none,
   'sandbox-ready': none,
+  certificates: json,
   credentials: none,
 })
 
@@ -58,6 +59,10 @@ const humanEvents = render<DeployEvent>({
   log: (e) => err(style.dim(`${e.host} | ${e.line.split('\n').join(`\n${e.host} | `)}`, process.stderr)),
   sandbox: (e) => err(style.dim(e.line, process.stderr)),
   'sandbox-ready': (e) => e.created.length && err(`created sandbox host(s): ${e.created.join(', ')}`),
+  certificates: (e) => {
+    for (const c of e.made)
+      err(`made ${c.name === 'ca' ? "the deployment's CA" : `the ${c.name} certificate`} (${c.reason ?? 'new'}): ${c.cert}`)
+  },
 })
 
 export const deployCommand = withProject(new Command('deploy').description('install and configure the cloud on its hosts; safe to re-run'))

@@ -41,6 +41,11 @@ export interface DeployCloudReport extends DeployReport {
 export async function deployCloud(project: Project, roles: readonly Role[], opts: DeployCloudOptions = {}): Promise<DeployCloudReport> {
   const { onEvent, sandboxHosts = ensureSandboxHosts, ...rest } = opts
   const emit = onEvent ?? (() => {})
+  if (project.certificates?.length)
+    emit({
+      type: 'certificates',
+      made: project.certificates.map(({ name, cert, reason }) => ({ name, cert, ...(reason ? { reason } : {}) })),
+    })
   if (project.model.target === 'sandbox' && !opts.local && !opts.check) {
     const ready = await sandboxHosts(project.model, (line) => emit({ type: 'sandbox', line }))
     emit({ type: 'sandbox-ready', created: ready.created, started: ready.started })

@@ -23,6 +23,8 @@ export type DeployEvent =
   | SandboxLineEvent
   /** The inventory's sandbox hosts all run: these were created, these booted. */
   | { type: 'sandbox-ready'; created: string[]; started: string[] }
+  /** TLS certificates made or renewed for this run (the deployment CA's), each with the reason. */
+  | { type: 'certificates'; made: { name: string; cert: string; reason?: string }[] }
   /** The deploy succeeded and the openrc files and clouds.yaml were written (mode 0600). */
   | { type: 'credentials'; files: CredentialFiles }
 
