@@ -42,6 +42,8 @@ export function applianceInventory(s: ApplianceSettings, lease: Lease): string {
     },
     // Ceph on a file-backed OSD: it needs no spare disk and no device-mapper.
     backends: { network: 'linuxbridge', block_storage: 'ceph', virt_type: 'auto' },
+    // cloud.tls: every endpoint https, from a CA first boot makes on this VM (never in the image).
+    ...(s.tls ? { tls: { enabled: true } } : {}),
   }
   return `# Written by the appliance's first boot from its settings (stackhouse appliance reconfigure changes it).\n${stringify(doc)}`
 }

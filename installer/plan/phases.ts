@@ -56,8 +56,15 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
   const prepare: Phase = {
     id: 'prepare',
     title: 'apt sources',
-    // apt's mirror and proxy (the common role's files) must be in place before apt runs.
-    hosts: hosts.map(({ host }) => ({ host, tasks: filesOf(host.name, 'common').map((f) => fileTask(f)) })),
+    // apt's mirror and proxy (the common role's files) must be in place before apt runs; its
+    // steps (the deployment's CA into the trust store) before any service checks a certificate.
+    hosts: hosts.map(({ host, roles: mine }) => ({
+      host,
+      tasks: [
+        ...filesOf(host.name, 'common').map((f) => fileTask(f)),
+        ...(mine.find((r) => r.role.name === 'common')?.steps ?? []).map(commandTask),
+      ],
+    })),
   }
   const installing = plan.roles.filter(prepares)
   const shared = new Map(

@@ -80,6 +80,13 @@ describe('the appliance inventory', () => {
     })
   })
 
+  it('turns TLS on when cloud.tls says so, with no certificate of its own: first boot makes the CA', () => {
+    const lease = { interface: 'ens3', address: '10.0.2.15', cidr: '10.0.2.0/24', gateway: '10.0.2.2' }
+    const on = checkInventory('appliance.yml', applianceInventory({ ...dhcp, tls: true }, lease)).inventory!
+    expect(on.tls).toEqual({ enabled: true })
+    expect(checkInventory('appliance.yml', applianceInventory({ ...dhcp, tls: false }, lease)).inventory!.tls).toEqual({ enabled: false })
+  })
+
   it('puts floating IPs on the internal network when the LAN gives none', () => {
     const text = applianceInventory(dhcp, { interface: 'ens3', address: '10.0.2.15', cidr: '10.0.2.0/24', gateway: '10.0.2.2' })
     const { inventory, problems } = checkInventory('appliance.yml', text)

@@ -5,7 +5,7 @@
 // its power (SIGKILL) and boot it again: Ready, verified, no deploy run.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
@@ -252,6 +252,8 @@ describe('the appliance', () => {
       ssh_key: publicKey(),
       'labs.set': 'all',
       'labs.students': '2',
+      // Every endpoint over https, from a CA first boot makes on the VM: verify below trusts only that CA.
+      'cloud.tls': 'true',
     })
     const settledStatus = await waitForApplianceSettled(host, 30 * 60_000)
     const seconds = (Date.now() - started) / 1000
@@ -271,6 +273,19 @@ describe('the appliance', () => {
     expect(project.model.secrets.admin_password).toBe(firstPassword)
     const report = await verifyDeployedCloud(project, {})
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+    // TLS: every catalog endpoint is https (verify above reached them, trusting only the VM's CA),
+    // and the APIs do not answer plain http.
+    expect(Object.values(project.model.endpoints).map((e) => new URL(e.public).protocol)).toEqual(
+      Object.values(project.model.endpoints).map(() => 'https:'),
+    )
+    expect(project.model.dashboardUrl).toBe('https://10.77.0.21/horizon')
+    const plain = await fetch('http://10.77.0.21:5000/v3', { signal: AbortSignal.timeout(10_000) }).then(
+      (r) => `HTTP ${r.status}`,
+      () => 'refused',
+    )
+    expect(plain).not.toBe('HTTP 200')
+    const ca = join(readRecord(good)!.rootfs.path, 'var/lib/stackhouse/appliance/.stackhouse/tls/ca.key')
+    expect(statSync(ca).mode & 0o777).toBe(0o600)
     // The password is gone from the guest's copy of the settings.
     const seed = join(readRecord(good)!.rootfs.path, 'etc/stackhouse/seed/ovf-env.xml')
     expect(readFileSync(seed, 'utf8')).toContain('oe:key="stackhouse.admin_password" oe:value=""')
@@ -378,6 +393,13 @@ function machineProject() {
   mkdirSync(join(dir, '.stackhouse'), { recursive: true, mode: 0o700 })
   for (const f of ['demo-key', 'demo-key.pub'])
     writeFileSync(join(dir, '.stackhouse', f), readFileSync(join(root, 'var/lib/stackhouse/appliance/.stackhouse', f)), { mode: 0o600 })
+  // With cloud.tls the VM's CA and its API certificate, which loading the project reads (and trusts the CA of).
+  const tls = join(root, 'var/lib/stackhouse/appliance/.stackhouse/tls')
+  if (existsSync(tls)) {
+    mkdirSync(join(dir, '.stackhouse', 'tls'), { recursive: true, mode: 0o700 })
+    for (const f of ['ca.crt', 'api.crt', 'api.key'])
+      writeFileSync(join(dir, '.stackhouse', 'tls', f), readFileSync(join(tls, f)), { mode: 0o600 })
+  }
   const p = loadProject({ inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml'), roles })
   return { ...p, paths: { ...p.paths, ssh: { key: sandboxPaths.key, knownHosts: sandboxPaths.knownHosts } } }
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
 import { caBundle, caTrustFile, serverTlsPaths, trustCaStep } from '../../installer/render/tls.ts'
 import { render } from '../../installer/render/render.ts'
+import { buildPhases } from '../../installer/plan/phases.ts'
 import common from '../../roles/common/role.ts'
 import horizon from '../../roles/horizon/role.ts'
 import { roles } from '../../roles/index.ts'
@@ -51,6 +52,12 @@ describe('TLS on the hosts', () => {
     const firstLine = fixtureFile('ca.crt').split('\n')[1]!
     expect(step).toMatchObject({ run: 'update-ca-certificates', unless: `grep -qxF ${firstLine} ${caBundle}` })
     expect(common.bootstrap!({ model: three, host: three.hosts[0]! })).toHaveLength(1)
+    // AND the deploy runs it in prepare, on every host, before any service starts
+    const prepare = buildPhases({ ...three, config: {} }, roles, files, { admin: () => Promise.reject(new Error('not called')) })[0]!
+    expect(prepare.id).toBe('prepare')
+    expect(prepare.hosts.map((h) => h.tasks.map((t) => t.id).filter((id) => id === 'common.trust-ca'))).toEqual(
+      three.hosts.map(() => ['common.trust-ca']),
+    )
     expect(aio.some((f) => f.path === caTrustFile)).toBe(false)
     expect(trustCaStep(fixtureModel('aio'))).toEqual([])
   })
