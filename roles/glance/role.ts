@@ -20,6 +20,7 @@ import {
   type Model,
   type ModelHost,
   type Endpoint,
+  type RoleFile,
 } from '../../installer/role/index.ts'
 
 // The names this role adds to the model, typed for every reader.
@@ -66,7 +67,42 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
       },
       alembicMigration(model, 'glance'),
     ),
+    ...(model.tls.enabled
+      ? [
+          {
+            // After glance-api has moved to the loopback listener: Apache then takes the address's port.
+            id: 'glance.tls-proxy',
+            title: `a2enmod ssl proxy_http && a2ensite ${tlsProxySite} (https in front of glance-api)`,
+            when: 'after-start' as const,
+            unless: [
+              `/etc/apache2/sites-enabled/${tlsProxySite}.conf`,
+              '/etc/apache2/mods-enabled/ssl.load',
+              '/etc/apache2/mods-enabled/proxy_http.load',
+            ]
+              .map((p) => `[ -e ${p} ]`)
+              .join(' && '),
+            run: `a2enmod -q ssl proxy proxy_http && a2ensite -q ${tlsProxySite} && systemctl reload-or-restart apache2.service`,
+          },
+        ]
+      : []),
     waitForHttp('glance.wait', `${apiScheme(model)}://${host.address}:${model.endpoints.glance.port}/`),
+  ]
+}
+
+/** With TLS on: Apache's site that serves https on glance's address and port, in front of glance-api on the loopback. */
+const tlsProxySite = 'stackhouse-glance-tls'
+
+function tlsProxyFiles(model: Model, host: ModelHost): RoleFile[] {
+  if (!model.tls.enabled) return []
+  const pem = serverTlsPaths('glance')
+  return [
+    ...serverTlsFiles(model, 'glance', 'root').map((f) => ({ ...f, notify: ['apache2.service'] })),
+    {
+      path: `/etc/apache2/sites-available/${tlsProxySite}.conf`,
+      format: 'text' as const,
+      vars: { address: host.address, port: model.endpoints.glance.port, cert: pem.cert, key: pem.key },
+      notify: ['apache2.service'],
+    },
   ]
 }
 
@@ -83,8 +119,8 @@ export default defineRole({
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
   users: ['glance'],
-  packages: () => ['glance-api'],
-  files: ({ model }) => [
+  packages: ({ model }) => ['glance-api', ...(model.tls.enabled ? ['apache2'] : [])],
+  files: ({ model, host }) => [
     {
       path: '/etc/glance/glance-api.conf',
       group: 'glance',
@@ -95,13 +131,12 @@ export default defineRole({
         databaseUrl: databaseUrl(model, 'glance'),
         authtoken: authtoken(model, 'glance'),
         imagesDir,
-        // glance-api serves https itself (eventlet) from these.
-        tls: model.tls.enabled ? serverTlsPaths('glance') : false,
+        tls: model.tls.enabled,
       },
     },
-    ...serverTlsFiles(model, 'glance', 'glance'),
+    ...tlsProxyFiles(model, host),
   ],
-  units: () => ['glance-api.service'],
+  units: ({ model }) => ['glance-api.service', ...(model.tls.enabled ? ['apache2.service'] : [])],
   debconf: () => [...debconfSelections],
   databases: () => [{ database: 'glance', service: 'glance' }],
   bootstrap: ({ model, host }) => bootstrap(model, host),

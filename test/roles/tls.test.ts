@@ -20,7 +20,7 @@ const servers = [
   ['keystone', 'keystone'],
   ['placement', 'placement'],
   ['nova', 'nova'],
-  ['glance', 'glance'],
+  ['glance', 'root'],
   ['cinder', 'cinder'],
   ['neutron', 'neutron'],
   ['swift', 'swift'],
@@ -87,12 +87,16 @@ describe('TLS on the hosts', () => {
     for (const f of ini(aio)) expect(f.content, `${f.path}`).not.toMatch(/^(cafile|glance_ca_certificates_file|auth_ca_cert) =/m)
   })
 
-  it('serves glance, swift and the metadata API over https from their own options', () => {
+  it('serves glance through an Apache TLS proxy, swift and the metadata API over https from their own options', () => {
+    // Zed's glance-api has no TLS: it moves to the loopback, and Apache serves the address's port.
     const glance = parseIni(fileAt(files, 'ctl1', '/etc/glance/glance-api.conf').content)
-    expect([iniGet(glance, 'DEFAULT', 'cert_file'), iniGet(glance, 'DEFAULT', 'key_file')]).toEqual([
-      serverTlsPaths('glance').cert,
-      serverTlsPaths('glance').key,
-    ])
+    expect([iniGet(glance, 'DEFAULT', 'bind_host'), iniGet(glance, 'DEFAULT', 'cert_file')]).toEqual(['127.0.0.1', undefined])
+    const site = fileAt(files, 'ctl1', '/etc/apache2/sites-available/stackhouse-glance-tls.conf').content
+    expect(site).toContain('Listen 10.1.0.11:9292')
+    expect(site).toContain('ProxyPass / http://127.0.0.1:9292/ retry=0')
+    expect(site).toContain(`SSLCertificateKeyFile ${serverTlsPaths('glance').key}`)
+    const aioGlance = parseIni(fileAt(aio, 'aio1', '/etc/glance/glance-api.conf').content)
+    expect(iniGet(aioGlance, 'DEFAULT', 'bind_host')).toBe(fixtureModel('aio').hosts[0]!.address)
     const proxy = parseIni(fileAt(files, 'ctl1', '/etc/swift/proxy-server.conf').content)
     expect(iniGet(proxy, 'DEFAULT', 'cert_file')).toBe(serverTlsPaths('swift').cert)
     const metadata = files.find((f) => /metadata_agent\.ini$/.test(f.path))!
