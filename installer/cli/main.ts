@@ -23,6 +23,7 @@ import { labCommand } from './lab.ts'
 import { classCommand } from './class.ts'
 import { sandboxCommand } from './sandbox.ts'
 import { secretsCommand } from './secrets.ts'
+import { certsCommand } from './certs.ts'
 import { validateCommand } from './validate.ts'
 import { exitCodes } from './_exit-codes.ts'
 import { err, style } from './_style.ts'
@@ -50,6 +51,7 @@ export function program(): Command {
     startCommand,
     destroyCommand,
     secretsCommand,
+    certsCommand,
     sandboxCommand,
     imageCommand,
     applianceCommand,
@@ -106,6 +108,7 @@ const examples: Record<string, string[]> = {
     'deploy -i inventory.yml --trust-new-hosts   # first contact with new hosts',
   ],
   verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
+  'certs status': ['certs status -i inventory.yml', 'certs status -i inventory.yml --json'],
   status: ['status', 'status -i inventory.yml --json', 'status --wait 600   # after a reboot: wait until the cloud is back'],
   stop: ['stop                      # the built-in cloud: services, then its sandbox host', 'stop -i inventory.yml'],
   start: ['start', 'start -i inventory.yml --no-wait'],

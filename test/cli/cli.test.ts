@@ -33,6 +33,28 @@ function commandPaths(cmd: Command, prefix: string[] = []): string[] {
 const commands = commandPaths(program())
 
 describe('stackhouse CLI', () => {
+  it('secrets generate makes the CA with a TLS inventory, and certs status shows it: names, days left, --json', () => {
+    const dir = scratch()
+    writeFileSync(join(dir, 'id_ed25519'), readFileSync(join(fixturesDir, 'inventories', 'id_ed25519')), { mode: 0o600 })
+    writeFileSync(
+      join(dir, 'inv.yml'),
+      'name: tlscli\nhosts:\n  - { name: ctl1, address: 10.9.0.11, ssh: { key: id_ed25519 } }\ngroups: { control: [ctl1], network: [ctl1], compute: [ctl1], storage: [ctl1] }\ntls: { enabled: true }\n',
+    )
+    expect(run(['certs', 'status', '-i', 'inv.yml'], dir).stdout).toMatch(/no certificate yet: stackhouse deploy/)
+    const gen = run(['secrets', 'generate', '-i', 'inv.yml'], dir)
+    expect(gen.stdout).toMatch(/made the deployment's CA \(there was no CA\)/)
+    expect(gen.stdout).toMatch(/made the api certificate \(there was none\)/)
+    const human = run(['certs', 'status', '-i', 'inv.yml'], dir)
+    expect(human.code).toBe(0)
+    expect(human.stdout).toMatch(/^cert {2}CN=ctl1 {2}until \d{4}-\d\d-\d\d \(824 days left\)/m)
+    expect(human.stdout).toMatch(/names: ctl1, 10\.9\.0\.11/)
+    const json = JSON.parse(run(['certs', 'status', '-i', 'inv.yml', '--json'], dir).stdout) as {
+      certificates: { isCa: boolean; daysLeft: number }[]
+    }
+    expect(json.certificates.map((c) => c.isCa).sort()).toEqual([false, true])
+    expect(run(['secrets', 'generate', '-i', 'inv.yml'], dir).stdout).not.toMatch(/made/)
+  })
+
   it('has the commands a user looks for', () => {
     expect(commands).toEqual(
       expect.arrayContaining(['deploy', 'verify', 'sandbox layer build', 'sandbox layer show', 'secrets set', 'image build']),

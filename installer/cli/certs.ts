@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stackhouse certs status`: the cloud's TLS certificates, whom they name and how
+// long they have left. Reads files only; a deploy makes and renews them.
+import { Command } from 'commander'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { readInventory, projectPaths } from '../project.ts'
+import { resolveLocalPath } from '../inventory/paths.ts'
+import { certificateInfo, renewWithinDays, type CertificateInfo } from '../tls/ca.ts'
+import { tlsDir } from '../tls/material.ts'
+import { out, style } from './_style.ts'
+import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
+import { dirname } from 'node:path'
+
+const status = withProject(new Command('status').description("the cloud's TLS certificates: names, expiry, days left (reads files only)"))
+  .option('--json', 'print as JSON')
+  .action((flags: ProjectFlags & { json?: boolean }) => {
+    const opts = projectOptions(flags)
+    const inventory = readInventory({ ...opts, localFiles: false })
+    const paths = projectPaths(opts)
+    const dir = tlsDir(paths.stateDir)
+    const files = inventory.tls.certificate
+      ? [inventory.tls.certificate, ...(inventory.tls.ca ? [inventory.tls.ca] : [])].map((f) =>
+          resolveLocalPath(f, paths.inventory ? dirname(paths.inventory) : paths.stateDir),
+        )
+      : existsSync(dir)
+        ? readdirSync(dir)
+            .filter((f) => f.endsWith('.crt'))
+            .sort()
+            .map((f) => join(dir, f))
+        : []
+    const certs: CertificateInfo[] = files.filter((f) => existsSync(f)).map((f) => certificateInfo(f))
+    const source = inventory.tls.certificate ? 'operator' : 'deployment CA'
+    if (flags.json) return out(JSON.stringify({ enabled: inventory.tls.enabled, source, certificates: certs }, null, 2))
+    if (!inventory.tls.enabled) out(style.dim('TLS is off (tls.enabled: false)'))
+    if (!certs.length)
+      return out(`no certificate yet${inventory.tls.enabled ? ': stackhouse deploy (or secrets generate) makes them' : ''}`)
+    for (const c of certs) {
+      const left = c.daysLeft <= renewWithinDays ? style.yellow(`${c.daysLeft} days left`) : `${c.daysLeft} days left`
+      out(`${c.isCa ? 'CA  ' : 'cert'}  ${c.subject}  until ${c.notAfter.toISOString().slice(0, 10)} (${left})  ${style.dim(c.file)}`)
+      if (!c.isCa) out(`      names: ${[...c.names.dns, ...c.names.ips].join(', ')}`)
+    }
+    if (source === 'deployment CA')
+      out(style.dim(`a deploy renews a certificate with ${renewWithinDays} days or fewer left, or whose names changed`))
+  })
+
+export const certsCommand = new Command('certs').description("the cloud's TLS certificates (tls.enabled)").addCommand(status)
