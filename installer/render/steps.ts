@@ -33,6 +33,28 @@ export function waitForHttp(id: string, url: string, seconds = 120): BootstrapSt
   }
 }
 
+/**
+ * Apache modules and a site of the role's enabled, then Apache reloaded, unless all
+ * are enabled already. `start`: Apache is started too when it is not running (the
+ * role needs it now); otherwise a stopped Apache is left for its unit to start.
+ */
+export function apacheSite(
+  id: string,
+  title: string,
+  site: string,
+  modules: string[],
+  opts: { when?: BootstrapStep['when']; start?: boolean } = {},
+): BootstrapStep {
+  const enabled = [...modules.map((m) => `/etc/apache2/mods-enabled/${m}.load`), `/etc/apache2/sites-enabled/${site}.conf`]
+  return {
+    id,
+    title,
+    ...(opts.when ? { when: opts.when } : {}),
+    unless: enabled.map((p) => sh`[ -e ${p} ]`).join(' && '),
+    run: sh`a2enmod -q ${modules} && a2ensite -q ${site} && systemctl ${opts.start ? 'reload-or-restart' : 'try-reload-or-restart'} apache2.service`,
+  }
+}
+
 /** A directory with this owner and mode. */
 export function directory(id: string, path: string, owner: string, mode: number): BootstrapStep {
   const m = mode.toString(8)

@@ -19,7 +19,7 @@ export {
   type VsphereSettings,
 } from '../render/openstack.ts'
 export { Serialized } from '../render/render.ts'
-export { argv, asUser, atAlembicHead, cmd, daemonReload, directory, raw, sh, shellQuote, waitForHttp } from '../render/steps.ts'
+export { apacheSite, argv, asUser, atAlembicHead, cmd, daemonReload, directory, raw, sh, shellQuote, waitForHttp } from '../render/steps.ts'
 export { alembicMigration, databaseEnv, fastMigration, serviceLogin, sqlRows } from '../render/schema-state.ts'
 export { scriptFile, scriptPath } from '../render/scripts.ts'
 export { apiScheme, caBundle, caTrustFiles, clientCaFile, serverTlsFiles, serverTlsPaths, trustCaStep } from '../render/tls.ts'

@@ -3,6 +3,7 @@
 // server (/etc/init.d/glance-api disables uwsgi: "Glance appears broken with uwsgi"),
 // so the listener and worker count are glance-api.conf options.
 import {
+  apacheSite,
   apiScheme,
   serverTlsPaths,
   serverTlsFiles,
@@ -67,22 +68,19 @@ function bootstrap(model: Model, host: ModelHost): BootstrapStep[] {
       },
       alembicMigration(model, 'glance'),
     ),
+    // After glance-api has moved to the loopback listener: Apache then takes the address's port.
     ...(model.tls.enabled
       ? [
-          {
-            // After glance-api has moved to the loopback listener: Apache then takes the address's port.
-            id: 'glance.tls-proxy',
-            title: `a2enmod ssl proxy_http && a2ensite ${tlsProxySite} (https in front of glance-api)`,
-            when: 'after-start' as const,
-            unless: [
-              `/etc/apache2/sites-enabled/${tlsProxySite}.conf`,
-              '/etc/apache2/mods-enabled/ssl.load',
-              '/etc/apache2/mods-enabled/proxy_http.load',
-            ]
-              .map((p) => `[ -e ${p} ]`)
-              .join(' && '),
-            run: `a2enmod -q ssl proxy proxy_http && a2ensite -q ${tlsProxySite} && systemctl reload-or-restart apache2.service`,
-          },
+          apacheSite(
+            'glance.tls-proxy',
+            `a2enmod ssl proxy_http && a2ensite ${tlsProxySite} (https in front of glance-api)`,
+            tlsProxySite,
+            ['ssl', 'proxy', 'proxy_http'],
+            {
+              when: 'after-start',
+              start: true,
+            },
+          ),
         ]
       : []),
     waitForHttp('glance.wait', `${apiScheme(model)}://${host.address}:${model.endpoints.glance.port}/`),

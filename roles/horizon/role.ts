@@ -2,6 +2,7 @@
 // horizon: the OpenStack dashboard (Debian's openstack-dashboard) under Apache
 // mod_wsgi on control hosts, served at the path of model.dashboardUrl.
 import {
+  apacheSite,
   apiWorkers,
   defineRole,
   clientCaFile,
@@ -71,7 +72,6 @@ const settingsHash = `cat ${settingsDir}/local_settings.py ${settingsDir}/local_
 const manage = '/usr/share/openstack-dashboard/manage.py'
 
 function bootstrap(model: Model): BootstrapStep[] {
-  const enabled = ['/etc/apache2/mods-enabled/wsgi.load', `/etc/apache2/sites-enabled/${site}.conf`]
   return [
     {
       // NOTE: openstack-dashboard-apache's postinst enables Debian's default-ssl site even
@@ -83,27 +83,14 @@ function bootstrap(model: Model): BootstrapStep[] {
     },
     ...(model.tls.enabled
       ? [
-          {
-            id: 'horizon.tls-site',
-            title: `a2enmod ssl rewrite && a2ensite ${tlsSite} (the dashboard over https)`,
-            unless: [
-              `/etc/apache2/sites-enabled/${tlsSite}.conf`,
-              '/etc/apache2/mods-enabled/ssl.load',
-              '/etc/apache2/mods-enabled/rewrite.load',
-            ]
-              .map((p) => `[ -e ${p} ]`)
-              .join(' && '),
-            run: `a2enmod -q ssl rewrite && a2ensite -q ${tlsSite} && systemctl try-reload-or-restart apache2.service`,
-          },
+          apacheSite('horizon.tls-site', `a2enmod ssl rewrite && a2ensite ${tlsSite} (the dashboard over https)`, tlsSite, [
+            'ssl',
+            'rewrite',
+          ]),
         ]
       : []),
-    {
-      id: 'horizon.site',
-      title: `a2ensite ${site} (the dashboard at /horizon)`,
-      // NOTE: the postinst enables it when activate_vhost is false; this repairs a host where it was not.
-      unless: enabled.map((p) => `[ -e ${p} ]`).join(' && '),
-      run: `a2enmod -q wsgi && a2ensite -q ${site} && systemctl try-reload-or-restart apache2.service`,
-    },
+    // NOTE: the postinst enables it when activate_vhost is false; this repairs a host where it was not.
+    apacheSite('horizon.site', `a2ensite ${site} (the dashboard at /horizon)`, site, ['wsgi']),
     {
       id: 'horizon.static',
       title: 'rebuild static files (collectstatic, compress)',
