@@ -51,14 +51,16 @@ export function trustCaStep(model: Model): (CommandSpec & { id: string })[] {
  * A service's certificate and key in `/etc/<project>/ssl/{public,private}/`: where
  * Debian's uwsgi init scripts look (they then serve --https-socket), and where
  * eventlet services' own options point. The key is readable by the service's group only.
+ * `notify`: the units that serve them. @default the role's units on the host
  */
-export function serverTlsFiles(model: Model, project: string, group: string): RoleFile[] {
+export function serverTlsFiles(model: Model, project: string, group: string, notify?: string[]): RoleFile[] {
   const pem = pemOf(model)
   if (!pem) return []
   const files = serverTlsPaths(project)
+  const units = notify ? { notify } : {}
   return [
-    { path: files.cert, content: pem.cert, format: 'text' },
-    { path: files.key, content: pem.key, format: 'text', group, mode: 0o640 },
+    { path: files.cert, content: pem.cert, format: 'text', ...units },
+    { path: files.key, content: pem.key, format: 'text', group, mode: 0o640, ...units },
   ]
 }
 

@@ -99,7 +99,7 @@ export default defineRole({
             notify: ['cinder-api.service'],
           },
           // With TLS on, Debian's init script serves --https-socket from these.
-          ...serverTlsFiles(ctx.model, 'cinder', 'cinder').map((f) => ({ ...f, notify: ['cinder-api.service'] })),
+          ...serverTlsFiles(ctx.model, 'cinder', 'cinder', ['cinder-api.service']),
         ]
       : []),
   ],

@@ -94,7 +94,7 @@ function tlsProxyFiles(model: Model, host: ModelHost): RoleFile[] {
   if (!model.tls.enabled) return []
   const pem = serverTlsPaths('glance')
   return [
-    ...serverTlsFiles(model, 'glance', 'root').map((f) => ({ ...f, notify: ['apache2.service'] })),
+    ...serverTlsFiles(model, 'glance', 'root', ['apache2.service']),
     {
       path: `/etc/apache2/sites-available/${tlsProxySite}.conf`,
       format: 'text' as const,

@@ -46,7 +46,7 @@ function serverFiles(model: Model): RoleFile[] {
       notify: ['neutron-server.service'],
     },
     // With TLS on, neutron-server serves https from these ([ssl] in neutron.conf).
-    ...serverTlsFiles(model, 'neutron', 'neutron').map((f) => ({ ...f, notify: ['neutron-server.service'] })),
+    ...serverTlsFiles(model, 'neutron', 'neutron', ['neutron-server.service']),
   ]
 }
 

@@ -182,7 +182,7 @@ function controllerFiles(model: Model): RoleFile[] {
       template: 'nova-consoleproxy.hbs',
       notify: ['nova-novncproxy.service'],
     },
-    ...serverTlsFiles(model, 'nova', 'nova').map((f) => ({ ...f, notify: [...controllerUnits] })),
+    ...serverTlsFiles(model, 'nova', 'nova', [...controllerUnits]),
   ]
 }
 

@@ -188,7 +188,7 @@ function proxyFiles({ model }: RoleContext): RoleFile[] {
       mode: 0o640,
       notify: ['swift-proxy.service'],
     },
-    ...serverTlsFiles(model, 'swift', 'swift').map((f) => ({ ...f, notify: ['swift-proxy.service'] })),
+    ...serverTlsFiles(model, 'swift', 'swift', ['swift-proxy.service']),
     // The ring plan, for the deploy engine and for an operator to read.
     { path: '/etc/swift/stackhouse-rings.txt', vars: { commands: ringCommands(model) }, notify: [] },
   ]
