@@ -18,7 +18,7 @@ import type { Role } from './role/contract.ts'
 import { secretCatalog } from './secrets/names.ts'
 import type { OverrideFile } from './render/render.ts'
 import { ensureSecrets, requireSecrets, type SecretsFile } from './secrets/store.ts'
-import { tlsMaterial } from './tls/material.ts'
+import { tlsMaterial, withPem } from './tls/material.ts'
 import type { IssuedCertificate } from './tls/ca.ts'
 import { trustCertificateAuthority } from './openstack/http.ts'
 
@@ -120,7 +120,7 @@ export function loadProject(opts: ProjectOptions): Project {
     { stateDir: paths.stateDir, inventoryDir: paths.inventory ? dirname(paths.inventory) : paths.stateDir },
     opts.makeCertificates ?? opts.createSecrets ?? false,
   )
-  const model: Model = tls ? { ...built, tls: { ...built.tls, pem: tls.pem } } : built
+  const model = withPem(built, tls?.pem)
   // This process's own requests to the cloud (deploy, verify, labs) trust the deployment's CA.
   if (tls?.pem.ca) trustCertificateAuthority(tls.pem.ca)
   // A sandbox cloud is reached with the sandbox's own key and known_hosts.

@@ -11,7 +11,7 @@ import type { Problem } from './inventory/problems.ts'
 import type { Inventory } from './inventory/schema.ts'
 import { buildModel } from './model/build.ts'
 import type { Model, TlsPem } from './model/types.ts'
-import { tlsMaterial } from './tls/material.ts'
+import { tlsMaterial, withPem } from './tls/material.ts'
 import { projectPaths, type ProjectOptions } from './project.ts'
 import { readOverrides } from './render/overrides.ts'
 import { inlineOverrides, OverrideError, render, overrideProblems, type OverrideFile } from './render/render.ts'
@@ -61,7 +61,7 @@ export function validateProject(opts: ProjectOptions, roles: readonly Role[]): V
   )
   const tls = tlsForValidation(built, paths.inventory ? dirname(paths.inventory) : paths.stateDir, checked, file)
   problems.push(...tls.problems)
-  const model: Model = tls.pem ? { ...built, tls: { ...built.tls, pem: tls.pem } } : built
+  const model = withPem(built, tls.pem)
   problems.push(...renderProblems(model, roles, overrides, checked, file))
   return { file, inventory: checked.inventory, problems }
 }

@@ -15,7 +15,7 @@ import type { BootstrapStep, Role, RoleContext } from '../installer/role/index.t
 import { commandTask } from '../installer/tasks/command.ts'
 import { confidentialValues, secretCatalog, type Secrets } from '../installer/secrets/names.ts'
 import { roles as ownRoles } from '../roles/index.ts'
-import { tlsMaterial } from '../installer/tls/material.ts'
+import { tlsMaterial, withPem } from '../installer/tls/material.ts'
 
 /** The secrets of Stackhouse's own roles. */
 export const testCatalog = secretCatalog(ownRoles)
@@ -43,7 +43,7 @@ export const fixtureNames = ['aio', '3-node', 'vsphere'] as const
 /** A fixture's model with the PEM texts of its TLS files, as loadProject reads them (3-node names the operator's). */
 export function withFixtureTls(built: Model): Model {
   const tls = tlsMaterial(built, { stateDir: '/nonexistent', inventoryDir: join(fixturesDir, 'inventories') }, false)
-  return tls ? { ...built, tls: { ...built.tls, pem: tls.pem } } : built
+  return withPem(built, tls?.pem)
 }
 
 /** A cloud of test/fixtures/inventories/. */

@@ -31,6 +31,11 @@ export function apiNames(model: Model): CertificateNames {
   return { dns: [...dns].sort(), ips: [...ips].sort() }
 }
 
+/** The model with the PEM texts its hosts get (the model as it is without them: TLS off). */
+export function withPem(model: Model, pem: TlsPem | undefined): Model {
+  return pem ? { ...model, tls: { ...model.tls, pem } } : model
+}
+
 export interface TlsMaterial {
   pem: TlsPem
   /** What was made this time (the CA, the API certificate), with the reason. */

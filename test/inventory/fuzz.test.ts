@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { describeError } from '../../installer/cli/main.ts'
 import { builtinInventory } from '../../installer/inventory/defaults.ts'
 import { checkInventory } from '../../installer/inventory/load.ts'
-import { tlsMaterial } from '../../installer/tls/material.ts'
+import { tlsMaterial, withPem } from '../../installer/tls/material.ts'
 import { buildModel } from '../../installer/model/build.ts'
 import { planHosts } from '../../installer/plan/plan.ts'
 import { render } from '../../installer/render/render.ts'
@@ -145,7 +145,7 @@ function pipeline(text: string): boolean {
   const built = buildModel(inventory, 'fuzz.yml', fakeSecrets(), roles)
   // As loadProject does: the operator's TLS files, or the deployment CA's (none made here: an input error).
   const tls = tlsMaterial(built, { stateDir: '/nonexistent', inventoryDir: inventoriesDir }, false)
-  const model = tls ? { ...built, tls: { ...built.tls, pem: tls.pem } } : built
+  const model = withPem(built, tls?.pem)
   render(model, roles)
   planHosts({ ...model, config: {} }, roles)
   return true
