@@ -197,17 +197,20 @@ function readPair(files: { cert: string; key: string }, what: string): { cert: X
       fix: `restore ${what} from your backup, or move its files away to make a new one`,
     })
   }
-  let matches = false
-  try {
-    matches = cert.checkPrivateKey(createPrivateKey(readFileSync(files.key)))
-  } catch {
-    matches = false
-  }
-  if (!matches)
+  if (!isKeyOf(cert, readFileSync(files.key)))
     throw new FixableError(`${files.key} is not the key of ${files.cert}`, {
       fix: `restore ${what} from your backup, or move its files away to make a new one`,
     })
   return { cert }
+}
+
+/** Whether `key` (PEM) is the private key of `cert`; false for text that is no key at all. */
+export function isKeyOf(cert: X509Certificate, key: string | Buffer): boolean {
+  try {
+    return cert.checkPrivateKey(createPrivateKey(key))
+  } catch {
+    return false
+  }
 }
 
 /** The DNS names and IP addresses of a certificate's subjectAltName, sorted. */

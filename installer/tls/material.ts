@@ -2,14 +2,14 @@
 // The certificate, key and CA that the cloud's hosts get when TLS is on: the
 // operator's files (tls.certificate, tls.key, tls.ca), or the deployment's own CA
 // and one API certificate it signs for every address a client may use.
-import { X509Certificate, createPrivateKey } from 'node:crypto'
+import { X509Certificate } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { FixableError } from '../errors.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
 import type { Model, TlsPem } from '../model/types.ts'
-import { certificateFiles, ensureCa, ensureCertificate, type CertificateNames, type IssuedCertificate } from './ca.ts'
+import { certificateFiles, ensureCa, ensureCertificate, isKeyOf, type CertificateNames, type IssuedCertificate } from './ca.ts'
 
 /** The deployment CA's folder: beside the inventory, with the secrets; never on a host. */
 export const tlsDir = (stateDir: string): string => join(stateDir, 'tls')
@@ -102,13 +102,7 @@ function operatorPem(certificate: string, key: string, ca: string | undefined, i
       file: c.file,
     })
   }
-  let matches = false
-  try {
-    matches = cert.checkPrivateKey(createPrivateKey(k.text))
-  } catch {
-    matches = false
-  }
-  if (!matches)
+  if (!isKeyOf(cert, k.text))
     throw new FixableError(`${k.file} (tls.key) is not the key of ${c.file}`, {
       fix: 'give the private key the certificate was made for',
       file: k.file,
