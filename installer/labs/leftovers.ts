@@ -15,16 +15,17 @@ export interface Owned {
 
 type Row = { id?: string; name?: string; status?: string }
 
+const nova = { headers: { 'openstack-api-version': `compute ${computeMicroversion}` } }
+const q = (params: Record<string, string>) => `?${new URLSearchParams(params).toString()}`
+
 /** Everything the student's project and user own, by kind ("server", "network"…). */
 export async function ownedBy(checker: Cloud, student: Student, asStudent?: Cloud): Promise<Owned[]> {
   const s = checker.session
   const project = student.project.id
-  const nova = { headers: { 'openstack-api-version': `compute ${computeMicroversion}` } }
   const rows = async (kind: string, service: string, path: string, key: string, opts = {}): Promise<Owned[]> => {
     const body = await s.request<Record<string, Row[]>>(service, 'GET', path, opts)
     return (body?.[key] ?? []).map((r) => ({ kind, id: r.id ?? r.name ?? '', name: r.name ?? '' }))
   }
-  const q = (params: Record<string, string>) => `?${new URLSearchParams(params).toString()}`
   const lists = await Promise.all([
     rows('server', 'compute', `/servers${q({ all_tenants: '1', project_id: project })}`, 'servers', nova),
     s
@@ -66,7 +67,6 @@ export async function ownedBy(checker: Cloud, student: Student, asStudent?: Clou
  */
 async function managedDomains(checker: Cloud, student: Student): Promise<Owned[]> {
   const ks = checker.session.keystone
-  const q = (params: Record<string, string>) => `?${new URLSearchParams(params).toString()}`
   type Assignment = { scope?: { domain?: { id: string } } }
   const assignments = (await ks.call<{ role_assignments: Assignment[] }>('GET', `/role_assignments${q({ 'user.id': student.user.id })}`))
     .role_assignments
@@ -81,7 +81,6 @@ async function managedDomains(checker: Cloud, student: Student): Promise<Owned[]
       if (kind === 'projects')
         for (const p of rows) {
           const path = `/servers${q({ all_tenants: '1', project_id: p.id ?? '' })}`
-          const nova = { headers: { 'openstack-api-version': `compute ${computeMicroversion}` } }
           const servers = (await checker.session.request<{ servers: Row[] }>('compute', 'GET', path, nova)).servers
           found.push(...servers.map((r) => ({ kind: 'server', id: r.id ?? '', name: r.name ?? '' })))
         }
