@@ -20,6 +20,28 @@ import { packageRoot } from '../../installer/paths.ts'
 
 const run = promisify(execFile)
 
+/** Students 1 and 2 of a new class in one lab, both started; each cleaned up and removed afterwards, also on failure. */
+async function withTwoStudents(
+  project: Project,
+  labId: string,
+  classPrefix: string,
+  body: (one: LabRunner, two: LabRunner) => Promise<void>,
+): Promise<void> {
+  const lab = await loadLab(join(labsDir, labId))
+  const room = new Classroom(project, `${classPrefix}${Date.now().toString(36).slice(-6)}`)
+  const one = new LabRunner(lab, room, 1)
+  const two = new LabRunner(lab, room, 2)
+  try {
+    await Promise.all([one.start(), two.start()])
+    await body(one, two)
+  } finally {
+    for (const r of [one, two]) {
+      await r.cleanup()
+      await room.removeStudent((await r.ctx()).student)
+    }
+  }
+}
+
 export function labTests(project: () => Project): void {
   it.each(labIds())('lab %s passes lab test: each check fails, is solved, passes; the cleanup leaves nothing', async (id) => {
     const r = await testLab(project(), await loadLab(join(labsDir, id)))
@@ -42,12 +64,7 @@ export function labTests(project: () => Project): void {
   })
 
   it('keeps two students apart, and a check run 20 times changes nothing', async () => {
-    const lab = await loadLab(join(labsDir, 'first-instance'))
-    const room = new Classroom(project(), `i${Date.now().toString(36).slice(-6)}`)
-    const one = new LabRunner(lab, room, 1)
-    const two = new LabRunner(lab, room, 2)
-    try {
-      await Promise.all([one.start(), two.start()])
+    await withTwoStudents(project(), 'first-instance', 'i', async (one, two) => {
       await one.solve('launch')
       const [a, b] = [await one.ctx(), await two.ctx()]
       // Neighbours' names and networks differ: one's answer is not the other's.
@@ -77,21 +94,11 @@ export function labTests(project: () => Project): void {
       for (let i = 0; i < 20; i++) expect((await one.check('launch')).result.status).toBe('pass')
       expect(await ownedBy(a.checker, a.student, await a.asStudent())).toEqual(before)
       expect(one.progress().steps.map((s) => s.done)).toEqual([true, true, false])
-    } finally {
-      for (const r of [one, two]) {
-        await r.cleanup()
-        await room.removeStudent((await r.ctx()).student)
-      }
-    }
+    })
   })
 
   it('bounds a domain manager to their own domain: no other domain, no admin or manager to hand out, no user of Default', async () => {
-    const lab = await loadLab(join(labsDir, 'identity'))
-    const room = new Classroom(project(), `d${Date.now().toString(36).slice(-6)}`)
-    const one = new LabRunner(lab, room, 1)
-    const two = new LabRunner(lab, room, 2)
-    try {
-      await Promise.all([one.start(), two.start()])
+    await withTwoStudents(project(), 'identity', 'd', async (one, two) => {
       await Promise.all([one.solve('grant'), two.solve('project')])
       const [a, b] = [await one.ctx(), await two.ctx()]
       const me = (await a.asStudent({ domain: a.vars.domain! })).session.keystone
@@ -143,12 +150,7 @@ export function labTests(project: () => Project): void {
           expect.objectContaining({ kind: 'group', id: group }),
         ]),
       )
-    } finally {
-      for (const r of [one, two]) {
-        await r.cleanup()
-        await room.removeStudent((await r.ctx()).student)
-      }
-    }
+    })
   })
 
   it('makes a class with quotas and a credentials sheet, shows its grid, and removes it without a trace', async () => {
