@@ -71,8 +71,9 @@ export const classSheet = (project: Project): string => join(new Classroom(proje
 
 /** The lab guide's address: the dashboard's host, the guide's port. */
 export function labGuideUrl(project: Project): string {
+  // The guide serves https with the cloud's certificate when the dashboard does.
   const url = new URL(project.model.dashboardUrl)
-  return `http://${url.hostname}:${defaultGuidePort}/`
+  return `${url.protocol}//${url.hostname}:${defaultGuidePort}/`
 }
 
 export class FirstBootError extends Error {

@@ -239,13 +239,22 @@ const serve = withProject(
 )
   .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
   .option('--port <n>', 'port to listen on', String(defaultGuidePort))
-  .action(async (flags: ProjectFlags & { host: string; port: string }) => {
+  .option('--no-tls', "plain http even when the cloud's endpoints are https (its certificate is used otherwise)")
+  .action(async (flags: ProjectFlags & { host: string; port: string; tls: boolean }) => {
     const port = Number(flags.port)
     if (!/^\d{1,5}$/.test(flags.port) || port < 1 || port > 65535)
       throw new UsageError(`--port ${flags.port.slice(0, 20)}: expected a port number from 1 to 65535`)
     if (!isIP(flags.host)) throw new UsageError(`--host ${flags.host.slice(0, 60)}: expected an IP address, e.g. 0.0.0.0`)
     const project = openProject(projectOptions(flags))
-    const guide = await startLabGuide({ project, labs: await loadLabs(), host: flags.host, port, log: (l) => err(sanitizeMessage(l)) })
+    const pem = flags.tls ? project.model.tls.pem : undefined
+    const guide = await startLabGuide({
+      project,
+      labs: await loadLabs(),
+      host: flags.host,
+      port,
+      log: (l) => err(sanitizeMessage(l)),
+      ...(pem ? { tls: { cert: pem.cert, key: pem.key } } : {}),
+    })
     out(`lab guide: ${guide.url} (students: their lab user; trainer: the cloud's admin)`)
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void guide.close().then(resolve))

@@ -152,6 +152,8 @@ describe('the console banner', () => {
     // The guide's address is the dashboard's host at the guide's port, IPv6 in brackets.
     const v6 = fixtureModel('aio')
     expect(labGuideUrl(fixtureProject({ ...v6, dashboardUrl: 'http://[2001:db8::5]/horizon' }))).toBe('http://[2001:db8::5]:8480/')
+    // With TLS the dashboard is https, and so is the guide (with the same certificate).
+    expect(labGuideUrl(fixtureProject({ ...v6, dashboardUrl: 'https://192.0.2.5/horizon' }))).toBe('https://192.0.2.5:8480/')
     const failed = issueText(
       { state: 'failed', what: 'settings', detail: 'bad \\4{x} value', log: '/var/log/stackhouse/appliance.log' },
       'ens3',

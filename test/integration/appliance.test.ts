@@ -15,6 +15,7 @@ import { bootApplianceSandbox, cutPower, mountImageRoot, unmountImageRoot, waitF
 import { checkOva } from '../../appliance/ova/check.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { ensureMachinePackages } from '../../installer/machine-packages.ts'
+import { httpFetch } from '../../installer/openstack/http.ts'
 import { run } from '../../installer/run.ts'
 import { loadProject } from '../../installer/project.ts'
 import {
@@ -345,9 +346,10 @@ describe('the appliance', () => {
     expect(JSON.parse(r.stdout)).toMatchObject([{ lab: 'object-storage', ok: true, leftovers: '' }])
     // AND the lab guide, which first boot started, serves its page at the address the banner shows
     const status = JSON.parse((await onHost(host, 'cat /run/stackhouse/status.json')).stdout) as { labs?: string }
-    expect(status.labs).toBe('http://10.77.0.21:8480/')
-    expect((await fetch(status.labs!)).status).toBe(200)
-    expect((await fetch(new URL('/api/me', status.labs))).status).toBe(401)
+    // (https with the cloud's certificate: this process trusts only the VM's CA, since verify ran)
+    expect(status.labs).toBe('https://10.77.0.21:8480/')
+    expect((await httpFetch(status.labs!)).status).toBe(200)
+    expect((await httpFetch(new URL('/api/me', status.labs).href)).status).toBe(401)
     // AND the class the settings asked for is there: a student logs in to the guide with the sheet's password
     const status2 = status as { classSheet?: string }
     expect(status2.classSheet).toMatch(/labs\/class\/credentials\.txt$/)
@@ -355,12 +357,13 @@ describe('the appliance', () => {
     const first = /^\s+1\s+user (lab-class-s01)\s+project \S+\s+password (\S+)$/m.exec(sheet)
     expect(first, sheet).toBeTruthy()
     expect(sheet).toMatch(/^\s+2\s+user lab-class-s02 /m)
-    const login = await fetch(new URL('/api/login', status.labs), {
+    const login = await httpFetch(new URL('/api/login', status.labs).href, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: first![1], password: first![2] }),
     })
     expect(await login.json()).toMatchObject({ role: 'student', classId: 'class', number: 1 })
+    expect(login.headers.get('set-cookie')).toMatch(/; Secure$/)
   })
 
   it('comes back by itself after a power cut: Ready, verified, and no deploy ran', async () => {

@@ -4,19 +4,26 @@
 // types, large bodies, paths outside its three files, students on trainer pages).
 // The pages themselves are driven in a real browser against a real cloud in the
 // integration suite (test/integration/labs-guide.ts).
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Classroom, studentFile } from '../../installer/labs/classroom.ts'
 import { startLabGuide, type LabGuide } from '../../installer/labs/guide/server.ts'
 import { markdownInline, markdownToHtml } from '../../installer/labs/guide/markdown.ts'
 import { loadLabs } from '../../installer/labs/load.ts'
+import { httpFetch, trustCertificateAuthority } from '../../installer/openstack/http.ts'
+import type { Project } from '../../installer/project.ts'
+import { ensureCa, ensureCertificate } from '../../installer/tls/ca.ts'
 import { FakeCloud, fakeModel } from '../openstack/fake-cloud.ts'
 import { fixtureProject } from '../helpers.ts'
 
 const model = fakeModel('http://placeholder')
 const fake = new FakeCloud(model.secrets.admin_password)
 let guide: LabGuide
+let guideProject: Project
 
 /** A user the fake Keystone knows, with `role` on a project of the same name (or on `project`). */
 function keystoneUser(name: string, password: string, role = 'member', project = name): void {
@@ -43,6 +50,7 @@ const get = (path: string, cookie = '') => fetch(new URL(path, guide.url), { hea
 beforeAll(async () => {
   await fake.start()
   const project = fixtureProject(fakeModel(fake.url), 'stackhouse-guide-')
+  guideProject = project
   // GIVEN class "web" with student 1 (made by Stackhouse: a password file), and a look-alike user it did not make.
   const room = new Classroom(project, 'web')
   const file = studentFile(room.dir, 's01')
@@ -93,6 +101,8 @@ describe('lab guide: logins', () => {
     const { res, cookie } = await login('lab-web-s01', 'student-one-pw')
     expect(res.status).toBe(200)
     expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Path=\//)
+    // Over plain http the cookie cannot be Secure: a browser would never send it back.
+    expect(res.headers.get('set-cookie')).not.toContain('Secure')
     const me = (await (await get('/api/me', cookie)).json()) as {
       role: string
       classId: string
@@ -174,6 +184,61 @@ describe('lab guide: requests it refuses', () => {
     expect((await get('/api/login')).status).toBe(405)
   })
 })
+
+describe('lab guide over https (a cloud with TLS)', () => {
+  it("serves its page with the cloud's certificate, a Secure cookie, and a redirect for plain http on the same port", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stackhouse-guide-tls-'))
+    const ca = ensureCa(dir, 'guide test')
+    const files = ensureCertificate(dir, 'api', { dns: ['localhost'], ips: ['127.0.0.1'] })
+    const tls = { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') }
+    const secure = await startLabGuide({ project: guideProject, labs: await loadLabs(), port: 0, tls })
+    try {
+      // GIVEN the guide started with the certificate of the cloud's CA
+      expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/)
+      // THEN a client that trusts only that CA gets the page, verified
+      trustCertificateAuthority(readFileSync(ca.cert, 'utf8'))
+      const page = await httpFetch(secure.url)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('/static/guide.js')
+      // AND a student's session cookie is Secure
+      const res = await httpFetch(new URL('/api/login', secure.url).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'lab-web-s01', password: 'student-one-pw' }),
+      })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+; Secure$/)
+      // AND plain http on the same port is sent to https, to the page only, never to a path of its own
+      const port = new URL(secure.url).port
+      const plain = await rawHttp(Number(port), `127.0.0.1:${port}`, '/api/me')
+      expect(plain.status).toBe(308)
+      expect(plain.location).toBe(`https://127.0.0.1:${port}/`)
+      // AND a Host header that is not a name or an address is not echoed into the redirect
+      expect((await rawHttp(Number(port), 'evil.example/"><script>', '/')).status).toBe(400)
+      // AND a client that connects and says nothing does not keep the guide from closing
+      const idle = connect(Number(port), '127.0.0.1')
+      await new Promise((r) => idle.once('connect', r))
+      const t0 = Date.now()
+      await secure.close()
+      expect(Date.now() - t0).toBeLessThan(5000)
+    } finally {
+      await secure.close().catch(() => undefined)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+/** One plain-http GET with a Host header of our choosing (fetch sets its own). */
+function rawHttp(port: number, host: string, path: string): Promise<{ status: number; location?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      res.resume()
+      resolve({ status: res.statusCode ?? 0, ...(res.headers.location ? { location: res.headers.location } : {}) })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
 
 describe('lab text as HTML', () => {
   it('shows raw HTML in a lab file as text and links only to http(s)', () => {

@@ -65,9 +65,9 @@ export class Sessions {
   }
 
   /** The cookie that carries the session (or ends it, for an empty id). */
-  static cookie(id: string): string {
+  static cookie(id: string, secure: boolean): string {
     const age = id ? Math.floor(sessionTtlMs / 1000) : 0
-    return `${sessionCookie}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${age}`
+    return `${sessionCookie}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${age}${secure ? '; Secure' : ''}`
   }
 
   private async identify(username: string, password: string): Promise<Identity | undefined> {

@@ -5,7 +5,7 @@
 // bundler and nothing from the internet. Everything it does goes through the
 // same LabRunner as `stackhouse lab`, so the CLI and the page agree.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { StackhouseError } from '../../errors.ts'
@@ -19,6 +19,7 @@ import type { Lab } from '../load.ts'
 import { LabRunner } from '../runner.ts'
 import { Sessions, sessionCookie, type Identity } from './auth.ts'
 import { cookie, field, HttpError, optionalField, readJson, sendFile, sendJson } from './http.ts'
+import { guideListener, type GuidePem } from './listener.ts'
 import { gridView, labSummary, labView, resultView } from './views.ts'
 
 export interface LabGuideOptions {
@@ -30,6 +31,8 @@ export interface LabGuideOptions {
   port?: number
   /** One line per login and per failure, for the journal. */
   log?: (line: string) => void
+  /** Serve https with this certificate and key (the session cookie is then Secure); plain http without. */
+  tls?: GuidePem
 }
 
 export interface LabGuide {
@@ -54,25 +57,17 @@ type Handler = (who: Identity | undefined, m: RegExpExecArray, req: IncomingMess
 /** Start the lab guide; resolves once it listens. */
 export async function startLabGuide(opts: LabGuideOptions): Promise<LabGuide> {
   const guide = new GuideApp(opts)
-  const server = createServer((req, res) => void guide.handle(req, res))
-  server.headersTimeout = 20_000
-  server.requestTimeout = 120_000
+  const listener = guideListener((req, res) => void guide.handle(req, res), opts.tls)
+  listener.app.headersTimeout = 20_000
+  listener.app.requestTimeout = 120_000
+  const { socket } = listener
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port ?? defaultGuidePort, opts.host ?? '127.0.0.1', () => resolve())
+    socket.once('error', reject)
+    socket.listen(opts.port ?? defaultGuidePort, opts.host ?? '127.0.0.1', () => resolve())
   })
-  const a = server.address() as AddressInfo
+  const a = socket.address() as AddressInfo
   const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
-  return {
-    url: `http://${host}:${a.port}/`,
-    server,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r())
-        // Browsers keep connections open: end them, or close waits for their timeout.
-        server.closeAllConnections()
-      }),
-  }
+  return { url: `${listener.secure ? 'https' : 'http'}://${host}:${a.port}/`, server: listener.app, close: listener.close }
 }
 
 class GuideApp {
@@ -81,9 +76,12 @@ class GuideApp {
   private readonly runners = new Map<string, LabRunner>()
   private readonly busy = new Map<string, Promise<unknown>>()
   private readonly routes: [string, RegExp, Handler][]
+  /** Served over https: the cookie is never sent over plain http. */
+  private readonly secure: boolean
 
   constructor(private readonly opts: LabGuideOptions) {
     this.sessions = new Sessions(opts.project)
+    this.secure = opts.tls !== undefined
     const lab = '([a-z0-9-]{1,40})'
     const cls = '([a-z][a-z0-9]{0,11})'
     this.routes = [
@@ -139,13 +137,13 @@ class GuideApp {
     const body = await readJson(req)
     const { id, who } = await this.sessions.login(field(body, 'username', 64), field(body, 'password', 200), req.socket.remoteAddress ?? '')
     this.opts.log?.(`login: ${who.user} (${who.role}) from ${req.socket.remoteAddress ?? '?'}`)
-    res.setHeader('set-cookie', Sessions.cookie(id))
+    res.setHeader('set-cookie', Sessions.cookie(id, this.secure))
     return this.me(who)
   }
 
   private logout(req: IncomingMessage, res: ServerResponse): unknown {
     this.sessions.logout(cookie(req, sessionCookie))
-    res.setHeader('set-cookie', Sessions.cookie(''))
+    res.setHeader('set-cookie', Sessions.cookie('', this.secure))
     return { ok: true }
   }
 
