@@ -31,6 +31,48 @@ export function monMkfs(model: Model, mon: ModelHost, monAddrs: string): Bootstr
       // As ceph, like the daemon (--setuser ceph), so the store is ceph's.
       asUser('ceph', sh`ceph-mon --mkfs -i ${mon.name} --monmap ${monmap} --keyring /etc/ceph/ceph.mon.keyring`),
       sh`rm -f -- ${monmap}`,
+      sh`echo ${monAddrs} > ${monAddrsStamp(mon)}`,
+    ].join('\n'),
+  }
+}
+
+/** Where a monitor's store records the addresses its monmap gives it (written by Stackhouse). */
+const monAddrsStamp = (mon: ModelHost) => `/var/lib/ceph/mon/ceph-${mon.name}/stackhouse-addrs`
+
+/**
+ * The monitor at its host's address. A monitor binds to its address in its own
+ * monmap, so after the host was re-addressed (an appliance moved, a lease changed)
+ * it cannot start until the map says the new one: it is extracted from the store,
+ * this monitor's entry replaced, and injected back (Ceph's way for monitors that all
+ * moved at once). The store's stamp says which addresses the map holds; a store
+ * without one (made before the stamp) is asked once, and only stopped if it is wrong.
+ * NOTE: a cluster of several monitors moves one by adding a new and removing the
+ * old while the others keep quorum; this is the one-monitor case Stackhouse makes.
+ */
+export function monAddress(mon: ModelHost, monAddrs: string): BootstrapStep {
+  const unit = `ceph-mon@${mon.name}.service`
+  const monmap = '/var/lib/ceph/tmp/stackhouse-monmap'
+  const stamp = monAddrsStamp(mon)
+  // `ceph mon dump` writes each address with its nonce: v2:192.0.2.5:3300/0.
+  const v2 = mon.address.includes(':') ? `v2:[${mon.address}]:3300/` : `v2:${mon.address}:3300/`
+  return {
+    id: 'ceph.mon-address',
+    title: `mon.${mon.name} at ${monAddrs}`,
+    when: 'after-start',
+    unless: sh`[ "$(cat -- ${stamp} 2>/dev/null)" = ${monAddrs} ]`,
+    run: [
+      'set -e',
+      sh`if [ ! -e ${stamp} ] && ${raw(ceph)} mon dump 2>/dev/null | grep -qF -- ${v2}; then echo ${monAddrs} > ${stamp}; exit 0; fi`,
+      sh`systemctl stop -- ${unit}`,
+      asUser('ceph', sh`ceph-mon -i ${mon.name} --extract-monmap ${monmap}`),
+      sh`monmaptool --rm ${mon.name} -- ${monmap}`,
+      sh`monmaptool --addv ${mon.name} ${monAddrs} -- ${monmap}`,
+      asUser('ceph', sh`ceph-mon -i ${mon.name} --inject-monmap ${monmap}`),
+      sh`rm -f -- ${monmap}`,
+      sh`echo ${monAddrs} > ${stamp}`,
+      // It may have failed often enough, at the old address, for systemd to stop trying.
+      sh`systemctl reset-failed -- ${unit} || true`,
+      sh`systemctl start -- ${unit}`,
     ].join('\n'),
   }
 }

@@ -21,6 +21,7 @@ import {
   deviceOsd,
   fileOsd,
   mgrKeyring,
+  monAddress,
   monMkfs,
   osdScripts,
   rbdPool,
@@ -194,7 +195,7 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
   if (!mon && !osd) return []
   const device = model.backends.ceph.osdDevice
   return [
-    ...(mon ? [monMkfs(model, host, monAddrs(model))] : []),
+    ...(mon ? [monMkfs(model, host, monAddrs(model)), monAddress(host, monAddrs(model))] : []),
     waitForMon(monAddrs(model)),
     ...(mon ? [mgrKeyring(host)] : []),
     ...(osd ? (device ? [bootstrapOsdKeyring(), deviceOsd(device)] : [fileOsd()]) : []),

@@ -173,5 +173,17 @@ export default defineRole({
   bootstrap: ({ model, host }) => bootstrap(model, host),
   // What every other service needs: the project its users live in, the role its tokens carry;
   // and the role policy.yaml gives a domain's manager.
-  register: () => [{ projects: ['service'], roles: ['service', 'manager'] }],
+  // The identity service and its endpoints are made by keystone-manage bootstrap; they are
+  // listed here too, so a changed address (or scheme) reaches the catalog on the next deploy.
+  register: (model) => {
+    const e = model.endpoints.keystone
+    return [
+      {
+        projects: ['service'],
+        roles: ['service', 'manager'],
+        service: { name: 'keystone', type: e.type, description: 'OpenStack Identity' },
+        endpoints: { region: model.region, public: e.public, internal: e.internal, admin: e.admin },
+      },
+    ]
+  },
 })

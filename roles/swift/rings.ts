@@ -5,7 +5,7 @@
 // NOTE: the rings are built on one host (the first proxy host) and every other
 // swift host needs a copy; the engine cannot copy a file from one host to another
 // yet, so there those hosts stop with a message saying what to copy.
-import { raw, sh, type BootstrapStep } from '../../installer/role/index.ts'
+import { raw, scriptPath, sh, type BootstrapStep } from '../../installer/role/index.ts'
 
 export const ringFiles = ['account', 'container', 'object'].map((t) => `/etc/swift/${t}.ring.gz`)
 
@@ -13,12 +13,15 @@ const planFile = '/etc/swift/stackhouse-rings.txt'
 /** A copy of the plan the rings were built from. */
 const builtFrom = '/etc/swift/.stackhouse-rings.built'
 const ringsPresent = ringFiles.map((f) => `[ -s ${f} ]`).join(' && ')
+/** The script that moves devices to new addresses (roles/swift/files/), shipped to the builder host. */
+export const addressScript = 'swift-ring-addresses.sh'
 
 /**
  * Build the rings from the plan (ringCommands, the lines of stackhouse-rings.txt).
  * Done when the three rings exist and were built from the current plan. A ring that
- * exists is never rebuilt: that would move every partition of a running cluster, so
- * a changed plan stops here with what to do instead.
+ * exists is never rebuilt: that would move every partition of a running cluster. A
+ * plan that changed only in hosts' addresses moves those devices in place (the
+ * address script); any other change stops here with what to do instead.
  * NOTE: `rebalance` exits 1 for a warning (e.g. dispersion on few hosts) after saving the ring.
  */
 export function buildRings(commands: string[]): BootstrapStep {
@@ -29,7 +32,12 @@ export function buildRings(commands: string[]): BootstrapStep {
     unless: `${ringsPresent} && cmp -s ${planFile} ${builtFrom}`,
     run: [
       'set -e',
-      sh`if ${raw(ringsPresent)}; then echo ${changed} >&2; exit 1; fi`,
+      sh`if ${raw(ringsPresent)}; then`,
+      sh`  rc=0; ${scriptPath(addressScript)} ${builtFrom} ${planFile} || rc=$?`,
+      sh`  if [ $rc -eq 0 ]; then cp ${planFile} ${builtFrom}; exit 0; fi`,
+      sh`  if [ $rc -eq 3 ]; then echo ${changed} >&2; fi`,
+      '  exit $rc',
+      'fi',
       ...commands.map((c) => (c.endsWith(' rebalance') ? `${c} || [ $? -eq 1 ]` : c)),
       ringsPresent,
       `cp ${planFile} ${builtFrom}`,

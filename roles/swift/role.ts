@@ -14,6 +14,7 @@ import {
   eventletWorkers,
   hostsIn,
   inGroup,
+  scriptFile,
   sh,
   type BootstrapStep,
   type Model,
@@ -22,7 +23,7 @@ import {
   type RoleFile,
   type Endpoint,
 } from '../../installer/role/index.ts'
-import { buildRings, ringsCopied } from './rings.ts'
+import { addressScript, buildRings, ringsCopied } from './rings.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {
@@ -171,7 +172,7 @@ function storageFiles({ model }: RoleContext): RoleFile[] {
   ]
 }
 
-function proxyFiles({ model }: RoleContext): RoleFile[] {
+function proxyFiles({ model, host }: RoleContext): RoleFile[] {
   return [
     {
       path: '/etc/swift/proxy-server.conf',
@@ -191,6 +192,8 @@ function proxyFiles({ model }: RoleContext): RoleFile[] {
     ...serverTlsFiles(model, 'swift', 'swift', ['swift-proxy.service']),
     // The ring plan, for the deploy engine and for an operator to read.
     { path: '/etc/swift/stackhouse-rings.txt', vars: { commands: ringCommands(model) }, notify: [] },
+    // What step swift.rings runs when only hosts' addresses changed.
+    ...(host.name === ringBuilderHost(model)?.name ? [scriptFile('swift', addressScript)] : []),
   ]
 }
 

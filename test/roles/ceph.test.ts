@@ -137,6 +137,7 @@ describe('ceph role: bootstrap', () => {
     // THEN only the monitor's store is made before the units start; the rest waits for the monitor
     expect(ids(steps)).toEqual([
       'ceph.mon-mkfs (before-start)',
+      'ceph.mon-address',
       'ceph.wait-mon',
       'ceph.mgr-keyring',
       'ceph.osd',
@@ -152,6 +153,24 @@ describe('ceph role: bootstrap', () => {
     expect(mkfs.run).toContain(
       `su -s /bin/sh -c 'ceph-mon --mkfs -i aio1 --monmap /var/lib/ceph/tmp/stackhouse-monmap --keyring /etc/ceph/ceph.mon.keyring' -- ceph`,
     )
+    // AND the store records the addresses its map gives the monitor; after the units start, a
+    // monitor whose record differs (the host was re-addressed) has its map changed in place
+    expect(mkfs.run).toContain(`echo '[v2:10.0.0.11:3300,v1:10.0.0.11:6789]' > /var/lib/ceph/mon/ceph-aio1/stackhouse-addrs`)
+    const moved = steps.find((s) => s.id === 'ceph.mon-address')!
+    expect(moved.unless).toBe(
+      `[ "$(cat -- /var/lib/ceph/mon/ceph-aio1/stackhouse-addrs 2>/dev/null)" = '[v2:10.0.0.11:3300,v1:10.0.0.11:6789]' ]`,
+    )
+    const surgery = moved.run!.split('\n')
+    expect(surgery.slice(2, 7)).toEqual([
+      'systemctl stop -- ceph-mon@aio1.service',
+      `su -s /bin/sh -c 'ceph-mon -i aio1 --extract-monmap /var/lib/ceph/tmp/stackhouse-monmap' -- ceph`,
+      'monmaptool --rm aio1 -- /var/lib/ceph/tmp/stackhouse-monmap',
+      `monmaptool --addv aio1 '[v2:10.0.0.11:3300,v1:10.0.0.11:6789]' -- /var/lib/ceph/tmp/stackhouse-monmap`,
+      `su -s /bin/sh -c 'ceph-mon -i aio1 --inject-monmap /var/lib/ceph/tmp/stackhouse-monmap' -- ceph`,
+    ])
+    expect(surgery.at(-1)).toBe('systemctl start -- ceph-mon@aio1.service')
+    // (a store made before the record: the running monitor is asked, and left alone when it is right)
+    expect(surgery[1]).toContain(`mon dump 2>/dev/null | grep -qF -- v2:10.0.0.11:3300/; then echo`)
     // AND the OSD is the probe's long form, by the script the host receives (its key never in argv)
     const osd = steps.find((s) => s.id === 'ceph.osd')!
     expect(osd).toMatchObject({
@@ -184,6 +203,7 @@ describe('ceph role: bootstrap', () => {
     // THEN ctl1 bootstraps the monitor and waits for both OSDs before making the pool
     expect(ids(stepsOf(model, 'ctl1'))).toEqual([
       'ceph.mon-mkfs (before-start)',
+      'ceph.mon-address',
       'ceph.wait-mon',
       'ceph.mgr-keyring',
       'ceph.cinder-auth',
@@ -228,6 +248,7 @@ describe('ceph role: bootstrap', () => {
       'ceph.service',
       'ceph.service',
       'ceph.service',
+      'ceph.mon-address',
       'ceph.wait-mon',
       'ceph.mgr-keyring',
       'ceph.osd',

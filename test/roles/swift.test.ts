@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Model } from '../../installer/model/types.ts'
 import { iniGet, parseIni } from '../../installer/render/ini.ts'
+import { scriptPath } from '../../installer/render/scripts.ts'
 import { authtoken } from '../../installer/render/openstack.ts'
 import swift, { ringCommands, ringReplicas } from '../../roles/swift/role.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole, expectSafeSteps } from '../helpers.ts'
@@ -219,8 +220,15 @@ describe('swift role: deploy hooks', () => {
     const planned = ringCommands(model).map((c) => (c.endsWith(' rebalance') ? `${c} || [ $? -eq 1 ]` : c))
     expect(lines.filter((l) => l.startsWith('swift-ring-builder'))).toEqual(planned)
     expect(lines.at(-1)).toBe('cp /etc/swift/stackhouse-rings.txt /etc/swift/.stackhouse-rings.built')
-    // AND rings that exist are never rebuilt from a changed plan: the step stops and says what to do
-    expect(lines[1]).toMatch(/^if \[ -s .* then echo '.*would move every partition.*' >&2; exit 1; fi$/)
+    // AND rings that exist are never rebuilt from a changed plan: hosts that moved move in place,
+    // and any other change stops the step with what to do
+    expect(lines[1]).toBe(`if ${rings}; then`)
+    expect(lines[2]).toBe(
+      `  rc=0; ${scriptPath('swift-ring-addresses.sh')} /etc/swift/.stackhouse-rings.built /etc/swift/stackhouse-rings.txt || rc=$?`,
+    )
+    expect(lines[3]).toBe('  if [ $rc -eq 0 ]; then cp /etc/swift/stackhouse-rings.txt /etc/swift/.stackhouse-rings.built; exit 0; fi')
+    expect(lines[4]).toMatch(/^ {2}if \[ \$rc -eq 3 \]; then echo '.*would move every partition.*' >&2; fi$/)
+    expect(lines.slice(5, 7)).toEqual(['  exit $rc', 'fi'])
     expectSafeSteps(model, steps)
   })
 
