@@ -3,29 +3,32 @@
 // setting, checked by the same machinery as first boot, and re-apply only what it
 // touches (a deploy here is idempotent: unchanged files, units and Keystone
 // entities stay as they are). The admin password goes to Keystone on the next
-// deploy; a floating range to Neutron's public subnet; an SSH key to root.
+// deploy; a floating range to Neutron's public subnet; an SSH key to root. A new
+// address or network mode moves the VM at once, and the cloud follows it.
+import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { deployCloud } from '../installer/commands/deploy.ts'
 import { verifyDeployedCloud } from '../installer/commands/verify.ts'
 import { FixableError, UsageError } from '../installer/errors.ts'
+import { parseIp } from '../installer/inventory/net.ts'
 import { loadProject } from '../installer/project.ts'
 import { secretCatalog } from '../installer/secrets/names.ts'
 import { setSecret } from '../installer/secrets/store.ts'
 import { roles } from '../roles/index.ts'
 import { showStatus } from './first-boot/banner.ts'
-import { applianceInventory, type Lease } from './first-boot/inventory.ts'
+import { applianceInventory } from './first-boot/inventory.ts'
+import { deployedLease } from './first-boot/readdress.ts'
 import { floatingMode } from './first-boot/network.ts'
-import { applianceDeploy, applianceFiles, log, readyStatus } from './first-boot/run.ts'
+import { applianceDeploy, applianceFiles, applyNetwork, findNic, FirstBootError, log, readyStatus } from './first-boot/run.ts'
 import { resolveSettings, type ApplianceSettings } from './first-boot/settings.ts'
 import { propertyPrefix } from './settings.ts'
 
+/** The network settings: changed, the VM moves at once and the cloud follows it (./first-boot/readdress.ts). */
+export const networkSettings = ['network.mode', 'network.address', 'network.gateway', 'network.dns', 'network.ntp'] as const
 /** What reconfigure changes today, and what it refuses with the reason. */
-export const reconfigurable = ['admin_password', 'ssh_key', 'cloud.floating_range'] as const
+export const reconfigurable = ['admin_password', 'ssh_key', 'cloud.floating_range', ...networkSettings] as const
 const notYet: Record<string, string> = {
-  hostname: "the host name names Nova's compute service, Neutron's agents and Ceph's monitor",
-  'network.mode': "the address is in every service's configuration and in Ceph's monitor map",
-  'network.address': "the address is in every service's configuration and in Ceph's monitor map",
-  'network.gateway': 'it comes with the address',
+  hostname: "the host name names Nova's compute service, Neutron's agents, Ceph's monitor and RabbitMQ's node",
 }
 
 /** The settings as property values again (what first boot kept: no password). */
@@ -52,6 +55,8 @@ export interface ReconfigureResult {
   /** What the deploy changed, one line each. */
   applied: string[]
   verified?: boolean
+  /** The network changed: the VM's new address ("dhcp": the one its DHCP server gives), which the cloud is now moving to. */
+  moving?: string
 }
 
 /** Apply `changes` (setting key → value, without the stackhouse. prefix); none: deploy and verify again (repair). */
@@ -71,9 +76,12 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
     })
   }
   const prefixed = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [`${propertyPrefix}${k}`, v]))
+  const before0 = propertiesOf(kept)
+  // Back to DHCP: the static address, gateway and DNS servers go with the old mode.
+  if (changes['network.mode'] === 'dhcp') for (const k of ['network.address', 'network.gateway', 'network.dns']) delete before0[k]
   const { settings, problems } = resolveSettings([
     { name: 'the command line', values: prefixed(changes) },
-    { name: applianceFiles.settings, values: prefixed(propertiesOf(kept)) },
+    { name: applianceFiles.settings, values: prefixed(before0) },
   ])
   if (problems.length || !settings)
     throw new FixableError(problems.map((p) => `${p.property} ${p.message} (${p.source})`).join('; '), { fix: problems[0]?.fix ?? '' })
@@ -85,19 +93,15 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
       'give another range on the same network',
     )
   const changed = reconfigurable.filter((k) => k in changes)
+  const before = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
+  const moves = networkSettings.some((k) => k in changes)
+  if (moves) refuseLeavingFloatingNetwork(settings, before.model.networks.provider?.cidr)
   log(changed.length ? `reconfigure: ${changed.join(', ')}` : 'repair: deploying again', { echo: false })
   if (changes.admin_password) setSecret(applianceFiles.secrets, 'admin_password', changes.admin_password, secretCatalog(roles))
   if ('ssh_key' in changes) writeFileSync('/root/.ssh/authorized_keys', settings.sshKey ? `${settings.sshKey}\n` : '', { mode: 0o600 })
+  if (moves) return moveNow(settings, changed)
   // The inventory is rewritten from the settings, with the address the VM has.
-  const before = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
-  const host = before.model.hosts[0]!
-  const mgmt = before.model.networks.management
-  const lease: Lease = {
-    interface: mgmt.interface ?? '',
-    address: host.address,
-    cidr: mgmt.cidr,
-    ...(mgmt.gateway ? { gateway: mgmt.gateway } : {}),
-  }
+  const lease = deployedLease(before)
   writeFileSync(applianceFiles.inventory, applianceInventory(settings, lease))
   const project = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
   const report = await deployCloud(project, roles, { ...applianceDeploy, renderer: 'silent' })
@@ -105,12 +109,54 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
     const f = report.failures[0]!
     throw new FixableError(`reconfigure: ${f.task}: ${f.message}`, { fix: `read ${f.log}, then run reconfigure again`, kind: 'hosts' })
   }
-  const { adminPassword: _never, ...rest } = settings
-  writeFileSync(applianceFiles.settings, `${JSON.stringify(rest, null, 2)}\n`, { mode: 0o600 })
+  keepSettings(settings)
   const applied = report.changes.map((c) => `${c.task}: ${c.title}`)
   if (opts.verify === false) return { changed: [...changed], applied }
   const v = await verifyDeployedCloud(project, { local: true })
   const verified = v.checks.every((c) => c.status !== 'fail')
   if (verified) showStatus(readyStatus(project), lease.interface)
   return { changed: [...changed], applied, verified }
+}
+
+/** The settings in effect, without the password. */
+function keepSettings(settings: ApplianceSettings): void {
+  const { adminPassword: _never, ...rest } = settings
+  writeFileSync(applianceFiles.settings, `${JSON.stringify(rest, null, 2)}\n`, { mode: 0o600 })
+}
+
+/** Floating IPs on the LAN stay on the network they were made for: a static address elsewhere is refused. */
+function refuseLeavingFloatingNetwork(settings: ApplianceSettings, providerCidr: string | undefined): void {
+  const n = settings.network
+  if (floatingMode(settings) !== 'lan' || n.mode !== 'static' || !providerCidr) return
+  const [net, bits] = providerCidr.split('/')
+  const size = 2 ** (32 - Number(bits))
+  const address = parseIp(n.address)!
+  if (n.prefix !== Number(bits) || address - (address % size) !== parseIp(net!))
+    throw new UsageError(
+      `${n.address}/${n.prefix} is not on ${providerCidr}, where the floating range ${settings.floatingRange!.start}-${settings.floatingRange!.end} is`,
+      `give an address on ${providerCidr}`,
+    )
+}
+
+/**
+ * The new network, applied now (a session over the old address ends here), and the
+ * cloud moved after it by the banner's unit, which follows the VM's address on every
+ * boot: the move survives this command's end, and the console shows its progress.
+ */
+function moveNow(settings: ApplianceSettings, changed: string[]): ReconfigureResult {
+  keepSettings(settings)
+  try {
+    applyNetwork(settings, findNic())
+  } catch (e) {
+    if (e instanceof FirstBootError)
+      throw new FixableError(e.message, { fix: "check the VM's network adapter, then run reconfigure again" })
+    throw e
+  }
+  const r = spawnSync('systemctl', ['restart', '--no-block', 'stackhouse-banner.service'], { encoding: 'utf8', timeout: 30_000 })
+  if (r.status !== 0)
+    throw new FixableError(`systemctl could not start the move: ${(r.stderr || r.error?.message || '').trim()}`, {
+      fix: 'reboot the appliance: every boot moves the cloud to the address the VM holds',
+    })
+  const n = settings.network
+  return { changed, applied: [], moving: n.mode === 'static' ? n.address : 'dhcp' }
 }

@@ -2,17 +2,46 @@
 // Every boot after the first (a reboot or a power cut): the cloud's units start by
 // themselves; this waits until the cloud is healthy and routed and says so on the
 // console, or names what did not come back and the one command that repairs it.
+// When the VM holds another address than its cloud was deployed for, the cloud
+// follows it first (./readdress.ts).
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { loadProject } from '../../installer/project.ts'
-import { roles } from '../../roles/index.ts'
 import { showStatus, type ApplianceStatus } from './banner.ts'
 import { waitForCloud } from './health.ts'
-import { applianceFiles, log, readyStatus } from './run.ts'
+import { followAddress } from './readdress.ts'
+import { applianceFiles, FirstBootError, log, readyStatus } from './run.ts'
 
 export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: ApplianceStatus }> {
   // The interface that holds the address, as first boot recorded it.
   const { iface } = JSON.parse(readFileSync(applianceFiles.done, 'utf8')) as { iface: string }
-  const project = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
+  const show = (s: ApplianceStatus) => {
+    showStatus(s, iface)
+    log(`status: ${JSON.stringify(s)}`)
+  }
+  let followed: Awaited<ReturnType<typeof followAddress>>
+  try {
+    followed = await followAddress(iface, show)
+  } catch (e) {
+    if (!(e instanceof FirstBootError)) throw e
+    log(`failed: ${e.message}`)
+    const status: ApplianceStatus = {
+      state: 'failed',
+      what: e.what,
+      detail: e.message.split('\n')[0],
+      log: applianceFiles.log,
+      repair: 'stackhouse appliance repair',
+    }
+    show(status)
+    return { ok: false, status }
+  }
+  const { project, moved } = followed
+  if (moved) {
+    // The lab guide serves the certificate it read at its start, made again for the new address.
+    spawnSync('systemctl', ['try-restart', '--no-block', 'stackhouse-labs.service'], { stdio: 'ignore', timeout: 10_000 })
+    const status = readyStatus(project)
+    show(status)
+    return { ok: true, status }
+  }
   const waited = await waitForCloud(project, waitMs, (down, poll) => {
     log(`waiting for ${down.join(', ')}`)
     showStatus(
@@ -33,7 +62,6 @@ export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: 
         log: 'stackhouse status',
         repair: 'stackhouse appliance repair',
       }
-  showStatus(status, iface)
-  log(`status: ${JSON.stringify(status)}`)
+  show(status)
   return { ok: waited.ok, status }
 }

@@ -101,24 +101,35 @@ function sh(cmd: string, args: string[]): string {
 
 /** Apply the settings to the machine: host name, root's SSH key, the network. Returns the interface that holds the address. */
 function applyHost(s: ApplianceSettings): { nic: string; iface: string } {
-  const nic = pickNic(JSON.parse(sh('ip', ['-j', '-d', 'link', 'show'])) as Link[])
-  if (!nic) throw new FirstBootError('network', 'no Ethernet interface found: give the VM a network adapter')
+  const nic = findNic()
   writeFileSync('/etc/hostname', `${s.hostname}\n`)
   spawnSync('hostname', [s.hostname])
   if (s.sshKey) {
     mkdirSync('/root/.ssh', { recursive: true, mode: 0o700 })
     writeFileSync('/root/.ssh/authorized_keys', `${s.sshKey}\n`, { mode: 0o600 })
   }
+  return { nic, iface: applyNetwork(s, nic) }
+}
+
+/** The NIC Ethernet traffic uses, as first boot picks it. */
+export function findNic(): string {
+  const nic = pickNic(JSON.parse(sh('ip', ['-j', '-d', 'link', 'show'])) as Link[])
+  if (!nic) throw new FirstBootError('network', 'no Ethernet interface found: give the VM a network adapter')
+  return nic
+}
+
+/** networkd's files for the settings, applied now. Returns the interface that holds the address. */
+export function applyNetwork(s: ApplianceSettings, nic: string): string {
   const dir = '/etc/systemd/network'
   mkdirSync(dir, { recursive: true })
   for (const f of readdirSync(dir).filter((f) => f.startsWith('05-stackhouse-'))) rmSync(join(dir, f))
   for (const [name, text] of Object.entries(networkFiles(s, nic))) writeFileSync(join(dir, name), text)
   sh('systemctl', ['restart', 'systemd-networkd.service'])
-  return { nic, iface: addressInterface(s, nic) }
+  return addressInterface(s, nic)
 }
 
 /** The address the interface has (static at once, DHCP within a minute), with its network and gateway. */
-async function waitForLease(iface: string, s: ApplianceSettings): Promise<Lease> {
+export async function waitForLease(iface: string, s: ApplianceSettings): Promise<Lease> {
   const deadline = Date.now() + 120_000
   for (;;) {
     const addrs = JSON.parse(sh('ip', ['-j', '-4', 'addr', 'show', 'dev', iface]).trim() || '[]') as {
@@ -138,14 +149,56 @@ async function waitForLease(iface: string, s: ApplianceSettings): Promise<Lease>
 }
 
 /** /etc/hosts: the name resolves to the address, as OpenStack's services expect. */
-function writeHosts(name: string, address: string): void {
+export function writeHosts(name: string, address: string): void {
   writeFileSync('/etc/hosts', `127.0.0.1\tlocalhost\n${address}\t${name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`)
 }
 
-function writeAtomic(path: string, text: string, mode = 0o600): void {
+export function writeAtomic(path: string, text: string, mode = 0o600): void {
   mkdirSync(applianceHome, { recursive: true, mode: 0o700 })
   writeFileSync(`${path}.tmp`, text, { mode })
   renameSync(`${path}.tmp`, path)
+}
+
+/**
+ * The deploy on this VM, the console naming each role as it starts (numbered among
+ * `steps`, which ends with post-deploy and verify), then the wait for the cloud and
+ * verify. Throws a FirstBootError naming the failed task or check.
+ */
+export async function deployAndVerify(project: Project, steps: string[], show: (s: ApplianceStatus) => void): Promise<void> {
+  let current = ''
+  const report = await deployCloud(project, roles, {
+    ...applianceDeploy,
+    renderer: 'simple',
+    // Roles configure concurrently: the console names the role whose task started last, numbered in deploy order.
+    onEvent: (e) => {
+      if (e.type !== 'task') return
+      const role = e.phase.replace(/\.packages$/, '')
+      if (role === current || !steps.includes(role)) return
+      current = role
+      show({ state: 'configuring', step: steps.indexOf(role) + 1, of: steps.length, what: role })
+    },
+  })
+  if (report.failures.length) {
+    const f = report.failures[0]!
+    // The console gets one line; the log gets what the command said.
+    for (const x of report.failures) if (x.stderr) log(`${x.task} on ${x.host}:\n${x.stderr}`)
+    throw new FirstBootError(f.task.split('.')[0] ?? f.task, `${f.task}: ${f.message} (log ${f.log})`)
+  }
+  show({ state: 'configuring', step: steps.length, of: steps.length, what: 'verify' })
+  // Re-run after a power cut, the deploy changes nothing and restarts no agent: they report in by themselves.
+  await waitForCloud(project, 10 * 60_000, (down) => log(`waiting for ${down.join(', ')}`))
+  const verified = await verifyDeployedCloud(project, { local: true })
+  const failed = verified.checks.filter((c) => c.status === 'fail')
+  if (failed.length)
+    throw new FirstBootError(
+      `verify (${failed.map((c) => c.id).join(', ')})`,
+      `verify failed: ${failed.map((c) => `${c.id}: ${c.message}`).join('; ')} (log ${verified.logFile})`,
+    )
+}
+
+/** The roles of this VM's cloud, in deploy order, between what comes before them and post-deploy and verify. */
+export function deploySteps(project: Project, before: string[]): string[] {
+  return [...before, ...resolveCloud(project.model, roles).hosts[0]!.roles.map((r) => r.role.name), 'post-deploy', 'verify']
 }
 
 export interface FirstBootResult {
@@ -195,36 +248,8 @@ export async function firstBoot(): Promise<FirstBootResult> {
     const project = settings.adminPassword
       ? loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
       : project0
-    steps = ['settings', 'network', ...resolveCloud(project.model, roles).hosts[0]!.roles.map((r) => r.role.name), 'post-deploy', 'verify']
-    let current = ''
-    const report = await deployCloud(project, roles, {
-      ...applianceDeploy,
-      renderer: 'simple',
-      // Roles configure concurrently: the console names the role whose task started last, numbered in deploy order.
-      onEvent: (e) => {
-        if (e.type !== 'task') return
-        const role = e.phase.replace(/\.packages$/, '')
-        if (role === current || !steps.includes(role)) return
-        current = role
-        show({ state: 'configuring', step: steps.indexOf(role) + 1, of: steps.length, what: role })
-      },
-    })
-    if (report.failures.length) {
-      const f = report.failures[0]!
-      // The console gets one line; the log gets what the command said.
-      for (const x of report.failures) if (x.stderr) log(`${x.task} on ${x.host}:\n${x.stderr}`)
-      throw new FirstBootError(f.task.split('.')[0] ?? f.task, `${f.task}: ${f.message} (log ${f.log})`)
-    }
-    show({ state: 'configuring', step: steps.length, of: steps.length, what: 'verify' })
-    // Re-run after a power cut, the deploy changes nothing and restarts no agent: they report in by themselves.
-    await waitForCloud(project, 10 * 60_000, (down) => log(`waiting for ${down.join(', ')}`))
-    const verified = await verifyDeployedCloud(project, { local: true })
-    const failed = verified.checks.filter((c) => c.status === 'fail')
-    if (failed.length)
-      throw new FirstBootError(
-        `verify (${failed.map((c) => c.id).join(', ')})`,
-        `verify failed: ${failed.map((c) => `${c.id}: ${c.message}`).join('; ')} (log ${verified.logFile})`,
-      )
+    steps = deploySteps(project, ['settings', 'network'])
+    await deployAndVerify(project, steps, show)
     if (settings.labs.set !== 'none' && settings.labs.students > 0) {
       // Before the done mark: a power cut here makes the class on the next boot (students kept, passwords too).
       show({ state: 'configuring', step: steps.length, of: steps.length, what: 'labs' })

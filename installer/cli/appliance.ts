@@ -111,6 +111,10 @@ function showApplied(r: ReconfigureResult, summary: string): void {
 }
 
 interface ReconfigureFlags {
+  address?: string
+  gateway?: string
+  dns?: string
+  dhcp?: boolean
   floatingRange?: string
   sshKey?: string
   passwordStdin?: boolean
@@ -120,8 +124,12 @@ interface ReconfigureFlags {
 
 const reconfigureCommand = new Command('reconfigure')
   .description(
-    "on the appliance, after first boot: change the admin password, the floating range or root's SSH key, and re-apply what it touches",
+    "on the appliance, after first boot: change the address, the admin password, the floating range or root's SSH key, and re-apply what it touches",
   )
+  .option('--address <address/prefix>', 'a static address, e.g. 192.0.2.10/24 (with --gateway): the VM moves at once and the cloud follows')
+  .option('--gateway <address>', 'the default gateway of a static address')
+  .option('--dns <servers>', 'DNS servers of a static address, comma-separated')
+  .option('--dhcp', 'take the address from DHCP again')
   .option('--floating-range <first-last>', 'floating IPs, e.g. 192.0.2.100-192.0.2.199 (on the same network as before)')
   .option('--ssh-key <key>', 'the one OpenSSH public key root accepts ("" for none)')
   .option('--password-stdin', 'read the new admin password from standard input (never from the command line)')
@@ -129,14 +137,25 @@ const reconfigureCommand = new Command('reconfigure')
   .option('--json', 'print the result as JSON')
   .action(async (flags: ReconfigureFlags) => {
     const changes: Record<string, string> = {}
+    if (flags.dhcp && (flags.address ?? flags.gateway ?? flags.dns) !== undefined)
+      throw new UsageError('--dhcp takes no --address, --gateway or --dns', 'give either --dhcp or a static address')
+    if (flags.dhcp) changes['network.mode'] = 'dhcp'
+    if (flags.address !== undefined) Object.assign(changes, { 'network.mode': 'static', 'network.address': flags.address })
+    if (flags.gateway !== undefined) changes['network.gateway'] = flags.gateway
+    if (flags.dns !== undefined) changes['network.dns'] = flags.dns
     if (flags.floatingRange !== undefined) changes['cloud.floating_range'] = flags.floatingRange
     if (flags.sshKey !== undefined) changes.ssh_key = flags.sshKey
     if (flags.passwordStdin) changes.admin_password = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
-    if (!Object.keys(changes).length) throw new UsageError('nothing to change', 'give --floating-range, --ssh-key or --password-stdin')
+    if (!Object.keys(changes).length)
+      throw new UsageError('nothing to change', 'give --address (or --dhcp), --floating-range, --ssh-key or --password-stdin')
     requireAppliance('stackhouse appliance reconfigure')
     requireRoot('reconfiguring the appliance')
     const r = await reconfigure(changes, { verify: flags.verify })
     if (flags.json) return out(JSON.stringify(r, null, 2))
+    if (r.moving)
+      return out(
+        `${style.green('✔')} changed ${r.changed.join(', ')}: the VM now ${r.moving === 'dhcp' ? 'takes its address from DHCP' : `holds ${r.moving}`}, and the cloud is moving there. The console shows the progress; so does stackhouse appliance status on the VM.`,
+      )
     showApplied(r, `changed ${r.changed.join(', ')}: ${r.applied.length ? `${r.applied.length} changes applied` : 'nothing else to apply'}`)
   })
 

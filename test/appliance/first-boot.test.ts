@@ -11,6 +11,7 @@ import { networkFiles, pickNic, type Link } from '../../appliance/first-boot/net
 import { fromOvfEnvironment, resolveSettings, type ApplianceSettings } from '../../appliance/first-boot/settings.ts'
 import { checkInventory } from '../../installer/inventory/load.ts'
 import { requireAppliance } from '../../appliance/marker.ts'
+import { addressChange } from '../../appliance/first-boot/readdress.ts'
 import { propertiesOf, reconfigure } from '../../appliance/reconfigure.ts'
 import { labGuideUrl } from '../../appliance/first-boot/run.ts'
 import { fixtureModel, fixtureProject } from '../helpers.ts'
@@ -181,8 +182,18 @@ describe('appliance reconfigure', () => {
     await expect(reconfigure({ hostname: 'other' })).rejects.toThrow(
       /hostname cannot be changed after first boot yet: the host name names Nova's compute service/,
     )
-    await expect(reconfigure({ 'network.address': '192.0.2.11/24' })).rejects.toThrow(/Ceph's monitor map/)
     await expect(reconfigure({ 'labs.sets': 'x' })).rejects.toThrow(/labs\.sets is not a setting reconfigure changes/)
+  })
+})
+
+describe('the cloud following its VM to a new address', () => {
+  it('moves when the address, the network or the gateway the VM holds differ from the inventory', () => {
+    const deployed = { interface: 'ens192', address: '192.0.2.10', cidr: '192.0.2.0/24', gateway: '192.0.2.1' }
+    expect(addressChange(deployed, { ...deployed })).toBe('')
+    expect(addressChange(deployed, { ...deployed, address: '192.0.2.20' })).toBe('address 192.0.2.10 → 192.0.2.20')
+    expect(addressChange(deployed, { interface: 'ens192', address: '198.51.100.7', cidr: '198.51.100.0/25' })).toBe(
+      'address 192.0.2.10 → 198.51.100.7, network 192.0.2.0/24 → 198.51.100.0/25, gateway 192.0.2.1 → none',
+    )
   })
 })
 
