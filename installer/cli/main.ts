@@ -131,7 +131,7 @@ const examples: Record<string, string[]> = {
   'lab hint': ['lab hint first-instance'],
   'lab solve': ['lab solve first-instance 2   # steps 1 and 2'],
   'lab test': ['lab test first-instance', 'lab test --json', 'lab test troubleshooting --student 2   # the other faults'],
-  'lab serve': ['lab serve --host 0.0.0.0   # http://<this machine>:8480/', 'lab serve -i inventory.yml --port 9000'],
+  'lab serve': ['lab serve --host 0.0.0.0   # http(s)://<this machine>:8480/', 'lab serve -i inventory.yml --port 9000'],
   'lab validate': ['lab validate ./my-lab'],
   'class create': ['class create mon --students 12'],
   'class status': ['class status mon first-instance', 'class status mon networking --json'],
