@@ -19,7 +19,7 @@ import { showStatus } from './first-boot/banner.ts'
 import { applianceInventory } from './first-boot/inventory.ts'
 import { deployedLease } from './first-boot/readdress.ts'
 import { floatingMode } from './first-boot/network.ts'
-import { applianceDeploy, applianceFiles, applyNetwork, findNic, FirstBootError, log, readyStatus } from './first-boot/run.ts'
+import { applianceDeploy, applianceFiles, findNic, FirstBootError, writeNetwork, log, readyStatus } from './first-boot/run.ts'
 import { resolveSettings, type ApplianceSettings } from './first-boot/settings.ts'
 import { propertyPrefix } from './settings.ts'
 
@@ -139,20 +139,22 @@ function refuseLeavingFloatingNetwork(settings: ApplianceSettings, providerCidr:
 }
 
 /**
- * The new network, applied now (a session over the old address ends here), and the
- * cloud moved after it by the banner's unit, which follows the VM's address on every
- * boot: the move survives this command's end, and the console shows its progress.
+ * The new network's files, then one job for systemd: networkd applies them (a session
+ * over the old address ends there) and the banner's unit, which follows the VM's
+ * address on every boot, moves the cloud after it. Neither depends on this command
+ * outliving the session it runs in; the console shows the progress.
  */
 function moveNow(settings: ApplianceSettings, changed: string[]): ReconfigureResult {
   keepSettings(settings)
   try {
-    applyNetwork(settings, findNic())
+    writeNetwork(settings, findNic())
   } catch (e) {
     if (e instanceof FirstBootError)
       throw new FixableError(e.message, { fix: "check the VM's network adapter, then run reconfigure again" })
     throw e
   }
-  const r = spawnSync('systemctl', ['restart', '--no-block', 'stackhouse-banner.service'], { encoding: 'utf8', timeout: 30_000 })
+  const units = ['systemd-networkd.service', 'stackhouse-banner.service']
+  const r = spawnSync('systemctl', ['restart', '--no-block', ...units], { encoding: 'utf8', timeout: 30_000 })
   if (r.status !== 0)
     throw new FixableError(`systemctl could not start the move: ${(r.stderr || r.error?.message || '').trim()}`, {
       fix: 'reboot the appliance: every boot moves the cloud to the address the VM holds',

@@ -108,7 +108,9 @@ function applyHost(s: ApplianceSettings): { nic: string; iface: string } {
     mkdirSync('/root/.ssh', { recursive: true, mode: 0o700 })
     writeFileSync('/root/.ssh/authorized_keys', `${s.sshKey}\n`, { mode: 0o600 })
   }
-  return { nic, iface: applyNetwork(s, nic) }
+  const iface = writeNetwork(s, nic)
+  sh('systemctl', ['restart', 'systemd-networkd.service'])
+  return { nic, iface }
 }
 
 /** The NIC Ethernet traffic uses, as first boot picks it. */
@@ -118,24 +120,34 @@ export function findNic(): string {
   return nic
 }
 
-/** networkd's files for the settings, applied now. Returns the interface that holds the address. */
-export function applyNetwork(s: ApplianceSettings, nic: string): string {
+/** networkd's files for the settings (applied when networkd restarts). Returns the interface that holds the address. */
+export function writeNetwork(s: ApplianceSettings, nic: string): string {
   const dir = '/etc/systemd/network'
   mkdirSync(dir, { recursive: true })
   for (const f of readdirSync(dir).filter((f) => f.startsWith('05-stackhouse-'))) rmSync(join(dir, f))
   for (const [name, text] of Object.entries(networkFiles(s, nic))) writeFileSync(join(dir, name), text)
-  sh('systemctl', ['restart', 'systemd-networkd.service'])
   return addressInterface(s, nic)
 }
 
-/** The address the interface has (static at once, DHCP within a minute), with its network and gateway. */
+/**
+ * The address the interface has (static at once, DHCP within a minute), with its
+ * network and gateway. Only the one the settings ask for counts: a static address is
+ * the settings' own, a DHCP one is a lease, so an address networkd has not yet taken
+ * away after a change is never mistaken for the new one.
+ */
 export async function waitForLease(iface: string, s: ApplianceSettings): Promise<Lease> {
   const deadline = Date.now() + 120_000
+  const n = s.network
   for (;;) {
     const addrs = JSON.parse(sh('ip', ['-j', '-4', 'addr', 'show', 'dev', iface]).trim() || '[]') as {
-      addr_info?: { local: string; prefixlen: number; scope: string }[]
+      addr_info?: { local: string; prefixlen: number; scope: string; dynamic?: boolean; valid_life_time?: number }[]
     }[]
-    const a = addrs[0]?.addr_info?.find((x) => x.scope === 'global')
+    // A lease lasts a while; an address set by hand lasts forever (2^32 - 1).
+    const leased = (x: { dynamic?: boolean; valid_life_time?: number }) =>
+      x.dynamic === true || (x.valid_life_time ?? 2 ** 32 - 1) < 2 ** 32 - 1
+    const a = addrs[0]?.addr_info?.find(
+      (x) => x.scope === 'global' && (n.mode === 'static' ? x.local === n.address && x.prefixlen === n.prefix : leased(x)),
+    )
     if (a) {
       const size = 2 ** (32 - a.prefixlen)
       const network = parseIp(a.local)! - (parseIp(a.local)! % size)

@@ -11,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { buildAppliance, type BuildReport } from '../../appliance/build/build.ts'
 import { ovfEnvironment } from '../../appliance/first-boot/environment.ts'
-import { bootApplianceSandbox, cutPower, mountImageRoot, unmountImageRoot, waitForApplianceSettled } from '../../appliance/sandbox.ts'
+import {
+  bootApplianceSandbox,
+  cutPower,
+  mountImageRoot,
+  readApplianceStatus,
+  unmountImageRoot,
+  waitForApplianceSettled,
+} from '../../appliance/sandbox.ts'
 import { checkOva } from '../../appliance/ova/check.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { ensureMachinePackages } from '../../installer/machine-packages.ts'
@@ -27,11 +34,14 @@ import {
   type SandboxHost,
 } from '../../installer/sandbox/index.ts'
 import { removeSandboxLayer, sandboxLayer } from '../../installer/commands/layer.ts'
+import { removeKnownHost, setKnownHost } from '../../installer/sandbox/ssh.ts'
 import { readRecord } from '../../installer/sandbox/state.ts'
 import { roles } from '../../roles/index.ts'
 import { onSandboxHost } from './on-host.ts'
 
 const tag = randomBytes(2).toString('hex')
+/** Where reconfigure moves the appliance in the last test. */
+const movedAddress = '10.77.0.23'
 // Made per run, like every secret: the first boot's password, then reconfigure's new one.
 const firstPassword = `pw-${randomBytes(12).toString('hex')}`
 const newPassword = `pw-${randomBytes(12).toString('hex')}`
@@ -44,7 +54,7 @@ const rootMount = join(work, 'root')
 let build: BuildReport
 let host: SandboxHost
 
-const waitFor = async (what: string, ms: number, probe: () => Promise<string | undefined>): Promise<string> => {
+const waitFor = async <T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> => {
   const deadline = Date.now() + ms
   for (;;) {
     const got = await probe().catch(() => undefined)
@@ -72,6 +82,7 @@ describe('the appliance', () => {
   })
   afterAll(async () => {
     for (const n of [good, bad, fromLayer, second]) if (readRecord(n)) await destroySandbox(n)
+    removeKnownHost(movedAddress)
     await unmountImageRoot(rootMount)
     // Leave the machine as it was: a layer only where there was one.
     if (!hadLayer) removeSandboxLayer()
@@ -382,6 +393,51 @@ describe('the appliance', () => {
     expect(readFileSync(join(state0, 'last-deploy.json'), 'utf8')).toBe(before.last)
     // AND the lab guide is back: its unit is enabled and first boot's mark is there
     expect((await onHost(host, 'systemctl is-active stackhouse-labs.service')).stdout).toBe('active')
+  })
+
+  it('moves to another address with reconfigure: the cloud follows it, and verify from this machine passes there', async () => {
+    // GIVEN the appliance at 10.77.0.21 WHEN reconfigure gives it 10.77.0.23 (the floating range stays on its network)
+    const root = readRecord(good)!.rootfs.path
+    const keys = readdirSync(join(root, 'etc/ssh'))
+      .filter((f) => /^ssh_host_\w+_key\.pub$/.test(f))
+      .map((f) =>
+        readFileSync(join(root, 'etc/ssh', f), 'utf8')
+          .split(' ')
+          .slice(0, 2)
+          .join(' '),
+      )
+    setKnownHost(movedAddress, keys)
+    // The session over the old address ends when the network changes: the result goes to a file first.
+    await onHost(host, 'stackhouse appliance reconfigure --address 10.77.0.23/24 --json > /run/stackhouse/move.json 2>&1').catch(
+      () => undefined,
+    )
+    const moved = { ...host, address: movedAddress }
+    const started = Date.now()
+    // THEN the console says Ready again, at the new address
+    const status = await waitFor('Ready at 10.77.0.23', 15 * 60_000, async () => {
+      const s = await readApplianceStatus(moved).catch(() => undefined)
+      return s?.state === 'failed' || (s?.state === 'ready' && s.dashboard.includes(movedAddress)) ? s : undefined
+    })
+    console.log(`reconfigure --address to Ready: ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    expect(status).toMatchObject({ state: 'ready', dashboard: 'https://10.77.0.23/horizon', labs: 'https://10.77.0.23:8480/' })
+    expect(JSON.parse((await onHost(moved, 'cat /run/stackhouse/move.json')).stdout)).toEqual({
+      changed: ['network.mode', 'network.address'],
+      applied: [],
+      moving: '10.77.0.23',
+    })
+    // AND verify from this machine passes against the new address, over https with a certificate
+    // made again for it (the CA is the same), Ceph's volumes and Swift's objects included
+    const project = machineProject()
+    expect(project.model.hosts[0]!.address).toBe(movedAddress)
+    const report = await verifyDeployedCloud(project, {})
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+    expect(Object.values(project.model.endpoints).every((e) => e.public.startsWith('https://10.77.0.23:'))).toBe(true)
+    // AND the lab guide serves the new certificate
+    expect((await httpFetch('https://10.77.0.23:8480/')).status).toBe(200)
+    // AND a deploy there now changes nothing
+    const again = await onHost(moved, 'stackhouse appliance repair --json')
+    expect(again.code, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: [], applied: [], verified: true })
   })
 })
 
