@@ -100,6 +100,15 @@ export function fileAt(files: RenderedFile[], host: string, path: string): Rende
 export function expectSafeSteps(model: Model, steps: BootstrapStep[]): void {
   const secrets = Object.values(confidentialValues(model.secrets, testCatalog))
   for (const s of steps) {
+    // A copy between hosts is the engine's own task, with nothing of the role's to run.
+    if (s.copy) {
+      expect([s.run, s.unless, s.waitUntil], s.id).toEqual([undefined, undefined, undefined])
+      expect(
+        s.copy.files.every((f) => f.startsWith('/')),
+        s.id,
+      ).toBe(true)
+      continue
+    }
     // Waits too: what they wait for is their `unless`, looped by the engine (waitUntil).
     expect(s.unless, s.id).toBeTruthy()
     // A command that is not a wait runs something; no step loops in its own shell.

@@ -11,6 +11,7 @@ import type { BootstrapStep, Role } from '../role/contract.ts'
 import { checkNeeds } from './graph.ts'
 import { resolveCloud, type CloudPlan } from './resolve.ts'
 import { commandTask } from '../tasks/command.ts'
+import { copyTask } from '../tasks/copy.ts'
 import { databaseTask } from '../tasks/database.ts'
 import { fileTask } from '../tasks/file.ts'
 import { keystoneTask } from '../tasks/keystone.ts'
@@ -171,7 +172,8 @@ function rolePhase(
       .map((host) => {
         const here = plan.roleOn(host.name, role)!
         const mine = filesOf(host.name, role.name)
-        const stepTasks = (when: BootstrapStep['when']) => here.steps.filter((s) => (s.when ?? 'before-start') === when).map(commandTask)
+        const stepTask = (s: BootstrapStep) => (s.copy ? copyTask({ id: s.id, title: s.title, ...s.copy }, host.name) : commandTask(s))
+        const stepTasks = (when: BootstrapStep['when']) => here.steps.filter((s) => (s.when ?? 'before-start') === when).map(stepTask)
         const tasks: Task[] = [
           ...mine.map((f) => fileTask(f)),
           // Databases live on the database host but are created in the phase of the role that needs them.

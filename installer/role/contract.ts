@@ -164,6 +164,11 @@ export interface BootstrapStep extends CommandSpec {
   on?: StepTarget
   /** Before the role's units start (default), or after they run (e.g. users in RabbitMQ). */
   when?: 'before-start' | 'after-start'
+  /**
+   * Instead of a command: files made on host `from` (by its steps before this one),
+   * copied to every other host the step runs on where they differ (installer/tasks/copy.ts).
+   */
+  copy?: { files: readonly string[]; from: string }
 }
 
 /** Declare a role; returns it unchanged, typed. */

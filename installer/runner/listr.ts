@@ -7,6 +7,7 @@ import type { Transport } from '../transport/types.ts'
 import { TaskError, type TaskResult } from '../tasks/types.ts'
 import type { HostLog } from './log.ts'
 import { readPhaseStates } from './_states.ts'
+import { RunExchange } from './exchange.ts'
 
 export interface TaskOutcome {
   phase: string
@@ -48,7 +49,7 @@ type Ctx = RunState
 /** What a task waits on to start its role's units: the end of other phases (TaskContext.phasesDone). */
 type PhasesDone = (ids: readonly string[]) => Promise<void>
 /** The run's options, with what tasks wait for. */
-type RunOptions = ListrOptions & { phasesDone: PhasesDone }
+type RunOptions = ListrOptions & { phasesDone: PhasesDone; exchange: RunExchange }
 type RunTask = ListrTask<Ctx>
 
 /** A phase's end, which the phases that need it wait for. */
@@ -82,8 +83,9 @@ export async function runWithListr(
     const failed = [...new Set(state.failures.map((f) => f.phase))]
     if (failed.length) throw new Error(`not going on: phase ${failed.join(', ')} failed`)
   }
+  const exchange = new RunExchange((id) => phases.find((p) => p.id === id)?.hosts.map((h) => h.host.name))
   const list = new Listr<Ctx>(
-    phases.map((p) => phaseTask(p, done, transports, logs, { ...opts, phasesDone })),
+    phases.map((p) => phaseTask(p, done, transports, logs, { ...opts, phasesDone, exchange })),
     {
       concurrent: true,
       exitOnError: false,
@@ -152,6 +154,7 @@ function hostTask(
       try {
         task.title = await runHost(phase, entry, state, transports.get(host)!, logs.get(host)!, opts, (line) => (task.output = line))
       } finally {
+        opts.exchange.hostEnded(phase, host)
         end()
       }
     },
@@ -184,6 +187,7 @@ async function runHost(
       const result = await t.apply({
         transport: transport,
         phasesDone: opts.phasesDone,
+        exchange: opts.exchange.forPhase(phase),
         host: entry.host,
         check: opts.check,
         changedFiles,

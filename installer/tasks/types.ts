@@ -38,6 +38,26 @@ export interface TaskContext {
    * in the run); rejects when any phase of the run failed. The runner provides it.
    */
   phasesDone?(ids: readonly string[]): Promise<void>
+  /** Files hosts of this phase hand to each other (installer/runner/exchange.ts). The runner provides it. */
+  exchange?: FileExchange
+}
+
+/** A file as one host hands it to others: its content (base64), SHA-256, octal mode, owner and group. */
+export interface SharedFile {
+  path: string
+  base64: string
+  hash: string
+  mode: string
+  owner: string
+  group: string
+}
+
+/** What a phase's hosts hand to each other, by key (a step's id). */
+export interface FileExchange {
+  /** The files under `key`, for the hosts that take them. */
+  offer(key: string, files: SharedFile[]): void
+  /** The files `from` offers under `key`; rejects when `from` is not in the run or ends without offering. */
+  take(key: string, from: string): Promise<SharedFile[]>
 }
 
 /** Milliseconds since the epoch, and a pause. */

@@ -2,9 +2,8 @@
 // Swift's rings as guarded steps. Debian's swift units refuse to start without
 // /etc/swift/{account,container,object}.ring.gz (AssertFileNotEmpty), so the rings
 // are in place before the units start.
-// NOTE: the rings are built on one host (the first proxy host) and every other
-// swift host needs a copy; the engine cannot copy a file from one host to another
-// yet, so there those hosts stop with a message saying what to copy.
+// The rings are built on one host (the first proxy host), and the engine copies
+// them from there to every other swift host.
 import { raw, scriptPath, sh, type BootstrapStep } from '../../installer/role/index.ts'
 
 export const ringFiles = ['account', 'container', 'object'].map((t) => `/etc/swift/${t}.ring.gz`)
@@ -45,13 +44,11 @@ export function buildRings(commands: string[]): BootstrapStep {
   }
 }
 
-/** On every other swift host: the rings must have been copied here from `builder`. */
-export function ringsCopied(builder: string): BootstrapStep {
-  const message = `Swift rings missing: they are built on ${builder} (${ringFiles.join(', ')}), and Stackhouse cannot copy files between hosts yet. Copy them here from ${builder}, then deploy again.`
-  return {
-    id: 'swift.rings-copied',
-    title: `rings from ${builder}`,
-    unless: ringsPresent,
-    run: sh`echo ${message} >&2; exit 1`,
-  }
+/**
+ * The rings on every swift host: offered by the host that builds them, written on
+ * each other proxy and storage host where they differ (a host with stale rings gets
+ * the current ones). The daemons re-read changed rings by themselves.
+ */
+export function copyRings(builder: string): BootstrapStep {
+  return { id: 'swift.rings-copy', title: "Swift's rings", copy: { files: ringFiles, from: builder } }
 }

@@ -23,7 +23,7 @@ import {
   type RoleFile,
   type Endpoint,
 } from '../../installer/role/index.ts'
-import { addressScript, buildRings, ringsCopied } from './rings.ts'
+import { addressScript, buildRings, copyRings } from './rings.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {
@@ -197,6 +197,9 @@ function proxyFiles({ model, host }: RoleContext): RoleFile[] {
   ]
 }
 
+/** Every host with a swift daemon: proxies and storage hosts. */
+const swiftHosts = (model: Model) => model.hosts.filter((h) => isProxy(h) || isStorage(model, h))
+
 /** Where the rings are built: the first proxy host. */
 function ringBuilderHost(model: Model): ModelHost | undefined {
   return hostsIn(model, 'control')[0]
@@ -211,7 +214,9 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
   const device = `${devicesDir}/${model.backends.swift.device}`
   return [
     ...(isStorage(model, host) ? [directory('swift.device', device, 'swift', 0o755)] : []),
-    host.name === builder?.name ? buildRings(ringCommands(model)) : ringsCopied(builder?.name ?? 'the first control host'),
+    ...(host.name === builder?.name ? [buildRings(ringCommands(model))] : []),
+    // One host has them already; several share the builder's.
+    ...(builder && swiftHosts(model).length > 1 ? [copyRings(builder.name)] : []),
     ...(isStorage(model, host) && periodicDaemons(model) ? [daemonReload('swift', housekeepingUnits)] : []),
   ]
 }
@@ -240,7 +245,7 @@ export default defineRole({
   },
   leftovers: ['/srv/node', '/var/lib/swift', '/etc/swift', '/var/log/swift'],
   enabled: (model) => model.services.swift,
-  hosts: (model) => model.hosts.filter((h) => isProxy(h) || isStorage(model, h)),
+  hosts: swiftHosts,
   users: ['swift'],
   packages: ({ model, host }) => [
     'swift',

@@ -232,18 +232,20 @@ describe('swift role: deploy hooks', () => {
     expectSafeSteps(model, steps)
   })
 
-  it('builds the rings on the first proxy host of the 3-node cloud; storage hosts say they need a copy', () => {
+  it('builds the rings on the first proxy host of the 3-node cloud, and copies them from there to the storage hosts', () => {
     // GIVEN the 3-node fixture (proxy on ctl1, storage on cmp1 and cmp2)
     const model = fixtureModel('3-node')
-    // THEN ctl1 builds them, and each storage host checks for the rings and stops naming ctl1 when they are missing
-    expect(stepsOf(model, 'ctl1').map((s) => s.id)).toEqual(['swift.rings'])
+    // THEN ctl1 builds them and hands them over; each storage host takes them from ctl1 before its units start
+    const copy = { files: ['/etc/swift/account.ring.gz', '/etc/swift/container.ring.gz', '/etc/swift/object.ring.gz'], from: 'ctl1' }
+    expect(stepsOf(model, 'ctl1').map((s) => [s.id, s.copy])).toEqual([
+      ['swift.rings', undefined],
+      ['swift.rings-copy', copy],
+    ])
     for (const name of ['cmp1', 'cmp2']) {
       const steps = stepsOf(model, name)
-      expect(steps.map((s) => s.id)).toEqual(['swift.device', 'swift.rings-copied'])
-      expect(steps[1]!.unless).toBe(rings)
-      expect(steps[1]!.run).toMatch(
-        /^echo 'Swift rings missing: they are built on ctl1 .*cannot copy files between hosts yet.*' >&2; exit 1$/,
-      )
+      expect(steps.map((s) => s.id)).toEqual(['swift.device', 'swift.rings-copy'])
+      expect(steps[1]!.copy).toEqual(copy)
+      expect(steps[1]!.when ?? 'before-start').toBe('before-start')
       expectSafeSteps(model, steps)
     }
     expectSafeSteps(model, stepsOf(model, 'ctl1'))

@@ -24,9 +24,33 @@ export class FakeHost implements Transport {
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command)
-    void opts
     for (const [pattern, stderr] of this.failing) if (new RegExp(pattern).test(command)) return { code: 1, stdout: '', stderr }
-    return this.answer(command)
+    return this.copied(command, opts.stdin) ?? this.answer(command)
+  }
+
+  /** The commands of a copy between hosts (installer/tasks/copy.ts): read with its state, hash, write from stdin. */
+  private copied(command: string, stdin: string | undefined): ExecResult | undefined {
+    const unquote = (w: string) => w.replaceAll("'", '')
+    const read = /^stat -c '%a %U %G' -- (\S+) && base64 -w0 -- \S+$/.exec(command)
+    if (read) {
+      const f = this.files.get(unquote(read[1]!))
+      return f
+        ? { code: 0, stdout: `${f.mode} ${f.owner} ${f.group}\n${Buffer.from(f.content).toString('base64')}`, stderr: '' }
+        : { code: 1, stdout: '', stderr: 'stat: No such file or directory' }
+    }
+    const hash = /^sha256sum -- (\S+) 2>\/dev\/null \| cut -d' ' -f1$/.exec(command)
+    if (hash) {
+      const f = this.files.get(unquote(hash[1]!))
+      return { code: 0, stdout: f ? `${createHash('sha256').update(f.content).digest('hex')}\n` : '', stderr: '' }
+    }
+    const target = /^mv -f -- "\$t" (\S+)$/m.exec(command)
+    if (target && command.includes('base64 -d > "$t"')) {
+      const [owner, group] = unquote(/^chown -- (\S+) "\$t"$/m.exec(command)![1]!).split(':')
+      const mode = unquote(/^chmod -- (\S+) "\$t"$/m.exec(command)![1]!)
+      this.files.set(unquote(target[1]!), { content: Buffer.from(stdin ?? '', 'base64').toString(), mode, owner: owner!, group: group! })
+      return { code: 0, stdout: '', stderr: '' }
+    }
+    return undefined
   }
 
   private answer(command: string): ExecResult {
