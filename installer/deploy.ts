@@ -3,6 +3,7 @@
 import { join } from 'node:path'
 import { closest } from './closest.ts'
 import { gatherFacts } from './facts.ts'
+import { preflight, skippedRules } from './preflight/index.ts'
 import { UsageError } from './errors.ts'
 import { withFacts } from './model/facts.ts'
 import type { Model, ModelHost } from './model/types.ts'
@@ -33,6 +34,8 @@ export interface DeployOptions extends ConnectOptions {
   connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
   /** Where post-deploy's test image comes from (the appliance carries one). @default built on this machine */
   guestImage?: GuestImageSource
+  /** Preflight checks not to judge, by name (installer/preflight/rules.ts). */
+  skipPreflight?: readonly string[]
 }
 
 export interface HostReport {
@@ -79,6 +82,8 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
     // The hosts' facts decide values (virt_type: auto) before anything is compared or written.
     const decided = withFacts(model, await gatherFacts(model, transports, project.paths.stateDir))
     if (decided !== model) phases = plan(decided)
+    // What every host must be before anything on any of them changes.
+    await preflight(decided, transports, skippedRules(opts.skipPreflight ?? []))
     await requireSameCloud(
       project.paths.secrets,
       hosts.map((h) => h.name),

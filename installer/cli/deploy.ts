@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import { preflightRules, skippedRules } from '../preflight/index.ts'
 import { Command } from 'commander'
 import { roles } from '../../roles/index.ts'
 import type { CredentialFiles } from '../credentials.ts'
@@ -31,6 +32,7 @@ interface DeployFlags extends ProjectFlags {
   json?: boolean
   verbose?: boolean
   quiet?: boolean
+  skipPreflight?: string[]
 }
 
 const json = (e: DeployEvent) => out(JSON.stringify(e))
@@ -70,6 +72,10 @@ export const deployCommand = withProject(new Command('deploy').description('inst
   .option('--only <role...>', 'deploy only these roles, or the phases prepare and post-deploy (commas or spaces)')
   .option('--limit <host...>', 'deploy only to these hosts (commas or spaces)')
   .option('--local', 'run on this machine instead of over SSH (a one-host cloud)')
+  .option(
+    '--skip-preflight <check...>',
+    `do not judge these preflight checks (${preflightRules.join(', ')}), for an operator who knows better`,
+  )
   .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
   .option('-v, --verbose', 'stream every command each host runs and its output (secrets masked), instead of the live view')
   .option('-q, --quiet', 'no progress: print only the changes, the failures and the summary')
@@ -79,7 +85,9 @@ export const deployCommand = withProject(new Command('deploy').description('inst
       ...given,
       ...(given.only ? { only: listOption(given.only) } : {}),
       ...(given.limit ? { limit: listOption(given.limit) } : {}),
+      ...(given.skipPreflight ? { skipPreflight: listOption(given.skipPreflight) } : {}),
     }
+    if (flags.skipPreflight) skippedRules(flags.skipPreflight)
     // Usage first: a misspelt role or host is named before secrets or hosts are touched.
     if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose ask for opposite things', 'choose one')
     checkSelection(

@@ -2,6 +2,7 @@
 // deployCloud does what `stackhouse deploy` did in the CLI: the sandbox hosts of a
 // sandbox cloud made ready first, the run, the credentials written once it
 // succeeded; all of it reported as events, in order. Recording hosts, no sandbox.
+import { preflightRules } from '../../installer/preflight/index.ts'
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -58,6 +59,8 @@ describe('deployCloud', () => {
     const report = await deployCloud(p, [db], {
       only: ['db'],
       connect: f.connect,
+      // Stand-ins, not hosts: preflight is tested on real ones (test/integration/preflight.test.ts).
+      skipPreflight: preflightRules,
       sandboxHosts: f.sandboxHosts,
       onEvent: (e) => events.push(e),
     })
@@ -89,6 +92,8 @@ describe('deployCloud', () => {
       only: ['db'],
       check: true,
       connect: f.connect,
+      // Stand-ins, not hosts: preflight is tested on real ones (test/integration/preflight.test.ts).
+      skipPreflight: preflightRules,
       sandboxHosts: f.sandboxHosts,
       onEvent: (e) => events.push(e),
     })
@@ -109,6 +114,8 @@ describe('deployCloud', () => {
     const report = await deployCloud(p, [db], {
       only: ['db'],
       connect: f.connect,
+      // Stand-ins, not hosts: preflight is tested on real ones (test/integration/preflight.test.ts).
+      skipPreflight: preflightRules,
       sandboxHosts: f.sandboxHosts,
       onEvent: (e) => events.push(e),
     })
