@@ -136,10 +136,20 @@ function mtuProblems(model: Model, hosts: ModelHost[], factsOf: (h: ModelHost) =
           : (factsOf(h).links.find((l) => l.name === tunnelIface(h)) ?? factsOf(h).links.find((l) => l.addresses.includes(h.tunnelAddress)))
       return link ? [{ host: h, link }] : []
     })
-    const distinct = [...new Set(mtus.map((m) => m.link.mtu))]
+    // Tunnels over the management interface: its MTU was judged with the management network's.
+    const own =
+      network === 'tunnel'
+        ? mtus.filter(
+            (m) =>
+              !factsOf(m.host)
+                .links.find((l) => l.name === m.link.name)
+                ?.addresses.includes(m.host.address),
+          )
+        : mtus
+    const distinct = [...new Set(own.map((m) => m.link.mtu))]
     if (distinct.length > 1) {
-      const most = distinct.sort((a, b) => mtus.filter((m) => m.link.mtu === b).length - mtus.filter((m) => m.link.mtu === a).length)[0]
-      for (const m of mtus.filter((x) => x.link.mtu !== most))
+      const most = distinct.sort((a, b) => own.filter((m) => m.link.mtu === b).length - own.filter((m) => m.link.mtu === a).length)[0]
+      for (const m of own.filter((x) => x.link.mtu !== most))
         problems.push({
           rule: 'mtu',
           host: m.host.name,
