@@ -46,10 +46,11 @@ export interface ProjectOptions {
   /**
    * With TLS on and no certificate of the operator's: make the deployment's CA and
    * its API certificate when missing, renew them when their names or time left say
-   * so (installer/tls/material.ts). Commands that only read need them made already.
+   * so (installer/tls/material.ts); `renew`: make the API certificate again whatever its
+   * state (`certs renew`). Commands that only read need them made already.
    * @default createSecrets
    */
-  makeCertificates?: boolean
+  makeCertificates?: boolean | 'renew'
   /** The roles the cloud is made of: their secrets and APIs shape the model. @default Stackhouse's own (roles/index.ts) */
   roles?: readonly Role[]
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `stackhouse certs status`: the cloud's TLS certificates, whom they name and how
-// long they have left. Reads files only; a deploy makes and renews them.
+// long they have left (reads files only). `certs renew`: the API certificate made
+// again and deployed; a deploy also makes and renews it when it must.
 import { Command } from 'commander'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,7 +9,12 @@ import { readInventory, projectPaths } from '../project.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
 import { certificateInfo, renewWithinDays, type CertificateInfo } from '../tls/ca.ts'
 import { tlsDir } from '../tls/material.ts'
+import { deployCloud } from '../commands/deploy.ts'
+import { openProject } from '../commands/open.ts'
+import { UsageError } from '../errors.ts'
+import { roles } from '../../roles/index.ts'
 import { out, style } from './_style.ts'
+import { DeployFailed } from './deploy.ts'
 import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
 import { dirname } from 'node:path'
 
@@ -44,4 +50,41 @@ const status = withProject(new Command('status').description("the cloud's TLS ce
       out(style.dim(`a deploy renews a certificate with ${renewWithinDays} days or fewer left, or whose names changed`))
   })
 
-export const certsCommand = new Command('certs').description("the cloud's TLS certificates (tls.enabled)").addCommand(status)
+const renew = withProject(
+  new Command('renew').description(
+    "make the API certificate again (a new key, the same names, the deployment's CA) and put it on the hosts: only what serves it restarts",
+  ),
+)
+  .option('--json', 'print the result as JSON')
+  .action(async (flags: ProjectFlags & { json?: boolean }) => {
+    const opts = projectOptions(flags)
+    const inventory = readInventory({ ...opts, localFiles: false })
+    if (!inventory.tls.enabled) throw new UsageError('TLS is off: there is no certificate to renew', 'set tls.enabled: true, then deploy')
+    if (inventory.tls.certificate)
+      throw new UsageError(
+        'the certificate is your own (tls.certificate): Stackhouse does not sign it',
+        'replace the files tls.certificate and tls.key name, then run stackhouse deploy',
+      )
+    const project = openProject({ ...opts, forDeploy: true, makeCertificates: 'renew' })
+    const issued = (project.certificates ?? []).filter((c) => c.created)
+    const report = await deployCloud(project, roles, { renderer: flags.json || !process.stdout.isTTY ? 'silent' : 'default' })
+    // The units restarted because a file of theirs changed: the certificate's users.
+    const restarted = report.changes
+      .filter((c) => c.task.endsWith('.service') && c.detail?.startsWith('restart'))
+      .map((c) => `${c.host}: ${c.title}`)
+    const info = issued.map((c) => certificateInfo(c.cert))
+    if (flags.json) out(JSON.stringify({ renewed: info, restarted, changes: report.changes.length, failures: report.failures }, null, 2))
+    else {
+      for (const c of info)
+        out(
+          `${style.green('✔')} renewed ${c.file}: until ${c.notAfter.toISOString().slice(0, 10)}, names ${[...c.names.dns, ...c.names.ips].join(', ')}`,
+        )
+      out(restarted.length ? `restarted: ${restarted.join(', ')}` : 'nothing needed a restart')
+    }
+    if (report.failures.length) throw new DeployFailed(report)
+  })
+
+export const certsCommand = new Command('certs')
+  .description("the cloud's TLS certificates (tls.enabled)")
+  .addCommand(status)
+  .addCommand(renew)

@@ -109,6 +109,7 @@ const examples: Record<string, string[]> = {
   ],
   verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
   'certs status': ['certs status -i inventory.yml', 'certs status -i inventory.yml --json'],
+  'certs renew': ['certs renew -i inventory.yml   # a new API certificate on the hosts; only what serves it restarts'],
   status: ['status', 'status -i inventory.yml --json', 'status --wait 600   # after a reboot: wait until the cloud is back'],
   stop: ['stop                      # the built-in cloud: services, then its sandbox host', 'stop -i inventory.yml'],
   start: ['start', 'start -i inventory.yml --no-wait'],

@@ -29,7 +29,11 @@ export function openProject(opts: OpenOptions = {}): Project {
   const builtin = forDeploy && isBuiltinCloud(rest)
   if (builtin) refuseNewSecretsForOldHosts()
   // A deploy makes (or renews) the deployment CA's certificate; other commands read it.
-  return loadProject({ ...rest, ...(builtin ? { createSecrets: true } : {}), ...(forDeploy ? { makeCertificates: true } : {}) })
+  return loadProject({
+    ...rest,
+    ...(builtin ? { createSecrets: true } : {}),
+    ...(forDeploy ? { makeCertificates: rest.makeCertificates ?? true } : {}),
+  })
 }
 
 /**

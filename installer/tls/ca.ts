@@ -99,14 +99,21 @@ export function ensureCa(dir: string, cloudName: string): IssuedCertificate {
 /**
  * A server certificate `name` signed by the CA in `dir`, for exactly `names`: kept
  * when it is whole, signed by this CA, names the same and has more than
- * `renewWithinDays` left; made again otherwise (the reason says which).
+ * `renewWithinDays` left; made again otherwise (the reason says which), or always with `renew`.
  */
-export function ensureCertificate(dir: string, name: string, names: CertificateNames, now = new Date()): IssuedCertificate {
+export function ensureCertificate(
+  dir: string,
+  name: string,
+  names: CertificateNames,
+  now = new Date(),
+  opts: { renew?: boolean } = {},
+): IssuedCertificate {
   if (name === 'ca') throw new Error('ensureCertificate: "ca" is the CA, a bug in the caller')
   const want = checkNames(names)
   const ca = certificateFiles(dir, 'ca')
   const files = certificateFiles(dir, name)
-  const reason = reasonToIssue(files, readPair(ca, 'the CA').cert, want, now)
+  // Renewed on request: a new key and a new certificate, whatever the old one's state.
+  const reason = opts.renew ? 'renewal was asked for' : reasonToIssue(files, readPair(ca, 'the CA').cert, want, now)
   if (!reason) return { name, ...files, created: false }
   const config = [
     '[req]',

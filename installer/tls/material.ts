@@ -47,14 +47,18 @@ export interface TlsMaterial {
  * when the inventory names them; else the deployment CA's, made or renewed when
  * `make` (a deploy) and only read otherwise (render, plan).
  */
-export function tlsMaterial(model: Model, dirs: { stateDir: string; inventoryDir: string }, make: boolean): TlsMaterial | undefined {
+export function tlsMaterial(
+  model: Model,
+  dirs: { stateDir: string; inventoryDir: string },
+  make: boolean | 'renew',
+): TlsMaterial | undefined {
   const t = model.tls
   if (!t.enabled) return undefined
   if (t.certificate && t.key) return { pem: operatorPem(t.certificate, t.key, t.ca, dirs.inventoryDir), issued: [] }
   const dir = tlsDir(dirs.stateDir)
   const issued: IssuedCertificate[] = []
   if (make) {
-    issued.push(ensureCa(dir, model.name), ensureCertificate(dir, apiCertificate, apiNames(model)))
+    issued.push(ensureCa(dir, model.name), ensureCertificate(dir, apiCertificate, apiNames(model), new Date(), { renew: make === 'renew' }))
   } else if (!existsSync(certificateFiles(dir, apiCertificate).cert)) {
     throw new FixableError(`TLS is on and ${dir} holds no certificate yet`, {
       fix: 'stackhouse deploy makes the CA and the certificate (or give tls.certificate and tls.key)',

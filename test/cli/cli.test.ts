@@ -53,6 +53,22 @@ describe('stackhouse CLI', () => {
     }
     expect(json.certificates.map((c) => c.isCa).sort()).toEqual([false, true])
     expect(run(['secrets', 'generate', '-i', 'inv.yml'], dir).stdout).not.toMatch(/made/)
+    // certs renew refuses, before touching anything, what it cannot renew: TLS off, or the operator's own certificate
+    writeFileSync(
+      join(dir, 'off.yml'),
+      readFileSync(join(dir, 'inv.yml'), 'utf8').replace('tls: { enabled: true }', 'tls: { enabled: false }'),
+    )
+    const off = run(['certs', 'renew', '-i', 'off.yml'], dir)
+    expect([off.code, off.stderr]).toEqual([2, expect.stringMatching(/TLS is off: there is no certificate to renew/)])
+    writeFileSync(
+      join(dir, 'own.yml'),
+      readFileSync(join(dir, 'inv.yml'), 'utf8').replace(
+        'tls: { enabled: true }',
+        'tls: { enabled: true, certificate: .stackhouse/tls/api.crt, key: .stackhouse/tls/api.key }',
+      ),
+    )
+    const own = run(['certs', 'renew', '-i', 'own.yml'], dir)
+    expect([own.code, own.stderr]).toEqual([2, expect.stringMatching(/the certificate is your own \(tls.certificate\)/)])
   })
 
   it('has the commands a user looks for', () => {

@@ -104,6 +104,16 @@ describe('the deployment CA', () => {
     ensureCa(dir, 'demo')
     expect(ensureCertificate(dir, 'api', { ...names, ips: ['10.77.0.12'] }).reason).toBe('it was signed by another CA')
     expect(ensureCertificate(dir, 'api', { ...names, ips: ['10.77.0.12'] })).toMatchObject({ created: false })
+    // Renewal asked for (certs renew): a new key and serial for the same names, however good the old one.
+    const key = readFileSync(api.key, 'utf8')
+    const good = serial()
+    expect(ensureCertificate(dir, 'api', { ...names, ips: ['10.77.0.12'] }, new Date(), { renew: true })).toMatchObject({
+      created: true,
+      reason: 'renewal was asked for',
+    })
+    expect(serial()).not.toBe(good)
+    expect(readFileSync(api.key, 'utf8')).not.toBe(key)
+    expect(certificateInfo(api.cert).names).toEqual({ dns: ['aio1', 'cloud.example.org'], ips: ['10.77.0.12'] })
   })
 
   it('refuses names a configuration file could read as more, and a CA with half its files, naming the file and the fix', async () => {
