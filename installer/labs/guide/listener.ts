@@ -26,6 +26,15 @@ export interface GuideListener {
 const tlsHandshake = 0x16
 /** A client that connects and says nothing is dropped after this. */
 const firstByteMs = 20_000
+/**
+ * A connection quiet this long is ended. NOTE: the servers that get the connections
+ * handed over do not listen themselves, so their own header and request timeouts
+ * never run: this, on the socket, stands in for them (a trainer's solve may take
+ * a minute or two without a byte either way).
+ */
+const idleMs = 180_000
+/** At most this many connections at once: a class is tens of browsers. */
+const maxConnections = 512
 
 export function guideListener(handler: (req: IncomingMessage, res: ServerResponse) => void, tls?: GuidePem): GuideListener {
   if (!tls) {
@@ -35,15 +44,14 @@ export function guideListener(handler: (req: IncomingMessage, res: ServerRespons
   const app = createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler)
   const redirect = createHttpServer(redirectToHttps)
   redirect.headersTimeout = 10_000
-  // Connections that have not said which protocol yet: close ends them too.
-  const waiting = new Set<Socket>()
+  // Every connection, whichever server it went to: close ends them all.
+  const open = new Set<Socket>()
   const socket = createNetServer({ pauseOnConnect: true }, (s: Socket) => {
-    waiting.add(s)
-    s.once('close', () => waiting.delete(s))
+    open.add(s)
+    s.once('close', () => open.delete(s))
     s.setTimeout(firstByteMs, () => s.destroy())
     s.once('data', (first: Buffer) => {
-      waiting.delete(s)
-      s.setTimeout(0)
+      s.setTimeout(idleMs, () => s.destroy())
       s.pause()
       s.unshift(first)
       ;(first[0] === tlsHandshake ? app : redirect).emit('connection', s)
@@ -52,9 +60,11 @@ export function guideListener(handler: (req: IncomingMessage, res: ServerRespons
     s.on('error', () => s.destroy())
     s.resume()
   })
+  socket.maxConnections = maxConnections
   const close = () => {
-    for (const s of waiting) s.destroy()
-    return closeAll(socket, [app, redirect])
+    const closed = closeAll(socket, [app, redirect])
+    for (const s of open) s.destroy()
+    return closed
   }
   return { app, socket, secure: true, close }
 }
