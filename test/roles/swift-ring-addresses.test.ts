@@ -14,7 +14,19 @@ import { fixtureModel } from '../helpers.ts'
 const script = join(import.meta.dirname, '../../roles/swift/files/swift-ring-addresses.sh')
 const dir = mkdtempSync(join(tmpdir(), 'stackhouse-rings-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-writeFileSync(join(dir, 'swift-ring-builder'), `#!/bin/sh\necho "$*" >> "${dir}/calls"\n`)
+// Its `search` finds a device unless its address is in $MOVED_FROM (the device moved away) or is
+// $NOT_YET (nothing there yet); every other command is recorded.
+writeFileSync(
+  join(dir, 'swift-ring-builder'),
+  `#!/bin/sh
+if [ "$2" = search ]; then
+  case " $MOVED_FROM " in *" $4 "*) exit 2 ;; esac
+  [ "$4" = "$NOT_YET" ] && exit 2
+  exit 0
+fi
+echo "$*" >> "${dir}/calls"
+`,
+)
 chmodSync(join(dir, 'swift-ring-builder'), 0o755)
 
 const plan = (model: Model) => `# a comment\n${ringCommands(model).join('\n')}\n`
@@ -24,12 +36,12 @@ const moved = (model: Model, from: string, to: string): Model => ({
 })
 
 /** Runs the script on two plans: its exit code and the builder's calls. */
-function addresses(before: string, after: string): { code: number | null; calls: string[] } {
+function addresses(before: string, after: string, env: Record<string, string> = {}): { code: number | null; calls: string[] } {
   writeFileSync(join(dir, 'old'), before)
   writeFileSync(join(dir, 'new'), after)
   rmSync(join(dir, 'calls'), { force: true })
   const r = spawnSync('sh', [script, join(dir, 'old'), join(dir, 'new')], {
-    env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, NOT_YET: '10.1.0.31', ...env },
     encoding: 'utf8',
   })
   let calls: string[] = []
@@ -60,6 +72,14 @@ describe('Swift rings: hosts that moved', () => {
       ),
       ...['account', 'container', 'object'].map((t) => `/etc/swift/${t}.builder write_ring`),
     ])
+  })
+
+  it('skips a device an earlier, interrupted run already moved, and writes the rings again', () => {
+    // GIVEN a run that moved cmp1's account device, then stopped before it recorded the plan
+    const r = addresses(plan(model), plan(moved(model, '10.1.0.21', '10.1.0.31')), { NOT_YET: '', MOVED_FROM: '10.1.0.21' })
+    // THEN nothing is moved twice (a second set_info would find no device and fail), and every ring is written
+    expect(r.code).toBe(0)
+    expect(r.calls).toEqual(['account', 'container', 'object'].map((t) => `/etc/swift/${t}.builder write_ring`))
   })
 
   it('changes nothing and exits 3 when the plan changed in anything else', () => {

@@ -22,8 +22,11 @@ cmp -s "$tmp/old.shape" "$tmp/new.shape" || exit 3
 adds "$old" >"$tmp/old.adds"
 adds "$new" >"$tmp/new.adds"
 [ "$(wc -l <"$tmp/old.adds")" -eq "$(wc -l <"$tmp/new.adds")" ] || exit 3
+found() { swift-ring-builder "$1" search --ip "$2" --port "$3" --device "$4" >/dev/null 2>&1; }
 paste -d' ' "$tmp/old.adds" "$tmp/new.adds" | while read -r builder from port device _weight _builder to _rest; do
   [ "$from" = "$to" ] && continue
+  # Moved by an earlier run that stopped before the plan was recorded: nothing left to move.
+  if found "$builder" "$to" "$port" "$device" && ! found "$builder" "$from" "$port" "$device"; then continue; fi
   echo "$builder: $device at $from:$port moves to $to:$port"
   swift-ring-builder "$builder" set_info --ip "$from" --port "$port" --device "$device" \
     --change-ip "$to" --change-replication-ip "$to" --yes
