@@ -67,6 +67,14 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
     if (!(reconfigurable as readonly string[]).includes(key))
       throw new UsageError(`${key} is not a setting reconfigure changes`, `change one of: ${reconfigurable.join(', ')}`)
   }
+  // A move is deployed after this command, by the banner's unit; other changes need a deploy of their own.
+  const keys = Object.keys(changes)
+  const network = keys.filter((k) => (networkSettings as readonly string[]).includes(k))
+  if (network.length && network.length < keys.length)
+    throw new UsageError(
+      'the address changes on its own: the cloud follows it after this command ends',
+      'run reconfigure twice: the network settings first, then the rest',
+    )
   let kept: ApplianceSettings
   try {
     kept = JSON.parse(readFileSync(applianceFiles.settings, 'utf8')) as ApplianceSettings
@@ -145,9 +153,9 @@ function refuseLeavingFloatingNetwork(settings: ApplianceSettings, providerCidr:
  * outliving the session it runs in; the console shows the progress.
  */
 function moveNow(settings: ApplianceSettings, changed: string[]): ReconfigureResult {
-  keepSettings(settings)
   try {
     writeNetwork(settings, findNic())
+    keepSettings(settings)
   } catch (e) {
     if (e instanceof FirstBootError)
       throw new FixableError(e.message, { fix: "check the VM's network adapter, then run reconfigure again" })

@@ -22,14 +22,16 @@ export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: 
   try {
     followed = await followAddress(iface, show)
   } catch (e) {
-    if (!(e instanceof FirstBootError)) throw e
-    log(`failed: ${e.message}`)
+    // Whatever stopped the move, the console says so (a known failure in its words, anything else with its stack in the log).
+    const known = e instanceof FirstBootError
+    log(`failed: ${known ? e.message : ((e as Error).stack ?? String(e))}`)
     const status: ApplianceStatus = {
       state: 'failed',
-      what: e.what,
-      detail: e.message.split('\n')[0],
+      what: known ? e.what : 'following the new address',
+      detail: (e as Error).message.split('\n')[0],
       log: applianceFiles.log,
-      repair: 'stackhouse appliance repair',
+      // The next boot takes the move up again; so does this.
+      repair: 'systemctl restart stackhouse-banner',
     }
     show(status)
     return { ok: false, status }

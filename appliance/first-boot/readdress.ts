@@ -51,7 +51,10 @@ export async function followAddress(iface: string, show: (s: ApplianceStatus) =>
   const project = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
   const deployed = deployedLease(project)
   const now = await waitForLease(iface, settings)
-  const moved = addressChange(deployed, now)
+  // A move that did not finish (a failure, a power cut) is taken up again: the inventory says the new address already.
+  const done = JSON.parse(readFileSync(applianceFiles.done, 'utf8')) as Record<string, unknown>
+  const unfinished = typeof done.movingTo === 'string' && done.movingTo === now.address
+  const moved = addressChange(deployed, now) || (unfinished ? `to ${now.address}, finishing the move` : '')
   if (!moved) return { project, moved }
   log(`the VM moved: ${moved}`)
   if (floatingMode(settings) === 'lan' && now.cidr !== deployed.cidr)
@@ -59,17 +62,15 @@ export async function followAddress(iface: string, show: (s: ApplianceStatus) =>
       'network',
       `the VM is now on ${now.cidr}, and its floating range ${settings.floatingRange!.start}-${settings.floatingRange!.end} is on ${deployed.cidr}: put the VM back on that network, or build a new appliance for this one`,
     )
+  const record = (fields: Record<string, unknown>) => writeAtomic(applianceFiles.done, `${JSON.stringify(fields, null, 2)}\n`, 0o644)
+  record({ ...done, movingTo: now.address })
   writeHosts(settings.hostname, now.address)
   writeAtomic(applianceFiles.inventory, applianceInventory(settings, now), 0o644)
   // A deploy's project: the certificate is made again for the new address.
   const moving = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles, makeCertificates: true })
   await deployAndVerify(moving, deploySteps(moving, ['network']), show)
-  const done = JSON.parse(readFileSync(applianceFiles.done, 'utf8')) as Record<string, unknown>
-  writeAtomic(
-    applianceFiles.done,
-    `${JSON.stringify({ ...done, address: now.address, movedAt: new Date().toISOString() }, null, 2)}\n`,
-    0o644,
-  )
+  const { movingTo: _finished, ...rest } = done
+  record({ ...rest, address: now.address, movedAt: new Date().toISOString() })
   log(`moved to ${now.address}`)
   return { project: moving, moved }
 }

@@ -148,11 +148,12 @@ export async function waitForLease(iface: string, s: ApplianceSettings): Promise
     const a = addrs[0]?.addr_info?.find(
       (x) => x.scope === 'global' && (n.mode === 'static' ? x.local === n.address && x.prefixlen === n.prefix : leased(x)),
     )
-    if (a) {
+    // A lease's default route comes a moment after its address: wait for it (a lease without one gives up at the deadline).
+    const routes = JSON.parse(sh('ip', ['-j', '-4', 'route', 'show', 'default', 'dev', iface]).trim() || '[]') as { gateway?: string }[]
+    const gateway = n.mode === 'static' ? n.gateway : routes[0]?.gateway
+    if (a && (gateway || Date.now() > deadline - 60_000)) {
       const size = 2 ** (32 - a.prefixlen)
       const network = parseIp(a.local)! - (parseIp(a.local)! % size)
-      const routes = JSON.parse(sh('ip', ['-j', '-4', 'route', 'show', 'default']).trim() || '[]') as { gateway?: string }[]
-      const gateway = s.network.mode === 'static' ? s.network.gateway : routes[0]?.gateway
       return { interface: iface, address: a.local, cidr: `${formatIp(network)}/${a.prefixlen}`, ...(gateway ? { gateway } : {}) }
     }
     if (Date.now() > deadline) throw new FirstBootError('network', `${iface} got no IPv4 address in 2 minutes (${s.network.mode})`)

@@ -183,6 +183,10 @@ describe('appliance reconfigure', () => {
       /hostname cannot be changed after first boot yet: the host name names Nova's compute service/,
     )
     await expect(reconfigure({ 'labs.sets': 'x' })).rejects.toThrow(/labs\.sets is not a setting reconfigure changes/)
+    // A move is applied after the command ends: it does not mix with changes that need a deploy now.
+    await expect(reconfigure({ 'network.address': '192.0.2.11/24', admin_password: 'x'.repeat(16) })).rejects.toThrow(
+      /the address changes on its own/,
+    )
   })
 })
 
