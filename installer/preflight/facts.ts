@@ -26,11 +26,11 @@ export interface PreflightFacts {
   reaches: Record<string, boolean>
 }
 
-/** The command that prints the facts; `peers` are the other hosts' management addresses. */
-export function preflightCommand(peers: readonly string[]): string {
+/** The command that prints the facts; `peers` are the other hosts' management addresses and SSH ports. */
+export function preflightCommand(peers: readonly { address: string; port: number }[]): string {
   const reach = peers.map(
-    (a) =>
-      sh`if timeout 3 bash -c ${`exec 3<>/dev/tcp/${a}/22`} 2>/dev/null; then echo ${`@reach ${a} yes`}; else echo ${`@reach ${a} no`}; fi`,
+    ({ address: a, port }) =>
+      sh`if timeout 3 bash -c ${`exec 3<>/dev/tcp/${a}/${port}`} 2>/dev/null; then echo ${`@reach ${a} yes`}; else echo ${`@reach ${a} no`}; fi`,
   )
   return [
     'echo "@time $(date +%s.%N)"',
@@ -52,7 +52,9 @@ interface IpAddr {
 /** The facts in preflightCommand's output; undefined when it is not that output. */
 export function parsePreflightFacts(stdout: string): PreflightFacts | undefined {
   const line = (key: string) => new RegExp(`^@${key} (.*)$`, 'm').exec(stdout)?.[1]?.trim()
-  const [time, mem, disk, ip] = [Number(line('time')), Number(line('mem')), Number(line('disk')), line('ip')]
+  // Number('') is 0: a value a failed command left empty is no value.
+  const number = (key: string) => (line(key) ? Number(line(key)) : NaN)
+  const [time, mem, disk, ip] = [number('time'), number('mem'), number('disk'), line('ip')]
   if (!Number.isFinite(time) || !Number.isFinite(mem) || !Number.isFinite(disk) || !ip) return undefined
   let parsed: IpAddr[]
   try {

@@ -34,7 +34,7 @@ export async function preflight(
   const readings = new Map<string, HostReading>()
   await Promise.all(
     hosts.map(async (h) => {
-      const peers = model.hosts.filter((o) => o.name !== h.name).map((o) => o.address)
+      const peers = model.hosts.filter((o) => o.name !== h.name).map((o) => ({ address: o.address, port: o.ssh.port }))
       const sentAt = now()
       const r = await transports.get(h.name)!.exec(preflightCommand(peers))
       const answeredAt = now()

@@ -175,12 +175,12 @@ function reachProblems(model: Model, h: ModelHost, f: PreflightFacts): Preflight
     .map((o) => ({
       rule: 'reach',
       host: h.name,
-      found: `cannot reach ${o.name} at ${o.address} (SSH port 22) on the management network`,
+      found: `cannot reach ${o.name} at ${o.address} (SSH port ${o.ssh.port}) on the management network`,
       fix: `check the route and firewalls between ${h.name} and ${o.name}`,
     }))
 }
 
-/** Endpoint addresses are held by a control host (or no host, once a VIP manager holds them). */
+/** Endpoint addresses held by a host are a control host's; the internal one is held by some host. */
 function endpointProblems(model: Model, hosts: ModelHost[], factsOf: (h: ModelHost) => PreflightFacts): PreflightProblem[] {
   const problems: PreflightProblem[] = []
   const seen = new Set<string>()
@@ -198,7 +198,8 @@ function endpointProblems(model: Model, hosts: ModelHost[], factsOf: (h: ModelHo
         found: `endpoints.${setting} ${address} is this host's, and it runs no API (it is not in the control group)`,
         fix: `set endpoints.${setting} to a control host's address, or free ${address} on ${h.name}`,
       })
-    if (!holders.length && hosts.length === model.hosts.length)
+    // A public address may be a NAT's or a load balancer's, on no host; the internal one is where services meet.
+    if (!holders.length && setting === 'internal_address' && hosts.length === model.hosts.length)
       problems.push({
         rule: 'endpoints',
         host: hosts.find((h) => h.groups.includes('control'))?.name ?? hosts[0]!.name,

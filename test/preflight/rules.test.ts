@@ -80,7 +80,8 @@ describe('preflight rules', () => {
     facts(r, 'ctl1').time = now / 1000 + 0.4 + 9
     const found = preflightProblems(model, r).map((p) => `${p.host} [${p.rule}] ${p.found}`)
     expect(found).toEqual([
-      'cmp1 [reach] cannot reach cmp2 at 10.1.0.22 (SSH port 22) on the management network',
+      // (cmp2 takes SSH on port 2222)
+      'cmp1 [reach] cannot reach cmp2 at 10.1.0.22 (SSH port 2222) on the management network',
       "cmp2 [endpoints] endpoints.internal_address 10.1.0.11 is this host's, and it runs no API (it is not in the control group)",
       "ctl1 [clock] its clock is 9 s ahead of this machine's",
       "cmp2 [clock] its clock is 42 s behind this machine's",
@@ -112,7 +113,7 @@ describe('preflight rules', () => {
 describe('preflight facts', () => {
   it('reads what the command prints, and refuses anything else', async () => {
     // The command itself runs on real hosts in the integration test; here, its output's shape.
-    expect(preflightCommand(['10.1.0.22'])).toContain(`exec 3<>/dev/tcp/10.1.0.22/22`)
+    expect(preflightCommand([{ address: '10.1.0.22', port: 2222 }])).toContain(`exec 3<>/dev/tcp/10.1.0.22/2222`)
     const out = [
       '@time 1800000000.25',
       '@mem 17179869184',
@@ -133,6 +134,7 @@ describe('preflight facts', () => {
       reaches: { '10.1.0.22': true, '10.1.0.23': false },
     })
     expect(parsePreflightFacts(out.replace('@mem 17179869184', '@mem lots'))).toBeUndefined()
+    expect(parsePreflightFacts(out.replace('@disk 107374182400', '@disk '))).toBeUndefined()
     expect(parsePreflightFacts(out.replace(/^@ip .*$/m, '@ip {not json'))).toBeUndefined()
   })
 })
