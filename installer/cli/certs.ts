@@ -3,6 +3,8 @@
 // long they have left (reads files only). `certs renew`: the API certificate made
 // again and deployed; a deploy also makes and renews it when it must.
 import { Command } from 'commander'
+import { spawnSync } from 'node:child_process'
+import { applianceDeploy, applianceFiles } from '../../appliance/first-boot/run.ts'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { readInventory, projectPaths } from '../project.ts'
@@ -55,9 +57,13 @@ const renew = withProject(
     "make the API certificate again (a new key, the same names, the deployment's CA) and put it on the hosts: only what serves it restarts",
   ),
 )
+  .option('--local', 'run on this machine instead of over SSH (a one-host cloud deployed with --local)')
+  .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
   .option('--json', 'print the result as JSON')
-  .action(async (flags: ProjectFlags & { json?: boolean }) => {
+  .action(async (flags: ProjectFlags & { json?: boolean; local?: boolean; trustNewHosts?: boolean }) => {
     const opts = projectOptions(flags)
+    // On the appliance its own cloud is meant: deployed here, with the guest image it carries.
+    const onAppliance = opts.inventory === applianceFiles.inventory
     const inventory = readInventory({ ...opts, localFiles: false })
     if (!inventory.tls.enabled) throw new UsageError('TLS is off: there is no certificate to renew', 'set tls.enabled: true, then deploy')
     if (inventory.tls.certificate)
@@ -67,19 +73,39 @@ const renew = withProject(
       )
     const project = openProject({ ...opts, forDeploy: true, makeCertificates: 'renew' })
     const issued = (project.certificates ?? []).filter((c) => c.created)
-    const report = await deployCloud(project, roles, { renderer: flags.json || !process.stdout.isTTY ? 'silent' : 'default' })
+    const report = await deployCloud(project, roles, {
+      renderer: flags.json || !process.stdout.isTTY ? 'silent' : 'default',
+      ...(onAppliance ? applianceDeploy : { ...(flags.local ? { local: true } : {}) }),
+      ...(flags.trustNewHosts ? { trustNewHosts: true } : {}),
+    })
+    // The lab guide read the certificate when it started: on the appliance it is restarted; elsewhere, said.
+    const guide = onAppliance
+      ? spawnSync('systemctl', ['try-restart', 'stackhouse-labs.service'], { stdio: 'ignore', timeout: 60_000 }).status === 0
+      : false
     // The units restarted because a file of theirs changed: the certificate's users.
     const restarted = report.changes
       .filter((c) => c.task.endsWith('.service') && c.detail?.startsWith('restart'))
       .map((c) => `${c.host}: ${c.title}`)
     const info = issued.map((c) => certificateInfo(c.cert))
-    if (flags.json) out(JSON.stringify({ renewed: info, restarted, changes: report.changes.length, failures: report.failures }, null, 2))
+    if (flags.json)
+      out(
+        JSON.stringify(
+          { renewed: info, restarted, guideRestarted: guide, changes: report.changes.length, failures: report.failures },
+          null,
+          2,
+        ),
+      )
     else {
       for (const c of info)
         out(
           `${style.green('✔')} renewed ${c.file}: until ${c.notAfter.toISOString().slice(0, 10)}, names ${[...c.names.dns, ...c.names.ips].join(', ')}`,
         )
       out(restarted.length ? `restarted: ${restarted.join(', ')}` : 'nothing needed a restart')
+      out(
+        guide
+          ? 'restarted the lab guide (stackhouse-labs.service)'
+          : style.dim('a lab guide running with stackhouse lab serve serves the old certificate until it is restarted'),
+      )
     }
     if (report.failures.length) throw new DeployFailed(report)
   })

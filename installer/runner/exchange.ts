@@ -45,14 +45,9 @@ export class RunExchange {
     return o
   }
 
-  private take(phase: string, key: string, from: string): Promise<SharedFile[]> {
-    if (!this.hostsOf(phase)?.includes(from))
-      return Promise.reject(
-        new StackhouseError(`${key}: the files come from ${from}, which this run does not include`, {
-          kind: 'usage',
-          fix: `deploy without --limit, or include ${from} in it`,
-        }),
-      )
+  private take(phase: string, key: string, from: string): Promise<SharedFile[] | undefined> {
+    // Not in this run (--limit): nothing comes, and the taker decides whether what it has will do.
+    if (!this.hostsOf(phase)?.includes(from)) return Promise.resolve(undefined)
     const gone = this.endOf(phase, from).then(() => {
       throw new StackhouseError(`${key}: ${from} ended its ${phase} tasks without handing over the files (it failed: see its log)`, {
         kind: 'hosts',

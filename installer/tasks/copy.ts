@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { dirname } from 'node:path'
 import { shellQuote } from '../shell.ts'
 import { commandFailed } from './exec.ts'
-import { changed, ok, TaskError, type SharedFile, type Task, type TaskContext } from './types.ts'
+import { changed, ok, TaskError, type SharedFile, type Task, type TaskContext, type TaskResult } from './types.ts'
 
 export interface CopySpec {
   /** The step's id: also the key the files are handed over by. */
@@ -64,6 +64,7 @@ function takeTask(spec: CopySpec): Task {
     title: `${spec.title} from ${spec.from}`,
     async apply(ctx) {
       const files = await exchangeOf(ctx, spec.id).take(spec.id, spec.from)
+      if (!files) return keepOwn(ctx, spec)
       const stale: string[] = []
       for (const path of spec.files) {
         const f = files.find((x) => x.path === path)
@@ -93,4 +94,17 @@ function takeTask(spec: CopySpec): Task {
       return stale.length ? changed(`${stale.join(', ')} from ${spec.from}`) : ok
     },
   }
+}
+
+/** The maker is not in this run (--limit): the host's own copies do, when it has them all. */
+async function keepOwn(ctx: TaskContext, spec: CopySpec): Promise<TaskResult> {
+  const missing: string[] = []
+  for (const path of spec.files) if ((await ctx.transport.exec(`test -s ${shellQuote(path)}`)).code !== 0) missing.push(path)
+  if (missing.length)
+    throw new TaskError(
+      `${missing.join(', ')} come from ${spec.from}, which this run does not include: deploy without --limit, or include ${spec.from}`,
+      { host: ctx.host.name, task: spec.id },
+    )
+  ctx.log(`${spec.from} is not in this run: the copies here stay as they are`)
+  return ok
 }

@@ -56,8 +56,8 @@ export interface SharedFile {
 export interface FileExchange {
   /** The files under `key`, for the hosts that take them. */
   offer(key: string, files: SharedFile[]): void
-  /** The files `from` offers under `key`; rejects when `from` is not in the run or ends without offering. */
-  take(key: string, from: string): Promise<SharedFile[]>
+  /** The files `from` offers under `key`; undefined when `from` is not in the run; rejects when it ends without offering. */
+  take(key: string, from: string): Promise<SharedFile[] | undefined>
 }
 
 /** Milliseconds since the epoch, and a pause. */

@@ -110,12 +110,17 @@ describe('copying files between hosts', () => {
     )
   })
 
-  it('refuses a run that leaves the maker out (--limit), naming it', async () => {
+  it('keeps the copies a host has when the maker is not in the run (--limit), and refuses when it has none', async () => {
     const h = hosts()
     const s = await run(h, { limit: ['cmp1'] })
     expect(s.failures.map((f) => [f.host, f.error.message])).toEqual([
-      ['cmp1', 'ring.copy: the files come from ctl1, which this run does not include'],
+      ['cmp1', `${ringFile} come from ctl1, which this run does not include: deploy without --limit, or include ctl1`],
     ])
     expect(h.get('cmp1')!.files.has(ringFile)).toBe(false)
+    // GIVEN cmp1 got its copy in a full run THEN a run of cmp1 alone keeps it
+    await run(h)
+    const again = await run(h, { limit: ['cmp1'] })
+    expect(again.failures).toEqual([])
+    expect(outcome(again, 'cmp1')?.result).toEqual({ status: 'ok' })
   })
 })

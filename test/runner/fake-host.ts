@@ -38,6 +38,8 @@ export class FakeHost implements Transport {
         ? { code: 0, stdout: `${f.mode} ${f.owner} ${f.group}\n${Buffer.from(f.content).toString('base64')}`, stderr: '' }
         : { code: 1, stdout: '', stderr: 'stat: No such file or directory' }
     }
+    const present = /^test -s (\S+)$/.exec(command)
+    if (present) return { code: this.files.get(unquote(present[1]!))?.content ? 0 : 1, stdout: '', stderr: '' }
     const hash = /^sha256sum -- (\S+) 2>\/dev\/null \| cut -d' ' -f1$/.exec(command)
     if (hash) {
       const f = this.files.get(unquote(hash[1]!))
