@@ -48,7 +48,30 @@ export function computeFiles(model: Model, host: ModelHost): RoleFile[] {
   return [
     computeConf(model, host),
     ...((model.target === 'sandbox' || host.container) && model.backends.compute === 'libvirt' ? [qemuConf()] : []),
+    ...(waitsForRemoteConductor(host) ? [startTimeout()] : []),
   ]
+}
+
+/** A compute host without the control group: its nova-conductor runs on another host. */
+export const waitsForRemoteConductor = (host: ModelHost): boolean => host.groups.includes('compute') && !host.groups.includes('control')
+
+/** The drop-in that gives nova-compute time to find its conductor (startTimeout). */
+export const startTimeoutFile = '/etc/systemd/system/nova-compute.service.d/stackhouse.conf'
+
+/**
+ * nova-compute tells systemd it is ready (Type=notify) only once nova-conductor
+ * answers. On a compute host that runs no conductor, the control host may still be
+ * starting its own (the deploy runs a phase's hosts at once; a whole cloud's cold
+ * start does the same), which takes longer than systemd's 90 s.
+ */
+function startTimeout(): RoleFile {
+  return {
+    path: startTimeoutFile,
+    content:
+      '# Managed by Stackhouse (roles/nova): nova-compute is ready only once nova-conductor, on a control host, answers.\n[Service]\nTimeoutStartSec=10min\n',
+    format: 'text',
+    notify: [],
+  }
 }
 
 /**

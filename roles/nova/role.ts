@@ -9,6 +9,7 @@ import {
   authtoken,
   catalogRegistration,
   databaseUrl,
+  daemonReload,
   defineRole,
   hostsIn,
   inGroup,
@@ -21,7 +22,7 @@ import {
   type RoleFile,
   type Endpoint,
 } from '../../installer/role/index.ts'
-import { attachesRbd, computeFiles, computePackages, computeUnits } from './_compute.ts'
+import { attachesRbd, computeFiles, computePackages, computeUnits, waitsForRemoteConductor } from './_compute.ts'
 import { databaseSteps, discoverHostsStep, rbdSecretStep, virtTypeFileGone } from './_steps.ts'
 
 // The names this role adds to the model, typed for every reader.
@@ -96,6 +97,7 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
     ...(isController(host) ? databaseSteps(model) : []),
     ...(isCompute(host) && libvirt ? [virtTypeFileGone()] : []),
     ...(isCompute(host) && attachesRbd(model) ? [rbdSecretStep(model)] : []),
+    ...(waitsForRemoteConductor(host) ? [daemonReload('nova', ['nova-compute.service'])] : []),
     ...(isController(host) ? [discoverHostsStep(model)] : []),
   ]
 }

@@ -108,7 +108,11 @@ describe('nova role', () => {
           .filter((f) => f.host === host)
           .map((f) => f.path)
           .sort(),
-      ).toEqual(['/etc/nova/nova-compute.conf', '/etc/nova/nova.conf'])
+      ).toEqual(['/etc/nova/nova-compute.conf', '/etc/nova/nova.conf', '/etc/systemd/system/nova-compute.service.d/stackhouse.conf'])
+      // AND nova-compute, whose conductor runs on ctl1, may take up to 10 min to start (systemd's default is 90 s)
+      expect(fileAt(files, host, '/etc/systemd/system/nova-compute.service.d/stackhouse.conf').content).toMatch(
+        /^\[Service\]\nTimeoutStartSec=10min\n/m,
+      )
     }
     // AND each uses its own management address
     expect(iniGet(ini(files, 'cmp2', '/etc/nova/nova.conf'), 'DEFAULT', 'my_ip')).toBe('10.1.0.22')
@@ -304,11 +308,13 @@ describe('nova role', () => {
       // THEN ctl1 has the database steps and waits for both compute hosts
       expect(shape(steps(model, 'ctl1'))).toEqual([...databaseSteps, ['nova.discover-hosts', 'after-start', 'first-control-host']])
       expect(steps(model, 'ctl1').at(-1)!.unless).toContain('-ge 2 ]')
-      // AND each compute host only clears the old virt_type file and stores the Ceph key in libvirt, after libvirtd runs
+      // AND each compute host only clears the old virt_type file, reloads systemd for nova-compute's
+      // start timeout, and stores the Ceph key in libvirt, after libvirtd runs
       for (const host of ['cmp1', 'cmp2'])
         expect(shape(steps(model, host))).toEqual([
           ['nova.virt-type-file', 'before-start', 'each'],
           ['nova.rbd-secret', 'after-start', 'each'],
+          ['nova.daemon-reload', 'before-start', 'each'],
         ])
       // AND the vCenter driver needs neither libvirt step
       expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual([
@@ -397,6 +403,7 @@ describe('nova role', () => {
       ])
       expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual([
         'nova.virt-type-file',
+        'nova.daemon-reload',
         'nova.wait-phases',
         'nova.rbd-secret',
       ])
