@@ -2,7 +2,7 @@
 // The hypervisor half of nova: which driver nova-compute loads, and the packages
 // and file that go with it. Kept apart from role.ts because it is the part that
 // changes per backend (libvirt kvm/qemu/auto, vCenter).
-import { vsphereSettings, type Model, type ModelHost, type RoleFile } from '../../installer/role/index.ts'
+import { sh, vsphereSettings, type BootstrapStep, type Model, type ModelHost, type RoleFile } from '../../installer/role/index.ts'
 
 /**
  * Where step `nova.virt-type` wrote `[libvirt] virt_type` for `backends.virt_type: auto`
@@ -67,10 +67,26 @@ export const startTimeoutFile = '/etc/systemd/system/nova-compute.service.d/stac
 function startTimeout(): RoleFile {
   return {
     path: startTimeoutFile,
-    content:
-      '# Managed by Stackhouse (roles/nova): nova-compute is ready only once nova-conductor, on a control host, answers.\n[Service]\nTimeoutStartSec=10min\n',
+    content: `# Managed by Stackhouse (roles/nova): nova-compute is ready only once nova-conductor, on a control host, answers.\n[Service]\nTimeoutStartSec=${startTimeoutValue}\n`,
     format: 'text',
     notify: [],
+  }
+}
+
+/** As systemd writes it back (`systemctl show -p TimeoutStartUSec`). */
+const startTimeoutValue = '10min'
+
+/**
+ * systemd reads the drop-in at a daemon-reload. Done when the timeout in effect is
+ * the drop-in's: NeedDaemonReload missed a new drop-in folder in the 4-host sandbox
+ * deploy, so the value itself is what is compared.
+ */
+export function startTimeoutLoaded(): BootstrapStep {
+  return {
+    id: 'nova.start-timeout',
+    title: `systemctl daemon-reload (nova-compute's start timeout, ${startTimeoutValue})`,
+    unless: sh`[ "$(systemctl show -p TimeoutStartUSec --value -- nova-compute.service)" = ${startTimeoutValue} ]`,
+    run: 'systemctl daemon-reload',
   }
 }
 

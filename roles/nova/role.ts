@@ -9,7 +9,6 @@ import {
   authtoken,
   catalogRegistration,
   databaseUrl,
-  daemonReload,
   defineRole,
   hostsIn,
   inGroup,
@@ -22,7 +21,7 @@ import {
   type RoleFile,
   type Endpoint,
 } from '../../installer/role/index.ts'
-import { attachesRbd, computeFiles, computePackages, computeUnits, waitsForRemoteConductor } from './_compute.ts'
+import { attachesRbd, computeFiles, computePackages, computeUnits, startTimeoutLoaded, waitsForRemoteConductor } from './_compute.ts'
 import { databaseSteps, discoverHostsStep, rbdSecretStep, virtTypeFileGone } from './_steps.ts'
 
 // The names this role adds to the model, typed for every reader.
@@ -97,7 +96,7 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
     ...(isController(host) ? databaseSteps(model) : []),
     ...(isCompute(host) && libvirt ? [virtTypeFileGone()] : []),
     ...(isCompute(host) && attachesRbd(model) ? [rbdSecretStep(model)] : []),
-    ...(waitsForRemoteConductor(host) ? [daemonReload('nova', ['nova-compute.service'])] : []),
+    ...(waitsForRemoteConductor(host) ? [startTimeoutLoaded()] : []),
     ...(isController(host) ? [discoverHostsStep(model)] : []),
   ]
 }

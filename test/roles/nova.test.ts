@@ -308,13 +308,13 @@ describe('nova role', () => {
       // THEN ctl1 has the database steps and waits for both compute hosts
       expect(shape(steps(model, 'ctl1'))).toEqual([...databaseSteps, ['nova.discover-hosts', 'after-start', 'first-control-host']])
       expect(steps(model, 'ctl1').at(-1)!.unless).toContain('-ge 2 ]')
-      // AND each compute host only clears the old virt_type file, reloads systemd for nova-compute's
+      // AND each compute host only clears the old virt_type file, makes systemd read nova-compute's
       // start timeout, and stores the Ceph key in libvirt, after libvirtd runs
       for (const host of ['cmp1', 'cmp2'])
         expect(shape(steps(model, host))).toEqual([
           ['nova.virt-type-file', 'before-start', 'each'],
           ['nova.rbd-secret', 'after-start', 'each'],
-          ['nova.daemon-reload', 'before-start', 'each'],
+          ['nova.start-timeout', 'before-start', 'each'],
         ])
       // AND the vCenter driver needs neither libvirt step
       expect(steps(fixtureModel('vsphere'), 'vova').map((s) => s.id)).toEqual([
@@ -403,7 +403,7 @@ describe('nova role', () => {
       ])
       expect(tasks('cmp1').filter((id) => id !== 'nova.file' && id !== 'nova.service')).toEqual([
         'nova.virt-type-file',
-        'nova.daemon-reload',
+        'nova.start-timeout',
         'nova.wait-phases',
         'nova.rbd-secret',
       ])
