@@ -183,7 +183,8 @@ function controllerFiles(model: Model): RoleFile[] {
       template: 'nova-consoleproxy.hbs',
       notify: ['nova-novncproxy.service'],
     },
-    ...serverTlsFiles(model, 'nova', 'nova', [...controllerUnits]),
+    // What serves the certificate: the two uwsgi APIs and the console proxy (conductor and scheduler do not).
+    ...serverTlsFiles(model, 'nova', 'nova', ['nova-api.service', 'nova-api-metadata.service', 'nova-novncproxy.service']),
   ]
 }
 
