@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// A cloud of four sandbox hosts with TLS from the deployment's CA, deployed as the
+// CLI deploys it: a controller (control and network), two computes, one storage
+// host. Swift's rings go from the controller to the storage host by the deploy;
+// nova-compute waits for the controller's conductor; verify boots a server on a
+// compute host, attaches a volume from the storage host's OSD and stores objects
+// on its Swift; a second deploy changes nothing; `certs renew` restarts only what
+// serves the certificate.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deployCloud } from '../../installer/commands/deploy.ts'
+import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
+import { loadProject, type Project } from '../../installer/project.ts'
+import { destroySandbox } from '../../installer/sandbox/index.ts'
+import { readRecord } from '../../installer/sandbox/state.ts'
+import { ensureSecrets } from '../../installer/secrets/store.ts'
+import { roles } from '../../roles/index.ts'
+import { testCatalog } from '../helpers.ts'
+import { onSandboxHost } from './on-host.ts'
+
+const tag = randomBytes(2).toString('hex')
+const hosts = {
+  ctl: { name: `t-mh-ctl-${tag}`, address: '10.77.0.61' },
+  cmp1: { name: `t-mh-cmp1-${tag}`, address: '10.77.0.62' },
+  cmp2: { name: `t-mh-cmp2-${tag}`, address: '10.77.0.63' },
+  sto: { name: `t-mh-sto-${tag}`, address: '10.77.0.64' },
+}
+let dir: string
+const open = (makeCertificates: boolean | 'renew' = true): Project =>
+  loadProject({ inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml'), roles, makeCertificates })
+const on = (h: { name: string; address: string }, command: string) => onSandboxHost(h, command)
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'stackhouse-multi-'))
+  const { ctl, cmp1, cmp2, sto } = hosts
+  writeFileSync(
+    join(dir, 'inventory.yml'),
+    `name: multi
+target: sandbox
+hosts:
+${Object.values(hosts)
+  .map((h) => `  - { name: ${h.name}, address: ${h.address} }`)
+  .join('\n')}
+groups: { control: [${ctl.name}], network: [${ctl.name}], compute: [${cmp1.name}, ${cmp2.name}], storage: [${sto.name}] }
+networks:
+  management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
+  provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
+backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
+tls: { enabled: true }
+`,
+  )
+  ensureSecrets(join(dir, 'secrets.yaml'), testCatalog)
+})
+afterAll(async () => {
+  for (const h of Object.values(hosts)) if (readRecord(h.name)) await destroySandbox(h.name)
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('a cloud of four sandbox hosts, with TLS', () => {
+  it('deploys, copies the rings to the storage host, and passes verify across the hosts', async () => {
+    const started = Date.now()
+    const report = await deployCloud(open(), roles, { renderer: 'silent' })
+    console.log(`4-host deploy: ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    expect(report.failures.map((f) => `${f.host} ${f.task}: ${f.message}\n${f.stderr ?? ''}`)).toEqual([])
+    // THEN the storage host got the controller's rings, byte for byte, by the deploy itself
+    expect(report.changes.filter((c) => c.task === 'swift.rings-copy').map((c) => c.host)).toEqual([hosts.sto.name])
+    const rings = 'sha256sum /etc/swift/account.ring.gz /etc/swift/container.ring.gz /etc/swift/object.ring.gz'
+    const [built, copied] = await Promise.all([on(hosts.ctl, rings), on(hosts.sto, rings)])
+    expect(copied.stdout).toBe(built.stdout)
+    expect(copied.stdout.split('\n')).toHaveLength(3)
+    // AND verify passes: a server on a compute host, a volume from the storage host's OSD, objects on its Swift
+    const project = open(false)
+    const v = await verifyDeployedCloud(project, {})
+    expect(v.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+    const boot = v.checks.find((c) => c.id === 'server.boot')
+    expect(boot?.message).toMatch(new RegExp(`on (${hosts.cmp1.name}|${hosts.cmp2.name}),`))
+    const osd = await on(hosts.ctl, 'ceph osd tree -f json')
+    const osdHosts = (JSON.parse(osd.stdout) as { nodes: { type: string; name: string }[] }).nodes.filter((n) => n.type === 'host')
+    expect(osdHosts.map((n) => n.name)).toEqual([hosts.sto.name])
+    // AND every endpoint is https, and the storage host's object server holds the ring's only device
+    expect(Object.values(project.model.endpoints).every((e) => e.public.startsWith('https://'))).toBe(true)
+    expect((await on(hosts.ctl, 'swift-ring-builder /etc/swift/object.builder search --ip 10.77.0.64')).code).toBe(0)
+  })
+
+  it('changes nothing on a second deploy', async () => {
+    const again = await deployCloud(open(), roles, { renderer: 'silent' })
+    expect(again.failures).toEqual([])
+    expect(again.changes.map((c) => `${c.host} ${c.task} ${c.title}`)).toEqual([])
+  })
+
+  it('renews the API certificate: only the controller units that serve it restart, and the cloud still answers over https', async () => {
+    const report = await deployCloud(open('renew'), roles, { renderer: 'silent' })
+    expect(report.failures).toEqual([])
+    const restarted = report.changes.filter((c) => c.task.endsWith('.service') && c.detail?.startsWith('restart'))
+    expect(new Set(restarted.map((c) => c.host))).toEqual(new Set([hosts.ctl.name]))
+    expect(restarted.map((c) => c.title).sort()).toEqual(
+      [
+        'apache2.service',
+        'cinder-api.service',
+        'keystone.service',
+        'neutron-server.service',
+        'nova-api-metadata.service',
+        'nova-api.service',
+        'nova-novncproxy.service',
+        'placement-api.service',
+        'swift-proxy.service',
+      ].sort(),
+    )
+    const v = await verifyDeployedCloud(open(false), { only: ['identity.endpoints'] })
+    expect(v.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+  })
+})
