@@ -4,10 +4,12 @@
 // server, and the Keystone catalog entry.
 import {
   alembicMigration,
+  apiScheme,
   asUser,
   catalogRegistration,
   daemonReload,
   fastMigration,
+  waitForHttp,
   type BootstrapStep,
   type Model,
   type ModelHost,
@@ -94,6 +96,10 @@ export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
     ...(running.includes('linuxbridgeAgent') ? [brNetfilter, bridgeSysctls, ebtablesAlternative] : []),
     ...(running.includes('server') ? [daemonReload('neutron', ['neutron-server.service'])] : []),
     ...(running.includes('server') ? [dbSync(model)] : []),
+    // A restarted server takes seconds to answer; post-deploy and the next roles call it.
+    ...(running.includes('server')
+      ? [waitForHttp('neutron.wait', `${apiScheme(model)}://${host.address}:${model.endpoints.neutron.port}/`)]
+      : []),
   ]
 }
 

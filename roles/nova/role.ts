@@ -5,6 +5,7 @@
 import {
   serverTlsPaths,
   serverTlsFiles,
+  apiScheme,
   apiWorkers,
   authtoken,
   catalogRegistration,
@@ -14,6 +15,7 @@ import {
   inGroup,
   keystoneAuth,
   transportUrl,
+  waitForHttp,
   type BootstrapStep,
   type Model,
   type ModelHost,
@@ -97,6 +99,8 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
     ...(isCompute(host) && libvirt ? [virtTypeFileGone()] : []),
     ...(isCompute(host) && attachesRbd(model) ? [rbdSecretStep(model)] : []),
     ...(waitsForRemoteConductor(host) ? [startTimeoutLoaded()] : []),
+    // uwsgi takes seconds to load nova-api after systemd reports it started; post-deploy calls it.
+    ...(isController(host) ? [waitForHttp('nova.wait', `${apiScheme(model)}://${host.address}:${model.endpoints.nova.port}/`)] : []),
     ...(isController(host) ? [discoverHostsStep(model)] : []),
   ]
 }

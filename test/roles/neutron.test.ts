@@ -271,8 +271,10 @@ describe('neutron role: deploy hooks', () => {
       'neutron.ebtables',
       'neutron.daemon-reload',
       'neutron.db-sync',
+      'neutron.wait',
     ])
-    expect(steps.every((s) => (s.when ?? 'before-start') === 'before-start')).toBe(true)
+    // (and, once the server runs, it waits until it answers)
+    expect(steps.filter((s) => (s.when ?? 'before-start') === 'after-start').map((s) => s.id)).toEqual(['neutron.wait'])
     const sync = steps.find((s) => s.id === 'neutron.db-sync')!
     expect(
       sync.run!.startsWith(
@@ -298,7 +300,7 @@ describe('neutron role: deploy hooks', () => {
     // GIVEN the 3-node fixture (OVN) WHEN the steps of ctl1 and cmp1 are listed
     const ctl1 = stepsOf('3-node', 'ctl1')
     // THEN ctl1 reloads units when neutron-server.service changed, then migrates the schema
-    expect(ctl1.map((s) => s.id)).toEqual(['neutron.daemon-reload', 'neutron.db-sync'])
+    expect(ctl1.map((s) => s.id)).toEqual(['neutron.daemon-reload', 'neutron.db-sync', 'neutron.wait'])
     expect(ctl1[0]!.unless).toContain('NeedDaemonReload')
     expect(ctl1[0]!.run).toBe('systemctl daemon-reload')
     expect(stepsOf('3-node', 'cmp1')).toEqual([])

@@ -263,6 +263,7 @@ describe('nova role', () => {
       expect(shape(list)).toEqual([
         ...databaseSteps,
         ['nova.virt-type-file', 'before-start', 'each'],
+        ['nova.wait', 'after-start', 'each'],
         ['nova.discover-hosts', 'after-start', 'first-control-host'],
       ])
       const byId = Object.fromEntries(list.map((s) => [s.id, s]))
@@ -306,7 +307,12 @@ describe('nova role', () => {
       // GIVEN the 3-node model (virt_type kvm, Ceph volumes)
       const model = fixtureModel('3-node')
       // THEN ctl1 has the database steps and waits for both compute hosts
-      expect(shape(steps(model, 'ctl1'))).toEqual([...databaseSteps, ['nova.discover-hosts', 'after-start', 'first-control-host']])
+      expect(shape(steps(model, 'ctl1'))).toEqual([
+        ...databaseSteps,
+        ['nova.wait', 'after-start', 'each'],
+        ['nova.discover-hosts', 'after-start', 'first-control-host'],
+      ])
+      expect(steps(model, 'ctl1').find((s) => s.id === 'nova.wait')!.unless).toContain('https://10.1.0.11:8774/')
       expect(steps(model, 'ctl1').at(-1)!.unless).toContain('-ge 2 ]')
       // AND each compute host only clears the old virt_type file, makes systemd read nova-compute's
       // start timeout, and stores the Ceph key in libvirt, after libvirtd runs
@@ -323,6 +329,7 @@ describe('nova role', () => {
         'nova.cell1',
         'nova.cell-urls',
         'nova.db-sync',
+        'nova.wait',
         'nova.discover-hosts',
       ])
     })
@@ -346,9 +353,9 @@ describe('nova role', () => {
         for (const host of nova.hosts(model)) {
           const list = nova.bootstrap!({ model, host })
           for (const s of list) {
-            // THEN nothing runs unguarded (there are no waits in this role)
+            // THEN nothing runs unguarded (a wait has only its guard)
             expect(s.unless, s.id).toBeTruthy()
-            for (const text of [s.run, s.unless!, s.title]) for (const v of secrets) expect(text, s.id).not.toContain(v)
+            for (const text of [s.run ?? '', s.unless!, s.title]) for (const v of secrets) expect(text, s.id).not.toContain(v)
           }
           for (const line of nova.debconf!({ model, host })) for (const v of secrets) expect(line).not.toContain(v)
         }
@@ -398,6 +405,7 @@ describe('nova role', () => {
         'nova.db-sync',
         // its units start once Placement's phase is done
         'nova.wait-phases',
+        'nova.wait',
         'nova.discover-hosts',
         'nova.register',
       ])
