@@ -149,7 +149,11 @@ export async function waitForLease(iface: string, s: ApplianceSettings): Promise
       (x) => x.scope === 'global' && (n.mode === 'static' ? x.local === n.address && x.prefixlen === n.prefix : leased(x)),
     )
     // A lease's default route comes a moment after its address: wait for it (a lease without one gives up at the deadline).
-    const routes = JSON.parse(sh('ip', ['-j', '-4', 'route', 'show', 'default', 'dev', iface]).trim() || '[]') as { gateway?: string }[]
+    // (A static address has its gateway in the settings: no route is read, and no device asked for before it exists.)
+    const routes =
+      n.mode === 'static' || !a
+        ? []
+        : (JSON.parse(sh('ip', ['-j', '-4', 'route', 'show', 'default', 'dev', iface]).trim() || '[]') as { gateway?: string }[])
     const gateway = n.mode === 'static' ? n.gateway : routes[0]?.gateway
     if (a && (gateway || Date.now() > deadline - 60_000)) {
       const size = 2 ** (32 - a.prefixlen)
