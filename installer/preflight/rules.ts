@@ -137,15 +137,7 @@ function mtuProblems(model: Model, hosts: ModelHost[], factsOf: (h: ModelHost) =
       return link ? [{ host: h, link }] : []
     })
     // Tunnels over the management interface: its MTU was judged with the management network's.
-    const own =
-      network === 'tunnel'
-        ? mtus.filter(
-            (m) =>
-              !factsOf(m.host)
-                .links.find((l) => l.name === m.link.name)
-                ?.addresses.includes(m.host.address),
-          )
-        : mtus
+    const own = network === 'tunnel' ? mtus.filter((m) => !m.link.addresses.includes(m.host.address)) : mtus
     const distinct = [...new Set(own.map((m) => m.link.mtu))]
     if (distinct.length > 1) {
       const most = distinct.sort((a, b) => own.filter((m) => m.link.mtu === b).length - own.filter((m) => m.link.mtu === a).length)[0]
