@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config'
+import { IntegrationOrder } from './test/integration/order.ts'
 
 export default defineConfig({
   test: {
+    sequence: { sequencer: IntegrationOrder },
     projects: [
       {
         test: {
@@ -17,6 +19,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           fileParallelism: false,
+          globalSetup: ['test/integration/layer-setup.ts'],
           testTimeout: 30 * 60_000,
           hookTimeout: 30 * 60_000,
         },

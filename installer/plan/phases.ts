@@ -88,7 +88,7 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
   const ownersOf = usersNeeded(plan.roles, files)
   const phases = plan.roles
     .filter(isSelected)
-    .map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit, ownersOf(role).map(packagesOf)))
+    .map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit, ownersOf(role).map(packagesOf), shared))
   // Post-deploy uses the whole cloud: it waits for every role.
   const after =
     opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy))
@@ -116,7 +116,8 @@ export const packagesOf = (role: Role) => `${role.name}.packages`
  * A role's packages, on each of its hosts, in one apt transaction. dpkg takes one
  * transaction at a time, so these phases form a chain in deploy order; a role
  * configures while the packages of the roles after it install, which keeps the
- * second core busy (apt is mostly one process at a time).
+ * second core busy (apt is mostly one process at a time); only its unit starts and
+ * steps wait for a transaction on their host to end (HostPackages.transact).
  */
 function packagesPhase(
   role: Role,
@@ -160,6 +161,7 @@ function rolePhase(
   opts: PhaseOptions,
   inLimit: (h: ModelHost) => boolean,
   ownersPackages: readonly string[],
+  shared: ReadonlyMap<string, HostPackages>,
 ): Phase {
   return {
     id: role.name,
@@ -172,7 +174,11 @@ function rolePhase(
       .map((host) => {
         const here = plan.roleOn(host.name, role)!
         const mine = filesOf(host.name, role.name)
-        const stepTask = (s: BootstrapStep) => (s.copy ? copyTask({ id: s.id, title: s.title, ...s.copy }, host.name) : commandTask(s))
+        // Steps and unit starts run the services' code: never while apt unpacks on the host (HostPackages.transact).
+        const packages = shared.get(host.name)
+        const settled = (t: Task): Task => (packages ? { ...t, apply: (ctx) => packages.whileSettled(() => t.apply(ctx)) } : t)
+        const stepTask = (s: BootstrapStep) =>
+          settled(s.copy ? copyTask({ id: s.id, title: s.title, ...s.copy }, host.name) : commandTask(s))
         const stepTasks = (when: BootstrapStep['when']) => here.steps.filter((s) => (s.when ?? 'before-start') === when).map(stepTask)
         const tasks: Task[] = [
           ...mine.map((f) => fileTask(f)),
@@ -183,7 +189,7 @@ function rolePhase(
           // Units kept off stop first: one may hold a port or memory a wanted unit needs.
           ...here.unitsOff.map((unit) => serviceOffTask({ role: role.name, unit })),
           ...here.units.map((unit) =>
-            serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) }),
+            settled(serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) })),
           ),
           ...stepTasks('after-start'),
           ...here.registrations.map((spec) => keystoneTask({ role: role.name, ...spec }, opts.admin, model.endpoints.keystone.internal)),

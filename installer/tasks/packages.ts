@@ -49,6 +49,43 @@ export class HostPackages {
   get listsFresh(): boolean {
     return this.updated
   }
+
+  private transaction?: Promise<unknown>
+  private readonly users = new Set<Promise<unknown>>()
+
+  /**
+   * Runs `fn` (an apt transaction) once no `whileSettled` work runs on the host, and
+   * holds that work back until it ends. One role configures while the next role's
+   * packages install; but a unit starting (or a `nova-manage`) imports Python modules
+   * that dpkg may be unpacking at that moment, and fails with an ImportError or an
+   * option that never got registered (seen: nova-compute's `no such option profiler`
+   * while neutron's packages installed).
+   */
+  async transact<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.transaction) await this.transaction.catch(() => undefined)
+    const run = (async () => {
+      while (this.users.size) await Promise.allSettled([...this.users])
+      return fn()
+    })()
+    this.transaction = run
+    try {
+      return await run
+    } finally {
+      if (this.transaction === run) this.transaction = undefined
+    }
+  }
+
+  /** Runs `fn` while no apt transaction runs on the host (see `transact`). */
+  async whileSettled<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.transaction) await this.transaction.catch(() => undefined)
+    const run = fn()
+    this.users.add(run)
+    try {
+      return await run
+    } finally {
+      this.users.delete(run)
+    }
+  }
 }
 
 export interface PackagesSpec {
@@ -117,27 +154,29 @@ export function packagesTask(spec: PackagesSpec): Task {
         ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}`
         : 'finish an interrupted dpkg run'
       if (ctx.check) return changed(detail)
-      if (host.debconf.length) await must(ctx, id, setSelections, { stdin: `${host.debconf.join('\n')}\n` })
-      const install = missing.length ? `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}` : ':'
-      const script = [
-        'set -e',
-        holdServices,
-        `trap ${shellQuote(releaseServices)} EXIT`,
-        'export DEBIAN_FRONTEND=noninteractive',
-        // A deployer killed mid-run leaves apt running on the host: wait for its lock.
-        waitForDpkgLock,
-        // A killed earlier run leaves dpkg half-done; finish it first.
-        configurePending,
-        ...(missing.length && !host.listsFresh ? [`apt-get ${aptOptions} update`] : []),
-        // NOTE: a maintainer script can fail once and pass on the next try (the dashboard's
-        // offline compress through pyScss fails now and then): retry the setup.
-        `${install} || { echo 'retrying the packages whose setup failed' >&2; ${configurePending}; ${install}; }`,
-        // What the held maintainer scripts could not do: dbus must read the policies of
-        // the new services (polkit cannot take its bus name otherwise), systemd their units.
-        'systemctl daemon-reload',
-        'systemctl reload dbus.service 2>/dev/null || true',
-      ].join('\n')
-      await must(ctx, id, script)
+      await host.transact(async () => {
+        if (host.debconf.length) await must(ctx, id, setSelections, { stdin: `${host.debconf.join('\n')}\n` })
+        const install = missing.length ? `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}` : ':'
+        const script = [
+          'set -e',
+          holdServices,
+          `trap ${shellQuote(releaseServices)} EXIT`,
+          'export DEBIAN_FRONTEND=noninteractive',
+          // A deployer killed mid-run leaves apt running on the host: wait for its lock.
+          waitForDpkgLock,
+          // A killed earlier run leaves dpkg half-done; finish it first.
+          configurePending,
+          ...(missing.length && !host.listsFresh ? [`apt-get ${aptOptions} update`] : []),
+          // NOTE: a maintainer script can fail once and pass on the next try (the dashboard's
+          // offline compress through pyScss fails now and then): retry the setup.
+          `${install} || { echo 'retrying the packages whose setup failed' >&2; ${configurePending}; ${install}; }`,
+          // What the held maintainer scripts could not do: dbus must read the policies of
+          // the new services (polkit cannot take its bus name otherwise), systemd their units.
+          'systemctl daemon-reload',
+          'systemctl reload dbus.service 2>/dev/null || true',
+        ].join('\n')
+        await must(ctx, id, script)
+      })
       await host.installed(pkgs)
       return changed(detail)
     },

@@ -16,6 +16,8 @@ export class FakeHost implements Transport {
   dpkgAudit = ''
   /** Guard commands (`unless`) that succeed. */
   satisfied = new Set<string>()
+  /** Awaited before a command is answered: a test holds a command open with it. */
+  onExec?: (command: string) => Promise<void>
 
   constructor(
     readonly host: string,
@@ -24,6 +26,7 @@ export class FakeHost implements Transport {
 
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command)
+    await this.onExec?.(command)
     for (const [pattern, stderr] of this.failing) if (new RegExp(pattern).test(command)) return { code: 1, stdout: '', stderr }
     return this.copied(command, opts.stdin) ?? this.answer(command)
   }

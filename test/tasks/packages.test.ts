@@ -140,3 +140,65 @@ r=$(cat ${bin}/answer-$n); [ "$r" = ok ] && exit 0; echo "$r" >&2; exit 1`,
     expect(r.stderr).toContain('parse error on line 1')
   })
 })
+
+describe("an apt transaction and the services' own code on one host", () => {
+  /** A promise and the function that settles it. */
+  const gate = () => {
+    let open!: () => void
+    const p = new Promise<void>((r) => (open = r))
+    return { p, open }
+  }
+  const tick = () => new Promise((r) => setTimeout(r, 5))
+
+  it('never overlap: a unit start waits for the transaction, the next transaction waits for the start', async () => {
+    const host = new HostPackages(['nova-compute', 'neutron-linuxbridge-agent'], [])
+    const events: string[] = []
+    // GIVEN a transaction under way (neutron's packages unpacking)
+    const apt = gate()
+    const install = host.transact(async () => {
+      events.push('apt begins')
+      await apt.p
+      events.push('apt ends')
+    })
+    await tick()
+    // WHEN a unit start comes along THEN it waits for the transaction to end
+    const start = gate()
+    const starting = host.whileSettled(async () => {
+      events.push('start begins')
+      await start.p
+      events.push('start ends')
+    })
+    await tick()
+    expect(events).toEqual(['apt begins'])
+    apt.open()
+    await install
+    await tick()
+    expect(events).toEqual(['apt begins', 'apt ends', 'start begins'])
+    // AND a transaction that comes along while the unit starts waits for the start
+    const next = host.transact(async () => {
+      events.push('apt 2')
+    })
+    await tick()
+    expect(events.at(-1)).toBe('start begins')
+    start.open()
+    await Promise.all([starting, next])
+    expect(events).toEqual(['apt begins', 'apt ends', 'start begins', 'start ends', 'apt 2'])
+  })
+
+  it('lets starts run side by side, and a failed transaction frees the host', async () => {
+    const host = new HostPackages([], [])
+    const failed = host.transact(() => Promise.reject(new Error('E: Unable to locate package')))
+    await expect(failed).rejects.toThrow('Unable to locate package')
+    // Two starts at once, then a transaction: both starts were under way together
+    let inside = 0
+    let most = 0
+    const start = () =>
+      host.whileSettled(async () => {
+        most = Math.max(most, ++inside)
+        await tick()
+        inside--
+      })
+    await Promise.all([start(), start(), host.transact(async () => expect(inside).toBe(0))])
+    expect(most).toBe(2)
+  })
+})
