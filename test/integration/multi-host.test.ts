@@ -5,7 +5,8 @@
 // nova-compute waits for the controller's conductor; verify boots a server on a
 // compute host, attaches a volume from the storage host's OSD and stores objects
 // on its Swift; a second deploy changes nothing; `certs renew` restarts only what
-// serves the certificate.
+// serves the certificate. The hosts start from the pre-installed layer when the run
+// has one (order.ts), as `target: sandbox` hosts do for a user.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
