@@ -103,8 +103,20 @@ export class ComputeApi {
     await this.call('DELETE', `/os-keypairs/${encodeURIComponent(name)}`, { allow: [404] })
   }
 
-  async createServer(spec: ServerSpec): Promise<{ id: string }> {
-    return (await this.call<{ server: { id: string } }>('POST', '/servers', { body: { server: spec } })).server
+  /** With `group`, the scheduler places the server by that server group's policy. */
+  async createServer(spec: ServerSpec, hints: { group?: string } = {}): Promise<{ id: string }> {
+    const body = { server: spec, ...(hints.group ? { 'os:scheduler_hints': { group: hints.group } } : {}) }
+    return (await this.call<{ server: { id: string } }>('POST', '/servers', { body })).server
+  }
+
+  /** A server group; `anti-affinity` puts each member on a different compute host or fails it (No valid host). */
+  async createServerGroup(name: string, policy: 'anti-affinity' | 'affinity'): Promise<{ id: string }> {
+    return (await this.call<{ server_group: { id: string } }>('POST', '/os-server-groups', { body: { server_group: { name, policy } } }))
+      .server_group
+  }
+
+  async deleteServerGroup(id: string): Promise<void> {
+    await this.call('DELETE', `/os-server-groups/${id}`, { allow: [404] })
   }
 
   /** The server, or undefined once it is gone. */

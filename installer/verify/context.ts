@@ -42,6 +42,8 @@ export interface VerifyContext extends Timeouts {
   admin?: Cloud
   demo?: Cloud
   server?: { id: string; name: string; fixedIp?: string; host?: string }
+  /** The anti-affinity group of verify's servers, on a cloud with several compute hosts. */
+  serverGroup?: string
   floatingIp?: { id: string; address: string }
   /** The guest answered SSH: later checks may run commands in it. */
   sshReady?: boolean

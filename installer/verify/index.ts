@@ -10,6 +10,7 @@ import { createContext, type Timeouts, type VerifyContext } from './context.ts'
 import { horizonCheck } from './horizon.ts'
 import { demoTokenCheck, endpointsCheck, tokenCheck } from './identity.ts'
 import { routerCheck } from './network.ts'
+import { crossHostCheck } from './cross-host.ts'
 import { floatingIpCheck, sshCheck } from './reach.ts'
 import { bootCheck } from './server.ts'
 import { computeServicesCheck, networkAgentsCheck, volumeServicesCheck } from './services.ts'
@@ -49,6 +50,7 @@ export const checks: readonly Check[] = [
   bootCheck,
   floatingIpCheck,
   sshCheck,
+  crossHostCheck,
   volumeCheck,
   objectCheck,
   horizonCheck,

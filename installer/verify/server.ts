@@ -85,6 +85,70 @@ function configDriveFix(fault: string): [string] | [] {
     : []
 }
 
+/** The compute hosts of the cloud, by name. */
+export const computeHosts = (ctx: VerifyContext): string[] => ctx.model.groups.compute ?? []
+
+/** A server that booted and runs: its id, fixed address and compute host. */
+export interface Booted {
+  id: string
+  name: string
+  fixedIp?: string
+  host?: string
+}
+
+/**
+ * Boots a server as the demo user (m1.tiny, the test image, demo-net, demo-key, a
+ * config drive), waits for ACTIVE and checks its domain really runs. Recorded for
+ * deletion at the end. `group`: a server group whose policy places it.
+ */
+export async function bootServer(ctx: VerifyContext, c: Cloud, name: string, group?: string): Promise<Booted & { seconds: string }> {
+  const inputs = await bootInputs(ctx, c)
+  const start = Date.now()
+  // NOTE: with a config drive, as Tempest's scenario tests boot servers: nova must build the ISO.
+  const { id } = await c.compute.createServer(
+    {
+      name,
+      flavorRef: inputs.flavorRef,
+      imageRef: inputs.imageRef,
+      networks: [{ uuid: inputs.network }],
+      key_name: demo.keypair,
+      config_drive: true,
+    },
+    group ? { group } : {},
+  )
+  ctx.made(
+    `server ${name} (${id})`,
+    async () => {
+      await c.compute.deleteServer(id)
+      await waitFor(`server ${id} deleted`, 120_000, async () => ((await c.compute.server(id)) ? undefined : true))
+    },
+    { keepable: true },
+  )
+  const server = await waitFor(
+    `server ${name} ACTIVE`,
+    ctx.bootTimeoutMs,
+    async () => {
+      const s = await c.compute.server(id)
+      if (s?.status === 'ERROR') throw await bootFailure(ctx, id, s.fault?.message ?? 'no fault recorded')
+      return s?.status === 'ACTIVE' ? s : undefined
+    },
+    3000,
+  )
+  const seconds = since(start)
+  const fixedIp = server.addresses?.[demo.network]?.[0]?.addr
+  const host = (await adminView(ctx, id))?.['OS-EXT-SRV-ATTR:host']
+  // A guest the CPU cannot run stops within a second of starting; look once more a moment later.
+  await new Promise((r) => setTimeout(r, ctx.settleMs))
+  const stopped = await powerProblem(ctx, id)
+  if (stopped) throw stopped
+  if (String(server.config_drive).toLowerCase() !== 'true')
+    throw new CheckFailure(
+      `${name} is ACTIVE but has no config drive (config_drive = ${JSON.stringify(server.config_drive ?? null)})`,
+      hintFor(ctx.model, 'nova-compute', host ?? 'compute', '/var/log/nova/nova-compute.log'),
+    )
+  return { id, name, seconds, ...(fixedIp ? { fixedIp } : {}), ...(host ? { host } : {}) }
+}
+
 export const bootCheck: Check = {
   id: 'server.boot',
   name: 'boot a server (ACTIVE)',
@@ -92,49 +156,16 @@ export const bootCheck: Check = {
   hint: (ctx) => hintFor(ctx.model, 'nova-compute', 'compute', '/var/log/nova/nova-compute.log'),
   async run(ctx) {
     const c = need(ctx.demo, 'the demo session')
-    const inputs = await bootInputs(ctx, c)
+    // With two compute hosts or more, in an anti-affinity group: the cross-host check's
+    // server then has to land on another host.
+    if (computeHosts(ctx).length > 1) {
+      const group = await c.compute.createServerGroup(`stackhouse-verify-${ctx.run}`, 'anti-affinity')
+      ctx.serverGroup = group.id
+      ctx.made(`server group stackhouse-verify-${ctx.run}`, () => c.compute.deleteServerGroup(group.id), { last: true })
+    }
     const name = `stackhouse-verify-${ctx.run}`
-    const start = Date.now()
-    // NOTE: with a config drive, as Tempest's scenario tests boot servers: nova must build the ISO.
-    const { id } = await c.compute.createServer({
-      name,
-      flavorRef: inputs.flavorRef,
-      imageRef: inputs.imageRef,
-      networks: [{ uuid: inputs.network }],
-      key_name: demo.keypair,
-      config_drive: true,
-    })
-    ctx.server = { id, name }
-    ctx.made(
-      `server ${name} (${id})`,
-      async () => {
-        await c.compute.deleteServer(id)
-        await waitFor(`server ${id} deleted`, 120_000, async () => ((await c.compute.server(id)) ? undefined : true))
-      },
-      { keepable: true },
-    )
-    const server = await waitFor(
-      `server ${name} ACTIVE`,
-      ctx.bootTimeoutMs,
-      async () => {
-        const s = await c.compute.server(id)
-        if (s?.status === 'ERROR') throw await bootFailure(ctx, id, s.fault?.message ?? 'no fault recorded')
-        return s?.status === 'ACTIVE' ? s : undefined
-      },
-      3000,
-    )
-    const fixedIp = server.addresses?.[demo.network]?.[0]?.addr
-    const host = (await adminView(ctx, id))?.['OS-EXT-SRV-ATTR:host']
-    ctx.server = { id, name, ...(fixedIp ? { fixedIp } : {}), ...(host ? { host } : {}) }
-    // A guest the CPU cannot run stops within a second of starting; look once more a moment later.
-    await new Promise((r) => setTimeout(r, ctx.settleMs))
-    const stopped = await powerProblem(ctx, id)
-    if (stopped) throw stopped
-    if (String(server.config_drive).toLowerCase() !== 'true')
-      throw new CheckFailure(
-        `${name} is ACTIVE but has no config drive (config_drive = ${JSON.stringify(server.config_drive ?? null)})`,
-        hintFor(ctx.model, 'nova-compute', host ?? 'compute', '/var/log/nova/nova-compute.log'),
-      )
-    return `${name} ACTIVE and running with a config drive after ${since(start)}${host ? ` on ${host}` : ''}, ${fixedIp ?? 'no address'} on ${demo.network}`
+    const { seconds, ...server } = await bootServer(ctx, c, name, ctx.serverGroup)
+    ctx.server = server
+    return `${name} ACTIVE and running with a config drive after ${seconds}${server.host ? ` on ${server.host}` : ''}, ${server.fixedIp ?? 'no address'} on ${demo.network}`
   },
 }

@@ -2,8 +2,8 @@
 // A cloud of four sandbox hosts with TLS from the deployment's CA, deployed as the
 // CLI deploys it: a controller (control and network), two computes, one storage
 // host. Swift's rings go from the controller to the storage host by the deploy;
-// nova-compute waits for the controller's conductor; verify boots a server on a
-// compute host, attaches a volume from the storage host's OSD and stores objects
+// nova-compute waits for the controller's conductor; verify boots a server on each
+// compute host (they ping each other over VXLAN), attaches a volume from the storage host's OSD and stores objects
 // on its Swift; a second deploy changes nothing; `certs renew` restarts only what
 // serves the certificate. The hosts start from the pre-installed layer when the run
 // has one (order.ts), as `target: sandbox` hosts do for a user.
@@ -78,6 +78,13 @@ describe('a cloud of four sandbox hosts, with TLS', () => {
     expect(v.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
     const boot = v.checks.find((c) => c.id === 'server.boot')
     expect(boot?.message).toMatch(new RegExp(`on (${hosts.cmp1.name}|${hosts.cmp2.name}),`))
+    // AND a second server, on the other compute host, answers the first over the tenant network (VXLAN between them)
+    const across = v.checks.find((c) => c.id === 'server.cross-host')
+    expect(across?.status, across?.message).toBe('pass')
+    const [, firstHost] = /on (\S+),/.exec(boot!.message)!
+    expect(across!.message).toContain(`from the server on ${firstHost} at 192.168.100.`)
+    expect(across!.message).toMatch(new RegExp(`on (${hosts.cmp1.name}|${hosts.cmp2.name}) answers at 10\\.78\\.0\\.`))
+    expect(across!.message).not.toContain(`-2 on ${firstHost} `)
     const osd = await on(hosts.ctl, 'ceph osd tree -f json')
     const osdHosts = (JSON.parse(osd.stdout) as { nodes: { type: string; name: string }[] }).nodes.filter((n) => n.type === 'host')
     expect(osdHosts.map((n) => n.name)).toEqual([hosts.sto.name])

@@ -33,6 +33,7 @@ const singular: Record<string, string> = {
   agents: 'agent',
   volumes: 'volume',
   'os-keypairs': 'keypair',
+  'os-server-groups': 'server_group',
   services: 'service',
   endpoints: 'endpoint',
 }
@@ -207,7 +208,8 @@ export class FakeCloud {
       }
     if (a === 'flavors' && b === 'detail') return { status: 200, body: { flavors: this.list('flavors') } }
     if (a === 'servers' && b === 'detail') return { status: 200, body: { servers: this.list('servers') } }
-    if (a === 'servers' && method === 'POST' && !b) return { status: 202, body: { server: this.boot(body.server!, auth) } }
+    if (a === 'servers' && method === 'POST' && !b)
+      return { status: 202, body: { server: this.boot(body.server!, auth, body['os:scheduler_hints']?.group as string | undefined) } }
     if (a === 'servers' && c === 'action') return { status: 200, body: { output: 'guest: console\n' } }
     if (a === 'os-keypairs' && method === 'POST')
       return { status: 200, body: { keypair: this.add('os-keypairs', { ...body.keypair, id: body.keypair!.name, user: auth.user }) } }
@@ -238,19 +240,26 @@ export class FakeCloud {
       .map((x) => ({ role: { id: x.role }, user: { id: x.user }, scope: { project: { id: x.project } } }))
   }
 
-  private boot(spec: Record<string, unknown>, auth: { project: string }): Rec {
+  /** On the first nova-compute host; in an anti-affinity group, on the first one no member of the group is on. */
+  private boot(spec: Record<string, unknown>, auth: { project: string }, group?: string): Rec {
+    const taken = new Set(
+      this.list('servers')
+        .filter((x) => group && x.group === group)
+        .map((x) => x['OS-EXT-SRV-ATTR:host']),
+    )
+    const host = this.computeServices.find((x) => x.binary === 'nova-compute' && !taken.has(x.host))?.host
+    const fault = this.bootFault ?? (host ? undefined : 'No valid host was found. There are not enough hosts available.')
     const server = this.add('servers', {
       ...spec,
       project_id: auth.project,
-      status: this.bootFault ? 'ERROR' : 'ACTIVE',
-      'OS-EXT-SRV-ATTR:host': 'aio1',
+      ...(group ? { group } : {}),
+      status: fault ? 'ERROR' : 'ACTIVE',
+      'OS-EXT-SRV-ATTR:host': host ?? null,
       // As nova answers: the string "True", or "" without one.
       config_drive: spec.config_drive ? 'True' : '',
       'OS-EXT-SRV-ATTR:instance_name': 'instance-00000001',
       'OS-EXT-STS:power_state': this.powerState,
-      ...(this.bootFault
-        ? { fault: { message: this.bootFault, code: 500 } }
-        : { addresses: { 'demo-net': [{ addr: '192.168.100.10', version: 4 }] } }),
+      ...(fault ? { fault: { message: fault, code: 500 } } : { addresses: { 'demo-net': [{ addr: '192.168.100.10', version: 4 }] } }),
     })
     this.add('ports', { device_id: server.id, device_owner: 'compute:nova', fixed_ips: [], network_id: '' })
     return server

@@ -11,6 +11,8 @@ import { KeystoneClient } from '../../installer/openstack/keystone.ts'
 import { postDeployTasks } from '../../installer/postdeploy/index.ts'
 import type { Project } from '../../installer/project.ts'
 import { checks, verifyCloud } from '../../installer/verify/index.ts'
+import { createContext } from '../../installer/verify/context.ts'
+import { crossHostCheck } from '../../installer/verify/cross-host.ts'
 import { FakeCloud, fakeModel } from '../openstack/fake-cloud.ts'
 import { FakeHost } from '../runner/fake-host.ts'
 import { roles } from '../../roles/index.ts'
@@ -174,7 +176,32 @@ describe('verifyCloud', () => {
     expect(checks.filter((c) => c.machinePackages?.length).map((c) => `${c.id}: ${c.machinePackages!.join(' ')}`)).toEqual([
       'network.router: iputils-ping',
       'server.ping: iputils-ping',
+      'server.cross-host: iputils-ping',
     ])
+  })
+
+  it('on two compute hosts, boots its server in an anti-affinity group (the cross-host check boots the second there), and deletes the group', async () => {
+    // GIVEN a cloud with two compute hosts
+    const two = { ...model, groups: { ...model.groups, compute: ['cmp1', 'cmp2'] } }
+    fake.computeServices.push({ binary: 'nova-compute', host: 'cmp2', state: 'up' })
+    fake.computeServices.find((x) => x.binary === 'nova-compute')!.host = 'cmp1'
+    try {
+      const seen: string[] = []
+      const report = await verifyCloud(projectOf(two, project.paths.stateDir), { only: ['server.boot'], settleMs: 0 })
+      seen.push(...fake.requests.filter((r) => r.includes('os-server-groups')))
+      expect(report.checks.find((c) => c.id === 'server.boot')!.message).toMatch(/ on cmp1, /)
+      expect(seen.some((r) => r.startsWith('POST '))).toBe(true)
+      expect(seen.some((r) => r.startsWith('DELETE '))).toBe(true)
+      expect(fake.list('os-server-groups')).toEqual([])
+      // AND the cross-host check applies there, and on one compute host says why it does not
+      expect(crossHostCheck.notApplicable!(createContext(two, roles, project.paths.stateDir, {}, () => {}))).toBeUndefined()
+      expect(crossHostCheck.notApplicable!(createContext(model, roles, project.paths.stateDir, {}, () => {}))).toBe(
+        'one compute host: no traffic between compute hosts to check',
+      )
+    } finally {
+      fake.computeServices.pop()
+      fake.computeServices.find((x) => x.binary === 'nova-compute')!.host = 'aio1'
+    }
   })
 
   it('boots the server with a config drive, and points a config drive failure at genisoimage', async () => {
