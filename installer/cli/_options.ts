@@ -24,6 +24,13 @@ export function withProject(cmd: Command): Command {
     .option('--overrides <dir>', 'folder of config overrides (default: overrides/ beside the inventory)')
 }
 
+/** How a command reaches the hosts: --local (this machine is the one host) and, where it connects to hosts it may never have met, --trust-new-hosts. */
+export function withHostAccess(cmd: Command, opts: { trustNewHosts: boolean; localHelp?: string }): Command {
+  cmd.option('--local', opts.localHelp ?? 'run on this machine instead of over SSH (a one-host cloud)')
+  if (opts.trustNewHosts) cmd.option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
+  return cmd
+}
+
 export function projectOptions(flags: ProjectFlags, marker = applianceMarker): ProjectOptions {
   // On the appliance, its own cloud is the one every command means (after first boot made it).
   if (!flags.inventory && !flags.secrets && existsSync(marker) && existsSync(applianceFiles.inventory))

@@ -17,7 +17,7 @@ import { UsageError } from '../errors.ts'
 import { roles } from '../../roles/index.ts'
 import { out, style } from './_style.ts'
 import { DeployFailed } from './deploy.ts'
-import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
+import { projectOptions, withHostAccess, withProject, type ProjectFlags } from './_options.ts'
 import { dirname } from 'node:path'
 
 const status = withProject(new Command('status').description("the cloud's TLS certificates: names, expiry, days left (reads files only)"))
@@ -52,13 +52,14 @@ const status = withProject(new Command('status').description("the cloud's TLS ce
       out(style.dim(`a deploy renews a certificate with ${renewWithinDays} days or fewer left, or whose names changed`))
   })
 
-const renew = withProject(
-  new Command('renew').description(
-    "make the API certificate again (a new key, the same names, the deployment's CA) and put it on the hosts: only what serves it restarts",
+const renew = withHostAccess(
+  withProject(
+    new Command('renew').description(
+      "make the API certificate again (a new key, the same names, the deployment's CA) and put it on the hosts: only what serves it restarts",
+    ),
   ),
+  { trustNewHosts: true, localHelp: 'run on this machine instead of over SSH (a one-host cloud deployed with --local)' },
 )
-  .option('--local', 'run on this machine instead of over SSH (a one-host cloud deployed with --local)')
-  .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
   .option('--json', 'print the result as JSON')
   .action(async (flags: ProjectFlags & { json?: boolean; local?: boolean; trustNewHosts?: boolean }) => {
     const opts = projectOptions(flags)

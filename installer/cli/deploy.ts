@@ -13,7 +13,7 @@ import { StackhouseError, UsageError } from '../errors.ts'
 import { exitCodes } from './_exit-codes.ts'
 import { render } from './_events.ts'
 import { err, out, style } from './_style.ts'
-import { listOption, projectOptions, withProject, type ProjectFlags } from './_options.ts'
+import { listOption, projectOptions, withHostAccess, withProject, type ProjectFlags } from './_options.ts'
 
 /** A deploy that ran and failed on a host; the report says where. Exit code 4. */
 export class DeployFailed extends StackhouseError {
@@ -67,16 +67,17 @@ const humanEvents = render<DeployEvent>({
   },
 })
 
-export const deployCommand = withProject(new Command('deploy').description('install and configure the cloud on its hosts; safe to re-run'))
+export const deployCommand = withHostAccess(
+  withProject(new Command('deploy').description('install and configure the cloud on its hosts; safe to re-run')),
+  { trustNewHosts: true },
+)
   .option('--check', 'change nothing: show what would change, with diffs')
   .option('--only <role...>', 'deploy only these roles, or the phases prepare and post-deploy (commas or spaces)')
   .option('--limit <host...>', 'deploy only to these hosts (commas or spaces)')
-  .option('--local', 'run on this machine instead of over SSH (a one-host cloud)')
   .option(
     '--skip-preflight <check...>',
     `do not judge these preflight checks (${preflightRules.join(', ')}), for an operator who knows better`,
   )
-  .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
   .option('-v, --verbose', 'stream every command each host runs and its output (secrets masked), instead of the live view')
   .option('-q, --quiet', 'no progress: print only the changes, the failures and the summary')
   .option('--json', 'print progress events as JSON lines (phase, task, result, failed; log with -v), the report last ({"type":"report"})')

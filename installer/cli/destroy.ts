@@ -6,16 +6,17 @@ import { UsageError } from '../errors.ts'
 import { openProject } from '../commands/open.ts'
 import { readInventory } from '../project.ts'
 import { out, style } from './_style.ts'
-import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
+import { projectOptions, withHostAccess, withProject, type ProjectFlags } from './_options.ts'
 
-export const destroyCommand = withProject(
-  new Command('destroy').description(
-    'remove the cloud: sandbox hosts are deleted; on servers, services are stopped, packages purged and their data deleted',
+export const destroyCommand = withHostAccess(
+  withProject(
+    new Command('destroy').description(
+      'remove the cloud: sandbox hosts are deleted; on servers, services are stopped, packages purged and their data deleted',
+    ),
   ),
+  { trustNewHosts: true, localHelp: 'run on this machine instead of over SSH' },
 )
   .option('--yes-i-really-mean-it', 'required for servers (target: hosts): their databases, images and volumes are deleted')
-  .option('--local', 'run on this machine instead of over SSH')
-  .option('--trust-new-hosts', 'record the SSH host keys of hosts not yet in known_hosts (trust on first use)')
   .option('--json', 'print the report as JSON')
   .action(async (flags: ProjectFlags & { yesIReallyMeanIt?: boolean; local?: boolean; trustNewHosts?: boolean; json?: boolean }) => {
     // Asked before anything is read beyond the inventory: the answer does not depend on the secrets.

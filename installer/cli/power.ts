@@ -8,7 +8,7 @@ import { openProject } from '../commands/open.ts'
 import { exitCodes } from './_exit-codes.ts'
 import { render } from './_events.ts'
 import { err, out, style } from './_style.ts'
-import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
+import { projectOptions, withHostAccess, withProject, type ProjectFlags } from './_options.ts'
 
 interface PowerFlags extends ProjectFlags {
   local?: boolean
@@ -21,10 +21,10 @@ function print(verb: string, r: PowerReport): void {
   if (r.sandboxHosts.length) out(`${style.green('✔')} sandbox host(s) ${verb}: ${r.sandboxHosts.join(', ')}`)
 }
 
-export const stopCommand = withProject(
-  new Command('stop').description('stop every service of the cloud (and its sandbox hosts); nothing is deleted'),
+export const stopCommand = withHostAccess(
+  withProject(new Command('stop').description('stop every service of the cloud (and its sandbox hosts); nothing is deleted')),
+  { trustNewHosts: false },
 )
-  .option('--local', 'run on this machine instead of over SSH')
   .option('--json', 'print the report as JSON')
   .action(async (flags: PowerFlags) => {
     const report = await stopCloud(openProject(projectOptions(flags)), roles, flags.local ? { local: true } : {})
@@ -32,10 +32,10 @@ export const stopCommand = withProject(
     print('stopped', report)
   })
 
-export const startCommand = withProject(
-  new Command('start').description('start the cloud (its sandbox hosts first), then wait until every API answers'),
+export const startCommand = withHostAccess(
+  withProject(new Command('start').description('start the cloud (its sandbox hosts first), then wait until every API answers')),
+  { trustNewHosts: false },
 )
-  .option('--local', 'run on this machine instead of over SSH')
   .option('--no-wait', 'return once the services are started, without waiting for them to answer')
   .option('--json', 'print the report as JSON')
   .action(async (flags: PowerFlags) => {

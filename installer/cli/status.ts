@@ -7,7 +7,7 @@ import { cloudStatus, hostHealthy, waitUntilHealthy, type StatusReport } from '.
 import { sanitizeMessage } from '../printable.ts'
 import { exitCodes } from './_exit-codes.ts'
 import { err, out, style } from './_style.ts'
-import { projectOptions, withProject, type ProjectFlags } from './_options.ts'
+import { projectOptions, withHostAccess, withProject, type ProjectFlags } from './_options.ts'
 
 interface StatusFlags extends ProjectFlags {
   json?: boolean
@@ -21,13 +21,15 @@ function seconds(value: string): number {
   return n
 }
 
-export const statusCommand = withProject(
-  new Command('status').description(
-    'is the cloud up: hosts reachable, wanted units running, none failed, every API answering, every service and agent reporting in; the last deploy (read-only)',
+export const statusCommand = withHostAccess(
+  withProject(
+    new Command('status').description(
+      'is the cloud up: hosts reachable, wanted units running, none failed, every API answering, every service and agent reporting in; the last deploy (read-only)',
+    ),
   ),
+  { trustNewHosts: false, localHelp: 'look at this machine instead of over SSH (a one-host cloud)' },
 )
   .option('--wait [seconds]', 'poll until the cloud is healthy, at most this long (default 900)', seconds)
-  .option('--local', 'look at this machine instead of over SSH (a one-host cloud)')
   .option('--json', 'print the report as JSON')
   .action(async (flags: StatusFlags) => {
     const project = openProject({ ...projectOptions(flags), localFiles: true })
