@@ -86,6 +86,9 @@ export function projectPaths(opts: ProjectOptions, cwd = process.cwd()): Project
   }
 }
 
+/** Where the inventory's relative file names (tls.certificate, ssh keys…) start: its folder, or the state folder of the built-in cloud. */
+export const inventoryDir = (paths: ProjectPaths): string => (paths.inventory ? dirname(paths.inventory) : paths.stateDir)
+
 /** Read and check the inventory (or the built-in one), without touching secrets. */
 export function readInventory(opts: ProjectOptions): Inventory {
   if (opts.inventory) return loadInventory(opts.inventory, opts.inventory, { localFiles: opts.localFiles ?? true })
@@ -118,7 +121,7 @@ export function loadProject(opts: ProjectOptions): Project {
   const built = withFacts(buildModel(inventory, opts.inventory ?? null, secrets.secrets, roles), readFacts(paths.stateDir))
   const tls = tlsMaterial(
     built,
-    { stateDir: paths.stateDir, inventoryDir: paths.inventory ? dirname(paths.inventory) : paths.stateDir },
+    { stateDir: paths.stateDir, inventoryDir: inventoryDir(paths) },
     opts.makeCertificates ?? opts.createSecrets ?? false,
   )
   const model = withPem(built, tls?.pem)

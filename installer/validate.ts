@@ -4,7 +4,6 @@
 // inventory's config: entries must each match a file that will render, and the
 // secrets file, when there is one, must be readable. Nothing is written and no
 // secret is created: files are rendered with placeholder secrets.
-import { dirname } from 'node:path'
 import { builtinInventory, builtinInventoryName } from './inventory/defaults.ts'
 import { checkInventory, checkInventoryFile, type LoadResult } from './inventory/load.ts'
 import type { Problem } from './inventory/problems.ts'
@@ -12,7 +11,7 @@ import type { Inventory } from './inventory/schema.ts'
 import { buildModel } from './model/build.ts'
 import type { Model, TlsPem } from './model/types.ts'
 import { tlsMaterial, withPem } from './tls/material.ts'
-import { projectPaths, type ProjectOptions } from './project.ts'
+import { inventoryDir, projectPaths, type ProjectOptions } from './project.ts'
 import { readOverrides } from './render/overrides.ts'
 import { inlineOverrides, OverrideError, render, overrideProblems, type OverrideFile } from './render/render.ts'
 import type { Role } from './role/contract.ts'
@@ -59,7 +58,7 @@ export function validateProject(opts: ProjectOptions, roles: readonly Role[]): V
     { ...placeholderSecrets(secretCatalog(roles)), ...secrets.operatorSet },
     roles,
   )
-  const tls = tlsForValidation(built, paths.inventory ? dirname(paths.inventory) : paths.stateDir, checked, file)
+  const tls = tlsForValidation(built, inventoryDir(paths), checked, file)
   problems.push(...tls.problems)
   const model = withPem(built, tls.pem)
   problems.push(...renderProblems(model, roles, overrides, checked, file))

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { applianceDeploy, applianceFiles } from '../../appliance/first-boot/run.ts'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { readInventory, projectPaths } from '../project.ts'
+import { inventoryDir, readInventory, projectPaths } from '../project.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
 import { certificateInfo, renewWithinDays, type CertificateInfo } from '../tls/ca.ts'
 import { tlsDir } from '../tls/material.ts'
@@ -18,7 +18,6 @@ import { roles } from '../../roles/index.ts'
 import { out, style } from './_style.ts'
 import { DeployFailed } from './deploy.ts'
 import { projectOptions, withHostAccess, withProject, type ProjectFlags } from './_options.ts'
-import { dirname } from 'node:path'
 
 const status = withProject(new Command('status').description("the cloud's TLS certificates: names, expiry, days left (reads files only)"))
   .option('--json', 'print as JSON')
@@ -28,9 +27,7 @@ const status = withProject(new Command('status').description("the cloud's TLS ce
     const paths = projectPaths(opts)
     const dir = tlsDir(paths.stateDir)
     const files = inventory.tls.certificate
-      ? [inventory.tls.certificate, ...(inventory.tls.ca ? [inventory.tls.ca] : [])].map((f) =>
-          resolveLocalPath(f, paths.inventory ? dirname(paths.inventory) : paths.stateDir),
-        )
+      ? [inventory.tls.certificate, ...(inventory.tls.ca ? [inventory.tls.ca] : [])].map((f) => resolveLocalPath(f, inventoryDir(paths)))
       : existsSync(dir)
         ? readdirSync(dir)
             .filter((f) => f.endsWith('.crt'))
