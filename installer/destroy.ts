@@ -3,8 +3,9 @@
 // is stopped, every package the cloud installed is purged, every file the deploy
 // wrote is deleted (our own units among them), and so are the services' data and
 // configuration folders.
+import type { DestroyEvent } from './commands/events.ts'
 import type { Project } from './project.ts'
-import type { Model } from './model/types.ts'
+import type { Model, ModelHost } from './model/types.ts'
 import { filesByHostAndRole, render, type RenderedFile } from './render/render.ts'
 import { resolveCloud } from './plan/resolve.ts'
 import type { Role } from './role/contract.ts'
@@ -12,9 +13,24 @@ import { connectAll, type ConnectOptions } from './runner/connect.ts'
 import { destroySandbox, listSandboxes } from './sandbox/index.ts'
 import { shellQuote } from './shell.ts'
 import { TaskError } from './tasks/types.ts'
+import type { Transport } from './transport/types.ts'
+
+/** What destroy did to one host. */
+export interface DestroyedHost {
+  host: string
+  how: 'sandbox removed' | 'purged' | 'no sandbox host'
+  packages: number
+}
 
 export interface DestroyReport {
-  hosts: { host: string; how: 'sandbox removed' | 'purged' | 'no sandbox host'; packages: number }[]
+  hosts: DestroyedHost[]
+}
+
+export interface DestroyOptions extends ConnectOptions {
+  /** Each host as its purge starts and ends (the CLI prints them as they come). */
+  onEvent?: (e: DestroyEvent) => void
+  /** How to reach the hosts. @default SSH (or this machine with `local`) */
+  connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
 }
 
 /** What a server runs to be purged: units off, packages purged, files and data deleted. Stops at the first real failure. */
@@ -58,22 +74,30 @@ export interface PurgePlan {
   paths: string[]
 }
 
-export async function destroyCloud(project: Project, roles: readonly Role[], opts: ConnectOptions = {}): Promise<DestroyReport> {
+export async function destroyCloud(project: Project, roles: readonly Role[], opts: DestroyOptions = {}): Promise<DestroyReport> {
   const { model } = project
+  const { onEvent, connect, ...reach } = opts
+  const done = (h: DestroyedHost): DestroyedHost => (onEvent?.({ type: 'host-destroyed', ...h }), h)
   if (model.target === 'sandbox' && !opts.local) {
     const existing = new Set(listSandboxes().map((s) => s.name))
     const names = model.hosts.map((h) => h.name).filter((n) => existing.has(n))
+    for (const host of names) onEvent?.({ type: 'host-destroying', host, what: 'remove the sandbox host' })
     if (names.length) await destroySandbox(...names)
     return {
-      hosts: model.hosts.map((h) => ({ host: h.name, how: existing.has(h.name) ? 'sandbox removed' : 'no sandbox host', packages: 0 })),
+      hosts: model.hosts.map((h) => done({ host: h.name, how: existing.has(h.name) ? 'sandbox removed' : 'no sandbox host', packages: 0 })),
     }
   }
   const purges = purgePlans(model, roles, render(model, roles, project.overrides))
-  const transports = await connectAll(model.hosts, project.paths, opts)
+  const transports = await (connect ?? ((hosts: ModelHost[]) => connectAll(hosts, project.paths, reach)))(model.hosts)
   try {
     const hosts = await Promise.all(
       model.hosts.map(async (host) => {
         const { units, packages, paths } = purges.get(host.name)!
+        onEvent?.({
+          type: 'host-destroying',
+          host: host.name,
+          what: `stop ${units.length} units, purge ${packages.length} packages, delete ${paths.length} paths`,
+        })
         const r = await transports.get(host.name)!.exec(purgeScript({ units, packages, paths }))
         if (r.code !== 0) {
           const tail = r.stderr.trim().split('\n').slice(-5).join('\n')
@@ -84,7 +108,7 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
             stderr: tail,
           })
         }
-        return { host: host.name, how: 'purged' as const, packages: packages.length }
+        return done({ host: host.name, how: 'purged', packages: packages.length })
       }),
     )
     return { hosts }

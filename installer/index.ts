@@ -20,7 +20,7 @@ export { verifyCloud, type VerifyReport, type VerifyOptions, type CheckResult } 
 export { validateProject, type ValidateReport } from './validate.ts'
 export { cloudStatus, waitUntilHealthy, type StatusReport } from './status.ts'
 export { startCloud, stopCloud, type PowerReport, type PowerOptions } from './power.ts'
-export { destroyCloud, type DestroyReport } from './destroy.ts'
+export { destroyCloud, type DestroyOptions, type DestroyReport } from './destroy.ts'
 export { ensureSandboxHosts, startSandbox, stopSandbox, type SandboxHost } from './sandbox/index.ts'
 // What each CLI command does, as one call: the CLI only parses arguments and renders the events.
 export { openProject, type OpenOptions } from './commands/open.ts'
@@ -35,7 +35,16 @@ export {
   type SandboxDestroyReport,
 } from './commands/sandbox.ts'
 export { buildSandboxLayer, sandboxLayer, removeSandboxLayer, type LayerInfo } from './commands/layer.ts'
-export type { CloudEvent, DeployEvent, VerifyEvent, SandboxEvent, PowerEvent, SandboxLineEvent, ProgressEvent } from './commands/events.ts'
+export type {
+  CloudEvent,
+  DeployEvent,
+  DestroyEvent,
+  VerifyEvent,
+  SandboxEvent,
+  PowerEvent,
+  SandboxLineEvent,
+  ProgressEvent,
+} from './commands/events.ts'
 export type { CredentialFiles } from './credentials.ts'
 export type { HostMemory } from './verify/memory.ts'
 // Labs: the engine `stackhouse lab` and `class` use, and the lab guide's server.

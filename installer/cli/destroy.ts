@@ -5,7 +5,7 @@ import { destroyCloud } from '../destroy.ts'
 import { UsageError } from '../errors.ts'
 import { openProject } from '../commands/open.ts'
 import { readInventory } from '../project.ts'
-import { out, style } from './_style.ts'
+import { err, out, style } from './_style.ts'
 import { projectOptions, withHostAccess, withProject, type ProjectFlags } from './_options.ts'
 
 export const destroyCommand = withHostAccess(
@@ -31,7 +31,12 @@ export const destroyCommand = withHostAccess(
     const report = await destroyCloud(project, roles, {
       ...(flags.local ? { local: true } : {}),
       ...(flags.trustNewHosts ? { trustNewHosts: true } : {}),
+      // Each host as it is done: purging a server takes minutes, and hosts finish apart.
+      onEvent: (e) => {
+        if (flags.json) return
+        if (e.type === 'host-destroying') err(style.dim(`${e.host}: ${e.what}`, process.stderr))
+        else out(`${style.green('✔')} ${e.host}: ${e.how}${e.packages ? ` (${e.packages} packages)` : ''}`)
+      },
     })
-    if (flags.json) return out(JSON.stringify(report, null, 2))
-    for (const h of report.hosts) out(`${style.green('✔')} ${h.host}: ${h.how}${h.packages ? ` (${h.packages} packages)` : ''}`)
+    if (flags.json) out(JSON.stringify(report, null, 2))
   })

@@ -37,5 +37,10 @@ export type SandboxEvent = SandboxLineEvent | { type: 'sandbox-created'; host: S
 /** `startCloud`: sandbox hosts booting, then each look at the cloud's health while it waits. */
 export type PowerEvent = SandboxLineEvent | { type: 'status'; report: StatusReport }
 
+/** `destroyCloud`: each host as its removal starts (what will be done) and once it is done. */
+export type DestroyEvent =
+  | { type: 'host-destroying'; host: string; what: string }
+  | { type: 'host-destroyed'; host: string; how: 'sandbox removed' | 'purged' | 'no sandbox host'; packages: number }
+
 /** Every event any command reports. */
-export type CloudEvent = DeployEvent | VerifyEvent | SandboxEvent | PowerEvent
+export type CloudEvent = DeployEvent | VerifyEvent | SandboxEvent | PowerEvent | DestroyEvent
