@@ -41,8 +41,7 @@ export function purgeScript(what: PurgePlan): string {
     'export DEBIAN_FRONTEND=noninteractive',
     what.packages.length ? `apt-get purge -y -q ${what.packages.map(shellQuote).join(' ')} >/dev/null` : ':',
     'apt-get autoremove --purge -y -q >/dev/null',
-    // NOTE: roles/neutron registers its ebtables wrapper as an alternative; the link goes back to ebtables-nft.
-    '{ update-alternatives --quiet --remove ebtables /usr/local/libexec/stackhouse/ebtables 2>/dev/null || true; }',
+    ...what.undo.map((c) => `{ ${c} 2>/dev/null || true; }`),
     `rm -rf -- ${what.paths.map(shellQuote).join(' ')}`,
     'systemctl daemon-reload',
   ].join(' && ')
@@ -62,6 +61,7 @@ export function purgePlans(model: Model, roles: readonly Role[], files: readonly
         units: mine.flatMap((r) => r.units),
         packages: [...new Set(mine.flatMap((r) => r.packages))],
         paths: [...new Set([...mine.flatMap((r) => r.role.leftovers ?? []), ...written])],
+        undo: [...new Set(mine.flatMap((r) => r.role.undo ?? []))],
       }
       return [host.name, plan]
     }),
@@ -72,6 +72,8 @@ export interface PurgePlan {
   units: string[]
   packages: string[]
   paths: string[]
+  /** The roles' `undo` commands, after the purge. */
+  undo: string[]
 }
 
 export async function destroyCloud(project: Project, roles: readonly Role[], opts: DestroyOptions = {}): Promise<DestroyReport> {
@@ -92,13 +94,14 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
   try {
     const hosts = await Promise.all(
       model.hosts.map(async (host) => {
-        const { units, packages, paths } = purges.get(host.name)!
+        const plan = purges.get(host.name)!
+        const { units, packages, paths } = plan
         onEvent?.({
           type: 'host-destroying',
           host: host.name,
           what: `stop ${units.length} units, purge ${packages.length} packages, delete ${paths.length} paths`,
         })
-        const r = await transports.get(host.name)!.exec(purgeScript({ units, packages, paths }))
+        const r = await transports.get(host.name)!.exec(purgeScript(plan))
         if (r.code !== 0) {
           const tail = r.stderr.trim().split('\n').slice(-5).join('\n')
           throw new TaskError(`destroy on ${host.name} failed (exit code ${r.code})`, {

@@ -111,6 +111,12 @@ export interface Role {
   /** Data, configuration and log folders the packages leave behind, which `destroy` deletes after the purge. */
   leftovers?: readonly string[]
   /**
+   * Shell commands `destroy` runs after the purge to undo what the role's steps did
+   * outside its files (an alternative it registered). Each may fail (it may never have
+   * run): its failure is ignored. Run as root on each of the role's hosts.
+   */
+  undo?: readonly string[]
+  /**
    * The system users and groups the role's packages create. Another role whose files
    * one of them owns configures only once this role's packages are in (ceph writes
    * the cinder keyring as nova:cinder before cinder configures). @default []

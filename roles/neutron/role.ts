@@ -4,9 +4,9 @@
 // the L2 agent on network and compute hosts, DHCP/L3/metadata agents on network
 // hosts. OVN: the OVN metadata agent on compute hosts; OVN's own daemons
 // (ovn-central, ovn-controller, Open vSwitch) are roles/ovn.
-import { defineRole, hostsIn, type Endpoint } from '../../installer/role/index.ts'
+import { defineRole, hostsIn, sh, type Endpoint } from '../../installer/role/index.ts'
 import { bootstrapSteps, debconfSelections, registration } from './deploy.ts'
-import { neutronFiles } from './files.ts'
+import { ebtablesWrapper, neutronFiles } from './files.ts'
 import { parts, partsOf, replacedServerUnits } from './parts.ts'
 
 // The names this role adds to the model, typed for every reader.
@@ -34,6 +34,8 @@ export default defineRole({
   },
   api: { type: 'network', port: 9696, path: '', process: 'neutron-server', log: '/var/log/neutron/neutron-server.log' },
   leftovers: ['/var/lib/neutron', '/etc/neutron', '/var/log/neutron'],
+  // The ebtables alternative the deploy registered (deploy.ts): the link goes back to ebtables-nft.
+  undo: [sh`update-alternatives --quiet --remove ebtables ${ebtablesWrapper}`],
   // The agents that must report in; with OVN, ovn-controller reports as an agent too (roles/ovn declares it).
   daemons: (model) =>
     (model.backends.network === 'ovn'

@@ -43,6 +43,11 @@ describe('destroyCloud on servers', () => {
       expect(events[end]).toEqual({ type: 'host-destroyed', ...h })
     }
     expect(report.hosts.find((h) => h.host === 'ctl1')?.packages).toBeGreaterThan(10)
+    // AND neutron's undo (its ebtables alternative) runs on its hosts, after the purge and before the files go
+    const script = hosts.get('cmp1')!.commands[0]!
+    const undo = script.search(/update-alternatives --quiet --remove ebtables '?\/usr\/local\/libexec\/stackhouse\/ebtables/)
+    expect(undo).toBeGreaterThan(script.indexOf('apt-get purge'))
+    expect(undo).toBeLessThan(script.indexOf('rm -rf'))
   })
 
   it('names the host whose purge failed, with the end of its output', async () => {

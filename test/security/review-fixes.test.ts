@@ -32,7 +32,7 @@ describe('after review', () => {
     // GIVEN a host where apt-get fails (another apt holds the lock)
     const shell = new RecordingShell('srv1', ['apt-get'])
     // WHEN the purge script runs
-    const r = await shell.exec(purgeScript({ units: ['nova-api.service'], packages: ['nova-api'], paths: ['/etc/nova'] }))
+    const r = await shell.exec(purgeScript({ units: ['nova-api.service'], packages: ['nova-api'], paths: ['/etc/nova'], undo: [] }))
     // THEN it fails, and nothing was deleted after the failed purge
     expect(r.code).not.toBe(0)
     expect(shell.commands().filter((argv) => argv[0] === 'rm')).toEqual([])
