@@ -13,8 +13,13 @@ export function buildModel(
   inv: Inventory,
   inventoryFile: string | null,
   secrets: Secrets,
-  roles: readonly Pick<Role, 'name' | 'api'>[],
+  roles: readonly Pick<Role, 'name' | 'api' | 'ports'>[],
 ): Model {
+  const port = (role: string, name: string): number => {
+    const p = roles.find((r) => r.name === role)?.ports?.[name]
+    if (p === undefined) throw new Error(`buildModel: no role ${role} with a port ${name} among the roles given`)
+    return p
+  }
   const groups = resolveGroups(inv)
   const groupsOf = new Map<string, string[]>(inv.hosts.map((h) => [h.name, []]))
   for (const [g, members] of Object.entries(groups)) for (const m of members) groupsOf.get(m)?.push(g)
@@ -97,10 +102,10 @@ export function buildModel(
     internalAddress,
     endpoints,
     dashboardUrl: `${scheme}://${publicAddress}/horizon`,
-    novncUrl: `${scheme}://${publicAddress}:6080/vnc_auto.html`,
-    database: { host: first.address, port: 3306 },
-    rabbitmq: { hosts: control.map((h) => h.address), port: 5672 },
-    memcachedServers: control.map((h) => `${h.address}:11211`),
+    novncUrl: `${scheme}://${publicAddress}:${port('nova', 'novncproxy')}/vnc_auto.html`,
+    database: { host: first.address, port: port('mariadb', 'mysql') },
+    rabbitmq: { hosts: control.map((h) => h.address), port: port('rabbitmq', 'amqp') },
+    memcachedServers: control.map((h) => `${h.address}:${port('memcached', 'memcached')}`),
     secrets,
     config: stringifyConfig(inv.config ?? {}),
   }

@@ -106,6 +106,12 @@ export interface Role {
    * role's name to `EndpointRegistry` beside this (declare module).
    */
   api?: RoleApi
+  /**
+   * Ports, by name, that the role's services listen on and other roles' configuration
+   * connects to (mariadb's `mysql`: 3306): the model's connection settings are made
+   * from them, as endpoints are made from `api`.
+   */
+  ports?: Readonly<Record<string, number>>
   /** Daemons behind the role's API that report in to it: what verify and status wait for. */
   daemons?(model: Model): RoleDaemon[]
   /** Data, configuration and log folders the packages leave behind, which `destroy` deletes after the purge. */

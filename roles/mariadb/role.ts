@@ -20,6 +20,7 @@ export default defineRole({
   secrets: {
     mariadb_root_password: 'password',
   },
+  ports: { mysql: 3306 },
   leftovers: ['/var/lib/mysql'],
   enabled: () => true,
   hosts: databaseHosts,

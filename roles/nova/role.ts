@@ -118,6 +118,7 @@ export default defineRole({
     vsphere_password: 'operator',
   },
   api: { type: 'compute', port: 8774, path: '/v2.1', process: 'nova-api', log: '/var/log/nova/nova-api.log' },
+  ports: { novncproxy: 6080 },
   leftovers: ['/var/lib/nova', '/etc/nova', '/var/log/nova'],
   daemons: () =>
     ['nova-conductor', 'nova-scheduler', 'nova-compute'].map((binary) => ({

@@ -31,6 +31,7 @@ export default defineRole({
     rabbitmq_password: 'password',
     rabbitmq_erlang_cookie: 'password',
   },
+  ports: { amqp: 5672 },
   leftovers: ['/var/lib/rabbitmq'],
   enabled: () => true,
   hosts: brokerHosts,

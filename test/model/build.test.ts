@@ -54,6 +54,26 @@ describe('model', () => {
     expect(m.networks.provider).toMatchObject({ cidr: '10.78.0.0/24', allocation: { start: '10.78.0.100', end: '10.78.0.200' } })
   })
 
+  it("takes the infrastructure's ports from the roles that serve them, as endpoints from their APIs", () => {
+    const inv = readInventory({})
+    const moved = roles.map((r) =>
+      r.name === 'mariadb' ? { ...r, ports: { mysql: 3307 } } : r.name === 'memcached' ? { ...r, ports: { memcached: 11311 } } : r,
+    )
+    const m = buildModel(inv, null, fakeSecrets(), moved)
+    expect(m.database.port).toBe(3307)
+    expect(m.memcachedServers.every((s) => s.endsWith(':11311'))).toBe(true)
+    expect(buildModel(inv, null, fakeSecrets(), roles).database.port).toBe(3306)
+    // A role list without the one that serves it is a bug, said as one
+    expect(() =>
+      buildModel(
+        inv,
+        null,
+        fakeSecrets(),
+        roles.filter((r) => r.name !== 'rabbitmq'),
+      ),
+    ).toThrow('buildModel: no role rabbitmq with a port amqp among the roles given')
+  })
+
   it('loads a project: secrets made once on purpose, then read; never made as a side effect', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stackhouse-project-'))
     const file = join(dir, 'secrets.yaml')
