@@ -9,7 +9,7 @@ import { demo, demoKeyPath, publicNet } from '../postdeploy/names.ts'
 import type { Check } from './check.ts'
 import { hintFor, need, since, type VerifyContext } from './context.ts'
 import { connectGuest } from './guest-ssh.ts'
-import { apiHint } from './hints.ts'
+import { apiHint, daemonLog } from './hints.ts'
 import { pingUntil } from './ping.ts'
 import { bootServer, computeHosts } from './server.ts'
 import { CheckFailure, type Hint } from './types.ts'
@@ -21,8 +21,8 @@ const tunnelHint = (ctx: VerifyContext, from: string, to: string): Hint =>
     ctx.model.backends.network === 'ovn' ? 'ovn-controller' : 'neutron-linuxbridge-agent',
     from,
     ctx.model.backends.network === 'ovn'
-      ? '/var/log/ovn/ovn-controller.log'
-      : `/var/log/neutron/neutron-linuxbridge-agent.log on ${from} and ${to}`,
+      ? daemonLog(ctx, 'ovn-controller')
+      : `${daemonLog(ctx, 'neutron-linuxbridge-agent')} on ${from} and ${to}`,
     `the tenant network's tunnel between ${from} and ${to}: both hosts' tunnel addresses must reach each other (UDP 4789 for VXLAN), with an MTU that leaves room for its header`,
   )
 
@@ -47,7 +47,7 @@ export const crossHostCheck: Check = {
           ctx.model,
           'nova-scheduler',
           'control',
-          '/var/log/nova/nova-scheduler.log',
+          daemonLog(ctx, 'nova-scheduler'),
           'ServerGroupAntiAffinityFilter must be among [filter_scheduler] enabled_filters',
         ),
       )
@@ -62,7 +62,7 @@ export const crossHostCheck: Check = {
     if ((await pingUntil(fip.floating_ip_address, ctx.reachTimeoutMs)) === undefined)
       throw new CheckFailure(
         `${fip.floating_ip_address} (→ ${second.fixedIp} on ${second.host ?? '?'}) does not answer ping after ${since(start)}`,
-        hintFor(ctx.model, 'neutron-l3-agent', 'network', '/var/log/neutron/neutron-l3-agent.log'),
+        hintFor(ctx.model, 'neutron-l3-agent', 'network', daemonLog(ctx, 'neutron-l3-agent')),
       )
     const floating = since(start)
     // AND the first server pings the second's fixed address over the tenant network

@@ -78,7 +78,7 @@ export const horizonCheck: Check = {
   id: 'dashboard.login',
   name: 'dashboard login',
   notApplicable: (ctx) => (ctx.model.services.horizon ? undefined : 'Horizon is off in the inventory'),
-  hint: (ctx) => hintFor(ctx.model, 'apache2 (horizon)', 'control', '/var/log/apache2/error.log and /var/log/keystone/keystone.log'),
+  hint: (ctx) => hintFor(ctx.model, 'apache2 (horizon)', 'control', `/var/log/apache2/error.log and ${ctx.model.endpoints.keystone.log}`),
   async run(ctx) {
     const base = ctx.model.dashboardUrl.replace(/\/+$/, '')
     const jar: Jar = new Map()

@@ -7,7 +7,7 @@ import { cloud } from '../openstack/index.ts'
 import { KeystoneClient, KeystoneError } from '../openstack/keystone.ts'
 import { demo } from '../postdeploy/names.ts'
 import type { Check } from './check.ts'
-import { hintFor, need, type VerifyContext } from './context.ts'
+import { need, type VerifyContext } from './context.ts'
 import { apiHint } from './hints.ts'
 import { CheckFailure } from './types.ts'
 
@@ -23,13 +23,7 @@ async function login(ctx: VerifyContext, username: string, password: string, pro
   } catch (e) {
     const missingDemo = username === demo.user && e instanceof KeystoneError && e.status === 401
     const hint = missingDemo
-      ? hintFor(
-          ctx.model,
-          'keystone',
-          'control',
-          '/var/log/keystone/keystone.log',
-          'the post-deploy phase of "stackhouse deploy" makes the demo project and user: re-run the deploy',
-        )
+      ? apiHint(ctx.model, 'identity', 'the post-deploy phase of "stackhouse deploy" makes the demo project and user: re-run the deploy')
       : apiHint(ctx.model, 'identity')
     throw new CheckFailure(`${username} cannot get a token for project ${project}: ${(e as Error).message}`, hint, { cause: e })
   }
@@ -48,13 +42,7 @@ export const tokenCheck: Check = {
     if (missing.length)
       throw new CheckFailure(
         `the catalog has no ${missing.join(', ')} (it has ${have.join(', ')})`,
-        hintFor(
-          ctx.model,
-          'keystone',
-          'control',
-          '/var/log/keystone/keystone.log',
-          'the register step of each role adds its service: re-run "stackhouse deploy"',
-        ),
+        apiHint(ctx.model, 'identity', 'the register step of each role adds its service: re-run "stackhouse deploy"'),
       )
     for (const type of expectedServices(ctx)) ctx.admin.session.endpoint(type)
     return `admin token; ${have.length} services in the catalog (${[...have].sort().join(', ')})`

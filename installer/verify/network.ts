@@ -6,7 +6,7 @@ import { demo, publicNet } from '../postdeploy/names.ts'
 import { pingUntil } from './ping.ts'
 import type { Check } from './check.ts'
 import { hintFor, need } from './context.ts'
-import { apiHint } from './hints.ts'
+import { apiHint, daemonLog } from './hints.ts'
 import { CheckFailure } from './types.ts'
 
 const postDeployFix = 'the post-deploy phase of "stackhouse deploy" makes it: re-run the deploy'
@@ -17,7 +17,7 @@ export const routerCheck: Check = {
   machinePackages: ['iputils-ping'],
   name: 'network and router',
   needs: ['identity.demo'],
-  hint: (ctx) => hintFor(ctx.model, 'neutron-l3-agent', 'network', '/var/log/neutron/neutron-l3-agent.log'),
+  hint: (ctx) => hintFor(ctx.model, 'neutron-l3-agent', 'network', daemonLog(ctx, 'neutron-l3-agent')),
   async run(ctx) {
     const { network: net } = need(ctx.demo, 'the demo session')
     const [router] = await net.routers({ name: demo.router })
@@ -47,7 +47,7 @@ export const routerCheck: Check = {
           ctx.model,
           'neutron-l3-agent',
           'network',
-          '/var/log/neutron/neutron-l3-agent.log and /var/log/neutron/neutron-linuxbridge-agent.log',
+          `${daemonLog(ctx, 'neutron-l3-agent')} and ${daemonLog(ctx, 'neutron-linuxbridge-agent')}`,
           `the router's qg- port must be on the bridge of physnet ${ctx.model.networks.provider.physnet} (ip netns exec qrouter-${router.id} ip addr)`,
         ),
       )

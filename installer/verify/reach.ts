@@ -8,7 +8,7 @@ import { pingUntil } from './ping.ts'
 import type { Check } from './check.ts'
 import { hintFor, need, since, type VerifyContext } from './context.ts'
 import { connectGuest } from './guest-ssh.ts'
-import { apiHint } from './hints.ts'
+import { apiHint, daemonLog } from './hints.ts'
 import { consoleTail, powerProblem } from './server.ts'
 import { CheckFailure, type Hint } from './types.ts'
 
@@ -24,7 +24,7 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
       ctx.model,
       'nova-compute',
       compute,
-      '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/',
+      `${daemonLog(ctx, 'nova-compute')} and /var/log/libvirt/qemu/`,
       'the guest printed nothing on its serial console: did it start at all?',
     )
   else if (!/=== GUEST READY/.test(console))
@@ -32,7 +32,7 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
       ctx.model,
       'nova-compute',
       compute,
-      '/var/log/nova/nova-compute.log and the console log',
+      `${daemonLog(ctx, 'nova-compute')} and the console log`,
       'the guest has not finished booting (openstack console log show)',
     )
   else if (/ip=none/.test(console))
@@ -40,7 +40,7 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
       ctx.model,
       'neutron-dhcp-agent',
       'network',
-      '/var/log/neutron/neutron-dhcp-agent.log',
+      daemonLog(ctx, 'neutron-dhcp-agent'),
       'the guest got no DHCP lease: is the DHCP agent alive and the VXLAN/bridge path up?',
     )
   else if (/key=none/.test(console))
@@ -48,7 +48,7 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
       ctx.model,
       'neutron-metadata-agent',
       'network',
-      '/var/log/neutron/neutron-metadata-agent.log and /var/log/nova/nova-api-metadata.log',
+      `${daemonLog(ctx, 'neutron-metadata-agent')} and /var/log/nova/nova-api-metadata.log`,
       'the guest could not read its SSH key from the metadata service',
     )
   else
@@ -56,7 +56,7 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
       ctx.model,
       'neutron-l3-agent',
       'network',
-      '/var/log/neutron/neutron-l3-agent.log and /var/log/neutron/neutron-linuxbridge-agent.log',
+      `${daemonLog(ctx, 'neutron-l3-agent')} and ${daemonLog(ctx, 'neutron-linuxbridge-agent')}`,
       'check the floating IP NAT in the qrouter namespace and the default security group',
     )
   return new CheckFailure(`${what}${console ? `; the console ends with:\n${console}` : '; the console is empty'}`, hint, { cause })

@@ -6,6 +6,7 @@ import type { Cloud, Server } from '../openstack/index.ts'
 import { demo, flavors, guestImageName } from '../postdeploy/names.ts'
 import type { Check } from './check.ts'
 import { hintFor, need, since, waitFor, type VerifyContext } from './context.ts'
+import { daemonLog } from './hints.ts'
 import { CheckFailure, type Hint } from './types.ts'
 
 const postDeployFix = 'the post-deploy phase of "stackhouse deploy" makes it: re-run the deploy'
@@ -71,10 +72,10 @@ async function bootFailure(ctx: VerifyContext, id: string, fault: string): Promi
         ctx.model,
         'nova-scheduler',
         'control',
-        '/var/log/nova/nova-scheduler.log and /var/log/nova/nova-conductor.log',
+        `${daemonLog(ctx, 'nova-scheduler')} and ${daemonLog(ctx, 'nova-conductor')}`,
         'placement has no compute node with room for m1.tiny (openstack resource provider list)',
       )
-    : hintFor(ctx.model, 'nova-compute', host, '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/', ...configDriveFix(fault))
+    : hintFor(ctx.model, 'nova-compute', host, `${daemonLog(ctx, 'nova-compute')} and /var/log/libvirt/qemu/`, ...configDriveFix(fault))
   return new CheckFailure(`server went to ERROR: ${fault}`, hint)
 }
 
@@ -144,7 +145,7 @@ export async function bootServer(ctx: VerifyContext, c: Cloud, name: string, gro
   if (String(server.config_drive).toLowerCase() !== 'true')
     throw new CheckFailure(
       `${name} is ACTIVE but has no config drive (config_drive = ${JSON.stringify(server.config_drive ?? null)})`,
-      hintFor(ctx.model, 'nova-compute', host ?? 'compute', '/var/log/nova/nova-compute.log'),
+      hintFor(ctx.model, 'nova-compute', host ?? 'compute', daemonLog(ctx, 'nova-compute')),
     )
   return { id, name, seconds, ...(fixedIp ? { fixedIp } : {}), ...(host ? { host } : {}) }
 }
@@ -153,7 +154,7 @@ export const bootCheck: Check = {
   id: 'server.boot',
   name: 'boot a server (ACTIVE)',
   needs: ['identity.demo'],
-  hint: (ctx) => hintFor(ctx.model, 'nova-compute', 'compute', '/var/log/nova/nova-compute.log'),
+  hint: (ctx) => hintFor(ctx.model, 'nova-compute', 'compute', daemonLog(ctx, 'nova-compute')),
   async run(ctx) {
     const c = need(ctx.demo, 'the demo session')
     // With two compute hosts or more, in an anti-affinity group: the cross-host check's

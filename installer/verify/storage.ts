@@ -29,13 +29,7 @@ export const imageCheck: Check = {
     if (sha256(back) !== sha256(data)) {
       throw new CheckFailure(
         `downloaded ${back.length} bytes differ from the ${data.length} uploaded (sha256 ${sha256(back).slice(0, 12)}… ≠ ${sha256(data).slice(0, 12)}…)`,
-        hintFor(
-          ctx.model,
-          'glance-api',
-          'control',
-          '/var/log/glance/glance-api.log',
-          'check the image store ([glance_store] in /etc/glance/glance-api.conf)',
-        ),
+        apiHint(ctx.model, 'image', 'check the image store ([glance_store] in /etc/glance/glance-api.conf)'),
       )
     }
     await image.deleteImage(record.id)

@@ -7,10 +7,11 @@ import { hintFor, need, since, waitFor, type VerifyContext } from './context.ts'
 import { connectGuest } from './guest-ssh.ts'
 import { consoleTail } from './server.ts'
 import { demoKeyPath } from '../postdeploy/names.ts'
+import { daemonLog } from './hints.ts'
 import { CheckFailure } from './types.ts'
 import type { VolumeApi } from '../openstack/volume.ts'
 
-const cinderHint = (ctx: VerifyContext) => hintFor(ctx.model, 'cinder-volume', 'storage', '/var/log/cinder/cinder-volume.log')
+const cinderHint = (ctx: VerifyContext) => hintFor(ctx.model, 'cinder-volume', 'storage', daemonLog(ctx, 'cinder-volume'))
 
 /** Wait until the volume has `status`; fails on error states with the volume's status. */
 function volumeStatus(volumes: VolumeApi, id: string, status: string, timeoutMs: number): Promise<true> {
@@ -69,7 +70,7 @@ export const volumeCheck: Check = {
           ctx.model,
           'nova-compute',
           server.host ?? 'compute',
-          '/var/log/nova/nova-compute.log and /var/log/cinder/cinder-volume.log',
+          `${daemonLog(ctx, 'nova-compute')} and ${daemonLog(ctx, 'cinder-volume')}`,
         ),
         { cause: e },
       )
@@ -84,7 +85,7 @@ export const volumeCheck: Check = {
     if (inGuest === false || (!line && inGuest === undefined)) {
       throw new CheckFailure(
         `volume ${vol.id} is in-use but the guest ${inGuest === false ? 'has no vdb in /proc/partitions' : 'did not report a new disk on its console'}`,
-        hintFor(ctx.model, 'nova-compute', server.host ?? 'compute', '/var/log/nova/nova-compute.log and /var/log/libvirt/qemu/'),
+        hintFor(ctx.model, 'nova-compute', server.host ?? 'compute', `${daemonLog(ctx, 'nova-compute')} and /var/log/libvirt/qemu/`),
       )
     }
     await c.compute.detachVolume(server.id, vol.id)
