@@ -25,6 +25,8 @@ export { ensureSandboxHosts, startSandbox, stopSandbox, type SandboxHost } from 
 // What each CLI command does, as one call: the CLI only parses arguments and renders the events.
 export { openProject, type OpenOptions } from './commands/open.ts'
 export { deployCloud, type DeployCloudOptions, type DeployCloudReport } from './commands/deploy.ts'
+export { addHost, type AddHostReport } from './commands/add-host.ts'
+export { addHostToFile, withHost, joinableGroups, type NewHost } from './inventory/edit.ts'
 export { verifyDeployedCloud, type VerifyCloudOptions, type VerifyCloudReport } from './commands/verify.ts'
 export {
   createSandboxes,

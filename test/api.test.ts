@@ -12,6 +12,8 @@ it('exports exactly these names', () => {
       "LabRunner",
       "OverrideError",
       "StackhouseError",
+      "addHost",
+      "addHostToFile",
       "buildModel",
       "buildSandboxLayer",
       "checkInventory",
@@ -35,6 +37,7 @@ it('exports exactly these names', () => {
       "iniValues",
       "initInventory",
       "inventorySchema",
+      "joinableGroups",
       "listSandboxHosts",
       "loadInventory",
       "loadLab",
@@ -62,6 +65,7 @@ it('exports exactly these names', () => {
       "verifyCloud",
       "verifyDeployedCloud",
       "waitUntilHealthy",
+      "withHost",
     ]
   `)
 })

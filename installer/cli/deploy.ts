@@ -39,7 +39,7 @@ const json = (e: DeployEvent) => out(JSON.stringify(e))
 const none = () => {}
 
 /** `--json`: the run's progress events as they are, a line each (log lines only with -v); the rest is in the report. */
-const jsonEvents = render<DeployEvent>({
+export const jsonEvents = render<DeployEvent>({
   phase: json,
   task: json,
   result: json,
@@ -52,7 +52,7 @@ const jsonEvents = render<DeployEvent>({
 })
 
 /** A person reads listr2's view (or plain lines) and the sandbox hosts being made; with -v, every command and its output. */
-const humanEvents = render<DeployEvent>({
+export const humanEvents = render<DeployEvent>({
   phase: none,
   task: none,
   result: none,
@@ -108,7 +108,7 @@ export const deployCommand = withHostAccess(
     if (report.check && report.changes.length) process.exitCode = exitCodes.pending
   })
 
-function printReport(r: DeployReport, model: Model, creds?: CredentialFiles, quiet = false): void {
+export function printReport(r: DeployReport, model: Model, creds?: CredentialFiles, quiet = false): void {
   if (!quiet) {
     out()
     out(style.bold(`${'host'.padEnd(12)}${'ok'.padStart(6)}${'changed'.padStart(9)}${'failed'.padStart(8)}${'time'.padStart(9)}`))

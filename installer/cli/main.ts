@@ -8,6 +8,7 @@ import { InventoryError, formatProblem } from '../inventory/problems.ts'
 import { packageRoot } from '../paths.ts'
 import { initCommand } from './init.ts'
 import { deployCommand, DeployFailed } from './deploy.ts'
+import { addHostCommand } from './add-host.ts'
 import { destroyCommand } from './destroy.ts'
 import { verifyCommand, VerifyFailed } from './verify.ts'
 import { statusCommand } from './status.ts'
@@ -45,6 +46,7 @@ export function program(): Command {
     renderCommand,
     planCommand,
     deployCommand,
+    addHostCommand,
     verifyCommand,
     statusCommand,
     stopCommand,
@@ -106,6 +108,10 @@ const examples: Record<string, string[]> = {
     'deploy -i inventory.yml --check',
     'deploy -i inventory.yml --only nova,neutron --limit cmp1,cmp2',
     'deploy -i inventory.yml --trust-new-hosts   # first contact with new hosts',
+  ],
+  'add-host': [
+    'add-host cmp3 --address 10.0.0.23 --group compute -i inventory.yml',
+    'add-host sto2 --address 10.0.0.31 --group storage -i inventory.yml --trust-new-hosts',
   ],
   verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
   'certs status': ['certs status -i inventory.yml', 'certs status -i inventory.yml --json'],

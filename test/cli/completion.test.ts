@@ -20,7 +20,7 @@ COMP_WORDS=(stackhouse ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${wo
 describe('completion', () => {
   it('offers commands, subcommands, options and role names', () => {
     expect(complete('de')).toEqual(['deploy', 'destroy'])
-    expect(complete('deploy', '--l')).toEqual(['--limit', '--local'])
+    expect(complete('deploy', '--l').sort()).toEqual(['--limit', '--local'])
     expect(complete('deploy', '--only', 'nov')).toEqual(['nova'])
     expect(complete('sandbox', 'st')).toEqual(['start', 'stop'])
     expect(complete('secrets', '')).toEqual(['generate', 'list', 'show', 'set', 'rotate', '--help'])

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A cloud of four sandbox hosts with TLS from the deployment's CA, deployed as the
-// CLI deploys it: a controller (control and network), two computes, one storage
-// host. Swift's rings go from the controller to the storage host by the deploy;
+// CLI deploys it: a controller (control and network), a compute and a storage host
+// first, then a second compute joins with add-host (nothing restarts elsewhere).
+// Swift's rings go from the controller to the storage host by the deploy;
 // nova-compute waits for the controller's conductor; verify boots a server on each
 // compute host (they ping each other over VXLAN), attaches a volume from the storage host's OSD and stores objects
 // on its Swift; a second deploy changes nothing; `certs renew` restarts only what
@@ -12,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addHost } from '../../installer/commands/add-host.ts'
 import { deployCloud } from '../../installer/commands/deploy.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { loadProject, type Project } from '../../installer/project.ts'
@@ -36,16 +38,15 @@ const on = (h: { name: string; address: string }, command: string) => onSandboxH
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'stackhouse-multi-'))
-  const { ctl, cmp1, cmp2, sto } = hosts
+  const { ctl, cmp1, sto } = hosts
+  // cmp2 joins later, with add-host.
   writeFileSync(
     join(dir, 'inventory.yml'),
     `name: multi
 target: sandbox
 hosts:
-${Object.values(hosts)
-  .map((h) => `  - { name: ${h.name}, address: ${h.address} }`)
-  .join('\n')}
-groups: { control: [${ctl.name}], network: [${ctl.name}], compute: [${cmp1.name}, ${cmp2.name}], storage: [${sto.name}] }
+${[ctl, cmp1, sto].map((h) => `  - { name: ${h.name}, address: ${h.address} }`).join('\n')}
+groups: { control: [${ctl.name}], network: [${ctl.name}], compute: [${cmp1.name}], storage: [${sto.name}] }
 networks:
   management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
   provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
@@ -61,10 +62,10 @@ afterAll(async () => {
 })
 
 describe('a cloud of four sandbox hosts, with TLS', () => {
-  it('deploys, copies the rings to the storage host, and passes verify across the hosts', async () => {
+  it('deploys three hosts and copies the rings to the storage host', async () => {
     const started = Date.now()
     const report = await deployCloud(open(), roles, { renderer: 'silent' })
-    console.log(`4-host deploy: ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    console.log(`3-host deploy: ${((Date.now() - started) / 1000).toFixed(0)} s`)
     expect(report.failures.map((f) => `${f.host} ${f.task}: ${f.message}\n${f.stderr ?? ''}`)).toEqual([])
     // THEN the storage host got the controller's rings, byte for byte, by the deploy itself
     expect(report.changes.filter((c) => c.task === 'swift.rings-copy').map((c) => c.host)).toEqual([hosts.sto.name])
@@ -72,7 +73,33 @@ describe('a cloud of four sandbox hosts, with TLS', () => {
     const [built, copied] = await Promise.all([on(hosts.ctl, rings), on(hosts.sto, rings)])
     expect(copied.stdout).toBe(built.stdout)
     expect(copied.stdout.split('\n')).toHaveLength(3)
-    // AND verify passes: a server on a compute host, a volume from the storage host's OSD, objects on its Swift
+  })
+
+  it('adds a second compute with add-host: into the inventory, deployed, mapped into the cell; nothing restarts elsewhere', async () => {
+    const started = Date.now()
+    const { cmp2 } = hosts
+    const report = await addHost(
+      { inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml') },
+      { name: cmp2.name, address: cmp2.address, groups: ['compute'] },
+      roles,
+      { renderer: 'silent' },
+    )
+    console.log(`add-host (a compute): ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    expect(report.failures.map((f) => `${f.host} ${f.task}: ${f.message}\n${f.stderr ?? ''}`)).toEqual([])
+    expect(report.inventoryChanged).toBe(true)
+    expect(report.restartedElsewhere).toEqual([])
+    // THEN the controller mapped it into the cell, and the new host started its agents
+    expect(report.changes.filter((c) => c.task === 'nova.discover-hosts').map((c) => c.host)).toEqual([hosts.ctl.name])
+    const units = report.changes.filter((c) => c.host === cmp2.name && c.task.endsWith('.service')).map((c) => c.title)
+    expect(units).toEqual(expect.arrayContaining(['nova-compute.service', 'neutron-linuxbridge-agent.service']))
+    // AND the hosts already there changed nothing but files no unit reads at start (the host list)
+    const elsewhere = report.changes.filter((c) => c.host !== cmp2.name && c.task !== 'nova.discover-hosts')
+    console.log(`add-host, changes elsewhere: ${elsewhere.map((c) => `${c.host} ${c.task} ${c.title}`).join('; ') || 'none'}`)
+    expect(elsewhere.filter((c) => c.task.endsWith('.service'))).toEqual([])
+  })
+
+  it('passes verify across the hosts: a server on each compute, over VXLAN between them', async () => {
+    // verify passes: a server on a compute host, a volume from the storage host's OSD, objects on its Swift
     const project = open(false)
     const v = await verifyDeployedCloud(project, {})
     expect(v.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])

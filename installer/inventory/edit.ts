@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// Changes to an operator's inventory file made by a command (add-host): on the YAML
+// document, so the operator's comments, order and style stay; checked as a whole
+// before anything is written; written atomically, with the file's own mode.
+import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { isMap, isSeq, parseDocument, type Document } from 'yaml'
+import { UsageError } from '../errors.ts'
+import { checkInventory } from './load.ts'
+import { InventoryError } from './problems.ts'
+import type { Inventory } from './schema.ts'
+
+/** A host to add: its name, address, the groups it joins, and its tunnel address if not the same. */
+export interface NewHost {
+  name: string
+  address: string
+  groups: string[]
+  tunnelAddress?: string
+}
+
+/** The groups a host may join after the cloud is deployed (a control host changes quorum and the database: not built yet). */
+export const joinableGroups = ['compute', 'storage', 'network'] as const
+
+/**
+ * The inventory's text with `host` added to `hosts` and to each of its groups. The
+ * result is checked like any inventory (the new host's name and address are hostile
+ * input as much as the file is); its problems are thrown, naming the file, and
+ * nothing is returned. A host already there with the same address and groups gives
+ * the text back as it was (`added: false`): a failed add-host is re-run as is.
+ */
+export function withHost(file: string, text: string, host: NewHost, dir?: string): { text: string; added: boolean; inventory: Inventory } {
+  for (const g of host.groups)
+    if (!(joinableGroups as readonly string[]).includes(g))
+      throw new UsageError(
+        `a host cannot join group ${JSON.stringify(g)} of a deployed cloud`,
+        g === 'control'
+          ? 'control hosts are chosen before the first deploy (a highly available control plane is not built yet): edit the inventory and deploy anew'
+          : `use one of: ${joinableGroups.join(', ')}`,
+      )
+  if (!host.groups.length) throw new UsageError(`no group for ${host.name}`, `name one or more with --group (${joinableGroups.join(', ')})`)
+  const current = checked(file, text, dir)
+  const there = current.hosts.find((h) => h.name === host.name)
+  if (there) {
+    const groups = Object.entries(current.groups ?? {})
+      .filter(([, members]) => members.includes(host.name))
+      .map(([g]) => g)
+    const same = there.address === host.address && host.groups.every((g) => groups.includes(g))
+    if (same) return { text, added: false, inventory: current }
+    throw new UsageError(
+      `${file}: host ${host.name} is already in the inventory (address ${there.address}, groups ${groups.join(', ') || 'none'})`,
+      'choose another name, or edit the inventory and run stackhouse deploy',
+    )
+  }
+  const doc = parseDocument(text)
+  addTo(doc, ['hosts'], hostNode(doc, host))
+  for (const g of host.groups) addTo(doc, ['groups', g], host.name)
+  const next = doc.toString()
+  return { text: next, added: true, inventory: checked(file, next, dir) }
+}
+
+/** The new host as the file's other hosts are written: a flow map `{ name: …, address: … }` when they are. */
+function hostNode(doc: Document, host: NewHost) {
+  const node = doc.createNode({
+    name: host.name,
+    address: host.address,
+    ...(host.tunnelAddress ? { tunnel_address: host.tunnelAddress } : {}),
+  })
+  const hosts = doc.getIn(['hosts'])
+  if (isSeq(hosts) && hosts.items.length && hosts.items.every((i) => isMap(i) && i.flow)) node.flow = true
+  return node
+}
+
+/** Append to the sequence at `path`, making it when missing. */
+function addTo(doc: Document, path: string[], value: unknown): void {
+  const seq = doc.getIn(path)
+  if (isSeq(seq)) seq.add(value)
+  else if (seq === undefined || seq === null) doc.setIn(path, doc.createNode([value]))
+  else throw new UsageError(`the inventory's ${path.join('.')} is not a list`, `make ${path.join('.')} a list of host names`)
+}
+
+function checked(file: string, text: string, dir?: string): Inventory {
+  const { inventory, problems } = checkInventory(file, text, dir ? { dir } : {})
+  if (!inventory) throw new InventoryError(problems.filter((p) => p.severity === 'error'))
+  return inventory
+}
+
+/** Replace the file's text atomically: a temporary file beside it with the same mode, then a rename. */
+export function writeInventoryText(file: string, text: string): void {
+  const mode = statSync(file).mode & 0o7777
+  const tmp = `${file}.stackhouse-${process.pid}.tmp`
+  writeFileSync(tmp, text, { mode })
+  chmodSync(tmp, mode)
+  renameSync(tmp, file)
+}
+
+/** Add the host to the inventory file (see withHost); says whether the file changed. */
+export function addHostToFile(file: string, host: NewHost): { added: boolean; inventory: Inventory } {
+  const r = withHost(file, readFileSync(file, 'utf8'), host, dirname(file))
+  if (r.added) writeInventoryText(file, r.text)
+  return { added: r.added, inventory: r.inventory }
+}

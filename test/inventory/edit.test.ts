@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// add-host's change to the operator's inventory: the host and its groups added on the
+// YAML document (comments and style kept), checked as a whole before it is written,
+// refused with the file named; a re-run with the same host changes nothing.
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { addHostToFile, withHost } from '../../installer/inventory/edit.ts'
+import { InventoryError } from '../../installer/inventory/problems.ts'
+import { UsageError } from '../../installer/errors.ts'
+
+const inventory = `# The lab's cloud: one controller, one compute (more join with add-host).
+name: lab
+hosts:
+  - { name: ctl, address: 10.77.0.61 }
+  - { name: cmp1, address: 10.77.0.62 } # the first compute
+groups: { control: [ctl], network: [ctl], compute: [cmp1], storage: [ctl] }
+networks:
+  management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
+`
+
+describe('adding a host to an inventory', () => {
+  it('adds it to hosts and to its groups, keeping the comments and the flow style', () => {
+    const r = withHost('inv.yml', inventory, { name: 'cmp2', address: '10.77.0.63', groups: ['compute'] })
+    expect(r.added).toBe(true)
+    expect(r.text).toContain("# The lab's cloud")
+    expect(r.text).toContain('# the first compute')
+    expect(r.text).toContain('  - { name: cmp2, address: 10.77.0.63 }')
+    expect(r.text).toContain('compute: [ cmp1, cmp2 ]')
+    expect(r.inventory.groups!.compute).toEqual(['cmp1', 'cmp2'])
+    expect(r.inventory.hosts.map((h) => h.name)).toEqual(['ctl', 'cmp1', 'cmp2'])
+  })
+
+  it('makes a group the file does not have yet, and writes a tunnel address', () => {
+    // (with no Cinder and no Swift, the cloud needs no storage host)
+    const text = `${inventory.replace(', storage: [ctl]', '')}services: { cinder: false, swift: false }\n`
+    const r = withHost('inv.yml', text, { name: 'sto1', address: '10.77.0.64', tunnelAddress: '10.77.0.64', groups: ['storage'] })
+    expect(r.inventory.groups!.storage).toEqual(['sto1'])
+    expect(r.inventory.hosts.at(-1)).toMatchObject({ name: 'sto1', tunnel_address: '10.77.0.64' })
+  })
+
+  it('refuses what the inventory rules refuse, naming the file and the line, and a host already there under another address', () => {
+    // A taken address: the inventory's own rule, at the new host's line
+    const taken = () => withHost('inv.yml', inventory, { name: 'cmp2', address: '10.77.0.62', groups: ['compute'] })
+    expect(taken).toThrow(InventoryError)
+    expect(taken).toThrow(/^inv\.yml:6:\d+ \/hosts\/2\/address: .*10\.77\.0\.62/)
+    // A hostile name: the schema's pattern, not YAML injection
+    const hostile = () => withHost('inv.yml', inventory, { name: 'x]\n  - evil', address: '10.77.0.70', groups: ['compute'] })
+    expect(hostile).toThrow(InventoryError)
+    expect(() => withHost('inv.yml', inventory, { name: 'cmp1', address: '10.77.0.70', groups: ['compute'] })).toThrow(
+      'inv.yml: host cmp1 is already in the inventory (address 10.77.0.62, groups compute)',
+    )
+    // A control host: not after the first deploy
+    expect(() => withHost('inv.yml', inventory, { name: 'ctl2', address: '10.77.0.70', groups: ['control'] })).toThrow(UsageError)
+  })
+
+  it('is a no-op for a host already there with the same address and groups (a failed add-host re-runs)', () => {
+    const once = withHost('inv.yml', inventory, { name: 'cmp2', address: '10.77.0.63', groups: ['compute'] })
+    const twice = withHost('inv.yml', once.text, { name: 'cmp2', address: '10.77.0.63', groups: ['compute'] })
+    expect(twice).toMatchObject({ added: false, text: once.text })
+  })
+
+  it('writes the file atomically with its own mode, and not at all when the host is refused', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'stackhouse-edit-')), 'inventory.yml')
+    writeFileSync(file, inventory, { mode: 0o640 })
+    expect(() => addHostToFile(file, { name: 'cmp2', address: '10.77.0.61', groups: ['compute'] })).toThrow(InventoryError)
+    expect(readFileSync(file, 'utf8')).toBe(inventory)
+    expect(addHostToFile(file, { name: 'cmp2', address: '10.77.0.63', groups: ['compute'] }).added).toBe(true)
+    expect(readFileSync(file, 'utf8')).toContain('name: cmp2')
+    expect(statSync(file).mode & 0o777).toBe(0o640)
+  })
+})
