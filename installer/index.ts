@@ -26,7 +26,8 @@ export { ensureSandboxHosts, startSandbox, stopSandbox, type SandboxHost } from 
 export { openProject, type OpenOptions } from './commands/open.ts'
 export { deployCloud, type DeployCloudOptions, type DeployCloudReport } from './commands/deploy.ts'
 export { addHost, type AddHostReport } from './commands/add-host.ts'
-export { addHostToFile, withHost, joinableGroups, type NewHost } from './inventory/edit.ts'
+export { removeHost, type RemoveHostReport, type RemoveHostOptions } from './commands/remove-host.ts'
+export { addHostToFile, removeHostFromFile, withHost, withoutHost, joinableGroups, type NewHost } from './inventory/edit.ts'
 export { verifyDeployedCloud, type VerifyCloudOptions, type VerifyCloudReport } from './commands/verify.ts'
 export {
   createSandboxes,

@@ -50,6 +50,8 @@ it('exports exactly these names', () => {
       "projectPaths",
       "readOverrides",
       "removeClass",
+      "removeHost",
+      "removeHostFromFile",
       "removeSandboxLayer",
       "render",
       "sandboxLayer",
@@ -66,6 +68,7 @@ it('exports exactly these names', () => {
       "verifyDeployedCloud",
       "waitUntilHealthy",
       "withHost",
+      "withoutHost",
     ]
   `)
 })

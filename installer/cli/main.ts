@@ -9,6 +9,7 @@ import { packageRoot } from '../paths.ts'
 import { initCommand } from './init.ts'
 import { deployCommand, DeployFailed } from './deploy.ts'
 import { addHostCommand } from './add-host.ts'
+import { removeHostCommand } from './remove-host.ts'
 import { destroyCommand } from './destroy.ts'
 import { verifyCommand, VerifyFailed } from './verify.ts'
 import { statusCommand } from './status.ts'
@@ -47,6 +48,7 @@ export function program(): Command {
     planCommand,
     deployCommand,
     addHostCommand,
+    removeHostCommand,
     verifyCommand,
     statusCommand,
     stopCommand,
@@ -113,6 +115,7 @@ const examples: Record<string, string[]> = {
     'add-host cmp3 --address 10.0.0.23 --group compute -i inventory.yml',
     'add-host sto2 --address 10.0.0.31 --group storage -i inventory.yml --trust-new-hosts',
   ],
+  'remove-host': ['remove-host cmp3 -i inventory.yml', 'remove-host cmp3 -i inventory.yml --json'],
   verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
   'certs status': ['certs status -i inventory.yml', 'certs status -i inventory.yml --json'],
   'certs renew': ['certs renew -i inventory.yml   # a new API certificate on the hosts; only what serves it restarts'],

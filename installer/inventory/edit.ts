@@ -4,7 +4,7 @@
 // before anything is written; written atomically, with the file's own mode.
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { isMap, isSeq, parseDocument, type Document } from 'yaml'
+import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
 import { UsageError } from '../errors.ts'
 import { checkInventory } from './load.ts'
 import { InventoryError } from './problems.ts'
@@ -56,6 +56,37 @@ export function withHost(file: string, text: string, host: NewHost, dir?: string
   for (const g of host.groups) addTo(doc, ['groups', g], host.name)
   const next = doc.toString()
   return { text: next, added: true, inventory: checked(file, next, dir) }
+}
+
+/**
+ * The inventory's text without `name`, in `hosts` and in every group, checked as a
+ * whole (a group a service needs may not end up empty). `removed: false` when the
+ * host is not there (a re-run).
+ */
+export function withoutHost(
+  file: string,
+  text: string,
+  name: string,
+  dir?: string,
+): { text: string; removed: boolean; inventory: Inventory } {
+  const current = checked(file, text, dir)
+  if (!current.hosts.some((h) => h.name === name)) return { text, removed: false, inventory: current }
+  const doc = parseDocument(text)
+  const hosts = doc.getIn(['hosts'])
+  if (isSeq(hosts)) hosts.items = hosts.items.filter((i) => !(isMap(i) && i.get('name') === name))
+  const groups = doc.getIn(['groups'])
+  if (isMap(groups))
+    for (const pair of groups.items)
+      if (isSeq(pair.value)) pair.value.items = pair.value.items.filter((m) => !(isScalar(m) ? m.value === name : m === name))
+  const next = doc.toString()
+  return { text: next, removed: true, inventory: checked(file, next, dir) }
+}
+
+/** Remove the host from the inventory file (see withoutHost); says whether the file changed. */
+export function removeHostFromFile(file: string, name: string): { removed: boolean; inventory: Inventory } {
+  const r = withoutHost(file, readFileSync(file, 'utf8'), name, dirname(file))
+  if (r.removed) writeInventoryText(file, r.text)
+  return { removed: r.removed, inventory: r.inventory }
 }
 
 /** The new host as the file's other hosts are written: a flow map `{ name: …, address: … }` when they are. */

@@ -138,6 +138,22 @@ export class ComputeApi {
     return (await this.call<{ services: ComputeService[] }>('GET', '/os-services')).services
   }
 
+  /** Take a service out of scheduling (or back in), with the reason operators see in `openstack compute service list --long`. */
+  async setServiceStatus(id: string, status: 'enabled' | 'disabled', reason?: string): Promise<void> {
+    const body = { status, ...(status === 'disabled' && reason ? { disabled_reason: reason } : {}) }
+    await this.call('PUT', `/os-services/${id}`, { body })
+  }
+
+  /** Delete a service record; for nova-compute, Nova deletes its compute node, resource provider and host mapping too. */
+  async deleteService(id: string): Promise<void> {
+    await this.call('DELETE', `/os-services/${id}`, { allow: [404] })
+  }
+
+  /** Every project's servers on one compute host (admins only). */
+  async serversOnHost(host: string): Promise<Server[]> {
+    return (await this.call<{ servers: Server[] }>('GET', `/servers/detail${query({ all_tenants: 'true', host })}`)).servers
+  }
+
   async attachVolume(serverId: string, volumeId: string): Promise<VolumeAttachment> {
     const body = { volumeAttachment: { volumeId } }
     return (await this.call<{ volumeAttachment: VolumeAttachment }>('POST', `/servers/${serverId}/os-volume_attachments`, { body }))

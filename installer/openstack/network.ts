@@ -115,6 +115,10 @@ export class NetworkApi {
   floatingIps = (q: Query = {}) => this.list<FloatingIp>('floatingips', q)
   agents = (q: Query = {}) => this.list<Agent>('agents', q)
 
+  async deleteAgent(id: string): Promise<void> {
+    await this.call('DELETE', `/agents/${id}`, { allow: [404] })
+  }
+
   async router(id: string): Promise<Router> {
     return (await this.call<{ router: Router }>('GET', `/routers/${id}`)).router
   }

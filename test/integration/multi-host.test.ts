@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A cloud of four sandbox hosts with TLS from the deployment's CA, deployed as the
 // CLI deploys it: a controller (control and network), a compute and a storage host
-// first, then a second compute joins with add-host (nothing restarts elsewhere).
+// first, then a second compute joins with add-host (nothing restarts elsewhere), and
+// leaves again with remove-host at the end.
 // Swift's rings go from the controller to the storage host by the deploy;
 // nova-compute waits for the controller's conductor; verify boots a server on each
 // compute host (they ping each other over VXLAN), attaches a volume from the storage host's OSD and stores objects
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addHost } from '../../installer/commands/add-host.ts'
+import { removeHost } from '../../installer/commands/remove-host.ts'
 import { deployCloud } from '../../installer/commands/deploy.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { loadProject, type Project } from '../../installer/project.ts'
@@ -146,5 +148,29 @@ describe('a cloud of four sandbox hosts, with TLS', () => {
     )
     const v = await verifyDeployedCloud(open(false), { only: ['identity.endpoints'] })
     expect(v.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+  })
+
+  it('removes the second compute with remove-host: its records gone, out of the inventory, and the services still check out', async () => {
+    const { cmp2 } = hosts
+    const project = { inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml') }
+    const r = await removeHost(project, cmp2.name, roles)
+    expect(r).toMatchObject({ host: cmp2.name, machine: 'sandbox host removed', inventoryChanged: true })
+    expect(r.deleted).toEqual(expect.arrayContaining([`nova-compute on ${cmp2.name}`, `neutron-linuxbridge-agent on ${cmp2.name}`]))
+    expect(readRecord(cmp2.name)).toBeFalsy()
+    // THEN the inventory has three hosts again, and Nova and Neutron report only theirs, all up
+    const after = open(false)
+    expect(after.model.hosts.map((h) => h.name)).toEqual([hosts.ctl.name, hosts.cmp1.name, hosts.sto.name])
+    const v = await verifyDeployedCloud(after, { only: ['compute.services', 'network.agents'] })
+    expect(v.checks.filter((c) => c.status !== 'pass' && c.id !== 'cleanup').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+    const computes = await on(hosts.ctl, 'nova-manage cell_v2 list_hosts 2>/dev/null')
+    expect(computes.stdout).toContain(hosts.cmp1.name)
+    expect(computes.stdout).not.toContain(cmp2.name)
+    // AND a re-run has nothing left to do
+    expect(await removeHost(project, cmp2.name, roles)).toEqual({
+      host: cmp2.name,
+      machine: 'not in the inventory: nothing to do',
+      deleted: [],
+      inventoryChanged: false,
+    })
   })
 })

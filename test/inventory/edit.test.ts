@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { addHostToFile, withHost } from '../../installer/inventory/edit.ts'
+import { addHostToFile, withHost, withoutHost } from '../../installer/inventory/edit.ts'
 import { InventoryError } from '../../installer/inventory/problems.ts'
 import { UsageError } from '../../installer/errors.ts'
 
@@ -69,5 +69,18 @@ describe('adding a host to an inventory', () => {
     expect(addHostToFile(file, { name: 'cmp2', address: '10.77.0.63', groups: ['compute'] }).added).toBe(true)
     expect(readFileSync(file, 'utf8')).toContain('name: cmp2')
     expect(statSync(file).mode & 0o777).toBe(0o640)
+  })
+
+  it('takes a host out of hosts and every group, keeping the rest; refuses to leave a needed group empty', () => {
+    const two = withHost('inv.yml', inventory, { name: 'cmp2', address: '10.77.0.63', groups: ['compute'] }).text
+    const r = withoutHost('inv.yml', two, 'cmp2')
+    expect(r.removed).toBe(true)
+    expect(r.inventory.hosts.map((h) => h.name)).toEqual(['ctl', 'cmp1'])
+    expect(r.inventory.groups!.compute).toEqual(['cmp1'])
+    expect(r.text).toContain('# the first compute')
+    // AND a re-run finds nothing to remove
+    expect(withoutHost('inv.yml', r.text, 'cmp2')).toMatchObject({ removed: false, text: r.text })
+    // AND the last compute host cannot go: the inventory's rule says why, naming the file
+    expect(() => withoutHost('inv.yml', r.text, 'cmp1')).toThrow(/^inv\.yml:\d+:\d+ \/groups\/compute: group "compute" has no host/)
   })
 })

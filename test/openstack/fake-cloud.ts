@@ -43,7 +43,8 @@ export class FakeCloud {
   readonly requests: string[] = []
   readonly data = new Map<string, Rec[]>()
   readonly blobs = new Map<string, Buffer>()
-  computeServices = [
+  /** Nova's services; their ids are their places here, `status` set by PUT and `deleted` by DELETE /os-services/ID. */
+  computeServices: { binary: string; host: string; state: string; status?: string; deleted?: boolean }[] = [
     { binary: 'nova-conductor', host: 'aio1', state: 'up' },
     { binary: 'nova-scheduler', host: 'aio1', state: 'up' },
     { binary: 'nova-compute', host: 'aio1', state: 'up' },
@@ -173,6 +174,9 @@ export class FakeCloud {
         ? (JSON.parse(raw.toString()) as Record<string, Record<string, unknown>>)
         : {}
     if (!rest.length) return { status: 200, body: { versions: [] } }
+    // Nova's ?host= filter (admins): answered by the special route below.
+    if (service === 'compute' && rest[0] === 'servers' && rest[1] === 'detail' && url.searchParams.has('host'))
+      return this.special(service, method, ['servers', 'on-host', url.searchParams.get('host')!], body, auth)!
     if (service === 'swift') return this.swift(method, rest, raw)
     if (service === 'image') return this.glance(method, rest, url, raw, body)
     if (rest[0] === 'role_assignments') return { status: 200, body: { role_assignments: this.roleAssignments(url.searchParams) } }
@@ -195,19 +199,25 @@ export class FakeCloud {
         .map((x) => this.list('roles').find((r) => r.id === x.role))
       return { status: 200, body: { roles } }
     }
+    if (a === 'os-services' && b && service === 'compute') {
+      const s = this.computeServices[Number(b)]
+      if (!s || s.deleted) return { status: 404, body: { itemNotFound: { code: 404, message: `Service ${b} not found.` } } }
+      if (method === 'DELETE') return ((s.deleted = true), { status: 204 })
+      if (method === 'PUT') return ((s.status = String(body.status)), { status: 200, body: { service: { id: b, ...s } } })
+    }
     if (a === 'os-services')
       return {
         status: 200,
         body: {
-          services: (service === 'compute' ? this.computeServices : this.volumeServices).map((s, i) => ({
-            id: String(i),
-            status: 'enabled',
-            ...s,
-          })),
+          services: (service === 'compute' ? this.computeServices : this.volumeServices)
+            .map((s, i) => ({ id: String(i), status: 'enabled', ...s }))
+            .filter((s) => !('deleted' in s && s.deleted)),
         },
       }
     if (a === 'flavors' && b === 'detail') return { status: 200, body: { flavors: this.list('flavors') } }
     if (a === 'servers' && b === 'detail') return { status: 200, body: { servers: this.list('servers') } }
+    if (a === 'servers' && b === 'on-host')
+      return { status: 200, body: { servers: this.list('servers').filter((s) => s['OS-EXT-SRV-ATTR:host'] === c) } }
     if (a === 'servers' && method === 'POST' && !b)
       return { status: 202, body: { server: this.boot(body.server!, auth, body['os:scheduler_hints']?.group as string | undefined) } }
     if (a === 'servers' && c === 'action') return { status: 200, body: { output: 'guest: console\n' } }
