@@ -21,6 +21,7 @@ import { secretCatalog } from '../../installer/secrets/names.ts'
 import { setSecret } from '../../installer/secrets/store.ts'
 import { roles } from '../../roles/index.ts'
 import { showStatus, type ApplianceStatus } from './banner.ts'
+import { useDataDisk } from './data-disk.ts'
 import { applianceInventory, type Lease } from './inventory.ts'
 import { addressInterface, floatingMode, networkFiles, pickNic, type Link } from './network.ts'
 import { resolveSettings, type ApplianceSettings } from './settings.ts'
@@ -256,6 +257,8 @@ export async function firstBoot(): Promise<FirstBootResult> {
       throw new FirstBootError('network', `floating IPs on the LAN need a gateway, and ${iface} has none`)
     writeHosts(settings.hostname, lease.address)
     log(`address ${lease.address} on ${iface} (${lease.cidr}${lease.gateway ? `, gateway ${lease.gateway}` : ''})`)
+    // Before the deploy makes the OSD file and Swift's devices: onto the second disk when the VM has one.
+    log(useDataDisk(log))
     writeAtomic(applianceFiles.inventory, applianceInventory(settings, lease), 0o644)
     const { adminPassword: _never, ...kept } = settings
     writeAtomic(applianceFiles.settings, `${JSON.stringify(kept, null, 2)}\n`)

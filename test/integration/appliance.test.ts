@@ -176,7 +176,7 @@ describe('the appliance', () => {
     expect(readFileSync(join(rootMount, 'etc/fstab'), 'utf8')).toContain(`UUID=${uuid}`)
   })
 
-  it('boots under QEMU (TCG) from the qcow2, reads its settings from a CD, and shows its address on the serial console', async () => {
+  it('boots under QEMU (TCG) from the qcow2, reads its settings from a CD, shows its address on the serial console, and takes the empty second disk for data', async () => {
     await ensureMachinePackages(['qemu-system-x86', 'genisoimage'], { what: 'the appliance QEMU test' })
     const dir = join(work, 'qemu')
     mkdirSync(join(dir, 'cd'), { recursive: true })
@@ -188,6 +188,8 @@ describe('the appliance', () => {
     await run('genisoimage', ['-quiet', '-V', 'OVF ENV', '-J', '-r', '-o', join(dir, 'seed.iso'), join(dir, 'cd')])
     // The built image stays as it is: the VM writes to an overlay.
     await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', build.qcow2, join(dir, 'vm.qcow2')])
+    // The OVA's second disk, empty, as vSphere makes it at deploy.
+    await run('qemu-img', ['create', '-q', '-f', 'qcow2', join(dir, 'data.qcow2'), '8G'])
     const serial = join(dir, 'serial.log')
     const qemu = spawn(
       'qemu-system-x86_64',
@@ -205,6 +207,8 @@ describe('the appliance', () => {
         `file:${serial}`,
         '-drive',
         `file=${join(dir, 'vm.qcow2')},if=virtio,format=qcow2`,
+        '-drive',
+        `file=${join(dir, 'data.qcow2')},if=virtio,format=qcow2`,
         '-cdrom',
         join(dir, 'seed.iso'),
         '-nic',
@@ -222,6 +226,13 @@ describe('the appliance', () => {
       expect(banner).toContain('10.0.2.50')
       // GRUB and the kernel talk on the serial line too: the console is where an evaluator looks.
       expect(readFileSync(serial, 'latin1')).toMatch(/Linux version 6\.1\./)
+      // AND first boot made the blank second disk the home of Ceph's OSD and Swift's devices, before its deploy
+      const data = await waitFor('the data disk on the serial console', 10 * 60_000, async () => {
+        const text = readFileSync(serial, 'latin1')
+        return /data disk mounted at \/var\/lib\/stackhouse\/data: [^\r\n]*/.exec(text)?.[0]
+      })
+      expect(data).toBe('data disk mounted at /var/lib/stackhouse/data: /var/lib/ceph/osd and /srv/node on it')
+      expect(readFileSync(serial, 'latin1')).toMatch(/data disk \/dev\/vdb \(8 GiB\): formatting/)
     } finally {
       qemu.kill('SIGKILL')
     }
