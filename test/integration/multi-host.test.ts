@@ -19,7 +19,7 @@ import { removeHost } from '../../installer/commands/remove-host.ts'
 import { deployCloud } from '../../installer/commands/deploy.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { loadProject, type Project } from '../../installer/project.ts'
-import { destroySandbox } from '../../installer/sandbox/index.ts'
+import { createSandbox, destroySandbox } from '../../installer/sandbox/index.ts'
 import { readRecord } from '../../installer/sandbox/state.ts'
 import { ensureSecrets } from '../../installer/secrets/store.ts'
 import { roles } from '../../roles/index.ts'
@@ -78,8 +78,12 @@ describe('a cloud of four sandbox hosts, with TLS', () => {
   })
 
   it('adds a second compute with add-host: into the inventory, deployed, mapped into the cell; nothing restarts elsewhere', async () => {
-    const started = Date.now()
     const { cmp2 } = hosts
+    // GIVEN a bare host, from the base and not the run's layer: add-host installs its packages,
+    // and nova-compute starts there only while no apt transaction runs (neutron's packages once
+    // broke its start by unpacking the Python modules it was importing).
+    await createSandbox(cmp2.name, { address: cmp2.address, layer: false })
+    const started = Date.now()
     const report = await addHost(
       { inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml') },
       { name: cmp2.name, address: cmp2.address, groups: ['compute'] },
@@ -94,6 +98,9 @@ describe('a cloud of four sandbox hosts, with TLS', () => {
     expect(report.changes.filter((c) => c.task === 'nova.discover-hosts').map((c) => c.host)).toEqual([hosts.ctl.name])
     const units = report.changes.filter((c) => c.host === cmp2.name && c.task.endsWith('.service')).map((c) => c.title)
     expect(units).toEqual(expect.arrayContaining(['nova-compute.service', 'neutron-linuxbridge-agent.service']))
+    expect(report.changes.filter((c) => c.host === cmp2.name && c.task.endsWith('.packages')).map((c) => c.task)).toEqual(
+      expect.arrayContaining(['nova.packages', 'neutron.packages']),
+    )
     // AND the hosts already there changed nothing but files no unit reads at start (the host list)
     const elsewhere = report.changes.filter((c) => c.host !== cmp2.name && c.task !== 'nova.discover-hosts')
     console.log(`add-host, changes elsewhere: ${elsewhere.map((c) => `${c.host} ${c.task} ${c.title}`).join('; ') || 'none'}`)
