@@ -2,8 +2,9 @@
 // The integration files run one at a time, in this order. The appliance test comes
 // first: its build leaves the pre-installed layer, and the sandbox hosts made after it
 // start from that layer, as a user's do once one exists (the README's first command).
-// Packages from the base are still installed: by the layer build itself, and by the
-// files that ask for no layer (keystone, interrupted, sandbox).
+// Packages from the base are still installed: by the layer build itself, by the files
+// that ask for no layer (keystone, interrupted, sandbox), and on the compute host the
+// multi-host test adds with add-host.
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 export const integrationOrder = ['appliance', 'aio', 'multi-host', 'keystone', 'interrupted', 'preflight', 'sandbox', 'guest-image']
