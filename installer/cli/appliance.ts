@@ -163,11 +163,12 @@ const repairCommand = new Command('repair')
   .description(
     'on the appliance: deploy its cloud here again (only what drifted changes), then verify: what the console names after a failed boot',
   )
+  .option('--no-verify', 'skip stackhouse verify afterwards')
   .option('--json', 'print the result as JSON')
-  .action(async (flags: { json?: boolean }) => {
+  .action(async (flags: { json?: boolean; verify: boolean }) => {
     requireAppliance('stackhouse appliance repair')
     requireRoot('repairing the appliance')
-    const r = await reconfigure({})
+    const r = await reconfigure({}, { verify: flags.verify })
     if (flags.json) return out(JSON.stringify(r, null, 2))
     showApplied(r, r.applied.length ? `${r.applied.length} changes applied` : 'nothing had drifted')
   })

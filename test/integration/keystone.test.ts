@@ -46,7 +46,9 @@ const changes = (r: DeployReport) => r.changes.map((c) => `${c.task} ${c.title}`
 describe('infrastructure and Keystone on a sandbox host', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stackhouse-ks-'))
-    host = await createSandbox(name, { layer: false })
+    // From the run's layer when it has one: interrupted.test.ts and the compute the multi-host
+    // test adds install from the base.
+    host = await createSandbox(name)
   })
   afterAll(async () => {
     if (host) await destroySandbox(name)
