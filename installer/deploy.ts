@@ -6,22 +6,21 @@ import { gatherFacts } from './facts.ts'
 import { preflight, skippedRules } from './preflight/index.ts'
 import { UsageError } from './errors.ts'
 import { withFacts } from './model/facts.ts'
-import type { Model, ModelHost } from './model/types.ts'
+import type { Model } from './model/types.ts'
 import { KeystoneClient } from './openstack/keystone.ts'
 import { buildPhases, postDeploy } from './plan/phases.ts'
 import type { Project } from './project.ts'
 import { render } from './render/render.ts'
 import type { Role } from './role/contract.ts'
-import { connectAll, type ConnectOptions } from './runner/connect.ts'
+import { reachHosts, type ReachOptions } from './runner/connect.ts'
 import { runWithListr, type ProgressEvent, type RunState } from './runner/listr.ts'
 import { HostLog, redactor } from './runner/log.ts'
 import { requireSameCloud } from './secrets/host-identity.ts'
 import { secretCatalog } from './secrets/names.ts'
 import { recordDeploy } from './status.ts'
-import type { Transport } from './transport/types.ts'
 import type { GuestImageSource } from './postdeploy/index.ts'
 
-export interface DeployOptions extends ConnectOptions {
+export interface DeployOptions extends ReachOptions {
   check?: boolean
   only?: string[]
   limit?: string[]
@@ -30,8 +29,6 @@ export interface DeployOptions extends ConnectOptions {
   onEvent?: (e: ProgressEvent) => void
   /** Also report every command a task runs and its output (secrets masked) as `log` events. */
   verbose?: boolean
-  /** How to reach the hosts of the run. @default SSH (or this machine with `local`) */
-  connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
   /** Where post-deploy's test image comes from (the appliance carries one). @default built on this machine */
   guestImage?: GuestImageSource
   /** Preflight checks not to judge, by name (installer/preflight/rules.ts). */
@@ -77,7 +74,7 @@ export async function deploy(project: Project, roles: readonly Role[], opts: Dep
   const echo =
     opts.verbose && opts.onEvent ? (host: string) => (line: string) => opts.onEvent!({ type: 'log', host, line }) : () => undefined
   const logs = new Map(hosts.map((h) => [h.name, new HostLog(logDir, h.name, redact, echo(h.name))]))
-  const transports = await (opts.connect ?? ((h) => connectAll(h, project.paths, opts)))(hosts)
+  const transports = await reachHosts(hosts, project.paths, opts)
   try {
     // The hosts' facts decide values (virt_type: auto) before anything is compared or written.
     const decided = withFacts(model, await gatherFacts(model, transports, project.paths.stateDir))

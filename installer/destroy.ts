@@ -5,15 +5,14 @@
 // configuration folders.
 import type { DestroyEvent } from './commands/events.ts'
 import type { Project } from './project.ts'
-import type { Model, ModelHost } from './model/types.ts'
+import type { Model } from './model/types.ts'
 import { filesByHostAndRole, render, type RenderedFile } from './render/render.ts'
 import { resolveCloud } from './plan/resolve.ts'
 import type { Role } from './role/contract.ts'
-import { connectAll, type ConnectOptions } from './runner/connect.ts'
+import { reachHosts, type ReachOptions } from './runner/connect.ts'
 import { destroySandbox, listSandboxes } from './sandbox/index.ts'
 import { shellQuote } from './shell.ts'
 import { TaskError } from './tasks/types.ts'
-import type { Transport } from './transport/types.ts'
 
 /** What destroy did to one host. */
 export interface DestroyedHost {
@@ -26,11 +25,9 @@ export interface DestroyReport {
   hosts: DestroyedHost[]
 }
 
-export interface DestroyOptions extends ConnectOptions {
+export interface DestroyOptions extends ReachOptions {
   /** Each host as its purge starts and ends (the CLI prints them as they come). */
   onEvent?: (e: DestroyEvent) => void
-  /** How to reach the hosts. @default SSH (or this machine with `local`) */
-  connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
 }
 
 /** What a server runs to be purged: units off, packages purged, files and data deleted. Stops at the first real failure. */
@@ -78,7 +75,7 @@ export interface PurgePlan {
 
 export async function destroyCloud(project: Project, roles: readonly Role[], opts: DestroyOptions = {}): Promise<DestroyReport> {
   const { model } = project
-  const { onEvent, connect, ...reach } = opts
+  const { onEvent } = opts
   const done = (h: DestroyedHost): DestroyedHost => (onEvent?.({ type: 'host-destroyed', ...h }), h)
   if (model.target === 'sandbox' && !opts.local) {
     const existing = new Set(listSandboxes().map((s) => s.name))
@@ -90,7 +87,7 @@ export async function destroyCloud(project: Project, roles: readonly Role[], opt
     }
   }
   const purges = purgePlans(model, roles, render(model, roles, project.overrides))
-  const transports = await (connect ?? ((hosts: ModelHost[]) => connectAll(hosts, project.paths, reach)))(model.hosts)
+  const transports = await reachHosts(model.hosts, project.paths, opts)
   try {
     const hosts = await Promise.all(
       model.hosts.map(async (host) => {

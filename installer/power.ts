@@ -8,16 +8,13 @@ import type { ModelHost } from './model/types.ts'
 import type { Project } from './project.ts'
 import { unitsOn } from './plan/resolve.ts'
 import type { Role } from './role/contract.ts'
-import { connectAll, type ConnectOptions } from './runner/connect.ts'
+import { reachHosts, type ReachOptions } from './runner/connect.ts'
 import { startSandbox, stopSandbox } from './sandbox/index.ts'
 import { sh } from './shell.ts'
 import { waitUntilHealthy } from './status.ts'
 import { TaskError } from './tasks/types.ts'
-import type { Transport } from './transport/types.ts'
 
-export interface PowerOptions extends ConnectOptions {
-  /** How to reach a host. @default SSH (or local) as deploy reaches it */
-  connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
+export interface PowerOptions extends ReachOptions {
   /** Progress: sandbox hosts booting (start), each look at the cloud's health while `startCloud` waits. */
   onEvent?: (e: PowerEvent) => void
   /**
@@ -49,7 +46,7 @@ async function onEveryHost(
   units: Map<string, string[]>,
 ): Promise<PowerReport['hosts']> {
   const { model } = project
-  const transports = await (opts.connect ?? ((hosts) => connectAll(hosts, project.paths, opts)))(model.hosts)
+  const transports = await reachHosts(model.hosts, project.paths, opts)
   try {
     return await Promise.all(
       model.hosts.map(async (h) => {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { daemonProblems, reportedDaemons, requiredDaemons, type Daemon } from './daemons.ts'
 import type { Model, ModelHost } from './model/types.ts'
-import { cloud, KeystoneClient } from './openstack/index.ts'
+import { adminCloud } from './admin-cloud.ts'
 import type { Project } from './project.ts'
 import { unitsOn } from './plan/resolve.ts'
 import type { ReadyMarker, Role } from './role/contract.ts'
@@ -131,11 +131,7 @@ async function daemonStatus(
 ): Promise<Pick<StatusReport, 'daemons' | 'missingDaemons' | 'daemonsError'>> {
   const required = requiredDaemons(model, roles)
   try {
-    const ks = await KeystoneClient.login(
-      { authUrl: model.endpoints.keystone.internal, username: 'admin', password: model.secrets.admin_password, projectName: 'admin' },
-      timeoutMs,
-    )
-    const admin = cloud(ks, { interface: 'internal', region: model.region, timeoutMs })
+    const admin = await adminCloud(model, timeoutMs)
     const services = (Object.keys(required) as Daemon['service'][]).filter((s) => required[s].length)
     const daemons = (await Promise.all(services.map((s) => reportedDaemons(admin, s)))).flat()
     return {

@@ -11,11 +11,12 @@ import { readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { removeHostFromFile, withoutHost } from '../inventory/edit.ts'
-import { cloud, KeystoneClient, type Cloud } from '../openstack/index.ts'
+import { adminCloud } from '../admin-cloud.ts'
+import type { Cloud } from '../openstack/index.ts'
 import { resolveCloud } from '../plan/resolve.ts'
 import type { Project, ProjectOptions } from '../project.ts'
 import type { Role } from '../role/contract.ts'
-import { connectAll, type ConnectOptions } from '../runner/connect.ts'
+import { reachHosts, type ReachOptions } from '../runner/connect.ts'
 import { destroySandbox, listSandboxes } from '../sandbox/index.ts'
 import { shellQuote } from '../shell.ts'
 import type { Transport } from '../transport/types.ts'
@@ -32,9 +33,7 @@ export interface RemoveHostReport {
   inventoryChanged: boolean
 }
 
-export interface RemoveHostOptions extends ConnectOptions {
-  /** How to reach the host. @default SSH */
-  connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
+export interface RemoveHostOptions extends ReachOptions {
   /** The cloud's APIs as admin. @default a Keystone login on the internal endpoints */
   admin?: () => Promise<Cloud>
 }
@@ -108,10 +107,9 @@ async function stopMachine(
       .hosts.find((h) => h.host.name === host.name)
       ?.roles.flatMap((r) => r.units) ?? []
   if (!units.length) return 'no units to stop'
-  const { connect, ...reach } = how
   let transports: Map<string, Transport>
   try {
-    transports = await (connect ?? ((hosts: ModelHost[]) => connectAll(hosts, project.paths, reach)))([host])
+    transports = await reachHosts([host], project.paths, how)
   } catch (e) {
     // A dead machine is a common reason to remove a host: its records still go.
     return `not reached (${(e as Error).message.split('\n')[0]}): its units were not stopped`
@@ -124,14 +122,4 @@ async function stopMachine(
   } finally {
     await t.close()
   }
-}
-
-async function adminCloud(model: Project['model']): Promise<Cloud> {
-  const ks = await KeystoneClient.login({
-    authUrl: model.endpoints.keystone.internal,
-    username: 'admin',
-    password: model.secrets.admin_password,
-    projectName: 'admin',
-  })
-  return cloud(ks, { interface: 'internal', region: model.region })
 }

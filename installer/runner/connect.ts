@@ -43,6 +43,16 @@ function resolveKey(key: string | undefined, paths: ProjectPaths): string | unde
   return resolveLocalPath(key, paths.inventory ? dirname(paths.inventory) : process.cwd())
 }
 
+/** How a command reaches its hosts: `connect` when given (tests, a caller's own transports), else SSH or this machine. */
+export interface ReachOptions extends ConnectOptions {
+  connect?: (hosts: ModelHost[]) => Promise<Map<string, Transport>>
+}
+
+/** The hosts' transports: through `opts.connect` when given, else connectAll. */
+export function reachHosts(hosts: ModelHost[], paths: ProjectPaths, opts: ReachOptions): Promise<Map<string, Transport>> {
+  return opts.connect ? opts.connect(hosts) : connectAll(hosts, paths, opts)
+}
+
 export async function connectAll(hosts: ModelHost[], paths: ProjectPaths, opts: ConnectOptions): Promise<Map<string, Transport>> {
   if (opts.local) {
     if (hosts.length !== 1)

@@ -4,13 +4,13 @@
 // the first server pings its fixed address over the tenant network. That traffic
 // crosses between the compute hosts in the tenant network's tunnel (VXLAN), which
 // nothing else in verify exercises.
-import { existsSync } from 'node:fs'
-import { demo, demoKeyPath, publicNet } from '../postdeploy/names.ts'
+import { demo, demoKeyPath } from '../postdeploy/names.ts'
 import type { Check } from './check.ts'
 import { hintFor, need, since, type VerifyContext } from './context.ts'
 import { connectGuest } from './guest-ssh.ts'
 import { apiHint, daemonLog } from './hints.ts'
 import { pingUntil } from './ping.ts'
+import { floatingIpFor } from './reach.ts'
 import { bootServer, computeHosts } from './server.ts'
 import { CheckFailure, type Hint } from './types.ts'
 
@@ -52,12 +52,7 @@ export const crossHostCheck: Check = {
         ),
       )
     // WHEN it gets a floating IP THEN it answers ping from this machine
-    const [pub] = await c.network.networks({ name: publicNet.network })
-    const [port] = await c.network.ports({ device_id: second.id })
-    if (!pub || !port)
-      throw new CheckFailure(pub ? `server ${second.id} has no port` : `no network ${publicNet.network}`, apiHint(ctx.model, 'network'))
-    const fip = await c.network.createFloatingIp(pub.id, port.id)
-    ctx.made(`floating IP ${fip.floating_ip_address}`, () => c.network.deleteFloatingIp(fip.id), { keepable: true })
+    const fip = await floatingIpFor(ctx, c, second.id)
     const start = Date.now()
     if ((await pingUntil(fip.floating_ip_address, ctx.reachTimeoutMs)) === undefined)
       throw new CheckFailure(
@@ -65,10 +60,8 @@ export const crossHostCheck: Check = {
         hintFor(ctx.model, 'neutron-l3-agent', 'network', daemonLog(ctx, 'neutron-l3-agent')),
       )
     const floating = since(start)
-    // AND the first server pings the second's fixed address over the tenant network
-    const key = demoKeyPath(ctx.stateDir)
-    if (!existsSync(key)) throw new CheckFailure(`the demo key ${key} does not exist`)
-    const shell = await connectGuest(firstAddress, key, 60_000)
+    // AND the first server pings the second's fixed address over the tenant network (server.ssh found the key)
+    const shell = await connectGuest(firstAddress, demoKeyPath(ctx.stateDir), 60_000)
     try {
       const across = Date.now()
       const deadline = across + 60_000

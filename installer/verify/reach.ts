@@ -4,6 +4,7 @@
 // guest's console (read through Nova) says how far it got, which names the culprit.
 import { existsSync } from 'node:fs'
 import { demoKeyPath, publicNet } from '../postdeploy/names.ts'
+import type { Cloud, FloatingIp } from '../openstack/index.ts'
 import { pingUntil } from './ping.ts'
 import type { Check } from './check.ts'
 import { hintFor, need, since, type VerifyContext } from './context.ts'
@@ -62,6 +63,17 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
   return new CheckFailure(`${what}${console ? `; the console ends with:\n${console}` : '; the console is empty'}`, hint, { cause })
 }
 
+/** A floating IP from `public` on the server's port, deleted at the end (kept with --keep). */
+export async function floatingIpFor(ctx: VerifyContext, c: Cloud, serverId: string): Promise<FloatingIp> {
+  const [pub] = await c.network.networks({ name: publicNet.network })
+  const [port] = await c.network.ports({ device_id: serverId })
+  if (!pub || !port)
+    throw new CheckFailure(pub ? `server ${serverId} has no port` : `no network ${publicNet.network}`, apiHint(ctx.model, 'network'))
+  const fip = await c.network.createFloatingIp(pub.id, port.id)
+  ctx.made(`floating IP ${fip.floating_ip_address}`, () => c.network.deleteFloatingIp(fip.id), { keepable: true })
+  return fip
+}
+
 export const floatingIpCheck: Check = {
   id: 'server.ping',
   // NOTE: ping has the raw-socket rights Node lacks (file capabilities).
@@ -72,13 +84,8 @@ export const floatingIpCheck: Check = {
   async run(ctx) {
     const c = need(ctx.demo, 'the demo session')
     const server = need(ctx.server, 'the server')
-    const [pub] = await c.network.networks({ name: publicNet.network })
-    const [port] = await c.network.ports({ device_id: server.id })
-    if (!pub || !port)
-      throw new CheckFailure(pub ? `server ${server.id} has no port` : `no network ${publicNet.network}`, apiHint(ctx.model, 'network'))
-    const fip = await c.network.createFloatingIp(pub.id, port.id)
+    const fip = await floatingIpFor(ctx, c, server.id)
     ctx.floatingIp = { id: fip.id, address: fip.floating_ip_address }
-    ctx.made(`floating IP ${fip.floating_ip_address}`, () => c.network.deleteFloatingIp(fip.id), { keepable: true })
     const start = Date.now()
     // The guest may still be booting under QEMU TCG: give it time to take its DHCP lease.
     const tries = await pingUntil(fip.floating_ip_address, ctx.reachTimeoutMs)
