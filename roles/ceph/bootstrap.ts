@@ -6,74 +6,37 @@
 // OSD, client.cinder, and (once enough OSDs are up) the volumes pool.
 // NOTE: the engine runs this phase on every Ceph host at once, so OSD hosts start
 // by waiting for the monitor that the first control host is bringing up.
-import { asUser, raw, scriptPath, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
+import { raw, scriptPath, sh, type BootstrapStep, type Model, type ModelHost } from '../../installer/role/index.ts'
 
 /** Cluster commands in guards give up rather than wait 300 s for a monitor (`--check` on a new host). */
 const ceph = 'timeout 30 ceph'
 
-/** The scripts of the OSD step (roles/ceph/files/), shipped to OSD hosts by role.ts. */
-export const osdScripts = { file: 'ceph-osd-file.sh', device: 'ceph-osd-device.sh' } as const
+/** The bootstrap's scripts (roles/ceph/files/): the monitor host's, and the OSD step's, shipped by role.ts. */
+export const cephScripts = { mon: 'ceph-mon.sh', file: 'ceph-osd-file.sh', device: 'ceph-osd-device.sh' } as const
 
 /** `ceph-mon --mkfs` from a one-monitor monmap and the rendered mon keyring (mon. and client.admin). */
 export function monMkfs(model: Model, mon: ModelHost, monAddrs: string): BootstrapStep {
-  const dir = `/var/lib/ceph/mon/ceph-${mon.name}`
-  const monmap = '/var/lib/ceph/tmp/stackhouse-monmap'
   return {
     id: 'ceph.mon-mkfs',
     title: `ceph-mon --mkfs (mon.${mon.name})`,
     env: { CEPH_FSID: model.secrets.ceph_fsid },
-    unless: sh`[ -d ${`${dir}/store.db`} ]`,
-    run: [
-      'set -e',
-      sh`monmaptool --create --clobber --addv ${mon.name} ${monAddrs} --fsid "$CEPH_FSID" -- ${monmap}`,
-      sh`chown ceph:ceph -- ${monmap}`,
-      sh`install -d -o ceph -g ceph -m 0750 -- ${dir}`,
-      // As ceph, like the daemon (--setuser ceph), so the store is ceph's.
-      asUser('ceph', sh`ceph-mon --mkfs -i ${mon.name} --monmap ${monmap} --keyring /etc/ceph/ceph.mon.keyring`),
-      sh`rm -f -- ${monmap}`,
-      sh`echo ${monAddrs} > ${monAddrsStamp(mon)}`,
-    ].join('\n'),
+    unless: sh`[ -d ${`/var/lib/ceph/mon/ceph-${mon.name}/store.db`} ]`,
+    run: sh`${scriptPath(cephScripts.mon)} mkfs ${mon.name} ${monAddrs}`,
   }
 }
 
-/** Where a monitor's store records the addresses its monmap gives it (written by Stackhouse). */
-const monAddrsStamp = (mon: ModelHost) => `/var/lib/ceph/mon/ceph-${mon.name}/stackhouse-addrs`
-
 /**
- * The monitor at its host's address. A monitor binds to its address in its own
- * monmap, so after the host was re-addressed (an appliance moved, a lease changed)
- * it cannot start until the map says the new one: it is extracted from the store,
- * this monitor's entry replaced, and injected back (Ceph's way for monitors that all
- * moved at once). The store's stamp says which addresses the map holds; a store
- * without one (made before the stamp) is asked once, and only stopped if it is wrong.
- * NOTE: a cluster of several monitors moves one by adding a new and removing the
- * old while the others keep quorum; this is the one-monitor case Stackhouse makes.
+ * The monitor at its host's address: after the host was re-addressed (an appliance
+ * moved, a lease changed) its monmap entry is moved (roles/ceph/files/ceph-mon.sh).
+ * Done when the store's stamp says the map holds these addresses.
  */
 export function monAddress(mon: ModelHost, monAddrs: string): BootstrapStep {
-  const unit = `ceph-mon@${mon.name}.service`
-  const monmap = '/var/lib/ceph/tmp/stackhouse-monmap'
-  const stamp = monAddrsStamp(mon)
-  // `ceph mon dump` writes each address with its nonce: v2:192.0.2.5:3300/0.
-  const v2 = mon.address.includes(':') ? `v2:[${mon.address}]:3300/` : `v2:${mon.address}:3300/`
   return {
     id: 'ceph.mon-address',
     title: `mon.${mon.name} at ${monAddrs}`,
     when: 'after-start',
-    unless: sh`[ "$(cat -- ${stamp} 2>/dev/null)" = ${monAddrs} ]`,
-    run: [
-      'set -e',
-      sh`if [ ! -e ${stamp} ] && ${raw(ceph)} mon dump 2>/dev/null | grep -qF -- ${v2}; then echo ${monAddrs} > ${stamp}; exit 0; fi`,
-      sh`systemctl stop -- ${unit}`,
-      asUser('ceph', sh`ceph-mon -i ${mon.name} --extract-monmap ${monmap}`),
-      sh`monmaptool --rm ${mon.name} -- ${monmap}`,
-      sh`monmaptool --addv ${mon.name} ${monAddrs} -- ${monmap}`,
-      asUser('ceph', sh`ceph-mon -i ${mon.name} --inject-monmap ${monmap}`),
-      sh`rm -f -- ${monmap}`,
-      sh`echo ${monAddrs} > ${stamp}`,
-      // It may have failed often enough, at the old address, for systemd to stop trying.
-      sh`systemctl reset-failed -- ${unit} || true`,
-      sh`systemctl start -- ${unit}`,
-    ].join('\n'),
+    unless: sh`[ "$(cat -- ${`/var/lib/ceph/mon/ceph-${mon.name}/stackhouse-addrs`} 2>/dev/null)" = ${monAddrs} ]`,
+    run: sh`${scriptPath(cephScripts.mon)} address ${mon.name} ${monAddrs}`,
   }
 }
 
@@ -94,27 +57,14 @@ const keyMatches = (entity: string, keyring: string) =>
   // NOTE: compared by the shell's own test: the key never becomes an argument of a program.
   sh`k=$(${raw(ceph)} auth get-key ${entity} 2>/dev/null) && [ -n "$k" ] && [ "$(sed -n 's/^[[:space:]]*key = //p' -- ${keyring})" = "$k" ]`
 
-/**
- * The manager's key, made by the monitor. ceph-mgr@ was started without it (it
- * fails until the key exists), so it is restarted here.
- */
+/** The manager's key, made by the monitor; ceph-mgr@ is restarted with it (roles/ceph/files/ceph-mon.sh). */
 export function mgrKeyring(mon: ModelHost): BootstrapStep {
-  const dir = `/var/lib/ceph/mgr/ceph-${mon.name}`
-  const unit = `ceph-mgr@${mon.name}.service`
   return {
     id: 'ceph.mgr-keyring',
-    title: `key of mgr.${mon.name}, then restart ${unit}`,
+    title: `key of mgr.${mon.name}, then restart ceph-mgr@${mon.name}.service`,
     when: 'after-start',
-    unless: keyMatches(`mgr.${mon.name}`, `${dir}/keyring`),
-    run: [
-      'set -e',
-      'umask 077',
-      sh`install -d -o ceph -g ceph -m 0750 -- ${dir}`,
-      sh`ceph auth get-or-create ${`mgr.${mon.name}`} mon 'allow profile mgr' osd 'allow *' mds 'allow *' -o ${`${dir}/keyring`}`,
-      sh`chown ceph:ceph -- ${`${dir}/keyring`}`,
-      sh`systemctl reset-failed -- ${unit} || true`,
-      sh`systemctl restart -- ${unit}`,
-    ].join('\n'),
+    unless: keyMatches(`mgr.${mon.name}`, `/var/lib/ceph/mgr/ceph-${mon.name}/keyring`),
+    run: sh`${scriptPath(cephScripts.mon)} mgr-key ${mon.name}`,
   }
 }
 
@@ -124,7 +74,7 @@ export function mgrKeyring(mon: ModelHost): BootstrapStep {
  * directory is complete and its unit enabled.
  */
 export function fileOsd(): BootstrapStep {
-  const script = scriptPath(osdScripts.file)
+  const script = scriptPath(cephScripts.file)
   return {
     id: 'ceph.osd',
     title: 'OSD on a sparse file (ceph osd new, ceph-osd --mkfs)',
@@ -160,7 +110,7 @@ export function deviceOsd(device: string): BootstrapStep {
     title: `OSD on ${device} (ceph-volume lvm create)`,
     when: 'after-start',
     unless: sh`ceph-volume lvm list ${device} >/dev/null 2>&1 && systemctl is-active --quiet 'ceph-osd@*'`,
-    run: sh`${scriptPath(osdScripts.device)} ${device}`,
+    run: sh`${scriptPath(cephScripts.device)} ${device}`,
   }
 }
 

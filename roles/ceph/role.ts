@@ -23,7 +23,7 @@ import {
   mgrKeyring,
   monAddress,
   monMkfs,
-  osdScripts,
+  cephScripts,
   rbdPool,
   waitForMon,
   waitForOsds,
@@ -176,10 +176,11 @@ function files({ model, host }: RoleContext): RoleFile[] {
             mode: 0o600,
             notify: [],
           },
+          scriptFile('ceph', cephScripts.mon),
         ]
       : []),
     // The program of this host's ceph.osd step.
-    ...(isOsd(model, host) ? [scriptFile('ceph', model.backends.ceph.osdDevice ? osdScripts.device : osdScripts.file)] : []),
+    ...(isOsd(model, host) ? [scriptFile('ceph', model.backends.ceph.osdDevice ? cephScripts.device : cephScripts.file)] : []),
   ]
 }
 

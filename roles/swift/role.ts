@@ -23,7 +23,7 @@ import {
   type RoleFile,
   type Endpoint,
 } from '../../installer/role/index.ts'
-import { addressScript, buildRings, copyRings } from './rings.ts'
+import { buildRings, copyRings, ringScripts } from './rings.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {
@@ -192,8 +192,8 @@ function proxyFiles({ model, host }: RoleContext): RoleFile[] {
     ...serverTlsFiles(model, 'swift', 'swift', ['swift-proxy.service']),
     // The ring plan, for the deploy engine and for an operator to read.
     { path: '/etc/swift/stackhouse-rings.txt', vars: { commands: ringCommands(model) }, notify: [] },
-    // What step swift.rings runs when only hosts' addresses changed.
-    ...(host.name === ringBuilderHost(model)?.name ? [scriptFile('swift', addressScript)] : []),
+    // What step swift.rings runs: the build, and the move of devices when only hosts' addresses changed.
+    ...(host.name === ringBuilderHost(model)?.name ? Object.values(ringScripts).map((f) => scriptFile('swift', f)) : []),
   ]
 }
 
@@ -214,7 +214,7 @@ function bootstrap({ model, host }: RoleContext): BootstrapStep[] {
   const device = `${devicesDir}/${model.backends.swift.device}`
   return [
     ...(isStorage(model, host) ? [directory('swift.device', device, 'swift', 0o755)] : []),
-    ...(host.name === builder?.name ? [buildRings(ringCommands(model))] : []),
+    ...(host.name === builder?.name ? [buildRings()] : []),
     // One host has them already; several share the builder's.
     ...(builder && swiftHosts(model).length > 1 ? [copyRings(builder.name)] : []),
     ...(isStorage(model, host) && periodicDaemons(model) ? [daemonReload('swift', housekeepingUnits)] : []),

@@ -145,32 +145,28 @@ describe('ceph role: bootstrap', () => {
       'ceph.wait-osds',
       'ceph.pool',
     ])
-    // AND the fsid travels in the environment, the mon store is made as ceph from the rendered keyring
+    // AND the monitor host's steps run its script (roles/ceph/files/ceph-mon.sh) with quoted arguments;
+    // the fsid travels in the environment, never in argv
+    const mon = '/usr/local/libexec/stackhouse/ceph-mon'
+    const addrs = `'[v2:10.0.0.11:3300,v1:10.0.0.11:6789]'`
     const mkfs = steps[0]!
-    expect(mkfs.env).toEqual({ CEPH_FSID: model.secrets.ceph_fsid })
-    expect(mkfs.unless).toBe('[ -d /var/lib/ceph/mon/ceph-aio1/store.db ]')
-    expect(mkfs.run).toContain(`monmaptool --create --clobber --addv aio1 '[v2:10.0.0.11:3300,v1:10.0.0.11:6789]' --fsid "$CEPH_FSID"`)
-    expect(mkfs.run).toContain(
-      `su -s /bin/sh -c 'ceph-mon --mkfs -i aio1 --monmap /var/lib/ceph/tmp/stackhouse-monmap --keyring /etc/ceph/ceph.mon.keyring' -- ceph`,
-    )
+    expect(mkfs).toMatchObject({
+      env: { CEPH_FSID: model.secrets.ceph_fsid },
+      unless: '[ -d /var/lib/ceph/mon/ceph-aio1/store.db ]',
+      run: `${mon} mkfs aio1 ${addrs}`,
+    })
     // AND the store records the addresses its map gives the monitor; after the units start, a
     // monitor whose record differs (the host was re-addressed) has its map changed in place
-    expect(mkfs.run).toContain(`echo '[v2:10.0.0.11:3300,v1:10.0.0.11:6789]' > /var/lib/ceph/mon/ceph-aio1/stackhouse-addrs`)
-    const moved = steps.find((s) => s.id === 'ceph.mon-address')!
-    expect(moved.unless).toBe(
-      `[ "$(cat -- /var/lib/ceph/mon/ceph-aio1/stackhouse-addrs 2>/dev/null)" = '[v2:10.0.0.11:3300,v1:10.0.0.11:6789]' ]`,
-    )
-    const surgery = moved.run!.split('\n')
-    expect(surgery.slice(2, 7)).toEqual([
-      'systemctl stop -- ceph-mon@aio1.service',
-      `su -s /bin/sh -c 'ceph-mon -i aio1 --extract-monmap /var/lib/ceph/tmp/stackhouse-monmap' -- ceph`,
-      'monmaptool --rm aio1 -- /var/lib/ceph/tmp/stackhouse-monmap',
-      `monmaptool --addv aio1 '[v2:10.0.0.11:3300,v1:10.0.0.11:6789]' -- /var/lib/ceph/tmp/stackhouse-monmap`,
-      `su -s /bin/sh -c 'ceph-mon -i aio1 --inject-monmap /var/lib/ceph/tmp/stackhouse-monmap' -- ceph`,
-    ])
-    expect(surgery.at(-1)).toBe('systemctl start -- ceph-mon@aio1.service')
-    // (a store made before the record: the running monitor is asked, and left alone when it is right)
-    expect(surgery[1]).toContain(`mon dump 2>/dev/null | grep -qF -- v2:10.0.0.11:3300/; then echo`)
+    expect(steps.find((s) => s.id === 'ceph.mon-address')).toMatchObject({
+      unless: `[ "$(cat -- /var/lib/ceph/mon/ceph-aio1/stackhouse-addrs 2>/dev/null)" = ${addrs} ]`,
+      run: `${mon} address aio1 ${addrs}`,
+    })
+    expect(steps.find((s) => s.id === 'ceph.mgr-keyring')!.run).toBe(`${mon} mgr-key aio1`)
+    const monScript = fileAt(renderRole(model, ceph), 'aio1', mon)
+    expect(monScript.mode).toBe(0o755)
+    // (the store and the map are ceph's, as the daemon runs; the map's entry is replaced, not added to)
+    expect(monScript.content).toContain('as_ceph ceph-mon --mkfs -i "$name" --monmap "$monmap" --keyring /etc/ceph/ceph.mon.keyring')
+    expect(monScript.content).toMatch(/monmaptool --rm "\$name" -- "\$monmap"\n\s+monmaptool --addv "\$name" "\$addrs" -- "\$monmap"/)
     // AND the OSD is the probe's long form, by the script the host receives (its key never in argv)
     const osd = steps.find((s) => s.id === 'ceph.osd')!
     expect(osd).toMatchObject({

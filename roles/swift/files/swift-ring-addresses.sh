@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Moves the devices of Swift's rings to their hosts' new addresses when the ring
 # plan changed in those addresses only (a host was re-addressed): `set_info`
-# changes a device's address in place, so no partition moves. Step swift.rings of
-# roles/swift/rings.ts runs it on the host that builds the rings.
+# changes a device's address in place, so no partition moves. swift-rings
+# (roles/swift/files/swift-rings.sh) runs it on the host that builds the rings.
 #
 # Usage: swift-ring-addresses OLD-PLAN NEW-PLAN
 # Exits 3, changing nothing, when the plans differ in anything else.
