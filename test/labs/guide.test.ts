@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The lab guide's HTTP surface against the fake Keystone: who may log in, what a
 // session cookie looks like, what is refused (other sites' posts, other content
-// types, large bodies, paths outside its three files, students on trainer pages).
+// types, large bodies, paths outside its files, students on trainer pages), and the page in a
+// real browser.
 // The pages themselves are driven in a real browser against a real cloud in the
 // integration suite (test/integration/labs-guide.ts).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,6 +18,7 @@ import { markdownInline, markdownToHtml } from '../../installer/labs/guide/markd
 import { loadLabs } from '../../installer/labs/load.ts'
 import { httpFetch, trustCertificateAuthority } from '../../installer/openstack/http.ts'
 import type { Project } from '../../installer/project.ts'
+import { ensureMachinePackages } from '../../installer/machine-packages.ts'
 import { ensureCa, ensureCertificate } from '../../installer/tls/ca.ts'
 import { FakeCloud, fakeModel } from '../openstack/fake-cloud.ts'
 import { fixtureProject } from '../helpers.ts'
@@ -75,10 +77,51 @@ describe('lab guide: files', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
     expect(page.headers.get('x-frame-options')).toBe('DENY')
     expect(await page.text()).toContain('/static/guide.js')
-    expect((await get('/static/guide.js')).headers.get('content-type')).toMatch(/^text\/javascript/)
+    for (const script of ['guide', 'dom', 'lab', 'class'])
+      expect((await get(`/static/${script}.js`)).headers.get('content-type'), script).toMatch(/^text\/javascript/)
     for (const path of ['/static/../server.ts', '/static/%2e%2e/server.ts', '/etc/passwd', '/static/', '/static/guide.js.map'])
       expect((await get(path)).status, path).toBe(404)
   })
+})
+
+describe('lab guide: the page in a real browser', () => {
+  it('loads its modules: a student logs in and sees their labs, the trainer sees the class grid', async () => {
+    // NOTE: the whole journey against a real cloud is test/integration/labs-guide.ts; this one
+    // proves the page's scripts load and talk to the API, in seconds.
+    await ensureMachinePackages(['chromium'], { what: 'the lab guide browser test' })
+    const { chromium } = await import('playwright-core')
+    // NOTE: as root, Chromium runs only without its sandbox.
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] })
+    try {
+      const errors: string[] = []
+      const page = await (await browser.newContext()).newPage()
+      page.on('pageerror', (e) => errors.push(e.message))
+      page.on('response', (r) => void (r.status() === 404 && errors.push(`404 ${new URL(r.url()).pathname}`)))
+      // GIVEN no session THEN the login form shows
+      await page.goto(guide.url)
+      await page.waitForSelector('#username')
+      // WHEN student 1 logs in THEN their labs show as cards, and a lab opens at its start button
+      await page.fill('#username', 'lab-web-s01')
+      await page.fill('#password', 'student-one-pw')
+      await page.click('#login')
+      await page.waitForSelector('[data-lab="first-instance"]')
+      expect(await page.textContent('#who')).toBe('lab-web-s01')
+      await page.click('[data-lab="first-instance"]')
+      await page.waitForSelector('#start')
+      // WHEN they log out THEN the login form is back
+      await page.click('#logout')
+      await page.waitForSelector('#username')
+      // WHEN the cloud's admin logs in THEN the trainer's grid shows class web with student 1, not started
+      await page.fill('#username', 'admin')
+      await page.fill('#password', model.secrets.admin_password)
+      await page.click('#login')
+      await page.waitForSelector('tr[data-student="1"]')
+      expect(await page.textContent('tr[data-student="1"] td.name')).toContain('(not started)')
+      expect(errors).toEqual([])
+    } finally {
+      await browser.close()
+    }
+  }, 900_000)
 })
 
 // Before the logins: their throttling test leaves the admin locked out for five minutes.

@@ -49,6 +49,9 @@ const staticDir = join(packageRoot, 'installer', 'labs', 'guide', 'static')
 const staticFiles: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/static/guide.js': { file: 'guide.js', type: 'text/javascript; charset=utf-8' },
+  '/static/dom.js': { file: 'dom.js', type: 'text/javascript; charset=utf-8' },
+  '/static/lab.js': { file: 'lab.js', type: 'text/javascript; charset=utf-8' },
+  '/static/class.js': { file: 'class.js', type: 'text/javascript; charset=utf-8' },
   '/static/guide.css': { file: 'guide.css', type: 'text/css; charset=utf-8' },
 }
 
