@@ -9,7 +9,10 @@ import { readFileSync } from 'node:fs'
 import { showStatus, type ApplianceStatus } from './banner.ts'
 import { waitForCloud } from './health.ts'
 import { followAddress } from './readdress.ts'
-import { applianceFiles, FirstBootError, log, readyStatus } from './run.ts'
+import { FirstBootError } from './errors.ts'
+import { applianceFiles } from './files.ts'
+import { log } from './log.ts'
+import { readyStatus } from './ready.ts'
 
 export async function afterBoot(waitMs: number): Promise<{ ok: boolean; status: ApplianceStatus }> {
   // The interface that holds the address, as first boot recorded it.

@@ -12,7 +12,11 @@ import { roles } from '../../roles/index.ts'
 import type { ApplianceStatus } from './banner.ts'
 import { applianceInventory, type Lease } from './inventory.ts'
 import { floatingMode } from './network.ts'
-import { applianceFiles, deployAndVerify, deploySteps, FirstBootError, log, waitForLease, writeAtomic, writeHosts } from './run.ts'
+import { deployAndVerify, deploySteps } from './deploy.ts'
+import { FirstBootError } from './errors.ts'
+import { applianceFiles, writeAtomic } from './files.ts'
+import { waitForLease, writeHosts } from './host.ts'
+import { log } from './log.ts'
 import type { ApplianceSettings } from './settings.ts'
 
 /** What the cloud was deployed for: the inventory's address, network and gateway. */

@@ -3,7 +3,7 @@
 import type { Command } from 'commander'
 import { existsSync, statSync } from 'node:fs'
 import { applianceMarker } from '../../appliance/marker.ts'
-import { applianceFiles } from '../../appliance/first-boot/run.ts'
+import { applianceFiles } from '../../appliance/first-boot/files.ts'
 import { UsageError } from '../errors.ts'
 import type { ProjectOptions } from '../project.ts'
 

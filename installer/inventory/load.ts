@@ -3,10 +3,11 @@
 // Every problem is collected before failing, so one run shows them all.
 import { readFileSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { decodeInventory, inventoryLimits, tooLarge } from './decode.ts'
 import { InventoryError, type Problem } from './problems.ts'
 import { checkRules } from './rules.ts'
 import type { Inventory } from './schema.ts'
-import { decodeInventory, inventoryLimits, parseInventory, tooLarge, type InventorySource } from './source.ts'
+import { parseInventory, type InventorySource } from './source.ts'
 import { validateSchema } from './validate.ts'
 
 export interface LoadResult {

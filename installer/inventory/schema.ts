@@ -1,142 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The inventory's JSON Schema. The TypeScript type is derived from it, so the
 // two cannot drift apart; `inventory.schema.json` is generated from it for editors.
-// It is the one place a key's default is written: validation applies them.
+// It and its parts (hosts, networks, backends and config in the schema-*.ts files)
+// are the one place a key's default is written: validation applies them.
 import type { FromSchema } from 'json-schema-to-ts'
-
-const hostName = {
-  type: 'string',
-  pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
-  description: 'Short host name: lower-case letters, digits and dashes (RFC 1123 label).',
-} as const
-
-const ipv4 = { type: 'string', format: 'ipv4' } as const
-const cidr = {
-  type: 'string',
-  pattern: '^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}/\\d{1,2}$',
-  description: 'IPv4 network in CIDR notation, e.g. 10.0.0.0/24.',
-} as const
-/** What the kernel accepts (dev_valid_name), less ':' (aliases) and '@' (ip's vlan@parent), never a leading '-'. */
-const iface = {
-  type: 'string',
-  pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$',
-  description: 'Linux interface name: up to 15 letters, digits, "_", "." and "-", starting with a letter, digit or "_".',
-} as const
-/** http(s)://host[:port][/path]: what apt sources and proxies look like; parsed and re-serialised in the model. */
-const url = {
-  type: 'string',
-  format: 'http-url',
-  maxLength: 2048,
-  description: 'http:// or https:// URL: host (name or IPv4), optional port and path; no credentials, spaces or quotes.',
-} as const
-/** A DNS name (RFC 1123) or an IPv4 address: what goes into URLs and /etc/hosts. */
-const addressOrName = {
-  type: 'string',
-  format: 'address-or-name',
-  description: 'A DNS name (e.g. cloud.example.com) or an IPv4 address, without http:// or a port.',
-} as const
-/** A name that reaches commands and files: never starts with "-" (an option) or ".", no spaces or shell characters. */
-const safeName = (extra: string, max: number, description: string) =>
-  ({ type: 'string', pattern: `^[A-Za-z0-9_][A-Za-z0-9_${extra}-]{0,${max - 1}}$`, description }) as const
-/** Free text that lands in configuration files: one line, no control characters. */
-const line = (max: number, description: string) =>
-  ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[^\\x00-\\x1f\\x7f]+$', description }) as const
-/** A block device: /dev/ then path segments that start with a letter, digit or "_" (no "..", no option). */
-const device = {
-  type: 'string',
-  pattern: '^/dev/[A-Za-z0-9_][A-Za-z0-9_.:+-]*(/[A-Za-z0-9_][A-Za-z0-9_.:+-]*)*$',
-  maxLength: 255,
-  description: 'A block device, e.g. /dev/sdb or /dev/disk/by-id/wwn-0x5000c500a1b2c3d4.',
-} as const
-/** A path on this machine, relative to the inventory file or starting with ~/. */
-const localPath = line(4096, 'A file on this machine: absolute, ~/…, or relative to the inventory file.')
-
-const ssh = {
-  type: 'object',
-  additionalProperties: false,
-  default: {},
-  properties: {
-    user: {
-      type: 'string',
-      pattern: '^[a-z_][a-z0-9_-]{0,31}$',
-      default: 'root',
-      description: 'A Unix user name: lower-case letters, digits, "_" and "-".',
-    },
-    port: { type: 'integer', minimum: 1, maximum: 65535, default: 22 },
-    key: { ...localPath, description: 'Path of the private key: absolute, ~/…, or relative to the inventory file.' },
-  },
-} as const
-
-const host = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'address'],
-  properties: {
-    name: hostName,
-    address: { ...ipv4, description: 'Management address: the deployer reaches the host here over SSH.' },
-    ssh,
-    interfaces: {
-      type: 'object',
-      additionalProperties: false,
-      description: 'Per-host interface names, where they differ from the network defaults.',
-      properties: { management: iface, provider: iface, tunnel: iface, storage: iface },
-    },
-    tunnel_address: { ...ipv4, description: 'Address on the tunnel network (default: the management address).' },
-  },
-} as const
-
-const network = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['cidr'],
-  properties: {
-    cidr,
-    gateway: ipv4,
-    interface: iface,
-    vlan: { type: 'integer', minimum: 1, maximum: 4094 },
-  },
-} as const
-
-const provider = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['cidr', 'gateway', 'allocation'],
-  properties: {
-    cidr,
-    gateway: ipv4,
-    interface: iface,
-    physnet: { ...safeName('', 64, 'Physical network name: letters, digits, "_" and "-".'), default: 'physnet1' },
-    allocation: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['start', 'end'],
-      properties: { start: ipv4, end: ipv4 },
-      description: 'Range of addresses Neutron hands out as floating IPs.',
-    },
-    dns: { type: 'array', items: ipv4, default: [] },
-  },
-} as const
+import { backendsSchema } from './schema-backends.ts'
+import { configSchema } from './schema-config.ts'
+import { hostSchema } from './schema-hosts.ts'
+import { networksSchema } from './schema-networks.ts'
+import { addressOrName, hostName, line, localPath, safeName, url } from './schema-values.ts'
 
 const serviceSwitch = { type: 'boolean', default: true } as const
 
-/** Services whose files take overrides under `config:`: the role folders' names. */
-export const configurableServices = [
-  'common',
-  'mariadb',
-  'rabbitmq',
-  'memcached',
-  'keystone',
-  'glance',
-  'placement',
-  'nova',
-  'neutron',
-  'ovn',
-  'cinder',
-  'ceph',
-  'swift',
-  'horizon',
-] as const
-
+/** The whole inventory file's schema, built from the parts in the schema-*.ts files. */
 export const inventorySchema = {
   $id: 'https://stackhouse.dev/schema/inventory.json',
   title: 'Stackhouse inventory',
@@ -156,7 +32,7 @@ export const inventorySchema = {
       description: 'Where the hosts are: Linux servers over SSH, Stackhouse sandbox hosts, or VMs on vSphere.',
     },
     region: { ...safeName('', 64, 'Region name: letters, digits, "_" and "-".'), default: 'RegionOne' },
-    hosts: { type: 'array', minItems: 1, items: host },
+    hosts: { type: 'array', minItems: 1, items: hostSchema },
     groups: {
       type: 'object',
       description: 'Group name → host names. control, network, compute and storage are the groups services run in.',
@@ -166,12 +42,7 @@ export const inventorySchema = {
       },
       additionalProperties: { type: 'array', items: hostName, uniqueItems: true },
     },
-    networks: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['management'],
-      properties: { management: network, tunnel: network, storage: network, provider },
-    },
+    networks: networksSchema,
     endpoints: {
       type: 'object',
       additionalProperties: false,
@@ -187,55 +58,7 @@ export const inventorySchema = {
       description: 'Optional services on (true) or off (false).',
       properties: { cinder: serviceSwitch, swift: serviceSwitch, horizon: serviceSwitch },
     },
-    backends: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        network: { enum: ['linuxbridge', 'ovn'], default: 'linuxbridge' },
-        block_storage: { enum: ['lvm', 'ceph', 'vmdk'], default: 'lvm' },
-        compute: { enum: ['libvirt', 'vmware'], default: 'libvirt' },
-        virt_type: { enum: ['auto', 'kvm', 'qemu'], default: 'auto' },
-        lvm: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            volume_group: {
-              ...safeName('.+', 127, 'LVM volume group name: letters, digits, "_", ".", "+" and "-", not starting with "-" or ".".'),
-              default: 'cinder-volumes',
-            },
-            devices: { type: 'array', items: device, uniqueItems: true, default: [] },
-          },
-        },
-        ceph: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            pool: {
-              ...safeName('.', 63, 'Ceph pool name: letters, digits, "_", "." and "-", not starting with "-" or ".".'),
-              default: 'volumes',
-            },
-            osd_size_gb: { type: 'integer', minimum: 1, maximum: 65536, default: 10 },
-            osd_device: device,
-          },
-        },
-        swift: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            replicas: { type: 'integer', minimum: 1, maximum: 5, default: 1 },
-            part_power: { type: 'integer', minimum: 4, maximum: 22, default: 10 },
-            device: {
-              ...safeName('', 63, 'Swift device name (a folder under /srv/node): letters, digits, "_" and "-".'),
-              default: 'swift1',
-            },
-          },
-        },
-      },
-    },
+    backends: backendsSchema,
     vsphere: {
       type: 'object',
       additionalProperties: false,
@@ -271,40 +94,7 @@ export const inventorySchema = {
         },
       },
     },
-    config: {
-      type: 'object',
-      description: 'Per-service configuration overrides: service → file → section → key → value.',
-      propertyNames: { enum: configurableServices },
-      additionalProperties: {
-        type: 'object',
-        propertyNames: {
-          pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-          description: 'A file name as the service has it, e.g. nova.conf.',
-        },
-        additionalProperties: {
-          type: 'object',
-          // Section names as INI files have them: [DEFAULT], [keystone_authtoken], [filter:authtoken].
-          propertyNames: {
-            pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:@/-]{0,127}$',
-            description: 'A section name, e.g. DEFAULT, keystone_authtoken or filter:authtoken.',
-          },
-          additionalProperties: {
-            type: 'object',
-            propertyNames: {
-              pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-              description: 'An option name: letters, digits, "_", "." and "-".',
-            },
-            // One line per value: a newline would start a new key or [section] (pattern and maxLength apply to strings).
-            additionalProperties: {
-              type: ['string', 'number', 'boolean'],
-              maxLength: 4096,
-              pattern: '^[^\\x00-\\x1f\\x7f]*$',
-              description: 'One line of text, a number or true/false.',
-            },
-          },
-        },
-      },
-    },
+    config: configSchema,
   },
 } as const
 

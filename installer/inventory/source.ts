@@ -1,82 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // YAML text → plain data plus a way back from a JSON pointer to line and column.
-// The text is hostile until proven otherwise: its size, encoding, control
-// characters, tags, aliases and prototype keys are checked before it becomes data.
-import { isMap, isNode, isPair, isScalar, isSeq, Lexer, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml'
+// The text is hostile until proven otherwise: its control characters, tags, aliases
+// and prototype keys are checked before it becomes data (its size and encoding
+// before that, in decode.ts).
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml'
 import { printable } from '../printable.ts'
+import { inventoryLimits } from './decode.ts'
 import type { Problem } from './problems.ts'
+import { dropAfterTab, errorOffset, yamlFix, yamlMessage } from './yaml-errors.ts'
 
 export interface InventorySource {
   file: string
   data: unknown
   /** Line/column of the value at a path; `key: true` gives the position of the map key instead. */
   locate(path: readonly (string | number)[], opts?: { key?: boolean }): { line: number; column: number }
-}
-
-/** Limits applied before and while parsing, so a hostile file cannot exhaust memory or time. */
-export const inventoryLimits = {
-  /** 4 MiB holds an inventory of tens of thousands of hosts. */
-  bytes: 4 * 1024 * 1024,
-  /** YAML aliases (`*name`) expanded into data; an alias bomb is stopped here. */
-  aliases: 100,
-} as const
-
-/** The problem of a file over the size limit, told from its size alone (it is never read). */
-export function tooLarge(file: string, bytes: number): { problems: Problem[] } {
-  const message = `the file is ${bytes} bytes, more than the limit of ${inventoryLimits.bytes} bytes (4 MiB)`
-  return {
-    problems: [
-      {
-        file,
-        line: 1,
-        column: 1,
-        path: '',
-        message,
-        fix: 'is this the inventory? An inventory of a few thousand hosts is well under 1 MiB',
-        severity: 'error',
-      },
-    ],
-  }
-}
-
-/** An inventory file's bytes → text: within the size limit, UTF-8, no NUL. */
-export function decodeInventory(file: string, bytes: Uint8Array): { text?: string; problems: Problem[] } {
-  const at = (line: number, column: number, message: string, fix: string): { problems: Problem[] } => ({
-    problems: [{ file, line, column, path: '', message, fix, severity: 'error' }],
-  })
-  if (bytes.length > inventoryLimits.bytes) return tooLarge(file, bytes.length)
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), problems: [] }
-  } catch {
-    const bad = firstInvalidUtf8(bytes)
-    const before = new TextDecoder().decode(bytes.subarray(0, bad))
-    const lines = before.split('\n')
-    return at(
-      lines.length,
-      [...lines.at(-1)!].length + 1,
-      `the file is not UTF-8 text (byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at offset ${bad})`,
-      'save it as UTF-8; is it a binary file?',
-    )
-  }
-}
-
-/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true })
-  let lo = 0
-  let hi = bytes.length
-  // The longest prefix that decodes (allowing a sequence cut at the end) ends where the damage starts.
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2)
-    try {
-      decoder.decode(bytes.subarray(0, mid), { stream: true })
-      decoder.decode()
-      lo = mid
-    } catch {
-      hi = mid - 1
-    }
-  }
-  return lo
 }
 
 /** YAML text → data with positions, or the problems; `noun` names the kind of file in messages. */
@@ -139,12 +76,6 @@ export function parseInventory(file: string, text: string, noun = 'an inventory'
       ],
     }
   }
-}
-
-/** A tab that indents a line confuses the parser about the rest of that line: report the tab alone. */
-function dropAfterTab(problems: Problem[], codes: string[]): Problem[] {
-  const tabLines = new Set(problems.filter((_, i) => codes[i] === 'TAB_AS_INDENT').map((p) => p.line))
-  return problems.filter((p, i) => codes[i] === 'TAB_AS_INDENT' || !tabLines.has(p.line))
 }
 
 /**
@@ -210,43 +141,6 @@ function firstAlias(doc: Document): number {
   return offset
 }
 
-/**
- * Where an error is shown. A quote left open is reported by the parser at the end
- * of the file; the mistake is where the quote opened.
- */
-function errorOffset(text: string, code: string, offset: number): number {
-  if (code === 'MISSING_CHAR') {
-    const open = unclosedQuote(text)
-    if (open !== undefined) return open
-  }
-  // Other errors found at the end of the file (an unclosed bracket) belong to the last line written.
-  return Math.min(offset, text.trimEnd().length)
-}
-
-/** Offset of a quoted scalar the lexer found with no closing quote. */
-function unclosedQuote(text: string): number | undefined {
-  let offset = 0
-  for (const token of new Lexer().lex(text)) {
-    // NOTE: the lexer emits one-character markers (document start, flow end, scalar) that are not in the text.
-    if (token === '\x02' || token === '\x18' || token === '\x1f') continue
-    const q = token[0]
-    if ((q === '"' || q === "'") && !closesQuote(token)) return offset
-    offset += token.length
-  }
-  return undefined
-}
-
-function closesQuote(token: string): boolean {
-  if (token.length < 2) return false
-  const q = token[0]
-  const body = token.trimEnd()
-  if (!body.endsWith(q!) || body.length < 2) return false
-  if (q === "'") return true
-  // A double quote escaped by an odd number of backslashes does not close the string.
-  const backslashes = /\\*$/.exec(body.slice(0, -1))![0].length
-  return backslashes % 2 === 0
-}
-
 /** Offset of the deepest node on the path that exists (a missing key points at its parent). */
 function offsetOf(doc: Document, path: readonly (string | number)[], key: boolean): number {
   let node: unknown = doc.contents
@@ -269,38 +163,4 @@ function offsetOf(doc: Document, path: readonly (string | number)[], key: boolea
     }
   }
   return offset
-}
-
-function yamlMessage(code: string, message: string): string {
-  switch (code) {
-    case 'MULTIPLE_DOCS':
-      return 'YAML syntax error: the file holds more than one YAML document (a second "---" line)'
-    case 'TAB_AS_INDENT':
-      return 'YAML syntax error: a tab character indents this line'
-    case 'MISSING_CHAR':
-      if (/quote/.test(message))
-        return `YAML syntax error: this ${message.includes("'") ? "'single-quoted'" : '"double-quoted"'} string is never closed`
-  }
-  const first = printable(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), 200)
-  return `YAML syntax error (${code}): ${first}`
-}
-
-function yamlFix(code: string, message: string): string | undefined {
-  if (code === 'MISSING_CHAR' && /quote/.test(message)) return 'add the closing quote where the value ends'
-  switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'remove one of the two keys: YAML maps cannot repeat a key'
-    case 'BAD_INDENT':
-    case 'MISSING_CHAR':
-    case 'UNEXPECTED_TOKEN':
-      return 'check the indentation and punctuation of this line and the one above it'
-    case 'TAB_AS_INDENT':
-      return 'indent with spaces; YAML does not allow tabs'
-    case 'BLOCK_AS_IMPLICIT_KEY':
-      return 'a "key: value" line is missing its colon, or a value is indented under a scalar'
-    case 'MULTIPLE_DOCS':
-      return 'an inventory is one document: remove the "---" line and merge what follows into the first part'
-    default:
-      return undefined
-  }
 }

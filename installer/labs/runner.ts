@@ -2,26 +2,18 @@
 // One student in one lab: start (readiness gate, their project, the lab's setup),
 // check, hint, solve ("jump to step N": earlier steps not done are solved first),
 // reset, status. Every action is recorded in the class's progress file.
-import { join } from 'node:path'
-import { StackhouseError } from '../errors.ts'
 import { sanitizeMessage } from '../printable.ts'
 import { LabError } from './errors.ts'
-import { foundVars } from './found-vars.ts'
 import { cloudHolder, releaseCloud, requireCloud, takeCloud } from './exclusive.ts'
-import { labOperator } from './operator.ts'
-import { mkdirPrivate } from '../private-dir.ts'
 import type { Classroom, StudentLogin } from './classroom.ts'
-import { builtinVars, type CheckResult, type LabAction, type LabCheck, type LabContext, type LabHint } from './context.ts'
+import type { LabContext } from './context.ts'
 import type { LabStepFile } from './format.ts'
+import { runLabAction, runLabCheck, runLabHint, type StepResult } from './lab-code.ts'
 import { fillText, type Lab } from './load.ts'
 import { readEvents, recordEvent, studentProgress, type StudentProgress } from './progress.ts'
-
-/** What a check said; `error` when the check itself threw or timed out (the environment, not the learner). */
-export type StepResult = CheckResult | { status: 'error'; message: string }
+import { studentContext } from './student-context.ts'
 
 export { LabError } from './errors.ts'
-
-const checkTimeoutMs = 30_000
 
 export class LabRunner {
   private login?: Promise<StudentLogin>
@@ -51,26 +43,7 @@ export class LabRunner {
 
   /** The context the lab's code runs in. */
   ctx(): Promise<LabContext> {
-    return (this.context ??= (async () => {
-      const s = await this.student()
-      const checker = await this.room.checker()
-      const base = builtinVars(s, { dashboard: this.room.project.model.dashboardUrl, keystone: this.room.authUrl })
-      Object.assign(base, await foundVars(this.lab.file, this.room, s, checker))
-      const vars = { ...base, ...Object.fromEntries(Object.entries(this.lab.file.params).map(([k, v]) => [k, fillText(v, base)])) }
-      const dir = join(this.room.dir, s.tag, this.lab.file.id)
-      mkdirPrivate(dir)
-      const { password: _secret, ...student } = s
-      return {
-        lab: this.lab.file,
-        student,
-        vars,
-        checker,
-        asStudent: (scope?: { domain: string }) => this.room.asStudent(s, scope),
-        dir,
-        sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)),
-        ...(this.lab.file.isolation === 'exclusive' ? { operator: labOperator(this.room.project) } : {}),
-      }
-    })())
+    return (this.context ??= (async () => studentContext(this.lab, this.room, await this.student()))())
   }
 
   /** The step's text (Markdown) with the student's values in. */
@@ -239,28 +212,7 @@ export class LabRunner {
 
   /** Run a step's check with a time limit; a throw or a timeout is an environment error. */
   async runCheck(step: LabStepFile): Promise<StepResult> {
-    const ctx = await this.ctx()
-    const fn = this.lab.code[step.check] as LabCheck
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<StepResult>((r) => {
-      timer = setTimeout(
-        () => r({ status: 'error', message: `the check did not answer within ${checkTimeoutMs / 1000} s` }),
-        checkTimeoutMs,
-      )
-    })
-    try {
-      return await Promise.race([
-        fn(ctx).then(
-          (r): StepResult =>
-            r && ['pass', 'fail', 'waiting'].includes(r.status) ? r : { status: 'error', message: 'the check returned no result' },
-        ),
-        timeout,
-      ])
-    } catch (e) {
-      return { status: 'error', message: (e as Error).message.split('\n')[0] ?? String(e) }
-    } finally {
-      clearTimeout(timer)
-    }
+    return runLabCheck(this.lab, step, await this.ctx())
   }
 
   private async enterAfter(step: LabStepFile): Promise<void> {
@@ -268,28 +220,14 @@ export class LabRunner {
     if (next?.setup) await this.action(next.setup, await this.ctx())
   }
 
-  private async found(name: string): Promise<string> {
-    try {
-      return await (this.lab.code[name] as LabHint)(await this.ctx())
-    } catch (e) {
-      if (e instanceof StackhouseError) throw e
-      throw new LabError(`${this.lab.file.id}: ${name} failed: ${(e as Error).message?.split('\n')[0] ?? String(e)}`, 'try again', 'hosts')
-    }
+  /** The hint the lab's function `name` finds on the cloud now. */
+  private found(name: string): Promise<string> {
+    return runLabHint(this.lab, name, this.ctx())
   }
 
-  /** A setup, solve or cleanup; what it throws that is not a StackhouseError is the cloud's answer, named with the lab's function. */
-  private async action(name: string | undefined, ctx: LabContext): Promise<void> {
-    if (!name) return
-    try {
-      await (this.lab.code[name] as LabAction)(ctx)
-    } catch (e) {
-      if (e instanceof StackhouseError) throw e
-      throw new LabError(
-        `${this.lab.file.id}: ${name} failed: ${(e as Error).message?.split('\n')[0] ?? String(e)}`,
-        'look at the cloud (stackhouse status), then try again',
-        'hosts',
-      )
-    }
+  /** A setup, solve or cleanup, named with the lab's function when it fails (./lab-code.ts). */
+  private action(name: string | undefined, ctx: LabContext): Promise<void> {
+    return runLabAction(this.lab, name, ctx)
   }
 
   private record(e: {

@@ -8,7 +8,8 @@ import type { Project } from '../project.ts'
 import { Classroom } from './classroom.ts'
 import { describeOwned, ownedBy } from './leftovers.ts'
 import type { Lab } from './load.ts'
-import { LabRunner, type StepResult } from './runner.ts'
+import type { StepResult } from './lab-code.ts'
+import { LabRunner } from './runner.ts'
 
 export interface StepTest {
   id: string

@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { FixableError } from '../errors.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
 import type { Model, TlsPem } from '../model/types.ts'
-import { certificateFiles, ensureCa, ensureCertificate, isKeyOf, type CertificateNames, type IssuedCertificate } from './ca.ts'
+import { certificateFiles, ensureCa, ensureCertificate, type IssuedCertificate } from './ca.ts'
+import { isKeyOf, type CertificateNames } from './certificate.ts'
 
 /** The deployment CA's folder: beside the inventory, with the secrets; never on a host. */
 export const tlsDir = (stateDir: string): string => join(stateDir, 'tls')

@@ -13,7 +13,7 @@ import { checkInventory } from '../../installer/inventory/load.ts'
 import { requireAppliance } from '../../appliance/marker.ts'
 import { addressChange } from '../../appliance/first-boot/readdress.ts'
 import { propertiesOf, reconfigure } from '../../appliance/reconfigure.ts'
-import { labGuideUrl } from '../../appliance/first-boot/run.ts'
+import { labGuideUrl } from '../../appliance/first-boot/ready.ts'
 import { fixtureModel, fixtureProject } from '../helpers.ts'
 
 function settingsOf(values: Record<string, string>): ApplianceSettings {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { configurableServices, inventorySchema } from '../../installer/inventory/schema.ts'
+import { inventorySchema } from '../../installer/inventory/schema.ts'
+import { configurableServices } from '../../installer/inventory/schema-config.ts'
 import { packageRoot } from '../../installer/paths.ts'
 import { roles } from '../../roles/index.ts'
 import { checkInventory } from '../../installer/inventory/load.ts'

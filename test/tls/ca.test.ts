@@ -6,7 +6,8 @@ import { createServer, connect } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { certificateFiles, certificateInfo, ensureCa, ensureCertificate, renewWithinDays, serverDays } from '../../installer/tls/ca.ts'
+import { certificateFiles, ensureCa, ensureCertificate, renewWithinDays, serverDays } from '../../installer/tls/ca.ts'
+import { certificateInfo } from '../../installer/tls/certificate.ts'
 
 let dir: string
 beforeEach(() => {

@@ -4,7 +4,8 @@
 // grid. Read from the labs and the class's progress events; nothing here acts.
 import { classGrid, type ClassGrid } from '../class.ts'
 import { fillText, type Lab } from '../load.ts'
-import type { LabRunner, StepResult } from '../runner.ts'
+import type { StepResult } from '../lab-code.ts'
+import type { LabRunner } from '../runner.ts'
 import type { Project } from '../../project.ts'
 import { markdownInline, markdownToHtml } from './markdown.ts'
 
