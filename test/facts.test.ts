@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Host facts: gathered with one command per host before deploy renders, recorded
 // in the state dir, and applied by every later command that loads the project.
+import { noFileCopy } from './runner/fake-host.ts'
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,6 +25,7 @@ function answering(host: string, answer: ExecResult): Transport & { commands: st
     commands,
     exec: async (command) => (commands.push(command), answer),
     writeFile: async () => undefined,
+    ...noFileCopy,
     close: async () => undefined,
   }
 }

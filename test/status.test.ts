@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // status against a stand-in host (systemd answers) and real HTTP servers on loopback.
+import { noFileCopy } from './runner/fake-host.ts'
 import { createServer, type Server } from 'node:http'
 import { execFileSync } from 'node:child_process'
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -79,6 +80,7 @@ function host(states: Record<string, string> = {}, failed: string[] = [], notRea
       }
     },
     async writeFile() {},
+    ...noFileCopy,
     async close() {},
   }
 }

@@ -10,6 +10,7 @@ import { initCommand } from './init.ts'
 import { deployCommand, DeployFailed } from './deploy.ts'
 import { addHostCommand } from './add-host.ts'
 import { removeHostCommand } from './remove-host.ts'
+import { backupCommand, restoreCommand } from './backup.ts'
 import { destroyCommand } from './destroy.ts'
 import { verifyCommand, VerifyFailed } from './verify.ts'
 import { statusCommand } from './status.ts'
@@ -49,6 +50,8 @@ export function program(): Command {
     deployCommand,
     addHostCommand,
     removeHostCommand,
+    backupCommand,
+    restoreCommand,
     verifyCommand,
     statusCommand,
     stopCommand,
@@ -116,6 +119,8 @@ const examples: Record<string, string[]> = {
     'add-host sto2 --address 10.0.0.31 --group storage -i inventory.yml --trust-new-hosts',
   ],
   'remove-host': ['remove-host cmp3 -i inventory.yml', 'remove-host cmp3 -i inventory.yml --json'],
+  backup: ['backup -i inventory.yml', 'backup -i inventory.yml -o /srv/backups/cloud-monday.tar --json'],
+  restore: ['restore .stackhouse/backups/prod-20261204T101500Z.tar -i inventory.yml --yes'],
   verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
   'certs status': ['certs status -i inventory.yml', 'certs status -i inventory.yml --json'],
   'certs renew': ['certs renew -i inventory.yml   # a new API certificate on the hosts; only what serves it restarts'],

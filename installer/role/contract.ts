@@ -117,6 +117,11 @@ export interface Role {
   /** Data, configuration and log folders the packages leave behind, which `destroy` deletes after the purge. */
   leftovers?: readonly string[]
   /**
+   * Folders of data a backup carries besides the role's databases, taken from the
+   * role's first host and put back there by `restore` (Glance's images, say).
+   */
+  backupDirs?: readonly string[]
+  /**
    * Shell commands `destroy` runs after the purge to undo what the role's steps did
    * outside its files (an alternative it registered). Each may fail (it may never have
    * run): its failure is ignored. Run as root on each of the role's hosts.

@@ -1,7 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Local execution: the installer runs on the host it configures (the appliance's first boot).
 import { spawn } from 'node:child_process'
-import { atomicWriteScript, withEnv, type ExecOptions, type ExecResult, type Transport, type WriteOptions } from './types.ts'
+import { randomBytes } from 'node:crypto'
+import { copyFile } from 'node:fs/promises'
+import {
+  atomicWriteScript,
+  placeUploadScript,
+  withEnv,
+  type ExecOptions,
+  type ExecResult,
+  type Transport,
+  type WriteOptions,
+} from './types.ts'
 
 export class LocalTransport implements Transport {
   readonly address = 'local'
@@ -30,6 +40,17 @@ export class LocalTransport implements Transport {
   async writeFile(path: string, content: string, opts: WriteOptions): Promise<void> {
     const r = await this.exec(atomicWriteScript(path, opts), { stdin: content })
     if (r.code !== 0) throw new Error(`writing ${path} failed: ${r.stderr.trim()}`)
+  }
+
+  async download(remote: string, local: string): Promise<void> {
+    await copyFile(remote, local)
+  }
+
+  async upload(local: string, remote: string, opts: WriteOptions): Promise<void> {
+    const tmp = `${remote}.stackhouse-${randomBytes(4).toString('hex')}`
+    await copyFile(local, tmp)
+    const r = await this.exec(placeUploadScript(tmp, remote, opts))
+    if (r.code !== 0) throw new Error(`placing ${remote} failed: ${r.stderr.trim()}`)
   }
 
   async close(): Promise<void> {}

@@ -2,11 +2,13 @@
 // The only module that imports node-ssh. Host keys are verified against the
 // known_hosts file Stackhouse keeps; unknown keys are trusted only when asked.
 import { NodeSSH } from 'node-ssh'
+import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { addKnownKey, fingerprint, keyType, knownKeys } from './known-hosts.ts'
 import { shellQuote } from '../shell.ts'
 import {
   atomicWriteScript,
+  placeUploadScript,
   withEnv,
   TransportError,
   type ExecOptions,
@@ -152,6 +154,33 @@ class SshTransport implements Transport {
   async writeFile(path: string, content: string, opts: WriteOptions): Promise<void> {
     const r = await this.exec(atomicWriteScript(path, opts), { stdin: content })
     if (r.code !== 0) throw new Error(`writing ${path} on ${this.host} failed: ${r.stderr.trim()}`)
+  }
+
+  async download(remote: string, local: string): Promise<void> {
+    await this.ssh.getFile(local, remote).catch((cause: unknown) => {
+      throw this.copyFailed(`copying ${remote} from the host failed`, cause)
+    })
+  }
+
+  async upload(local: string, remote: string, opts: WriteOptions): Promise<void> {
+    const tmp = `${remote}.stackhouse-${randomBytes(4).toString('hex')}`
+    await this.ssh.putFile(local, tmp).catch((cause: unknown) => {
+      throw this.copyFailed(`copying ${local} to ${remote} on the host failed`, cause)
+    })
+    const r = await this.exec(placeUploadScript(tmp, remote, opts))
+    if (r.code !== 0) throw new Error(`placing ${remote} on ${this.host} failed: ${r.stderr.trim()}`)
+  }
+
+  /** SFTP failed: the host's fault (no sftp subsystem, a full disk, a missing directory), not ours. */
+  private copyFailed(what: string, cause: unknown): TransportError {
+    return new TransportError(
+      this.host,
+      this.address,
+      'closed',
+      `${what}: ${(cause as Error).message}`,
+      "check the host's free disk space and that sshd offers SFTP (Subsystem sftp in sshd_config)",
+      { cause },
+    )
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,10 @@ export interface Transport {
    * sees half a file.
    */
   writeFile(path: string, content: string, opts: WriteOptions): Promise<void>
+  /** Copy a file of the host (any size, binary) to `local` on this machine (SFTP over SSH). */
+  download(remote: string, local: string): Promise<void>
+  /** Copy `local` to the host as `remote`, replaced atomically like writeFile (any size, binary). */
+  upload(local: string, remote: string, opts: WriteOptions): Promise<void>
   close(): Promise<void>
 }
 
@@ -56,6 +60,18 @@ export class TransportError extends StackhouseError {
     super(`host ${host} (${address}): ${message}`, { kind: 'hosts', host, ...(fix ? { fix } : {}), cause: options?.cause })
     this.name = 'TransportError'
   }
+}
+
+/** Give an uploaded temporary file its owner and mode, then rename it over `path`. */
+export function placeUploadScript(tmp: string, path: string, opts: WriteOptions): string {
+  const t = shellQuote(tmp)
+  return [
+    'set -e',
+    `trap ${shellQuote(`rm -f ${t}`)} ERR`,
+    `chown ${shellQuote(`${opts.owner}:${opts.group}`)} ${t}`,
+    `chmod ${opts.mode.toString(8).padStart(4, '0')} ${t}`,
+    `mv -f ${t} ${shellQuote(path)}`,
+  ].join('\n')
 }
 
 /** The shell script that writeFile runs: content arrives on stdin. */

@@ -2,6 +2,7 @@
 // verifyDeployedCloud does what `stackhouse verify` did in the CLI: a log file for
 // the run, the checks against a fake cloud, then each host's memory read over a
 // stand-in transport; events and report with secrets masked.
+import { noFileCopy } from '../runner/fake-host.ts'
 import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -39,6 +40,7 @@ function host(name: string, closed: string[]): Transport {
     address: '10.0.0.11',
     exec: async () => ({ code: 0, stdout, stderr: '' }),
     writeFile: async () => {},
+    ...noFileCopy,
     close: async () => void closed.push(name),
   }
 }

@@ -2,10 +2,12 @@
 // Issue 3 end to end: MariaDB, RabbitMQ, memcached and Keystone deployed onto a
 // real sandbox host over SSH, then used from this machine through Keystone's API.
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { backupCloud } from '../../installer/backup/backup.ts'
+import { restoreCloud } from '../../installer/backup/restore.ts'
 import { deploy, type DeployReport } from '../../installer/deploy.ts'
 import { destroyCloud } from '../../installer/destroy.ts'
 import { KeystoneClient } from '../../installer/openstack/keystone.ts'
@@ -128,6 +130,33 @@ describe('infrastructure and Keystone on a sandbox host', () => {
       .replace('backends: { block_storage: ceph }', '')
     await expect(run(asHosts)).rejects.toThrow(/host key changed: it now offers SHA256:/)
     expect(existsSync(known)).toBe(true)
+  })
+
+  it('backs up, and restores onto a fresh host: the same admin password, the projects made before, and nothing to change after', async () => {
+    // GIVEN the cloud as the plain inventory says, a project made in it, and a backup taken then
+    expect((await run(inventory())).failures).toEqual([])
+    const project = loadProject({ inventory: join(dir, 'inventory.yml') })
+    const password = project.model.secrets.admin_password
+    const login = () =>
+      KeystoneClient.login({ authUrl: `http://${host.address}:5000/v3`, username: 'admin', password, projectName: 'admin' })
+    await (await login()).call('POST', '/projects', { project: { name: 'made-before-backup', domain_id: 'default' } })
+    const file = join(dir, 'cloud.tar')
+    const backup = await backupCloud(project, roles, { output: file })
+    expect(backup.manifest.databases).toEqual(['keystone'])
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    // WHEN the host is lost and replaced by a fresh one at its address, the deployment folder lost its secrets
+    // and CA too, and the backup is restored
+    await destroySandbox(name)
+    host = await createSandbox(name, { address: host.address })
+    rmSync(join(dir, 'secrets.yaml'))
+    rmSync(join(dir, '.stackhouse', 'tls'), { recursive: true, force: true })
+    const restored = await restoreCloud({ inventory: join(dir, 'inventory.yml') }, file, roles, { only: infra })
+    expect(restored.state).toContain('secrets')
+    // THEN the old admin password logs in, and the project made before the backup is there
+    const projects = await (await login()).call<{ projects: { name: string }[] }>('GET', '/projects')
+    expect(projects.projects.map((p) => p.name)).toContain('made-before-backup')
+    // AND a deploy after it changes nothing
+    expect(changes(await run(inventory()))).toEqual([])
   })
 
   it('destroys a server completely: units stopped, packages purged, every file the deploy wrote gone', async () => {

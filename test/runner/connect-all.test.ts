@@ -2,6 +2,7 @@
 // connectAll with some hosts reachable and some not: each failure is named after
 // its own host, and the connections that did open are closed again. connectSsh is
 // replaced, since test traffic reaches no real host.
+import { noFileCopy } from './fake-host.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,6 +23,7 @@ vi.mock('../../installer/transport/ssh.ts', () => ({
       address: target.address,
       exec: async () => ({ code: 0, stdout: '', stderr: '' }),
       writeFile: async () => {},
+      ...noFileCopy,
       close: async () => void closed.push(target.host),
     }
   },

@@ -2,7 +2,18 @@
 // A recording transport for unit tests of the engine: a pretend Debian host
 // with files, packages and systemd units, answering the commands tasks run.
 import { createHash } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import type { ExecOptions, ExecResult, Transport, WriteOptions } from '../../installer/transport/types.ts'
+
+/** For fakes that never copy files: a call is a bug in the test. */
+export const noFileCopy: Pick<Transport, 'download' | 'upload'> = {
+  download: async () => {
+    throw new Error('this fake host copies no files')
+  },
+  upload: async () => {
+    throw new Error('this fake host copies no files')
+  },
+}
 
 export class FakeHost implements Transport {
   readonly commands: string[] = []
@@ -117,6 +128,21 @@ export class FakeHost implements Transport {
   async writeFile(path: string, content: string, opts: WriteOptions): Promise<void> {
     this.writes.push(path)
     this.files.set(path, { content, mode: opts.mode.toString(8), owner: opts.owner, group: opts.group })
+  }
+
+  /** The host's file (as writeFile or upload left it) to a file of this machine. */
+  async download(remote: string, local: string): Promise<void> {
+    this.commands.push(`download ${remote}`)
+    const f = this.files.get(remote)
+    if (!f) throw new Error(`${remote}: no such file on ${this.host}`)
+    writeFileSync(local, Buffer.from(f.content, 'latin1'))
+  }
+
+  async upload(local: string, remote: string, opts: WriteOptions): Promise<void> {
+    this.commands.push(`upload ${remote}`)
+    this.writes.push(remote)
+    const content = readFileSync(local).toString('latin1')
+    this.files.set(remote, { content, mode: opts.mode.toString(8).padStart(4, '0'), owner: opts.owner, group: opts.group })
   }
 
   async close(): Promise<void> {}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one-round-trip read of a phase's files and units, run for real in bash on temporary files.
+import { noFileCopy } from './fake-host.ts'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
@@ -75,6 +76,7 @@ esac
       host: 'here',
       address: 'local',
       writeFile: async () => {},
+      ...noFileCopy,
       close: async () => {},
       exec: async (command) => {
         commands.push(command)

@@ -2,6 +2,7 @@
 // A deploy with another cloud's secrets stops before changing anything. Each host
 // records which cloud it was given to (a hash per identity secret); the commands run
 // for real in bash, against a folder standing in for the host's root.
+import { noFileCopy } from '../runner/fake-host.ts'
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -30,6 +31,7 @@ function host(root: string, commands: string[]): Map<string, Transport> {
       return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr }
     },
     async writeFile() {},
+    ...noFileCopy,
     async close() {},
   }
   return new Map([['aio1', t]])

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { noFileCopy } from '../runner/fake-host.ts'
 import { libexecDir } from '../../installer/render/scripts.ts'
 import {
   atomicWriteScript,
@@ -97,6 +98,9 @@ export class RecordingShell implements Transport {
   async writeFile(path: string, content: string, opts: WriteOptions): Promise<void> {
     await this.exec(atomicWriteScript(path, opts), { stdin: content })
   }
+
+  readonly download = noFileCopy.download
+  readonly upload = noFileCopy.upload
 
   async close(): Promise<void> {}
 
