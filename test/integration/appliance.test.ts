@@ -397,6 +397,13 @@ describe('the appliance', () => {
     await startSandbox([good])
     const back = await waitForApplianceSettled(host, 15 * 60_000)
     console.log(`power cut to Ready: ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    // What the wait was made of (issue 11's target is 2 min): the slowest units, and what the banner waited for.
+    const blame = await onHost(
+      host,
+      'systemd-analyze blame --no-pager | head -12; systemd-analyze critical-chain stackhouse-banner.service --no-pager | tail -n +3 | head -12',
+    )
+    const waits = await onHost(host, `grep -E 'waiting for|status:' /var/log/stackhouse/appliance.log | tail -n 12`)
+    console.log(`after the power cut:\n${blame.stdout}\n${waits.stdout}`)
     expect(back?.state, JSON.stringify(back)).toBe('ready')
     const report = await verifyDeployedCloud(machineProject(), {})
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
