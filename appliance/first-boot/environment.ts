@@ -2,7 +2,7 @@
 // An OVF environment document, as vSphere hands one to a VM: for a CD or seed
 // folder where no vSphere is (QEMU, containers, the tests).
 import { propertyPrefix } from '../settings.ts'
-import { el, toXml } from '../xml.ts'
+import { el, toXml } from '../../installer/xml.ts'
 
 const ns = 'http://schemas.dmtf.org/ovf/environment/1'
 

@@ -7,7 +7,7 @@
 import { closest } from '../../installer/closest.ts'
 import { formatIp, parseIp } from '../../installer/inventory/net.ts'
 import { minPasswordLength, propertyPrefix, settings, type Setting } from '../settings.ts'
-import { parseXml, type XmlNode, type XmlValue } from '../xml.ts'
+import { parseXml, type XmlNode, type XmlValue } from '../../installer/xml.ts'
 
 /** Where values came from, in the order they win: an earlier source's value is kept. */
 export interface SettingsSource {

@@ -3,7 +3,7 @@
 // meets it. Every problem is a sentence that names the file and what to change.
 import { closeSync, openSync, readSync } from 'node:fs'
 import { settings, propertyPrefix } from '../settings.ts'
-import { parseXml, type XmlNode, type XmlValue } from '../xml.ts'
+import { parseXml, type XmlNode, type XmlValue } from '../../installer/xml.ts'
 import { readTarHeaders, type TarHeader } from './gnu-tar.ts'
 import { parseManifest, sha256File } from './manifest.ts'
 import { minimums } from './ovf.ts'

@@ -5,7 +5,7 @@
 // made at deploy time (no file reference), and the settings as ProductSection
 // properties grouped as the wizard shows them.
 import { propertyPrefix, settings, type Setting } from '../settings.ts'
-import { el, toXml, type XmlElement } from '../xml.ts'
+import { el, toXml, type XmlElement } from '../../installer/xml.ts'
 
 export interface OvfSpec {
   /** The virtual machine's name and the files' stem, e.g. stackhouse-0.1.0. */
@@ -19,7 +19,7 @@ export interface OvfSpec {
   memoryMiB?: number
   /** The system disk: its file in the OVA, that file's size, the disk's capacity and how much of it holds data. */
   systemDisk: { file: string; fileBytes: number; capacityBytes: number; populatedBytes?: number }
-  /** The empty second disk for Ceph and Swift data, created by vSphere at deploy. @default 100 */
+  /** The empty second disk for Ceph and Swift data, created by vSphere at deploy; 0: none (the system disk holds the data). @default 100 */
   dataDiskGiB?: number
 }
 
@@ -35,6 +35,9 @@ const ns = {
   'xmlns:vmw': 'http://www.vmware.com/schema/ovf',
   'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
 }
+/** The data disk's size in GiB; 0 for none. */
+const dataDisk = (spec: OvfSpec): number => spec.dataDiskGiB ?? defaults.dataDiskGiB
+
 export const streamOptimized = 'http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized'
 /** The one network the appliance's NIC joins; vSphere asks which port group it maps to. */
 export const networkName = 'VM Network'
@@ -67,12 +70,16 @@ export function ovfDescriptor(spec: OvfSpec): string {
           'ovf:populatedSize': disk.populatedBytes === undefined ? undefined : String(disk.populatedBytes),
         }),
         // No file: vSphere creates it empty at deploy.
-        el('Disk', {
-          'ovf:capacity': String(spec.dataDiskGiB ?? defaults.dataDiskGiB),
-          'ovf:capacityAllocationUnits': 'byte * 2^30',
-          'ovf:diskId': 'vmdisk2',
-          'ovf:format': streamOptimized,
-        }),
+        ...(dataDisk(spec)
+          ? [
+              el('Disk', {
+                'ovf:capacity': String(dataDisk(spec)),
+                'ovf:capacityAllocationUnits': 'byte * 2^30',
+                'ovf:diskId': 'vmdisk2',
+                'ovf:format': streamOptimized,
+              }),
+            ]
+          : []),
       ),
       el(
         'NetworkSection',
@@ -87,7 +94,7 @@ export function ovfDescriptor(spec: OvfSpec): string {
         text('Name', spec.name),
         // CIM 96 is Debian 64-bit; debian10_64Guest is the newest Debian type ESXi 6.5 (vmx-13) knows.
         el('OperatingSystemSection', { 'ovf:id': '96', 'vmw:osType': 'debian10_64Guest' }, text('Info', 'Debian GNU/Linux 12 (64-bit)')),
-        hardware(spec.name, vmx, cpus, memory),
+        hardware(spec.name, vmx, cpus, memory, dataDisk(spec) > 0),
         product(spec.version),
         el(
           'AnnotationSection',
@@ -109,7 +116,7 @@ function item(fields: Record<string, string>, required = true): XmlElement {
   return el('Item', required ? {} : { 'ovf:required': 'false' }, ...sorted.map(([k, v]) => el(`rasd:${k}`, {}, v)))
 }
 
-function hardware(name: string, vmx: number, cpus: number, memoryMiB: number): XmlElement {
+function hardware(name: string, vmx: number, cpus: number, memoryMiB: number, withDataDisk: boolean): XmlElement {
   const config = (key: string, value: string) => el('vmw:Config', { 'ovf:required': 'false', 'vmw:key': key, 'vmw:value': value })
   return el(
     'VirtualHardwareSection',
@@ -169,14 +176,18 @@ function hardware(name: string, vmx: number, cpus: number, memoryMiB: number): X
       Parent: '3',
       ResourceType: '17',
     }),
-    item({
-      AddressOnParent: '1',
-      ElementName: 'Hard Disk 2 (data)',
-      HostResource: 'ovf:/disk/vmdisk2',
-      InstanceID: '7',
-      Parent: '3',
-      ResourceType: '17',
-    }),
+    ...(withDataDisk
+      ? [
+          item({
+            AddressOnParent: '1',
+            ElementName: 'Hard Disk 2 (data)',
+            HostResource: 'ovf:/disk/vmdisk2',
+            InstanceID: '7',
+            Parent: '3',
+            ResourceType: '17',
+          }),
+        ]
+      : []),
     item({
       AddressOnParent: '7',
       AutomaticAllocation: 'true',

@@ -64,6 +64,15 @@ describe('the OVA', () => {
     await expect(checkOva(ova)).resolves.toMatchObject({ problems: [] })
   })
 
+  it('leaves the data disk out when it is asked to be 0 GiB (the system disk then holds the data)', () => {
+    const system = { file: 'x-disk1.vmdk', fileBytes: 1000, capacityBytes: 4 * 1024 ** 2 }
+    const without = ovfDescriptor({ name: 'x', version: '1', systemDisk: system, dataDiskGiB: 0 })
+    expect(without).not.toContain('vmdisk2')
+    expect(without).not.toContain('Hard Disk 2')
+    expect(without).toContain('ovf:/disk/vmdisk1')
+    expect(ovfDescriptor({ name: 'x', version: '1', systemDisk: system })).toContain('ovf:/disk/vmdisk2')
+  })
+
   it('says a member over 8 GiB in a GNU base-256 size that GNU tar reads', () => {
     // GIVEN a header for a 9 GiB disk (the data is left out: tar lists the header, then finds the archive short)
     const big = 9 * 1024 ** 3

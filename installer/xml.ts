@@ -2,8 +2,8 @@
 // XML both ways. Writing: an ordered element tree serialised by a few lines of our
 // own, because an OVF interleaves elements of different names in a set order
 // (Category, Property, Property, Category…), which object-shaped builders cannot
-// say. Reading: fast-xml-parser (imported here only), for the OVA checker and the
-// OVF environment a first boot reads.
+// say. Reading: fast-xml-parser (imported here only), for the OVA checker, the
+// OVF environment a first boot reads, and vSphere's SOAP answers.
 import { XMLParser } from 'fast-xml-parser'
 
 export interface XmlElement {
@@ -41,16 +41,26 @@ export function toXml(root: XmlElement): string {
   return `${lines.join('\n')}\n`
 }
 
+/** An element as one line, without the XML declaration: a part of a larger document (a SOAP body). */
+export function toXmlFragment(e: XmlElement): string {
+  const attrs = Object.entries(e.attrs)
+    .map(([k, v]) => ` ${k}="${escape(v)}"`)
+    .join('')
+  if (!e.children.length) return `<${e.name}${attrs}/>`
+  const inner = e.children.map((c) => (typeof c === 'string' ? escape(c) : toXmlFragment(c))).join('')
+  return `<${e.name}${attrs}>${inner}</${e.name}>`
+}
+
 export type XmlNode = { [key: string]: XmlValue }
 export type XmlValue = string | XmlNode | XmlValue[]
 
 /**
  * Parse `text` into objects: attributes are keys starting with '@_', text is '#text'
- * when an element also has attributes, namespace prefixes are kept, and the elements
+ * when an element also has attributes, namespace prefixes are kept (unless dropPrefixes), and the elements
  * named in `lists` are always arrays. A document type declaration is refused: an OVF
  * never needs one, and entity expansion is how hostile XML grows into gigabytes.
  */
-export function parseXml(text: string, lists: readonly string[] = []): XmlNode {
+export function parseXml(text: string, lists: readonly string[] = [], opts: { dropPrefixes?: boolean } = {}): XmlNode {
   if (/<!DOCTYPE/i.test(text)) throw new Error('a document type declaration (<!DOCTYPE) is not allowed')
   const parser = new XMLParser({
     ignoreAttributes: false,
@@ -61,6 +71,8 @@ export function parseXml(text: string, lists: readonly string[] = []): XmlNode {
     // Character references (&#10;) are XML, not HTML: without this they stay as text.
     htmlEntities: true,
     isArray: (name) => lists.includes(name),
+    // SOAP answers: `soapenv:Body` and `xsi:type` read as Body and @_type.
+    removeNSPrefix: opts.dropPrefixes ?? false,
   })
   return parser.parse(text, true) as XmlNode
 }

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// Where a VM goes, from names an operator gives (flags or the inventory's vsphere:
+// section) to the objects vSphere wants: datacenter (and its VM folder), resource
+// pool (a cluster's, a host's, or a named one), host, datastore and network. Each
+// name that matches nothing is an input error listing what there is.
+import type { XmlNode } from '../xml.ts'
+import { VsphereError } from './errors.ts'
+import { moRef, text, type MoRef } from './soap.ts'
+import type { ObjectProps, VsphereSession } from './session.ts'
+
+export interface PlacementNames {
+  /** @default the only datacenter */
+  datacenter?: string
+  cluster?: string
+  /** An ESXi host (in the cluster, when one is named). */
+  host?: string
+  /** @default the cluster's (or host's) root pool */
+  resourcePool?: string
+  datastore: string
+  network: string
+}
+
+export interface Placement {
+  datacenter: MoRef
+  vmFolder: MoRef
+  pool: MoRef
+  host?: MoRef
+  datastore: MoRef
+  network: MoRef
+  /** The network's name, as an OVF's NetworkSection is mapped to it. */
+  networkName: string
+}
+
+/** The object called `name` among `found`, or the only one when no name is given. */
+function pick(found: ObjectProps[], kind: string, name: string | undefined, flag: string): ObjectProps {
+  const names = found.map((o) => text(o.props['name']))
+  const list = names.length ? names.join(', ') : 'none'
+  if (name === undefined) {
+    if (found.length === 1) return found[0]!
+    throw new VsphereError(`name the ${kind}: vSphere has ${found.length ? `several (${list})` : 'none'}`, 'input', `add ${flag} NAME`)
+  }
+  const match = found.filter((o) => text(o.props['name']) === name)
+  if (match.length === 1) return match[0]!
+  if (match.length > 1)
+    throw new VsphereError(`${match.length} ${kind}s are called ${name}`, 'input', `name one that is unique, or rename the others`)
+  throw new VsphereError(`no ${kind} is called ${name} (there are: ${list})`, 'input', `give one of them with ${flag}`)
+}
+
+export async function resolvePlacement(s: VsphereSession, names: PlacementNames): Promise<Placement> {
+  const dc = pick(await s.list('Datacenter', ['name', 'vmFolder']), 'datacenter', names.datacenter, '--datacenter')
+  const inDc = (type: string, paths: string[]) => s.list(type, paths, dc.ref)
+  let pool: MoRef | undefined
+  let host: MoRef | undefined
+  let scope = dc.ref
+  if (names.cluster) {
+    const cluster = pick(await inDc('ClusterComputeResource', ['name', 'resourcePool']), 'cluster', names.cluster, '--cluster')
+    pool = moRef(cluster.props['resourcePool'])
+    scope = cluster.ref
+  }
+  if (names.host) {
+    const h = pick(await s.list('HostSystem', ['name', 'parent'], scope), 'host', names.host, '--host')
+    host = h.ref
+    if (!names.cluster) {
+      // A standalone host's pool is its ComputeResource's.
+      const parent = moRef(h.props['parent'])
+      pool = moRef((await s.get(parent, ['resourcePool']))['resourcePool'])
+      scope = parent
+    }
+  }
+  if (names.resourcePool)
+    pool = pick(await s.list('ResourcePool', ['name'], scope), 'resource pool', names.resourcePool, '--resource-pool').ref
+  if (!pool) {
+    const clusters = await inDc('ComputeResource', ['name', 'resourcePool'])
+    pool = moRef(pick(clusters, 'cluster or host', undefined, '--cluster').props['resourcePool'])
+  }
+  const datastore = pick(await inDc('Datastore', ['name']), 'datastore', names.datastore, '--datastore')
+  const network = pick(await inDc('Network', ['name']), 'network', names.network, '--network')
+  return {
+    datacenter: dc.ref,
+    vmFolder: moRef(dc.props['vmFolder'] as XmlNode),
+    pool,
+    ...(host ? { host } : {}),
+    datastore: datastore.ref,
+    network: network.ref,
+    networkName: text(network.props['name']),
+  }
+}
