@@ -11,6 +11,7 @@ import { deployCommand, DeployFailed } from './deploy.ts'
 import { addHostCommand } from './add-host.ts'
 import { removeHostCommand } from './remove-host.ts'
 import { backupCommand, restoreCommand } from './backup.ts'
+import { vsphereCommand } from './vsphere.ts'
 import { destroyCommand } from './destroy.ts'
 import { verifyCommand, VerifyFailed } from './verify.ts'
 import { statusCommand } from './status.ts'
@@ -62,6 +63,7 @@ export function program(): Command {
     sandboxCommand,
     imageCommand,
     applianceCommand,
+    vsphereCommand,
     labCommand,
     classCommand,
   ]) {
@@ -120,6 +122,9 @@ const examples: Record<string, string[]> = {
   ],
   'remove-host': ['remove-host cmp3 -i inventory.yml', 'remove-host cmp3 -i inventory.yml --json'],
   backup: ['backup -i inventory.yml', 'backup -i inventory.yml -o /srv/backups/cloud-monday.tar --json'],
+  'vsphere deploy-appliance': [
+    'vsphere deploy-appliance out/stackhouse-0.1.0.ova --url https://vcenter.example.com --user administrator@vsphere.local --cluster Lab --datastore ssd1 --network "VM Network" --set network.mode=dhcp --password-stdin < vc-password',
+  ],
   restore: ['restore .stackhouse/backups/prod-20261204T101500Z.tar -i inventory.yml --yes'],
   verify: ['verify', 'verify -i inventory.yml --json', 'verify --keep   # keep the test server to look at'],
   'certs status': ['certs status -i inventory.yml', 'certs status -i inventory.yml --json'],

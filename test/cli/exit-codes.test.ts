@@ -26,6 +26,7 @@ import { SecretOwnerError } from '../../installer/secrets/names.ts'
 import { SecretsError } from '../../installer/secrets/store.ts'
 import { TaskError } from '../../installer/tasks/types.ts'
 import { TransportError } from '../../installer/transport/types.ts'
+import { VsphereError } from '../../installer/vsphere/errors.ts'
 import { CheckFailure } from '../../installer/verify/types.ts'
 import { LabFileError } from '../../installer/labs/load.ts'
 import { LabError } from '../../installer/labs/runner.ts'
@@ -82,6 +83,7 @@ const byKind: Record<ErrorKind, Error[]> = {
     new LabFileError([
       { file: 'lab.yaml', line: 9, column: 10, path: '/minutes', message: 'must be a whole number, got "twenty"', severity: 'error' },
     ]),
+    new VsphereError('vSphere refused Login: Login failure (InvalidLogin)', 'input', 'check the user and password', 'InvalidLogin'),
   ],
   usage: [
     new UsageError('inventory.yml already exists', 'choose another name'),

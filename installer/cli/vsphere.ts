@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+import { Command } from 'commander'
+import { existsSync, readFileSync } from 'node:fs'
+import { deployApplianceToVsphere } from '../../appliance/vsphere.ts'
+import { UsageError } from '../errors.ts'
+import { out, style } from './_style.ts'
+
+interface DeployApplianceFlags {
+  url: string
+  user: string
+  passwordStdin?: boolean
+  caFile?: string
+  insecure?: boolean
+  datacenter?: string
+  cluster?: string
+  host?: string
+  resourcePool?: string
+  datastore: string
+  network: string
+  name: string
+  set: string[]
+  timeout: string
+  json?: boolean
+}
+
+const collect = (v: string, all: string[]) => [...all, v]
+
+/** KEY=VALUE settings, each checked for its shape here and for its value by the appliance's rules. */
+function settingsOf(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const p of pairs) {
+    const i = p.indexOf('=')
+    if (i <= 0) throw new UsageError(`--set ${p}: expected KEY=VALUE`, 'e.g. --set network.mode=dhcp')
+    const key = p.slice(0, i)
+    if (/password/.test(key))
+      throw new UsageError(
+        `--set ${key}: a password never goes on the command line`,
+        'leave it out: first boot makes one and shows where it is, or change it later with appliance reconfigure --password-stdin',
+      )
+    out[key] = p.slice(i + 1)
+  }
+  return out
+}
+
+const deployAppliance = new Command('deploy-appliance')
+  .description("import the appliance's OVA into vSphere with its settings, power it on, and wait until it reports its address and Ready")
+  .argument('<ova>', 'the OVA (stackhouse appliance build)')
+  .requiredOption('--url <url>', 'vCenter or ESXi, e.g. https://vcenter.example.com (the SDK is /sdk)')
+  .requiredOption('--user <user>', 'e.g. administrator@vsphere.local')
+  .option('--password-stdin', "read the vSphere user's password from standard input (never from the command line)")
+  .option('--ca-file <pem>', "trust this CA for vSphere's certificate (besides the system's)")
+  .option('--insecure', "do not check vSphere's certificate (this connection only)")
+  .option('--datacenter <name>', 'default: the only one')
+  .option('--cluster <name>', 'the cluster whose resource pool the VM goes to')
+  .option('--host <name>', 'an ESXi host (in the cluster, if one is named)')
+  .option('--resource-pool <name>', "default: the cluster's or host's own")
+  .requiredOption('--datastore <name>', 'where the disks go')
+  .requiredOption('--network <name>', "the port group the appliance's NIC joins")
+  .option('--name <vm>', 'the VM name', 'stackhouse')
+  .option('--set <key=value>', 'an appliance setting (repeatable), e.g. network.mode=static', collect, [])
+  .option('--timeout <minutes>', 'how long to wait for Ready', '30')
+  .option('--json', 'print the report as JSON')
+  .action(async (ova: string, flags: DeployApplianceFlags) => {
+    if (!existsSync(ova)) throw new UsageError(`${ova}: no such file`, 'build it with stackhouse appliance build')
+    if (!flags.passwordStdin || process.stdin.isTTY)
+      throw new UsageError(
+        'the vSphere password is read from standard input',
+        `stackhouse vsphere deploy-appliance ${ova} ... --password-stdin < password-file`,
+      )
+    const minutes = Number(flags.timeout)
+    if (!(Number.isInteger(minutes) && minutes > 0 && minutes <= 240))
+      throw new UsageError(`--timeout ${flags.timeout}: minutes from 1 to 240`)
+    const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
+    const ca = flags.caFile ? readFileSync(flags.caFile, 'utf8') : undefined
+    const abort = new AbortController()
+    // Ctrl-C during the upload: the lease is aborted and the half-made VM removed before exit.
+    process.once('SIGINT', () => abort.abort())
+    let shown = -1
+    const report = await deployApplianceToVsphere({
+      ova,
+      login: { url: flags.url, user: flags.user, password, ...(ca ? { ca } : {}), ...(flags.insecure ? { insecure: true } : {}) },
+      placement: {
+        datastore: flags.datastore,
+        network: flags.network,
+        ...(flags.datacenter ? { datacenter: flags.datacenter } : {}),
+        ...(flags.cluster ? { cluster: flags.cluster } : {}),
+        ...(flags.host ? { host: flags.host } : {}),
+        ...(flags.resourcePool ? { resourcePool: flags.resourcePool } : {}),
+      },
+      vmName: flags.name,
+      settings: settingsOf(flags.set),
+      waitMs: minutes * 60_000,
+      signal: abort.signal,
+      onEvent: (e) => {
+        if (flags.json) return
+        if (e.type === 'step') out(`${style.dim('→')} ${e.title}`)
+        else if (e.type === 'status') out(`  ${e.status}`)
+        else {
+          const pct = e.total ? Math.floor((e.sent / e.total) * 100) : 100
+          if (pct >= shown + 10 || pct === 100)
+            out(`  upload ${(shown = pct)}% (${(e.sent / 2 ** 20).toFixed(0)} of ${(e.total / 2 ** 20).toFixed(0)} MiB)`)
+        }
+      },
+    })
+    if (flags.json) return out(JSON.stringify({ vm: report.vm.value, address: report.address, status: report.status }, null, 2))
+    out(`${style.green('✔')} ${flags.name} (${report.vm.value}) at ${report.address}: ${report.status}`)
+  })
+
+export const vsphereCommand = new Command('vsphere')
+  .description("place the appliance (and, later, an inventory's hosts) through the vSphere API")
+  .addCommand(deployAppliance)
