@@ -9,7 +9,7 @@ import { importOvf } from '../installer/vsphere/import.ts'
 import { resolvePlacement, type PlacementNames } from '../installer/vsphere/placement.ts'
 import { VsphereSession, type VsphereLogin } from '../installer/vsphere/session.ts'
 import { VsphereError } from '../installer/vsphere/errors.ts'
-import type { MoRef } from '../installer/vsphere/soap.ts'
+import { sdkEndpoint, type MoRef } from '../installer/vsphere/soap.ts'
 import { extraConfig, powerOn, setExtraConfig, waitForGuestIp } from '../installer/vsphere/vm.ts'
 import { ovfEnvironment } from './first-boot/environment.ts'
 import { resolveSettings } from './first-boot/settings.ts'
@@ -54,6 +54,8 @@ export function checkedProperties(values: Record<string, string>): Record<string
 
 export async function deployApplianceToVsphere(o: VsphereDeployOptions): Promise<VsphereDeployReport> {
   const emit = o.onEvent ?? (() => {})
+  // Every input checked before the OVA is read or vSphere reached.
+  sdkEndpoint(o.login.url)
   const properties = checkedProperties(o.settings)
   const source = readOva(o.ova)
   const unknown = Object.keys(properties).filter((k) => !source.propertyKeys.includes(k))

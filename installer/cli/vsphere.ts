@@ -71,7 +71,14 @@ const deployAppliance = new Command('deploy-appliance')
     if (!(Number.isInteger(minutes) && minutes > 0 && minutes <= 240))
       throw new UsageError(`--timeout ${flags.timeout}: minutes from 1 to 240`)
     const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
+    if (flags.caFile && !existsSync(flags.caFile))
+      throw new UsageError(`--ca-file ${flags.caFile}: no such file`, "download vCenter's CA from https://<vcenter>/certs/download.zip")
     const ca = flags.caFile ? readFileSync(flags.caFile, 'utf8') : undefined
+    if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----'))
+      throw new UsageError(
+        `--ca-file ${flags.caFile}: not a PEM certificate`,
+        'give the CA as PEM (the .crt or .0 file from certs/download.zip)',
+      )
     const abort = new AbortController()
     // Ctrl-C during the upload: the lease is aborted and the half-made VM removed before exit.
     process.once('SIGINT', () => abort.abort())

@@ -47,6 +47,26 @@ const envelopeStart =
   '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"' +
   ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
 
+/** The SDK endpoint of a vCenter or ESXi given as a host name or an https URL (its path defaults to /sdk). */
+export function sdkEndpoint(given: string): string {
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `https://${given}`
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new VsphereError(`${JSON.stringify(given)} is not a URL or host name`, 'input', 'give vCenter as https://vcenter.example.com')
+  }
+  if (url.protocol !== 'https:') throw new VsphereError(`${given}: vSphere is reached over https only`, 'input', `use https://${url.host}`)
+  if (url.username || url.password)
+    throw new VsphereError(
+      `${url.host}: the URL carries a user or password`,
+      'input',
+      'give the user with --user and the password on standard input',
+    )
+  if (url.pathname === '/') url.pathname = '/sdk'
+  return url.toString()
+}
+
 /** A managed object reference as a request's element. */
 export function ref(name: string, r: MoRef): XmlElement {
   return el(name, { type: r.type }, r.value)
@@ -79,8 +99,7 @@ export class SoapClient {
   private readonly client: Promise<{ fetch: Undici['fetch']; agent: InstanceType<Undici['Agent']> }>
 
   constructor(readonly connection: VsphereConnection) {
-    const url = /^https?:\/\//.test(connection.url) ? connection.url : `https://${connection.url}/sdk`
-    this.endpoint = new URL(url).pathname === '/' ? new URL('/sdk', url).toString() : url
+    this.endpoint = sdkEndpoint(connection.url)
     const connect = connection.insecure
       ? { rejectUnauthorized: false }
       : { ca: connection.ca ? [...rootCertificates, connection.ca] : [...rootCertificates] }
