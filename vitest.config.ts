@@ -24,6 +24,8 @@ export default defineConfig({
           hookTimeout: 30 * 60_000,
         },
       },
+      // `npm run bench:vsphere` only: figures, not tests.
+      ...(process.env.STACKHOUSE_BENCH ? [{ test: { name: 'bench', include: ['bench/**/*.ts'], testTimeout: 30 * 60_000 } }] : []),
     ],
   },
 })
