@@ -52,11 +52,19 @@ export function toXmlFragment(e: XmlElement): string {
 }
 
 export type XmlNode = { [key: string]: XmlValue }
+
+/** An attribute by its local name, whatever its prefix (ovf:href, href). */
+export function attr(n: XmlNode | undefined, local: string): string | undefined {
+  if (!n) return undefined
+  const key = Object.keys(n).find((k) => k === `@_${local}` || (k.startsWith('@_') && k.endsWith(`:${local}`)))
+  const v = key ? n[key] : undefined
+  return typeof v === 'string' ? v : undefined
+}
 export type XmlValue = string | XmlNode | XmlValue[]
 
 /**
  * Parse `text` into objects: attributes are keys starting with '@_', text is '#text'
- * when an element also has attributes, namespace prefixes are kept (unless dropPrefixes), and the elements
+ * when an element also has attributes, namespace prefixes are kept (unless dropPrefixes: element names only), and the elements
  * named in `lists` are always arrays. A document type declaration is refused: an OVF
  * never needs one, and entity expansion is how hostile XML grows into gigabytes.
  */
@@ -71,8 +79,9 @@ export function parseXml(text: string, lists: readonly string[] = [], opts: { dr
     // Character references (&#10;) are XML, not HTML: without this they stay as text.
     htmlEntities: true,
     isArray: (name) => lists.includes(name),
-    // SOAP answers: `soapenv:Body` and `xsi:type` read as Body and @_type.
-    removeNSPrefix: opts.dropPrefixes ?? false,
+    // SOAP answers: `soapenv:Body` reads as Body. Only element names lose their prefix:
+    // vCenter writes both type= and xsi:type= on one element, which must stay apart.
+    ...(opts.dropPrefixes ? { transformTagName: (name: string) => name.replace(/^[^:]*:/, '') } : {}),
   })
   return parser.parse(text, true) as XmlNode
 }

@@ -4,7 +4,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs'
 import type { OvfDisk } from '../../installer/vsphere/import.ts'
 import { FixableError } from '../../installer/errors.ts'
-import { parseXml, type XmlNode } from '../../installer/xml.ts'
+import { attr, parseXml, type XmlNode } from '../../installer/xml.ts'
 import { readTarHeaders } from './gnu-tar.ts'
 
 export interface OvaSource {
@@ -32,14 +32,14 @@ export function readOva(file: string): OvaSource {
   const env = doc['Envelope'] as XmlNode
   const files = ((env['References'] as XmlNode | undefined)?.['File'] ?? []) as XmlNode[]
   const disks = files.map((f): OvfDisk => {
-    const href = String(f['@_href'])
+    const href = attr(f, 'href') ?? ''
     const m = members.find((x) => x.name === href)
     if (!m) throw new FixableError(`${file}: the OVF references ${href}, which is not in the archive`, { fix: 'build the OVA again' })
     return { href, size: m.size, open: () => createReadStream(file, { start: m.offset, end: m.offset + m.size - 1 }) }
   })
   const system = (env['VirtualSystem'] ?? {}) as XmlNode
   const propertyKeys = ((system['ProductSection'] ?? []) as XmlNode[]).flatMap((p) =>
-    ((p['Property'] ?? []) as XmlNode[]).map((x) => String(x['@_key'])),
+    ((p['Property'] ?? []) as XmlNode[]).map((x) => attr(x, 'key') ?? ''),
   )
   return { descriptor, disks, propertyKeys }
 }

@@ -6,9 +6,9 @@
 // manifest's shape, every file listed and its hash right, nothing unlisted.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, createReadStream, lstatSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative, sep } from 'node:path'
+import { dirname, join, relative, resolve as resolvePath, sep } from 'node:path'
 import { Ajv } from 'ajv'
 import { FixableError } from '../errors.ts'
 
@@ -54,7 +54,7 @@ const manifestSchema = {
         properties: {
           role: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' },
           host: { type: 'string', maxLength: 253 },
-          dirs: { type: 'array', maxItems: 20, items: { type: 'string', pattern: '^/[A-Za-z0-9._/-]+$' } },
+          dirs: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', pattern: '^/[A-Za-z0-9._/-]+$' } },
           file: { type: 'string', pattern: '^data/[a-z][a-z0-9-]{0,63}\\.tar\\.gz$' },
         },
       },
@@ -70,8 +70,11 @@ const manifestSchema = {
 
 const validate = new Ajv({ allErrors: false }).compile<BackupManifest>(manifestSchema)
 
-export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex')
+/** A file's SHA-256, read as a stream: image folders run to gigabytes. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
 }
 
 /** Every regular file under `dir`, as paths relative to it with `/`; anything else (a link, a device) is refused. */
@@ -94,12 +97,19 @@ export function filesUnder(dir: string, what: string): string[] {
 }
 
 /** Fill in the manifest's `files` from what `staging` holds, write it, and pack `staging` into `output` (0600). */
-export function writeBackupArchive(staging: string, manifest: Omit<BackupManifest, 'files'>, output: string): BackupManifest {
-  const files = Object.fromEntries(filesUnder(staging, 'the backup').map((f) => [f, sha256File(join(staging, f))]))
+export async function writeBackupArchive(
+  staging: string,
+  manifest: Omit<BackupManifest, 'files'>,
+  output: string,
+): Promise<BackupManifest> {
+  const files: Record<string, string> = {}
+  for (const f of filesUnder(staging, 'the backup')) files[f] = await sha256File(join(staging, f))
   const full: BackupManifest = { ...manifest, files }
   writeFileSync(join(staging, 'manifest.json'), `${JSON.stringify(full, null, 2)}\n`, { mode: 0o600 })
   const partial = join(dirname(output), `.${Date.now().toString(36)}.stackhouse-backup.partial`)
   try {
+    // Made 0600 before tar writes into it (tar keeps an existing file's mode): the secrets are never readable by others.
+    writeFileSync(partial, '', { mode: 0o600, flag: 'wx' })
     tar(['--create', '--file', partial, '--owner=0', '--group=0', '--numeric-owner', '-C', staging, '.'], output)
     chmodSync(partial, 0o600)
     renameSync(partial, output)
@@ -116,15 +126,32 @@ export interface OpenedBackup {
   close(): void
 }
 
+/** A private folder beside the archive (where there is room for it), else in the temporary folder. */
+function unpackDir(file: string): string {
+  try {
+    return mkdtempSync(join(dirname(resolvePath(file)), '.stackhouse-restore-'))
+  } catch {
+    return mkdtempSync(join(tmpdir(), 'stackhouse-restore-'))
+  }
+}
+
 /** Unpack and check a backup; throws an input error (exit 1) naming the file and what is wrong. */
-export function openBackupArchive(file: string): OpenedBackup {
-  const dir = mkdtempSync(join(tmpdir(), 'stackhouse-restore-'))
-  const close = () => rmSync(dir, { recursive: true, force: true })
+export async function openBackupArchive(file: string): Promise<OpenedBackup> {
+  const dir = unpackDir(file)
+  const close = () => {
+    try {
+      rmSync(dir, { recursive: true, force: true })
+    } catch {
+      // Left for the operator: the error that brought us here matters more.
+    }
+  }
   try {
     const bad = (what: string) =>
       new FixableError(`${file} is not a usable Stackhouse backup: ${what}`, { fix: 'use a file made by stackhouse backup' })
     // GNU tar skips members with `..` and strips a leading `/`; links are refused after.
     tar(['--extract', '--file', file, '--no-same-owner', '--no-same-permissions', '-C', dir], file)
+    // A folder of mode 000 in the archive must not stop the checks (or the clean-up).
+    spawnSync('chmod', ['-R', 'u+rwX', '--', dir])
     const present = filesUnder(dir, file)
     if (!present.includes('manifest.json')) throw bad('it has no manifest.json')
     let manifest: unknown
@@ -142,7 +169,8 @@ export function openBackupArchive(file: string): OpenedBackup {
     if (unlisted.length) throw bad(`it holds files its manifest does not list: ${unlisted.slice(0, 3).join(', ')}`)
     for (const f of listed) {
       if (!present.includes(f)) throw bad(`${f} is missing`)
-      if (sha256File(join(dir, f)) !== manifest.files[f]) throw bad(`${f} does not match its SHA-256 in the manifest (damaged or changed)`)
+      if ((await sha256File(join(dir, f))) !== manifest.files[f])
+        throw bad(`${f} does not match its SHA-256 in the manifest (damaged or changed)`)
     }
     const needed = ['databases.sql.gz', ...manifest.data.map((d) => d.file)]
     for (const f of needed) if (!(f in manifest.files)) throw bad(`its manifest names ${f} but does not list it`)

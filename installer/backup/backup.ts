@@ -67,11 +67,14 @@ export async function backupCloud(project: Project, roles: readonly Role[], opts
   const output = resolve(opts.output ?? join(paths.stateDir, 'backups', `${model.name}-${stamp}.tar`))
   if (existsSync(output)) throw new UsageError(`${output} exists`, 'name another file with --output, or move that one away')
   if (!opts.output) mkdirPrivate(dirname(output))
-  const staging = mkdtempSync(join(dirname(output), '.stackhouse-backup-'))
+  if (!existsSync(dirname(output)))
+    throw new UsageError(`${dirname(output)}: no such folder`, 'make it, or name another file with --output')
   const hosts = [sources.databaseHost, ...sources.data.map((d) => d.host)].filter(
     (h, i, all) => all.findIndex((x) => x.name === h.name) === i,
   )
   const transports = await reachHosts(hosts, paths, opts)
+  // Made once the hosts answer, and removed whatever happens after.
+  const staging = mkdtempSync(join(dirname(output), '.stackhouse-backup-'))
   try {
     const db = transports.get(sources.databaseHost.name)!
     emit({ type: 'step', title: `the databases, from ${sources.databaseHost.name}` })
@@ -113,7 +116,7 @@ export async function backupCloud(project: Project, roles: readonly Role[], opts
     if (existsSync(tls)) cpSync(tls, join(staging, 'state', 'tls'), { recursive: true })
     if (existsSync(paths.overrides)) cpSync(paths.overrides, join(staging, 'state', 'overrides'), { recursive: true })
 
-    const manifest = writeBackupArchive(
+    const manifest = await writeBackupArchive(
       staging,
       {
         format: 'stackhouse-backup/1',

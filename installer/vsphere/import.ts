@@ -5,9 +5,9 @@
 // it got, and complete it. Anything that fails or is interrupted on the way aborts
 // the lease and removes the half-made VM: nothing is left behind.
 import type { Readable } from 'node:stream'
-import { el, parseXml, type XmlNode } from '../xml.ts'
+import { attr, el, parseXml, type XmlNode } from '../xml.ts'
 import { VsphereError } from './errors.ts'
-import { asArray, moRef, ref, text, type MoRef } from './soap.ts'
+import { asArray, moRef, ref, text, xsiType, type MoRef } from './soap.ts'
 import type { Placement } from './placement.ts'
 import type { VsphereSession } from './session.ts'
 import { destroyVm, findVm } from './vm.ts'
@@ -40,7 +40,7 @@ const streamVmdk = 'application/x-vnd.vmware-streamVmdk'
 function ovfNetworks(descriptor: string): string[] {
   const doc = parseXml(descriptor, ['Network'], { dropPrefixes: true })
   const section = ((doc['Envelope'] as XmlNode | undefined)?.['NetworkSection'] ?? {}) as XmlNode
-  return asArray<XmlNode>(section['Network']).map((n) => String(n['@_name'] ?? ''))
+  return asArray<XmlNode>(section['Network']).map((n) => attr(n, 'name') ?? '')
 }
 
 /**
@@ -91,7 +91,7 @@ export async function importOvf(s: VsphereSession, o: OvfImport): Promise<MoRef>
     cisp,
   )
   const result = (created.values[0] ?? {}) as XmlNode
-  const errors = asArray<XmlNode>(result['error']).map((e) => text(e['localizedMessage']) || text((e['@_type'] as string) ?? ''))
+  const errors = asArray<XmlNode>(result['error']).map((e) => text(e['localizedMessage']) || xsiType(e))
   if (errors.length) throw new VsphereError(`vSphere cannot import the OVF: ${errors.join('; ')}`, 'input')
   const fileItems = asArray<XmlNode>(result['fileItem']).map((f) => ({ deviceId: text(f['deviceId']), path: text(f['path']) }))
   const spec = importSpecFragment(created.raw)

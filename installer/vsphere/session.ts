@@ -4,7 +4,7 @@
 // and waiting for tasks.
 import { el, type XmlElement, type XmlNode, type XmlValue } from '../xml.ts'
 import { VsphereError } from './errors.ts'
-import { asArray, moRef, ref, SoapClient, text, type MoRef, type ServiceContent, type VsphereConnection } from './soap.ts'
+import { asArray, moRef, ref, SoapClient, text, xsiType, type MoRef, type ServiceContent, type VsphereConnection } from './soap.ts'
 
 export interface VsphereLogin extends VsphereConnection {
   user: string
@@ -125,7 +125,7 @@ export class VsphereSession {
       if (state === 'success') return info?.['result']
       if (state === 'error') {
         const fault = info?.['error'] as XmlNode | undefined
-        const type = text((fault?.['fault'] as XmlNode | undefined)?.['@_type'])
+        const type = xsiType(fault?.['fault'])
         throw new VsphereError(
           `${what} failed in vSphere: ${text(fault?.['localizedMessage']) || type || 'no message'}`,
           'hosts',

@@ -82,6 +82,18 @@ export function moRef(v: XmlValue | undefined): MoRef {
   return { type, value }
 }
 
+/**
+ * An element's xsi:type (`InvalidLogin`, `ManagedObjectReference`): vCenter names the
+ * namespace xsi, govmomi's simulator by its full name (XMLSchema-instance:type).
+ */
+export function xsiType(v: XmlValue | undefined): string {
+  const n = v as XmlNode | undefined
+  if (!n || typeof n !== 'object') return ''
+  const key = Object.keys(n).find((k) => k.startsWith('@_') && k.endsWith(':type'))
+  const t = key ? n[key] : undefined
+  return typeof t === 'string' ? t.replace(/^[^:]*:/, '') : ''
+}
+
 export function asArray<T = XmlValue>(v: XmlValue | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? (v as T[]) : [v as T]
 }

@@ -4,12 +4,13 @@
 // cloud is derived from the roles. The whole round trip on a real host is in
 // test/integration/keystone.test.ts.
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { backupSources } from '../../installer/backup/backup.ts'
-import { openBackupArchive, sha256File, writeBackupArchive, type BackupManifest } from '../../installer/backup/archive.ts'
+import { openBackupArchive, writeBackupArchive, type BackupManifest } from '../../installer/backup/archive.ts'
 import { FixableError, UsageError } from '../../installer/errors.ts'
 import { restoreCloud } from '../../installer/backup/restore.ts'
 import { resolveCloud } from '../../installer/plan/resolve.ts'
@@ -62,13 +63,20 @@ function withManifest(m: unknown, d = staging()): string {
 
 const good = () => {
   const d = staging()
-  const files = Object.fromEntries(['databases.sql.gz', 'state/secrets.yaml', 'data/glance.tar.gz'].map((f) => [f, sha256File(join(d, f))]))
+  const files = Object.fromEntries(
+    ['databases.sql.gz', 'state/secrets.yaml', 'data/glance.tar.gz'].map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(join(d, f)))
+        .digest('hex'),
+    ]),
+  )
   return { d, m: { ...manifest, files } }
 }
 
-function refused(file: string): string {
+async function refused(file: string): Promise<string> {
   try {
-    openBackupArchive(file).close()
+    ;(await openBackupArchive(file)).close()
   } catch (e) {
     expect(e).toBeInstanceOf(FixableError)
     return (e as Error).message
@@ -77,22 +85,22 @@ function refused(file: string): string {
 }
 
 describe('backup archive', () => {
-  it('writes the staged files with their hashes, mode 0600, and reads them back', () => {
+  it('writes the staged files with their hashes, mode 0600, and reads them back', async () => {
     // GIVEN a staging folder WHEN it is packed
     const out = join(fresh('out'), 'cloud.tar')
-    const written = writeBackupArchive(staging(), manifest, out)
+    const written = await writeBackupArchive(staging(), manifest, out)
     // THEN the file is the owner's only, and lists every file with its SHA-256
     expect(statSync(out).mode & 0o777).toBe(0o600)
     expect(Object.keys(written.files)).toEqual(['data/glance.tar.gz', 'databases.sql.gz', 'state/secrets.yaml'])
     // AND reading it gives the same manifest and the files, in a private folder removed at close
-    const opened = openBackupArchive(out)
+    const opened = await openBackupArchive(out)
     expect(opened.manifest).toEqual(written)
     expect(readFileSync(join(opened.dir, 'state', 'secrets.yaml'), 'utf8')).toBe('admin_password: x\n')
     opened.close()
     expect(existsSync(opened.dir)).toBe(false)
   })
 
-  it('refuses damaged and hostile archives, naming the file and what is wrong', () => {
+  it('refuses damaged and hostile archives, naming the file and what is wrong', async () => {
     const cases: [string, () => string, RegExp][] = [
       [
         'not a tar',
@@ -169,18 +177,18 @@ describe('backup archive', () => {
     ]
     for (const [what, make, message] of cases) {
       const file = make()
-      const msg = refused(file)
+      const msg = await refused(file)
       expect(msg, what).toMatch(message)
       expect(msg, what).toContain(file)
     }
   })
 
-  it('leaves nothing behind when it refuses an archive', () => {
+  it('leaves nothing behind when it refuses an archive', async () => {
     // GIVEN a damaged archive WHEN it is refused THEN no unpacked folder stays in the temporary folder
     const before = spawnSync('sh', ['-c', `ls -d ${tmpdir()}/stackhouse-restore-* 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout
     const { d, m } = good()
     writeFileSync(join(d, 'databases.sql.gz'), 'tampered')
-    refused(pack(withManifest(m, d)))
+    await refused(pack(withManifest(m, d)))
     const after = spawnSync('sh', ['-c', `ls -d ${tmpdir()}/stackhouse-restore-* 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout
     expect(after).toBe(before)
   })
@@ -207,18 +215,18 @@ describe('what a backup takes', () => {
 
 describe('restore, before it changes anything', () => {
   /** A deployment folder with the aio inventory (and a key file for it), and a backup of cloud `cloud`. */
-  function setup(cloud = 'aio'): { dir: string; backup: string } {
+  async function setup(cloud = 'aio'): Promise<{ dir: string; backup: string }> {
     const dir = fresh('deployment')
     copyFileSync(join(fixturesDir, 'inventories', 'aio.yml'), join(dir, 'inventory.yml'))
     writeFileSync(join(dir, 'id_ed25519'), 'key', { mode: 0o600 })
     const backup = join(fresh('out'), 'cloud.tar')
-    writeBackupArchive(staging(), { ...manifest, cloud }, backup)
+    await writeBackupArchive(staging(), { ...manifest, cloud }, backup)
     return { dir, backup }
   }
 
   it('refuses a deployment folder that holds other secrets, and writes nothing', async () => {
     // GIVEN a deployment with secrets of its own, and a backup of a cloud of the same name
-    const { dir, backup } = setup()
+    const { dir, backup } = await setup()
     writeFileSync(join(dir, 'secrets.yaml'), 'admin_password: ours\n', { mode: 0o600 })
     // WHEN it is restored THEN it is refused with where and why, and the secrets and CA are as they were
     const e = await restoreCloud({ inventory: join(dir, 'inventory.yml') }, backup, roles).catch((x: unknown) => x)
@@ -231,7 +239,7 @@ describe('restore, before it changes anything', () => {
   })
 
   it("refuses another cloud's backup", async () => {
-    const { dir, backup } = setup('prod')
+    const { dir, backup } = await setup('prod')
     const e = await restoreCloud({ inventory: join(dir, 'inventory.yml') }, backup, roles).catch((x: unknown) => x)
     expect((e as Error).message).toBe(`${backup} is a backup of cloud prod, and the inventory is cloud aio`)
     expect(existsSync(join(dir, 'secrets.yaml'))).toBe(false)

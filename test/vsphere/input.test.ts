@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { packageRoot } from '../../installer/paths.ts'
 import { VsphereError } from '../../installer/vsphere/errors.ts'
-import { sdkEndpoint } from '../../installer/vsphere/soap.ts'
+import { moRef, sdkEndpoint, xsiType } from '../../installer/vsphere/soap.ts'
+import { parseXml, type XmlNode } from '../../installer/xml.ts'
 
 const bin = join(packageRoot, 'bin', 'stackhouse.js')
 const dir = mkdtempSync(join(tmpdir(), 'stackhouse-vsphere-input-'))
@@ -44,6 +45,30 @@ describe('vSphere endpoints', () => {
     expect(e).toBeInstanceOf(VsphereError)
     expect((e as VsphereError).kind).toBe('input')
     expect((e as Error).message).toMatch(message)
+  })
+})
+
+describe("vSphere's answers", () => {
+  it('reads a reference whose element also carries xsi:type, in the order vCenter writes them', () => {
+    // GIVEN a property value as vCenter sends it (type first, then xsi:type), and as the simulator does
+    const vcenter = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+      <soapenv:Body><RetrievePropertiesExResponse xmlns="urn:vim25"><returnval><objects><obj type="Datacenter">datacenter-3</obj>
+      <propSet><name>vmFolder</name><val type="Folder" xsi:type="ManagedObjectReference">group-v4</val></propSet></objects></returnval>
+      </RetrievePropertiesExResponse></soapenv:Body></soapenv:Envelope>`
+    const simulator = vcenter.replace(
+      'type="Folder" xsi:type="ManagedObjectReference"',
+      'XMLSchema-instance:type="ManagedObjectReference" type="Folder"',
+    )
+    for (const answer of [vcenter, simulator]) {
+      const doc = parseXml(answer, ['returnval', 'objects', 'propSet'], { dropPrefixes: true }) as XmlNode
+      const body = (doc['Envelope'] as XmlNode)['Body'] as XmlNode
+      const objects = ((body['RetrievePropertiesExResponse'] as XmlNode)['returnval'] as XmlNode[])[0]!['objects'] as XmlNode[]
+      const val = (objects[0]!['propSet'] as XmlNode[])[0]!['val']
+      // THEN the reference is the Folder, and its xsi:type is read apart from it
+      expect(moRef(val)).toEqual({ type: 'Folder', value: 'group-v4' })
+      expect(xsiType(val)).toBe('ManagedObjectReference')
+      expect(moRef(objects[0]!['obj'])).toEqual({ type: 'Datacenter', value: 'datacenter-3' })
+    }
   })
 })
 
