@@ -89,6 +89,8 @@ export async function deployApplianceToVsphere(o: VsphereDeployOptions): Promise
     emit({ type: 'step', title: `wait until the appliance at ${address} is Ready` })
     let last = ''
     for (;;) {
+      // Interrupted here, the VM stays: it is imported and booting, and the command says where it is.
+      if (o.signal?.aborted) return { vm, address, status: last || 'not Ready yet (interrupted)' }
       const status = (await extraConfig(s, vm))[statusKey] ?? ''
       if (status !== last) emit({ type: 'status', status: (last = status) })
       if (/^ready\b/i.test(status)) return { vm, address, status }

@@ -80,8 +80,12 @@ const deployAppliance = new Command('deploy-appliance')
         'give the CA as PEM (the .crt or .0 file from certs/download.zip)',
       )
     const abort = new AbortController()
-    // Ctrl-C during the upload: the lease is aborted and the half-made VM removed before exit.
-    process.once('SIGINT', () => abort.abort())
+    // Ctrl-C during the import: the lease is aborted and the half-made VM removed before exit;
+    // a second Ctrl-C ends at once.
+    process.on('SIGINT', () => {
+      if (abort.signal.aborted) process.exit(130)
+      abort.abort()
+    })
     let shown = -1
     const report = await deployApplianceToVsphere({
       ova,

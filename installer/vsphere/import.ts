@@ -100,7 +100,7 @@ export async function importOvf(s: VsphereSession, o: OvfImport): Promise<MoRef>
   const lease = moRef((await s.soap.callWithXml('ImportVApp', p.pool, `${spec}${folder}${host}`))[0])
   let vm: MoRef | undefined
   try {
-    const info = await leaseReady(s, lease)
+    const info = await leaseReady(s, lease, o.signal)
     vm = info.entity
     const total = o.disks.reduce((n, d) => n + d.size, 0)
     let sent = 0
@@ -140,9 +140,10 @@ interface LeaseInfo {
 }
 
 /** Wait until the lease is ready (vSphere made the VM and its disks), and read where the disks go. */
-async function leaseReady(s: VsphereSession, lease: MoRef): Promise<LeaseInfo> {
+async function leaseReady(s: VsphereSession, lease: MoRef, signal?: AbortSignal): Promise<LeaseInfo> {
   const deadline = Date.now() + 10 * 60_000
   for (;;) {
+    if (signal?.aborted) throw new VsphereError('the import was interrupted', 'hosts')
     const props = await s.get(lease, ['state', 'error', 'info'])
     const state = text(props['state'])
     if (state === 'ready') {
@@ -188,6 +189,7 @@ async function upload(
       headers: { 'content-type': streamVmdk, 'content-length': String(disk.size) },
       body: counted(),
       duplex: 'half',
+      ...(signal ? { signal } : {}),
     })
     if (!res.ok) throw new VsphereError(`uploading ${disk.href} failed: ${res.status} ${(await res.text()).slice(0, 200)}`, 'hosts')
   } finally {

@@ -124,7 +124,10 @@ export class SoapClient {
   }
 
   /** fetch through this connection's TLS settings, with the session cookie (for NFC uploads too). */
-  async fetch(url: string, init: { method: string; headers?: Record<string, string>; body?: unknown; duplex?: 'half' }): Promise<Response> {
+  async fetch(
+    url: string,
+    init: { method: string; headers?: Record<string, string>; body?: unknown; duplex?: 'half'; signal?: AbortSignal },
+  ): Promise<Response> {
     const c = await this.client
     try {
       return (await c.fetch(url, {
@@ -133,6 +136,7 @@ export class SoapClient {
         dispatcher: c.agent,
       })) as unknown as Response
     } catch (e) {
+      if (init.signal?.aborted) throw new VsphereError('the import was interrupted', 'hosts')
       throw transportError(this.endpoint, e)
     }
   }
