@@ -403,7 +403,12 @@ describe('the appliance', () => {
       'systemd-analyze blame --no-pager | head -12; systemd-analyze critical-chain stackhouse-banner.service --no-pager | tail -n +3 | head -12',
     )
     const waits = await onHost(host, `grep -E 'waiting for|status:' /var/log/stackhouse/appliance.log | tail -n 12`)
-    console.log(`after the power cut:\n${blame.stdout}\n${waits.stdout}`)
+    // The last unit waited for, last run: neutron-dhcp-agent, about 60 s after the others.
+    const dhcp = await onHost(
+      host,
+      'systemctl show neutron-dhcp-agent.service -p NRestarts -p RestartUSec -p ExecMainStartTimestamp -p ActiveEnterTimestamp; journalctl -b -u neutron-dhcp-agent.service --no-pager -o short-precise | grep -vE "DEBUG" | head -n 25',
+    )
+    console.log(`after the power cut:\n${blame.stdout}\n${waits.stdout}\n${dhcp.stdout}`)
     expect(back?.state, JSON.stringify(back)).toBe('ready')
     const report = await verifyDeployedCloud(machineProject(), {})
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
