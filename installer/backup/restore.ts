@@ -175,12 +175,9 @@ export async function restoreCloud(
       emit({ type: 'step', title: `load databases ${databases.join(', ')} on ${databaseHost.name}` })
       // --sandbox: the client runs no shell escape (\! or system) an altered dump might hold;
       // --one-database: each load touches its own database only, whatever else the dump says.
-      for (const db of databases)
-        await loadOnHost(
-          on(databaseHost),
-          join(backup.dir, 'databases.sql.gz'),
-          (f) => `gunzip -c -- ${f} | mariadb --sandbox --one-database ${shellQuote(db)}`,
-        )
+      await loadOnHost(on(databaseHost), join(backup.dir, 'databases.sql.gz'), (f) =>
+        databases.map((db) => `gunzip -c -- ${f} | mariadb --sandbox --one-database ${shellQuote(db)}`).join('\n'),
+      )
       for (const d of data) {
         emit({ type: 'step', title: `${d.role}: ${d.dirs.join(', ')} on ${d.to.name}` })
         await loadOnHost(on(d.to), join(backup.dir, d.file), (f) => putBackScript(f, d.dirs))
