@@ -112,6 +112,45 @@ describe('vsphere deploy-appliance', () => {
     if (vm) await destroyVm(guest, vm)
   })
 
+  it('writes the OVF environment itself on a standalone ESXi host, which makes none', async () => {
+    // GIVEN a standalone ESXi host (no vCenter: one datacenter, one host, no cluster)
+    const esx = await startSimulator({ esx: true })
+    const on = await VsphereSession.login({ url: esx.url, ca: esx.ca, user: esx.user, password: esx.password })
+    try {
+      expect(on.content.apiType).toBe('HostAgent')
+      const settings = { hostname: 'lab7', 'network.mode': 'dhcp' }
+      const deploy = deployApplianceToVsphere({
+        ...options('stackhouse-esx', settings),
+        login: { url: esx.url, ca: esx.ca, user: esx.user, password: esx.password },
+        placement: { datastore: 'LocalDS_0', network: 'VM Network' },
+      })
+      // (the guest's side, on this host)
+      const guestSide = (async () => {
+        for (;;) {
+          const vm = await findVm(on, 'stackhouse-esx')
+          if (vm && (await powerState(on, vm)) === 'poweredOn') {
+            await setExtraConfig(on, vm, {
+              'SET.guest.ipAddress': '10.20.30.43',
+              'guestinfo.stackhouse.status': 'Ready: https://10.20.30.43/',
+            })
+            return
+          }
+          await new Promise((r) => setTimeout(r, 100))
+        }
+      })()
+      const [report] = await Promise.all([deploy, guestSide])
+      // THEN the VM carries the OVF environment first boot reads (guestinfo.ovfEnv), with the settings in it
+      const env = (await extraConfig(on, report.vm))['guestinfo.ovfEnv'] ?? ''
+      expect(env).toContain('<PropertySection>')
+      expect(env).toContain('oe:key="stackhouse.hostname" oe:value="lab7"')
+      expect(env).toContain('oe:key="stackhouse.network.mode" oe:value="dhcp"')
+      await destroyVm(on, report.vm)
+    } finally {
+      await on.logout().catch(() => undefined)
+      await esx.stop()
+    }
+  })
+
   it('refuses bad settings before it logs in or makes anything, naming each', async () => {
     const e = await deployApplianceToVsphere(
       options('stackhouse-bad', { 'network.mode': 'static', 'labs.set': 'nope', colour: 'blue' }),

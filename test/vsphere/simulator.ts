@@ -59,15 +59,15 @@ export async function buildSimulator(): Promise<string> {
   }
 }
 
-/** Start a simulator; `stop` ends it and removes its files. */
-export async function startSimulator(opts: { user?: string; password?: string } = {}): Promise<Simulator> {
+/** Start a simulator (a vCenter, or with `esx` a standalone ESXi host); `stop` ends it and removes its files. */
+export async function startSimulator(opts: { user?: string; password?: string; esx?: boolean } = {}): Promise<Simulator> {
   const binary = await buildSimulator()
   const dir = mkdtempSync(join(tmpdir(), 'stackhouse-vcsim-'))
   const ca = ensureCa(dir, 'vsphere test')
   const cert = ensureCertificate(dir, 'vcsim', { dns: ['localhost'], ips: ['127.0.0.1'] })
   const user = opts.user ?? 'administrator@vsphere.local'
   const password = opts.password ?? 'Sim-Passw0rd!'
-  const child: ChildProcess = spawn(binary, ['-l', '127.0.0.1:0', '-cert', cert.cert, '-key', cert.key], {
+  const child: ChildProcess = spawn(binary, ['-l', '127.0.0.1:0', '-cert', cert.cert, '-key', cert.key, ...(opts.esx ? ['-esx'] : [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
     // vcsim writes its datastores' files under TMPDIR.
     env: { ...process.env, TMPDIR: dir, VCSIM_USER: user, VCSIM_PASSWORD: password },

@@ -4,7 +4,7 @@
 // over TLS with the tests' certificate. Stackhouse's vSphere client talks to it
 // exactly as to a vCenter; nothing here is a mock of ours.
 //
-// Usage: stackhouse-vcsim -l 127.0.0.1:0 -cert srv.pem -key srv.key
+// Usage: stackhouse-vcsim -l 127.0.0.1:0 -cert srv.pem -key srv.key [-esx]
 // The user and password are read from the environment (VCSIM_USER,
 // VCSIM_PASSWORD), never from argv. It prints its SDK URL on one line, then
 // serves until stdin closes or it is signalled.
@@ -27,9 +27,13 @@ func main() {
 	listen := flag.String("l", "127.0.0.1:0", "address to listen on")
 	certFile := flag.String("cert", "", "PEM certificate")
 	keyFile := flag.String("key", "", "PEM key")
+	esx := flag.Bool("esx", false, "a standalone ESXi host instead of a vCenter")
 	flag.Parse()
 
 	model := simulator.VPX()
+	if *esx {
+		model = simulator.ESX()
+	}
 	if err := model.Create(); err != nil {
 		log.Fatal(err)
 	}
