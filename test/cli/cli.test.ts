@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CLI as a user runs it: bin/stackhouse.js in a child process (needs `npm run build`).
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { Command } from 'commander'
 import { program } from '../../installer/cli/main.ts'
 import { packageRoot } from '../../installer/paths.ts'
@@ -22,7 +22,14 @@ function run(args: string[], cwd: string, input?: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr }
 }
 
-const scratch = () => mkdtempSync(join(tmpdir(), 'stackhouse-cli-'))
+/** A fresh folder per test, all removed when the file is done. */
+const scratches: string[] = []
+const scratch = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stackhouse-cli-'))
+  scratches.push(dir)
+  return dir
+}
+afterAll(() => scratches.forEach((d) => rmSync(d, { recursive: true, force: true })))
 /** Every command and subcommand, read from the CLI's own tree, so a new one cannot miss its --help test. */
 function commandPaths(cmd: Command, prefix: string[] = []): string[] {
   return cmd.commands.flatMap((c) => {
