@@ -53,6 +53,18 @@ export function toXmlFragment(e: XmlElement): string {
 
 export type XmlNode = { [key: string]: XmlValue }
 
+/** A parsed value as a list: absent is none, one element is a list of one. */
+export function asArray<T = XmlValue>(v: XmlValue | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? (v as T[]) : [v as T]
+}
+
+/** An element's text, whether it was parsed as a string or (having attributes) as a node with '#text'. */
+export function textOf(v: XmlValue | undefined): string {
+  if (typeof v === 'string') return v
+  const t = v && typeof v === 'object' && !Array.isArray(v) ? v['#text'] : undefined
+  return typeof t === 'string' ? t : ''
+}
+
 /** An attribute by its local name, whatever its prefix (ovf:href, href). */
 export function attr(n: XmlNode | undefined, local: string): string | undefined {
   if (!n) return undefined

@@ -3,7 +3,7 @@
 // meets it. Every problem is a sentence that names the file and what to change.
 import { closeSync, openSync, readSync } from 'node:fs'
 import { settings, propertyPrefix } from '../settings.ts'
-import { parseXml, type XmlNode, type XmlValue } from '../../installer/xml.ts'
+import { asArray, parseXml, textOf, type XmlNode, type XmlValue } from '../../installer/xml.ts'
 import { readTarHeaders, type TarHeader } from './gnu-tar.ts'
 import { parseManifest, sha256File } from './manifest.ts'
 import { minimums } from './ovf.ts'
@@ -89,16 +89,13 @@ async function manifestProblems(file: string, headers: TarHeader[], mf: TarHeade
   return problems
 }
 
-const list = (v: XmlValue | undefined): XmlNode[] => (v === undefined ? [] : Array.isArray(v) ? (v as XmlNode[]) : [v as XmlNode])
 const node = (v: XmlValue | undefined): XmlNode | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined)
-const textOf = (v: XmlValue | undefined): string =>
-  typeof v === 'string' ? v : typeof node(v)?.['#text'] === 'string' ? (node(v)!['#text'] as string) : ''
 
 function descriptorProblems(name: string, ovf: XmlNode, headers: TarHeader[]): string[] {
   const envelope = node(ovf['Envelope'])
   if (!envelope) return [`${name}: no Envelope element: not an OVF descriptor`]
   const problems: string[] = []
-  const files = list(node(envelope['References'])?.['File'])
+  const files = asArray<XmlNode>(node(envelope['References'])?.['File'])
   for (const f of files) {
     const href = f['@_ovf:href'] as string
     const member = headers.find((h) => h.name === href)
@@ -109,14 +106,14 @@ function descriptorProblems(name: string, ovf: XmlNode, headers: TarHeader[]): s
   for (const h of headers.slice(1))
     if (!h.name.endsWith('.mf') && !files.some((f) => f['@_ovf:href'] === h.name))
       problems.push(`${name}: ${h.name} is in the archive but not in References`)
-  const disks = list(node(envelope['DiskSection'])?.['Disk'])
+  const disks = asArray<XmlNode>(node(envelope['DiskSection'])?.['Disk'])
   if (!disks.length) problems.push(`${name}: no DiskSection with a Disk`)
   for (const d of disks) {
     const ref = d['@_ovf:fileRef'] as string | undefined
     if (ref && !files.some((f) => f['@_ovf:id'] === ref))
       problems.push(`${name}: disk ${d['@_ovf:diskId']} refers to file ${ref}, which References does not have`)
   }
-  if (!list(node(envelope['NetworkSection'])?.['Network']).length) problems.push(`${name}: no NetworkSection with a Network`)
+  if (!asArray<XmlNode>(node(envelope['NetworkSection'])?.['Network']).length) problems.push(`${name}: no NetworkSection with a Network`)
   const system = node(envelope['VirtualSystem'])
   if (!system) return [...problems, `${name}: no VirtualSystem`]
   problems.push(...hardwareProblems(name, node(system['VirtualHardwareSection']), disks))
@@ -135,7 +132,7 @@ function hardwareProblems(name: string, hw: XmlNode | undefined, disks: XmlNode[
   if (!vmx) problems.push(`${name}: VirtualSystemType "${type}" is not one hardware family "vmx-NN"`)
   else if (Number(vmx[1]) < minimums.vmx || Number(vmx[1]) > maxVmx)
     problems.push(`${name}: ${type} is outside vmx-${minimums.vmx}…vmx-${maxVmx}, which the ESXi versions we support run`)
-  const items = list(hw['Item'])
+  const items = asArray<XmlNode>(hw['Item'])
   const of = (t: string) => items.filter((i) => textOf(i['rasd:ResourceType']) === t)
   const scsi = of('6')
   if (!scsi.length) problems.push(`${name}: no SCSI controller (ResourceType 6): the disks have nothing to attach to`)
@@ -161,7 +158,7 @@ function hardwareProblems(name: string, hw: XmlNode | undefined, disks: XmlNode[
 function productProblems(name: string, product: XmlNode | undefined): string[] {
   if (!product) return [`${name}: no ProductSection: vSphere would ask for no settings`]
   const problems: string[] = []
-  const properties = list(product['Property'])
+  const properties = asArray<XmlNode>(product['Property'])
   for (const s of settings) {
     const key = `${propertyPrefix}${s.key}`
     const p = properties.find((x) => x['@_ovf:key'] === key)

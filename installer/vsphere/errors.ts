@@ -4,7 +4,7 @@
 // machine does not trust says how to trust it; anything vSphere itself refuses keeps
 // its fault's name and message.
 import { StackhouseError, type ErrorKind } from '../errors.ts'
-import type { XmlNode, XmlValue } from '../xml.ts'
+import { textOf, type XmlNode } from '../xml.ts'
 
 export class VsphereError extends StackhouseError {
   constructor(
@@ -32,7 +32,7 @@ export function faultError(method: string, fault: XmlNode): VsphereError {
   const detail = fault['detail'] as XmlNode | undefined
   const first = detail && Object.keys(detail).find((k) => !k.startsWith('@_') && k !== '#text')
   const type = first ? first.replace(/Fault$/, '') : ''
-  const message = text(fault['faultstring']) || type || 'a SOAP fault'
+  const message = textOf(fault['faultstring']) || type || 'a SOAP fault'
   const known = fixes[type]
   return new VsphereError(
     `vSphere refused ${method}: ${message}${type && !message.includes(type) ? ` (${type})` : ''}`,
@@ -40,12 +40,6 @@ export function faultError(method: string, fault: XmlNode): VsphereError {
     known?.fix,
     type || undefined,
   )
-}
-
-function text(v: XmlValue | undefined): string {
-  if (typeof v === 'string') return v
-  const t = (v as XmlNode | undefined)?.['#text']
-  return typeof t === 'string' ? t : ''
 }
 
 const certificateCodes = new Set([

@@ -5,9 +5,9 @@
 // it got, and complete it. Anything that fails or is interrupted on the way aborts
 // the lease and removes the half-made VM: nothing is left behind.
 import type { Readable } from 'node:stream'
-import { attr, el, parseXml, type XmlNode } from '../xml.ts'
+import { asArray, attr, el, parseXml, textOf, type XmlNode } from '../xml.ts'
 import { VsphereError } from './errors.ts'
-import { asArray, moRef, ref, text, xsiType, type MoRef } from './soap.ts'
+import { moRef, ref, xsiType, type MoRef } from './soap.ts'
 import type { Placement } from './placement.ts'
 import type { VsphereSession } from './session.ts'
 import { destroyVm, findVm } from './vm.ts'
@@ -91,9 +91,9 @@ export async function importOvf(s: VsphereSession, o: OvfImport): Promise<MoRef>
     cisp,
   )
   const result = (created.values[0] ?? {}) as XmlNode
-  const errors = asArray<XmlNode>(result['error']).map((e) => text(e['localizedMessage']) || xsiType(e))
+  const errors = asArray<XmlNode>(result['error']).map((e) => textOf(e['localizedMessage']) || xsiType(e))
   if (errors.length) throw new VsphereError(`vSphere cannot import the OVF: ${errors.join('; ')}`, 'input')
-  const fileItems = asArray<XmlNode>(result['fileItem']).map((f) => ({ deviceId: text(f['deviceId']), path: text(f['path']) }))
+  const fileItems = asArray<XmlNode>(result['fileItem']).map((f) => ({ deviceId: textOf(f['deviceId']), path: textOf(f['path']) }))
   const spec = importSpecFragment(created.raw)
   const folder = `<folder type="Folder">${p.vmFolder.value}</folder>`
   const host = p.host ? `<host type="HostSystem">${p.host.value}</host>` : ''
@@ -145,22 +145,22 @@ async function leaseReady(s: VsphereSession, lease: MoRef, signal?: AbortSignal)
   for (;;) {
     if (signal?.aborted) throw new VsphereError('the import was interrupted', 'hosts')
     const props = await s.get(lease, ['state', 'error', 'info'])
-    const state = text(props['state'])
+    const state = textOf(props['state'])
     if (state === 'ready') {
       const info = props['info'] as XmlNode
       const host = s.soap.host
       return {
         entity: moRef(info['entity']),
         urls: asArray<XmlNode>(info['deviceUrl']).map((u) => ({
-          importKey: text(u['importKey']),
+          importKey: textOf(u['importKey']),
           // An ESXi host's URL may name itself `*`: the address we reached vSphere at.
-          url: text(u['url']).replace('://*', `://${host}`),
+          url: textOf(u['url']).replace('://*', `://${host}`),
         })),
       }
     }
     if (state === 'error')
       throw new VsphereError(
-        `vSphere could not prepare the import: ${text((props['error'] as XmlNode | undefined)?.['localizedMessage']) || 'no message'}`,
+        `vSphere could not prepare the import: ${textOf((props['error'] as XmlNode | undefined)?.['localizedMessage']) || 'no message'}`,
         'hosts',
       )
     if (Date.now() > deadline) throw new VsphereError('the import lease did not become ready in 10 min', 'hosts')

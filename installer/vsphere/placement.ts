@@ -3,9 +3,9 @@
 // section) to the objects vSphere wants: datacenter (and its VM folder), resource
 // pool (a cluster's, a host's, or a named one), host, datastore and network. Each
 // name that matches nothing is an input error listing what there is.
-import type { XmlNode } from '../xml.ts'
+import { textOf, type XmlNode } from '../xml.ts'
 import { VsphereError } from './errors.ts'
-import { moRef, text, type MoRef } from './soap.ts'
+import { moRef, type MoRef } from './soap.ts'
 import type { ObjectProps, VsphereSession } from './session.ts'
 
 export interface PlacementNames {
@@ -33,13 +33,13 @@ export interface Placement {
 
 /** The object called `name` among `found`, or the only one when no name is given. */
 function pick(found: ObjectProps[], kind: string, name: string | undefined, flag: string): ObjectProps {
-  const names = found.map((o) => text(o.props['name']))
+  const names = found.map((o) => textOf(o.props['name']))
   const list = names.length ? names.join(', ') : 'none'
   if (name === undefined) {
     if (found.length === 1) return found[0]!
     throw new VsphereError(`name the ${kind}: vSphere has ${found.length ? `several (${list})` : 'none'}`, 'input', `add ${flag} NAME`)
   }
-  const match = found.filter((o) => text(o.props['name']) === name)
+  const match = found.filter((o) => textOf(o.props['name']) === name)
   if (match.length === 1) return match[0]!
   if (match.length > 1)
     throw new VsphereError(`${match.length} ${kind}s are called ${name}`, 'input', `name one that is unique, or rename the others`)
@@ -82,6 +82,6 @@ export async function resolvePlacement(s: VsphereSession, names: PlacementNames)
     ...(host ? { host } : {}),
     datastore: datastore.ref,
     network: network.ref,
-    networkName: text(network.props['name']),
+    networkName: textOf(network.props['name']),
   }
 }

@@ -2,9 +2,9 @@
 // A logged-in vSphere session: Login/Logout, reading properties of many objects at
 // once (a container view and RetrievePropertiesEx, continued while vSphere pages),
 // and waiting for tasks.
-import { el, type XmlElement, type XmlNode, type XmlValue } from '../xml.ts'
+import { asArray, el, textOf, type XmlElement, type XmlNode, type XmlValue } from '../xml.ts'
 import { VsphereError } from './errors.ts'
-import { asArray, moRef, ref, SoapClient, text, xsiType, type MoRef, type ServiceContent, type VsphereConnection } from './soap.ts'
+import { moRef, ref, SoapClient, xsiType, type MoRef, type ServiceContent, type VsphereConnection } from './soap.ts'
 
 export interface VsphereLogin extends VsphereConnection {
   user: string
@@ -107,10 +107,10 @@ export class VsphereSession {
     for (;;) {
       for (const o of asArray<XmlNode>(page?.['objects'])) {
         const props: Record<string, XmlValue> = {}
-        for (const p of asArray<XmlNode>(o['propSet'])) props[text(p['name'])] = p['val'] ?? ''
+        for (const p of asArray<XmlNode>(o['propSet'])) props[textOf(p['name'])] = p['val'] ?? ''
         out.push({ ref: moRef(o['obj']), props })
       }
-      const token = text(page?.['token'])
+      const token = textOf(page?.['token'])
       if (!token) return out
       page = (await this.soap.call('ContinueRetrievePropertiesEx', this.content.propertyCollector, el('token', {}, token))) as XmlNode
     }
@@ -121,13 +121,13 @@ export class VsphereSession {
     const deadline = Date.now() + timeoutMs
     for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
       const info = (await this.get(task, ['info']))['info'] as XmlNode | undefined
-      const state = text(info?.['state'])
+      const state = textOf(info?.['state'])
       if (state === 'success') return info?.['result']
       if (state === 'error') {
         const fault = info?.['error'] as XmlNode | undefined
         const type = xsiType(fault?.['fault'])
         throw new VsphereError(
-          `${what} failed in vSphere: ${text(fault?.['localizedMessage']) || type || 'no message'}`,
+          `${what} failed in vSphere: ${textOf(fault?.['localizedMessage']) || type || 'no message'}`,
           'hosts',
           undefined,
           type || undefined,

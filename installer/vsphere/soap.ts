@@ -5,7 +5,7 @@
 // ./import.ts). TLS is verified against the system's CAs and, when given, the
 // operator's CA file; `insecure` turns verification off for this connection only.
 import { rootCertificates } from 'node:tls'
-import { el, parseXml, toXmlFragment, type XmlElement, type XmlNode, type XmlValue } from '../xml.ts'
+import { asArray, el, parseXml, textOf, toXmlFragment, type XmlElement, type XmlNode, type XmlValue } from '../xml.ts'
 import { VsphereError, faultError, transportError } from './errors.ts'
 
 /** A managed object reference: its type (VirtualMachine) and id (vm-42). */
@@ -92,16 +92,6 @@ export function xsiType(v: XmlValue | undefined): string {
   const key = Object.keys(n).find((k) => k.startsWith('@_') && k.endsWith(':type'))
   const t = key ? n[key] : undefined
   return typeof t === 'string' ? t.replace(/^[^:]*:/, '') : ''
-}
-
-export function asArray<T = XmlValue>(v: XmlValue | undefined): T[] {
-  return v === undefined ? [] : Array.isArray(v) ? (v as T[]) : [v as T]
-}
-
-export function text(v: XmlValue | undefined): string {
-  if (typeof v === 'string') return v
-  const t = (v as XmlNode | undefined)?.['#text']
-  return typeof t === 'string' ? t : ''
 }
 
 export class SoapClient {
@@ -194,7 +184,7 @@ export class SoapClient {
   async serviceContent(): Promise<ServiceContent> {
     const sc = (await this.call('RetrieveServiceContent', { type: 'ServiceInstance', value: 'ServiceInstance' })) as XmlNode
     const about = sc['about'] as XmlNode
-    this.version = text(about['apiVersion']) || this.version
+    this.version = textOf(about['apiVersion']) || this.version
     return {
       rootFolder: moRef(sc['rootFolder']),
       propertyCollector: moRef(sc['propertyCollector']),
@@ -203,7 +193,7 @@ export class SoapClient {
       ovfManager: moRef(sc['ovfManager']),
       searchIndex: moRef(sc['searchIndex']),
       apiVersion: this.version,
-      apiType: text(about['apiType']),
+      apiType: textOf(about['apiType']),
     }
   }
 

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // One VM: found by name, powered on or off, given guestinfo.* keys (extraConfig),
 // destroyed, cloned, and asked for the address VMware Tools report.
-import { el, type XmlNode } from '../xml.ts'
+import { asArray, el, textOf, type XmlNode } from '../xml.ts'
 import { VsphereError } from './errors.ts'
-import { asArray, moRef, ref, text, type MoRef } from './soap.ts'
+import { moRef, ref, type MoRef } from './soap.ts'
 import type { VsphereSession } from './session.ts'
 
 /** The VM called `name` (anywhere the session sees), if there is one. */
 export async function findVm(s: VsphereSession, name: string): Promise<MoRef | undefined> {
-  const vms = (await s.list('VirtualMachine', ['name'])).filter((v) => text(v.props['name']) === name)
+  const vms = (await s.list('VirtualMachine', ['name'])).filter((v) => textOf(v.props['name']) === name)
   if (vms.length > 1) throw new VsphereError(`${vms.length} VMs are called ${name}`, 'input', 'rename the others, or choose another name')
   return vms[0]?.ref
 }
 
 export async function powerState(s: VsphereSession, vm: MoRef): Promise<string> {
-  return text((await s.get(vm, ['runtime.powerState']))['runtime.powerState'])
+  return textOf((await s.get(vm, ['runtime.powerState']))['runtime.powerState'])
 }
 
 export async function powerOn(s: VsphereSession, vm: MoRef): Promise<void> {
@@ -48,20 +48,20 @@ export async function setExtraConfig(s: VsphereSession, vm: MoRef, values: Recor
 /** The VM's extraConfig as key → value. */
 export async function extraConfig(s: VsphereSession, vm: MoRef): Promise<Record<string, string>> {
   const v = (await s.get(vm, ['config.extraConfig']))['config.extraConfig'] as XmlNode | undefined
-  return Object.fromEntries(asArray<XmlNode>(v?.['OptionValue']).map((o) => [text(o['key']), text(o['value'])]))
+  return Object.fromEntries(asArray<XmlNode>(v?.['OptionValue']).map((o) => [textOf(o['key']), textOf(o['value'])]))
 }
 
 /** The VM's vApp properties (vAppConfig) as key → value. */
 export async function vappProperties(s: VsphereSession, vm: MoRef): Promise<Record<string, string>> {
   const v = (await s.get(vm, ['config.vAppConfig']))['config.vAppConfig'] as XmlNode | undefined
-  return Object.fromEntries(asArray<XmlNode>(v?.['property']).map((p) => [text(p['id']), text(p['value'])]))
+  return Object.fromEntries(asArray<XmlNode>(v?.['property']).map((p) => [textOf(p['id']), textOf(p['value'])]))
 }
 
 /** Wait until VMware Tools report an IPv4 address for the VM. */
 export async function waitForGuestIp(s: VsphereSession, vm: MoRef, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const ip = text((await s.get(vm, ['guest.ipAddress']))['guest.ipAddress'])
+    const ip = textOf((await s.get(vm, ['guest.ipAddress']))['guest.ipAddress'])
     if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return ip
     if (Date.now() > deadline)
       throw new VsphereError(

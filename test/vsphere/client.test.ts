@@ -15,7 +15,6 @@ import { VsphereError } from '../../installer/vsphere/errors.ts'
 import { importOvf } from '../../installer/vsphere/import.ts'
 import { resolvePlacement, type PlacementNames } from '../../installer/vsphere/placement.ts'
 import { VsphereSession } from '../../installer/vsphere/session.ts'
-import { text } from '../../installer/vsphere/soap.ts'
 import {
   cloneVm,
   destroyVm,
@@ -27,6 +26,7 @@ import {
   vappProperties,
   waitForGuestIp,
 } from '../../installer/vsphere/vm.ts'
+import { textOf } from '../../installer/xml.ts'
 import { startSimulator, type Simulator } from './simulator.ts'
 
 let sim: Simulator
@@ -171,7 +171,7 @@ describe('vSphere client: an OVA into vSphere', () => {
   it('refuses a VM name that exists, and leaves that VM alone', async () => {
     const placement = await resolvePlacement(session, where)
     const [existing] = await session.list('VirtualMachine', ['name'])
-    const name = text(existing!.props['name'])
+    const name = textOf(existing!.props['name'])
     const e = await failure(importOvf(session, { ...readOva(ova), vmName: name, properties: {}, placement }))
     expect(e.message).toBe(`a VM called ${name} exists already`)
     expect(await findVm(session, name)).toEqual(existing!.ref)
