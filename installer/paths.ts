@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where the package's own files are, whether run from sources (vitest) or from dist/.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -16,6 +16,11 @@ function findRoot(start: string): string {
 
 /** The package root: the folder that holds package.json, roles/ and labs/. */
 export const packageRoot = findRoot(dirname(fileURLToPath(import.meta.url)))
+
+/** Stackhouse's version, from its package.json. */
+export function stackhouseVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
+}
 
 /** Folder of a role's templates. */
 export function templatesDir(role: string): string {

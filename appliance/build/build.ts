@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { buildSandboxLayer, sandboxLayer } from '../../installer/commands/layer.ts'
 import { buildGuestImage } from '../../installer/guest-image/index.ts'
 import { ensureMachinePackages } from '../../installer/machine-packages.ts'
-import { packageRoot } from '../../installer/paths.ts'
+import { packageRoot, stackhouseVersion } from '../../installer/paths.ts'
 import type { Role } from '../../installer/role/contract.ts'
 import { createSandbox, destroySandbox, listSandboxes, sandboxPaths, withSandboxHost } from '../../installer/sandbox/index.ts'
 import { run } from '../../installer/sandbox/_exec.ts'
@@ -49,14 +49,12 @@ export interface BuildReport {
   ovaChecked: boolean
 }
 
-const version = () => (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
-
 /** Build the appliance's images. Needs root, loop devices and the sandbox's package cache. */
 export async function buildAppliance(o: BuildOptions): Promise<BuildReport> {
   const log = o.log ?? (() => {})
   const t0 = Date.now()
   const secs = (from: number) => Math.round((Date.now() - from) / 100) / 10
-  const v = version()
+  const v = stackhouseVersion()
   const name = `stackhouse-${v}`
   mkdirSync(o.outDir, { recursive: true })
   const work = mkdtempSync(join(o.outDir, '.build-'))

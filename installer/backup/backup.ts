@@ -6,10 +6,10 @@
 // inventory. Read-only on the hosts except a private temporary folder, removed after.
 // NOTE: volumes (Ceph or LVM), Swift's objects and servers' disks are data of the
 // cloud's users, far larger than this; they are not in a backup (the README says so).
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
-import { packageRoot } from '../paths.ts'
+import { stackhouseVersion } from '../paths.ts'
 import { mkdirPrivate } from '../private-dir.ts'
 import { resolveCloud, type CloudPlan } from '../plan/resolve.ts'
 import type { Project } from '../project.ts'
@@ -54,8 +54,6 @@ export function backupSources(plan: CloudPlan): BackupSources {
   })
   return { databaseHost, databases, data }
 }
-
-const version = (): string => (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
 
 const fix = 'fix the host and run the backup again'
 
@@ -120,7 +118,7 @@ export async function backupCloud(project: Project, roles: readonly Role[], opts
       staging,
       {
         format: 'stackhouse-backup/1',
-        stackhouse: version(),
+        stackhouse: stackhouseVersion(),
         cloud: model.name,
         created: new Date().toISOString(),
         hosts: model.hosts.map((h) => h.name),

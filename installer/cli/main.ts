@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CLI's only exit point: every error maps to a message, and its kind to an exit code.
 import { Command, CommanderError } from 'commander'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { StackhouseError } from '../errors.ts'
 import { InventoryError, formatProblem } from '../inventory/problems.ts'
-import { packageRoot } from '../paths.ts'
+import { stackhouseVersion } from '../paths.ts'
 import { initCommand } from './init.ts'
 import { deployCommand, DeployFailed } from './deploy.ts'
 import { addHostCommand } from './add-host.ts'
@@ -35,7 +33,7 @@ import { sanitizeMessage } from '../printable.ts'
 
 export { exitCodes }
 
-const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
+const version = stackhouseVersion()
 
 export function program(): Command {
   const cli = new Command('stackhouse')
