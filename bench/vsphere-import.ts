@@ -5,61 +5,24 @@
 // what it receives, so this measures our client (reading the OVA, streaming, the
 // lease), not a datastore.
 //   npm run bench:vsphere            (STACKHOUSE_BENCH_MB=256 for a smaller disk)
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { it } from 'vitest'
-import { packOva } from '../appliance/ova/pack.ts'
 import { readOva } from '../appliance/ova/read.ts'
-import { ensureMachinePackages } from '../installer/machine-packages.ts'
 import { importOvf } from '../installer/vsphere/import.ts'
 import { resolvePlacement } from '../installer/vsphere/placement.ts'
-import { VsphereSession } from '../installer/vsphere/session.ts'
 import { destroyVm } from '../installer/vsphere/vm.ts'
 import { startSimulator } from '../test/vsphere/simulator.ts'
+import { testOva } from '../test/vsphere/test-ova.ts'
 
 const mib = Number(process.env.STACKHOUSE_BENCH_MB ?? 1024)
 
-/** An OVA with a disk of `mib` MiB of random data (streamOptimized compresses nothing of it). */
-async function ova(dir: string, name: string, size: number): Promise<string> {
-  const raw = join(dir, `${name}.raw`)
-  const vmdk = join(dir, `${name}-disk1.vmdk`)
-  const dd = spawnSync('dd', ['if=/dev/urandom', `of=${raw}`, 'bs=1M', `count=${size}`, 'status=none'])
-  if (dd.status !== 0) throw new Error(`dd: ${dd.stderr}`)
-  const c = spawnSync('qemu-img', [
-    'convert',
-    '-f',
-    'raw',
-    '-O',
-    'vmdk',
-    '-o',
-    'subformat=streamOptimized,adapter_type=lsilogic',
-    raw,
-    vmdk,
-  ])
-  if (c.status !== 0) throw new Error(`qemu-img: ${c.stderr}`)
-  rmSync(raw)
-  // No data disk: Debian's simulator cannot make an empty one (see test/vsphere/client.test.ts).
-  return (
-    await packOva(join(dir, `${name}.ova`), {
-      name,
-      version: '0',
-      vmdk,
-      capacityBytes: size * 2 ** 20,
-      cpus: 2,
-      memoryMiB: 8192,
-      dataDiskGiB: 0,
-    })
-  ).ova
-}
-
 it('vSphere import figures', async () => {
-  await ensureMachinePackages(['qemu-utils'], { what: 'the vSphere bench' })
   const dir = mkdtempSync(join(tmpdir(), 'stackhouse-bench-vsphere-'))
   const sim = await startSimulator()
-  const s = await VsphereSession.login({ url: sim.url, ca: sim.ca, user: sim.user, password: sim.password })
+  const s = await sim.session()
   try {
     const placement = await resolvePlacement(s, { cluster: 'DC0_C0', datastore: 'LocalDS_0', network: 'VM Network' })
     const rows: { figure: string; value: string }[] = []
@@ -67,7 +30,7 @@ it('vSphere import figures', async () => {
       ['small', 4],
       ['big', mib],
     ] as const) {
-      const file = await ova(dir, name, size)
+      const file = await testOva(dir, name, size, 'random')
       const source = readOva(file)
       const t = performance.now()
       const vm = await importOvf(s, { ...source, vmName: `bench-${name}`, properties: {}, placement })

@@ -3,20 +3,16 @@ import { Command } from 'commander'
 import { existsSync, readFileSync } from 'node:fs'
 import { deployApplianceToVsphere } from '../../appliance/vsphere.ts'
 import { UsageError } from '../errors.ts'
+import type { PlacementNames } from '../vsphere/placement.ts'
 import { out, style } from './_style.ts'
 
-interface DeployApplianceFlags {
+/** The placement flags are PlacementNames' own fields (--resource-pool is resourcePool). */
+interface DeployApplianceFlags extends PlacementNames {
   url: string
   user: string
   passwordStdin?: boolean
   caFile?: string
   insecure?: boolean
-  datacenter?: string
-  cluster?: string
-  host?: string
-  resourcePool?: string
-  datastore: string
-  network: string
   name: string
   set: string[]
   timeout: string

@@ -3,14 +3,11 @@
 // never a mock of our own: login over verified TLS, placement by name, an OVA
 // imported with its properties, power, guest address, clone and destroy; and the
 // failures, each a clear error with nothing left behind.
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { packOva } from '../../appliance/ova/pack.ts'
 import { readOva } from '../../appliance/ova/read.ts'
-import { ensureMachinePackages } from '../../installer/machine-packages.ts'
 import { VsphereError } from '../../installer/vsphere/errors.ts'
 import { importOvf } from '../../installer/vsphere/import.ts'
 import { resolvePlacement, type PlacementNames } from '../../installer/vsphere/placement.ts'
@@ -28,6 +25,7 @@ import {
 } from '../../installer/vsphere/vm.ts'
 import { textOf } from '../../installer/xml.ts'
 import { startSimulator, type Simulator } from './simulator.ts'
+import { testOva } from './test-ova.ts'
 
 let sim: Simulator
 let session: VsphereSession
@@ -37,37 +35,8 @@ const where: PlacementNames = { datacenter: 'DC0', cluster: 'DC0_C0', datastore:
 
 beforeAll(async () => {
   sim = await startSimulator()
-  session = await VsphereSession.login({ url: sim.url, ca: sim.ca, user: sim.user, password: sim.password })
-  // A small OVA made by the appliance's own packer: a 4 MiB disk as streamOptimized VMDK.
-  await ensureMachinePackages(['qemu-utils'], { what: 'the vSphere test OVA' })
-  const raw = join(work, 'disk.raw')
-  const vmdk = join(work, 'tiny-disk1.vmdk')
-  expect(spawnSync('qemu-img', ['create', '-f', 'raw', raw, '4M']).status).toBe(0)
-  const converted = spawnSync('qemu-img', [
-    'convert',
-    '-f',
-    'raw',
-    '-O',
-    'vmdk',
-    '-o',
-    'subformat=streamOptimized,adapter_type=lsilogic',
-    raw,
-    vmdk,
-  ])
-  expect(converted.status, converted.stderr?.toString()).toBe(0)
-  // NOTE: without the empty data disk: Debian's simulator (govmomi 0.24.2) dereferences a disk's
-  // file reference unchecked (simulator/ovf_manager.go:263) and crashes on a disk vSphere creates empty.
-  ova = (
-    await packOva(join(work, 'tiny.ova'), {
-      name: 'tiny',
-      version: '0.0.1',
-      vmdk,
-      capacityBytes: 4 * 1024 * 1024,
-      cpus: 2,
-      memoryMiB: 8192,
-      dataDiskGiB: 0,
-    })
-  ).ova
+  session = await sim.session()
+  ova = await testOva(work, 'tiny', 4)
 }, 900_000)
 
 afterAll(async () => {
@@ -94,7 +63,7 @@ describe('vSphere client: connecting', () => {
   })
 
   it('refuses a wrong password as an input error with the fix', async () => {
-    const e = await failure(VsphereSession.login({ url: sim.url, ca: sim.ca, user: sim.user, password: 'wrong' }))
+    const e = await failure(VsphereSession.login({ ...sim.credentials, password: 'wrong' }))
     expect(e.fault).toBe('InvalidLogin')
     expect(e.kind).toBe('input')
     expect(e.fix).toMatch(/user and password/)

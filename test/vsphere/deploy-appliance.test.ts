@@ -3,18 +3,16 @@
 // simulator. The simulator runs no guest, so the test plays the VM's side the way
 // VMware Tools and first boot would: it reports an address and publishes the
 // appliance's status in guestinfo.stackhouse.status.
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { packOva } from '../../appliance/ova/pack.ts'
 import { deployApplianceToVsphere, type VsphereDeployEvent, type VsphereDeployOptions } from '../../appliance/vsphere.ts'
 import { FixableError } from '../../installer/errors.ts'
-import { ensureMachinePackages } from '../../installer/machine-packages.ts'
 import { VsphereSession } from '../../installer/vsphere/session.ts'
 import { destroyVm, extraConfig, findVm, powerState, setExtraConfig, vappProperties } from '../../installer/vsphere/vm.ts'
 import { startSimulator, type Simulator } from './simulator.ts'
+import { testOva } from './test-ova.ts'
 
 let sim: Simulator
 let guest: VsphereSession
@@ -23,27 +21,8 @@ let ova: string
 
 beforeAll(async () => {
   sim = await startSimulator()
-  guest = await VsphereSession.login({ url: sim.url, ca: sim.ca, user: sim.user, password: sim.password })
-  await ensureMachinePackages(['qemu-utils'], { what: 'the vSphere test OVA' })
-  const raw = join(work, 'disk.raw')
-  const vmdk = join(work, 'app-disk1.vmdk')
-  expect(spawnSync('qemu-img', ['create', '-f', 'raw', raw, '4M']).status).toBe(0)
-  expect(
-    spawnSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=streamOptimized,adapter_type=lsilogic', raw, vmdk])
-      .status,
-  ).toBe(0)
-  // NOTE: no data disk: Debian's simulator crashes on a disk without a file (see client.test.ts).
-  ova = (
-    await packOva(join(work, 'app.ova'), {
-      name: 'app',
-      version: '0.0.1',
-      vmdk,
-      capacityBytes: 4 * 2 ** 20,
-      cpus: 2,
-      memoryMiB: 8192,
-      dataDiskGiB: 0,
-    })
-  ).ova
+  guest = await sim.session()
+  ova = await testOva(work, 'app', 4)
 }, 900_000)
 
 afterAll(async () => {
@@ -54,7 +33,7 @@ afterAll(async () => {
 
 const options = (vmName: string, settings: Record<string, string>, events: VsphereDeployEvent[] = []): VsphereDeployOptions => ({
   ova,
-  login: { url: sim.url, ca: sim.ca, user: sim.user, password: sim.password },
+  login: sim.credentials,
   placement: { cluster: 'DC0_C0', datastore: 'LocalDS_0', network: 'VM Network' },
   vmName,
   settings,
@@ -115,13 +94,13 @@ describe('vsphere deploy-appliance', () => {
   it('writes the OVF environment itself on a standalone ESXi host, which makes none', async () => {
     // GIVEN a standalone ESXi host (no vCenter: one datacenter, one host, no cluster)
     const esx = await startSimulator({ esx: true })
-    const on = await VsphereSession.login({ url: esx.url, ca: esx.ca, user: esx.user, password: esx.password })
+    const on = await esx.session()
     try {
       expect(on.content.apiType).toBe('HostAgent')
       const settings = { hostname: 'lab7', 'network.mode': 'dhcp' }
       const deploy = deployApplianceToVsphere({
         ...options('stackhouse-esx', settings),
-        login: { url: esx.url, ca: esx.ca, user: esx.user, password: esx.password },
+        login: esx.credentials,
         placement: { datastore: 'LocalDS_0', network: 'VM Network' },
       })
       // (the guest's side, on this host)

@@ -3,6 +3,7 @@
 // mistyped URLs, a password on the command line, a missing or non-PEM CA file, a
 // missing OVA. Each is an input or usage error with the fix, never exit 70.
 import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,7 +77,7 @@ describe('vsphere deploy-appliance: refused input', () => {
   it.each([
     [
       'a password in a setting',
-      [...base, '--password-stdin', '--set', 'admin_password=hunter2hunter2'],
+      [...base, '--password-stdin', '--set', `admin_password=${randomBytes(9).toString('hex')}`],
       2,
       /a password never goes on the command line/,
     ],

@@ -4,13 +4,14 @@
 // tests install chromium and shellcheck), started on loopback with a certificate of
 // a CA made for the test, so the client's TLS verification stays on.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { ensureMachinePackages } from '../../installer/machine-packages.ts'
 import { ensureCa, ensureCertificate } from '../../installer/tls/ca.ts'
+import { VsphereSession, type VsphereLogin } from '../../installer/vsphere/session.ts'
 
 const source = join(import.meta.dirname, 'simulator', 'main.go')
 const cacheDir = '/var/cache/stackhouse/vcsim'
@@ -22,6 +23,10 @@ export interface Simulator {
   ca: string
   user: string
   password: string
+  /** All of the above, as a login to it. */
+  credentials: VsphereLogin
+  /** A session logged in with `credentials`. */
+  session(): Promise<VsphereSession>
   /** What the simulator wrote to stderr so far (a panic, when it crashed). */
   log(): string
   stop(): Promise<void>
@@ -66,7 +71,8 @@ export async function startSimulator(opts: { user?: string; password?: string; e
   const ca = ensureCa(dir, 'vsphere test')
   const cert = ensureCertificate(dir, 'vcsim', { dns: ['localhost'], ips: ['127.0.0.1'] })
   const user = opts.user ?? 'administrator@vsphere.local'
-  const password = opts.password ?? 'Sim-Passw0rd!'
+  // Made per run: the simulator accepts only this one.
+  const password = opts.password ?? randomBytes(12).toString('base64url')
   const child: ChildProcess = spawn(binary, ['-l', '127.0.0.1:0', '-cert', cert.cert, '-key', cert.key, ...(opts.esx ? ['-esx'] : [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
     // vcsim writes its datastores' files under TMPDIR.
@@ -80,11 +86,15 @@ export async function startSimulator(opts: { user?: string; password?: string; e
     child.once('exit', (code) => reject(new Error(`the vSphere simulator exited (${code}): ${stderr}`)))
     setTimeout(() => reject(new Error(`the vSphere simulator did not start in 60 s: ${stderr}`)), 60_000)
   })
+  const pem = readFileSync(ca.cert, 'utf8')
+  const credentials: VsphereLogin = { url, ca: pem, user, password }
   return {
     url,
-    ca: readFileSync(ca.cert, 'utf8'),
+    ca: pem,
     user,
     password,
+    credentials,
+    session: () => VsphereSession.login(credentials),
     log: () => stderr,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r))
