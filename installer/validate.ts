@@ -6,7 +6,7 @@
 // secret is created: files are rendered with placeholder secrets.
 import { builtinInventory, builtinInventoryName } from './inventory/defaults.ts'
 import { checkInventory, checkInventoryFile, type LoadResult } from './inventory/load.ts'
-import type { Problem } from './inventory/problems.ts'
+import { wholeFileProblem, type Problem } from './inventory/problems.ts'
 import type { Inventory } from './inventory/schema.ts'
 import { buildModel } from './model/build.ts'
 import type { Model, TlsPem } from './model/types.ts'
@@ -108,17 +108,7 @@ function secretsProblems(file: string): { problems: Problem[]; operatorSet: Reco
   } catch (e) {
     if (!(e instanceof SecretsError)) throw e
     return {
-      problems: [
-        {
-          file,
-          line: 1,
-          column: 1,
-          path: '',
-          severity: 'error',
-          message: e.message.slice(file.length + 2),
-          ...(e.fix ? { fix: e.fix } : {}),
-        },
-      ],
+      problems: [wholeFileProblem(file, e.message.slice(file.length + 2), e.fix)],
       operatorSet: {},
     }
   }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // An inventory file's bytes → text, and the limits a hostile file meets: its size
 // is checked before it is read, its encoding before it is parsed as YAML.
-import type { Problem } from './problems.ts'
+import { wholeFileProblem, type Problem } from './problems.ts'
 
 /** Limits applied before and while parsing, so a hostile file cannot exhaust memory or time. */
 export const inventoryLimits = {
@@ -15,17 +15,7 @@ export const inventoryLimits = {
 export function tooLarge(file: string, bytes: number): { problems: Problem[] } {
   const message = `the file is ${bytes} bytes, more than the limit of ${inventoryLimits.bytes} bytes (4 MiB)`
   return {
-    problems: [
-      {
-        file,
-        line: 1,
-        column: 1,
-        path: '',
-        message,
-        fix: 'is this the inventory? An inventory of a few thousand hosts is well under 1 MiB',
-        severity: 'error',
-      },
-    ],
+    problems: [wholeFileProblem(file, message, 'is this the inventory? An inventory of a few thousand hosts is well under 1 MiB')],
   }
 }
 

@@ -16,6 +16,11 @@ export interface Problem {
   severity: 'error' | 'warning'
 }
 
+/** An error about the file as a whole (too large, unreadable, a part missing): line 1, column 1, no path. */
+export function wholeFileProblem(file: string, message: string, fix?: string): Problem {
+  return { file, line: 1, column: 1, path: '', severity: 'error', message, ...(fix ? { fix } : {}) }
+}
+
 /** Thrown when an inventory has errors; carries every problem found, not just the first. An input error (exit 1). */
 export class InventoryError extends StackhouseError {
   constructor(readonly problems: Problem[]) {

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url'
 import { closest } from '../closest.ts'
 import { StackhouseError } from '../errors.ts'
 import { decodeInventory } from '../inventory/decode.ts'
-import { formatProblem, type Problem } from '../inventory/problems.ts'
+import { formatProblem, wholeFileProblem, type Problem } from '../inventory/problems.ts'
 import { parseInventory, type InventorySource } from '../inventory/source.ts'
 import { compileSchema, validateWith } from '../inventory/validate.ts'
 import { packageRoot } from '../paths.ts'
@@ -173,15 +173,7 @@ function rules(file: LabFile, source: InventorySource, folder: string, code: Lab
   })
   // Every function the file names.
   if (code.missing) {
-    problems.push({
-      file: source.file,
-      line: 1,
-      column: 1,
-      path: '',
-      severity: 'error',
-      message: code.missing,
-      fix: "a lab's checks, solves and setups are functions exported by its checks.ts",
-    })
+    problems.push(wholeFileProblem(source.file, code.missing, "a lab's checks, solves and setups are functions exported by its checks.ts"))
     return problems
   }
   const exported = Object.keys(code.functions)
