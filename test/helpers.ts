@@ -2,11 +2,15 @@
 // Shared test helpers: the one way tests get a fixture cloud (its inventory loaded
 // and validated, the model built with fixed, obviously fake secrets) and render it.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import { loadInventory } from '../installer/inventory/load.ts'
+import { InventoryError } from '../installer/inventory/problems.ts'
+import type { Inventory } from '../installer/inventory/schema.ts'
+import { parseInventory } from '../installer/inventory/source.ts'
+import { validateSchema } from '../installer/inventory/validate.ts'
 import { buildModel } from '../installer/model/build.ts'
 import type { Model } from '../installer/model/types.ts'
 import { projectPaths, type Project } from '../installer/project.ts'
@@ -56,9 +60,21 @@ export type FixtureName = (typeof fixtureNames)[number]
  */
 export function fixtureModel(name: FixtureName, change?: (model: Model) => Partial<Model>): Model {
   const file = join(fixturesDir, 'inventories', `${name}.yml`)
-  const inventory = loadInventory(file)
+  const inventory = name === 'vsphere' ? schemaOnly(file) : loadInventory(file)
   const model = withFixtureTls(buildModel(inventory, `test/fixtures/inventories/${name}.yml`, fakeSecrets(), ownRoles))
   return change ? { ...model, ...change(model) } : model
+}
+
+/**
+ * The vsphere fixture as the schema accepts it. validate refuses it as a whole (no
+ * Neutron driver in Debian 12 binds the ports nova's VMware driver plugs:
+ * inventory/rules.ts), while the VMware drivers' renderers stay tested.
+ */
+function schemaOnly(file: string): Inventory {
+  const { source } = parseInventory(file, readFileSync(file, 'utf8'))
+  const { inventory, problems } = validateSchema(source!)
+  if (!inventory) throw new InventoryError(problems)
+  return inventory as Inventory
 }
 
 const modelOf = (from: FixtureName | Model): Model => (typeof from === 'string' ? fixtureModel(from) : from)

@@ -2,7 +2,7 @@
 // What the inventory rules (rules.ts, rules-networks.ts) report into: problems at
 // the line and column of the value they are about.
 import type { Problem } from './problems.ts'
-import type { Inventory } from './schema.ts'
+import type { InventoryDraft } from './schema.ts'
 import type { InventorySource } from './source.ts'
 
 export type Path = (string | number)[]
@@ -13,6 +13,8 @@ export class Findings {
     readonly source: InventorySource,
     /** Folder that relative paths in the inventory start from; undefined: files are not checked. */
     readonly dir: string | undefined,
+    /** Hosts may lack an address: create-hosts is about to give them one. */
+    readonly addressesPending = false,
   ) {}
   add(severity: Problem['severity'], path: Path, message: string, fix?: string, key = false): void {
     const pos = this.source.locate(path, { key })
@@ -35,4 +37,4 @@ export class Findings {
   }
 }
 
-export type Rule = (inv: Inventory, f: Findings) => void
+export type Rule = (inv: InventoryDraft, f: Findings) => void

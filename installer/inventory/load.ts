@@ -6,7 +6,7 @@ import { dirname } from 'node:path'
 import { decodeInventory, inventoryLimits, tooLarge } from './decode.ts'
 import { InventoryError, type Problem } from './problems.ts'
 import { checkRules } from './rules.ts'
-import type { Inventory } from './schema.ts'
+import type { Inventory, InventoryDraft } from './schema.ts'
 import { parseInventory, type InventorySource } from './source.ts'
 import { validateSchema } from './validate.ts'
 
@@ -21,15 +21,28 @@ export interface LoadResult {
 export interface CheckOptions {
   /** Folder relative paths in the inventory start from; given, the files it names are checked too. */
   dir?: string
+  /** Hosts without an address are fine (create-hosts is about to give them one). */
+  addressesPending?: boolean
 }
 
 /** Check inventory text; never throws for problems in the text. The inventory comes back only when it has no error. */
 export function checkInventory(file: string, text: string, opts: CheckOptions = {}): LoadResult {
+  const r = checkInventoryDraft(file, text, { ...opts, addressesPending: false })
+  // Without an error, every host has its address (the rules say so otherwise).
+  return { ...r, inventory: r.inventory as Inventory | undefined }
+}
+
+/** checkInventory, where `addressesPending` may let hosts without an address through. */
+export function checkInventoryDraft(
+  file: string,
+  text: string,
+  opts: CheckOptions = {},
+): Omit<LoadResult, 'inventory'> & { inventory?: InventoryDraft } {
   const { source, problems } = parseInventory(file, text)
   if (!source) return { problems }
   const { inventory, problems: schemaProblems } = validateSchema(source)
   if (!inventory) return { problems: sortProblems([...problems, ...schemaProblems]), locate: source.locate }
-  const all = sortProblems([...problems, ...checkRules(inventory, source, opts.dir)])
+  const all = sortProblems([...problems, ...checkRules(inventory, source, opts)])
   return { ...(all.some((p) => p.severity === 'error') ? {} : { inventory }), problems: all, locate: source.locate }
 }
 

@@ -4,11 +4,11 @@
 // fits the provider network clear of every host and endpoint address.
 import { contains, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './net.ts'
 import type { Findings, Rule } from './findings.ts'
-import type { Inventory } from './schema.ts'
+import type { InventoryDraft } from './schema.ts'
 
 type NetName = 'management' | 'tunnel' | 'storage' | 'provider'
 
-function cidrs(inv: Inventory, f: Findings): Partial<Record<NetName, Cidr>> {
+function cidrs(inv: InventoryDraft, f: Findings): Partial<Record<NetName, Cidr>> {
   const out: Partial<Record<NetName, Cidr>> = {}
   for (const name of ['management', 'tunnel', 'storage', 'provider'] as const) {
     const net = inv.networks?.[name]
@@ -71,16 +71,17 @@ function usable(cidr: Cidr): string {
   return cidr.prefix >= 31 ? `${formatIp(cidr.first)}-${formatIp(cidr.last)}` : `${formatIp(cidr.first + 1)}-${formatIp(cidr.last - 1)}`
 }
 
-function hostAddressesFitNetworks(inv: Inventory, f: Findings, nets: Partial<Record<NetName, Cidr>>): void {
+function hostAddressesFitNetworks(inv: InventoryDraft, f: Findings, nets: Partial<Record<NetName, Cidr>>): void {
   inv.hosts.forEach((h, i) => {
-    const ip = parseIp(h.address)!
-    if (nets.management && !contains(nets.management, ip)) {
+    // No address yet (create-hosts writes it in): only the tunnel address is checked.
+    const ip = h.address === undefined ? undefined : parseIp(h.address)!
+    if (ip !== undefined && nets.management && !contains(nets.management, ip)) {
       f.error(
         ['hosts', i, 'address'],
         `address ${h.address} of host "${h.name}" is outside the management network ${inv.networks!.management.cidr}`,
         'fix the address, or widen networks.management.cidr',
       )
-    } else if (nets.management) {
+    } else if (ip !== undefined && nets.management) {
       const taken = reservedIn(nets.management, ip, inv.networks!.management.gateway)
       if (taken)
         f.error(
@@ -115,7 +116,7 @@ function hostAddressesFitNetworks(inv: Inventory, f: Findings, nets: Partial<Rec
   })
 }
 
-function providerRangeFits(inv: Inventory, f: Findings, cidr: Cidr | undefined): void {
+function providerRangeFits(inv: InventoryDraft, f: Findings, cidr: Cidr | undefined): void {
   const p = inv.networks?.provider
   if (!p || !cidr) return
   const start = parseIp(p.allocation.start)!
@@ -168,7 +169,7 @@ function providerRangeFits(inv: Inventory, f: Findings, cidr: Cidr | undefined):
 }
 
 /** No host address (management or tunnel) and no endpoint address inside the floating-IP range: Neutron would hand it out. */
-function allocationClearOfHosts(inv: Inventory, f: Findings, start: number, end: number): void {
+function allocationClearOfHosts(inv: InventoryDraft, f: Findings, start: number, end: number): void {
   const range = `${inv.networks!.provider!.allocation.start}-${inv.networks!.provider!.allocation.end}`
   for (const key of ['public_address', 'internal_address'] as const) {
     const ip = inv.endpoints?.[key] === undefined ? undefined : parseIp(inv.endpoints[key])

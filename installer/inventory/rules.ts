@@ -10,14 +10,36 @@ import { parseIp } from './net.ts'
 import { resolveLocalPath } from './paths.ts'
 import type { Problem } from './problems.ts'
 import { networksAreConsistent } from './rules-networks.ts'
-import type { Inventory } from './schema.ts'
+import type { InventoryDraft } from './schema.ts'
 import type { InventorySource } from './source.ts'
 
-/** @param dir folder of the inventory file, to check the files it names; omitted, they are not checked. */
-export function checkRules(inv: Inventory, source: InventorySource, dir?: string): Problem[] {
-  const f = new Findings(source, dir)
+/**
+ * @param opts.dir folder of the inventory file, to check the files it names; omitted, they are not checked.
+ * @param opts.addressesPending hosts may lack an address (create-hosts is about to give them one).
+ */
+export function checkRules(
+  inv: InventoryDraft,
+  source: InventorySource,
+  opts: { dir?: string; addressesPending?: boolean } = {},
+): Problem[] {
+  const f = new Findings(source, opts.dir, opts.addressesPending === true)
   for (const rule of rules) rule(inv, f)
   return f.problems
+}
+
+/** Every host has its address, unless the inventory's VMs are yet to be made (target: vsphere). */
+const hostsHaveAddresses: Rule = (inv, f) => {
+  inv.hosts.forEach((h, i) => {
+    if (h.address !== undefined) return
+    if (inv.target !== 'vsphere')
+      f.error(['hosts', i], `host "${h.name}" has no address`, 'add address: with the address SSH reaches it at')
+    else if (!f.addressesPending)
+      f.error(
+        ['hosts', i],
+        `host "${h.name}" has no address yet`,
+        'run stackhouse vsphere create-hosts -i <this inventory>: it makes the VM and writes its address here',
+      )
+  })
 }
 
 const hostsHaveUniqueNamesAndAddresses: Rule = (inv, f) => {
@@ -105,7 +127,7 @@ const groupMembersAreHosts: Rule = (inv, f) => {
 }
 
 /** Which group each service runs in, and whether it is on. */
-function groupNeeds(inv: Inventory): [group: string, what: string][] {
+function groupNeeds(inv: InventoryDraft): [group: string, what: string][] {
   const needs: [string, string][] = [
     ['control', 'the APIs, MariaDB and RabbitMQ'],
     ['network', 'the Neutron agents'],
@@ -149,19 +171,7 @@ const controlCountIsOdd: Rule = (inv, f) => {
 const backendsFitTarget: Rule = (inv, f) => {
   const b = inv.backends
   const target = inv.target
-  const needVsphere: [Path, string][] = []
-  if (b.compute === 'vmware') needVsphere.push([['backends', 'compute'], 'compute backend "vmware"'])
-  if (b.block_storage === 'vmdk') needVsphere.push([['backends', 'block_storage'], 'block storage backend "vmdk"'])
-  for (const [path, what] of needVsphere) {
-    if (target === 'sandbox')
-      f.error(
-        path,
-        `${what} drives vSphere and cannot run on sandbox hosts`,
-        path[1] === 'compute' ? 'use compute: libvirt' : 'use block_storage: ceph',
-      )
-    else if (!inv.vsphere)
-      f.error(path, `${what} needs a vCenter to talk to`, 'add a vsphere: section (host, username, cluster, datastore)')
-  }
+  vmwareDriversCanWork(inv, f)
   if (target === 'sandbox' && b.block_storage === 'lvm') {
     f.error(
       f.written(['backends', 'block_storage']) ? ['backends', 'block_storage'] : ['target'],
@@ -179,6 +189,30 @@ const backendsFitTarget: Rule = (inv, f) => {
   if (b.block_storage === 'lvm') return
   if (f.written(['backends', 'lvm']))
     f.warn(['backends', 'lvm'], `backends.lvm is ignored: block storage is "${b.block_storage}"`, 'remove it, or set block_storage: lvm')
+}
+
+/**
+ * The VMware drivers only where they can work. At Zed, nova's VMware driver plugs a
+ * server only into a port Neutron bound as a vSphere distributed switch (dvs) port
+ * or an NSX opaque network (nova/virt/vmwareapi/vif.py); ML2 Linux bridge binds
+ * "bridge" ports and OVN binds ports to its own chassis, so every server would fail
+ * to boot. The drivers that bind dvs or NSX ports (networking-vsphere, vmware-nsx)
+ * are not in Debian 12. And a VMDK volume attaches only to a server of that driver.
+ */
+function vmwareDriversCanWork(inv: InventoryDraft, f: Findings): void {
+  const b = inv.backends
+  if (b.compute === 'vmware')
+    f.error(
+      ['backends', 'compute'],
+      `compute backend "vmware" cannot give servers a network with network: ${b.network}: nova's VMware driver (Zed) plugs only ports bound to a vSphere distributed switch or NSX, and the Neutron drivers for those (networking-vsphere, vmware-nsx) are not in Debian 12`,
+      'use compute: libvirt; to run the cloud on vSphere, make the hosts VMs with nested virtualization (stackhouse vsphere create-hosts)',
+    )
+  if (b.block_storage === 'vmdk' && b.compute !== 'vmware')
+    f.error(
+      ['backends', 'block_storage'],
+      `block storage backend "vmdk" makes volumes that attach only to servers of nova's VMware driver, and compute is ${b.compute}`,
+      'use block_storage: ceph or lvm',
+    )
 }
 
 const tlsIsComplete: Rule = (inv, f) => {
@@ -241,6 +275,7 @@ function fileProblem(file: string): { message: string; fix: string; missing?: tr
 }
 
 const rules: Rule[] = [
+  hostsHaveAddresses,
   namesAreNotReserved,
   addressesAreUsable,
   hostsHaveUniqueNamesAndAddresses,

@@ -23,10 +23,16 @@ const ssh = {
 export const hostSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'address'],
+  // The address may wait for `stackhouse vsphere create-hosts` (target: vsphere), which writes it in;
+  // every other command needs it (rules.ts, hostsHaveAddresses).
+  required: ['name'],
   properties: {
     name: hostName,
-    address: { ...ipv4, description: 'Management address: the deployer reaches the host here over SSH.' },
+    address: {
+      ...ipv4,
+      description:
+        'Management address: the deployer reaches the host here over SSH. With target: vsphere, leave it out to have create-hosts write the one the VM gets.',
+    },
     ssh,
     interfaces: {
       type: 'object',

@@ -8,7 +8,8 @@ import { backendsSchema } from './schema-backends.ts'
 import { configSchema } from './schema-config.ts'
 import { hostSchema } from './schema-hosts.ts'
 import { networksSchema } from './schema-networks.ts'
-import { addressOrName, hostName, line, localPath, safeName, url } from './schema-values.ts'
+import { vsphereSchema } from './schema-vsphere.ts'
+import { addressOrName, hostName, localPath, safeName, url } from './schema-values.ts'
 
 const serviceSwitch = { type: 'boolean', default: true } as const
 
@@ -59,18 +60,7 @@ export const inventorySchema = {
       properties: { cinder: serviceSwitch, swift: serviceSwitch, horizon: serviceSwitch },
     },
     backends: backendsSchema,
-    vsphere: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['host', 'username', 'cluster', 'datastore'],
-      properties: {
-        host: { ...addressOrName, description: 'vCenter address: a DNS name or an IPv4 address.' },
-        username: line(256, 'vCenter user, e.g. administrator@vsphere.local.'),
-        cluster: line(256, 'Cluster name as vCenter shows it.'),
-        datastore: line(256, 'Datastore name (a regular expression).'),
-        insecure: { type: 'boolean', default: false },
-      },
-    },
+    vsphere: vsphereSchema,
     packages: {
       type: 'object',
       additionalProperties: false,
@@ -99,10 +89,17 @@ export const inventorySchema = {
 } as const
 
 /**
+ * An inventory as the schema accepts it, with its defaults applied: a host's address
+ * may still be missing (create-hosts fills it in). The rules check this.
+ */
+export type InventoryDraft = FromSchema<typeof inventorySchema>
+
+/**
  * A valid inventory with the schema's defaults applied (validation applies them):
  * a key with a `default` is always there, so no reader restates its default.
+ * Every host has its address (the rules refuse one without).
  */
-export type Inventory = FromSchema<typeof inventorySchema>
+export type Inventory = Omit<InventoryDraft, 'hosts'> & { hosts: (InventoryDraft['hosts'][number] & { address: string })[] }
 
 type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode; default?: unknown }
 

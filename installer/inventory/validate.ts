@@ -3,7 +3,7 @@
 // in words a person reads, with the fix.
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv'
 import formatsModule from 'ajv-formats'
-import { inventorySchema, type Inventory } from './schema.ts'
+import { inventorySchema, type InventoryDraft } from './schema.ts'
 import type { Problem } from './problems.ts'
 import type { InventorySource } from './source.ts'
 import { closest } from '../closest.ts'
@@ -28,7 +28,7 @@ const ajv = new Ajv({
 addFormats(ajv, ['ipv4'])
 ajv.addFormat('address-or-name', { type: 'string', validate: isAddressOrName })
 ajv.addFormat('http-url', { type: 'string', validate: (s: string) => parseHttpUrl(s) !== undefined })
-const check = ajv.compile<Inventory>(inventorySchema)
+const check = ajv.compile<InventoryDraft>(inventorySchema)
 
 /** A schema compiled with the same options (and formats) as the inventory's: for other YAML files (lab.yaml). */
 export function compileSchema<T>(schema: object): ValidateFunction<T> {
@@ -55,7 +55,7 @@ export function validateWith<T>(
  * with the schema's defaults applied, to a copy: `source.data` stays what the file
  * says, for the rules that ask whether a key was written.
  */
-export function validateSchema(source: InventorySource): { inventory?: Inventory; problems: Problem[] } {
+export function validateSchema(source: InventorySource): { inventory?: InventoryDraft; problems: Problem[] } {
   const { value, problems } = validateWith(check, source, 'run "stackhouse init" to write a starting inventory')
   return value ? { inventory: value, problems } : { problems }
 }

@@ -91,7 +91,7 @@ export function buildModel(
     },
     services: { ...inv.services },
     backends: resolveBackends(inv),
-    ...(inv.vsphere ? { vsphere: { ...inv.vsphere } } : {}),
+    ...(inv.vsphere ? { vsphere: vsphereOf(inv.vsphere) } : {}),
     packages: {
       ...(inv.packages?.mirror ? { mirror: reserialised(inv.packages.mirror) } : {}),
       ...(inv.packages?.security_mirror ? { securityMirror: reserialised(inv.packages.security_mirror) } : {}),
@@ -166,4 +166,10 @@ function stringifyConfig(config: NonNullable<Inventory['config']>): Record<strin
     }
   }
   return out
+}
+
+/** What the drivers need of the inventory's vsphere: section (create-hosts reads the rest from the inventory itself). */
+function vsphereOf(vs: NonNullable<Inventory['vsphere']>): NonNullable<Model['vsphere']> {
+  const { host, port, username, cluster, datastore, insecure } = vs
+  return { host, port, username, insecure, ...(cluster ? { cluster } : {}), ...(datastore ? { datastore } : {}) }
 }

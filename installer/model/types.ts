@@ -104,7 +104,8 @@ export interface Model {
   }
   services: { cinder: boolean; swift: boolean; horizon: boolean }
   backends: Backends
-  vsphere?: { host: string; username: string; cluster: string; datastore: string; insecure: boolean }
+  /** The vCenter the VMware drivers use (cluster and datastore pattern are theirs). */
+  vsphere?: { host: string; port: number; username: string; cluster?: string; datastore?: string; insecure: boolean }
   packages: { mirror?: string; securityMirror?: string; proxy?: string }
   tls: {
     enabled: boolean

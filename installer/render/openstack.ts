@@ -118,6 +118,10 @@ export function vsphereSettings(model: Model, user: string): VsphereSettings {
     throw new FixableError(`${user} drives vSphere, but the inventory has no vsphere: section`, {
       fix: 'add vsphere: (host, username, cluster, datastore) to the inventory',
     })
+  if (!vs.cluster || !vs.datastore)
+    throw new FixableError(`${user} needs the vCenter cluster and a datastore pattern`, {
+      fix: 'add cluster: and datastore: under vsphere: in the inventory',
+    })
   const password = model.secrets.vsphere_password
   if (!password) {
     throw new FixableError(`${user} needs the vCenter password, and the secret vsphere_password is not set`, {

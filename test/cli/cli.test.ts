@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CLI as a user runs it: bin/stackhouse.js in a child process (needs `npm run build`).
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -108,10 +108,10 @@ describe('stackhouse CLI', () => {
 
   it('validate prints every error with file:line and exits 1, without a stack trace', () => {
     const dir = scratch()
-    writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - name: a\n    adress: 10.0.0.1\n')
+    writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  - name: a\n    adress: 10.0.0.1\n    tunel_address: 10.0.0.2\n')
     const r = run(['validate', '-i', 'inv.yml'], dir)
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('inv.yml:2:5 /hosts/0: missing required key "address"')
+    expect(r.stderr).toContain('inv.yml:4:5 /hosts/0/tunel_address: unknown key "tunel_address"')
     // (the inventory may be given without -i, too)
     expect(run(['validate', 'inv.yml'], dir).stderr).toBe(r.stderr)
     expect(r.stderr).toContain('inv.yml:3:5 /hosts/0/adress: unknown key "adress"\n  fix: did you mean "address"?')
@@ -121,8 +121,8 @@ describe('stackhouse CLI', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({
       valid: false,
       problems: [
-        { line: 2, column: 5 },
         { line: 3, column: 5 },
+        { line: 4, column: 5 },
       ],
     })
   })
@@ -204,21 +204,23 @@ describe('stackhouse CLI', () => {
     expect(readFileSync(join(dir, 'mine', 'notes.txt'), 'utf8')).toBe('precious')
   })
 
-  it('render of a vSphere cloud without vsphere_password is an input error with the fix (exit 1), not a bug (70)', () => {
-    // GIVEN the vSphere fixture and a secrets file without the operator's vCenter password (never generated)
+  it('render of the VMware drivers is refused with why and what instead (exit 1), not a bug (70), writing nothing', () => {
+    // GIVEN the vSphere fixture: nova's VMware driver and cinder's VMDK driver, with Linux bridge networking
     const dir = scratch()
     const inv = join(fixturesDir, 'inventories', 'vsphere.yml')
-    expect(run(['secrets', 'generate', '-i', inv, '--secrets', 's.yaml'], dir).code).toBe(0)
-    expect(readFileSync(join(dir, 's.yaml'), 'utf8')).not.toContain('vsphere_password')
     // WHEN rendering
     const r = run(['render', '-i', inv, '--secrets', 's.yaml', '-o', 'out'], dir)
-    // THEN it exits 1 and says what to do, without a stack trace
+    // THEN it exits 1 at the line that chose the driver, says why it cannot work and what to use instead
     expect(r.code, r.stderr).toBe(1)
-    expect(r.stderr).toContain(
-      '✖ nova-compute (backends.compute: vmware) needs the vCenter password, and the secret vsphere_password is not set\n  fix: stackhouse secrets set vsphere_password',
+    expect(r.stderr).toMatch(
+      /vsphere\.yml:16:12 \/backends\/compute: compute backend "vmware" cannot give servers a network with network: linuxbridge/,
     )
+    expect(r.stderr).toContain('fix: use compute: libvirt')
     expect(r.stderr).not.toContain('internal error')
     expect(r.stderr).not.toMatch(/\n\s+at /)
+    // AND nothing was written: no rendered files, no secrets
+    expect(existsSync(join(dir, 'out'))).toBe(false)
+    expect(existsSync(join(dir, 's.yaml'))).toBe(false)
   })
 
   it('destroy of servers asks for --yes-i-really-mean-it before touching anything', () => {

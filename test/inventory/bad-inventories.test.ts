@@ -58,7 +58,7 @@ describe('bad inventories', () => {
       }
     })()
     expect(e).toBeInstanceOf(InventoryError)
-    expect(e!.problems.map((p) => p.line)).toEqual([6, 7])
-    expect(e!.message).toMatch(/^inventory\.yml:6:5 \/hosts\/0: missing required key "address"/)
+    expect(e!.problems.map((p) => p.line)).toEqual([7, 9])
+    expect(e!.message).toMatch(/^inventory\.yml:7:5 \/hosts\/0\/adress: unknown key "adress"/)
   })
 })
