@@ -4,6 +4,7 @@
 // commands that run on the appliance refuse to run anywhere else.
 import { existsSync } from 'node:fs'
 import { UsageError } from '../installer/errors.ts'
+import { applianceFiles } from './first-boot/files.ts'
 
 export const applianceMarker = '/etc/stackhouse/appliance.json'
 
@@ -13,5 +14,14 @@ export function requireAppliance(what: string, marker = applianceMarker): void {
     throw new UsageError(
       `${what} runs on the Stackhouse appliance only (${marker} is missing): it rewrites this machine's network, host name and SSH key`,
       'run it on a VM made from the appliance image (stackhouse appliance build)',
+    )
+}
+
+/** Throw when first boot made this VM a host (mode host): it has no cloud of its own to change. */
+export function requireOwnCloud(what: string, hostMark = applianceFiles.hostDone): void {
+  if (existsSync(hostMark))
+    throw new UsageError(
+      `${what}: this VM is a host of a multi-host cloud (mode host), with no cloud of its own`,
+      'change the cloud from its deployer: edit the inventory, then stackhouse deploy -i <inventory>',
     )
 }

@@ -97,6 +97,16 @@ export const settings: readonly Setting[] = [
     default: '',
   },
   {
+    key: 'mode',
+    type: 'string',
+    category: 'Cloud',
+    label: 'Role',
+    description:
+      'cloud: configure the all-in-one cloud on this VM. host: only the network and the SSH key, for a multi-host inventory (stackhouse vsphere create-hosts).',
+    default: 'cloud',
+    choices: ['cloud', 'host'],
+  },
+  {
     key: 'cloud.floating_range',
     type: 'string',
     category: 'Cloud',

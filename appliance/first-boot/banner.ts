@@ -10,6 +10,8 @@ export type ApplianceStatus =
   | { state: 'configuring'; step: number; of: number; what: string }
   | { state: 'ready'; dashboard: string; keystone: string; credentials: string; labs: string; classSheet?: string }
   | { state: 'failed'; what: string; log: string; detail?: string; repair?: string }
+  /** First boot in host mode: the network and SSH key are set, no cloud is here (a multi-host inventory names this VM). */
+  | { state: 'host'; address: string }
 
 export interface BannerPaths {
   issue: string
@@ -25,6 +27,7 @@ export const bannerPaths: BannerPaths = {
 export function statusLine(s: ApplianceStatus): string {
   if (s.state === 'configuring') return `Configuring (step ${s.step} of ${s.of}: ${s.what})`
   if (s.state === 'ready') return `Ready: ${s.dashboard}`
+  if (s.state === 'host') return `Ready as a host: ssh root@${s.address} (no cloud here until a deploy names it)`
   return `Failed: ${s.what}, see ${s.log}`
 }
 
@@ -36,6 +39,12 @@ export function issueText(s: ApplianceStatus, iface: string): string {
   const esc = (t: string) => t.replace(/\\/g, '\\\\')
   const head = `Stackhouse appliance (OpenStack Zed) on \\4{${esc(iface)}}\n`
   if (s.state === 'configuring') return `${head}${esc(statusLine(s))}\nThe console shows "Ready" when the cloud is verified.\n\n`
+  if (s.state === 'host')
+    return (
+      `${head}Ready as a host for a multi-host cloud\n` +
+      `  SSH: root@${esc(s.address)} with the key it was given\n` +
+      `  No cloud is configured here: stackhouse deploy -i <inventory> on the deployer sets it up.\n\n`
+    )
   if (s.state === 'ready')
     return (
       `${head}Ready\n` +

@@ -13,6 +13,8 @@ export const applianceFiles = {
   log: '/var/log/stackhouse/appliance.log',
   /** Written when first boot has finished: the seed is not read again. */
   done: join(applianceHome, 'first-boot.json'),
+  /** Written instead when first boot has made this VM a host for a multi-host inventory: no cloud, no banner or lab guide after. */
+  hostDone: join(applianceHome, 'host.json'),
   /** The settings in effect, without the password. */
   settings: join(applianceHome, 'settings.json'),
   guestImage: '/opt/stackhouse/guest-image/guest.qcow2',

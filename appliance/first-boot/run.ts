@@ -65,7 +65,18 @@ export async function firstBoot(): Promise<FirstBootResult> {
     writeHosts(settings.hostname, lease.address)
     log(`address ${lease.address} on ${iface} (${lease.cidr}${lease.gateway ? `, gateway ${lease.gateway}` : ''})`)
     // Before the deploy makes the OSD file and Swift's devices: onto the second disk when the VM has one.
+    // (A host's later deploy, from the deployer's inventory, finds them there too.)
     log(useDataDisk(log))
+    if (settings.mode === 'host') {
+      writeAtomic(
+        applianceFiles.hostDone,
+        `${JSON.stringify({ finishedAt: new Date().toISOString(), address: lease.address, iface }, null, 2)}\n`,
+        0o644,
+      )
+      const status: ApplianceStatus = { state: 'host', address: lease.address }
+      show(status)
+      return { ok: true, status }
+    }
     writeAtomic(applianceFiles.inventory, applianceInventory(settings, lease), 0o644)
     const { adminPassword: _never, ...kept } = settings
     writeAtomic(applianceFiles.settings, `${JSON.stringify(kept, null, 2)}\n`)

@@ -25,6 +25,8 @@ export interface SettingsProblem {
 }
 
 export interface ApplianceSettings {
+  /** cloud: the all-in-one cloud here. host: a bare host for a multi-host deploy (network and SSH key only). */
+  mode: 'cloud' | 'host'
   hostname: string
   network:
     | { mode: 'dhcp'; ntp: string[] }
@@ -137,7 +139,10 @@ class Checker {
       this.fail('ssh_key', 'is not one OpenSSH public key', 'paste one line such as "ssh-ed25519 AAAA… you@example" (the .pub file)')
     const students = Number(this.text('labs.students'))
     if (students > 40) this.fail('labs.students', `is ${students}`, 'at most 40 students per appliance')
+    const mode = this.text('mode') === 'host' ? 'host' : 'cloud'
+    if (mode === 'host') this.hostMode(sshKey)
     return {
+      mode,
       hostname,
       network: this.network(),
       ...(password ? { adminPassword: password } : {}),
@@ -146,6 +151,23 @@ class Checker {
       tls: /^true$/i.test(this.text('cloud.tls')),
       labs: { set: this.text('labs.set'), students },
     }
+  }
+
+  /**
+   * A host for a multi-host inventory: the deployer reaches it with the SSH key, so one
+   * is needed; the cloud's own settings are the inventory's, so one set here would be
+   * silently unused, and is refused.
+   */
+  private hostMode(sshKey: string): void {
+    if (!sshKey)
+      this.fail('ssh_key', 'is empty, but mode is host', 'give the public key the deployer logs in with: a host has no other way in')
+    for (const s of settings.filter((s) => s.category === 'Cloud' || s.category === 'Labs' || s.password))
+      if (s.key !== 'mode' && this.get(s.key).value !== s.default)
+        this.fail(
+          s.key,
+          'is set, but mode is host: this VM gets no cloud of its own',
+          "leave it empty; the cloud's settings are in the inventory",
+        )
   }
 
   private addresses(key: string): string[] {

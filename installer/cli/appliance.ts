@@ -8,7 +8,7 @@ import { bannerPaths, statusLine, type ApplianceStatus } from '../../appliance/f
 import { applianceFiles } from '../../appliance/first-boot/files.ts'
 import { firstBoot } from '../../appliance/first-boot/run.ts'
 import { reconfigure, type ReconfigureResult } from '../../appliance/reconfigure.ts'
-import { requireAppliance } from '../../appliance/marker.ts'
+import { requireAppliance, requireOwnCloud } from '../../appliance/marker.ts'
 import { roles } from '../../roles/index.ts'
 import { UsageError } from '../errors.ts'
 import { SandboxError } from '../sandbox/index.ts'
@@ -150,6 +150,7 @@ const reconfigureCommand = new Command('reconfigure')
     if (!Object.keys(changes).length)
       throw new UsageError('nothing to change', 'give --address (or --dhcp), --floating-range, --ssh-key or --password-stdin')
     requireAppliance('stackhouse appliance reconfigure')
+    requireOwnCloud('stackhouse appliance reconfigure')
     requireRoot('reconfiguring the appliance')
     const r = await reconfigure(changes, { verify: flags.verify })
     if (flags.json) return out(JSON.stringify(r, null, 2))
@@ -168,6 +169,7 @@ const repairCommand = new Command('repair')
   .option('--json', 'print the result as JSON')
   .action(async (flags: { json?: boolean; verify: boolean }) => {
     requireAppliance('stackhouse appliance repair')
+    requireOwnCloud('stackhouse appliance repair')
     requireRoot('repairing the appliance')
     const r = await reconfigure({}, { verify: flags.verify })
     if (flags.json) return out(JSON.stringify(r, null, 2))

@@ -10,7 +10,7 @@ import { applianceInventory } from '../../appliance/first-boot/inventory.ts'
 import { networkFiles, pickNic, type Link } from '../../appliance/first-boot/network.ts'
 import { fromOvfEnvironment, resolveSettings, type ApplianceSettings } from '../../appliance/first-boot/settings.ts'
 import { checkInventory } from '../../installer/inventory/load.ts'
-import { requireAppliance } from '../../appliance/marker.ts'
+import { requireAppliance, requireOwnCloud } from '../../appliance/marker.ts'
 import { addressChange } from '../../appliance/first-boot/readdress.ts'
 import { propertiesOf, reconfigure } from '../../appliance/reconfigure.ts'
 import { labGuideUrl } from '../../appliance/first-boot/ready.ts'
@@ -160,6 +160,10 @@ describe('the console banner', () => {
       'ens3',
     )
     expect(failed).toContain('Failed: settings\n  bad \\\\4{x} value\n')
+    // A host (mode host) says how the deployer reaches it, and that no cloud is here yet.
+    const host = { state: 'host', address: '192.0.2.21' } as const
+    expect(statusLine(host)).toMatch(/^Ready as a host: ssh root@192\.0\.2\.21 /)
+    expect(issueText(host, 'ens192')).toContain('Ready as a host for a multi-host cloud\n  SSH: root@192.0.2.21 ')
   })
 })
 
@@ -207,5 +211,13 @@ describe('the commands that run on the appliance', () => {
       /stackhouse appliance first-boot runs on the Stackhouse appliance only \(\/nonexistent\/appliance\.json is missing\)/,
     )
     expect(() => requireAppliance('x', import.meta.filename ?? new URL(import.meta.url).pathname)).not.toThrow()
+  })
+
+  it('that change its cloud refuse on a host (mode host), which has none, and say where the cloud is changed', () => {
+    const here = import.meta.filename ?? new URL(import.meta.url).pathname
+    expect(() => requireOwnCloud('stackhouse appliance reconfigure', here)).toThrow(
+      /this VM is a host of a multi-host cloud \(mode host\), with no cloud of its own/,
+    )
+    expect(() => requireOwnCloud('stackhouse appliance reconfigure', '/nonexistent/host.json')).not.toThrow()
   })
 })

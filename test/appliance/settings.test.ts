@@ -43,6 +43,7 @@ describe('first-boot settings', () => {
     ])
     expect(r.problems).toEqual([])
     expect(r.settings).toEqual({
+      mode: 'cloud',
       hostname: 'lab7',
       network: { mode: 'static', address: '192.0.2.10', prefix: 24, gateway: '192.0.2.1', dns: ['192.0.2.53', '192.0.2.54'], ntp: [] },
       adminPassword: 'a-long-enough-pw',
@@ -54,6 +55,7 @@ describe('first-boot settings', () => {
     expect(both.settings?.hostname).toBe('from-ovf')
     // Nothing given: DHCP, a generated password, no labs.
     expect(resolveSettings([]).settings).toEqual({
+      mode: 'cloud',
       hostname: 'stackhouse',
       network: { mode: 'dhcp', ntp: [] },
       tls: false,
@@ -117,6 +119,29 @@ describe('first-boot settings', () => {
       /is not one OpenSSH public key/,
     ],
     ['a host name with a dot', { 'stackhouse.hostname': 'lab.example' }, 'stackhouse.hostname', /is not a host name/],
+    [
+      'a host without an SSH key (it has no other way in)',
+      { 'stackhouse.mode': 'host' },
+      'stackhouse.ssh_key',
+      /is empty, but mode is host/,
+    ],
+    [
+      'a host with an admin password (no cloud of its own to use it)',
+      {
+        'stackhouse.mode': 'host',
+        'stackhouse.ssh_key': 'ssh-ed25519 AAAAC3Nza you@example',
+        'stackhouse.admin_password': 'long-enough-pw',
+      },
+      'stackhouse.admin_password',
+      /is set, but mode is host/,
+    ],
+    [
+      'a host with lab students',
+      { 'stackhouse.mode': 'host', 'stackhouse.ssh_key': 'ssh-ed25519 AAAAC3Nza you@example', 'stackhouse.labs.students': '3' },
+      'stackhouse.labs.students',
+      /is set, but mode is host/,
+    ],
+    ['a mode that is neither', { 'stackhouse.mode': 'controller' }, 'stackhouse.mode', /is "controller"/],
   ])('refuses %s, naming the property, its source and the fix', (_, props, property, message) => {
     const r = resolveSettings([fromOvf(props)])
     expect(r.settings).toBeUndefined()
@@ -126,6 +151,15 @@ describe('first-boot settings', () => {
     // A value the evaluator left out is the default's; one they gave is the OVF environment's.
     expect(p!.source).toBe(property in props ? 'the OVF environment' : 'the default')
     expect(p!.fix.length).toBeGreaterThan(5)
+  })
+
+  it('make a host for a multi-host inventory from mode host, its network and SSH key alone', () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB deployer@example'
+    const r = resolveSettings([fromOvf({ 'stackhouse.mode': 'host', 'stackhouse.hostname': 'compute2', 'stackhouse.ssh_key': key })])
+    expect(r.problems).toEqual([])
+    expect(r.settings).toMatchObject({ mode: 'host', hostname: 'compute2', sshKey: key, network: { mode: 'dhcp' } })
+    // Left out, the mode is the all-in-one cloud's.
+    expect(resolveSettings([fromOvf({})]).settings?.mode).toBe('cloud')
   })
 
   it('suggests the setting a misspelt property meant', () => {

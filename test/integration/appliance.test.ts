@@ -49,6 +49,7 @@ const good = `t-appl-${tag}`
 const bad = `t-applbad-${tag}`
 const fromLayer = `t-layer-${tag}`
 const second = `t-appl2-${tag}`
+const hostMode = `t-applhost-${tag}`
 const work = mkdtempSync('/var/tmp/stackhouse-appliance-test-')
 const rootMount = join(work, 'root')
 let build: BuildReport
@@ -78,7 +79,7 @@ describe('the appliance', () => {
     await mountImageRoot(build.raw!, rootMount)
   })
   afterAll(async () => {
-    for (const n of [good, bad, fromLayer, second]) if (readRecord(n)) await destroySandbox(n)
+    for (const n of [good, bad, fromLayer, second, hostMode]) if (readRecord(n)) await destroySandbox(n)
     removeKnownHost(movedAddress)
     await unmountImageRoot(rootMount)
     // The layer stays for the files after this one: layer-setup.ts removes it at the end of the run.
@@ -256,6 +257,50 @@ describe('the appliance', () => {
       expect(h.address).toBe('10.77.0.22')
     } finally {
       await destroySandbox(bad)
+    }
+  })
+
+  it('becomes a bare host with mode host: its name, address and SSH key from the settings, no cloud, and no first boot again', async () => {
+    // GIVEN the settings create-hosts gives a clone: mode host, a name, an address and the deployer's key (with a comment of this test's)
+    const [type, body] = publicKey().split(' ')
+    const key = `${type} ${body} deployer-${tag}`
+    const h = await boot(hostMode, '10.77.0.25', {
+      mode: 'host',
+      hostname: 'compute7',
+      'network.mode': 'static',
+      'network.address': '10.77.0.25/24',
+      'network.gateway': '10.77.0.1',
+      ssh_key: key,
+    })
+    try {
+      // THEN it settles as a host, says so, and is reached over SSH with that key
+      const status = await waitForApplianceSettled(h, 5 * 60_000)
+      expect(status).toEqual({
+        state: 'host',
+        address: '10.77.0.25',
+        line: expect.stringMatching(/^Ready as a host/),
+        at: expect.any(String),
+      })
+      const facts = await onHost(
+        h,
+        'hostname; cat /root/.ssh/authorized_keys; ls /var/lib/stackhouse/appliance; systemctl is-enabled mariadb.service rabbitmq-server.service keystone.service apache2.service || true',
+      )
+      const [name, authorized, ...rest] = facts.stdout.trim().split('\n')
+      expect(name).toBe('compute7')
+      expect(authorized).toBe(key)
+      expect(rest).toContain('host.json')
+      expect(rest).not.toContain('first-boot.json')
+      expect(rest).not.toContain('secrets.yaml')
+      // AND no unit of the cloud is enabled: the deployer's inventory decides what runs here
+      expect(rest.filter((l) => l === 'enabled')).toEqual([])
+      // AND first boot does not run again at the next boot (the settings were read once)
+      const again = await onHost(
+        h,
+        'systemctl start stackhouse-first-boot.service && systemctl show -p ConditionResult --value stackhouse-first-boot.service',
+      )
+      expect(again.stdout.trim()).toBe('no')
+    } finally {
+      await destroySandbox(hostMode)
     }
   })
 
