@@ -10,7 +10,7 @@ import { resolvePlacement, type PlacementNames } from '../installer/vsphere/plac
 import { VsphereSession, type VsphereLogin } from '../installer/vsphere/session.ts'
 import { VsphereError } from '../installer/vsphere/errors.ts'
 import { sdkEndpoint, type MoRef } from '../installer/vsphere/soap.ts'
-import { extraConfig, powerOn, setExtraConfig, waitForGuestIp } from '../installer/vsphere/vm.ts'
+import { extraConfig, markAsTemplate, powerOn, setExtraConfig, waitForGuestIp } from '../installer/vsphere/vm.ts'
 import { ovfEnvironment } from './first-boot/environment.ts'
 import { resolveSettings } from './first-boot/settings.ts'
 import { readOva } from './ova/read.ts'
@@ -28,6 +28,11 @@ export interface VsphereDeployOptions {
   vmName: string
   /** Appliance settings, keys with or without the stackhouse. prefix. */
   settings: Record<string, string>
+  /**
+   * Import only, and make it a template (vCenter): never started, so its first boot is
+   * still to come in every clone (stackhouse vsphere create-hosts).
+   */
+  template?: boolean
   /** How long to wait for the address, then for Ready. @default 20 min */
   waitMs?: number
   onEvent?: (e: VsphereDeployEvent) => void
@@ -36,6 +41,7 @@ export interface VsphereDeployOptions {
 
 export interface VsphereDeployReport {
   vm: MoRef
+  /** Empty for a template. */
   address: string
   /** The appliance's last status line (Ready with its URLs, or why it failed). */
   status: string
@@ -64,6 +70,12 @@ export async function deployApplianceToVsphere(o: VsphereDeployOptions): Promise
   emit({ type: 'step', title: `log in to ${o.login.url} as ${o.login.user}` })
   const s = await VsphereSession.login(o.login)
   try {
+    if (o.template && s.content.apiType === 'HostAgent')
+      throw new VsphereError(
+        `${o.login.url} is a standalone ESXi host, which keeps no templates and clones nothing`,
+        'input',
+        'import the template into a vCenter',
+      )
     const placement = await resolvePlacement(s, o.placement)
     emit({ type: 'step', title: `import ${o.ova} as ${o.vmName}` })
     const vm = await importOvf(s, {
@@ -79,6 +91,11 @@ export async function deployApplianceToVsphere(o: VsphereDeployOptions): Promise
     if (s.content.apiType === 'HostAgent') {
       emit({ type: 'step', title: 'write the OVF environment (a standalone ESXi makes none)' })
       await setExtraConfig(s, vm, { 'guestinfo.ovfEnv': ovfEnvironment(properties) })
+    }
+    if (o.template) {
+      emit({ type: 'step', title: `make ${o.vmName} a template` })
+      await markAsTemplate(s, vm)
+      return { vm, address: '', status: 'a template: clone it with stackhouse vsphere create-hosts' }
     }
     emit({ type: 'step', title: `power on ${o.vmName}` })
     await powerOn(s, vm)

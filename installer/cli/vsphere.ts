@@ -5,6 +5,7 @@ import { deployApplianceToVsphere } from '../../appliance/vsphere.ts'
 import { UsageError } from '../errors.ts'
 import type { PlacementNames } from '../vsphere/placement.ts'
 import { out, style } from './_style.ts'
+import { createHostsCommand, destroyHostsCommand } from './vsphere-hosts.ts'
 
 /** The placement flags are PlacementNames' own fields (--resource-pool is resourcePool). */
 interface DeployApplianceFlags extends PlacementNames {
@@ -16,6 +17,7 @@ interface DeployApplianceFlags extends PlacementNames {
   name: string
   set: string[]
   timeout: string
+  template?: boolean
   json?: boolean
 }
 
@@ -54,6 +56,7 @@ const deployAppliance = new Command('deploy-appliance')
   .requiredOption('--network <name>', "the port group the appliance's NIC joins")
   .option('--name <vm>', 'the VM name', 'stackhouse')
   .option('--set <key=value>', 'an appliance setting (repeatable), e.g. network.mode=static', collect, [])
+  .option('--template', 'import only and make it a template (vCenter), for stackhouse vsphere create-hosts to clone')
   .option('--timeout <minutes>', 'how long to wait for Ready', '30')
   .option('--json', 'print the report as JSON')
   .action(async (ova: string, flags: DeployApplianceFlags) => {
@@ -66,6 +69,8 @@ const deployAppliance = new Command('deploy-appliance')
     const minutes = Number(flags.timeout)
     if (!(Number.isInteger(minutes) && minutes > 0 && minutes <= 240))
       throw new UsageError(`--timeout ${flags.timeout}: minutes from 1 to 240`)
+    if (flags.template && flags.set.length)
+      throw new UsageError('--template takes no --set', 'each host made from it gets its settings from create-hosts')
     const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
     if (flags.caFile && !existsSync(flags.caFile))
       throw new UsageError(`--ca-file ${flags.caFile}: no such file`, "download vCenter's CA from https://<vcenter>/certs/download.zip")
@@ -96,6 +101,7 @@ const deployAppliance = new Command('deploy-appliance')
       },
       vmName: flags.name,
       settings: settingsOf(flags.set),
+      ...(flags.template ? { template: true } : {}),
       waitMs: minutes * 60_000,
       signal: abort.signal,
       onEvent: (e) => {
@@ -110,9 +116,11 @@ const deployAppliance = new Command('deploy-appliance')
       },
     })
     if (flags.json) return out(JSON.stringify({ vm: report.vm.value, address: report.address, status: report.status }, null, 2))
-    out(`${style.green('✔')} ${flags.name} (${report.vm.value}) at ${report.address}: ${report.status}`)
+    out(`${style.green('✔')} ${flags.name} (${report.vm.value})${report.address ? ` at ${report.address}` : ''}: ${report.status}`)
   })
 
 export const vsphereCommand = new Command('vsphere')
-  .description("place the appliance (and, later, an inventory's hosts) through the vSphere API")
+  .description("place the appliance and an inventory's hosts through the vSphere API")
   .addCommand(deployAppliance)
+  .addCommand(createHostsCommand)
+  .addCommand(destroyHostsCommand)

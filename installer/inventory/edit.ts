@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Changes to an operator's inventory file made by a command (add-host): on the YAML
+// Changes to an operator's inventory file made by a command (add-host, create-hosts): on the YAML
 // document, so the operator's comments, order and style stay; checked as a whole
 // before anything is written; written atomically, with the file's own mode.
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
-import { UsageError } from '../errors.ts'
-import { checkInventory } from './load.ts'
+import { StackhouseError, UsageError } from '../errors.ts'
+import { checkInventory, checkInventoryDraft } from './load.ts'
 import { InventoryError } from './problems.ts'
 import type { Inventory } from './schema.ts'
 
@@ -129,4 +129,61 @@ export function addHostToFile(file: string, host: NewHost): { added: boolean; in
   const r = withHost(file, readFileSync(file, 'utf8'), host, dirname(file))
   if (r.added) writeInventoryText(file, r.text)
   return { added: r.added, inventory: r.inventory }
+}
+
+/**
+ * The inventory's text with hosts' addresses set (an address) or taken out
+ * (undefined), checked as a whole (hosts may still lack one: create-hosts writes them
+ * as its VMs report theirs). A host written as a block map is changed in place, one
+ * line each, so every other byte of the file stays as the operator wrote it; a host
+ * written as a flow map `{ name: … }` is changed on the YAML document.
+ */
+export function withHostAddresses(file: string, text: string, addresses: Record<string, string | undefined>, dir?: string): string {
+  const doc = parseDocument(text)
+  const hosts = doc.getIn(['hosts'])
+  const edits: { at: number; end: number; text: string }[] = []
+  let structural = false
+  for (const [name, address] of Object.entries(addresses)) {
+    const host = isSeq(hosts) ? hosts.items.find((i) => isMap(i) && i.get('name') === name) : undefined
+    if (!isMap(host))
+      throw new UsageError(`${file}: no host ${name} in hosts:`, 'the inventory changed while the command ran: run it again')
+    const pair = host.items.find((p) => isScalar(p.key) && p.key.value === 'address')
+    const named = host.items.find((p) => isScalar(p.key) && p.key.value === 'name')
+    if (host.flow || !named || !isScalar(named.key) || !isScalar(named.value)) {
+      structural = true
+      if (address === undefined) host.delete('address')
+      else host.set('address', address)
+      continue
+    }
+    if (address === undefined) {
+      if (!pair || !isScalar(pair.key) || !isScalar(pair.value)) continue
+      // The whole line of the pair, with its comment and line break.
+      const at = text.lastIndexOf('\n', pair.key.range![0]) + 1
+      const eol = text.indexOf('\n', pair.value.range![1])
+      edits.push({ at, end: eol < 0 ? text.length : eol + 1, text: '' })
+    } else if (pair && isScalar(pair.value)) edits.push({ at: pair.value.range![0], end: pair.value.range![1], text: address })
+    else {
+      // A line of its own after the name's, at the name's indent.
+      const lineStart = text.lastIndexOf('\n', named.key.range![0]) + 1
+      const indent = ' '.repeat(named.key.range![0] - lineStart)
+      const eol = text.indexOf('\n', named.value.range![1])
+      const at = eol < 0 ? text.length : eol + 1
+      edits.push({ at, end: at, text: `${eol < 0 ? '\n' : ''}${indent}address: ${address}\n` })
+    }
+  }
+  let next = text
+  if (structural) next = doc.toString()
+  else for (const e of edits.sort((a, b) => b.at - a.at)) next = next.slice(0, e.at) + e.text + next.slice(e.end)
+  const { inventory, problems } = checkInventoryDraft(file, next, { ...(dir ? { dir } : {}), addressesPending: true })
+  if (!inventory) throw new InventoryError(problems.filter((p) => p.severity === 'error'))
+  // The edit did what it meant to, or nothing is written.
+  for (const [name, address] of Object.entries(addresses))
+    if (inventory.hosts.find((h) => h.name === name)?.address !== address)
+      throw new StackhouseError(`writing host ${name}'s address into ${file} went wrong`, { kind: 'internal' })
+  return next
+}
+
+/** Set or take out hosts' addresses in the inventory file (see withHostAddresses). */
+export function setHostAddresses(file: string, addresses: Record<string, string | undefined>): void {
+  writeInventoryText(file, withHostAddresses(file, readFileSync(file, 'utf8'), addresses, dirname(file)))
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { addHostToFile, withHost, withoutHost } from '../../installer/inventory/edit.ts'
+import { addHostToFile, withHost, withHostAddresses, withoutHost } from '../../installer/inventory/edit.ts'
 import { InventoryError } from '../../installer/inventory/problems.ts'
 import { UsageError } from '../../installer/errors.ts'
 
@@ -82,5 +82,35 @@ describe('adding a host to an inventory', () => {
     expect(withoutHost('inv.yml', r.text, 'cmp2')).toMatchObject({ removed: false, text: r.text })
     // AND the last compute host cannot go: the inventory's rule says why, naming the file
     expect(() => withoutHost('inv.yml', r.text, 'cmp1')).toThrow(/^inv\.yml:\d+:\d+ \/groups\/compute: group "compute" has no host/)
+  })
+})
+
+describe("writing hosts' addresses (create-hosts, destroy-hosts)", () => {
+  const vsphere = `target: vsphere
+hosts:
+  - name: ctl # the controller
+  - name: cmp1
+    address: 10.77.0.62 # fixed
+  - { name: cmp2 }
+groups: { control: [ctl], network: [ctl], compute: [cmp1, cmp2], storage: [ctl] }
+networks:
+  management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1 }
+vsphere: { host: vc.example, username: u, vms: { template: t, datastore: d, network: n } }
+`
+
+  it('sets an address beside the host name, changing no other byte, and takes it out again to the very same text', () => {
+    const set = withHostAddresses('inv.yml', vsphere, { ctl: '10.77.0.71' })
+    expect(set).toBe(vsphere.replace('  - name: ctl # the controller\n', '  - name: ctl # the controller\n    address: 10.77.0.71\n'))
+    expect(withHostAddresses('inv.yml', set, { ctl: undefined })).toBe(vsphere)
+    // An address already there is replaced in place, its comment kept.
+    expect(withHostAddresses('inv.yml', vsphere, { cmp1: '10.77.0.63' })).toContain('    address: 10.77.0.63 # fixed\n')
+  })
+
+  it('changes a host written as a flow map on the document, and refuses an address the rules refuse, naming the line', () => {
+    expect(withHostAddresses('inv.yml', vsphere, { cmp2: '10.77.0.72' })).toContain('{ name: cmp2, address: 10.77.0.72 }')
+    expect(() => withHostAddresses('inv.yml', vsphere, { ctl: '10.77.0.62' })).toThrow(
+      /^inv\.yml:6:14 \/hosts\/1\/address: address "10\.77\.0\.62" is already used by hosts\[0\] \(line 3\)/,
+    )
+    expect(() => withHostAddresses('inv.yml', vsphere, { nope: '10.77.0.9' })).toThrow(UsageError)
   })
 })
