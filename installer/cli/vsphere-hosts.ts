@@ -12,17 +12,21 @@ import { projectPaths } from '../project.ts'
 import { readSecrets } from '../secrets/store.ts'
 import { out, style } from './_style.ts'
 
-interface HostsFlags {
+interface HostsFlags extends PasswordFlags {
   inventory: string
-  secrets?: string
-  passwordStdin?: boolean
   sshKey?: string
   timeout: string
   json?: boolean
 }
 
-/** The vSphere password: standard input when asked, else vsphere_password from the secrets file. */
-function password(flags: HostsFlags): string {
+interface PasswordFlags {
+  inventory?: string
+  secrets?: string
+  passwordStdin?: boolean
+}
+
+/** The vSphere password: standard input when asked, else vsphere_password from the inventory's secrets file. */
+export function vspherePassword(flags: PasswordFlags): string {
   if (flags.passwordStdin) {
     if (process.stdin.isTTY)
       throw new UsageError('--password-stdin reads the password from a pipe or file', '... --password-stdin < password-file')
@@ -88,7 +92,7 @@ export const createHostsCommand = withAccess(
   const waitMs = minutes(flags) * 60_000
   const hosts = await createHosts({
     inventory: flags.inventory,
-    password: password(flags),
+    password: vspherePassword(flags),
     sshKey: sshPublicKey(flags),
     waitMs,
     onEvent: show(flags.json),
@@ -105,7 +109,7 @@ export const destroyHostsCommand = withAccess(
 ).action(async (flags: HostsFlags & { yes?: boolean }) => {
   hostsInventory(flags.inventory)
   if (!flags.yes) throw new UsageError("this removes the inventory's host VMs and their disks", 'add --yes')
-  const r = await destroyHosts({ inventory: flags.inventory, password: password(flags), onEvent: show(flags.json) })
+  const r = await destroyHosts({ inventory: flags.inventory, password: vspherePassword(flags), onEvent: show(flags.json) })
   if (flags.json) return out(JSON.stringify(r, null, 2))
   out(
     `${style.green('✔')} removed ${r.removed.length ? r.removed.join(', ') : 'nothing'}${r.absent.length ? ` (not there: ${r.absent.join(', ')})` : ''}`,

@@ -5,12 +5,16 @@ import { deployApplianceToVsphere } from '../../appliance/vsphere.ts'
 import { UsageError } from '../errors.ts'
 import type { PlacementNames } from '../vsphere/placement.ts'
 import { out, style } from './_style.ts'
-import { createHostsCommand, destroyHostsCommand } from './vsphere-hosts.ts'
+import { createHostsCommand, destroyHostsCommand, vspherePassword } from './vsphere-hosts.ts'
+import { hostsInventory, inventoryLogin } from '../../appliance/vsphere-hosts.ts'
+import type { VsphereLogin } from '../vsphere/session.ts'
 
 /** The placement flags are PlacementNames' own fields (--resource-pool is resourcePool). */
-interface DeployApplianceFlags extends PlacementNames {
-  url: string
-  user: string
+interface DeployApplianceFlags extends Partial<PlacementNames> {
+  inventory?: string
+  secrets?: string
+  url?: string
+  user?: string
   passwordStdin?: boolean
   caFile?: string
   insecure?: boolean
@@ -40,11 +44,72 @@ function settingsOf(pairs: string[]): Record<string, string> {
   return out
 }
 
+/** The login and placement: from the flags, or from the inventory's vsphere: section (its vms: placement; flags override it). */
+function target(ova: string, flags: DeployApplianceFlags): { login: VsphereLogin; placement: PlacementNames } {
+  const named: Partial<PlacementNames> = {
+    ...(flags.datastore ? { datastore: flags.datastore } : {}),
+    ...(flags.network ? { network: flags.network } : {}),
+    ...(flags.datacenter ? { datacenter: flags.datacenter } : {}),
+    ...(flags.cluster ? { cluster: flags.cluster } : {}),
+    ...(flags.host ? { host: flags.host } : {}),
+    ...(flags.resourcePool ? { resourcePool: flags.resourcePool } : {}),
+  }
+  if (flags.inventory) {
+    const given = (['url', 'user', 'caFile', 'insecure'] as const).filter((k) => flags[k] !== undefined)
+    if (given.length)
+      throw new UsageError(
+        `--${given[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} with -i: the inventory's vsphere: section says where vSphere is`,
+        'leave it out, or change the inventory',
+      )
+    const { inv, vms } = hostsInventory(flags.inventory)
+    const login = inventoryLogin(inv, flags.inventory, vspherePassword(flags))
+    const placement: PlacementNames = {
+      datastore: vms.datastore,
+      network: vms.network,
+      ...(vms.datacenter ? { datacenter: vms.datacenter } : {}),
+      ...(vms.cluster ? { cluster: vms.cluster } : {}),
+      ...(vms.esxi_host ? { host: vms.esxi_host } : {}),
+      ...(vms.resource_pool ? { resourcePool: vms.resource_pool } : {}),
+      ...named,
+    }
+    return { login, placement }
+  }
+  const missing = (['url', 'user', 'datastore', 'network'] as const).filter((k) => !flags[k])
+  if (missing.length)
+    throw new UsageError(
+      `--${missing.join(', --')} missing`,
+      `give ${missing.map((m) => `--${m}`).join(', ')}, or -i an inventory with a vsphere: section`,
+    )
+  if (!flags.passwordStdin || process.stdin.isTTY)
+    throw new UsageError(
+      'the vSphere password is read from standard input',
+      `stackhouse vsphere deploy-appliance ${ova} ... --password-stdin < password-file`,
+    )
+  const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
+  if (flags.caFile && !existsSync(flags.caFile))
+    throw new UsageError(`--ca-file ${flags.caFile}: no such file`, "download vCenter's CA from https://<vcenter>/certs/download.zip")
+  const ca = flags.caFile ? readFileSync(flags.caFile, 'utf8') : undefined
+  if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UsageError(
+      `--ca-file ${flags.caFile}: not a PEM certificate`,
+      'give the CA as PEM (the .crt or .0 file from certs/download.zip)',
+    )
+  return {
+    login: { url: flags.url!, user: flags.user!, password, ...(ca ? { ca } : {}), ...(flags.insecure ? { insecure: true } : {}) },
+    placement: { ...named, datastore: flags.datastore!, network: flags.network! },
+  }
+}
+
 const deployAppliance = new Command('deploy-appliance')
   .description("import the appliance's OVA into vSphere with its settings, power it on, and wait until it reports its address and Ready")
   .argument('<ova>', 'the OVA (stackhouse appliance build)')
-  .requiredOption('--url <url>', 'vCenter or ESXi, e.g. https://vcenter.example.com (the SDK is /sdk)')
-  .requiredOption('--user <user>', 'e.g. administrator@vsphere.local')
+  .option(
+    '-i, --inventory <file>',
+    "where vSphere is and where the VM goes from the inventory's vsphere: section (password: its secrets file or --password-stdin)",
+  )
+  .option('--secrets <file>', 'with -i: the secrets file holding vsphere_password (default: secrets.yaml beside the inventory)')
+  .option('--url <url>', 'vCenter or ESXi, e.g. https://vcenter.example.com (the SDK is /sdk)')
+  .option('--user <user>', 'e.g. administrator@vsphere.local')
   .option('--password-stdin', "read the vSphere user's password from standard input (never from the command line)")
   .option('--ca-file <pem>', "trust this CA for vSphere's certificate (besides the system's)")
   .option('--insecure', "do not check vSphere's certificate (this connection only)")
@@ -52,8 +117,8 @@ const deployAppliance = new Command('deploy-appliance')
   .option('--cluster <name>', 'the cluster whose resource pool the VM goes to')
   .option('--host <name>', 'an ESXi host (in the cluster, if one is named)')
   .option('--resource-pool <name>', "default: the cluster's or host's own")
-  .requiredOption('--datastore <name>', 'where the disks go')
-  .requiredOption('--network <name>', "the port group the appliance's NIC joins")
+  .option('--datastore <name>', 'where the disks go')
+  .option('--network <name>', "the port group the appliance's NIC joins")
   .option('--name <vm>', 'the VM name', 'stackhouse')
   .option('--set <key=value>', 'an appliance setting (repeatable), e.g. network.mode=static', collect, [])
   .option('--template', 'import only and make it a template (vCenter), for stackhouse vsphere create-hosts to clone')
@@ -61,25 +126,12 @@ const deployAppliance = new Command('deploy-appliance')
   .option('--json', 'print the report as JSON')
   .action(async (ova: string, flags: DeployApplianceFlags) => {
     if (!existsSync(ova)) throw new UsageError(`${ova}: no such file`, 'build it with stackhouse appliance build')
-    if (!flags.passwordStdin || process.stdin.isTTY)
-      throw new UsageError(
-        'the vSphere password is read from standard input',
-        `stackhouse vsphere deploy-appliance ${ova} ... --password-stdin < password-file`,
-      )
     const minutes = Number(flags.timeout)
     if (!(Number.isInteger(minutes) && minutes > 0 && minutes <= 240))
       throw new UsageError(`--timeout ${flags.timeout}: minutes from 1 to 240`)
     if (flags.template && flags.set.length)
       throw new UsageError('--template takes no --set', 'each host made from it gets its settings from create-hosts')
-    const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
-    if (flags.caFile && !existsSync(flags.caFile))
-      throw new UsageError(`--ca-file ${flags.caFile}: no such file`, "download vCenter's CA from https://<vcenter>/certs/download.zip")
-    const ca = flags.caFile ? readFileSync(flags.caFile, 'utf8') : undefined
-    if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----'))
-      throw new UsageError(
-        `--ca-file ${flags.caFile}: not a PEM certificate`,
-        'give the CA as PEM (the .crt or .0 file from certs/download.zip)',
-      )
+    const { login, placement } = target(ova, flags)
     const abort = new AbortController()
     // Ctrl-C during the import: the lease is aborted and the half-made VM removed before exit;
     // a second Ctrl-C ends at once.
@@ -90,15 +142,8 @@ const deployAppliance = new Command('deploy-appliance')
     let shown = -1
     const report = await deployApplianceToVsphere({
       ova,
-      login: { url: flags.url, user: flags.user, password, ...(ca ? { ca } : {}), ...(flags.insecure ? { insecure: true } : {}) },
-      placement: {
-        datastore: flags.datastore,
-        network: flags.network,
-        ...(flags.datacenter ? { datacenter: flags.datacenter } : {}),
-        ...(flags.cluster ? { cluster: flags.cluster } : {}),
-        ...(flags.host ? { host: flags.host } : {}),
-        ...(flags.resourcePool ? { resourcePool: flags.resourcePool } : {}),
-      },
+      login,
+      placement,
       vmName: flags.name,
       settings: settingsOf(flags.set),
       ...(flags.template ? { template: true } : {}),

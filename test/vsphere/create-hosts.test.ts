@@ -60,6 +60,7 @@ vsphere:
 
 let inventory: string
 let original: string
+let ova: string
 /** Addresses "DHCP" hands out, by VM. */
 const dhcp: Record<string, string> = { 'vcloud-ctl1': '10.20.30.71', 'vcloud-cmp2': '10.20.30.72', 'vcloud-cmp1': '10.20.30.73' }
 
@@ -94,7 +95,7 @@ function playGuests(opts: { wrongAddress?: boolean } = {}): { stop: () => void; 
 beforeAll(async () => {
   sim = await startSimulator()
   guest = await sim.session()
-  const ova = await testOva(work, 'app', 4)
+  ova = await testOva(work, 'app', 4)
   // GIVEN the appliance imported as a template (never started)
   const report = await deployApplianceToVsphere({
     ova,
@@ -237,6 +238,19 @@ describe('vsphere create-hosts and destroy-hosts', () => {
     const { inventory: inv } = checkInventoryDraft('x.yml', original.replace('gateway: 10.20.30.1', 'vlan: 5'), { addressesPending: true })
     expect(() => hostProperties(inv!, inv!.hosts[1]!, sshKey)).toThrow(/needs the management network's gateway/)
     expect(() => hostProperties(inv!, inv!.hosts[0]!, 'ssh-ed25519 AAAA x\nstackhouse.mode=cloud')).toThrow(/control character|OpenSSH/)
+  })
+
+  it('deploy-appliance -i takes vCenter, its CA and the placement from the inventory, and the password from its secrets file', () => {
+    const cli = join(import.meta.dirname, '..', '..', 'bin', 'stackhouse.js')
+    const run = (args: string[], input = '') => spawnSync('node', [cli, ...args], { encoding: 'utf8', input, cwd: work })
+    expect(run(['secrets', 'set', 'vsphere_password', '-i', 'inventory.yml'], `${sim.password}\n`).status).toBe(0)
+    const r = run(['vsphere', 'deploy-appliance', ova, '-i', 'inventory.yml', '--template', '--name', 'second-template', '--json'])
+    expect(r.status, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ address: '', status: expect.stringMatching(/^a template/) })
+    // A flag that says where vSphere is, beside -i, is refused: the inventory says it.
+    const both = run(['vsphere', 'deploy-appliance', ova, '-i', 'inventory.yml', '--url', 'https://elsewhere.example', '--template'])
+    expect(both.status).toBe(2)
+    expect(both.stderr).toMatch(/--url with -i: the inventory's vsphere: section says where vSphere is/)
   })
 
   it('is a command with --help, which refuses an inventory that is not for vSphere and a password on argv', () => {
