@@ -10,6 +10,7 @@ import { UsageError } from '../errors.ts'
 import { resolveLocalPath } from '../inventory/paths.ts'
 import { projectPaths } from '../project.ts'
 import { readSecrets } from '../secrets/store.ts'
+import { liveView } from './_live.ts'
 import { out, style } from './_style.ts'
 
 interface HostsFlags extends PasswordFlags {
@@ -66,9 +67,17 @@ function minutes(flags: HostsFlags): number {
   return m
 }
 
-const show = (json: boolean | undefined) => (e: HostsEvent) => {
-  if (json) return
-  out(e.type === 'step' ? `${style.dim('→')} ${e.title}` : `  ${e.host}: ${e.what}`)
+/** Run `work` with a live view of its events; the view ends crossed when it throws. */
+async function withView<T>(title: string, json: boolean | undefined, work: (on: (e: HostsEvent) => void) => Promise<T>): Promise<T> {
+  const view = liveView(title, json)
+  try {
+    const r = await work((e) => (e.type === 'step' ? view.show('', e.title) : view.show(e.host, e.what)))
+    await view.end(true)
+    return r
+  } catch (e) {
+    await view.end(false, (e as Error).message)
+    throw e
+  }
 }
 
 const withAccess = (cmd: Command) =>
@@ -90,13 +99,11 @@ export const createHostsCommand = withAccess(
     .option('--timeout <minutes>', 'how long to wait for each host', '15'),
 ).action(async (flags: HostsFlags) => {
   const waitMs = minutes(flags) * 60_000
-  const hosts = await createHosts({
-    inventory: flags.inventory,
-    password: vspherePassword(flags),
-    sshKey: sshPublicKey(flags),
-    waitMs,
-    onEvent: show(flags.json),
-  })
+  const password = vspherePassword(flags)
+  const sshKey = sshPublicKey(flags)
+  const hosts = await withView(`create the hosts of ${flags.inventory}`, flags.json, (onEvent) =>
+    createHosts({ inventory: flags.inventory, password, sshKey, waitMs, onEvent }),
+  )
   if (flags.json) return out(JSON.stringify({ hosts }, null, 2))
   for (const h of hosts) out(`${style.green('✔')} ${h.name} (${h.vm}) at ${h.address}${h.created ? '' : ' (there already)'}`)
   out(`next: stackhouse deploy -i ${flags.inventory}`)
@@ -109,7 +116,10 @@ export const destroyHostsCommand = withAccess(
 ).action(async (flags: HostsFlags & { yes?: boolean }) => {
   hostsInventory(flags.inventory)
   if (!flags.yes) throw new UsageError("this removes the inventory's host VMs and their disks", 'add --yes')
-  const r = await destroyHosts({ inventory: flags.inventory, password: vspherePassword(flags), onEvent: show(flags.json) })
+  const password = vspherePassword(flags)
+  const r = await withView(`remove the hosts of ${flags.inventory}`, flags.json, (onEvent) =>
+    destroyHosts({ inventory: flags.inventory, password, onEvent }),
+  )
   if (flags.json) return out(JSON.stringify(r, null, 2))
   out(
     `${style.green('✔')} removed ${r.removed.length ? r.removed.join(', ') : 'nothing'}${r.absent.length ? ` (not there: ${r.absent.join(', ')})` : ''}`,

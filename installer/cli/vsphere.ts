@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { deployApplianceToVsphere } from '../../appliance/vsphere.ts'
 import { UsageError } from '../errors.ts'
 import type { PlacementNames } from '../vsphere/placement.ts'
+import { liveView } from './_live.ts'
 import { out, style } from './_style.ts'
 import { createHostsCommand, destroyHostsCommand, vspherePassword } from './vsphere-hosts.ts'
 import { hostsInventory, inventoryLogin } from '../../appliance/vsphere-hosts.ts'
@@ -139,6 +140,7 @@ const deployAppliance = new Command('deploy-appliance')
       if (abort.signal.aborted) process.exit(130)
       abort.abort()
     })
+    const view = liveView(flags.template ? `import ${ova} as the template ${flags.name}` : `deploy ${ova} as ${flags.name}`, flags.json)
     let shown = -1
     const report = await deployApplianceToVsphere({
       ova,
@@ -150,16 +152,20 @@ const deployAppliance = new Command('deploy-appliance')
       waitMs: minutes * 60_000,
       signal: abort.signal,
       onEvent: (e) => {
-        if (flags.json) return
-        if (e.type === 'step') out(`${style.dim('→')} ${e.title}`)
-        else if (e.type === 'status') out(`  ${e.status}`)
+        if (e.type === 'step') view.show('', e.title)
+        else if (e.type === 'status') view.show('appliance', e.status)
         else {
           const pct = e.total ? Math.floor((e.sent / e.total) * 100) : 100
-          if (pct >= shown + 10 || pct === 100)
-            out(`  upload ${(shown = pct)}% (${(e.sent / 2 ** 20).toFixed(0)} of ${(e.total / 2 ** 20).toFixed(0)} MiB)`)
+          // On a terminal the line is redrawn; in a log every tenth.
+          if (process.stdout.isTTY || pct >= shown + 10 || pct === 100)
+            view.show('upload', `${(shown = pct)}% (${(e.sent / 2 ** 20).toFixed(0)} of ${(e.total / 2 ** 20).toFixed(0)} MiB)`)
         }
       },
+    }).catch(async (e: unknown) => {
+      await view.end(false, (e as Error).message)
+      throw e
     })
+    await view.end(true)
     if (flags.json) return out(JSON.stringify({ vm: report.vm.value, address: report.address, status: report.status }, null, 2))
     out(`${style.green('✔')} ${flags.name} (${report.vm.value})${report.address ? ` at ${report.address}` : ''}: ${report.status}`)
   })
