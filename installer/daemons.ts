@@ -14,6 +14,8 @@ export interface Daemon {
   /** Nova's and Neutron's host name; Cinder's `host@backend`. */
   host: string
   up: boolean
+  /** Why it counts as down while its service says up. */
+  why?: string
 }
 
 /** The daemons each service must have reporting for the cloud to work: what the enabled roles declare. */
@@ -33,8 +35,22 @@ export async function reportedDaemons(admin: Cloud, service: Daemon['service']):
       .filter((a) => a.admin_state_up)
       .map((a) => ({ service, binary: a.binary, host: a.host, up: a.alive }))
   }
-  const services = service === 'compute' ? await admin.compute.services() : await admin.volume.services()
-  return services.filter((s) => s.status === 'enabled').map((s) => ({ service, binary: s.binary, host: s.host, up: s.state === 'up' }))
+  if (service === 'compute')
+    return (await admin.compute.services())
+      .filter((s) => s.status === 'enabled')
+      .map((s) => ({ service, binary: s.binary, host: s.host, up: s.state === 'up' }))
+  // A volume service reports up as soon as it runs; it serves once its backend works (Ceph
+  // reachable after a boot, say) and reports a pool to the scheduler. Before that, a new
+  // volume finds no backend and goes to error.
+  const [services, pools] = await Promise.all([admin.volume.services(), admin.volume.pools()])
+  return services
+    .filter((s) => s.status === 'enabled')
+    .map((s) => {
+      const up = s.state === 'up'
+      if (up && s.binary === 'cinder-volume' && !pools.some((p) => p.startsWith(`${s.host}#`)))
+        return { service, binary: s.binary, host: s.host, up: false, why: 'its backend reports no storage pool yet' }
+      return { service, binary: s.binary, host: s.host, up }
+    })
 }
 
 /** Binaries required but never reported, and daemons that are down. */

@@ -179,6 +179,19 @@ describe('status', () => {
       fake.list('agents').find((a) => a.binary === 'neutron-dhcp-agent')!.alive = true
       fake.computeServices = compute
     }
+    // GIVEN the volume service up, but its Ceph backend not ready (no pool reported to the scheduler, as just after a boot)
+    // THEN it counts as down, saying why: a volume made now would go to error
+    fake.volumePools = []
+    try {
+      const r = await cloudStatus(p, roles, { connect: async () => host() })
+      expect(r.healthy).toBe(false)
+      expect(r.daemons.filter((d) => !d.up)).toEqual([
+        { service: 'volume', binary: 'cinder-volume', host: 'aio1@ceph', up: false, why: 'its backend reports no storage pool yet' },
+      ])
+    } finally {
+      fake.volumePools = ['aio1@ceph#ceph']
+    }
+    expect((await cloudStatus(p, roles, { connect: async () => host() })).healthy).toBe(true)
     // GIVEN a wrong admin password THEN they are unknown, and the cloud is not called healthy
     const wrong = project()
     const r = await cloudStatus(

@@ -32,6 +32,12 @@ export class VolumeApi {
     await this.session.fetch('volumev3', 'DELETE', `/volumes/${id}`, { allow: [404] })
   }
 
+  /** The storage pools the scheduler knows (`host@backend#pool`), which each volume service reports once its backend works (admin only). */
+  async pools(): Promise<string[]> {
+    const r = await this.session.request<{ pools: { name: string }[] }>('volumev3', 'GET', '/scheduler-stats/get_pools')
+    return r.pools.map((p) => p.name)
+  }
+
   /** cinder-scheduler, cinder-volume… with their state (admin only). */
   async services(): Promise<VolumeService[]> {
     return (await this.session.request<{ services: VolumeService[] }>('volumev3', 'GET', '/os-services')).services

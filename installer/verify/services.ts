@@ -15,7 +15,7 @@ async function judge(ctx: VerifyContext, kind: string, service: Daemon['service'
     const first = down[0] ?? { binary: missing[0]!, host: '' }
     const parts = [
       ...(missing.length ? [`never reported: ${missing.join(', ')}`] : []),
-      ...(down.length ? [`down: ${down.map((d) => `${d.binary} on ${d.host}`).join(', ')}`] : []),
+      ...(down.length ? [`down: ${down.map((d) => `${d.binary} on ${d.host}${d.why ? ` (${d.why})` : ''}`).join(', ')}`] : []),
     ]
     // Cinder's host is `host@backend`; Neutron's and Nova's the host name.
     const where = first.host.split('@')[0] || (first.binary.includes('compute') ? 'compute' : 'control')

@@ -53,6 +53,8 @@ export class FakeCloud {
     { binary: 'cinder-scheduler', host: 'aio1', state: 'up' },
     { binary: 'cinder-volume', host: 'aio1@ceph', state: 'up' },
   ]
+  /** The pools the volume services report to the scheduler (none: their backend is not ready). */
+  volumePools = ['aio1@ceph#ceph']
   /** Servers go to ERROR with this fault when set. */
   bootFault: string | undefined
   /** Power state of ACTIVE servers: 1 running, 3 paused (what KVM's emulation failure leaves). */
@@ -205,6 +207,8 @@ export class FakeCloud {
       if (method === 'DELETE') return ((s.deleted = true), { status: 204 })
       if (method === 'PUT') return ((s.status = String(body.status)), { status: 200, body: { service: { id: b, ...s } } })
     }
+    if (a === 'scheduler-stats' && b === 'get_pools')
+      return { status: 200, body: { pools: this.volumePools.map((name) => ({ name, capabilities: {} })) } }
     if (a === 'os-services')
       return {
         status: 200,
