@@ -22,7 +22,7 @@ import { floatingMode } from './first-boot/network.ts'
 import { applianceDeploy } from './first-boot/deploy.ts'
 import { FirstBootError } from './first-boot/errors.ts'
 import { applianceFiles } from './first-boot/files.ts'
-import { findNic, writeNetwork } from './first-boot/host.ts'
+import { findNic, setHostname, writeNetwork } from './first-boot/host.ts'
 import { log } from './first-boot/log.ts'
 import { readyStatus } from './first-boot/ready.ts'
 import { resolveSettings, type ApplianceSettings } from './first-boot/settings.ts'
@@ -31,10 +31,7 @@ import { propertyPrefix } from './settings.ts'
 /** The network settings: changed, the VM moves at once and the cloud follows it (./first-boot/readdress.ts). */
 export const networkSettings = ['network.mode', 'network.address', 'network.gateway', 'network.dns', 'network.ntp'] as const
 /** What reconfigure changes today, and what it refuses with the reason. */
-export const reconfigurable = ['admin_password', 'ssh_key', 'cloud.floating_range', ...networkSettings] as const
-const notYet: Record<string, string> = {
-  hostname: "the host name names Nova's compute service, Neutron's agents, Ceph's monitor and RabbitMQ's node",
-}
+export const reconfigurable = ['admin_password', 'ssh_key', 'cloud.floating_range', 'hostname', ...networkSettings] as const
 
 /** The settings as property values again (what first boot kept: no password). */
 export function propertiesOf(s: ApplianceSettings): Record<string, string> {
@@ -67,8 +64,6 @@ export interface ReconfigureResult {
 /** Apply `changes` (setting key → value, without the stackhouse. prefix); none: deploy and verify again (repair). */
 export async function reconfigure(changes: Record<string, string>, opts: { verify?: boolean } = {}): Promise<ReconfigureResult> {
   for (const key of Object.keys(changes)) {
-    if (notYet[key])
-      throw new UsageError(`${key} cannot be changed after first boot yet: ${notYet[key]}`, 'build a new appliance with the new value')
     if (!(reconfigurable as readonly string[]).includes(key))
       throw new UsageError(`${key} is not a setting reconfigure changes`, `change one of: ${reconfigurable.join(', ')}`)
   }
@@ -113,9 +108,13 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
   if (changes.admin_password) setSecret(applianceFiles.secrets, 'admin_password', changes.admin_password, secretCatalog(roles))
   if ('ssh_key' in changes) writeFileSync('/root/.ssh/authorized_keys', settings.sshKey ? `${settings.sshKey}\n` : '', { mode: 0o600 })
   if (moves) return moveNow(settings, changed)
+  // A new host name is the machine's; the cloud keeps the name it was deployed with (Nova's
+  // compute service and hypervisor, Neutron's agents, Ceph's monitor, RabbitMQ's node), and
+  // /etc/hosts gives the new one as an alias (the deploy below writes it).
+  if ('hostname' in changes) setHostname(settings.hostname)
   // The inventory is rewritten from the settings, with the address the VM has.
   const lease = deployedLease(before)
-  writeFileSync(applianceFiles.inventory, applianceInventory(settings, lease))
+  writeFileSync(applianceFiles.inventory, applianceInventory(settings, lease, before.model.hosts[0]!.name))
   const project = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
   const report = await deployCloud(project, roles, { ...applianceDeploy, renderer: 'silent' })
   if (report.failures.length) {

@@ -20,8 +20,7 @@ function sh(cmd: string, args: string[]): string {
 /** Apply the settings to the machine: host name, root's SSH key, the network. Returns the interface that holds the address. */
 export function applyHost(s: ApplianceSettings): { nic: string; iface: string } {
   const nic = findNic()
-  writeFileSync('/etc/hostname', `${s.hostname}\n`)
-  spawnSync('hostname', [s.hostname])
+  setHostname(s.hostname)
   if (s.sshKey) {
     mkdirSync('/root/.ssh', { recursive: true, mode: 0o700 })
     writeFileSync('/root/.ssh/authorized_keys', `${s.sshKey}\n`, { mode: 0o600 })
@@ -83,7 +82,18 @@ export async function waitForLease(iface: string, s: ApplianceSettings): Promise
   }
 }
 
-/** /etc/hosts: the name resolves to the address, as OpenStack's services expect. */
-export function writeHosts(name: string, address: string): void {
-  writeFileSync('/etc/hosts', `127.0.0.1\tlocalhost\n${address}\t${name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`)
+/**
+ * /etc/hosts: the name resolves to the address, as OpenStack's services expect; a
+ * renamed machine's own name after it (the first name is the canonical one, which
+ * libvirt gives Nova as the hypervisor's).
+ */
+export function writeHosts(name: string, address: string, alias?: string): void {
+  const names = alias && alias !== name ? `${name}\t${alias}` : name
+  writeFileSync('/etc/hosts', `127.0.0.1\tlocalhost\n${address}\t${names}\n::1\tlocalhost ip6-localhost ip6-loopback\n`)
+}
+
+/** The machine's own host name, now and at the next boot. */
+export function setHostname(name: string): void {
+  writeFileSync('/etc/hostname', `${name}\n`)
+  spawnSync('hostname', [name])
 }

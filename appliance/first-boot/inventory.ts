@@ -15,7 +15,11 @@ export interface Lease {
   gateway?: string
 }
 
-export function applianceInventory(s: ApplianceSettings, lease: Lease): string {
+/**
+ * @param cloudName the host's name in the cloud: the host name first boot had, which the
+ * services keep when the machine is renamed later (its own name is then an alias).
+ */
+export function applianceInventory(s: ApplianceSettings, lease: Lease, cloudName = s.hostname): string {
   const provider =
     floatingMode(s) === 'lan'
       ? {
@@ -30,11 +34,11 @@ export function applianceInventory(s: ApplianceSettings, lease: Lease): string {
           interface: providerInterface,
           allocation: { start: internalExternal.start, end: internalExternal.end },
         }
-  const host = s.hostname
+  const host = cloudName
   const doc = {
     name: 'stackhouse',
     target: 'hosts',
-    hosts: [{ name: host, address: lease.address }],
+    hosts: [{ name: host, address: lease.address, ...(s.hostname !== host ? { hostname: s.hostname } : {}) }],
     groups: { control: [host], network: [host], compute: [host], storage: [host] },
     networks: {
       management: { cidr: lease.cidr, ...(lease.gateway ? { gateway: lease.gateway } : {}), interface: lease.interface },

@@ -68,8 +68,9 @@ export async function followAddress(iface: string, show: (s: ApplianceStatus) =>
     )
   const record = (fields: Record<string, unknown>) => writeAtomic(applianceFiles.done, `${JSON.stringify(fields, null, 2)}\n`, 0o644)
   record({ ...done, movingTo: now.address })
-  writeHosts(settings.hostname, now.address)
-  writeAtomic(applianceFiles.inventory, applianceInventory(settings, now), 0o644)
+  const cloudName = project.model.hosts[0]!.name
+  writeHosts(cloudName, now.address, settings.hostname)
+  writeAtomic(applianceFiles.inventory, applianceInventory(settings, now, cloudName), 0o644)
   // A deploy's project: the certificate is made again for the new address.
   const moving = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles, makeCertificates: true })
   await deployAndVerify(moving, deploySteps(moving, ['network']), show)

@@ -118,6 +118,7 @@ interface ReconfigureFlags {
   dhcp?: boolean
   floatingRange?: string
   sshKey?: string
+  hostname?: string
   passwordStdin?: boolean
   verify: boolean
   json?: boolean
@@ -125,7 +126,7 @@ interface ReconfigureFlags {
 
 const reconfigureCommand = new Command('reconfigure')
   .description(
-    "on the appliance, after first boot: change the address, the admin password, the floating range or root's SSH key, and re-apply what it touches",
+    "on the appliance, after first boot: change the address, the host name, the admin password, the floating range or root's SSH key, and re-apply what it touches",
   )
   .option('--address <address/prefix>', 'a static address, e.g. 192.0.2.10/24 (with --gateway): the VM moves at once and the cloud follows')
   .option('--gateway <address>', 'the default gateway of a static address')
@@ -133,6 +134,7 @@ const reconfigureCommand = new Command('reconfigure')
   .option('--dhcp', 'take the address from DHCP again')
   .option('--floating-range <first-last>', 'floating IPs, e.g. 192.0.2.100-192.0.2.199 (on the same network as before)')
   .option('--ssh-key <key>', 'the one OpenSSH public key root accepts ("" for none)')
+  .option('--hostname <name>', "the VM's host name (the cloud keeps its first one for its services; this one becomes an alias)")
   .option('--password-stdin', 'read the new admin password from standard input (never from the command line)')
   .option('--no-verify', 'skip stackhouse verify afterwards')
   .option('--json', 'print the result as JSON')
@@ -146,9 +148,10 @@ const reconfigureCommand = new Command('reconfigure')
     if (flags.dns !== undefined) changes['network.dns'] = flags.dns
     if (flags.floatingRange !== undefined) changes['cloud.floating_range'] = flags.floatingRange
     if (flags.sshKey !== undefined) changes.ssh_key = flags.sshKey
+    if (flags.hostname !== undefined) changes.hostname = flags.hostname
     if (flags.passwordStdin) changes.admin_password = readFileSync(0, 'utf8').replace(/\r?\n$/, '')
     if (!Object.keys(changes).length)
-      throw new UsageError('nothing to change', 'give --address (or --dhcp), --floating-range, --ssh-key or --password-stdin')
+      throw new UsageError('nothing to change', 'give --address (or --dhcp), --hostname, --floating-range, --ssh-key or --password-stdin')
     requireAppliance('stackhouse appliance reconfigure')
     requireOwnCloud('stackhouse appliance reconfigure')
     requireRoot('reconfiguring the appliance')

@@ -47,11 +47,12 @@ const hostsHaveUniqueNamesAndAddresses: Rule = (inv, f) => {
   inv.hosts.forEach((h, i) => {
     for (const [field, value] of [
       ['name', h.name],
+      ['hostname', h.hostname],
       ['address', h.address],
       ['tunnel_address', h.tunnel_address],
     ] as const) {
       if (value === undefined) continue
-      const kind = field === 'name' ? 'name' : 'address'
+      const kind = field === 'name' || field === 'hostname' ? 'name' : 'address'
       const first = seen.get(`${kind}:${value}`)
       if (first !== undefined && first !== i) {
         const line = f.source.locate(['hosts', first]).line
@@ -71,6 +72,12 @@ const reservedHostNames = new Set(['localhost', 'ip6-localhost', 'ip6-loopback',
 /** Names that mean something else already: `localhost` to every resolver, `all` to Stackhouse. */
 const namesAreNotReserved: Rule = (inv, f) => {
   inv.hosts.forEach((h, i) => {
+    if (h.hostname && reservedHostNames.has(h.hostname))
+      f.error(
+        ['hosts', i, 'hostname'],
+        `a machine cannot be called "${h.hostname}": every host's /etc/hosts gives that name to itself`,
+        "use the machine's real name",
+      )
     if (reservedHostNames.has(h.name))
       f.error(
         ['hosts', i, 'name'],

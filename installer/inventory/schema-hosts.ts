@@ -40,6 +40,11 @@ export const hostSchema = {
       description: 'Per-host interface names, where they differ from the network defaults.',
       properties: { management: iface, provider: iface, tunnel: iface, storage: iface },
     },
+    hostname: {
+      ...hostName,
+      description:
+        "The machine's own host name, where it is not the inventory name (an appliance renamed after first boot): /etc/hosts gives it as an alias, and the services keep the inventory name.",
+    },
     tunnel_address: { ...ipv4, description: 'Address on the tunnel network (default: the management address).' },
   },
 } as const

@@ -27,6 +27,7 @@ export function buildModel(
     (h): ModelHost => ({
       name: h.name,
       address: h.address,
+      ...(h.hostname && h.hostname !== h.name ? { hostname: h.hostname } : {}),
       tunnelAddress: h.tunnel_address ?? h.address,
       ssh: { user: h.ssh.user, port: h.ssh.port, ...(h.ssh.key ? { key: h.ssh.key } : {}) },
       groups: [...new Set(groupsOf.get(h.name))].sort(),

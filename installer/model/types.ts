@@ -33,6 +33,8 @@ export interface ModelHost {
   name: string
   /** Management address: SSH, APIs, databases. */
   address: string
+  /** The machine's own host name, where it is not `name`: an alias in /etc/hosts (the services keep `name`). */
+  hostname?: string
   /** Address VXLAN/Geneve tunnels use. @default address */
   tunnelAddress: string
   ssh: { user: string; port: number; key?: string }

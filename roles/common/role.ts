@@ -11,10 +11,16 @@ import { caTrustFiles, defineRole, hostsIn, scriptFile, trustCaStep, type Model,
  */
 const sharedScripts = ['alembic-head.py', 'http-answers.py', 'sql-rows.py']
 
-/** Every host's address and name, once per model (every host's /etc/hosts lists them all). */
-const hostsLists = new WeakMap<Model, { address: string; name: string }[]>()
-function hostsList(model: Model): { address: string; name: string }[] {
-  const list = hostsLists.get(model) ?? model.hosts.map((h) => ({ address: h.address, name: h.name }))
+/**
+ * Every host's address and name (with the machine's own name after it, where it differs), once
+ * per model (every host's /etc/hosts lists them all). The inventory name comes first: it is the
+ * canonical name, which libvirt reports to Nova as the hypervisor's, so a renamed machine keeps
+ * its compute node.
+ */
+const hostsLists = new WeakMap<Model, { address: string; name: string; alias?: string }[]>()
+function hostsList(model: Model): { address: string; name: string; alias?: string }[] {
+  const list =
+    hostsLists.get(model) ?? model.hosts.map((h) => ({ address: h.address, name: h.name, ...(h.hostname ? { alias: h.hostname } : {}) }))
   hostsLists.set(model, list)
   return list
 }

@@ -14,7 +14,12 @@ import { requireAppliance, requireOwnCloud } from '../../appliance/marker.ts'
 import { addressChange } from '../../appliance/first-boot/readdress.ts'
 import { propertiesOf, reconfigure } from '../../appliance/reconfigure.ts'
 import { labGuideUrl } from '../../appliance/first-boot/ready.ts'
-import { fixtureModel, fixtureProject } from '../helpers.ts'
+import { fakeSecrets, fixtureModel, fixtureProject } from '../helpers.ts'
+import { buildModel } from '../../installer/model/build.ts'
+import { render } from '../../installer/render/render.ts'
+import { roles } from '../../roles/index.ts'
+import common from '../../roles/common/role.ts'
+import nova_ from '../../roles/nova/role.ts'
 
 function settingsOf(values: Record<string, string>): ApplianceSettings {
   const { settings, problems } = resolveSettings([{ name: 'test', values: fromOvfEnvironment(ovfEnvironment(values)) }])
@@ -182,15 +187,30 @@ describe('appliance reconfigure', () => {
     }
   })
 
-  it('refuses what it cannot change yet, with the reason, before touching anything', async () => {
-    await expect(reconfigure({ hostname: 'other' })).rejects.toThrow(
-      /hostname cannot be changed after first boot yet: the host name names Nova's compute service/,
-    )
+  it('refuses what it cannot change, with the reason, before touching anything', async () => {
     await expect(reconfigure({ 'labs.sets': 'x' })).rejects.toThrow(/labs\.sets is not a setting reconfigure changes/)
     // A move is applied after the command ends: it does not mix with changes that need a deploy now.
     await expect(reconfigure({ 'network.address': '192.0.2.11/24', admin_password: 'x'.repeat(16) })).rejects.toThrow(
       /the address changes on its own/,
     )
+  })
+})
+
+describe('a renamed appliance', () => {
+  it("keeps the cloud's name for its host, and gives the machine's new one as an alias in /etc/hosts", () => {
+    const lease = { interface: 'ens3', address: '10.0.2.15', cidr: '10.0.2.0/24', gateway: '10.0.2.2' }
+    const renamed = checkInventory('appliance.yml', applianceInventory({ ...dhcp, hostname: 'lab7' }, lease, 'stackhouse')).inventory!
+    expect(renamed.hosts).toEqual([expect.objectContaining({ name: 'stackhouse', hostname: 'lab7', address: '10.0.2.15' })])
+    const model = buildModel(renamed, 'appliance.yml', fakeSecrets(), roles)
+    const hosts = render(model, [common]).find((f) => f.path === '/etc/hosts')!.content
+    // The cloud's name first: the canonical one, which libvirt reports to Nova as the hypervisor's.
+    expect(hosts).toContain('\n10.0.2.15\tstackhouse\tlab7\n')
+    // The services keep the cloud's name.
+    const nova = render(model, [nova_]).find((f) => f.path === '/etc/nova/nova.conf')!.content
+    expect(nova).toMatch(/^host = stackhouse$/m)
+    // Not renamed: no alias.
+    const same = checkInventory('appliance.yml', applianceInventory(dhcp, lease)).inventory!
+    expect(same.hosts[0]).not.toHaveProperty('hostname')
   })
 })
 

@@ -398,6 +398,26 @@ describe('the appliance', () => {
     expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
   })
 
+  it('takes a new host name: the machine is renamed, and the cloud keeps its name for its services and its hypervisor', async () => {
+    const r = await onHost(host, 'stackhouse appliance reconfigure --hostname lab-renamed --no-verify --json')
+    expect(r.code, r.stderr).toBe(0)
+    expect((JSON.parse(r.stdout) as { changed: string[] }).changed).toEqual(['hostname'])
+    // nova-compute asks libvirt for the hypervisor's name when it starts: restarted, it must find the same one
+    // (the cloud's name, canonical in /etc/hosts), not make a second compute node for the new name.
+    const facts = await onHost(
+      host,
+      'systemctl restart nova-compute && hostname && getent hosts lab-renamed && sleep 45 && ' +
+        "mysql -N nova -e 'select hypervisor_hostname, host from compute_nodes where deleted = 0'",
+    )
+    expect(facts.code, facts.stderr).toBe(0)
+    const [name, resolved, ...nodes] = facts.stdout.trim().split('\n')
+    expect(name).toBe('lab-renamed')
+    expect(resolved!.split(/\s+/)).toEqual(['10.77.0.21', 'appliance', 'lab-renamed'])
+    expect(nodes).toEqual(['appliance\tappliance'])
+    const report = await verifyDeployedCloud(machineProject(), { only: ['compute.services', 'network.agents', 'volume.services'] })
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+  })
+
   it('repairs by deploying again: nothing had drifted, and it says so', async () => {
     const r = await onHost(host, 'stackhouse appliance repair --json')
     expect(r.code, r.stderr).toBe(0)
