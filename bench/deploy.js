@@ -4,8 +4,10 @@
 // sandbox host creation, the package-install floor (one apt transaction of the
 // all-in-one package set with services held), infra + Keystone first run and
 // re-run, the whole all-in-one cloud first run and re-run, and its memory.
-//   node bench/deploy.js [--cold] [--only sandbox,floor,keystone,aio,layer] [--keep-logs]
+//   node bench/deploy.js [--cold] [--only sandbox,floor,keystone,aio,layer,multi] [--keep-logs]
 // layer: build the pre-installed layer, then the all-in-one first run on a host made from it.
+// multi: clouds of 2 and 4 hosts (first run, hosts of a phase in parallel), a compute joining
+// the 4-host cloud with add-host, and each host's memory (issue 13); about half an hour.
 // --cold empties the package cache first, so the first full deploy downloads everything.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,9 +25,12 @@ import { buildSandboxLayer, removeSandboxLayer, sandboxLayer } from '../dist/ins
 import { verifyCloud } from '../dist/installer/verify/index.js'
 import { hostMemory } from '../dist/installer/verify/memory.js'
 import { cloudStatus, waitUntilHealthy } from '../dist/installer/status.js'
+import { addHost } from '../dist/installer/commands/add-host.js'
 
 const args = process.argv.slice(2)
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['sandbox', 'floor', 'keystone', 'aio', 'layer']
+const only = args.includes('--only')
+  ? args[args.indexOf('--only') + 1].split(',')
+  : ['sandbox', 'floor', 'keystone', 'aio', 'multi', 'layer']
 const cold = args.includes('--cold')
 const rows = []
 const work = mkdtempSync(join(tmpdir(), 'stackhouse-bench-deploy-'))
@@ -111,6 +116,57 @@ async function floor() {
   await drop(h.name)
 }
 
+/** A cloud of sandbox hosts: `groups` maps each group to host keys of `hosts`. */
+function multiProject(name, hosts, groups) {
+  const dir = mkdtempSync(join(work, `${name}-`))
+  const inventory = join(dir, 'inventory.yml')
+  writeFileSync(
+    inventory,
+    `name: ${name}
+target: sandbox
+hosts:
+${hosts.map((h) => `  - { name: ${h.name}, address: ${h.address} }`).join('\n')}
+groups: { ${Object.entries(groups)
+      .map(([g, members]) => `${g}: [${members.map((m) => m.name).join(', ')}]`)
+      .join(', ')} }
+networks:
+  management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
+  provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
+backends: { block_storage: ceph }
+`,
+  )
+  return { inventory, project: loadProject({ inventory, createSecrets: true }) }
+}
+
+async function multi() {
+  // 2 hosts: a controller that also stores, and a compute.
+  {
+    const [ctl, cmp] = await Promise.all([host('bench-m2-ctl'), host('bench-m2-cmp')])
+    const { project: p } = multiProject('bench2', [ctl, cmp], { control: [ctl], network: [ctl], compute: [cmp], storage: [ctl] })
+    await deployed('2-host deploy, first run (control+storage, compute)', p)
+    await Promise.all([drop(ctl.name), drop(cmp.name)])
+  }
+  // 4 hosts: controller, two computes, a storage host; then a third compute joins.
+  const four = await Promise.all(['bench-m4-ctl', 'bench-m4-cmp1', 'bench-m4-cmp2', 'bench-m4-sto'].map(host))
+  const [ctl, cmp1, cmp2, sto] = four
+  const { inventory, project: p } = multiProject('bench4', four, {
+    control: [ctl],
+    network: [ctl],
+    compute: [cmp1, cmp2],
+    storage: [sto],
+  })
+  await deployed('4-host deploy, first run (control, 2 compute, storage)', p)
+  await deployed('4-host deploy, re-run (no changes)', p)
+  for (const h of four) rows.push({ figure: `4-host cloud: ${h.name} resident memory (sum of PSS, MiB)`, seconds: await memory(h) })
+  const cmp3 = await host('bench-m4-cmp3')
+  const added = await timed('add-host: a third compute joins the 4-host cloud', () =>
+    addHost({ inventory }, { name: cmp3.name, address: cmp3.address, groups: ['compute'] }, roles, { renderer: 'silent' }),
+  )
+  if (added.failures.length) throw new Error(`add-host: ${added.failures.map((f) => `${f.host} ${f.task}: ${f.message}`).join('\n')}`)
+  rows.push({ figure: '  units restarted on the hosts already there', seconds: String(added.restartedElsewhere.length) })
+  for (const h of [...four, cmp3]) await drop(h.name)
+}
+
 try {
   if (only.includes('sandbox')) {
     if (cold) {
@@ -157,6 +213,7 @@ try {
     rows.push({ figure: 'all-in-one resident memory with the verify server running (sum of PSS, MiB)', seconds: await memory(h) })
     await drop(h.name)
   }
+  if (only.includes('multi')) await multi()
   if (only.includes('layer')) {
     const had = !!sandboxLayer()
     try {
@@ -179,6 +236,13 @@ const floorSeconds = [...measured].find(([k]) => k.startsWith('package-install f
 const firstRun = measured.get('all-in-one deploy, first run, warm package cache')
 if (floorSeconds && firstRun)
   rows.push({ figure: 'all-in-one first run ÷ package-install floor (target ≤ 1.3)', seconds: (firstRun / floorSeconds).toFixed(2) })
+const one = measured.get('all-in-one deploy, first run, warm package cache')
+const fourHosts = measured.get('4-host deploy, first run (control, 2 compute, storage)')
+if (one && fourHosts)
+  rows.push({
+    figure: '4-host first run ÷ 1-host first run (hosts of a phase in parallel: well under 4)',
+    seconds: (fourHosts / one).toFixed(2),
+  })
 const layered = measured.get('all-in-one deploy, first run, host from the pre-installed layer')
 if (layered && firstRun)
   rows.push({ figure: 'all-in-one first run from the layer ÷ from the base (issue 11: ≤ 0.5)', seconds: (layered / firstRun).toFixed(2) })
