@@ -14,7 +14,7 @@ import { InventoryError } from '../installer/inventory/problems.ts'
 import { resolveLocalPath } from '../installer/inventory/paths.ts'
 import type { InventoryDraft } from '../installer/inventory/schema.ts'
 import { VsphereError } from '../installer/vsphere/errors.ts'
-import { resolvePlacement, type Placement } from '../installer/vsphere/placement.ts'
+import { resolvePlacement, type Placement, type PlacementNames } from '../installer/vsphere/placement.ts'
 import { VsphereSession, type VsphereLogin } from '../installer/vsphere/session.ts'
 import type { MoRef } from '../installer/vsphere/soap.ts'
 import {
@@ -86,6 +86,20 @@ export function inventoryLogin(inv: InventoryDraft, file: string, password: stri
   }
 }
 
+type VmsSection = ReturnType<typeof hostsInventory>['vms']
+
+/** Where the inventory's vms: section puts a VM, as names vSphere is asked for. */
+export function placementNames(vms: VmsSection): PlacementNames {
+  return {
+    datastore: vms.datastore,
+    network: vms.network,
+    ...(vms.datacenter ? { datacenter: vms.datacenter } : {}),
+    ...(vms.cluster ? { cluster: vms.cluster } : {}),
+    ...(vms.esxi_host ? { host: vms.esxi_host } : {}),
+    ...(vms.resource_pool ? { resourcePool: vms.resource_pool } : {}),
+  }
+}
+
 /** Each host's VM name: the cloud's name first, so two clouds in one vCenter do not meet. */
 export const vmName = (inv: InventoryDraft, host: string): string => `${inv.name}-${host}`
 
@@ -123,14 +137,7 @@ export async function createHosts(o: VsphereHostsOptions): Promise<MadeHost[]> {
         'input',
         'point vsphere.host at a vCenter',
       )
-    const placement = await resolvePlacement(s, {
-      datastore: vms.datastore,
-      network: vms.network,
-      ...(vms.datacenter ? { datacenter: vms.datacenter } : {}),
-      ...(vms.cluster ? { cluster: vms.cluster } : {}),
-      ...(vms.esxi_host ? { host: vms.esxi_host } : {}),
-      ...(vms.resource_pool ? { resourcePool: vms.resource_pool } : {}),
-    })
+    const placement = await resolvePlacement(s, placementNames(vms))
     const template = await findVm(s, vms.template)
     if (!template)
       throw new VsphereError(

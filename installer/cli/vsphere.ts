@@ -7,7 +7,7 @@ import type { PlacementNames } from '../vsphere/placement.ts'
 import { liveView } from './_live.ts'
 import { out, style } from './_style.ts'
 import { createHostsCommand, destroyHostsCommand, vspherePassword } from './vsphere-hosts.ts'
-import { hostsInventory, inventoryLogin } from '../../appliance/vsphere-hosts.ts'
+import { hostsInventory, inventoryLogin, placementNames } from '../../appliance/vsphere-hosts.ts'
 import type { VsphereLogin } from '../vsphere/session.ts'
 
 /** The placement flags are PlacementNames' own fields (--resource-pool is resourcePool). */
@@ -64,16 +64,7 @@ function target(ova: string, flags: DeployApplianceFlags): { login: VsphereLogin
       )
     const { inv, vms } = hostsInventory(flags.inventory)
     const login = inventoryLogin(inv, flags.inventory, vspherePassword(flags))
-    const placement: PlacementNames = {
-      datastore: vms.datastore,
-      network: vms.network,
-      ...(vms.datacenter ? { datacenter: vms.datacenter } : {}),
-      ...(vms.cluster ? { cluster: vms.cluster } : {}),
-      ...(vms.esxi_host ? { host: vms.esxi_host } : {}),
-      ...(vms.resource_pool ? { resourcePool: vms.resource_pool } : {}),
-      ...named,
-    }
-    return { login, placement }
+    return { login, placement: { ...placementNames(vms), ...named } }
   }
   const missing = (['url', 'user', 'datastore', 'network'] as const).filter((k) => !flags[k])
   if (missing.length)
