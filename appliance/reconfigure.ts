@@ -21,7 +21,9 @@ import { deployedLease } from './first-boot/readdress.ts'
 import { floatingMode } from './first-boot/network.ts'
 import { applianceDeploy } from './first-boot/deploy.ts'
 import { FirstBootError } from './first-boot/errors.ts'
-import { applianceFiles } from './first-boot/files.ts'
+import { applianceFiles, writeAtomic } from './first-boot/files.ts'
+import { checkInventory } from '../installer/inventory/load.ts'
+import { InventoryError } from '../installer/inventory/problems.ts'
 import { findNic, setHostname, writeNetwork } from './first-boot/host.ts'
 import { log } from './first-boot/log.ts'
 import { readyStatus } from './first-boot/ready.ts'
@@ -104,6 +106,13 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
   const before = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
   const moves = networkSettings.some((k) => k in changes)
   if (moves) refuseLeavingFloatingNetwork(settings, before.model.networks.provider?.cidr)
+  // The inventory is rewritten from the settings, with the address the VM has (a move writes its
+  // own): checked before anything changes, written whole, and kept with the settings, so a failed
+  // deploy is retried by repair with the same values.
+  const lease = deployedLease(before)
+  const text = applianceInventory(settings, lease, before.model.hosts[0]!.name)
+  const wrong = moves ? [] : checkInventory(applianceFiles.inventory, text).problems.filter((p) => p.severity === 'error')
+  if (wrong.length) throw new InventoryError(wrong)
   log(changed.length ? `reconfigure: ${changed.join(', ')}` : 'repair: deploying again', { echo: false })
   if (changes.admin_password) setSecret(applianceFiles.secrets, 'admin_password', changes.admin_password, secretCatalog(roles))
   if ('ssh_key' in changes) writeFileSync('/root/.ssh/authorized_keys', settings.sshKey ? `${settings.sshKey}\n` : '', { mode: 0o600 })
@@ -112,16 +121,17 @@ export async function reconfigure(changes: Record<string, string>, opts: { verif
   // compute service and hypervisor, Neutron's agents, Ceph's monitor, RabbitMQ's node), and
   // /etc/hosts gives the new one as an alias (the deploy below writes it).
   if ('hostname' in changes) setHostname(settings.hostname)
-  // The inventory is rewritten from the settings, with the address the VM has.
-  const lease = deployedLease(before)
-  writeFileSync(applianceFiles.inventory, applianceInventory(settings, lease, before.model.hosts[0]!.name))
+  writeAtomic(applianceFiles.inventory, text, 0o644)
+  keepSettings(settings)
   const project = loadProject({ inventory: applianceFiles.inventory, secrets: applianceFiles.secrets, roles })
   const report = await deployCloud(project, roles, { ...applianceDeploy, renderer: 'silent' })
   if (report.failures.length) {
     const f = report.failures[0]!
-    throw new FixableError(`reconfigure: ${f.task}: ${f.message}`, { fix: `read ${f.log}, then run reconfigure again`, kind: 'hosts' })
+    throw new FixableError(`reconfigure: ${f.task}: ${f.message}`, {
+      fix: `read ${f.log}, then run stackhouse appliance repair`,
+      kind: 'hosts',
+    })
   }
-  keepSettings(settings)
   const applied = report.changes.map((c) => `${c.task}: ${c.title}`)
   if (opts.verify === false) return { changed: [...changed], applied }
   const v = await verifyDeployedCloud(project, { local: true })

@@ -15,6 +15,7 @@ import { resolveLocalPath } from '../installer/inventory/paths.ts'
 import type { InventoryDraft } from '../installer/inventory/schema.ts'
 import { VsphereError } from '../installer/vsphere/errors.ts'
 import { resolvePlacement, type Placement, type PlacementNames } from '../installer/vsphere/placement.ts'
+import { shellQuote } from '../installer/shell.ts'
 import { VsphereSession, type VsphereLogin } from '../installer/vsphere/session.ts'
 import type { MoRef } from '../installer/vsphere/soap.ts'
 import {
@@ -26,7 +27,9 @@ import {
   nicBacking,
   powerOn,
   resizeVm,
+  setExtraConfig,
   setVappProperties,
+  vappProperties,
   waitForGuestIp,
 } from '../installer/vsphere/vm.ts'
 import { ovfEnvironment } from './first-boot/environment.ts'
@@ -55,7 +58,13 @@ export interface MadeHost {
 }
 
 /** Marks on every VM create-hosts makes: which cloud and host it is, and whether its address came from DHCP. */
-export const vmMarks = { cloud: 'stackhouse.cloud', host: 'stackhouse.host', dhcp: 'stackhouse.address-from-dhcp' } as const
+export const vmMarks = {
+  cloud: 'stackhouse.cloud',
+  host: 'stackhouse.host',
+  dhcp: 'stackhouse.address-from-dhcp',
+  /** Set last, once the clone has its size and settings: a clone without it is made again. */
+  prepared: 'stackhouse.prepared',
+} as const
 const statusKey = 'guestinfo.stackhouse.status'
 
 /** The inventory, checked, with hosts that may still lack an address; and its vsphere.vms section. */
@@ -118,6 +127,7 @@ export function hostProperties(inv: InventoryDraft, host: InventoryDraft['hosts'
     'network.mode': 'static',
     'network.address': `${host.address}/${prefix}`,
     'network.gateway': mgmt.gateway,
+    ...(inv.vsphere?.vms?.dns?.length ? { 'network.dns': inv.vsphere.vms.dns.join(',') } : {}),
   })
 }
 
@@ -125,8 +135,9 @@ export function hostProperties(inv: InventoryDraft, host: InventoryDraft['hosts'
 export async function createHosts(o: VsphereHostsOptions): Promise<MadeHost[]> {
   const emit = o.onEvent ?? (() => {})
   const { inv, vms } = hostsInventory(o.inventory)
-  // Every host's settings checked before vSphere is reached.
+  // Every host's settings and VM name checked before vSphere is reached.
   const props = new Map(inv.hosts.map((h) => [h.name, hostProperties(inv, h, o.sshKey)]))
+  checkVmNames(inv)
   const login = inventoryLogin(inv, o.inventory, o.password)
   emit({ type: 'step', title: `log in to ${login.url} as ${login.user}` })
   const s = await VsphereSession.login(login)
@@ -137,13 +148,22 @@ export async function createHosts(o: VsphereHostsOptions): Promise<MadeHost[]> {
         'input',
         'point vsphere.host at a vCenter',
       )
-    const placement = await resolvePlacement(s, placementNames(vms))
+    const placement = await resolvePlacement(s, placementNames(vms), inventoryKeys)
     const template = await findVm(s, vms.template)
     if (!template)
       throw new VsphereError(
         `no VM or template is called ${vms.template}`,
         'input',
-        `import the appliance without starting it: stackhouse vsphere deploy-appliance OVA --template --name ${vms.template} ...`,
+        `import the appliance without starting it: stackhouse vsphere deploy-appliance OVA --template --name ${shellQuote(vms.template)} ...`,
+      )
+    // On vCenter the template's vApp properties become each clone's OVF environment: they must hold every setting given here.
+    const offered = Object.keys(await vappProperties(s, template))
+    const lacking = offered.length ? Object.keys(props.get(inv.hosts[0]!.name)!).filter((k) => !offered.includes(k)) : []
+    if (lacking.length)
+      throw new VsphereError(
+        `the template ${vms.template} has no property ${lacking.join(', ')}: it was imported from an older appliance`,
+        'input',
+        "import this Stackhouse's OVA with deploy-appliance --template, and name it in vsphere.vms.template",
       )
     const nics = await networkCards(s, template)
     if (nics.length !== 1)
@@ -155,11 +175,13 @@ export async function createHosts(o: VsphereHostsOptions): Promise<MadeHost[]> {
     for (const h of inv.hosts) {
       const name = vmName(inv, h.name)
       const vm = there.get(h.name)
-      if (vm) {
+      if (vm?.prepared) {
         emit({ type: 'host', host: h.name, what: `${name} is there already` })
         made.push({ name: h.name, vm: vm.vm, created: false })
         continue
       }
+      // A clone a failed run left half-made (never started: it had no settings yet) is made again.
+      if (vm) await destroyVm(s, vm.vm)
       emit({ type: 'host', host: h.name, what: `clone ${vms.template} as ${name}` })
       const clone = await cloneVm(s, template, name, where(placement), {
         nic: { device: nics[0]!, backing },
@@ -171,14 +193,24 @@ export async function createHosts(o: VsphereHostsOptions): Promise<MadeHost[]> {
           'guestinfo.ovfEnv': ovfEnvironment(props.get(h.name)!),
         },
       })
-      await resizeVm(s, clone, { ...(vms.cpus ? { cpus: vms.cpus } : {}), ...(vms.memory_gib ? { memoryMiB: vms.memory_gib * 1024 } : {}) })
-      // vCenter makes the OVF environment from the vApp properties the clone took from its template: they are set too.
-      await setVappProperties(s, clone, props.get(h.name)!)
+      try {
+        await resizeVm(s, clone, {
+          ...(vms.cpus ? { cpus: vms.cpus } : {}),
+          ...(vms.memory_gib ? { memoryMiB: vms.memory_gib * 1024 } : {}),
+        })
+        // vCenter makes the OVF environment from the vApp properties the clone took from its template: they are set too.
+        await setVappProperties(s, clone, props.get(h.name)!)
+        await setExtraConfig(s, clone, { [vmMarks.prepared]: 'true' })
+      } catch (e) {
+        await destroyVm(s, clone).catch(() => undefined)
+        throw e
+      }
       made.push({ name: h.name, vm: clone, created: true })
     }
     for (const m of made) await powerOn(s, m.vm)
     const waitMs = o.waitMs ?? 15 * 60_000
-    const hosts = await Promise.all(
+    // Every host is waited for; the addresses of those that came up are written even when another failed.
+    const settled = await Promise.allSettled(
       made.map(async (m): Promise<MadeHost> => {
         emit({ type: 'host', host: m.name, what: 'wait for its address and first boot' })
         const address = await waitForGuestIp(s, m.vm, waitMs)
@@ -194,6 +226,7 @@ export async function createHosts(o: VsphereHostsOptions): Promise<MadeHost[]> {
         return { name: m.name, vm: m.vm.value, address, created: m.created }
       }),
     )
+    const hosts = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
     const fresh = Object.fromEntries(
       hosts.filter((h) => !inv.hosts.find((x) => x.name === h.name)!.address).map((h) => [h.name, h.address]),
     )
@@ -201,6 +234,14 @@ export async function createHosts(o: VsphereHostsOptions): Promise<MadeHost[]> {
       emit({ type: 'step', title: `write ${Object.keys(fresh).length} address(es) into ${o.inventory}` })
       setHostAddresses(o.inventory, fresh)
     }
+    const failed = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []))
+    if (failed.length === 1) throw failed[0]!
+    if (failed.length)
+      throw new VsphereError(
+        `${failed.length} hosts did not come up: ${failed.map((e) => e.message).join('; ')}`,
+        'hosts',
+        'fix what each says, then run create-hosts again: the hosts that came up are kept',
+      )
     return hosts
   } finally {
     await s.logout().catch(() => undefined)
@@ -222,9 +263,9 @@ export async function destroyHosts(o: Omit<VsphereHostsOptions, 'sshKey' | 'wait
     for (const f of found) {
       emit({ type: 'host', host: f.host, what: `power off and remove ${vmName(inv, f.host)}` })
       await destroyVm(s, f.vm)
+      // At once: a later failure leaves no address of a VM that is gone.
+      if (f.dhcp) setHostAddresses(o.inventory, { [f.host]: undefined })
     }
-    const dhcp = Object.fromEntries(found.filter((f) => f.dhcp).map((f) => [f.host, undefined]))
-    if (Object.keys(dhcp).length) setHostAddresses(o.inventory, dhcp)
     return { removed: found.map((f) => f.host), absent }
   } finally {
     await s.logout().catch(() => undefined)
@@ -232,8 +273,8 @@ export async function destroyHosts(o: Omit<VsphereHostsOptions, 'sshKey' | 'wait
 }
 
 /** The VMs of the inventory's hosts that are there (by name), each checked to be this cloud's; throws for one that is not. */
-async function ownVms(s: VsphereSession, inv: InventoryDraft): Promise<Map<string, { vm: MoRef; dhcp: boolean }>> {
-  const out = new Map<string, { vm: MoRef; dhcp: boolean }>()
+async function ownVms(s: VsphereSession, inv: InventoryDraft): Promise<Map<string, { vm: MoRef; dhcp: boolean; prepared: boolean }>> {
+  const out = new Map<string, { vm: MoRef; dhcp: boolean; prepared: boolean }>()
   for (const h of inv.hosts) {
     const name = vmName(inv, h.name)
     const vm = await findVm(s, name)
@@ -245,9 +286,32 @@ async function ownVms(s: VsphereSession, inv: InventoryDraft): Promise<Map<strin
         'input',
         'rename or remove that VM, or rename the host in the inventory',
       )
-    out.set(h.name, { vm, dhcp: marks[vmMarks.dhcp] === 'true' })
+    out.set(h.name, { vm, dhcp: marks[vmMarks.dhcp] === 'true', prepared: marks[vmMarks.prepared] === 'true' })
   }
   return out
+}
+
+/** The inventory's keys, named in placement errors instead of deploy-appliance's flags. */
+const inventoryKeys: Record<keyof PlacementNames, string> = {
+  datacenter: 'vsphere.vms.datacenter',
+  cluster: 'vsphere.vms.cluster',
+  host: 'vsphere.vms.esxi_host',
+  resourcePool: 'vsphere.vms.resource_pool',
+  datastore: 'vsphere.vms.datastore',
+  network: 'vsphere.vms.network',
+}
+
+/** vSphere's longest VM name. */
+const maxVmName = 80
+
+/** Each VM name fits vSphere's limit, checked before any is made. */
+function checkVmNames(inv: InventoryDraft): void {
+  const names = inv.hosts.map((h) => vmName(inv, h.name))
+  const long = names.find((n) => n.length > maxVmName)
+  if (long)
+    throw new FixableError(`the VM name ${long} is ${long.length} characters long, and vSphere takes ${maxVmName} at most`, {
+      fix: "shorten the cloud's name (name:) or the host's",
+    })
 }
 
 function where(p: Placement) {

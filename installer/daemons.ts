@@ -42,12 +42,15 @@ export async function reportedDaemons(admin: Cloud, service: Daemon['service']):
   // A volume service reports up as soon as it runs; it serves once its backend works (Ceph
   // reachable after a boot, say) and reports a pool to the scheduler. Before that, a new
   // volume finds no backend and goes to error.
-  const [services, pools] = await Promise.all([admin.volume.services(), admin.volume.pools()])
+  // A scheduler that does not answer for its pools leaves the volume services down, not every daemon unknown.
+  const [services, pools] = await Promise.all([admin.volume.services(), admin.volume.pools().catch(() => undefined)])
   return services
     .filter((s) => s.status === 'enabled')
     .map((s) => {
       const up = s.state === 'up'
-      if (up && s.binary === 'cinder-volume' && !pools.some((p) => p.startsWith(`${s.host}#`)))
+      if (up && s.binary === 'cinder-volume' && !pools)
+        return { service, binary: s.binary, host: s.host, up: false, why: 'the scheduler did not answer for its storage pools' }
+      if (up && s.binary === 'cinder-volume' && !pools!.some((p) => p.startsWith(`${s.host}#`)))
         return { service, binary: s.binary, host: s.host, up: false, why: 'its backend reports no storage pool yet' }
       return { service, binary: s.binary, host: s.host, up }
     })

@@ -125,8 +125,11 @@ class Checker {
 
   build(): ApplianceSettings {
     const hostname = this.text('hostname')
-    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(hostname))
-      this.fail('hostname', `"${hostname}" is not a host name`, 'letters, digits and inner hyphens, at most 63')
+    // The inventory's rules for a host name: lower case, and none that /etc/hosts gives to itself.
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(hostname))
+      this.fail('hostname', `"${hostname}" is not a host name`, 'lower-case letters, digits and inner hyphens, at most 63')
+    else if (['localhost', 'ip6-localhost', 'ip6-loopback', 'ip6-allnodes', 'ip6-allrouters'].includes(hostname))
+      this.fail('hostname', `"${hostname}" is a name every machine gives itself`, "use the machine's own name")
     const password = this.get('admin_password').value
     if (password && password.length < minPasswordLength)
       this.fail(

@@ -40,7 +40,8 @@ export function liveView(title: string, quiet = false): LiveView {
         rendererOptions: { outputBar: Infinity, persistentOutput: true },
       } as never,
     ],
-    { renderer: 'default', exitOnError: true } as never,
+    // The command's own SIGINT handler aborts an import and removes its half-made VM: listr2's would exit first.
+    { renderer: 'default', exitOnError: true, registerSignalListeners: false } as never,
   )
   const running = list.run().catch(() => undefined)
   const draw = () => {

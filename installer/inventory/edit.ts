@@ -139,41 +139,18 @@ export function addHostToFile(file: string, host: NewHost): { added: boolean; in
  * written as a flow map `{ name: … }` is changed on the YAML document.
  */
 export function withHostAddresses(file: string, text: string, addresses: Record<string, string | undefined>, dir?: string): string {
-  const doc = parseDocument(text)
-  const hosts = doc.getIn(['hosts'])
-  const edits: { at: number; end: number; text: string }[] = []
-  let structural = false
-  for (const [name, address] of Object.entries(addresses)) {
-    const host = isSeq(hosts) ? hosts.items.find((i) => isMap(i) && i.get('name') === name) : undefined
-    if (!isMap(host))
-      throw new UsageError(`${file}: no host ${name} in hosts:`, 'the inventory changed while the command ran: run it again')
-    const pair = host.items.find((p) => isScalar(p.key) && p.key.value === 'address')
-    const named = host.items.find((p) => isScalar(p.key) && p.key.value === 'name')
-    if (host.flow || !named || !isScalar(named.key) || !isScalar(named.value)) {
-      structural = true
+  // Block-style hosts first, on the text; then flow-style ones, on the document of that text.
+  const { text: edited, flow } = editBlockHosts(file, text, addresses)
+  let next = edited
+  if (Object.keys(flow).length) {
+    const doc = parseDocument(edited)
+    for (const [name, address] of Object.entries(flow)) {
+      const host = hostMap(file, doc.getIn(['hosts']), name)
       if (address === undefined) host.delete('address')
       else host.set('address', address)
-      continue
     }
-    if (address === undefined) {
-      if (!pair || !isScalar(pair.key) || !isScalar(pair.value)) continue
-      // The whole line of the pair, with its comment and line break.
-      const at = text.lastIndexOf('\n', pair.key.range![0]) + 1
-      const eol = text.indexOf('\n', pair.value.range![1])
-      edits.push({ at, end: eol < 0 ? text.length : eol + 1, text: '' })
-    } else if (pair && isScalar(pair.value)) edits.push({ at: pair.value.range![0], end: pair.value.range![1], text: address })
-    else {
-      // A line of its own after the name's, at the name's indent.
-      const lineStart = text.lastIndexOf('\n', named.key.range![0]) + 1
-      const indent = ' '.repeat(named.key.range![0] - lineStart)
-      const eol = text.indexOf('\n', named.value.range![1])
-      const at = eol < 0 ? text.length : eol + 1
-      edits.push({ at, end: at, text: `${eol < 0 ? '\n' : ''}${indent}address: ${address}\n` })
-    }
+    next = doc.toString()
   }
-  let next = text
-  if (structural) next = doc.toString()
-  else for (const e of edits.sort((a, b) => b.at - a.at)) next = next.slice(0, e.at) + e.text + next.slice(e.end)
   const { inventory, problems } = checkInventoryDraft(file, next, { ...(dir ? { dir } : {}), addressesPending: true })
   if (!inventory) throw new InventoryError(problems.filter((p) => p.severity === 'error'))
   // The edit did what it meant to, or nothing is written.
@@ -181,6 +158,54 @@ export function withHostAddresses(file: string, text: string, addresses: Record<
     if (inventory.hosts.find((h) => h.name === name)?.address !== address)
       throw new StackhouseError(`writing host ${name}'s address into ${file} went wrong`, { kind: 'internal' })
   return next
+}
+
+/** The host called `name` in the `hosts:` node, as a map. */
+function hostMap(file: string, hosts: unknown, name: string) {
+  const host = isSeq(hosts) ? hosts.items.find((i) => isMap(i) && i.get('name') === name) : undefined
+  if (!isMap(host)) throw new UsageError(`${file}: no host ${name} in hosts:`, 'the inventory changed while the command ran: run it again')
+  return host
+}
+
+/** The addresses of block-style hosts changed in the text, a line each; those of flow-style hosts, left for the document. */
+function editBlockHosts(
+  file: string,
+  text: string,
+  addresses: Record<string, string | undefined>,
+): { text: string; flow: Record<string, string | undefined> } {
+  const doc = parseDocument(text)
+  const eol = text.includes('\r\n') ? '\r\n' : '\n'
+  const edits: { at: number; end: number; text: string }[] = []
+  const flow: Record<string, string | undefined> = {}
+  for (const [name, address] of Object.entries(addresses)) {
+    const host = hostMap(file, doc.getIn(['hosts']), name)
+    const pair = host.items.find((p) => isScalar(p.key) && p.key.value === 'address')
+    const named = host.items.find((p) => isScalar(p.key) && p.key.value === 'name')
+    const value = pair && isScalar(pair.value) ? pair.value : undefined
+    if (host.flow || !named || !isScalar(named.key) || !isScalar(named.value) || (pair && (!value || !isScalar(pair.key)))) {
+      flow[name] = address
+      continue
+    }
+    const lineEnd = (from: number) => {
+      const i = text.indexOf('\n', from)
+      return i < 0 ? text.length : i + 1
+    }
+    if (address === undefined) {
+      // The whole line of the pair, with its comment and line break.
+      if (pair && value)
+        edits.push({ at: text.lastIndexOf('\n', (pair.key as { range: number[] }).range[0]!) + 1, end: lineEnd(value.range![1]), text: '' })
+    } else if (value) edits.push({ at: value.range![0], end: value.range![1], text: address })
+    else {
+      // A line of its own after the name's, at the name's indent.
+      const indent = ' '.repeat(named.key.range![0] - (text.lastIndexOf('\n', named.key.range![0]) + 1))
+      const at = lineEnd(named.value.range![1])
+      const last = at === text.length && !text.endsWith('\n')
+      edits.push({ at, end: at, text: `${last ? eol : ''}${indent}address: ${address}${last ? '' : eol}` })
+    }
+  }
+  let out = text
+  for (const e of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.end)
+  return { text: out, flow }
 }
 
 /** Set or take out hosts' addresses in the inventory file (see withHostAddresses). */

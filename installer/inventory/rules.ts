@@ -175,6 +175,16 @@ const controlCountIsOdd: Rule = (inv, f) => {
   }
 }
 
+/** A cloud on vSphere is written with its own name: its VMs are named and marked by it, and two clouds in one vCenter must not meet. */
+const vsphereCloudIsNamed: Rule = (inv, f) => {
+  if (inv.target === 'vsphere' && !f.written(['name']))
+    f.error(
+      ['target'],
+      'a cloud on vSphere needs a name of its own: its VMs are named and marked by it',
+      'add name: (lower-case letters, digits, dashes), one no other cloud in this vCenter has',
+    )
+}
+
 const backendsFitTarget: Rule = (inv, f) => {
   const b = inv.backends
   const target = inv.target
@@ -291,6 +301,7 @@ const rules: Rule[] = [
   controlCountIsOdd,
   networksAreConsistent,
   backendsFitTarget,
+  vsphereCloudIsNamed,
   tlsIsComplete,
   localFilesExist,
 ]

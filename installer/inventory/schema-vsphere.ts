@@ -2,7 +2,7 @@
 // The inventory schema of `vsphere:`: the vCenter Stackhouse talks to, what the
 // VMware drivers use (cluster, datastore pattern), and where `stackhouse vsphere
 // create-hosts` puts the inventory's hosts as VMs (`vms:`).
-import { addressOrName, line, localPath } from './schema-values.ts'
+import { addressOrName, ipv4, line, localPath } from './schema-values.ts'
 
 const name = (what: string) => line(256, `${what} as vCenter shows it.`)
 
@@ -20,6 +20,13 @@ const vmsSchema = {
     resource_pool: name("Resource pool (default: the cluster's or host's own),"),
     datastore: name("Datastore for the VMs' disks,"),
     network: name("Port group the VMs' NIC joins,"),
+    dns: {
+      type: 'array',
+      items: ipv4,
+      maxItems: 3,
+      uniqueItems: true,
+      description: 'DNS servers of the hosts given a static address (DHCP hosts get theirs from DHCP).',
+    },
     cpus: { type: 'integer', minimum: 1, maximum: 128, description: "Virtual CPUs per VM (default: the template's)." },
     memory_gib: { type: 'integer', minimum: 2, maximum: 4096, description: "Memory per VM in GiB (default: the template's)." },
   },

@@ -86,7 +86,8 @@ describe('adding a host to an inventory', () => {
 })
 
 describe("writing hosts' addresses (create-hosts, destroy-hosts)", () => {
-  const vsphere = `target: vsphere
+  const vsphere = `name: lab
+target: vsphere
 hosts:
   - name: ctl # the controller
   - name: cmp1
@@ -106,10 +107,33 @@ vsphere: { host: vc.example, username: u, vms: { template: t, datastore: d, netw
     expect(withHostAddresses('inv.yml', vsphere, { cmp1: '10.77.0.63' })).toContain('    address: 10.77.0.63 # fixed\n')
   })
 
+  it("writes block- and flow-style hosts in one go, and keeps a file's CRLF line ends and a last line without one", () => {
+    const both = withHostAddresses('inv.yml', vsphere, { ctl: '10.77.0.71', cmp2: '10.77.0.72' })
+    expect(both).toContain('  - name: ctl # the controller\n    address: 10.77.0.71\n')
+    expect(both).toContain('{ name: cmp2, address: 10.77.0.72 }')
+    const crlf = vsphere.replaceAll('\n', '\r\n')
+    expect(withHostAddresses('inv.yml', crlf, { ctl: '10.77.0.71' })).toBe(
+      crlf.replace('  - name: ctl # the controller\r\n', '  - name: ctl # the controller\r\n    address: 10.77.0.71\r\n'),
+    )
+    // hosts: last in the file, its last line without a line end
+    const last = [
+      'name: lab',
+      'target: vsphere',
+      'groups: { control: [ctl], network: [ctl], compute: [cmp2], storage: [ctl] }',
+      'networks: { management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1 } }',
+      'vsphere: { host: vc.example, username: u, vms: { template: t, datastore: d, network: n } }',
+      'hosts:',
+      '  - name: ctl',
+      '    address: 10.77.0.61',
+      '  - name: cmp2',
+    ].join('\n')
+    expect(withHostAddresses('inv.yml', last, { cmp2: '10.77.0.72' })).toBe(`${last}\n    address: 10.77.0.72`)
+  })
+
   it('changes a host written as a flow map on the document, and refuses an address the rules refuse, naming the line', () => {
     expect(withHostAddresses('inv.yml', vsphere, { cmp2: '10.77.0.72' })).toContain('{ name: cmp2, address: 10.77.0.72 }')
     expect(() => withHostAddresses('inv.yml', vsphere, { ctl: '10.77.0.62' })).toThrow(
-      /^inv\.yml:6:14 \/hosts\/1\/address: address "10\.77\.0\.62" is already used by hosts\[0\] \(line 3\)/,
+      /^inv\.yml:7:14 \/hosts\/1\/address: address "10\.77\.0\.62" is already used by hosts\[0\] \(line 4\)/,
     )
     expect(() => withHostAddresses('inv.yml', vsphere, { nope: '10.77.0.9' })).toThrow(UsageError)
   })

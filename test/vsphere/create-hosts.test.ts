@@ -191,6 +191,29 @@ describe('vsphere create-hosts and destroy-hosts', () => {
     expect(await destroyHosts({ inventory, password: sim.password })).toEqual({ removed: [], absent: ['ctl1', 'cmp1', 'cmp2'] })
   })
 
+  it('makes again a clone a failed run left half-made (marked as the host, never prepared), and starts no other', async () => {
+    // GIVEN a clone with the host's marks but not the last one (the run stopped before its settings were in)
+    const placement = await resolvePlacement(guest, { cluster: 'DC0_C0', datastore: 'LocalDS_0', network: 'VM Network' })
+    const half = await cloneVm(guest, (await findVm(guest, template))!, 'vcloud-ctl1', {
+      folder: placement.vmFolder,
+      pool: placement.pool,
+      datastore: placement.datastore,
+    })
+    await setExtraConfig(guest, half, { [vmMarks.cloud]: 'vcloud', [vmMarks.host]: 'ctl1', [vmMarks.dhcp]: 'true' })
+    const guests = playGuests()
+    try {
+      const hosts = await createHosts({ inventory, password: sim.password, sshKey, waitMs: 60_000 })
+      // THEN it was made again, with the settings the half-made one lacked
+      expect(hosts.find((h) => h.name === 'ctl1')).toMatchObject({ created: true, address: '10.20.30.71' })
+      expect((await findVm(guest, 'vcloud-ctl1'))!.value).not.toBe(half.value)
+      expect(guests.settings.get('vcloud-ctl1')).toMatchObject({ 'stackhouse.mode': 'host' })
+    } finally {
+      guests.stop()
+      await destroyHosts({ inventory, password: sim.password })
+    }
+    expect(readFileSync(inventory, 'utf8')).toBe(original)
+  })
+
   it('leaves a VM it did not make alone: create-hosts and destroy-hosts refuse, and nothing else is made or removed', async () => {
     // GIVEN a VM that happens to have a host's name, made by someone else
     const placement = await resolvePlacement(guest, { cluster: 'DC0_C0', datastore: 'LocalDS_0', network: 'VM Network' })
@@ -221,6 +244,13 @@ describe('vsphere create-hosts and destroy-hosts', () => {
     await expect(createHosts({ inventory: other, password: sim.password, sshKey })).rejects.toMatchObject({
       message: expect.stringMatching(/no VM or template is called nope/),
       fix: expect.stringMatching(/deploy-appliance OVA --template --name nope/),
+    })
+    // A name vSphere does not have is named by the inventory key that gave it.
+    const elsewhere = join(work, 'no-network.yml')
+    writeFileSync(elsewhere, original.replace('network: DC0_DVPG0 #', 'network: nowhere #'))
+    await expect(createHosts({ inventory: elsewhere, password: sim.password, sshKey })).rejects.toMatchObject({
+      message: expect.stringMatching(/no network is called nowhere \(there are: .*DC0_DVPG0/),
+      fix: 'set vsphere.vms.network to one of them',
     })
     const guests = playGuests({ wrongAddress: true })
     try {
@@ -253,7 +283,7 @@ describe('vsphere create-hosts and destroy-hosts', () => {
     expect(both.stderr).toMatch(/--url with -i: the inventory's vsphere: section says where vSphere is/)
   })
 
-  it('is a command with --help, which refuses an inventory that is not for vSphere and a password on argv', () => {
+  it('is a command with --help, which refuses an inventory that is not for vSphere, and destroy-hosts without --yes', () => {
     const cli = join(import.meta.dirname, '..', '..', 'bin', 'stackhouse.js')
     const run = (args: string[], input = '') => spawnSync('node', [cli, ...args], { encoding: 'utf8', input, cwd: work })
     expect(run(['vsphere', 'create-hosts', '--help']).stdout).toMatch(/--ssh-key <pub>[\s\S]*--password-stdin/)
