@@ -83,6 +83,10 @@ export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<T
     if (rejected) throw rejected
     throw classify(cause, fail, target)
   }
+  // node-ssh listens for errors only while it connects: a connection reset later (a host
+  // rebooted or cut off while the connection idles) would be an uncaught exception. The next
+  // command on it fails instead, with its own error.
+  ssh.connection?.on('error', () => undefined)
   return new SshTransport(target.host, target.address, ssh)
 }
 

@@ -36,6 +36,8 @@ export async function connectGuest(address: string, keyPath: string, timeoutMs: 
           return true
         },
       })
+      // A reset while idle fails the next command, not the process (see installer/transport/ssh.ts).
+      ssh.connection?.on('error', () => undefined)
       return {
         hostKey,
         run: async (command) => {
