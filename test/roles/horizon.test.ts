@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { pyRepr, pyStr } from '../../roles/horizon/_python.ts'
 import horizon, { dashboardPath, staticStamp } from '../../roles/horizon/role.ts'
@@ -136,11 +140,27 @@ describe('horizon role', () => {
       expect(stat!.run!.split(' && ')).toEqual([
         `h=$(${hash})`,
         '/usr/share/openstack-dashboard/manage.py collectstatic --noinput --clear >/dev/null',
-        '/usr/share/openstack-dashboard/manage.py compress --force >/dev/null',
+        expect.stringContaining('until /usr/share/openstack-dashboard/manage.py compress --force >/dev/null;'),
         'chown -R www-data /var/lib/openstack-dashboard/static',
         `echo "$h" > ${staticStamp}`,
         'systemctl try-reload-or-restart apache2.service',
       ])
+      // AND compress, which pyScss fails now and then, is tried up to three times: run with a
+      // stand-in that fails the first `fails` times, the step goes on after 0-2 failures and stops after 3
+      const loop = stat!.run!.split(' && ')[2]!
+      for (const [fails, status, tries] of [
+        [0, 0, 1],
+        [2, 0, 3],
+        [3, 1, 3],
+      ] as const) {
+        const dir = mkdtempSync(join(tmpdir(), 'stackhouse-compress-'))
+        const standIn = `sh -c 'n=$(cat ${dir}/n 2>/dev/null || echo 0); echo $((n + 1)) > ${dir}/n; [ "$n" -ge ${fails} ]'`
+        const r = spawnSync('bash', ['-c', loop.replace('/usr/share/openstack-dashboard/manage.py compress --force', standIn)], {
+          encoding: 'utf8',
+        })
+        expect([r.status, Number(readFileSync(join(dir, 'n'), 'utf8'))]).toEqual([status, tries])
+        rmSync(dir, { recursive: true })
+      }
       // AND the stamp survives collectstatic --clear, which empties STATIC_ROOT
       expect(staticStamp.startsWith('/var/lib/openstack-dashboard/static/')).toBe(false)
       // AND no secret is in a command line
