@@ -6,6 +6,7 @@
 // fix, and is never replaced by a default.
 import { closest } from '../../installer/closest.ts'
 import { formatIp, parseIp } from '../../installer/inventory/net.ts'
+import { reservedHostNames } from '../../installer/inventory/rules.ts'
 import { minPasswordLength, propertyPrefix, settings, type Setting } from '../settings.ts'
 import { parseXml, type XmlNode, type XmlValue } from '../../installer/xml.ts'
 
@@ -128,7 +129,7 @@ class Checker {
     // The inventory's rules for a host name: lower case, and none that /etc/hosts gives to itself.
     if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(hostname))
       this.fail('hostname', `"${hostname}" is not a host name`, 'lower-case letters, digits and inner hyphens, at most 63')
-    else if (['localhost', 'ip6-localhost', 'ip6-loopback', 'ip6-allnodes', 'ip6-allrouters'].includes(hostname))
+    else if (reservedHostNames.has(hostname))
       this.fail('hostname', `"${hostname}" is a name every machine gives itself`, "use the machine's own name")
     const password = this.get('admin_password').value
     if (password && password.length < minPasswordLength)

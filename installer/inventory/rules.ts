@@ -67,7 +67,7 @@ const hostsHaveUniqueNamesAndAddresses: Rule = (inv, f) => {
 }
 
 /** Names every host's /etc/hosts gives to its own loopback and IPv6 multicast addresses (roles/common). */
-const reservedHostNames = new Set(['localhost', 'ip6-localhost', 'ip6-loopback', 'ip6-allnodes', 'ip6-allrouters'])
+export const reservedHostNames = new Set(['localhost', 'ip6-localhost', 'ip6-loopback', 'ip6-allnodes', 'ip6-allrouters'])
 
 /** Names that mean something else already: `localhost` to every resolver, `all` to Stackhouse. */
 const namesAreNotReserved: Rule = (inv, f) => {
