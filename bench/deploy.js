@@ -6,7 +6,7 @@
 // re-run, the whole all-in-one cloud first run and re-run, and its memory.
 //   node bench/deploy.js [--cold] [--only sandbox,floor,keystone,aio,layer,multi] [--keep-logs]
 // layer: build the pre-installed layer, then the all-in-one first run on a host made from it.
-// multi: clouds of 2 and 4 hosts (first run, hosts of a phase in parallel), a compute joining
+// multi: clouds of 1, 2 and 4 hosts with OVN (first run, hosts of a phase in parallel), a compute joining
 // the 4-host cloud with add-host, and each host's memory (issue 13); about half an hour.
 // --cold empties the package cache first, so the first full deploy downloads everything.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -116,29 +116,45 @@ async function floor() {
   await drop(h.name)
 }
 
-/** A cloud of sandbox hosts: `groups` maps each group to host keys of `hosts`. */
+/**
+ * A cloud of sandbox hosts with ML2/OVN, as the multi-host integration test deploys it:
+ * `groups` maps each group to host keys of `hosts`. Geneve runs over the tunnel network
+ * (host2, 10.79.0.0/24): sandbox hosts run OVS's userspace datapath.
+ */
 function multiProject(name, hosts, groups) {
   const dir = mkdtempSync(join(work, `${name}-`))
   const inventory = join(dir, 'inventory.yml')
+  const tunnel = (address) => address.replace(/^10\.77\.0\./, '10.79.0.')
   writeFileSync(
     inventory,
     `name: ${name}
 target: sandbox
 hosts:
-${hosts.map((h) => `  - { name: ${h.name}, address: ${h.address} }`).join('\n')}
+${hosts.map((h) => `  - { name: ${h.name}, address: ${h.address}, tunnel_address: ${tunnel(h.address)} }`).join('\n')}
 groups: { ${Object.entries(groups)
       .map(([g, members]) => `${g}: [${members.map((m) => m.name).join(', ')}]`)
       .join(', ')} }
 networks:
   management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
+  tunnel: { cidr: 10.79.0.0/24, interface: host2 }
   provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
-backends: { block_storage: ceph }
+backends: { network: ovn, block_storage: ceph }
 `,
   )
   return { inventory, project: loadProject({ inventory, createSecrets: true }) }
 }
 
 async function multi() {
+  // 1 host with every group, the same backends: what 2 and 4 hosts are compared with, and the
+  // all-in-one's memory with OVN instead of Linux bridge.
+  {
+    const aio = await host('bench-m1')
+    const all = [aio]
+    const { project: p } = multiProject('bench1', all, { control: all, network: all, compute: all, storage: all })
+    await deployed('1-host deploy, first run (OVN, every group on one host)', p)
+    rows.push({ figure: '1-host cloud with OVN: resident memory (sum of PSS, MiB)', seconds: await memory(aio) })
+    await drop(aio.name)
+  }
   // 2 hosts: a controller that also stores, and a compute.
   {
     const [ctl, cmp] = await Promise.all([host('bench-m2-ctl'), host('bench-m2-cmp')])
@@ -160,7 +176,12 @@ async function multi() {
   for (const h of four) rows.push({ figure: `4-host cloud: ${h.name} resident memory (sum of PSS, MiB)`, seconds: await memory(h) })
   const cmp3 = await host('bench-m4-cmp3')
   const added = await timed('add-host: a third compute joins the 4-host cloud', () =>
-    addHost({ inventory }, { name: cmp3.name, address: cmp3.address, groups: ['compute'] }, roles, { renderer: 'silent' }),
+    addHost(
+      { inventory },
+      { name: cmp3.name, address: cmp3.address, groups: ['compute'], tunnelAddress: cmp3.address.replace(/^10\.77\.0\./, '10.79.0.') },
+      roles,
+      { renderer: 'silent' },
+    ),
   )
   if (added.failures.length) throw new Error(`add-host: ${added.failures.map((f) => `${f.host} ${f.task}: ${f.message}`).join('\n')}`)
   rows.push({ figure: '  units restarted on the hosts already there', seconds: String(added.restartedElsewhere.length) })
@@ -236,7 +257,7 @@ const floorSeconds = [...measured].find(([k]) => k.startsWith('package-install f
 const firstRun = measured.get('all-in-one deploy, first run, warm package cache')
 if (floorSeconds && firstRun)
   rows.push({ figure: 'all-in-one first run ÷ package-install floor (target ≤ 1.3)', seconds: (firstRun / floorSeconds).toFixed(2) })
-const one = measured.get('all-in-one deploy, first run, warm package cache')
+const one = measured.get('1-host deploy, first run (OVN, every group on one host)')
 const fourHosts = measured.get('4-host deploy, first run (control, 2 compute, storage)')
 if (one && fourHosts)
   rows.push({

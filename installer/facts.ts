@@ -17,21 +17,32 @@ import type { Transport } from './transport/types.ts'
  * KVM (kvm_pvm, in some cloud VMs) offers the device but pauses ordinary guests
  * with "KVM internal error … emulation failure". The ioctl needs python3, which a
  * minimal Debian may not have before the packages are in; without it the device
- * test stands alone.
+ * test stands alone. Then `container=yes|no`, and `ovs=kernel|userspace`: whether
+ * Open vSwitch's kernel datapath is loaded or loadable (a container cannot load
+ * modules, and its /lib/modules is not the running kernel's).
  */
-export const factsCommand = sh`if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && { ! command -v python3 >/dev/null || python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null; }; then echo kvm=yes; else echo kvm=no; fi; if systemd-detect-virt --container --quiet 2>/dev/null; then echo container=yes; else echo container=no; fi`
+export const factsCommand = sh`if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && { ! command -v python3 >/dev/null || python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null; }; then echo kvm=yes; else echo kvm=no; fi; if systemd-detect-virt --container --quiet 2>/dev/null; then echo container=yes; else echo container=no; fi; if [ -d /sys/module/openvswitch ] || modinfo openvswitch >/dev/null 2>&1; then echo ovs=kernel; else echo ovs=userspace; fi`
 
 /** The facts in factsCommand's output; undefined when it is not that output. */
 export function parseFacts(stdout: string): HostFacts | undefined {
   const m = /^kvm=(yes|no)$/m.exec(stdout)
   const c = /^container=(yes|no)$/m.exec(stdout)
-  return m ? { kvm: m[1] === 'yes', ...(c ? { container: c[1] === 'yes' } : {}) } : undefined
+  const o = /^ovs=(kernel|userspace)$/m.exec(stdout)
+  if (!m) return undefined
+  return { kvm: m[1] === 'yes', ...(c ? { container: c[1] === 'yes' } : {}), ...(o ? { ovsKernel: o[1] === 'kernel' } : {}) }
 }
 
-/** Hosts whose facts decide something: compute hosts, when libvirt's virt_type is `auto`. */
+/**
+ * Hosts whose facts decide something: compute hosts, when libvirt's virt_type is
+ * `auto`; OVN chassis (network and compute hosts), whose Open vSwitch datapath
+ * depends on the kernel.
+ */
 export function factHosts(model: Model): string[] {
   const auto = model.backends.compute === 'libvirt' && model.backends.virtType === 'auto'
-  return auto ? model.hosts.filter((h) => h.groups.includes('compute')).map((h) => h.name) : []
+  const ovn = model.backends.network === 'ovn'
+  return model.hosts
+    .filter((h) => (auto && h.groups.includes('compute')) || (ovn && (h.groups.includes('compute') || h.groups.includes('network'))))
+    .map((h) => h.name)
 }
 
 const factsFile = (stateDir: string) => join(stateDir, 'facts.json')
@@ -48,7 +59,9 @@ export function readFacts(stateDir: string): Facts {
   const entries = Object.entries(data as Record<string, unknown>).filter(
     ([, f]) => typeof (f as Partial<HostFacts> | null)?.kvm === 'boolean',
   )
-  return Object.fromEntries(entries.map(([h, f]) => [h, { kvm: (f as HostFacts).kvm }]))
+  const flag = (f: unknown, key: 'container' | 'ovsKernel') =>
+    typeof (f as Record<string, unknown>)[key] === 'boolean' ? { [key]: (f as Record<string, boolean>)[key] } : {}
+  return Object.fromEntries(entries.map(([h, f]) => [h, { kvm: (f as HostFacts).kvm, ...flag(f, 'container'), ...flag(f, 'ovsKernel') }]))
 }
 
 function recordFacts(stateDir: string, facts: Facts): void {
@@ -74,9 +87,9 @@ export async function gatherFacts(model: Model, transports: ReadonlyMap<string, 
     const facts = r.code === 0 ? parseFacts(r.stdout) : undefined
     if (!facts) {
       throw new FixableError(
-        `host ${host}: could not tell whether KVM is usable, for backends.virt_type: auto (exit code ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''})`,
+        `host ${host}: could not read its facts (is KVM usable? is it a container? has its kernel Open vSwitch's datapath?) (exit code ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''})`,
         {
-          fix: 'set backends.virt_type to kvm or qemu in the inventory to skip the check',
+          fix: 'the facts command is POSIX shell run as the SSH user: run it by hand on the host to see why it fails; with backends.virt_type set to kvm or qemu (and network: linuxbridge) no facts are read',
         },
       )
     }

@@ -33,18 +33,38 @@ function answering(host: string, answer: ExecResult): Transport & { commands: st
 const stateDir = () => mkdtempSync(join(tmpdir(), 'stackhouse-facts-'))
 
 describe('host facts', () => {
-  it('are asked of compute hosts only, and only when the inventory leaves virt_type to them', () => {
-    // GIVEN aio (virt_type auto), 3-node (kvm) and vsphere (the VMware driver)
+  it('are asked of compute hosts only, and only when the inventory leaves virt_type to them (without OVN)', () => {
+    // GIVEN aio (virt_type auto), 3-node with Linux bridge (kvm) and vsphere (the VMware driver)
     // THEN only aio's compute host is asked
     expect(factHosts(fixtureModel('aio'))).toEqual(['aio1'])
-    expect(factHosts(fixtureModel('3-node'))).toEqual([])
+    const lb = fixtureModel('3-node')
+    expect(factHosts({ ...lb, backends: { ...lb.backends, network: 'linuxbridge' } })).toEqual([])
     expect(factHosts(fixtureModel('vsphere'))).toEqual([])
+  })
+
+  it('are asked of every OVN chassis (network and compute hosts), whose Open vSwitch datapath depends on the kernel', () => {
+    // GIVEN 3-node (virt_type kvm) with OVN: ctl1 is a network host, cmp1 and cmp2 computes, sto1 neither
+    const model = fixtureModel('3-node')
+    expect(model.backends.network).toBe('ovn')
+    expect(factHosts(model)).toEqual(model.hosts.filter((h) => h.groups.some((g) => g === 'network' || g === 'compute')).map((h) => h.name))
+    expect(factHosts(model)).not.toEqual([])
+  })
+
+  it('choose the userspace datapath where the kernel has no openvswitch module, and only there', () => {
+    const model = fixtureModel('3-node')
+    const [a, b] = model.hosts
+    const decided = withFacts(model, { [a!.name]: { kvm: true, ovsKernel: false }, [b!.name]: { kvm: true, ovsKernel: true } })
+    expect(decided.hosts.map((h) => h.ovsDatapath)).toEqual(['netdev', ...model.hosts.slice(1).map(() => undefined)])
+    // AND facts that say otherwise later take it back
+    expect(withFacts(decided, { [a!.name]: { kvm: true, ovsKernel: true } }).hosts[0]!.ovsDatapath).toBeUndefined()
   })
 
   it('come from one command that bash parses and that answers here too', () => {
     expect(spawnSync('bash', ['-n', '-c', factsCommand]).status).toBe(0)
     const here = spawnSync('bash', ['-c', factsCommand], { encoding: 'utf8' })
-    expect(here.stdout).toMatch(/^kvm=(yes|no)\ncontainer=(yes|no)\n$/)
+    expect(here.stdout).toMatch(/^kvm=(yes|no)\ncontainer=(yes|no)\novs=(kernel|userspace)\n$/)
+    expect(parseFacts('kvm=no\ncontainer=yes\novs=userspace\n')).toEqual({ kvm: false, container: true, ovsKernel: false })
+    expect(parseFacts('kvm=yes\ncontainer=no\novs=kernel\n')).toEqual({ kvm: true, container: false, ovsKernel: true })
     expect(parseFacts('kvm=no\n')).toEqual({ kvm: false })
     expect(parseFacts('kvm=no\ncontainer=yes\n')).toEqual({ kvm: false, container: true })
     expect(parseFacts('kvm=yes\ncontainer=no\n')).toEqual({ kvm: true, container: false })
@@ -55,14 +75,14 @@ describe('host facts', () => {
   it('are gathered with one command per host, recorded beside the others, and decide virt_type', async () => {
     // GIVEN the aio cloud, a recorded fact of a host no longer reached, and aio1 without KVM
     const dir = stateDir()
-    writeFileSync(join(dir, 'facts.json'), JSON.stringify({ old1: { kvm: true } }))
+    writeFileSync(join(dir, 'facts.json'), JSON.stringify({ old1: { kvm: true, container: true, ovsKernel: false, junk: 1 } }))
     const model = fixtureModel('aio')
     const aio1 = answering('aio1', { code: 0, stdout: 'kvm=no\n', stderr: '' })
     // WHEN facts are gathered
     const facts = await gatherFacts(model, new Map([['aio1', aio1]]), dir)
     // THEN aio1 ran the one command, and both hosts' facts are recorded
     expect(aio1.commands).toEqual([factsCommand])
-    expect(facts).toEqual({ aio1: { kvm: false }, old1: { kvm: true } })
+    expect(facts).toEqual({ aio1: { kvm: false }, old1: { kvm: true, container: true, ovsKernel: false } })
     expect(readFacts(dir)).toEqual(facts)
     // AND the model decides qemu for aio1, from the host
     expect(withFacts(model, facts).hosts[0]!.virtType).toEqual({ type: 'qemu', from: 'host' })
@@ -78,9 +98,9 @@ describe('host facts', () => {
     const error = await gatherFacts(fixtureModel('aio'), new Map([['aio1', aio1]]), dir).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(FixableError)
     expect((error as FixableError).message).toBe(
-      'host aio1: could not tell whether KVM is usable, for backends.virt_type: auto (exit code 127: bash: grep: command not found)',
+      "host aio1: could not read its facts (is KVM usable? is it a container? has its kernel Open vSwitch's datapath?) (exit code 127: bash: grep: command not found)",
     )
-    expect((error as FixableError).fix).toMatch(/backends\.virt_type to kvm or qemu/)
+    expect((error as FixableError).fix).toMatch(/backends\.virt_type set to kvm or qemu/)
     expect(existsSync(join(dir, 'facts.json'))).toBe(false)
   })
 

@@ -15,12 +15,13 @@ export const guestFilesDir = join(packageRoot, 'installer', 'guest-image', 'file
 /** Host programs copied into the guest (dropbear's from dropbear-bin, with their libraries). */
 export const guestPrograms = { busybox: '/bin/busybox', dynamic: ['/usr/sbin/dropbear', '/usr/bin/dropbearkey'] } as const
 
-/** The modules /etc/rc loads, in order: the single list both the build and the guest read. */
+/** The modules /etc/rc loads, in order: the single list both the build and the guest read (names, without their parameters). */
 export function moduleList(filesDir = guestFilesDir): string[] {
   return readFileSync(join(filesDir, 'rootfs', 'etc', 'modules'), 'utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/)[0]!)
 }
 
 /** Shared libraries (and the dynamic loader) the programs link, as ldd resolves them. */

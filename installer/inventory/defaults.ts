@@ -13,6 +13,9 @@ export const builtinInventoryName = '<built-in all-in-one inventory>'
 export const sandboxNetworks = {
   management: { cidr: '10.77.0.0/24', gateway: '10.77.0.1', bridge: 'shmgmt0' },
   provider: { cidr: '10.78.0.0/24', gateway: '10.78.0.1', bridge: 'shprov0', start: '10.78.0.100', end: '10.78.0.200' },
+  // A network of its own for VXLAN/Geneve, as on servers; an inventory names it when it wants it
+  // (OVN's userspace datapath needs one: its tunnel endpoint lives on an OVS bridge).
+  tunnel: { cidr: '10.79.0.0/24', gateway: '10.79.0.1', bridge: 'shtun0' },
 } as const
 
 /**

@@ -196,16 +196,34 @@ const backendsFitTarget: Rule = (inv, f) => {
       'set backends.block_storage: ceph (a single-node Ceph on a file-backed OSD)',
     )
   }
-  if (target === 'sandbox' && b.network === 'ovn') {
-    f.warn(
-      ['backends', 'network'],
-      'OVN needs the openvswitch kernel module on the machine that runs the sandbox hosts',
-      'use network: linuxbridge if "modprobe openvswitch" fails there',
-    )
-  }
+  if (target === 'sandbox' && b.network === 'ovn') sandboxOvnHasTunnelNetwork(inv, f)
   if (b.block_storage === 'lvm') return
   if (f.written(['backends', 'lvm']))
     f.warn(['backends', 'lvm'], `backends.lvm is ignored: block storage is "${b.block_storage}"`, 'remove it, or set block_storage: lvm')
+}
+
+/**
+ * Geneve between sandbox hosts needs a tunnel NIC of their own. NOTE: sandbox hosts
+ * have no openvswitch kernel module, so OVS runs its userspace datapath, which
+ * tunnels only from an address on one of its own bridges (roles/ovn/chassis.ts):
+ * the tunnel NIC becomes a port of br-phy, which the management NIC cannot.
+ */
+function sandboxOvnHasTunnelNetwork(inv: InventoryDraft, f: Findings): void {
+  const chassis = inv.hosts.filter((h) => {
+    const g = inv.groups ?? {}
+    return [...(g.network ?? []), ...(g.compute ?? [])].includes(h.name)
+  })
+  const management = inv.networks?.management?.interface
+  const shared = chassis.filter((h) => {
+    const tunnel = h.interfaces?.tunnel ?? inv.networks?.tunnel?.interface ?? management
+    return !tunnel || tunnel === (h.interfaces?.management ?? management)
+  })
+  if (new Set(chassis.map((h) => h.name)).size < 2 || !shared.length) return
+  f.warn(
+    inv.networks?.tunnel ? ['networks', 'tunnel'] : ['backends', 'network'],
+    `OVN on sandbox hosts tunnels between hosts only over a tunnel network of its own, and ${shared.map((h) => h.name).join(', ')} would use the management NIC: Open vSwitch's userspace datapath (sandbox hosts have no openvswitch module) sends Geneve from an address on its own bridge`,
+    'add networks.tunnel: { cidr: 10.79.0.0/24, interface: host2 } and a tunnel_address in 10.79.0.0/24 to each host (every sandbox host has host2 on that network)',
+  )
 }
 
 /**

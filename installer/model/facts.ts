@@ -13,6 +13,11 @@ export interface HostFacts {
    * cgroup per guest there. Missing in facts recorded by earlier versions.
    */
   container?: boolean
+  /**
+   * Open vSwitch's kernel datapath (the openvswitch module) is loaded or loadable.
+   * Missing in facts recorded by earlier versions, and for hosts that run no OVS.
+   */
+  ovsKernel?: boolean
 }
 
 /** Facts by host name, as recorded in the state dir. */
@@ -30,15 +35,33 @@ export function resolveVirtType(virtType: Model['backends']['virtType'], facts: 
   return { type: 'kvm', from: 'assumed' }
 }
 
-/** The model with every host's virt_type decided by these facts; the same model when that changes nothing. */
+/**
+ * The model with every host's virt_type, container flag and Open vSwitch datapath
+ * decided by these facts; the same model when that changes nothing. NOTE: without
+ * facts the kernel datapath is assumed, as servers have it.
+ */
 export function withFacts(model: Model, facts: Facts): Model {
   const decided = model.hosts.map((h) => resolveVirtType(model.backends.virtType, facts[h.name]))
   const container = model.hosts.map((h) => facts[h.name]?.container === true)
+  const netdev = model.hosts.map((h) => facts[h.name]?.ovsKernel === false)
   const same = decided.every(
     (v, i) =>
-      v.type === model.hosts[i]!.virtType.type && v.from === model.hosts[i]!.virtType.from && container[i] === !!model.hosts[i]!.container,
+      v.type === model.hosts[i]!.virtType.type &&
+      v.from === model.hosts[i]!.virtType.from &&
+      container[i] === !!model.hosts[i]!.container &&
+      netdev[i] === (model.hosts[i]!.ovsDatapath === 'netdev'),
   )
-  return same
-    ? model
-    : { ...model, hosts: model.hosts.map((h, i) => ({ ...h, virtType: decided[i]!, ...(container[i] ? { container: true } : {}) })) }
+  if (same) return model
+  return {
+    ...model,
+    hosts: model.hosts.map((h, i) => {
+      const { container: _c, ovsDatapath: _o, ...rest } = h
+      return {
+        ...rest,
+        virtType: decided[i]!,
+        ...(container[i] ? { container: true } : {}),
+        ...(netdev[i] ? { ovsDatapath: 'netdev' as const } : {}),
+      }
+    }),
+  }
 }

@@ -45,6 +45,11 @@ export interface ModelHost {
   virtType: HostVirtType
   /** The host is a container, by its facts (installer/model/facts.ts). */
   container?: boolean
+  /**
+   * `netdev`: Open vSwitch runs its userspace datapath here, as the kernel has no
+   * openvswitch module (a sandbox host), by its facts. Unset: the kernel datapath.
+   */
+  ovsDatapath?: 'netdev'
 }
 
 /** libvirt's virt_type on one host, and what decided it. */

@@ -8,7 +8,7 @@ import { sandboxNetworks } from '../inventory/defaults.ts'
 import { run, tail } from './_exec.ts'
 import { portOpen } from './apt-cacher.ts'
 import { SandboxError } from './errors.ts'
-import { attachToBridge } from './network.ts'
+import { attachToBridge, fillChecksums } from './network.ts'
 import { childrenOf, isAlive, isSameProcess, pidNamespace, signal, startTime, waitFor } from './process.ts'
 import { consoleLog, type HostRecord } from './state.ts'
 
@@ -33,9 +33,10 @@ export function nspawnArgs(rec: HostRecord): string[] {
     '--link-journal=no',
     '--resolv-conf=off',
     '--timezone=off',
-    // Both veths are named by us, not by nspawn, so destroy knows what to clean up.
+    // The veths are named by us, not by nspawn, so destroy knows what to clean up.
     `--network-veth-extra=${rec.interfaces.management}:host0`,
     `--network-veth-extra=${rec.interfaces.provider}:host1`,
+    ...(rec.interfaces.tunnel ? [`--network-veth-extra=${rec.interfaces.tunnel}:host2`] : []),
     ...devices().map((d) => `--bind=${d}`),
   ]
 }
@@ -91,6 +92,8 @@ export async function startHost(rec: HostRecord, save: (r: HostRecord) => void):
   save(withInit)
   await attachToBridge(rec.interfaces.management, sandboxNetworks.management.bridge)
   await attachToBridge(rec.interfaces.provider, sandboxNetworks.provider.bridge)
+  await fillChecksums(rec.interfaces.provider)
+  if (rec.interfaces.tunnel) await attachToBridge(rec.interfaces.tunnel, sandboxNetworks.tunnel.bridge)
   return withInit
 }
 

@@ -38,6 +38,10 @@ export function networkFiles(address: string): Record<string, string> {
     // networkd must not take it out again (KeepMaster).
     'etc/systemd/network/10-host1.network':
       '[Match]\nName=host1\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nKeepMaster=yes\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n',
+    // The tunnel network's NIC: up, without addresses; an inventory that uses it gives the
+    // host its tunnel address (OVN's userspace datapath puts it on an OVS bridge instead).
+    'etc/systemd/network/10-host2.network':
+      '[Match]\nName=host2\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nKeepMaster=yes\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n',
   }
 }
 

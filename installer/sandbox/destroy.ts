@@ -48,7 +48,7 @@ async function destroyRecord(rec: HostRecord): Promise<void> {
   const lock = nspawnLockFile(rec.rootfs.path)
   await stopHost(rec)
   removeNspawnLeftovers(rec, lock)
-  await deleteLinks([rec.interfaces.management, rec.interfaces.provider])
+  await deleteLinks(Object.values(rec.interfaces).filter((n): n is string => !!n))
   await removeHostDir(hostDir(rec.name))
   await withLock('hosts', async () => {
     removeKnownHost(rec.address)

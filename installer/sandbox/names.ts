@@ -60,13 +60,15 @@ export interface InterfaceNames {
   management: string
   /** Machine side of host1, a port of the provider bridge. */
   provider: string
+  /** Machine side of host2, a port of the tunnel bridge. Missing in hosts made by earlier versions. */
+  tunnel?: string
 }
 
 /** Linux limits interface names to 15 characters (IFNAMSIZ - 1). */
 export const maxInterfaceName = 15
 
 /**
- * Machine-side interface names: `sm-NAME` and `sp-NAME` when they fit; longer names
+ * Machine-side interface names: `sm-NAME`, `sp-NAME` and `st-NAME` when they fit; longer names
  * become `sm-` + 6 characters + `_` + 5 hex digits of a hash of the whole name. The
  * `_` cannot occur in a host name, so a shortened name never equals a full one.
  */
@@ -77,5 +79,5 @@ export function interfaceNames(name: string): InterfaceNames {
     const hash = createHash('sha256').update(name).digest('hex').slice(0, 5)
     return `${prefix}${name.slice(0, maxInterfaceName - prefix.length - 6)}_${hash}`
   }
-  return { management: short('sm-'), provider: short('sp-') }
+  return { management: short('sm-'), provider: short('sp-'), tunnel: short('st-') }
 }

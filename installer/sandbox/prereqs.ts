@@ -9,6 +9,7 @@ export const requiredPackages = {
   debootstrap: 'builds the Debian 12 base root file system',
   'apt-cacher-ng': 'caches packages for every host',
   iproute2: 'bridges and veth links (ip)',
+  ethtool: 'checksums filled in on the provider veths (for OVN)',
   'openssh-client': 'ssh-keygen for the sandbox key and host keys',
   'debian-archive-keyring': 'debootstrap checks the archive signatures with it',
 } as const

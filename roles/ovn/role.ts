@@ -2,14 +2,18 @@
 // ovn: OVN's own daemons when backends.network is ovn. ovn-central (northd and the
 // NB/SB databases) on the first control host; ovn-controller with Open vSwitch on
 // every network host (gateway chassis) and compute host.
-import { defineRole, inGroup, type Model, type ModelHost } from '../../installer/role/index.ts'
+import { daemonReload, defineRole, inGroup, type Model, type ModelHost } from '../../installer/role/index.ts'
 import { ovnCentralHost, ovnPorts } from './central.ts'
+import { ovnChassisSettings } from './chassis.ts'
 import { chassisSteps } from './deploy.ts'
 
 export { ovnChassisSettings, type OvnChassisSettings } from './chassis.ts'
 
 const isCentral = (model: Model, host: ModelHost) => host.name === ovnCentralHost(model).name
 const isChassis = (host: ModelHost) => inGroup(host, 'network') || inGroup(host, 'compute')
+const underlayUnit = 'stackhouse-ovs-underlay.service'
+/** br-phy and the tunnel address on it, on a chassis with the userspace datapath and a tunnel NIC of its own. */
+const underlayOf = (model: Model, host: ModelHost) => (isChassis(host) ? ovnChassisSettings(model, host).underlay : null)
 
 export default defineRole({
   name: 'ovn',
@@ -45,12 +49,26 @@ export default defineRole({
           },
         ]
       : []),
+    ...(underlayOf(model, host)
+      ? [
+          {
+            path: `/etc/systemd/system/${underlayUnit}`,
+            format: 'text' as const,
+            vars: { ...underlayOf(model, host) },
+            notify: [underlayUnit],
+          },
+        ]
+      : []),
   ],
   // The parent units: restarting one restarts its PartOf= children (ovn-northd,
   // ovn-ovsdb-server-nb/-sb; ovsdb-server, ovs-vswitchd; ovn-controller).
   units: ({ model, host }) => [
     ...(isCentral(model, host) ? ['ovn-central.service'] : []),
     ...(isChassis(host) ? ['openvswitch-switch.service', 'ovn-host.service'] : []),
+    ...(underlayOf(model, host) ? [underlayUnit] : []),
   ],
-  bootstrap: ({ model, host }) => (isChassis(host) ? chassisSteps(model, host) : []),
+  bootstrap: ({ model, host }) => [
+    ...(underlayOf(model, host) ? [daemonReload('ovn', [underlayUnit])] : []),
+    ...(isChassis(host) ? chassisSteps(model, host) : []),
+  ],
 })

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// A cloud of four sandbox hosts with TLS from the deployment's CA, deployed as the
-// CLI deploys it: a controller (control and network), a compute and a storage host
-// first, then a second compute joins with add-host (nothing restarts elsewhere), and
-// leaves again with remove-host at the end.
+// A cloud of four sandbox hosts with TLS from the deployment's CA and ML2/OVN,
+// deployed as the CLI deploys it: a controller (control and network: ovn-central and
+// the gateway chassis), a compute and a storage host first, then a second compute
+// joins with add-host (nothing restarts elsewhere), and leaves again with remove-host
+// at the end. Sandbox hosts have no openvswitch module: their facts choose OVS's
+// userspace datapath, and Geneve runs over the tunnel network (host2).
 // Swift's rings go from the controller to the storage host by the deploy;
 // nova-compute waits for the controller's conductor; verify boots a server on each
-// compute host (they ping each other over VXLAN), attaches a volume from the storage host's OSD and stores objects
+// compute host (they ping each other over Geneve), attaches a volume from the storage host's OSD and stores objects
 // on its Swift; a second deploy changes nothing; `certs renew` restarts only what
 // serves the certificate. The hosts start from the pre-installed layer when the run
 // has one (order.ts), as `target: sandbox` hosts do for a user.
@@ -28,10 +30,10 @@ import { onSandboxHost } from './on-host.ts'
 
 const tag = randomBytes(2).toString('hex')
 const hosts = {
-  ctl: { name: `t-mh-ctl-${tag}`, address: '10.77.0.61' },
-  cmp1: { name: `t-mh-cmp1-${tag}`, address: '10.77.0.62' },
-  cmp2: { name: `t-mh-cmp2-${tag}`, address: '10.77.0.63' },
-  sto: { name: `t-mh-sto-${tag}`, address: '10.77.0.64' },
+  ctl: { name: `t-mh-ctl-${tag}`, address: '10.77.0.61', tunnel: '10.79.0.61' },
+  cmp1: { name: `t-mh-cmp1-${tag}`, address: '10.77.0.62', tunnel: '10.79.0.62' },
+  cmp2: { name: `t-mh-cmp2-${tag}`, address: '10.77.0.63', tunnel: '10.79.0.63' },
+  sto: { name: `t-mh-sto-${tag}`, address: '10.77.0.64', tunnel: '10.79.0.64' },
 }
 let dir: string
 const open = (makeCertificates: boolean | 'renew' = true): Project =>
@@ -47,12 +49,13 @@ beforeAll(() => {
     `name: multi
 target: sandbox
 hosts:
-${[ctl, cmp1, sto].map((h) => `  - { name: ${h.name}, address: ${h.address} }`).join('\n')}
+${[ctl, cmp1, sto].map((h) => `  - { name: ${h.name}, address: ${h.address}, tunnel_address: ${h.tunnel} }`).join('\n')}
 groups: { control: [${ctl.name}], network: [${ctl.name}], compute: [${cmp1.name}], storage: [${sto.name}] }
 networks:
   management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
+  tunnel: { cidr: 10.79.0.0/24, interface: host2 }
   provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
-backends: { network: linuxbridge, block_storage: ceph, virt_type: auto }
+backends: { network: ovn, block_storage: ceph, virt_type: auto }
 tls: { enabled: true }
 `,
   )
@@ -63,7 +66,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe('a cloud of four sandbox hosts, with TLS', () => {
+describe('a cloud of four sandbox hosts, with TLS and ML2/OVN', () => {
   it('deploys three hosts and copies the rings to the storage host', async () => {
     const started = Date.now()
     const report = await deployCloud(open(), roles, { renderer: 'silent' })
@@ -86,7 +89,7 @@ describe('a cloud of four sandbox hosts, with TLS', () => {
     const started = Date.now()
     const report = await addHost(
       { inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml') },
-      { name: cmp2.name, address: cmp2.address, groups: ['compute'] },
+      { name: cmp2.name, address: cmp2.address, groups: ['compute'], tunnelAddress: cmp2.tunnel },
       roles,
       { renderer: 'silent' },
     )
@@ -97,7 +100,7 @@ describe('a cloud of four sandbox hosts, with TLS', () => {
     // THEN the controller mapped it into the cell, and the new host started its agents
     expect(report.changes.filter((c) => c.task === 'nova.discover-hosts').map((c) => c.host)).toEqual([hosts.ctl.name])
     const units = report.changes.filter((c) => c.host === cmp2.name && c.task.endsWith('.service')).map((c) => c.title)
-    expect(units).toEqual(expect.arrayContaining(['nova-compute.service', 'neutron-linuxbridge-agent.service']))
+    expect(units).toEqual(expect.arrayContaining(['nova-compute.service', 'ovn-host.service', 'neutron-ovn-metadata-agent.service']))
     expect(report.changes.filter((c) => c.host === cmp2.name && c.task.endsWith('.packages')).map((c) => c.task)).toEqual(
       expect.arrayContaining(['nova.packages', 'neutron.packages']),
     )
@@ -107,20 +110,30 @@ describe('a cloud of four sandbox hosts, with TLS', () => {
     expect(elsewhere.filter((c) => c.task.endsWith('.service'))).toEqual([])
   })
 
-  it('passes verify across the hosts: a server on each compute, over VXLAN between them', async () => {
+  it('passes verify across the hosts: a server on each compute, over Geneve between them', async () => {
     // verify passes: a server on a compute host, a volume from the storage host's OSD, objects on its Swift
     const project = open(false)
     const v = await verifyDeployedCloud(project, {})
     expect(v.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
     const boot = v.checks.find((c) => c.id === 'server.boot')
     expect(boot?.message).toMatch(new RegExp(`on (${hosts.cmp1.name}|${hosts.cmp2.name}),`))
-    // AND a second server, on the other compute host, answers the first over the tenant network (VXLAN between them)
+    // AND a second server, on the other compute host, answers the first over the tenant network (Geneve between them)
     const across = v.checks.find((c) => c.id === 'server.cross-host')
     expect(across?.status, across?.message).toBe('pass')
     const [, firstHost] = /on (\S+),/.exec(boot!.message)!
     expect(across!.message).toContain(`from the server on ${firstHost} at 192.168.100.`)
     expect(across!.message).toMatch(new RegExp(`on (${hosts.cmp1.name}|${hosts.cmp2.name}) answers at 10\\.78\\.0\\.`))
     expect(across!.message).not.toContain(`-2 on ${firstHost} `)
+    // AND OVN carried it: each chassis tunnels from its tunnel-network address, on the userspace
+    // datapath its facts chose, and the router's gateway sits on the network host only
+    const encaps = await on(hosts.ctl, 'ovn-sbctl --format=csv --data=bare --no-headings --columns=chassis_name,ip list Encap')
+    expect(encaps.stdout.split('\n').sort()).toEqual([hosts.ctl, hosts.cmp1, hosts.cmp2].map((h) => `${h.name},${h.tunnel}`).sort())
+    expect((await on(hosts.cmp1, 'ovs-vsctl get bridge br-int datapath_type')).stdout).toBe('netdev')
+    const gateway = await on(
+      hosts.ctl,
+      'for c in $(ovn-sbctl --bare --columns=chassis find Port_Binding type=chassisredirect); do ovn-sbctl --bare --columns=name list Chassis "$c"; done',
+    )
+    expect(gateway.stdout).toBe(hosts.ctl.name)
     const osd = await on(hosts.ctl, 'ceph osd tree -f json')
     const osdHosts = (JSON.parse(osd.stdout) as { nodes: { type: string; name: string }[] }).nodes.filter((n) => n.type === 'host')
     expect(osdHosts.map((n) => n.name)).toEqual([hosts.sto.name])
@@ -162,7 +175,7 @@ describe('a cloud of four sandbox hosts, with TLS', () => {
     const project = { inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml') }
     const r = await removeHost(project, cmp2.name, roles)
     expect(r).toMatchObject({ host: cmp2.name, machine: 'sandbox host removed', inventoryChanged: true })
-    expect(r.deleted).toEqual(expect.arrayContaining([`nova-compute on ${cmp2.name}`, `neutron-linuxbridge-agent on ${cmp2.name}`]))
+    expect(r.deleted).toEqual(expect.arrayContaining([`nova-compute on ${cmp2.name}`, `ovn-controller on ${cmp2.name}`]))
     expect(readRecord(cmp2.name)).toBeFalsy()
     // THEN the inventory has three hosts again, and Nova and Neutron report only theirs, all up
     const after = open(false)

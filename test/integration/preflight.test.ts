@@ -95,7 +95,7 @@ describe('preflight', () => {
       const lines = said.split('\n')
       expect(lines).toEqual([
         'preflight found 8 problem(s), and nothing was changed:',
-        `  ${b} [interfaces] interface ens9 (the provider network's) does not exist; the host has lo, host0, host1: set hosts[].interfaces.provider for ${b}, or networks.provider.interface, to one of its interfaces`,
+        `  ${b} [interfaces] interface ens9 (the provider network's) does not exist; the host has lo, host0, host1, host2: set hosts[].interfaces.provider for ${b}, or networks.provider.interface, to one of its interfaces`,
         `  ${a} [external-address] provider interface host1 holds 10.78.0.250: Neutron's bridge takes the interface, and the address would stop working: remove the address from host1 (and from ${a}'s network configuration), or name another interface as the provider one`,
         `  ${b} [mtu] host0 on the management network has MTU 1400, the other hosts' 1500: set MTU 1500 on host0 (or the same MTU on every host of the management network)`,
         `  ${a} [reach] cannot reach ${b} at ${hb.address} (SSH port 22) on the management network: check the route and firewalls between ${a} and ${b}`,

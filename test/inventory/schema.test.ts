@@ -50,4 +50,29 @@ groups: { control: [c1, c2], network: [c1], compute: [c2], storage: [c2] }
       ['warning', 5, '2 control hosts'],
     ])
   })
+
+  it('warns when OVN on sandbox hosts would tunnel over the management NIC, and not once the tunnel network has its own', () => {
+    const base = (tunnel: string) => `target: sandbox
+hosts:
+  - { name: ctl, address: 10.77.0.11${tunnel ? ', tunnel_address: 10.79.0.11' : ''} }
+  - { name: cmp, address: 10.77.0.12${tunnel ? ', tunnel_address: 10.79.0.12' : ''} }
+groups: { control: [ctl], network: [ctl], compute: [cmp], storage: [ctl] }
+networks:
+  management: { cidr: 10.77.0.0/24, gateway: 10.77.0.1, interface: host0 }
+${tunnel}  provider: { cidr: 10.78.0.0/24, gateway: 10.78.0.1, interface: host1, allocation: { start: 10.78.0.100, end: 10.78.0.200 } }
+backends: { network: ovn, block_storage: ceph }
+`
+    const without = checkInventory('inv.yml', base('')).problems
+    expect(without.map((p) => [p.severity, p.line])).toEqual([['warning', 9]])
+    expect(without[0]!.message).toMatch(
+      /^OVN on sandbox hosts tunnels between hosts only over a tunnel network of its own, and ctl, cmp would use/,
+    )
+    expect(without[0]!.fix).toContain('networks.tunnel: { cidr: 10.79.0.0/24, interface: host2 }')
+    expect(checkInventory('inv.yml', base('  tunnel: { cidr: 10.79.0.0/24, interface: host2 }\n')).problems).toEqual([])
+    // AND one host alone has no tunnel to make
+    const aio = base('')
+      .replace('compute: [cmp]', 'compute: [ctl]')
+      .replace(/  - \{ name: cmp.*\n/, '')
+    expect(checkInventory('inv.yml', aio).problems).toEqual([])
+  })
 })

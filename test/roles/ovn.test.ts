@@ -52,9 +52,9 @@ describe('ovn role', () => {
       'ovn-cms-options': 'enable-chassis-as-gw',
     })
     expect(s.providerBridge).toEqual({ bridge: 'br-ex', interface: 'ens4' })
-    expect(s.commands).toEqual([
-      ['ovs-vsctl', '--may-exist', 'add-br', 'br-ex', '--', '--may-exist', 'add-port', 'br-ex', 'ens4'],
-      [
+    expect(s.commands).toEqual({
+      providerBridge: ['ovs-vsctl', '--may-exist', 'add-br', 'br-ex', '--', '--may-exist', 'add-port', 'br-ex', 'ens4'],
+      setIds: [
         'ovs-vsctl',
         'set',
         'Open_vSwitch',
@@ -67,28 +67,75 @@ describe('ovn role', () => {
         'external_ids:ovn-bridge-mappings="physnet1:br-ex"',
         'external_ids:ovn-cms-options="enable-chassis-as-gw"',
       ],
-    ])
+      clearIds: ['ovs-vsctl', 'remove', 'Open_vSwitch', '.', 'external_ids', 'ovn-bridge-datapath-type'],
+    })
+    expect(s.datapath).toBe('system')
+    expect(s.underlay).toBeNull()
   })
 
-  it('tunnels compute chassis from their tunnel address and keeps them out of gateway duty', () => {
-    // GIVEN cmp2 (tunnel 10.2.0.22, provider NIC from networks.provider.interface)
+  it('tunnels compute chassis from their tunnel address, and keeps them off the provider network and out of gateway duty', () => {
+    // GIVEN cmp2 (tunnel 10.2.0.22), in a cloud whose network host is ctl1
     const s = ovnChassisSettings(ctx('cmp2').model, ctx('cmp2').host)
-    // THEN
+    // THEN it tunnels from its own address
     expect(s.externalIds['ovn-encap-ip']).toBe('10.2.0.22')
     expect(s.externalIds.hostname).toBe('cmp2')
-    expect(s.externalIds['ovn-bridge-mappings']).toBe('physnet1:br-ex')
+    // AND it has no provider bridge: Zed's Neutron would schedule router gateways on every chassis
+    // bridged to the provider network (it reads enable-chassis-as-gw where OVN 23.03 no longer writes it)
+    expect(s.providerBridge).toBeNull()
+    expect(s.externalIds['ovn-bridge-mappings']).toBeUndefined()
     expect(s.externalIds['ovn-cms-options']).toBeUndefined()
+    // AND a chassis that had them loses them
+    expect(s.clearedIds).toEqual(['ovn-bridge-mappings', 'ovn-cms-options', 'ovn-bridge-datapath-type'])
+  })
+
+  it('bridges every chassis to the provider network in a cloud without network hosts', () => {
+    const { model, host } = ctx('cmp2')
+    const hosts = model.hosts.map((h) => ({ ...h, groups: h.groups.filter((g) => g !== 'network') }))
+    const s = ovnChassisSettings({ ...model, hosts }, { ...host, groups: host.groups.filter((g) => g !== 'network') })
+    expect(s.externalIds['ovn-bridge-mappings']).toBe('physnet1:br-ex')
+    expect(s.providerBridge).toEqual({ bridge: 'br-ex', interface: 'ens4' })
   })
 
   it('leaves out the provider bridge when the inventory has no provider network', () => {
     // GIVEN the 3-node model without its provider network
-    const { model, host } = ctx('cmp1')
+    const { model, host } = ctx('ctl1')
     const { provider: _provider, ...networks } = model.networks
     const s = ovnChassisSettings({ ...model, networks }, host)
     // THEN no bridge is created and no mapping is set
     expect(s.providerBridge).toBeNull()
     expect(s.externalIds['ovn-bridge-mappings']).toBeUndefined()
-    expect(s.commands).toHaveLength(1)
+    expect(s.commands.providerBridge).toBeNull()
+  })
+
+  it('runs the userspace datapath where the host has no openvswitch module: br-phy holds the tunnel address', () => {
+    // GIVEN cmp1 (tunnel NIC ens5, tunnel address 10.2.0.21) whose facts chose netdev
+    const { model, host } = ctx('cmp1')
+    const netdev = { ...host, ovsDatapath: 'netdev' as const }
+    const s = ovnChassisSettings(model, netdev)
+    // THEN ovn-controller makes br-int netdev, and Geneve leaves from br-phy with ens5 in it
+    expect(s.datapath).toBe('netdev')
+    expect(s.externalIds['ovn-bridge-datapath-type']).toBe('netdev')
+    expect(s.underlay).toEqual({ bridge: 'br-phy', interface: 'ens5', address: '10.2.0.21/24' })
+    // AND a unit puts the address back on br-phy whenever ovs-vswitchd starts
+    const m = { ...model, hosts: model.hosts.map((h) => (h.name === 'cmp1' ? netdev : h)) }
+    const unit = ovn.files({ model: m, host: netdev }).find((f) => f.path === '/etc/systemd/system/stackhouse-ovs-underlay.service')
+    expect(unit?.vars).toEqual({ bridge: 'br-phy', interface: 'ens5', address: '10.2.0.21/24' })
+    expect(ovn.units({ model: m, host: netdev })).toContain('stackhouse-ovs-underlay.service')
+    const steps = ovn.bootstrap!({ model: m, host: netdev })
+    expect(steps.map((x) => x.id)).toEqual(['ovn.daemon-reload', 'ovn.userspace-datapath', 'ovn.chassis', 'ovn.ovsdb-manager'])
+    expect(steps[1]!.run).toContain('other_config:userspace-tso-enable=true')
+    expect(steps[1]!.run).toMatch(/systemctl restart ovs-vswitchd\.service$/)
+    expectSafeSteps(m, steps)
+    // AND the same host with the kernel datapath has none of it
+    expect(ovn.units(ctx('cmp1'))).not.toContain('stackhouse-ovs-underlay.service')
+  })
+
+  it('keeps the management address off br-phy: no underlay where the tunnel uses the management address', () => {
+    // GIVEN ctl1, whose tunnel address is its management address, on the userspace datapath
+    const { model, host } = ctx('ctl1')
+    const s = ovnChassisSettings(model, { ...host, ovsDatapath: 'netdev' })
+    expect(s.datapath).toBe('netdev')
+    expect(s.underlay).toBeNull()
   })
 
   it.each(fixtureNames)('matches the golden files for %s', async (fixture) => {
@@ -107,7 +154,8 @@ describe('ovn role: deploy hooks', () => {
     expect(steps.every((x) => x.when === 'after-start')).toBe(true)
     expect(steps[0]!.run).toBe('ovs-vsctl --may-exist add-br br-ex -- --may-exist add-port br-ex ens4')
     expect(steps[0]!.unless).toBe('ovs-vsctl br-exists br-ex && [ "$(ovs-vsctl port-to-br ens4 2>/dev/null)" = br-ex ]')
-    expect(steps[1]!.run).toBe(s.commands[1]!.map((a) => (a.includes('"') ? `'${a}'` : a)).join(' '))
+    const quoted = (c: string[]) => c.map((a) => (a.includes('"') ? `'${a}'` : a)).join(' ')
+    expect(steps[1]!.run).toBe(`${quoted(s.commands.setIds)} && ${quoted(s.commands.clearIds!)}`)
     // AND the guard reads back every external_ids key, quotes stripped
     for (const [k, v] of Object.entries(s.externalIds)) {
       expect(steps[1]!.unless).toContain(`[ "$(ovs-vsctl --if-exists get Open_vSwitch . external_ids:${k} | tr -d '"')" = ${v} ]`)
@@ -119,8 +167,8 @@ describe('ovn role: deploy hooks', () => {
     // GIVEN the 3-node model without its provider network
     const { model, host } = ctx('cmp1')
     const { provider: _provider, ...networks } = model.networks
-    // THEN cmp1 gets only the external_ids step
-    expect(ovn.bootstrap!({ model: { ...model, networks }, host }).map((s) => s.id)).toEqual(['ovn.chassis'])
+    // THEN cmp1 gets the external_ids step, and the OVSDB on loopback for os-vif
+    expect(ovn.bootstrap!({ model: { ...model, networks }, host }).map((s) => s.id)).toEqual(['ovn.chassis', 'ovn.ovsdb-manager'])
     // AND a central host that is no chassis has no steps (ovn-ctl makes the databases)
     const central = { ...host, name: 'ctl1', groups: ['control'] }
     expect(ovn.bootstrap!({ model, host: central })).toEqual([])

@@ -3,6 +3,7 @@
 // with files, packages and systemd units, answering the commands tasks run.
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { factsCommand } from '../../installer/facts.ts'
 import type { ExecOptions, ExecResult, Transport, WriteOptions } from '../../installer/transport/types.ts'
 
 /** For fakes that never copy files: a call is a bug in the test. */
@@ -27,6 +28,8 @@ export class FakeHost implements Transport {
   dpkgAudit = ''
   /** Guard commands (`unless`) that succeed. */
   satisfied = new Set<string>()
+  /** What the host facts command prints. */
+  facts = 'kvm=yes\ncontainer=no\novs=kernel\n'
   /** Awaited before a command is answered: a test holds a command open with it. */
   onExec?: (command: string) => Promise<void>
 
@@ -91,6 +94,8 @@ export class FakeHost implements Transport {
       })
       return done([...fileLines, ...unitLines].join(''))
     }
+    // Host facts (installer/facts.ts): a server with KVM and the openvswitch module.
+    if (command === factsCommand) return done(this.facts)
     const cat = /^cat (\S+) 2>\/dev\/null \|\| true$/.exec(command)
     if (cat) return done(this.files.get(cat[1]!.replaceAll("'", ''))?.content ?? '')
     // The packages task's one look (installer/tasks/packages.ts): dpkg-query, a mark, dpkg --audit.
