@@ -2,7 +2,15 @@
 // The hypervisor half of nova: which driver nova-compute loads, and the packages
 // and file that go with it. Kept apart from role.ts because it is the part that
 // changes per backend (libvirt kvm/qemu/auto, vCenter).
-import { sh, vsphereSettings, type BootstrapStep, type Model, type ModelHost, type RoleFile } from '../../installer/role/index.ts'
+import {
+  scriptFile,
+  sh,
+  vsphereSettings,
+  type BootstrapStep,
+  type Model,
+  type ModelHost,
+  type RoleFile,
+} from '../../installer/role/index.ts'
 
 /**
  * Where step `nova.virt-type` wrote `[libvirt] virt_type` for `backends.virt_type: auto`
@@ -49,7 +57,14 @@ export function computeFiles(model: Model, host: ModelHost): RoleFile[] {
     computeConf(model, host),
     ...((model.target === 'sandbox' || host.container) && model.backends.compute === 'libvirt' ? [qemuConf()] : []),
     ...(waitsForRemoteConductor(host) ? [startTimeout()] : []),
+    ...(model.backends.compute === 'libvirt' && model.backends.network === 'ovn' && host.ovsDatapath === 'netdev' ? [qemuHook()] : []),
   ]
+}
+
+/** libvirt's qemu hook that keeps a new server's tap up where OVS runs its userspace datapath (files/libvirt-qemu-hook.sh says why). */
+function qemuHook(): RoleFile {
+  // libvirtd looks for hook scripts when it starts: a new one needs a restart.
+  return { ...scriptFile('nova', 'libvirt-qemu-hook.sh'), path: '/etc/libvirt/hooks/qemu', notify: ['libvirtd.service'] }
 }
 
 /** A compute host without the control group: its nova-conductor runs on another host. */

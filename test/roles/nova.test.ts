@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { describeError } from '../../installer/cli/main.ts'
 import { FixableError } from '../../installer/errors.ts'
@@ -454,5 +458,46 @@ describe('nova role', () => {
         ).some((f) => f.path === '/etc/libvirt/qemu.conf'),
       ).toBe(false)
     })
+  })
+})
+
+describe('nova role: libvirt hook on the userspace OVS datapath', () => {
+  const hookPath = '/etc/libvirt/hooks/qemu'
+
+  it('goes only to compute hosts whose facts chose the userspace datapath, with OVN, and restarts libvirtd', () => {
+    // GIVEN the 3-node cloud (OVN) where cmp1 has no openvswitch module
+    const model = withFacts(fixtureModel('3-node'), { cmp1: { kvm: true, ovsKernel: false }, cmp2: { kvm: true, ovsKernel: true } })
+    const files = renderRole(model, nova)
+    // THEN cmp1 alone gets the hook, executable, and libvirtd restarts for it (it looks for hooks at start)
+    expect(files.filter((f) => f.path === hookPath).map((f) => f.host)).toEqual(['cmp1'])
+    expect(fileAt(files, 'cmp1', hookPath)).toMatchObject({ mode: 0o755, notify: ['libvirtd.service'] })
+    // AND with Linux bridge nobody does
+    const lb = { ...model, backends: { ...model.backends, network: 'linuxbridge' as const } }
+    expect(renderRole(lb, nova).some((f) => f.path === hookPath)).toBe(false)
+  })
+
+  it('keeps the taps of a started server up, in the background, and does nothing on other operations', () => {
+    // GIVEN the hook with a setsid that records what it is asked to run
+    const dir = mkdtempSync(join(tmpdir(), 'stackhouse-qemu-hook-'))
+    const model = withFacts(fixtureModel('3-node'), { cmp1: { kvm: true, ovsKernel: false } })
+    const hook = join(dir, 'qemu')
+    writeFileSync(hook, fileAt(renderRole(model, nova), 'cmp1', hookPath).content, { mode: 0o755 })
+    writeFileSync(join(dir, 'setsid'), `#!/bin/sh\necho "$@" > ${dir}/asked\n`)
+    chmodSync(join(dir, 'setsid'), 0o755)
+    const xml = `<domain><devices><interface type='bridge'><target dev='tap1a2b3c4d-5e'/></interface>
+<interface type='bridge'><target dev='tapffeeddcc-01'/></interface><disk><target dev='vda'/></disk></devices></domain>`
+    const run = (op: string) =>
+      spawnSync(hook, ['instance-00000001', op, 'begin', '-'], { input: xml, env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' })
+    // WHEN libvirt says the server started THEN the hook returns at once, having handed both taps to itself
+    expect(run('started').status).toBe(0)
+    const asked = () => readFileSync(join(dir, 'asked'), 'utf8').trim()
+    let waited = 0
+    while (waited < 50 && spawnSync('test', ['-s', join(dir, 'asked')]).status !== 0) (spawnSync('sleep', ['0.05']), waited++)
+    expect(asked()).toBe(`${hook} --keep-up tap1a2b3c4d-5e tapffeeddcc-01`)
+    // AND on any other operation it starts nothing
+    writeFileSync(join(dir, 'asked'), '')
+    expect(run('prepare').status).toBe(0)
+    expect(run('stopped').status).toBe(0)
+    expect(asked()).toBe('')
   })
 })

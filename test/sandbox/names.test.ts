@@ -32,7 +32,11 @@ describe('allocateAddress', () => {
 describe('interfaceNames', () => {
   it('uses sm-NAME and sp-NAME when they fit in 15 characters', () => {
     expect(interfaceNames('aio1')).toEqual({ management: 'sm-aio1', provider: 'sp-aio1', tunnel: 'st-aio1' })
-    expect(interfaceNames('t-sbx-0a1b2c')).toEqual({ management: 'sm-t-sbx-0a1b2c', provider: 'sp-t-sbx-0a1b2c', tunnel: 'st-t-sbx-0a1b2c' })
+    expect(interfaceNames('t-sbx-0a1b2c')).toEqual({
+      management: 'sm-t-sbx-0a1b2c',
+      provider: 'sp-t-sbx-0a1b2c',
+      tunnel: 'st-t-sbx-0a1b2c',
+    })
   })
 
   it('shortens long names to 15 characters with a hash, unique per name', () => {
