@@ -51,25 +51,16 @@ function ownTunnelInterface(model: Model, host: ModelHost): string | undefined {
 }
 
 /**
- * Whether the chassis is bridged to the provider network: network hosts, or every
- * chassis in a cloud without any. NOTE: Neutron (Zed) schedules a router's gateway
- * on chassis whose Chassis.external_ids carry enable-chassis-as-gw, else on every
- * chassis bridged to the network; OVN 23.03 (Debian 12's) writes that option only
- * to other_config, so the bridge mapping is what keeps gateways on network hosts.
- * Compute hosts reach the outside through a gateway (as in Kolla's default), so a
- * server cannot sit on the provider network itself.
- */
-function providesGateways(model: Model, host: ModelHost): boolean {
-  return inGroup(host, 'network') || !model.hosts.some((h) => inGroup(h, 'network'))
-}
-
-/**
  * What ovn-controller on `host` needs: the southbound database, its Geneve
  * endpoint, its name as Nova knows it, the provider bridge mapping, and (on
  * network hosts) the right to host router gateways.
  */
 export function ovnChassisSettings(model: Model, host: ModelHost): OvnChassisSettings {
-  const nic = providesGateways(model, host) ? providerInterface(model, host) : undefined
+  // NOTE: every chassis is bridged to the provider network, as any may host a router's
+  // gateway: Zed's Neutron reads enable-chassis-as-gw and the bridge mappings from
+  // Chassis.external_ids, where Debian 12's OVN 23.03 no longer writes them, so its
+  // gateway scheduler sees no gateway chassis and spreads gateways over all of them.
+  const nic = providerInterface(model, host)
   const datapath = host.ovsDatapath ?? 'system'
   const netdev = datapath === 'netdev'
   const externalIds: Record<string, string> = {

@@ -73,27 +73,19 @@ describe('ovn role', () => {
     expect(s.underlay).toBeNull()
   })
 
-  it('tunnels compute chassis from their tunnel address, and keeps them off the provider network and out of gateway duty', () => {
-    // GIVEN cmp2 (tunnel 10.2.0.22), in a cloud whose network host is ctl1
+  it('tunnels compute chassis from their tunnel address, bridges them to the provider network, and keeps them out of gateway duty', () => {
+    // GIVEN cmp2 (tunnel 10.2.0.22, provider NIC from networks.provider.interface)
     const s = ovnChassisSettings(ctx('cmp2').model, ctx('cmp2').host)
-    // THEN it tunnels from its own address
+    // THEN
     expect(s.externalIds['ovn-encap-ip']).toBe('10.2.0.22')
     expect(s.externalIds.hostname).toBe('cmp2')
-    // AND it has no provider bridge: Zed's Neutron would schedule router gateways on every chassis
-    // bridged to the provider network (it reads enable-chassis-as-gw where OVN 23.03 no longer writes it)
-    expect(s.providerBridge).toBeNull()
-    expect(s.externalIds['ovn-bridge-mappings']).toBeUndefined()
-    expect(s.externalIds['ovn-cms-options']).toBeUndefined()
-    // AND a chassis that had them loses them
-    expect(s.clearedIds).toEqual(['ovn-bridge-mappings', 'ovn-cms-options', 'ovn-bridge-datapath-type'])
-  })
-
-  it('bridges every chassis to the provider network in a cloud without network hosts', () => {
-    const { model, host } = ctx('cmp2')
-    const hosts = model.hosts.map((h) => ({ ...h, groups: h.groups.filter((g) => g !== 'network') }))
-    const s = ovnChassisSettings({ ...model, hosts }, { ...host, groups: host.groups.filter((g) => g !== 'network') })
+    // AND it can carry a router's gateway: Zed's Neutron may put one on any chassis (it reads
+    // enable-chassis-as-gw and the mappings where OVN 23.03 no longer writes them)
     expect(s.externalIds['ovn-bridge-mappings']).toBe('physnet1:br-ex')
     expect(s.providerBridge).toEqual({ bridge: 'br-ex', interface: 'ens4' })
+    expect(s.externalIds['ovn-cms-options']).toBeUndefined()
+    // AND a chassis that was a gateway chassis before loses the option
+    expect(s.clearedIds).toEqual(['ovn-cms-options', 'ovn-bridge-datapath-type'])
   })
 
   it('leaves out the provider bridge when the inventory has no provider network', () => {
@@ -122,9 +114,19 @@ describe('ovn role', () => {
     expect(unit?.vars).toEqual({ bridge: 'br-phy', interface: 'ens5', address: '10.2.0.21/24' })
     expect(ovn.units({ model: m, host: netdev })).toContain('stackhouse-ovs-underlay.service')
     const steps = ovn.bootstrap!({ model: m, host: netdev })
-    expect(steps.map((x) => x.id)).toEqual(['ovn.daemon-reload', 'ovn.userspace-datapath', 'ovn.chassis', 'ovn.ovsdb-manager'])
+    expect(steps.map((x) => x.id)).toEqual([
+      'ovn.daemon-reload',
+      'ovn.userspace-datapath',
+      'ovn.provider-bridge',
+      'ovn.chassis',
+      'ovn.ovsdb-manager',
+    ])
     expect(steps[1]!.run).toContain('other_config:userspace-tso-enable=true')
     expect(steps[1]!.run).toMatch(/systemctl restart ovs-vswitchd\.service$/)
+    // AND its provider bridge is netdev too
+    expect(steps[2]!.run).toBe(
+      'ovs-vsctl --may-exist add-br br-ex -- set bridge br-ex datapath_type=netdev -- --may-exist add-port br-ex ens4',
+    )
     expectSafeSteps(m, steps)
     // AND the same host with the kernel datapath has none of it
     expect(ovn.units(ctx('cmp1'))).not.toContain('stackhouse-ovs-underlay.service')
