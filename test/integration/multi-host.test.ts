@@ -125,7 +125,8 @@ describe('a cloud of four sandbox hosts, with TLS and ML2/OVN', () => {
     expect(across!.message).toMatch(new RegExp(`on (${hosts.cmp1.name}|${hosts.cmp2.name}) answers at 10\\.78\\.0\\.`))
     expect(across!.message).not.toContain(`-2 on ${firstHost} `)
     // AND OVN carried it: each chassis tunnels from its tunnel-network address, on the userspace
-    // datapath its facts chose, and the router's gateway sits on the network host only
+    // datapath its facts chose, and the router's gateway is active on one chassis (any of them:
+    // Zed's Neutron cannot see which are gateway chassis with Debian 12's OVN, roles/ovn/chassis.ts)
     const encaps = await on(hosts.ctl, 'ovn-sbctl --format=csv --data=bare --no-headings --columns=chassis_name,ip list Encap')
     expect(encaps.stdout.split('\n').sort()).toEqual([hosts.ctl, hosts.cmp1, hosts.cmp2].map((h) => `${h.name},${h.tunnel}`).sort())
     expect((await on(hosts.cmp1, 'ovs-vsctl get bridge br-int datapath_type')).stdout).toBe('netdev')
@@ -133,7 +134,7 @@ describe('a cloud of four sandbox hosts, with TLS and ML2/OVN', () => {
       hosts.ctl,
       'for c in $(ovn-sbctl --bare --columns=chassis find Port_Binding type=chassisredirect); do ovn-sbctl --bare --columns=name list Chassis "$c"; done',
     )
-    expect(gateway.stdout).toBe(hosts.ctl.name)
+    expect([hosts.ctl, hosts.cmp1, hosts.cmp2].map((h) => h.name)).toContain(gateway.stdout)
     const osd = await on(hosts.ctl, 'ceph osd tree -f json')
     const osdHosts = (JSON.parse(osd.stdout) as { nodes: { type: string; name: string }[] }).nodes.filter((n) => n.type === 'host')
     expect(osdHosts.map((n) => n.name)).toEqual([hosts.sto.name])
