@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest'
-import { allocateAddress, checkHostName, fixedAddresses, interfaceNames } from '../../installer/sandbox/names.ts'
+import { nspawnArgs } from '../../installer/sandbox/boot.ts'
+import { networkFiles } from '../../installer/sandbox/configure.ts'
+import { allocateAddress, checkHostName, fixedAddresses, interfaceNames, type InterfaceNames } from '../../installer/sandbox/names.ts'
+import type { HostRecord } from '../../installer/sandbox/state.ts'
 
 const used = (...pairs: [string, string][]) => new Map(pairs)
 
@@ -57,4 +60,35 @@ describe('interfaceNames', () => {
 describe('checkHostName', () => {
   it.each(['aio1', 'ctl-1', 't-sbx-abc123', 'a'])('accepts %s', (n) => expect(() => checkHostName(n)).not.toThrow())
   it.each(['', 'Aio1', '-x', 'x-', 'a.b', 'a b', 'x'.repeat(64)])('rejects "%s"', (n) => expect(() => checkHostName(n)).toThrow())
+})
+
+describe('the tunnel network of sandbox hosts', () => {
+  const rec = (interfaces: InterfaceNames): HostRecord => ({
+    name: 'aio1',
+    address: '10.77.0.11',
+    interfaces,
+    rootfs: { mode: 'overlay', path: '/var/lib/stackhouse/sandbox/hosts/aio1/root' },
+    createdAt: '2026-12-04T00:00:00.000Z',
+  })
+
+  it('gives every new host a third veth, host2, and keeps hosts made before without one', () => {
+    const veths = (r: HostRecord) => nspawnArgs(r).filter((a) => a.startsWith('--network-veth-extra='))
+    expect(veths(rec(interfaceNames('aio1')))).toEqual([
+      '--network-veth-extra=sm-aio1:host0',
+      '--network-veth-extra=sp-aio1:host1',
+      '--network-veth-extra=st-aio1:host2',
+    ])
+    expect(veths(rec({ management: 'sm-aio1', provider: 'sp-aio1' }))).toEqual([
+      '--network-veth-extra=sm-aio1:host0',
+      '--network-veth-extra=sp-aio1:host1',
+    ])
+  })
+
+  it('brings host2 up inside without an address, for an inventory that names it', () => {
+    const files = networkFiles('10.77.0.11')
+    expect(files['etc/systemd/network/10-host2.network']).toBe(
+      '[Match]\nName=host2\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nKeepMaster=yes\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n',
+    )
+    expect(files['etc/systemd/network/10-host0.network']).toContain('Address=10.77.0.11/24')
+  })
 })
