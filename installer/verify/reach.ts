@@ -19,6 +19,7 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
   if (stopped) return new CheckFailure(`${what}: ${stopped.message}`, stopped.hint, { cause })
   const console = await consoleTail(ctx)
   const compute = ctx.server?.host ?? 'compute'
+  const ovn = ctx.model.backends.network === 'ovn'
   let hint: Hint
   if (!console)
     hint = hintFor(
@@ -37,19 +38,28 @@ async function diagnose(ctx: VerifyContext, what: string, cause?: unknown): Prom
       'the guest has not finished booting (openstack console log show)',
     )
   else if (/ip=none/.test(console))
-    hint = hintFor(
-      ctx.model,
-      'neutron-dhcp-agent',
-      'network',
-      daemonLog(ctx, 'neutron-dhcp-agent'),
-      'the guest got no DHCP lease: is the DHCP agent alive and the VXLAN/bridge path up?',
-    )
+    // With OVN, ovn-controller on the server's own host answers DHCP, and the OVN metadata agent there serves metadata.
+    hint = ovn
+      ? hintFor(
+          ctx.model,
+          'ovn-controller',
+          compute,
+          `${daemonLog(ctx, 'ovn-controller')} and /var/log/openvswitch/ovs-vswitchd.log`,
+          "the guest got no DHCP lease: is its port up in OVN (ovn-sbctl show), and its tap up (ip link; 'Network is down' in ovs-vswitchd.log)?",
+        )
+      : hintFor(
+          ctx.model,
+          'neutron-dhcp-agent',
+          'network',
+          daemonLog(ctx, 'neutron-dhcp-agent'),
+          'the guest got no DHCP lease: is the DHCP agent alive and the VXLAN/bridge path up?',
+        )
   else if (/key=none/.test(console))
     hint = hintFor(
       ctx.model,
-      'neutron-metadata-agent',
-      'network',
-      `${daemonLog(ctx, 'neutron-metadata-agent')} and /var/log/nova/nova-api-metadata.log`,
+      ovn ? 'neutron-ovn-metadata-agent' : 'neutron-metadata-agent',
+      ovn ? compute : 'network',
+      `${daemonLog(ctx, ovn ? 'neutron-ovn-metadata-agent' : 'neutron-metadata-agent')} and /var/log/nova/nova-api-metadata.log`,
       'the guest could not read its SSH key from the metadata service',
     )
   else
