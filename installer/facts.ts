@@ -18,10 +18,11 @@ import type { Transport } from './transport/types.ts'
  * with "KVM internal error … emulation failure". The ioctl needs python3, which a
  * minimal Debian may not have before the packages are in; without it the device
  * test stands alone. Then `container=yes|no`, and `ovs=kernel|userspace`: whether
- * Open vSwitch's kernel datapath is loaded or loadable (a container cannot load
- * modules, and its /lib/modules is not the running kernel's).
+ * Open vSwitch's kernel datapath is loaded or loadable. A container always gets the
+ * userspace datapath: it can load no module (geneve, say), and it sees the machine's
+ * /sys/module, where an openvswitch the machine loaded for itself shows.
  */
-export const factsCommand = sh`if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && { ! command -v python3 >/dev/null || python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null; }; then echo kvm=yes; else echo kvm=no; fi; if systemd-detect-virt --container --quiet 2>/dev/null; then echo container=yes; else echo container=no; fi; if [ -d /sys/module/openvswitch ] || modinfo openvswitch >/dev/null 2>&1; then echo ovs=kernel; else echo ovs=userspace; fi`
+export const factsCommand = sh`if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && { ! command -v python3 >/dev/null || python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null; }; then echo kvm=yes; else echo kvm=no; fi; if systemd-detect-virt --container --quiet 2>/dev/null; then echo container=yes; else echo container=no; fi; if ! systemd-detect-virt --container --quiet 2>/dev/null && { [ -d /sys/module/openvswitch ] || modinfo openvswitch >/dev/null 2>&1; }; then echo ovs=kernel; else echo ovs=userspace; fi`
 
 /** The facts in factsCommand's output; undefined when it is not that output. */
 export function parseFacts(stdout: string): HostFacts | undefined {

@@ -214,14 +214,15 @@ function sandboxOvnHasTunnelNetwork(inv: InventoryDraft, f: Findings): void {
     return [...(g.network ?? []), ...(g.compute ?? [])].includes(h.name)
   })
   const management = inv.networks?.management?.interface
+  // A tunnel address of its own too: without one the host tunnels from its management address.
   const shared = chassis.filter((h) => {
     const tunnel = h.interfaces?.tunnel ?? inv.networks?.tunnel?.interface ?? management
-    return !tunnel || tunnel === (h.interfaces?.management ?? management)
+    return !tunnel || tunnel === (h.interfaces?.management ?? management) || !h.tunnel_address || h.tunnel_address === h.address
   })
   if (new Set(chassis.map((h) => h.name)).size < 2 || !shared.length) return
   f.warn(
     inv.networks?.tunnel ? ['networks', 'tunnel'] : ['backends', 'network'],
-    `OVN on sandbox hosts tunnels between hosts only over a tunnel network of its own, and ${shared.map((h) => h.name).join(', ')} would use the management NIC: Open vSwitch's userspace datapath (sandbox hosts have no openvswitch module) sends Geneve from an address on its own bridge`,
+    `OVN on sandbox hosts tunnels between hosts only over a tunnel network of its own, and ${shared.map((h) => h.name).join(', ')} would use the management NIC or address: Open vSwitch's userspace datapath (sandbox hosts have no openvswitch module) sends Geneve from an address on its own bridge`,
     'add networks.tunnel: { cidr: 10.79.0.0/24, interface: host2 } and a tunnel_address in 10.79.0.0/24 to each host (every sandbox host has host2 on that network)',
   )
 }

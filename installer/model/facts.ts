@@ -43,7 +43,9 @@ export function resolveVirtType(virtType: Model['backends']['virtType'], facts: 
 export function withFacts(model: Model, facts: Facts): Model {
   const decided = model.hosts.map((h) => resolveVirtType(model.backends.virtType, facts[h.name]))
   const container = model.hosts.map((h) => facts[h.name]?.container === true)
-  const netdev = model.hosts.map((h) => facts[h.name]?.ovsKernel === false)
+  const chassis = (h: Model['hosts'][number]) =>
+    model.backends.network === 'ovn' && h.groups.some((g) => g === 'network' || g === 'compute')
+  const netdev = model.hosts.map((h) => chassis(h) && facts[h.name]?.ovsKernel === false)
   const same = decided.every(
     (v, i) =>
       v.type === model.hosts[i]!.virtType.type &&

@@ -24,12 +24,14 @@ function externalIdsSet(ids: Record<string, string>): string {
  * proxy's replies) leaves with a filled one; without it they reach the guest broken.
  */
 function userspaceDatapathStep(): BootstrapStep {
-  const brInt = sh`{ ! ovs-vsctl br-exists br-int || [ "$(ovs-vsctl get bridge br-int datapath_type)" = netdev ]; }`
+  // NOTE: br-int is not in the guard: os-vif sets it to `system` for a moment at each
+  // plug (ovn-controller sets it back from ovn-bridge-datapath-type), and a deploy then
+  // must not restart ovs-vswitchd. br-int made before the setting is made netdev here.
   return {
     id: 'ovn.userspace-datapath',
     title: 'Open vSwitch userspace datapath (no openvswitch kernel module): br-int netdev, TSO support, ovs-vswitchd restarted',
     when: 'after-start',
-    unless: `${ovsValueIs('other_config:userspace-tso-enable', 'true')} && ${ovsValueIs('external_ids:ovn-bridge-datapath-type', 'netdev')} && ${brInt}`,
+    unless: `${ovsValueIs('other_config:userspace-tso-enable', 'true')} && ${ovsValueIs('external_ids:ovn-bridge-datapath-type', 'netdev')}`,
     run: [
       'ovs-vsctl set Open_vSwitch . other_config:userspace-tso-enable=true external_ids:ovn-bridge-datapath-type=netdev',
       '{ ! ovs-vsctl br-exists br-int || ovs-vsctl set bridge br-int datapath_type=netdev; }',

@@ -11,7 +11,8 @@ export { ovnChassisSettings, type OvnChassisSettings } from './chassis.ts'
 
 const isCentral = (model: Model, host: ModelHost) => host.name === ovnCentralHost(model).name
 const isChassis = (host: ModelHost) => inGroup(host, 'network') || inGroup(host, 'compute')
-const underlayUnit = 'stackhouse-ovs-underlay.service'
+/** The drop-in that puts the tunnel address on br-phy whenever ovs-vswitchd starts or reloads. */
+const underlayDropIn = '/etc/systemd/system/ovs-vswitchd.service.d/stackhouse-underlay.conf'
 /** br-phy and the tunnel address on it, on a chassis with the userspace datapath and a tunnel NIC of its own. */
 const underlayOf = (model: Model, host: ModelHost) => (isChassis(host) ? ovnChassisSettings(model, host).underlay : null)
 
@@ -52,10 +53,12 @@ export default defineRole({
     ...(underlayOf(model, host)
       ? [
           {
-            path: `/etc/systemd/system/${underlayUnit}`,
+            path: underlayDropIn,
+            template: 'ovs-vswitchd-underlay.conf.hbs',
             format: 'text' as const,
             vars: { ...underlayOf(model, host) },
-            notify: [underlayUnit],
+            // ovs-vswitchd is PartOf openvswitch-switch: its restart runs the drop-in.
+            notify: ['openvswitch-switch.service'],
           },
         ]
       : []),
@@ -65,10 +68,9 @@ export default defineRole({
   units: ({ model, host }) => [
     ...(isCentral(model, host) ? ['ovn-central.service'] : []),
     ...(isChassis(host) ? ['openvswitch-switch.service', 'ovn-host.service'] : []),
-    ...(underlayOf(model, host) ? [underlayUnit] : []),
   ],
   bootstrap: ({ model, host }) => [
-    ...(underlayOf(model, host) ? [daemonReload('ovn', [underlayUnit])] : []),
+    ...(underlayOf(model, host) ? [daemonReload('ovn', ['ovs-vswitchd.service'])] : []),
     ...(isChassis(host) ? chassisSteps(model, host) : []),
   ],
 })

@@ -69,6 +69,11 @@ backends: { network: ovn, block_storage: ceph }
     )
     expect(without[0]!.fix).toContain('networks.tunnel: { cidr: 10.79.0.0/24, interface: host2 }')
     expect(checkInventory('inv.yml', base('  tunnel: { cidr: 10.79.0.0/24, interface: host2 }\n')).problems).toEqual([])
+    // AND a host without a tunnel address of its own would still tunnel from its management address
+    const noAddress = base('  tunnel: { cidr: 10.79.0.0/24, interface: host2 }\n').replace(', tunnel_address: 10.79.0.12', '')
+    expect(checkInventory('inv.yml', noAddress).problems.map((p) => p.message.split(' would')[0])).toEqual([
+      'OVN on sandbox hosts tunnels between hosts only over a tunnel network of its own, and cmp',
+    ])
     // AND one host alone has no tunnel to make
     const aio = base('')
       .replace('compute: [cmp]', 'compute: [ctl]')

@@ -498,6 +498,7 @@ describe('nova role: libvirt hook on the userspace OVS datapath', () => {
     writeFileSync(join(dir, 'asked'), '')
     expect(run('prepare').status).toBe(0)
     expect(run('stopped').status).toBe(0)
+    spawnSync('sleep', ['0.5']) // a setsid started in the background would have written by now
     expect(asked()).toBe('')
   })
 })

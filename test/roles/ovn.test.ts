@@ -108,11 +108,27 @@ describe('ovn role', () => {
     expect(s.datapath).toBe('netdev')
     expect(s.externalIds['ovn-bridge-datapath-type']).toBe('netdev')
     expect(s.underlay).toEqual({ bridge: 'br-phy', interface: 'ens5', address: '10.2.0.21/24' })
-    // AND a unit puts the address back on br-phy whenever ovs-vswitchd starts
+    // AND a drop-in of ovs-vswitchd puts the address back on br-phy whenever it starts or reloads
     const m = { ...model, hosts: model.hosts.map((h) => (h.name === 'cmp1' ? netdev : h)) }
-    const unit = ovn.files({ model: m, host: netdev }).find((f) => f.path === '/etc/systemd/system/stackhouse-ovs-underlay.service')
-    expect(unit?.vars).toEqual({ bridge: 'br-phy', interface: 'ens5', address: '10.2.0.21/24' })
-    expect(ovn.units({ model: m, host: netdev })).toContain('stackhouse-ovs-underlay.service')
+    const dropIn = '/etc/systemd/system/ovs-vswitchd.service.d/stackhouse-underlay.conf'
+    const files = renderRole(m, ovn)
+    const conf = fileAt(files, 'cmp1', dropIn)
+    expect(conf.notify).toEqual(['openvswitch-switch.service'])
+    const lines = (key: string) =>
+      conf.content
+        .split('\n')
+        .filter((l) => l.startsWith(`${key}=`))
+        .map((l) => l.slice(key.length + 1))
+    const underlay = [
+      '/usr/bin/ovs-vsctl --may-exist add-br br-phy -- set bridge br-phy datapath_type=netdev -- --may-exist add-port br-phy ens5',
+      '/sbin/ip link set dev ens5 up',
+      '/sbin/ip link set dev br-phy up',
+      '-/sbin/ip -4 address flush dev br-phy',
+      '/sbin/ip address add 10.2.0.21/24 dev br-phy',
+    ]
+    expect(lines('ExecStartPost')).toEqual(underlay)
+    expect(lines('ExecReload')).toEqual(underlay)
+    expect(files.filter((f) => f.path === dropIn).map((f) => f.host)).toEqual(['cmp1'])
     const steps = ovn.bootstrap!({ model: m, host: netdev })
     expect(steps.map((x) => x.id)).toEqual([
       'ovn.daemon-reload',
@@ -129,7 +145,8 @@ describe('ovn role', () => {
     )
     expectSafeSteps(m, steps)
     // AND the same host with the kernel datapath has none of it
-    expect(ovn.units(ctx('cmp1'))).not.toContain('stackhouse-ovs-underlay.service')
+    expect(renderRole('3-node', ovn).some((f) => f.path === dropIn)).toBe(false)
+    expect(ovn.bootstrap!(ctx('cmp1')).map((x) => x.id)).not.toContain('ovn.userspace-datapath')
   })
 
   it('keeps the management address off br-phy: no underlay where the tunnel uses the management address', () => {

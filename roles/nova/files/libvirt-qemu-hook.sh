@@ -6,7 +6,8 @@
 # rebuilding br-int (os-vif resets its datapath type at each plug, as Zed's ML2/OVN does
 # not pass it on), may then write the tap's flags from before, down. The server runs
 # with its tap down and no traffic. For half a minute after the server starts, its taps
-# are set up again; setting an up link up changes nothing.
+# are set up again; setting an up link up changes nothing. (An interface attached to a
+# running server is not covered: libvirt runs no `started` hook for it.)
 # Arguments: domain name, operation, sub-operation; the domain's XML on stdin.
 if [ "$1" = --keep-up ]; then
   shift
@@ -19,6 +20,7 @@ if [ "$1" = --keep-up ]; then
   exit 0
 fi
 [ "$2" = started ] || exit 0
+set -f # tap names are split into words below, never globbed
 taps=$(sed -n "s/.*<target dev='\(tap[^']*\)'.*/\1/p")
 [ -n "$taps" ] || exit 0
 # In the background, in a session of its own: libvirt waits for the hook before it goes on.
