@@ -121,16 +121,18 @@ async function floor() {
  * `groups` maps each group to host keys of `hosts`. Geneve runs over the tunnel network
  * (host2, 10.79.0.0/24): sandbox hosts run OVS's userspace datapath.
  */
+/** A sandbox host's address on the tunnel network: its management address's last number, in 10.79.0.0/24. */
+const tunnelAddress = (address) => address.replace(/^10\.77\.0\./, '10.79.0.')
+
 function multiProject(name, hosts, groups) {
   const dir = mkdtempSync(join(work, `${name}-`))
   const inventory = join(dir, 'inventory.yml')
-  const tunnel = (address) => address.replace(/^10\.77\.0\./, '10.79.0.')
   writeFileSync(
     inventory,
     `name: ${name}
 target: sandbox
 hosts:
-${hosts.map((h) => `  - { name: ${h.name}, address: ${h.address}, tunnel_address: ${tunnel(h.address)} }`).join('\n')}
+${hosts.map((h) => `  - { name: ${h.name}, address: ${h.address}, tunnel_address: ${tunnelAddress(h.address)} }`).join('\n')}
 groups: { ${Object.entries(groups)
       .map(([g, members]) => `${g}: [${members.map((m) => m.name).join(', ')}]`)
       .join(', ')} }
@@ -178,7 +180,7 @@ async function multi() {
   const added = await timed('add-host: a third compute joins the 4-host cloud', () =>
     addHost(
       { inventory },
-      { name: cmp3.name, address: cmp3.address, groups: ['compute'], tunnelAddress: cmp3.address.replace(/^10\.77\.0\./, '10.79.0.') },
+      { name: cmp3.name, address: cmp3.address, groups: ['compute'], tunnelAddress: tunnelAddress(cmp3.address) },
       roles,
       { renderer: 'silent' },
     ),

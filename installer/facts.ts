@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FixableError } from './errors.ts'
-import type { Facts, HostFacts } from './model/facts.ts'
+import { isOvnChassis, type Facts, type HostFacts } from './model/facts.ts'
 import type { Model } from './model/types.ts'
 import { sh } from './shell.ts'
 import type { Transport } from './transport/types.ts'
@@ -22,7 +22,7 @@ import type { Transport } from './transport/types.ts'
  * userspace datapath: it can load no module (geneve, say), and it sees the machine's
  * /sys/module, where an openvswitch the machine loaded for itself shows.
  */
-export const factsCommand = sh`if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && { ! command -v python3 >/dev/null || python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null; }; then echo kvm=yes; else echo kvm=no; fi; if systemd-detect-virt --container --quiet 2>/dev/null; then echo container=yes; else echo container=no; fi; if ! systemd-detect-virt --container --quiet 2>/dev/null && { [ -d /sys/module/openvswitch ] || modinfo openvswitch >/dev/null 2>&1; }; then echo ovs=kernel; else echo ovs=userspace; fi`
+export const factsCommand = sh`if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && { ! command -v python3 >/dev/null || python3 -c ${'import fcntl, os; fcntl.ioctl(os.open("/dev/kvm", os.O_RDWR), 0xAE00)'} 2>/dev/null; }; then echo kvm=yes; else echo kvm=no; fi; if systemd-detect-virt --container --quiet 2>/dev/null; then c=yes; else c=no; fi; echo "container=$c"; if [ "$c" = no ] && { [ -d /sys/module/openvswitch ] || modinfo openvswitch >/dev/null 2>&1; }; then echo ovs=kernel; else echo ovs=userspace; fi`
 
 /** The facts in factsCommand's output; undefined when it is not that output. */
 export function parseFacts(stdout: string): HostFacts | undefined {
@@ -40,10 +40,7 @@ export function parseFacts(stdout: string): HostFacts | undefined {
  */
 export function factHosts(model: Model): string[] {
   const auto = model.backends.compute === 'libvirt' && model.backends.virtType === 'auto'
-  const ovn = model.backends.network === 'ovn'
-  return model.hosts
-    .filter((h) => (auto && h.groups.includes('compute')) || (ovn && (h.groups.includes('compute') || h.groups.includes('network'))))
-    .map((h) => h.name)
+  return model.hosts.filter((h) => (auto && h.groups.includes('compute')) || isOvnChassis(model, h)).map((h) => h.name)
 }
 
 const factsFile = (stateDir: string) => join(stateDir, 'facts.json')

@@ -35,6 +35,11 @@ export function resolveVirtType(virtType: Model['backends']['virtType'], facts: 
   return { type: 'kvm', from: 'assumed' }
 }
 
+/** An OVN chassis (a network or compute host of a cloud with OVN): its Open vSwitch datapath depends on the kernel. */
+export function isOvnChassis(model: Model, host: Model['hosts'][number]): boolean {
+  return model.backends.network === 'ovn' && host.groups.some((g) => g === 'network' || g === 'compute')
+}
+
 /**
  * The model with every host's virt_type, container flag and Open vSwitch datapath
  * decided by these facts; the same model when that changes nothing. NOTE: without
@@ -43,9 +48,7 @@ export function resolveVirtType(virtType: Model['backends']['virtType'], facts: 
 export function withFacts(model: Model, facts: Facts): Model {
   const decided = model.hosts.map((h) => resolveVirtType(model.backends.virtType, facts[h.name]))
   const container = model.hosts.map((h) => facts[h.name]?.container === true)
-  const chassis = (h: Model['hosts'][number]) =>
-    model.backends.network === 'ovn' && h.groups.some((g) => g === 'network' || g === 'compute')
-  const netdev = model.hosts.map((h) => chassis(h) && facts[h.name]?.ovsKernel === false)
+  const netdev = model.hosts.map((h) => isOvnChassis(model, h) && facts[h.name]?.ovsKernel === false)
   const same = decided.every(
     (v, i) =>
       v.type === model.hosts[i]!.virtType.type &&

@@ -72,8 +72,8 @@ export function chassisSteps(model: Model, host: ModelHost): BootstrapStep[] {
       run: argv(...s.commands.providerBridge),
     })
   }
-  // --if-exists prints nothing for a key that is not there.
-  const cleared = s.clearedIds.map((k) => sh`[ -z "$(ovs-vsctl --if-exists get Open_vSwitch . ${`external_ids:${k}`})" ]`)
+  // A key that is not there reads as nothing.
+  const cleared = s.clearedIds.map((k) => ovsValueIs(`external_ids:${k}`, ''))
   steps.push({
     id: 'ovn.chassis',
     title: `ovn-controller settings (external_ids: ${Object.keys(s.externalIds).join(', ')})`,

@@ -2,9 +2,9 @@
 // ovn: OVN's own daemons when backends.network is ovn. ovn-central (northd and the
 // NB/SB databases) on the first control host; ovn-controller with Open vSwitch on
 // every network host (gateway chassis) and compute host.
-import { daemonReload, defineRole, inGroup, type Model, type ModelHost } from '../../installer/role/index.ts'
+import { daemonReload, defineRole, inGroup, type Model, type ModelHost, type RoleFile } from '../../installer/role/index.ts'
 import { ovnCentralHost, ovnPorts } from './central.ts'
-import { ovnChassisSettings } from './chassis.ts'
+import { ovnChassisSettings, type Underlay } from './chassis.ts'
 import { chassisSteps } from './deploy.ts'
 
 export { ovnChassisSettings, type OvnChassisSettings } from './chassis.ts'
@@ -15,6 +15,34 @@ const isChassis = (host: ModelHost) => inGroup(host, 'network') || inGroup(host,
 const underlayDropIn = '/etc/systemd/system/ovs-vswitchd.service.d/stackhouse-underlay.conf'
 /** br-phy and the tunnel address on it, on a chassis with the userspace datapath and a tunnel NIC of its own. */
 const underlayOf = (model: Model, host: ModelHost) => (isChassis(host) ? ovnChassisSettings(model, host).underlay : null)
+
+/** The drop-in's lines: the same commands after each start and after each reload. */
+function underlayDirectives({ bridge, interface: nic, address }: Underlay): string[] {
+  const commands = [
+    `/usr/bin/ovs-vsctl --may-exist add-br ${bridge} -- set bridge ${bridge} datapath_type=netdev -- --may-exist add-port ${bridge} ${nic}`,
+    `/sbin/ip link set dev ${nic} up`,
+    `/sbin/ip link set dev ${bridge} up`,
+    `-/sbin/ip -4 address flush dev ${bridge}`,
+    `/sbin/ip address add ${address} dev ${bridge}`,
+  ]
+  return ['ExecStartPost', 'ExecReload'].flatMap((key) => commands.map((c) => `${key}=${c}`))
+}
+
+/** The drop-in, where the host has an underlay. */
+function underlayFiles(model: Model, host: ModelHost): RoleFile[] {
+  const underlay = underlayOf(model, host)
+  if (!underlay) return []
+  return [
+    {
+      path: underlayDropIn,
+      template: 'ovs-vswitchd-underlay.conf.hbs',
+      format: 'text',
+      vars: { ...underlay, directives: underlayDirectives(underlay) },
+      // ovs-vswitchd is PartOf openvswitch-switch: its restart runs the drop-in.
+      notify: ['openvswitch-switch.service'],
+    },
+  ]
+}
 
 export default defineRole({
   name: 'ovn',
@@ -50,18 +78,7 @@ export default defineRole({
           },
         ]
       : []),
-    ...(underlayOf(model, host)
-      ? [
-          {
-            path: underlayDropIn,
-            template: 'ovs-vswitchd-underlay.conf.hbs',
-            format: 'text' as const,
-            vars: { ...underlayOf(model, host) },
-            // ovs-vswitchd is PartOf openvswitch-switch: its restart runs the drop-in.
-            notify: ['openvswitch-switch.service'],
-          },
-        ]
-      : []),
+    ...underlayFiles(model, host),
   ],
   // The parent units: restarting one restarts its PartOf= children (ovn-northd,
   // ovn-ovsdb-server-nb/-sb; ovsdb-server, ovs-vswitchd; ovn-controller).
