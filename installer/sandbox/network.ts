@@ -2,7 +2,8 @@
 // The machine side of the sandbox network: three bridges in the root namespace and
 // the veth ends of each host plugged into them. Nothing is routed or NATed out:
 // hosts reach only this machine (the package cache) and each other.
-import { existsSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { sandboxNetworks } from '../inventory/defaults.ts'
 import { run } from './_exec.ts'
 import { waitFor } from './process.ts'
@@ -31,8 +32,29 @@ export function linkExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}`)
 }
 
-async function ensureBridge(b: Bridge): Promise<void> {
-  if (!linkExists(b.name)) await run('ip', ['link', 'add', b.name, 'type', 'bridge'])
+/**
+ * The bridge's own MAC address: locally administered, unicast, from its name.
+ * NOTE: a bridge without one takes the lowest MAC among its ports and changes it as
+ * hosts come and go. The other hosts still send to the old one, so their traffic to
+ * this machine is lost until their ARP entry for it ages out: restoring the controller
+ * once cut SSH to a compute for over a minute.
+ */
+export function bridgeMac(name: string): string {
+  const h = createHash('sha256').update(`stackhouse bridge ${name}`).digest()
+  const bytes = [0x02, h[0]!, h[1]!, h[2]!, h[3]!, h[4]!]
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':')
+}
+
+/** True when the interface's MAC address was set explicitly (NET_ADDR_SET), not inherited. */
+function macIsSet(name: string): boolean {
+  return readFileSync(`/sys/class/net/${name}/addr_assign_type`, 'utf8').trim() === '3'
+}
+
+/** Create the bridge if missing, fix its MAC address, give it its address and bring it up. */
+export async function ensureBridge(b: Bridge): Promise<void> {
+  if (!linkExists(b.name)) await run('ip', ['link', 'add', b.name, 'address', bridgeMac(b.name), 'type', 'bridge'])
+  // Bridges made by earlier versions follow their ports' addresses: fix them once.
+  if (!macIsSet(b.name)) await run('ip', ['link', 'set', 'dev', b.name, 'address', bridgeMac(b.name)])
   const addrs = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', b.name])
   if (!addrs.stdout.includes(` ${b.address} `)) await run('ip', ['addr', 'add', b.address, 'dev', b.name])
   await run('ip', ['link', 'set', 'dev', b.name, 'up'])

@@ -7,7 +7,17 @@
 // multi-host test adds with add-host.
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
-export const integrationOrder = ['appliance', 'aio', 'multi-host', 'keystone', 'interrupted', 'preflight', 'sandbox', 'guest-image']
+export const integrationOrder = [
+  'appliance',
+  'aio',
+  'multi-host',
+  'keystone',
+  'interrupted',
+  'preflight',
+  'sandbox',
+  'bridge',
+  'guest-image',
+]
 
 const rank = (spec: TestSpecification): number => {
   if (spec.project.name !== 'integration') return -1
