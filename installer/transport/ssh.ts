@@ -4,6 +4,7 @@
 import { NodeSSH } from 'node-ssh'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { ChannelGate } from './channel-gate.ts'
 import { addKnownKey, fingerprint, keyType, knownKeys } from './known-hosts.ts'
 import { shellQuote } from '../shell.ts'
 import {
@@ -77,7 +78,10 @@ export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<T
       // Offer only the key types known_hosts has, so the server presents one we can check.
       ...(known.length ? { algorithms: { serverHostKey: [...new Set(known.map((k) => k.type))] as never } } : {}),
       readyTimeout: opts.timeoutMs ?? 15_000,
+      // A host restarting its services under a heavy load can leave sshd silent for half a
+      // minute (seen on a restored controller, right after verify): lost only after 60 s.
       keepaliveInterval: 10_000,
+      keepaliveCountMax: 6,
     })
   } catch (cause) {
     if (rejected) throw rejected
@@ -129,6 +133,9 @@ function classify(
 }
 
 class SshTransport implements Transport {
+  /** Every exec and SFTP copy opens a channel on the one connection. */
+  private readonly channels = new ChannelGate()
+
   constructor(
     readonly host: string,
     readonly address: string,
@@ -141,17 +148,19 @@ class SshTransport implements Transport {
     // Without input, stdin is /dev/null: node-ssh leaves the channel open for an empty string.
     const { script, stdin } = withEnv(command, opts)
     const line = `exec bash -c ${shellQuote(script)}${stdin ? '' : ' </dev/null'}`
-    const r = await this.ssh.execCommand(line, { ...(stdin ? { stdin } : {}), noTrim: true }).catch((cause: unknown) => {
-      // The connection or a channel failed (not the command): the host's fault, not ours.
-      throw new TransportError(
-        this.host,
-        this.address,
-        'closed',
-        `the SSH session failed: ${(cause as Error).message}`,
-        're-run; if it persists, check the host (sshd running, MaxSessions, load)',
-        { cause },
-      )
-    })
+    const r = await this.channels
+      .run(() => this.ssh.execCommand(line, { ...(stdin ? { stdin } : {}), noTrim: true }))
+      .catch((cause: unknown) => {
+        // The connection or a channel failed (not the command): the host's fault, not ours.
+        throw new TransportError(
+          this.host,
+          this.address,
+          'closed',
+          `the SSH session failed: ${(cause as Error).message}`,
+          're-run; if it persists, check the host (sshd running, MaxSessions, load)',
+          { cause },
+        )
+      })
     return { code: r.code ?? 128, stdout: r.stdout, stderr: r.stderr }
   }
 
@@ -161,16 +170,20 @@ class SshTransport implements Transport {
   }
 
   async download(remote: string, local: string): Promise<void> {
-    await this.ssh.getFile(local, remote).catch((cause: unknown) => {
-      throw this.copyFailed(`copying ${remote} from the host failed`, cause)
-    })
+    await this.channels
+      .run(() => this.ssh.getFile(local, remote))
+      .catch((cause: unknown) => {
+        throw this.copyFailed(`copying ${remote} from the host failed`, cause)
+      })
   }
 
   async upload(local: string, remote: string, opts: WriteOptions): Promise<void> {
     const tmp = `${remote}.stackhouse-${randomBytes(4).toString('hex')}`
-    await this.ssh.putFile(local, tmp).catch((cause: unknown) => {
-      throw this.copyFailed(`copying ${local} to ${remote} on the host failed`, cause)
-    })
+    await this.channels
+      .run(() => this.ssh.putFile(local, tmp))
+      .catch((cause: unknown) => {
+        throw this.copyFailed(`copying ${local} to ${remote} on the host failed`, cause)
+      })
     const r = await this.exec(placeUploadScript(tmp, remote, opts))
     if (r.code !== 0) throw new Error(`placing ${remote} on ${this.host} failed: ${r.stderr.trim()}`)
   }
