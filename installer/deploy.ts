@@ -19,6 +19,7 @@ import { requireSameCloud } from './secrets/host-identity.ts'
 import { secretCatalog } from './secrets/names.ts'
 import { recordDeploy } from './status.ts'
 import type { GuestImageSource } from './postdeploy/index.ts'
+import type { PutBack } from './tasks/put-back.ts'
 
 export interface DeployOptions extends ReachOptions {
   check?: boolean
@@ -33,6 +34,8 @@ export interface DeployOptions extends ReachOptions {
   guestImage?: GuestImageSource
   /** Preflight checks not to judge, by name (installer/preflight/rules.ts). */
   skipPreflight?: readonly string[]
+  /** Folders from a backup, put back before their role configures (installer/backup/restore.ts). */
+  putBack?: readonly PutBack[]
 }
 
 export interface HostReport {

@@ -26,7 +26,7 @@ export interface BackupManifest {
   /** The databases in databases.sql.gz, dumped together from `databaseHost`. */
   databaseHost: string
   databases: string[]
-  /** Role data folders: data/<role>.tar.gz from the role's first host. */
+  /** Role data: data/<role>.tar.gz from the host that keeps it; `dirs` are its paths, folders or files (the format's name). */
   data: { role: string; host: string; dirs: string[]; file: string }[]
   /** Every other file of the archive → its SHA-256 (hex). */
   files: Record<string, string>

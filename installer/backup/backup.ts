@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { stackhouseVersion } from '../paths.ts'
 import { mkdirPrivate } from '../private-dir.ts'
-import { resolveCloud, type CloudPlan } from '../plan/resolve.ts'
+import { resolveCloud, targetOf, type CloudPlan } from '../plan/resolve.ts'
 import type { Project } from '../project.ts'
 import type { Role } from '../role/contract.ts'
 import { reachHosts, type ReachOptions } from '../runner/connect.ts'
@@ -40,7 +40,7 @@ export interface BackupReport {
 export interface BackupSources {
   databaseHost: ModelHost
   databases: string[]
-  data: { role: string; host: ModelHost; dirs: string[] }[]
+  data: { role: string; host: ModelHost; paths: string[]; stopWhileCopied: string[] }[]
 }
 
 export function backupSources(plan: CloudPlan): BackupSources {
@@ -49,13 +49,39 @@ export function backupSources(plan: CloudPlan): BackupSources {
   if (!databaseHost) throw new UsageError('this cloud has no database host (role mariadb is off)', 'nothing to back up')
   const databases = [...new Set(plan.hosts.flatMap((h) => h.roles.flatMap((r) => r.databases.map((d) => d.database))))].sort()
   const data = plan.roles.flatMap((role) => {
-    const host = plan.hostsOf(role)[0]
-    return role.backupDirs?.length && host ? [{ role: role.name, host, dirs: [...role.backupDirs] }] : []
+    const part = role.backup?.(plan.model)
+    const host = part && backupHost(plan, role)
+    return part?.paths?.length && host
+      ? [{ role: role.name, host, paths: [...part.paths], stopWhileCopied: [...(part.stopWhileCopied ?? [])] }]
+      : []
   })
   return { databaseHost, databases, data }
 }
 
+/** The host that keeps a role's backup folders and runs its after-restore commands. */
+export function backupHost(plan: CloudPlan, role: Role): ModelHost | undefined {
+  return targetOf(role.backup?.(plan.model)?.on ?? 'first', plan.hostsOf(role))[0]
+}
+
 const fix = 'fix the host and run the backup again'
+
+/**
+ * `command` with `units` stopped, and started again whatever it did: its status is
+ * the command's. Units that were not running are left so.
+ */
+export function whileStopped(units: readonly string[], command: string): string {
+  if (!units.length) return command
+  const list = units.map(shellQuote).join(' ')
+  return [
+    `was=$(for u in ${list}; do systemctl is-active --quiet -- "$u" && echo "$u"; done; true)`,
+    `systemctl stop -- ${list}`,
+    'rc=0',
+    `( ${command} ) || rc=$?`,
+    // Word splitting on purpose: unit names hold no blanks.
+    '[ -z "$was" ] || systemctl start -- $was',
+    'exit "$rc"',
+  ].join('\n')
+}
 
 export async function backupCloud(project: Project, roles: readonly Role[], opts: BackupOptions = {}): Promise<BackupReport> {
   const emit = opts.onEvent ?? (() => {})
@@ -92,15 +118,16 @@ export async function backupCloud(project: Project, roles: readonly Role[], opts
     const data: BackupManifest['data'] = []
     for (const d of sources.data) {
       const t = transports.get(d.host.name)!
-      const present = await t.exec(d.dirs.map((dir) => `[ -d ${shellQuote(dir)} ] && echo ${shellQuote(dir)}`).join('; ') + '; true')
-      const dirs = present.stdout.split('\n').filter((l) => d.dirs.includes(l))
+      const present = await t.exec(d.paths.map((p) => `[ -e ${shellQuote(p)} ] && echo ${shellQuote(p)}`).join('; ') + '; true')
+      const dirs = present.stdout.split('\n').filter((l) => d.paths.includes(l))
       if (!dirs.length) continue
       emit({ type: 'step', title: `${d.role}: ${dirs.join(', ')} from ${d.host.name}` })
       const file = `data/${d.role}.tar.gz`
       mkdirPrivate(join(staging, 'data'))
       await withHostTempDir(t, async (tmp) => {
         const members = dirs.map((x) => shellQuote(x.slice(1))).join(' ')
-        await mustRun(t, `the archive of ${dirs.join(', ')}`, `tar -C / -czf ${shellQuote(`${tmp}/data.tar.gz`)} -- ${members}`, fix)
+        const tar = `tar -C / -czf ${shellQuote(`${tmp}/data.tar.gz`)} -- ${members}`
+        await mustRun(t, `the archive of ${dirs.join(', ')}`, whileStopped(d.stopWhileCopied, tar), fix)
         await t.download(`${tmp}/data.tar.gz`, join(staging, file))
       })
       data.push({ role: d.role, host: d.host.name, dirs, file })

@@ -5,10 +5,11 @@ import { UsageError } from '../errors.ts'
 import { shellQuote } from '../shell.ts'
 import type { Transport } from '../transport/types.ts'
 
-/** Run `command` with bash's strict mode; a failure names the host, what failed and its last lines. */
+/** Run `command` with bash's strict mode; a failure names the host, what failed and its last lines (of stdout when stderr has none). */
 export async function mustRun(t: Transport, what: string, command: string, fix: string): Promise<void> {
   const r = await t.exec(`set -euo pipefail\n${command}`)
-  if (r.code !== 0) throw new UsageError(`${t.host}: ${what} failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, fix)
+  const said = r.stderr.trim() || r.stdout.trim()
+  if (r.code !== 0) throw new UsageError(`${t.host}: ${what} failed (exit ${r.code}): ${said.split('\n').slice(-3).join(' ')}`, fix)
 }
 
 /** `fn` with a folder on the host only root enters (under /var/tmp), removed after whatever happens. */

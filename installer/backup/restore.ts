@@ -3,10 +3,12 @@
 // inventory (a replaced server, a rebuilt lab). Checked before anything changes: the
 // archive (installer/backup/archive.ts), the cloud's name, and that this deployment
 // holds no other secrets, CA or overrides than the backup's. Then the deployment's
-// state is put back, the cloud deployed with it (same passwords, keys and CA), the
-// services that use the databases stopped, the databases and role data loaded, the
-// services started, and a second deploy puts back what the old data says otherwise
-// (endpoints of a moved host, say). Every step can be re-run: so can the whole.
+// state is put back, the cloud deployed with it (same passwords, keys and CA) and with
+// the roles' data folders put back before each role configures (installer/tasks/put-back.ts),
+// the services that use the databases stopped, the databases loaded, the services
+// started, the roles' after-restore commands run (Neutron's resync of OVN), and a
+// second deploy puts back what the old data says otherwise (endpoints of a moved
+// host, say). Every step can be re-run: so can the whole.
 import { chmodSync, copyFileSync, cpSync, existsSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { deployCloud, type DeployCloudOptions } from '../commands/deploy.ts'
@@ -22,8 +24,10 @@ import { shellQuote } from '../shell.ts'
 import { tlsDir } from '../tls/material.ts'
 import { mkdirPrivate } from '../private-dir.ts'
 import { filesUnder, openBackupArchive, sha256File, type OpenedBackup } from './archive.ts'
+import { backupHost } from './backup.ts'
 import { mustRun, withHostTempDir } from './on-host.ts'
 import type { Transport } from '../transport/types.ts'
+import type { PutBack } from '../tasks/put-back.ts'
 
 const fix = 'fix what it names and run restore again'
 
@@ -111,13 +115,6 @@ export async function restoreCloud(
 ): Promise<RestoreReport> {
   const emit = how.onEvent ?? (() => {})
   const inventory = readInventory(opts)
-  // NOTE: Neutron's database comes back, OVN's northbound database would not (and its revision
-  // numbers would say all is in sync): until the resync is built and tested, refused before anything.
-  if (inventory.backends.network === 'ovn')
-    throw new UsageError(
-      "restore of a cloud with backends.network: ovn is not built yet (OVN's northbound database needs a resync from Neutron's)",
-      'restore the databases by hand, then run neutron-ovn-db-sync-util --ovn-neutron_sync_mode repair',
-    )
   const backup = await openBackupArchive(file)
   try {
     const { manifest } = backup
@@ -132,10 +129,11 @@ export async function restoreCloud(
     const project = loadProject({ ...opts, makeCertificates: true })
     const plan = resolveCloud(project.model, roles)
     const selected = plan.roles.filter((r) => !how.only || how.only.includes(r.name))
+    const backupOf = (r: Role | undefined) => r?.backup?.(project.model)
     // Role data goes back only where the role says, whatever the manifest's list.
     for (const d of manifest.data) {
       const role = selected.find((r) => r.name === d.role)
-      const bad = d.dirs.filter((dir) => !role?.backupDirs?.includes(dir))
+      const bad = d.dirs.filter((dir) => !backupOf(role)?.paths?.includes(dir))
       if (role && (bad.length || !d.dirs.length))
         throw new UsageError(
           `${file} carries ${bad.join(', ') || 'no folder'} for ${d.role}, which the role does not keep`,
@@ -143,8 +141,19 @@ export async function restoreCloud(
         )
     }
 
-    emit({ type: 'step', title: 'deploy the cloud with the backup’s secrets and CA' })
-    await deployOrThrow(project, roles, how, 'the first deploy')
+    // Each role's folders go back on the host that keeps them, before the role configures there.
+    const putBack = manifest.data.flatMap((d) => {
+      const role = selected.find((r) => r.name === d.role)
+      const host = role && backupHost(plan, role)
+      const stop = backupOf(role)?.stopWhileCopied ?? []
+      return host ? [{ role: d.role, host: host.name, archive: join(backup.dir, d.file), paths: d.dirs, stop }] : []
+    })
+    const data = putBack.map((p) => `${p.role} on ${p.host}`)
+    emit({
+      type: 'step',
+      title: `deploy the cloud with the backup’s secrets and CA${data.length ? `, and the data of ${data.join(', ')}` : ''}`,
+    })
+    await deployOrThrow(project, roles, how, 'the first deploy', putBack)
 
     // The databases of the selected roles that the backup holds, and every role that uses them.
     const owned = (r: Role) => r.databases?.(project.model).map((d) => d.database) ?? []
@@ -154,16 +163,17 @@ export async function restoreCloud(
       .map((h) => ({ host: h.host, units: h.roles.filter((r) => dbRoles.includes(r.role)).flatMap((r) => r.units) }))
       .filter((s) => s.units.length)
     const databaseHost = plan.hosts.find((h) => h.roles.some((r) => r.role.name === 'mariadb'))!.host
-    const data = manifest.data.flatMap((d) => {
-      const role = selected.find((r) => r.name === d.role)
-      const host = role && plan.hostsOf(role)[0]
-      return host ? [{ ...d, to: host }] : []
+    // What the restored databases feed, brought into line once their services run again.
+    const after = selected.flatMap((role) => {
+      const host = backupHost(plan, role)
+      const commands = backupOf(role)?.afterRestore ?? []
+      return host && commands.length ? [{ role: role.name, host, commands }] : []
     })
     // memcached holds what the replaced databases said (Keystone's cache): emptied by a restart.
     const caches = plan.hosts
       .map((h) => ({ host: h.host, units: h.roles.filter((r) => r.role.name === 'memcached').flatMap((r) => r.units) }))
       .filter((c) => c.units.length)
-    const hosts = unique([...stops.map((s) => s.host), ...caches.map((c) => c.host), databaseHost, ...data.map((d) => d.to)])
+    const hosts = unique([...stops.map((s) => s.host), ...caches.map((c) => c.host), databaseHost, ...after.map((a) => a.host)])
     const transports = await reachHosts(hosts, project.paths, how)
     try {
       const on = (h: ModelHost) => transports.get(h.name)!
@@ -178,10 +188,6 @@ export async function restoreCloud(
       await loadOnHost(on(databaseHost), join(backup.dir, 'databases.sql.gz'), (f) =>
         databases.map((db) => `gunzip -c -- ${f} | mariadb --sandbox --one-database ${shellQuote(db)}`).join('\n'),
       )
-      for (const d of data) {
-        emit({ type: 'step', title: `${d.role}: ${d.dirs.join(', ')} on ${d.to.name}` })
-        await loadOnHost(on(d.to), join(backup.dir, d.file), (f) => putBackScript(f, d.dirs))
-      }
 
       await Promise.all(
         caches.map((c) => mustRun(on(c.host), 'emptying the caches', `systemctl restart -- ${c.units.map(shellQuote).join(' ')}`, fix)),
@@ -190,13 +196,18 @@ export async function restoreCloud(
       await Promise.all(
         stops.map((s) => mustRun(on(s.host), 'starting the services', `systemctl start -- ${s.units.map(shellQuote).join(' ')}`, fix)),
       )
+      for (const a of after)
+        for (const c of a.commands) {
+          emit({ type: 'step', title: `${a.role}: ${c.title} on ${a.host.name}` })
+          await mustRun(on(a.host), c.title, c.run, fix)
+        }
       emit({ type: 'step', title: 'deploy again: what the restored data says otherwise is put right' })
       const second = await deployOrThrow(project, roles, how, 'the deploy after the restore')
       return {
         cloud: manifest.cloud,
         created: manifest.created,
         databases,
-        data: data.map((d) => `${d.role} on ${d.to.name}`),
+        data,
         state,
         changes: second.changes,
       }
@@ -208,37 +219,18 @@ export async function restoreCloud(
   }
 }
 
-/**
- * The shell that puts a role's folders back from their archive: unpacked beside it
- * (never as the archive's owners or modes), refused if it holds a link, a device or a
- * setuid file, then each folder replaces the host's and gets that folder's owner.
- */
-export function putBackScript(archive: string, dirs: readonly string[]): string {
-  const members = dirs.map((d) => shellQuote(d.slice(1))).join(' ')
-  return [
-    `x=$(dirname -- ${archive})/unpacked`,
-    'mkdir -m 700 -- "$x"',
-    `tar -C "$x" -xzf ${archive} --no-same-owner --no-same-permissions -- ${members}`,
-    'bad=$(find "$x" \\( -type l -o \\( ! -type f ! -type d \\) -o -perm /6000 \\) -print -quit)',
-    'if [ -n "$bad" ]; then echo "the archive holds ${bad#"$x"}: a link, a device or a setuid file" >&2; exit 1; fi',
-    ...dirs.flatMap((d) => {
-      const q = shellQuote(d)
-      return [
-        `owner=$(stat -c %U:%G -- ${q} 2>/dev/null || echo root:root)`,
-        `rm -rf -- ${q}`,
-        `mkdir -p -- "$(dirname -- ${q})"`,
-        `mv -- "$x"${q} ${q}`,
-        `chown -R -- "$owner" ${q}`,
-      ]
-    }),
-  ].join('\n')
-}
-
 const unique = <T extends ModelHost | string>(xs: T[]): T[] =>
   xs.filter((x, i) => xs.findIndex((y) => (typeof y === 'string' ? y === x : y.name === (x as ModelHost).name)) === i)
 
-async function deployOrThrow(project: Project, roles: readonly Role[], how: RestoreOptions, what: string): Promise<DeployReport> {
+async function deployOrThrow(
+  project: Project,
+  roles: readonly Role[],
+  how: RestoreOptions,
+  what: string,
+  putBack: readonly PutBack[] = [],
+): Promise<DeployReport> {
   const report = await deployCloud(project, roles, {
+    ...(putBack.length ? { putBack } : {}),
     ...(how.only ? { only: how.only } : {}),
     ...(how.connect ? { connect: how.connect } : {}),
     ...(how.trustNewHosts ? { trustNewHosts: true } : {}),

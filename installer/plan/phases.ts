@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // model + roles + rendered files → phases of tasks per host, as a dependency graph:
-// prepare (apt's own files), then one apt transaction per role, one after another;
-// each role's phase (files, databases, bootstrap, services, post-start steps,
-// Keystone registration) starts once its packages are in and the roles it needs are done.
+// prepare (apt's own files), then the Python libraries of every role in one apt
+// transaction, then one apt transaction per role, one after another; each role's
+// phase (files, databases, bootstrap, services, post-start steps, Keystone
+// registration) starts once its packages are in and the roles it needs are done.
 import type { Model, ModelHost } from '../model/types.ts'
 import type { KeystoneClient } from '../openstack/keystone.ts'
 import { postDeployPhase, type GuestImageSource } from '../postdeploy/index.ts'
 import { filesByHostAndRole, type RenderedFile } from '../render/render.ts'
+import { libexecDir } from '../render/scripts.ts'
 import type { BootstrapStep, Role } from '../role/contract.ts'
 import { checkNeeds } from './graph.ts'
 import { resolveCloud, type CloudPlan } from './resolve.ts'
@@ -16,7 +18,9 @@ import { databaseTask } from '../tasks/database.ts'
 import { fileTask } from '../tasks/file.ts'
 import { keystoneTask } from '../tasks/keystone.ts'
 import { waitPhasesTask } from '../tasks/wait-phases.ts'
+import { librariesPhase, librariesTask } from '../tasks/libraries.ts'
 import { HostPackages, packagesTask } from '../tasks/packages.ts'
+import { putBackTask, type PutBack } from '../tasks/put-back.ts'
 import { serviceOffTask, serviceTask } from '../tasks/service.ts'
 import type { Phase, Task } from '../tasks/types.ts'
 
@@ -39,6 +43,8 @@ export interface PhaseOptions {
    * @default admin
    */
   postDeployAdmin?: () => Promise<KeystoneClient>
+  /** Folders from a backup, put back as their role starts to configure on their host (restore's first deploy). */
+  putBack?: readonly PutBack[]
 }
 
 /** The phase after the roles: not a role, but selectable with --only like one. */
@@ -80,15 +86,28 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
       ]
     }),
   )
-  const packagePhases = installing.map(
-    (role, i): Phase =>
-      // Every earlier one, not just the last: a role without packages has no phase, and its link would be lost.
-      packagesPhase(role, plan, ['prepare', ...installing.slice(0, i).map(packagesOf)], shared, inLimit),
-  )
+  const libraries: Phase = {
+    id: librariesPhase,
+    title: 'Python libraries',
+    needs: ['prepare'],
+    hosts: hosts.map(({ host }) => {
+      const packages = shared.get(host.name)!
+      return { host, tasks: packages.packages.length ? [librariesTask(packages)] : [] }
+    }),
+  }
+  const packagePhases = [
+    libraries,
+    ...installing.map(
+      (role, i): Phase =>
+        // Every earlier one, not just the last: a role without packages has no phase, and its link would be lost.
+        packagesPhase(role, plan, ['prepare', librariesPhase, ...installing.slice(0, i).map(packagesOf)], shared, inLimit),
+    ),
+  ]
   const ownersOf = usersNeeded(plan.roles, files)
+  const touchesUnits = unitWork(files)
   const phases = plan.roles
     .filter(isSelected)
-    .map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit, ownersOf(role).map(packagesOf), shared))
+    .map((role) => rolePhase(model, role, plan, filesOf, opts, inLimit, ownersOf(role).map(packagesOf), shared, touchesUnits))
   // Post-deploy uses the whole cloud: it waits for every role.
   const after =
     opts.stateDir && (!opts.only?.length || opts.only.includes(postDeploy))
@@ -114,10 +133,10 @@ export const packagesOf = (role: Role) => `${role.name}.packages`
 
 /**
  * A role's packages, on each of its hosts, in one apt transaction. dpkg takes one
- * transaction at a time, so these phases form a chain in deploy order; a role
- * configures while the packages of the roles after it install, which keeps the
- * second core busy (apt is mostly one process at a time); only its unit starts and
- * steps wait for a transaction on their host to end (HostPackages.transact).
+ * transaction at a time, so these phases form a chain in deploy order, after the
+ * libraries'; a role configures while the packages of the roles after it install,
+ * which keeps the second core busy (apt is mostly one process at a time). Its unit
+ * starts and steps wait only for an exclusive transaction (HostPackages.transact).
  */
 function packagesPhase(
   role: Role,
@@ -135,7 +154,9 @@ function packagesPhase(
       .filter(inLimit)
       .map((host) => {
         const here = plan.roleOn(host.name, role)!
-        const tasks = here.packages.length ? [packagesTask({ role: role.name, packages: here.packages, host: shared.get(host.name)! })] : []
+        const tasks = here.packages.length
+          ? [packagesTask({ role: role.name, packages: here.packages, host: shared.get(host.name)!, after: here.afterPackages })]
+          : []
         return { host, tasks }
       }),
   }
@@ -153,6 +174,22 @@ function usersNeeded(roles: readonly Role[], files: readonly RenderedFile[]): (r
   }
 }
 
+/**
+ * Programs that start, stop or reload units (ceph-volume enables and starts ceph-osd@).
+ * `systemctl show` and the like match too, which only makes a step wait more.
+ */
+const unitCommand = /\b(systemctl|invoke-rc\.d|deb-systemd-invoke|ceph-volume)\b/
+
+/**
+ * Whether a step starts, stops or reloads units: its command names systemctl, or a
+ * script of ours that does (Ceph's ceph-mon, ceph-osd-*). Such a step waits for every
+ * apt transaction on its host (HostPackages.whileSettled).
+ */
+export function unitWork(files: readonly RenderedFile[]): (step: BootstrapStep) => boolean {
+  const scripts = files.filter((f) => f.path.startsWith(`${libexecDir}/`) && unitCommand.test(f.content)).map((f) => f.path)
+  return (step) => !!step.run && (unitCommand.test(step.run) || scripts.some((path) => step.run!.includes(path)))
+}
+
 function rolePhase(
   model: Model,
   role: Role,
@@ -162,6 +199,7 @@ function rolePhase(
   inLimit: (h: ModelHost) => boolean,
   ownersPackages: readonly string[],
   shared: ReadonlyMap<string, HostPackages>,
+  touchesUnits: (step: BootstrapStep) => boolean,
 ): Phase {
   return {
     id: role.name,
@@ -174,22 +212,26 @@ function rolePhase(
       .map((host) => {
         const here = plan.roleOn(host.name, role)!
         const mine = filesOf(host.name, role.name)
-        // Steps and unit starts run the services' code: never while apt unpacks on the host (HostPackages.transact).
+        // Steps and unit starts run the services' code, and unit starts meet systemd's
+        // reloads: each waits for the apt transactions that would break it (HostPackages.transact).
         const packages = shared.get(host.name)
-        const settled = (t: Task): Task => (packages ? { ...t, apply: (ctx) => packages.whileSettled(() => t.apply(ctx)) } : t)
+        const settled = (t: Task, systemd: boolean): Task =>
+          packages ? { ...t, apply: (ctx) => packages.whileSettled(() => t.apply(ctx), { systemd }) } : t
         const stepTask = (s: BootstrapStep) =>
-          settled(s.copy ? copyTask({ id: s.id, title: s.title, ...s.copy }, host.name) : commandTask(s))
+          settled(s.copy ? copyTask({ id: s.id, title: s.title, ...s.copy }, host.name) : commandTask(s), touchesUnits(s))
         const stepTasks = (when: BootstrapStep['when']) => here.steps.filter((s) => (s.when ?? 'before-start') === when).map(stepTask)
         const tasks: Task[] = [
+          // Old data first: the role's files and steps then find it as they would have.
+          ...(opts.putBack ?? []).filter((p) => p.role === role.name && p.host === host.name).map(putBackTask),
           ...mine.map((f) => fileTask(f)),
           // Databases live on the database host but are created in the phase of the role that needs them.
           ...here.databases.map((d) => databaseTask({ role: role.name, ...d, host: model.database.host })),
           ...stepTasks('before-start'),
           ...(role.unitsNeed?.length ? [waitPhasesTask(role.name, role.unitsNeed)] : []),
           // Units kept off stop first: one may hold a port or memory a wanted unit needs.
-          ...here.unitsOff.map((unit) => serviceOffTask({ role: role.name, unit })),
+          ...here.unitsOff.map((unit) => settled(serviceOffTask({ role: role.name, unit }), true)),
           ...here.units.map((unit) =>
-            settled(serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) })),
+            settled(serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) }), true),
           ),
           ...stepTasks('after-start'),
           ...here.registrations.map((spec) => keystoneTask({ role: role.name, ...spec }, opts.admin, model.endpoints.keystone.internal)),

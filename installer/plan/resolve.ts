@@ -20,6 +20,8 @@ export interface DatabasePlan {
 export interface RolePlan {
   role: Role
   packages: string[]
+  /** Shell lines run in the role's apt transaction, after its packages (Role.afterPackages). */
+  afterPackages: string[]
   debconf: string[]
   units: string[]
   unitsOff: string[]
@@ -40,6 +42,8 @@ export interface ResolvedHost {
 }
 
 export interface CloudPlan {
+  /** The model the plan was resolved from. */
+  model: Model
   /** The enabled roles, in the order given. */
   roles: readonly Role[]
   hosts: ResolvedHost[]
@@ -61,7 +65,7 @@ export function resolveCloud(model: Model, roles: readonly Role[]): CloudPlan {
     (host): ResolvedHost => ({ host, roles: placed.rolesOn(host.name).map((role) => rolePlan(model, role, placed.hostsOf(role), host)) }),
   )
   const index = new Map(hosts.map((h) => [h.host.name, new Map(h.roles.map((r) => [r.role, r]))]))
-  const plan: CloudPlan = { roles: placed.roles, hosts, hostsOf: placed.hostsOf, roleOn: (host, role) => index.get(host)?.get(role) }
+  const plan: CloudPlan = { model, roles: placed.roles, hosts, hostsOf: placed.hostsOf, roleOn: (host, role) => index.get(host)?.get(role) }
   byRoles.set(roles, plan)
   return plan
 }
@@ -83,6 +87,7 @@ function rolePlan(model: Model, role: Role, hosts: readonly ModelHost[], host: M
   return {
     role,
     packages: role.packages(ctx),
+    afterPackages: role.afterPackages?.(ctx) ?? [],
     debconf: role.debconf?.(ctx) ?? [],
     units: role.units(ctx),
     unitsOff: role.unitsOff?.(ctx) ?? [],

@@ -68,18 +68,26 @@ export function directory(id: string, path: string, owner: string, mode: number)
 
 /**
  * `systemctl daemon-reload` when a unit file the role writes under /etc/systemd/system
- * is new or changed. systemd reads a unit it never loaded on first use, but keeps an
- * older version it did load until it is told to reload.
+ * is new or changed, or a drop-in of it (`dropIns`: full paths, `<unit>.d/<name>.conf`).
+ * systemd reads a unit it never loaded on first use, but keeps an older version it did
+ * load until it is told to reload.
  */
-export function daemonReload(role: string, units: string[]): BootstrapStep {
+export function daemonReload(role: string, units: string[], dropIns: string[] = []): BootstrapStep {
   const loaded = units.map(
     (u) =>
       sh`[ "$(systemctl show -p LoadState --value -- ${u})" = loaded ] && [ "$(systemctl show -p NeedDaemonReload --value -- ${u})" = no ]`,
   )
+  // NOTE: NeedDaemonReload stays "no" for a drop-in in a folder made after the unit was
+  // loaded (seen with ovs-vswitchd's underlay): the unit's loaded drop-ins are compared.
+  const read = dropIns.map((path) => {
+    const unit = /\/([^/]+)\.d\/[^/]+\.conf$/.exec(path)?.[1]
+    if (!unit) throw new Error(`${role}: ${path} is not a drop-in path (<unit>.d/<name>.conf)`)
+    return sh`systemctl show -p DropInPaths --value -- ${unit} | tr ' ' '\\n' | grep -qxF -- ${path}`
+  })
   return {
     id: `${role}.daemon-reload`,
-    title: `systemctl daemon-reload (${units.join(', ')} changed)`,
-    unless: loaded.join(' && '),
+    title: `systemctl daemon-reload (${[...units, ...dropIns.map((p) => p.split('/').slice(-2).join('/'))].join(', ')} changed)`,
+    unless: [...loaded, ...read].join(' && '),
     run: 'systemctl daemon-reload',
   }
 }

@@ -86,6 +86,13 @@ export interface Role {
    * ready, e.g. the DHCP agent after its first sync. `status` waits for it.
    */
   readyWhen?(ctx: RoleContext): ReadyMarker[]
+  /**
+   * Shell lines run right after the role's packages install, in the same transaction:
+   * before any unit on the host may start, they undo what a maintainer script did that
+   * breaks a service other roles share (a site enabled in Apache). The transaction then
+   * holds back every unit start and step on the host while it runs. @default []
+   */
+  afterPackages?(ctx: RoleContext): string[]
   /** debconf answers pre-seeded before packages install: `package question type value`. */
   debconf?(ctx: RoleContext): string[]
   /** Databases the role needs, each with a user named after the service. */
@@ -116,11 +123,8 @@ export interface Role {
   daemons?(model: Model): RoleDaemon[]
   /** Data, configuration and log folders the packages leave behind, which `destroy` deletes after the purge. */
   leftovers?: readonly string[]
-  /**
-   * Folders of data a backup carries besides the role's databases, taken from the
-   * role's first host and put back there by `restore` (Glance's images, say).
-   */
-  backupDirs?: readonly string[]
+  /** What a backup carries of the role besides its databases, and what restore does after. */
+  backup?(model: Model): RoleBackup | undefined
   /**
    * Shell commands `destroy` runs after the purge to undo what the role's steps did
    * outside its files (an alternative it registered). Each may fail (it may never have
@@ -135,7 +139,27 @@ export interface Role {
   users?: readonly string[]
 }
 
-/** A catalog entry: the API's service type, port and URL paths (Zed, as Debian packages it). */
+/**
+ * A role's part of a backup, besides its databases. Restore puts the folders back on
+ * a fresh host after the role's packages are in and before its files, steps and units
+ * (so Ceph's monitor starts from its old store, never a new one), and runs the
+ * commands once the databases are loaded and their services started again.
+ */
+export interface RoleBackup {
+  /** Folders or files of data the backup takes from the `on` host (Glance's images, Ceph's monitor store, Swift's builder files). */
+  paths?: readonly string[]
+  /** Which of the role's hosts holds the paths and runs the commands. @default 'first' */
+  on?: StepTarget
+  /**
+   * Units that must not run while the paths are copied (a store that changes under a
+   * live copy): stopped while the backup reads them and started after, and stopped
+   * before restore puts them back (a restore run again finds them running).
+   */
+  stopWhileCopied?: readonly string[]
+  /** Commands that bring what the restored databases feed into line with them (Neutron's resync of OVN's northbound database). */
+  afterRestore?: readonly { title: string; run: string }[]
+}
+
 /** A unit's log line that says it is ready, from its current process. */
 export interface ReadyMarker {
   unit: string

@@ -3,7 +3,7 @@
 // asks of the model, and the helpers that build its files and steps. Roles import
 // this module and nothing else from installer/ (test/architecture checks it), so
 // the engine can change behind it without touching a role.
-export type { BootstrapStep, Role, RoleApi, RoleContext, RoleDaemon, RoleFile, ReadyMarker, StepTarget } from './contract.ts'
+export type { BootstrapStep, Role, RoleApi, RoleBackup, RoleContext, RoleDaemon, RoleFile, ReadyMarker, StepTarget } from './contract.ts'
 export { defineRole } from './contract.ts'
 export { apiWorkers, eventletWorkers, hostsIn, inGroup, singleHost } from './hosts.ts'
 export type { Backends, Endpoint, EndpointRegistry, Model, ModelHost } from '../model/types.ts'

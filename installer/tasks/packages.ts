@@ -50,41 +50,69 @@ export class HostPackages {
     return this.updated
   }
 
+  /**
+   * The Python libraries of every role went in first in this run (libraries.ts), or
+   * none was missing: a role's transaction then unpacks only its own services' code
+   * and programs, which no other role's service imports.
+   */
+  librariesFirst = false
+
   private transaction?: Promise<unknown>
+  /** The transaction under way that holds all `whileSettled` work back, if it does. */
+  private holding?: Promise<unknown>
   private readonly users = new Set<Promise<unknown>>()
+  /** The `whileSettled` work that starts, stops or reloads units (`systemd: true`). */
+  private readonly systemdUsers = new Set<Promise<unknown>>()
 
   /**
-   * Runs `fn` (an apt transaction) once no `whileSettled` work runs on the host, and
-   * holds that work back until it ends. One role configures while the next role's
-   * packages install; but a unit starting (or a `nova-manage`) imports Python modules
-   * that dpkg may be unpacking at that moment, and fails with an ImportError or an
-   * option that never got registered (seen: nova-compute's `no such option profiler`
-   * while neutron's packages installed).
+   * Runs `fn` (an apt transaction) after the one under way. An exclusive one also
+   * waits for `whileSettled` work on the host to end and holds new work back until it
+   * ends: a unit starting (or a `nova-manage`) imports Python modules, some only if
+   * present, and one that dpkg is unpacking at that moment fails it with an ImportError
+   * or an option never registered (seen: nova-compute's `no such option profiler`
+   * while neutron's packages brought osprofiler). A transaction that unpacks no
+   * library (`librariesFirst`) need not be exclusive: roles run their steps beside it.
+   * It still keeps units from starting, stopping or reloading while it runs: its
+   * maintainer scripts and its own end reload systemd, and a unit started during a
+   * reload can fail to set up its cgroup (seen: ovs-vswitchd's restart, 219/CGROUP).
    */
-  async transact<T>(fn: () => Promise<T>): Promise<T> {
+  async transact<T>(fn: () => Promise<T>, { exclusive = true }: { exclusive?: boolean } = {}): Promise<T> {
     while (this.transaction) await this.transaction.catch(() => undefined)
     const run = (async () => {
-      while (this.users.size) await Promise.allSettled([...this.users])
+      const before = exclusive ? this.users : this.systemdUsers
+      while (before.size) await Promise.allSettled([...before])
       return fn()
     })()
     this.transaction = run
+    if (exclusive) this.holding = run
     try {
       return await run
     } finally {
       if (this.transaction === run) this.transaction = undefined
+      if (this.holding === run) this.holding = undefined
     }
   }
 
-  /** Runs `fn` while no apt transaction runs on the host (see `transact`). */
-  async whileSettled<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.transaction) await this.transaction.catch(() => undefined)
+  /**
+   * Runs `fn` while no apt transaction that would break it runs on the host (see
+   * `transact`): work that starts, stops or reloads units (`systemd`) waits for any
+   * transaction; other work only for an exclusive one.
+   */
+  async whileSettled<T>(fn: () => Promise<T>, { systemd = false }: { systemd?: boolean } = {}): Promise<T> {
+    for (let blocking = this.blocking(systemd); blocking; blocking = this.blocking(systemd)) await blocking.catch(() => undefined)
     const run = fn()
     this.users.add(run)
+    if (systemd) this.systemdUsers.add(run)
     try {
       return await run
     } finally {
       this.users.delete(run)
+      this.systemdUsers.delete(run)
     }
+  }
+
+  private blocking(systemd: boolean): Promise<unknown> | undefined {
+    return systemd ? this.transaction : this.holding
   }
 }
 
@@ -93,6 +121,8 @@ export interface PackagesSpec {
   role: string
   packages: string[]
   host: HostPackages
+  /** Shell lines run after the install, before the transaction ends (Role.afterPackages). */
+  after?: readonly string[]
 }
 
 // NOTE: policy-rc.d exit 101 makes invoke-rc.d (what maintainer scripts call) skip
@@ -154,33 +184,54 @@ export function packagesTask(spec: PackagesSpec): Task {
         ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}`
         : 'finish an interrupted dpkg run'
       if (ctx.check) return changed(detail)
-      await host.transact(async () => {
-        if (host.debconf.length) await must(ctx, id, setSelections, { stdin: `${host.debconf.join('\n')}\n` })
-        const install = missing.length ? `apt-get ${aptOptions} install ${missing.map(shellQuote).join(' ')}` : ':'
-        const script = [
-          'set -e',
-          holdServices,
-          `trap ${shellQuote(releaseServices)} EXIT`,
-          'export DEBIAN_FRONTEND=noninteractive',
-          // A deployer killed mid-run leaves apt running on the host: wait for its lock.
-          waitForDpkgLock,
-          // A killed earlier run leaves dpkg half-done; finish it first.
-          configurePending,
-          ...(missing.length && !host.listsFresh ? [`apt-get ${aptOptions} update`] : []),
-          // NOTE: a maintainer script can fail once and pass on the next try (the dashboard's
-          // offline compress through pyScss fails now and then): retry the setup.
-          `${install} || { echo 'retrying the packages whose setup failed' >&2; ${configurePending}; ${install}; }`,
-          // What the held maintainer scripts could not do: dbus must read the policies of
-          // the new services (polkit cannot take its bus name otherwise), systemd their units.
-          'systemctl daemon-reload',
-          'systemctl reload dbus.service 2>/dev/null || true',
-        ].join('\n')
-        await must(ctx, id, script)
-      })
+      const after = spec.after ?? []
+      // Lines after the install exist to run before any unit may start: that needs exclusivity.
+      await host.transact(
+        async () => {
+          if (host.debconf.length) await must(ctx, id, setSelections, { stdin: `${host.debconf.join('\n')}\n` })
+          await must(ctx, id, transactionScript({ install: missing, update: !!missing.length && !host.listsFresh, after }))
+        },
+        { exclusive: !host.librariesFirst || after.length > 0 },
+      )
       await host.installed(pkgs)
       return changed(detail)
     },
   }
+}
+
+/**
+ * One apt transaction: services held, a killed run's dpkg finished, the lists
+ * refreshed when asked, the packages installed (their setup retried once), `after`.
+ */
+export function transactionScript({
+  install,
+  update,
+  after = [],
+}: {
+  install: readonly string[]
+  update: boolean
+  after?: readonly string[]
+}): string {
+  const command = install.length ? `apt-get ${aptOptions} install ${install.map(shellQuote).join(' ')}` : ':'
+  return [
+    'set -e',
+    holdServices,
+    `trap ${shellQuote(releaseServices)} EXIT`,
+    'export DEBIAN_FRONTEND=noninteractive',
+    // A deployer killed mid-run leaves apt running on the host: wait for its lock.
+    waitForDpkgLock,
+    // A killed earlier run leaves dpkg half-done; finish it first.
+    configurePending,
+    ...(update ? [`apt-get ${aptOptions} update`] : []),
+    // NOTE: a maintainer script can fail once and pass on the next try (the dashboard's
+    // offline compress through pyScss fails now and then): retry the setup.
+    `${command} || { echo 'retrying the packages whose setup failed' >&2; ${configurePending}; ${command}; }`,
+    ...after,
+    // What the held maintainer scripts could not do: dbus must read the policies of
+    // the new services (polkit cannot take its bus name otherwise), systemd their units.
+    'systemctl daemon-reload',
+    'systemctl reload dbus.service 2>/dev/null || true',
+  ].join('\n')
 }
 
 /** Between the two answers of `packageStateCommand`; no package is named so (names start with a letter or digit). */

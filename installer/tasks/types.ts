@@ -129,9 +129,9 @@ export const changed = (detail?: string, diff?: string): TaskResult => ({
   ...(diff ? { diff } : {}),
 })
 
-/** A deploy phase (`prepare`, a role's packages, a role, post-deploy): each host's tasks, run in order; hosts in parallel. */
+/** A deploy phase (`prepare`, the libraries, a role's packages, a role, post-deploy): each host's tasks, run in order; hosts in parallel. */
 export interface Phase {
-  /** `prepare`, `<role>.packages`, a role name, or `post-deploy`. */
+  /** `prepare`, `libraries.packages`, `<role>.packages`, a role name, or `post-deploy`. */
   id: string
   title: string
   hosts: { host: ModelHost; tasks: Task[] }[]

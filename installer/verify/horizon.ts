@@ -45,11 +45,39 @@ async function get(url: string, jar: Jar, init: RequestInit = {}): Promise<{ res
   return { res, body: await res.text() }
 }
 
+/** The compressed stylesheets a page links to (django-compressor's output under …/dashboard/css/). */
+export function compressedStylesheets(html: string): string[] {
+  const links = html.match(/<link\b[^>]*>/gi) ?? []
+  return links
+    .filter((l) => /rel=["']stylesheet["']/i.test(l))
+    .map((l) => /href=["']([^"']+)["']/i.exec(l)?.[1])
+    .filter((h): h is string => !!h && /\/dashboard\/css\/[^/]+\.css$/.test(h))
+}
+
+/**
+ * The compressed stylesheets the page links to are served. The offline manifest names
+ * them (its URLs are a placeholder filled with STATIC_URL when the page renders): one
+ * missing means the static files were not built, or not for this manifest.
+ */
+async function stylesheetsServed(page: string, pageUrl: string, jar: Jar): Promise<void> {
+  const sheets = compressedStylesheets(page)
+  if (!sheets.length) throw new CheckFailure(`the login page of ${pageUrl} links no compressed stylesheet (…/dashboard/css/…)`)
+  for (const href of sheets) {
+    const sheet = new URL(href, pageUrl).toString()
+    const { res } = await get(sheet, jar)
+    if (res.status !== 200)
+      throw new CheckFailure(
+        `the login page's stylesheet ${sheet} → HTTP ${res.status}: the static files do not match the offline manifest (step horizon.static)`,
+      )
+  }
+}
+
 /** Log in as admin; returns the page the login redirected to. */
 async function login(ctx: VerifyContext, base: string, jar: Jar): Promise<string> {
   const url = `${base}/auth/login/`
   const page = await get(url, jar)
   if (page.res.status !== 200) throw new CheckFailure(`GET ${url} → HTTP ${page.res.status}`)
+  await stylesheetsServed(page.body, url, jar)
   const token = formValue(page.body, 'csrfmiddlewaretoken')
   if (!token || !jar.has('csrftoken')) throw new CheckFailure(`the login page of ${url} has no CSRF ${token ? 'cookie' : 'form token'}`)
   // NOTE: with one region Horizon renders it as a hidden field holding OPENSTACK_KEYSTONE_URL.
@@ -90,6 +118,6 @@ export const horizonCheck: Check = {
         `after the login (redirect to ${to}), GET ${base}/project/ → HTTP ${project.res.status}${project.res.headers.get('location') ? ` to ${project.res.headers.get('location')}` : ''}`,
       )
     }
-    return `login page 200, admin logged in (→ ${to}), ${base}/project/ 200 in ${((Date.now() - start) / 1000).toFixed(1)} s`
+    return `login page 200 with its stylesheets, admin logged in (→ ${to}), ${base}/project/ 200 in ${((Date.now() - start) / 1000).toFixed(1)} s`
   },
 }

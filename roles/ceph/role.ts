@@ -214,6 +214,14 @@ export default defineRole({
     ceph_cinder_key: 'ceph-key',
   },
   leftovers: ['/var/lib/ceph', '/etc/ceph', '/var/log/ceph'],
+  // The monitor's store is the cluster's map and keys: without it the OSDs' data is
+  // unreadable. Copied with the monitor stopped for a moment (its RocksDB changes
+  // under a live copy); restored before the monitor first starts on a new host.
+  backup: (model) => ({
+    paths: ['/var/lib/ceph/mon'],
+    on: 'first-control-host',
+    stopWhileCopied: [`ceph-mon@${monHost(model).name}.service`],
+  }),
   // NOTE: the cluster exists only to hold Cinder's volumes.
   enabled: (model) => model.services.cinder && model.backends.blockStorage === 'ceph',
   hosts: (model) => model.hosts.filter((h) => isMon(model, h) || isOsd(model, h) || isCinderVolume(h) || isLibvirtCompute(model, h)),

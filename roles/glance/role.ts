@@ -115,7 +115,7 @@ export default defineRole({
   api: { type: 'image', port: 9292, path: '', process: 'glance-api', log: '/var/log/glance/glance-api.log' },
   leftovers: ['/var/lib/glance', '/etc/glance', '/var/log/glance'],
   // The file store's images: their records are in the database, their data only here.
-  backupDirs: [imagesDir.replace(/\/$/, '')],
+  backup: () => ({ paths: [imagesDir.replace(/\/$/, '')] }),
   enabled: () => true,
   hosts: (model) => hostsIn(model, 'control'),
   users: ['glance'],

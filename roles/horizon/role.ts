@@ -10,6 +10,8 @@ import {
   serverTlsFiles,
   serverTlsPaths,
   Serialized,
+  raw,
+  sh,
   type BootstrapStep,
   type Model,
   type ModelHost,
@@ -63,23 +65,29 @@ export function debconfSelections(model: Model, host: ModelHost): string[] {
   ]
 }
 
-/** Records the settings the static files were last built from (outside STATIC_ROOT, which collectstatic --clear empties). */
-export const staticStamp = '/var/lib/openstack-dashboard/stackhouse-static.sha256'
+/** Where compress writes (COMPRESS_ROOT/COMPRESS_OUTPUT_DIR): the offline manifest and the CSS it names. */
+const compressed = '/var/lib/openstack-dashboard/static/dashboard'
 
-/** SHA-256 of every settings file Django reads (openstack_dashboard/settings.py execs local_settings.d/*.py). */
-const settingsHash = `cat ${settingsDir}/local_settings.py ${settingsDir}/local_settings.d/*.py | sha256sum | cut -d' ' -f1`
+/** Horizon's STATIC_URL: its settings.py appends 'static/' to WEBROOT (the dashboard's path), with a slash between. */
+export function staticUrl(model: Model): string {
+  const path = dashboardPath(model)
+  return `${path === '/' ? '' : path}/static/`
+}
 
 const manage = '/usr/share/openstack-dashboard/manage.py'
+
+/** Debian's default-ssl site is off, and what turns it off (the step below, and afterPackages). */
+const defaultSslOff = { unless: '[ ! -e /etc/apache2/sites-enabled/default-ssl.conf ]', run: 'a2dissite -q default-ssl' }
 
 function bootstrap(model: Model): BootstrapStep[] {
   return [
     {
       // NOTE: openstack-dashboard-apache's postinst enables Debian's default-ssl site even
-      // with use_ssl false, and mod_ssl is not on: apache2 then refuses to start.
+      // with use_ssl false: once mod_ssl is on, apache2 refuses to start without its
+      // snake-oil certificate. Done at install too (afterPackages); this repairs a host.
       id: 'horizon.default-ssl-off',
       title: "a2dissite default-ssl (Debian's snake-oil site; with TLS, the dashboard's own serves 443)",
-      unless: '[ ! -e /etc/apache2/sites-enabled/default-ssl.conf ]',
-      run: 'a2dissite -q default-ssl',
+      ...defaultSslOff,
     },
     ...(model.tls.enabled
       ? [
@@ -95,18 +103,20 @@ function bootstrap(model: Model): BootstrapStep[] {
       id: 'horizon.static',
       title: 'rebuild static files (collectstatic, compress)',
       // NOTE: COMPRESS_OFFLINE = True (Debian's _0002 snippet): pages need the offline
-      // manifest (COMPRESS_ROOT/COMPRESS_OUTPUT_DIR 'dashboard'/manifest.json), rebuilt
-      // whenever the settings change. The package rebuilds it itself on upgrades
-      // (dpkg trigger), from the settings then on disk.
-      unless: `[ -s /var/lib/openstack-dashboard/static/dashboard/manifest.json ] && [ "$(cat ${staticStamp} 2>/dev/null)" = "$(${settingsHash})" ]`,
+      // manifest, and the CSS it names holds STATIC_URL (Horizon's SCSS filter hands it to
+      // the themes: url("/horizon/static/horizon/lib/roboto_fontface/…")); the manifest
+      // itself holds a placeholder. The packages build both, from the settings then on
+      // disk: at install (twice: openstack-dashboard-apache's postinst moves WEBROOT to
+      // /horizon and triggers a rebuild) and on upgrades. Our settings change no input of
+      // the build but WEBROOT (a test holds the templates to that), so the CSS says
+      // whether the build is current: a first deploy no longer builds it a third time.
+      unless: sh`[ -s ${`${compressed}/manifest.json`} ] && grep -qsF -- ${`url("${staticUrl(model)}`} ${raw(`${compressed}/css/*.css`)}`,
       run: [
-        `h=$(${settingsHash})`,
         `${manage} collectstatic --noinput --clear >/dev/null`,
         // NOTE: pyScss fails now and then ("Function not found: twbs-font-path"), and passes on
         // the next try (seen in 2 of some 40 deploys): up to three tries, saying so.
         `(n=1; until ${manage} compress --force >/dev/null; do [ "$n" -lt 3 ] || exit 1; n=$((n + 1)); echo "compress failed (pyScss now and then): try $n of 3" >&2; done)`,
         'chown -R www-data /var/lib/openstack-dashboard/static',
-        `echo "$h" > ${staticStamp}`,
         // mod_wsgi daemons read the manifest once; a graceful reload starts new ones.
         'systemctl try-reload-or-restart apache2.service',
       ].join(' && '),
@@ -147,6 +157,10 @@ export default defineRole({
   ],
   units: () => ['apache2.service'],
   debconf: ({ model, host }) => debconfSelections(model, host),
+  // Before the transaction ends: glance's https front may start Apache, with mod_ssl on,
+  // before the dashboard configures (its step horizon.default-ssl-off, below). Without
+  // TLS nothing turns mod_ssl on, and the site (inside <IfModule mod_ssl.c>) is inert.
+  afterPackages: ({ model }) => (model.tls.enabled ? [`${defaultSslOff.unless} || ${defaultSslOff.run}`] : []),
   bootstrap: ({ model }) => bootstrap(model),
 })
 

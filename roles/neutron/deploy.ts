@@ -14,7 +14,7 @@ import {
   type Model,
   type ModelHost,
 } from '../../installer/role/index.ts'
-import { ebtablesWrapper, ml2ConfPath } from './files.ts'
+import { ebtablesWrapper, ml2ConfPath, ovnSyncConfPath } from './files.ts'
 import { partsOf } from './parts.ts'
 
 /**
@@ -101,6 +101,22 @@ export function bootstrapSteps(model: Model, host: ModelHost): BootstrapStep[] {
       ? [waitForHttp('neutron.wait', `${apiScheme(model)}://${host.address}:${model.endpoints.neutron.port}/`)]
       : []),
   ]
+}
+
+/**
+ * After a restore: OVN's northbound database made to say what Neutron's restored one
+ * says. The revision numbers that came back with Neutron's database say every object
+ * was written to OVN, so neutron-server's own repair finds nothing to do, while the
+ * new host's northbound database holds none of them; the sync tool compares the
+ * objects themselves, adds what is missing and deletes what Neutron does not know.
+ */
+export const ovnResync = {
+  title: "OVN's northbound database from Neutron's (neutron-ovn-db-sync-util, repair)",
+  // As neutron, like the server: a lock or log file it makes stays the server's.
+  run: asUser(
+    'neutron',
+    `neutron-ovn-db-sync-util --config-file /etc/neutron/neutron.conf --config-file ${ml2ConfPath} --config-file ${ovnSyncConfPath} --ovn-neutron_sync_mode repair`,
+  ),
 }
 
 /** The network service in the catalog, and its service user. */

@@ -11,6 +11,8 @@ const secret = { owner: 'root', group: 'neutron', mode: 0o640 } as const
 const plain = { owner: 'root', group: 'root', mode: 0o644 } as const
 
 export const ml2ConfPath = '/etc/neutron/plugins/ml2/ml2_conf.ini'
+/** What neutron-ovn-db-sync-util reads after ml2_conf.ini (a restore's resync of OVN). */
+export const ovnSyncConfPath = '/etc/neutron/ovn-db-sync.ini'
 
 /** Our ebtables (ebtables-nft that deletes --among rules by number), registered as the `ebtables` alternative. */
 export const ebtablesWrapper = '/usr/local/libexec/stackhouse/ebtables'
@@ -47,6 +49,7 @@ function serverFiles(model: Model): RoleFile[] {
     },
     // With TLS on, neutron-server serves https from these ([ssl] in neutron.conf).
     ...serverTlsFiles(model, 'neutron', 'neutron', ['neutron-server.service']),
+    ...(model.backends.network === 'ovn' ? [{ path: ovnSyncConfPath, ...plain, vars: {}, notify: [] }] : []),
   ]
 }
 

@@ -5,7 +5,7 @@
 // hosts. OVN: the OVN metadata agent on compute hosts; OVN's own daemons
 // (ovn-central, ovn-controller, Open vSwitch) are roles/ovn.
 import { defineRole, hostsIn, sh, type Endpoint } from '../../installer/role/index.ts'
-import { bootstrapSteps, debconfSelections, registration } from './deploy.ts'
+import { bootstrapSteps, debconfSelections, ovnResync, registration } from './deploy.ts'
 import { ebtablesWrapper, neutronFiles } from './files.ts'
 import { parts, partsOf, replacedServerUnits } from './parts.ts'
 
@@ -58,6 +58,7 @@ export default defineRole({
       : [],
   debconf: ({ model, host }) => debconfSelections(model, host),
   databases: () => [{ database: 'neutron', service: 'neutron' }],
+  backup: (model) => (model.backends.network === 'ovn' ? { on: 'first-control-host', afterRestore: [ovnResync] } : undefined),
   bootstrap: ({ model, host }) => bootstrapSteps(model, host),
   register: registration,
 })

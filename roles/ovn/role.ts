@@ -87,7 +87,7 @@ export default defineRole({
     ...(isChassis(host) ? ['openvswitch-switch.service', 'ovn-host.service'] : []),
   ],
   bootstrap: ({ model, host }) => [
-    ...(underlayOf(model, host) ? [daemonReload('ovn', ['ovs-vswitchd.service'])] : []),
+    ...(underlayOf(model, host) ? [daemonReload('ovn', ['ovs-vswitchd.service'], [underlayDropIn])] : []),
     ...(isChassis(host) ? chassisSteps(model, host) : []),
   ],
 })

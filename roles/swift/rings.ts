@@ -11,6 +11,9 @@ export const ringFiles = ['account', 'container', 'object'].map((t) => `/etc/swi
 const planFile = '/etc/swift/stackhouse-rings.txt'
 /** A copy of the plan the rings were built from. */
 const builtFrom = '/etc/swift/.stackhouse-rings.built'
+
+/** What a backup keeps of the rings (roles/swift/role.ts): the rings, their builder files, and the plan they were built from. */
+export const ringState = [...ringFiles, ...ringFiles.map((f) => f.replace('.ring.gz', '.builder')), builtFrom]
 const ringsPresent = ringFiles.map((f) => `[ -s ${f} ]`).join(' && ')
 /** The scripts of the ring build (roles/swift/files/), shipped to the builder host: the build, and the address move it calls. */
 export const ringScripts = { build: 'swift-rings.sh', addresses: 'swift-ring-addresses.sh' } as const

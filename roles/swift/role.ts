@@ -23,7 +23,7 @@ import {
   type RoleFile,
   type Endpoint,
 } from '../../installer/role/index.ts'
-import { buildRings, copyRings, ringScripts } from './rings.ts'
+import { buildRings, copyRings, ringScripts, ringState } from './rings.ts'
 
 // The names this role adds to the model, typed for every reader.
 declare module '../../installer/role/index.ts' {
@@ -244,6 +244,10 @@ export default defineRole({
     log: 'journalctl -u swift-proxy',
   },
   leftovers: ['/srv/node', '/var/lib/swift', '/etc/swift', '/var/log/swift'],
+  // The builder files are the rings' history: rings built again would move every
+  // partition. Put back before the ring step, which then finds them built. (Not all
+  // of /etc/swift: Debian's package makes backups/ a link to /var/backups/swift.)
+  backup: () => ({ paths: ringState, on: 'first-control-host' }),
   enabled: (model) => model.services.swift,
   hosts: swiftHosts,
   users: ['swift'],

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { backupSources } from '../../installer/backup/backup.ts'
+import { backupHost, backupSources } from '../../installer/backup/backup.ts'
 import { openBackupArchive, writeBackupArchive, type BackupManifest } from '../../installer/backup/archive.ts'
 import { FixableError, UsageError } from '../../installer/errors.ts'
 import { restoreCloud } from '../../installer/backup/restore.ts'
@@ -195,15 +195,50 @@ describe('backup archive', () => {
 })
 
 describe('what a backup takes', () => {
-  it("is derived from the roles: every role's databases from the database host, Glance's images from its first host", () => {
+  it("is derived from the roles: every role's databases from the database host, Glance's images and Swift's rings from the control host", () => {
     for (const fixture of ['aio', '3-node'] as const) {
       const model = fixtureModel(fixture)
       const s = backupSources(resolveCloud(model, roles))
       const control = model.hosts.find((h) => h.groups.includes('control'))!.name
       expect(s.databaseHost.name).toBe(control)
       expect(s.databases).toEqual(['cinder', 'glance', 'keystone', 'neutron', 'nova', 'nova_api', 'nova_cell0', 'placement'])
-      expect(s.data.map((d) => [d.role, d.host.name, d.dirs])).toEqual([['glance', control, ['/var/lib/glance/images']]])
+      expect(s.data.filter((d) => d.role !== 'ceph').map((d) => [d.role, d.host.name, d.paths, d.stopWhileCopied])).toEqual([
+        ['glance', control, ['/var/lib/glance/images'], []],
+        [
+          'swift',
+          control,
+          ['account', 'container', 'object']
+            .flatMap((t) => [`/etc/swift/${t}.ring.gz`])
+            .concat(
+              ['account', 'container', 'object'].map((t) => `/etc/swift/${t}.builder`),
+              ['/etc/swift/.stackhouse-rings.built'],
+            ),
+          [],
+        ],
+      ])
     }
+  })
+
+  it("takes Ceph's monitor store from the monitor's host, with the monitor stopped while it is copied, wherever that host is listed", () => {
+    // GIVEN the 3-node cloud with its control host listed last: the role's first host is a compute host
+    const model = fixtureModel('3-node', (m) => ({ hosts: [...m.hosts.slice(1), m.hosts[0]!] }))
+    const plan = resolveCloud(model, roles)
+    expect(plan.hostsOf(roles.find((r) => r.name === 'ceph')!)[0]!.name).toBe('cmp1')
+    // THEN the store comes from ctl1, where ceph-mon@ctl1 runs
+    const ceph = backupSources(plan).data.find((d) => d.role === 'ceph')
+    expect(ceph).toMatchObject({ host: { name: 'ctl1' }, paths: ['/var/lib/ceph/mon'], stopWhileCopied: ['ceph-mon@ctl1.service'] })
+    const ctl1 = plan.hosts.find((h) => h.host.name === 'ctl1')!
+    expect(ctl1.roles.find((r) => r.role.name === 'ceph')!.units).toContain('ceph-mon@ctl1.service')
+  })
+
+  it('resyncs OVN after a restore, on the first control host, and nothing for Linux bridge', () => {
+    const ovn = fixtureModel('3-node')
+    const neutron = roles.find((r) => r.name === 'neutron')!
+    const part = neutron.backup?.(ovn)
+    expect(part?.afterRestore?.map((c) => c.run)).toEqual([expect.stringContaining('neutron-ovn-db-sync-util')])
+    expect(part?.afterRestore?.[0]?.run).toContain('--ovn-neutron_sync_mode repair')
+    expect(backupHost(resolveCloud(ovn, roles), neutron)?.name).toBe('ctl1')
+    expect(neutron.backup?.(fixtureModel('aio'))?.afterRestore ?? []).toEqual([])
   })
 
   it('follows a role that is off: no Cinder, no cinder database', () => {

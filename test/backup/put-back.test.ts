@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { putBackScript } from '../../installer/backup/restore.ts'
+import { whileStopped } from '../../installer/backup/backup.ts'
+import { putBackScript } from '../../installer/tasks/put-back.ts'
 import { shellQuote } from '../../installer/shell.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'stackhouse-put-back-'))
@@ -73,5 +74,54 @@ describe('restore: a role folder back from its archive', () => {
     })
     expect(putBack(archive, dir).code).toBe(0)
     expect(statSync(join(dir, 'sh')).mode & 0o6000).toBe(0)
+  })
+
+  it('takes a setgid folder, as swift-ring-builder leaves its backups folder in /etc/swift', () => {
+    const { dir, archive } = setup((d) => {
+      mkdirSync(join(d, 'backups'))
+      chmodSync(join(d, 'backups'), 0o2755)
+      writeFileSync(join(d, 'backups', 'object.builder'), 'ring')
+    })
+    const r = putBack(archive, dir)
+    expect(r.code, r.stderr).toBe(0)
+    expect(readFileSync(join(dir, 'backups', 'object.builder'), 'utf8')).toBe('ring')
+  })
+})
+
+describe('backup: a folder copied with its units stopped (whileStopped)', () => {
+  /** Runs `command` under whileStopped with a fake systemctl that logs its calls; `active` units answer is-active. */
+  function run(units: string[], active: string[], command: string): { code: number | null; calls: string[] } {
+    const bin = join(root, `bin-${n++}`)
+    mkdirSync(bin)
+    const log = join(bin, 'calls')
+    writeFileSync(
+      join(bin, 'systemctl'),
+      `#!/bin/sh\necho "$*" >> ${shellQuote(log)}\n[ "$1" = is-active ] || exit 0\nfor u in ${active.join(' ')}; do [ "$u" = "$4" ] && exit 0; done\nexit 3\n`,
+    )
+    chmodSync(join(bin, 'systemctl'), 0o755)
+    const r = spawnSync('bash', ['-c', `set -euo pipefail\n${whileStopped(units, command)}`], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    })
+    return { code: r.status, calls: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [] }
+  }
+
+  it('stops the units, runs the copy, and starts again only those that ran', () => {
+    const r = run(['ceph-mon@a.service', 'other.service'], ['ceph-mon@a.service'], 'true')
+    expect(r.code).toBe(0)
+    expect(r.calls.filter((c) => !c.startsWith('is-active'))).toEqual([
+      'stop -- ceph-mon@a.service other.service',
+      'start -- ceph-mon@a.service',
+    ])
+  })
+
+  it("starts them again when the copy fails, and fails with the copy's status", () => {
+    const r = run(['ceph-mon@a.service'], ['ceph-mon@a.service'], 'exit 7')
+    expect(r.code).toBe(7)
+    expect(r.calls.at(-1)).toBe('start -- ceph-mon@a.service')
+  })
+
+  it('is the command itself when no unit is named', () => {
+    expect(whileStopped([], 'tar -czf x y')).toBe('tar -czf x y')
   })
 })

@@ -71,7 +71,7 @@ describe('deployCloud', () => {
       { type: 'sandbox-ready', created: ['cmp2'], started: ['cmp1'] },
     ])
     expect(kinds(events)).toEqual(['sandbox', 'sandbox-ready', 'phase', 'task', 'result', 'credentials'])
-    expect(events.filter((e) => e.type === 'phase').map((e) => e.phase)).toEqual(['db.packages', 'db'])
+    expect(events.filter((e) => e.type === 'phase').map((e) => e.phase)).toEqual(['libraries.packages', 'db.packages', 'db'])
     // AND the run happened on the hosts
     expect(report.failures).toEqual([])
     expect(f.hosts.get('ctl1')!.files.get('/etc/db.cnf')?.content).toContain('port = 3306')
@@ -109,7 +109,7 @@ describe('deployCloud', () => {
   it('a host that fails is in the report, not thrown, and no credentials are written', async () => {
     const p = sandboxProject()
     const f = fakes(p)
-    f.hosts.get('ctl1')!.failing.set('apt-get', 'E: Unable to locate package mariadb-server')
+    f.hosts.get('ctl1')!.failing.set('apt-get -y .* install mariadb-server', 'E: Unable to locate package mariadb-server')
     const events: DeployEvent[] = []
     const report = await deployCloud(p, [db], {
       only: ['db'],

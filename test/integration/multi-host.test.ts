@@ -9,8 +9,11 @@
 // nova-compute waits for the controller's conductor; verify boots a server on each
 // compute host (they ping each other over Geneve), attaches a volume from the storage host's OSD and stores objects
 // on its Swift; a second deploy changes nothing; `certs renew` restarts only what
-// serves the certificate. The hosts start from the pre-installed layer when the run
-// has one (order.ts), as `target: sandbox` hosts do for a user.
+// serves the certificate. At the end the controller is backed up, lost, and restored
+// onto a fresh sandbox host: OVN's northbound database is resynced from Neutron's,
+// Ceph's monitor starts from its old store, and the cloud verifies. The hosts start
+// from the pre-installed layer when the run has one (order.ts), as `target: sandbox`
+// hosts do for a user.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,6 +21,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addHost } from '../../installer/commands/add-host.ts'
 import { removeHost } from '../../installer/commands/remove-host.ts'
+import { backupCloud } from '../../installer/backup/backup.ts'
+import { restoreCloud } from '../../installer/backup/restore.ts'
 import { deployCloud } from '../../installer/commands/deploy.ts'
 import { verifyDeployedCloud } from '../../installer/commands/verify.ts'
 import { loadProject, type Project } from '../../installer/project.ts'
@@ -25,6 +30,7 @@ import { createSandbox, destroySandbox } from '../../installer/sandbox/index.ts'
 import { readRecord } from '../../installer/sandbox/state.ts'
 import { ensureSecrets } from '../../installer/secrets/store.ts'
 import { roles } from '../../roles/index.ts'
+import { ringState } from '../../roles/swift/rings.ts'
 import { testCatalog } from '../helpers.ts'
 import { onSandboxHost } from './on-host.ts'
 
@@ -83,8 +89,8 @@ describe('a cloud of four sandbox hosts, with TLS and ML2/OVN', () => {
   it('adds a second compute with add-host: into the inventory, deployed, mapped into the cell; nothing restarts elsewhere', async () => {
     const { cmp2 } = hosts
     // GIVEN a bare host, from the base and not the run's layer: add-host installs its packages,
-    // and nova-compute starts there only while no apt transaction runs (neutron's packages once
-    // broke its start by unpacking the Python modules it was importing).
+    // the Python libraries first, so nova-compute's start can never meet a module half unpacked
+    // (neutron's packages once broke it, unpacking the osprofiler it tries to import).
     await createSandbox(cmp2.name, { address: cmp2.address, layer: false })
     const started = Date.now()
     const report = await addHost(
@@ -193,5 +199,48 @@ describe('a cloud of four sandbox hosts, with TLS and ML2/OVN', () => {
       deleted: [],
       inventoryChanged: false,
     })
+  })
+  it('backs up, loses the controller, and restores it onto a fresh sandbox host: OVN, Ceph and Swift carry on, and verify passes', async () => {
+    const { ctl, sto } = hosts
+    // GIVEN the networks OVN carries for Neutron, Ceph's cluster and Swift's ring, and a backup taken then
+    const switches = 'ovn-nbctl --bare --columns=name list Logical_Switch | sort'
+    const routers = 'ovn-nbctl --bare --columns=name list Logical_Router | sort'
+    const cluster = 'ceph fsid && ceph osd ls && sha256sum /etc/swift/object.ring.gz /etc/swift/object.builder'
+    const [ls, lr, before] = await Promise.all([on(ctl, switches), on(ctl, routers), on(ctl, cluster)])
+    expect(ls.stdout.split('\n').filter(Boolean).length).toBeGreaterThan(0)
+    const file = join(dir, 'cloud.tar')
+    const backup = await backupCloud(open(false), roles, { output: file })
+    expect(backup.manifest.data.map((d) => `${d.role} ${d.host} ${d.dirs.join(',')}`).sort()).toEqual(
+      [
+        `ceph ${ctl.name} /var/lib/ceph/mon`,
+        `glance ${ctl.name} /var/lib/glance/images`,
+        `swift ${ctl.name} ${ringState.join(',')}`,
+      ].sort(),
+    )
+    // AND the monitor runs again after its store was copied
+    expect((await on(ctl, `systemctl is-active ceph-mon@${ctl.name}.service`)).stdout).toBe('active')
+    // WHEN the controller is lost, and restore makes it again from the backup on a fresh sandbox host
+    await destroySandbox(ctl.name)
+    const started = Date.now()
+    const restored = await restoreCloud({ inventory: join(dir, 'inventory.yml'), secrets: join(dir, 'secrets.yaml') }, file, roles)
+    console.log(`restore of the controller: ${((Date.now() - started) / 1000).toFixed(0)} s`)
+    expect(restored.data.sort()).toEqual([`ceph on ${ctl.name}`, `glance on ${ctl.name}`, `swift on ${ctl.name}`])
+    expect(restored.databases).toEqual(expect.arrayContaining(['neutron', 'nova', 'nova_api', 'placement', 'cinder']))
+    // THEN OVN's northbound database holds Neutron's networks and routers again, not new ones
+    expect((await on(ctl, switches)).stdout).toBe(ls.stdout)
+    expect((await on(ctl, routers)).stdout).toBe(lr.stdout)
+    // AND Ceph is the same cluster, its OSD on the storage host, and Swift's ring and builder are the old ones
+    expect((await on(ctl, cluster)).stdout).toBe(before.stdout)
+    const osd = await on(ctl, 'ceph osd tree -f json')
+    const nodes = (JSON.parse(osd.stdout) as { nodes: { type: string; name: string; status?: string }[] }).nodes
+    expect(nodes.filter((n) => n.type === 'host').map((n) => n.name)).toEqual([sto.name])
+    expect(nodes.filter((n) => n.type === 'osd').map((n) => n.status)).toEqual(['up'])
+    // AND the cloud verifies: a server on the compute, a volume from the storage host, objects on its Swift
+    const v = await verifyDeployedCloud(open(false), {})
+    expect(v.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`)).toEqual([])
+    // AND a deploy after it changes nothing
+    const again = await deployCloud(open(), roles, { renderer: 'silent' })
+    expect(again.failures).toEqual([])
+    expect(again.changes.map((c) => `${c.host} ${c.task} ${c.title}`)).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import { iniGet, parseIni, type IniSection } from '../../installer/render/ini.ts
 import { authtoken, databaseUrl, keystoneAuth, transportUrl } from '../../installer/render/openstack.ts'
 import type { RenderedFile } from '../../installer/render/render.ts'
 import neutron, { tlsFiles } from '../../roles/neutron/role.ts'
+import { ovnSyncConfPath } from '../../roles/neutron/files.ts'
 import { expectGolden, fileAt, fixtureModel, fixtureNames, hostContext, renderRole, expectSafeSteps } from '../helpers.ts'
 
 const ini = (files: RenderedFile[], host: string, path: string): IniSection[] => parseIni(fileAt(files, host, path).content)
@@ -198,10 +199,15 @@ describe('neutron role: OVN', () => {
     expect(unit.content).toMatch(/^After=.* ovn-central\.service$/m)
     expect(fileAt(renderRole('aio', neutron), 'aio1', '/etc/systemd/system/neutron-server.service').content).not.toContain('ovn-central')
     expect(unit).toMatchObject({ owner: 'root', group: 'root', mode: 0o644, notify: ['neutron-server.service'] })
-    // (and, TLS being on, the certificate and key it serves)
+    // (and, TLS being on, the certificate and key it serves, and what a restore's resync of OVN reads)
     expect(paths(files, 'ctl1').sort()).toEqual(
-      [NEUTRON_CONF, ML2, '/etc/systemd/system/neutron-server.service', tlsFiles.cert, tlsFiles.key].sort(),
+      [NEUTRON_CONF, ML2, '/etc/systemd/system/neutron-server.service', tlsFiles.cert, tlsFiles.key, ovnSyncConfPath].sort(),
     )
+    // The resync's own settings: the qos extension driver Zed's tool needs, and it restarts nothing
+    const sync = fileAt(files, 'ctl1', ovnSyncConfPath)
+    expect(sync.content).toMatch(/^extension_drivers = port_security,qos$/m)
+    expect(sync.notify).toEqual([])
+    expect(paths(renderRole('aio', neutron), 'aio1')).not.toContain(ovnSyncConfPath)
   })
 
   it('serves the API over TLS when TLS is on', () => {

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // A service is described in one place. GIVEN a role that exists only in a test
 // fixture folder, WHEN it joins the list of roles, THEN render, plan, deploy's
-// phases, the secrets, the model's endpoints, verify's expectations and destroy's
-// purge all know it — with no other file changed.
+// phases, the secrets, the model's endpoints, verify's expectations, backup and
+// restore, and destroy's purge all know it — with no other file changed.
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { requiredDaemons } from '../../installer/daemons.ts'
+import { backupHost, backupSources } from '../../installer/backup/backup.ts'
 import { purgePlans } from '../../installer/destroy.ts'
+import { resolveCloud } from '../../installer/plan/resolve.ts'
 import { loadInventory } from '../../installer/inventory/load.ts'
 import { buildModel } from '../../installer/model/build.ts'
 import type { Model } from '../../installer/model/types.ts'
@@ -94,6 +96,24 @@ describe('a role declared only in a fixture folder', () => {
     expect(requiredDaemons(m, roles).compute.map((d) => d.binary)).toContain('widget-engine')
     expect(requiredDaemons(m, builtin).compute.map((d) => d.binary)).not.toContain('widget-engine')
     expect(apiHint(m, 'widgeting')).toMatchObject({ service: 'widget-api', log: '/var/log/widget/widget-api.log' })
+  })
+
+  it('is backed up and restored: its database, its folder with its engine stopped, and its resync after', () => {
+    const m = model()
+    const plan = resolveCloud(m, roles)
+    const sources = backupSources(plan)
+    expect(sources.databases).toContain('widget')
+    expect(sources.data.find((d) => d.role === 'widget')).toMatchObject({
+      host: { name: 'ctl1' },
+      paths: ['/var/lib/widget/blobs'],
+      stopWhileCopied: ['widget-engine.service'],
+    })
+    expect(backupHost(plan, widget)?.name).toBe('ctl1')
+    // AND restore's first deploy puts the folder back before the role's files
+    const putBack = [{ role: 'widget', host: 'ctl1', archive: '/backup/data/widget.tar.gz', paths: ['/var/lib/widget/blobs'] }]
+    const phases = buildPhases(m, roles, render(m, roles), { admin: () => Promise.reject(new Error('not called')), putBack })
+    const tasks = phases.find((p) => p.id === 'widget')!.hosts.find((h) => h.host.name === 'ctl1')!.tasks
+    expect(tasks.map((t) => t.id).slice(0, 2)).toEqual(['widget.put-back', 'widget.file'])
   })
 
   it('is purged by destroy: its units, packages, files and leftovers', () => {

@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { factsCommand } from '../../installer/facts.ts'
+import type { ModelHost } from '../../installer/model/types.ts'
+import type { TaskContext } from '../../installer/tasks/types.ts'
 import type { ExecOptions, ExecResult, Transport, WriteOptions } from '../../installer/transport/types.ts'
 
 /** For fakes that never copy files: a call is a bug in the test. */
@@ -14,6 +16,11 @@ export const noFileCopy: Pick<Transport, 'download' | 'upload'> = {
   upload: async () => {
     throw new Error('this fake host copies no files')
   },
+}
+
+/** A task's context on a stand-in host: nothing logged, nothing to redact. */
+export function taskContext(transport: Transport, host: ModelHost, check = false): TaskContext {
+  return { transport, host, check, changedFiles: new Set(), log: () => {}, redact: (s) => s }
 }
 
 export class FakeHost implements Transport {
@@ -28,6 +35,8 @@ export class FakeHost implements Transport {
   dpkgAudit = ''
   /** Guard commands (`unless`) that succeed. */
   satisfied = new Set<string>()
+  /** What apt installs along with a package (its dependencies), and a package's source when not its own name. */
+  apt = { depends: new Map<string, string[]>(), source: new Map<string, string>() }
   /** What the host facts command prints. */
   facts = 'kvm=yes\ncontainer=no\novs=kernel\n'
   /** Awaited before a command is answered: a test holds a command open with it. */
@@ -103,9 +112,22 @@ export class FakeHost implements Transport {
       const query = command.startsWith('dpkg-query') ? [...this.installed].map((p) => `${p} ii \n`).join('') : ''
       return done(`${query}@dpkg-audit\n${this.dpkgAudit}`)
     }
+    // The libraries task's simulation (installer/tasks/libraries.ts): what apt would install, then sources.
+    const simulated = /apt-get -s -q --no-install-recommends install (.*)\)/.exec(command)
+    if (simulated) {
+      const named = simulated[1]!.split(' ').map((p) => p.replaceAll("'", ''))
+      const insts = [...new Set(named.flatMap((p) => [p, ...(this.apt.depends.get(p) ?? [])]))].filter((p) => !this.installed.has(p))
+      const fields = [...named, ...insts.filter((p) => p.startsWith('python3-'))].flatMap((p) => [
+        `Package: ${p}`,
+        ...(this.apt.source.has(p) ? [`Source: ${this.apt.source.get(p)} (1.0-1)`] : []),
+      ])
+      return done([...insts.map((p) => `inst ${p}`), '@sources', ...fields, ''].join('\n'))
+    }
     if (command.includes('apt-get') && command.includes(' install ')) {
       const line = command.split('\n').find((l) => l.includes(' install '))!
-      for (const p of line.split(' install ')[1]!.split(' || ')[0]!.split(' ')) this.installed.add(p)
+      for (const p of line.split(' install ')[1]!.split(' || ')[0]!.split(' ')) {
+        for (const q of [p, ...(this.apt.depends.get(p) ?? [])]) this.installed.add(q.replaceAll("'", ''))
+      }
       return done()
     }
     const unit = /^systemctl (enable|start|restart) (\S+)/.exec(command)

@@ -65,16 +65,17 @@ describe('runner', () => {
     const hosts = fakeHosts(m)
     for (const h of hosts.values()) h.failing.set('^api-manage db check$', 'not synced')
     const { phases, state } = await run(m, [db, api], hosts)
-    expect(phases.map((p) => p.id)).toEqual(['db.packages', 'api.packages', 'db', 'api'])
+    expect(phases.map((p) => p.id)).toEqual(['libraries.packages', 'db.packages', 'api.packages', 'db', 'api'])
     expect(phases.map((p) => p.needs)).toEqual([
       ['prepare'],
-      ['prepare', 'db.packages'],
+      ['prepare', 'libraries.packages'],
+      ['prepare', 'libraries.packages', 'db.packages'],
       ['prepare', 'db.packages'],
       ['prepare', 'api.packages', 'db'],
     ])
     expect(state.failures).toEqual([])
     const ctl = hosts.get('ctl1')!
-    expect(ctl.commands.filter((c) => c.includes('apt-get') && c.includes(' install '))).toEqual([
+    expect(ctl.commands.filter((c) => /apt-get -y .* install /.test(c))).toEqual([
       expect.stringMatching(/ install mariadb-server /),
       expect.stringMatching(/ install api /),
     ])
@@ -98,11 +99,12 @@ describe('runner', () => {
         .filter((x) => x.id.endsWith('.packages'))
         .map((x) => `${x.id}: ${x.hosts.find((h) => h.host.name === host)?.tasks.map((t) => t.title) ?? 'none'}`)
     const prepare = phases(['prepare'])
-    expect(prepare.map((p) => p.id)).toEqual(['db.packages', 'api.packages'])
-    expect(packagesOn(prepare, 'ctl1')).toEqual(['db.packages: 1 packages', 'api.packages: 1 packages'])
+    const libraries = 'libraries.packages: Python libraries of every role'
+    expect(prepare.map((p) => p.id)).toEqual(['libraries.packages', 'db.packages', 'api.packages'])
+    expect(packagesOn(prepare, 'ctl1')).toEqual([libraries, 'db.packages: 1 packages', 'api.packages: 1 packages'])
     const apiOnly = phases(['api'])
-    expect(apiOnly.map((p) => p.id)).toEqual(['api.packages', 'api'])
-    expect(packagesOn(apiOnly, 'ctl1')).toEqual(['api.packages: 1 packages'])
+    expect(apiOnly.map((p) => p.id)).toEqual(['libraries.packages', 'api.packages', 'api'])
+    expect(packagesOn(apiOnly, 'ctl1')).toEqual([libraries, 'api.packages: 1 packages'])
   })
 
   it("on a no-change run reads each phase's files and units in one command per host, then runs only the guards", async () => {
@@ -212,7 +214,7 @@ describe('runner', () => {
     logs.get('ctl1')!.write(`$ echo ${m.secrets.admin_password}`)
     await runWithListr(phases, hosts, logs, { check: false, renderer: 'silent', onEvent })
     // THEN each phase starts before its tasks, and every task that starts reports its result
-    expect(events[1]).toEqual({ type: 'phase', phase: 'db.packages', title: "db's packages" })
+    expect(events[1]).toEqual({ type: 'phase', phase: 'libraries.packages', title: 'Python libraries' })
     const started = events.filter((e) => e.type === 'task')
     const results = events.filter((e): e is Extract<ProgressEvent, { type: 'result' }> => e.type === 'result')
     expect(started.length).toBeGreaterThan(4)
@@ -234,7 +236,8 @@ describe('runner', () => {
     for (const h of hosts.values()) {
       expect(h.writes).toEqual([])
       expect(h.installed.size).toBe(0)
-      expect(h.commands.filter((c) => /systemctl (start|enable|restart)|apt-get/.test(c))).toEqual([])
+      // apt-get -s (the libraries' simulation) only reads; -y is on everything that installs
+      expect(h.commands.filter((c) => /systemctl (start|enable|restart)|apt-get -y/.test(c))).toEqual([])
     }
     expect(state.outcomes.find((o) => o.host === 'ctl1' && o.title === '/etc/db.cnf')!.result).toMatchObject({
       status: 'changed',
@@ -245,7 +248,7 @@ describe('runner', () => {
   it('stops after the failing phase and reports host, task, command and stderr', async () => {
     const m = model()
     const hosts = fakeHosts(m)
-    hosts.get('cmp2')!.failing.set('apt-get', 'E: Unable to locate package api')
+    hosts.get('cmp2')!.failing.set('apt-get -y .* install api', 'E: Unable to locate package api')
     const { state } = await run(m, [db, api], hosts)
     expect(state.failures.map((f) => [f.phase, f.host, f.error.task, f.error.exitCode])).toEqual([
       ['api.packages', 'cmp2', 'api.packages', 1],

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HostPackages, packageStateCommand, packagesTask, parsePackageState, setSelections } from '../../installer/tasks/packages.ts'
-import type { TaskContext } from '../../installer/tasks/types.ts'
-import { FakeHost } from '../runner/fake-host.ts'
+import { FakeHost, taskContext } from '../runner/fake-host.ts'
 import { fixtureModel } from '../helpers.ts'
 
 /** Bash runs the command with a dpkg-query that knows `nova-api` (installed) and `swift` (removed, config left), and a dpkg whose audit says `audit`. */
@@ -28,14 +27,7 @@ exit 1
   return execFileSync('bash', ['-c', packageStateCommand(pkgs)], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } })
 }
 
-const ctx = (transport: FakeHost, check = false): TaskContext => ({
-  transport,
-  host: fixtureModel('aio').hosts[0]!,
-  check,
-  changedFiles: new Set(),
-  log: () => {},
-  redact: (s) => s,
-})
+const ctx = (transport: FakeHost, check = false) => taskContext(transport, fixtureModel('aio').hosts[0]!, check)
 
 describe('the packages task', () => {
   it('reads installed packages and unfinished dpkg work with one command', () => {
@@ -183,6 +175,55 @@ describe("an apt transaction and the services' own code on one host", () => {
     start.open()
     await Promise.all([starting, next])
     expect(events).toEqual(['apt begins', 'apt ends', 'start begins', 'start ends', 'apt 2'])
+  })
+
+  it('once the libraries are in: steps run beside a transaction, unit work still waits for it and it for unit work', async () => {
+    const host = new HostPackages(['nova-api', 'neutron-server'], [])
+    const events: string[] = []
+    // GIVEN a transaction that unpacks no library, under way
+    const apt = gate()
+    const install = host.transact(
+      async () => {
+        events.push('apt begins')
+        await apt.p
+        events.push('apt ends')
+      },
+      { exclusive: false },
+    )
+    await tick()
+    // WHEN a schema sync and a unit start come along
+    const sync = host.whileSettled(async () => void events.push('db sync'))
+    const start = gate()
+    const starting = host.whileSettled(
+      async () => {
+        events.push('start begins')
+        await start.p
+        events.push('start ends')
+      },
+      { systemd: true },
+    )
+    await sync
+    await tick()
+    // THEN the sync ran beside it, the start waits
+    expect(events).toEqual(['apt begins', 'db sync'])
+    apt.open()
+    await install
+    await tick()
+    expect(events.at(-1)).toBe('start begins')
+    // AND the next such transaction waits for the unit start, not for other work under way
+    const slow = gate()
+    const other = host.whileSettled(async () => {
+      events.push('other begins')
+      await slow.p
+    })
+    const next = host.transact(async () => void events.push('apt 2'), { exclusive: false })
+    await tick()
+    expect(events.at(-1)).toBe('other begins')
+    start.open()
+    await next
+    expect(events.slice(-2)).toEqual(['start ends', 'apt 2'])
+    slow.open()
+    await other
   })
 
   it('lets starts run side by side, and a failed transaction frees the host', async () => {

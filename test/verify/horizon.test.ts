@@ -17,7 +17,9 @@ let server: Server
 let url = ''
 const posts: Record<string, string>[] = []
 
-const loginPage = `<form method="POST"><input type='hidden' name='csrfmiddlewaretoken' value='form-token' />
+const sheet = '/horizon/static/dashboard/css/0a1b2c3d4e5f.css'
+let loginHead = `<link rel="stylesheet" href="${sheet}" type="text/css" media="screen">`
+const loginPage = () => `${loginHead}<form method="POST"><input type='hidden' name='csrfmiddlewaretoken' value='form-token' />
 <input type="hidden" name="region" value="${region}" id="id_region"><input name="username"><input name="password" type="password"></form>`
 
 function cookies(header: string | undefined): Record<string, string> {
@@ -35,7 +37,7 @@ beforeAll(async () => {
           'set-cookie': 'csrftoken=cookie-token; expires=Thu, 25 Nov 2027 11:00:00 GMT; Path=/; SameSite=Lax',
           'content-type': 'text/html',
         })
-        return res.end(loginPage)
+        return res.end(loginPage())
       }
       if (req.url === '/horizon/auth/login/' && req.method === 'POST') {
         const form = Object.fromEntries(new URLSearchParams(body))
@@ -45,12 +47,13 @@ beforeAll(async () => {
         if (form.region !== region || form.username !== 'admin' || form.password !== password) {
           return res
             .writeHead(200, { 'content-type': 'text/html' })
-            .end(`<div class="alert alert-danger"><p>Invalid credentials.</p></div>${loginPage}`)
+            .end(`<div class="alert alert-danger"><p>Invalid credentials.</p></div>${loginPage()}`)
         }
         return res
           .writeHead(302, { location: '/horizon/', 'set-cookie': ['sessionid=s1; HttpOnly; Path=/', 'csrftoken=rotated; Path=/'] })
           .end()
       }
+      if (req.url === sheet) return res.writeHead(200, { 'content-type': 'text/css' }).end('body{}')
       if (req.url === '/horizon/project/') {
         if (jar.sessionid === 's1') return res.writeHead(200).end('<h1>Overview</h1>')
         return res.writeHead(302, { location: '/horizon/auth/login/?next=/horizon/project/' }).end()
@@ -79,7 +82,9 @@ describe('dashboard login', () => {
   it('logs in with the CSRF cookie and form token and the region Horizon lists', async () => {
     const report = await verifyCloud(project(password), { only: ['dashboard.login'] })
     expect(report.checks.map((c) => `${c.id}: ${c.status}`)).toEqual(['dashboard.login: pass', 'cleanup: pass'])
-    expect(report.checks[0]!.message).toMatch(/^login page 200, admin logged in \(→ \/horizon\/\), http:.*\/horizon\/project\/ 200/)
+    expect(report.checks[0]!.message).toMatch(
+      /^login page 200 with its stylesheets, admin logged in \(→ \/horizon\/\), http:.*\/horizon\/project\/ 200/,
+    )
     expect(posts.at(-1)).toEqual({ csrfmiddlewaretoken: 'form-token', region, username: 'admin', password })
   })
 
@@ -95,8 +100,28 @@ describe('dashboard login', () => {
     })
   })
 
+  it('fails when the page links a compressed stylesheet Apache does not serve: the static files do not match the manifest', async () => {
+    // GIVEN a login page whose manifest names a stylesheet that is not there
+    loginHead = '<link rel="stylesheet" href="/static/dashboard/css/0a1b2c3d4e5f.css" type="text/css" media="screen">'
+    try {
+      const report = await verifyCloud(project(password), { only: ['dashboard.login'] })
+      expect(report.checks[0]!.status).toBe('fail')
+      expect(report.checks[0]!.message).toBe(
+        `the login page's stylesheet ${url}/static/dashboard/css/0a1b2c3d4e5f.css → HTTP 404: the static files do not match the offline manifest (step horizon.static)`,
+      )
+      // AND a page without any compressed stylesheet fails too
+      loginHead = '<link rel="icon" href="/horizon/static/dashboard/img/favicon.ico">'
+      const none = await verifyCloud(project(password), { only: ['dashboard.login'] })
+      expect(none.checks[0]!.message).toBe(
+        `the login page of ${url}/horizon/auth/login/ links no compressed stylesheet (…/dashboard/css/…)`,
+      )
+    } finally {
+      loginHead = `<link rel="stylesheet" href="${sheet}" type="text/css" media="screen">`
+    }
+  })
+
   it('reads form fields and cookies the way Django writes them', () => {
-    expect(formValue(loginPage, 'region')).toBe(region)
+    expect(formValue(loginPage(), 'region')).toBe(region)
     expect(
       formValue(
         '<select name="region" id="id_region"><option value="http://a/v3">A</option><option value="b">B</option></select>',
