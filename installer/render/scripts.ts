@@ -11,6 +11,13 @@ import type { RoleFile } from '../role/contract.ts'
 /** Where Stackhouse's own programs go on hosts; roles/neutron's ebtables wrapper is there too. */
 export const libexecDir = '/usr/local/libexec/stackhouse'
 
+/**
+ * Programs the maintainer scripts of Stackhouse's own apt transactions find before the
+ * system's (installer/tasks/packages.ts puts it first in DPkg::Path): roles/common's
+ * py3compile, which defers byte-compiling to the end of the transaction.
+ */
+export const aptPathDir = `${libexecDir}/apt-path`
+
 /** The path on hosts of `roles/<role>/files/<file>`: its name without the extension (`sql-rows.py` → …/sql-rows). */
 export function scriptPath(file: string): string {
   return `${libexecDir}/${basename(file, extname(file))}`

@@ -21,5 +21,5 @@ export {
 export { Serialized } from '../render/render.ts'
 export { apacheSite, argv, asUser, atAlembicHead, cmd, daemonReload, directory, raw, sh, shellQuote, waitForHttp } from '../render/steps.ts'
 export { alembicMigration, databaseEnv, fastMigration, serviceLogin, sqlRows } from '../render/schema-state.ts'
-export { scriptFile, scriptPath } from '../render/scripts.ts'
+export { aptPathDir, scriptFile, scriptPath } from '../render/scripts.ts'
 export { apiScheme, caBundle, caTrustFiles, clientCaFile, serverTlsFiles, serverTlsPaths, trustCaStep } from '../render/tls.ts'

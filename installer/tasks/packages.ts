@@ -3,6 +3,7 @@
 // with debconf answers pre-seeded and services held from starting until their
 // configuration is written (Debian starts them unconfigured, and they crash-loop).
 import { RenderValueError } from '../render/render.ts'
+import { aptPathDir } from '../render/scripts.ts'
 import { shellQuote } from '../shell.ts'
 import { must, probe } from './exec.ts'
 import { changed, ok, type Task, type TaskContext } from './types.ts'
@@ -156,12 +157,31 @@ export const setSelections = [
 /** Finish configuring unpacked packages, up to three tries (see the NOTE at the install line). */
 const configurePending = 'for try in 1 2 3; do dpkg --configure -a && break; [ $try -lt 3 ] || exit 1; done'
 
+/** Where roles/common's py3compile writes down the calls it defers, one per line. */
+export const py3compileList = '/var/lib/stackhouse/py3compile.list'
+
+/**
+ * Byte-compile what the transaction's maintainer scripts wrote down, every package at
+ * once on every core, then forget the list. A killed run leaves it, and the next
+ * transaction compiles it (packageStateCommand counts it as unfinished work).
+ * The system's py3compile: the wrapper's folder is only on the maintainer scripts' PATH.
+ * NOTE: xargs splits each line into words; the wrapper only writes down calls whose
+ * words hold no blank or quote.
+ */
+export function compileDeferred(list = py3compileList): string {
+  const l = shellQuote(list)
+  return `if [ -s ${l} ]; then sort -u ${l} | xargs -r -L1 -P "$(nproc)" py3compile; rm -f ${l}; fi`
+}
+
 const aptOptions = [
   '-y',
   '-q',
   '--no-install-recommends',
   '-o',
   'DPkg::Lock::Timeout=600',
+  // apt sets the maintainer scripts' PATH itself (DPkg::Path): our py3compile comes first.
+  '-o',
+  `DPkg::Path=${aptPathDir}:/usr/sbin:/usr/bin:/sbin:/bin`,
   // Keep our rendered files over the packages' versions of them.
   '-o',
   'Dpkg::Options::=--force-confdef',
@@ -226,6 +246,7 @@ export function transactionScript({
     // NOTE: a maintainer script can fail once and pass on the next try (the dashboard's
     // offline compress through pyScss fails now and then): retry the setup.
     `${command} || { echo 'retrying the packages whose setup failed' >&2; ${configurePending}; ${command}; }`,
+    compileDeferred(),
     ...after,
     // What the held maintainer scripts could not do: dbus must read the policies of
     // the new services (polkit cannot take its bus name otherwise), systemd their units.
@@ -240,11 +261,11 @@ const auditMark = '@dpkg-audit'
 /**
  * One command (one round trip) for what the task looks at: which of the packages are
  * installed (dpkg-query), then whether a dpkg run was left half-done (the first line of
- * `dpkg --audit`, empty when none was). `parsePackageState` reads its output.
+ * `dpkg --audit`, empty when none was) or a killed transaction left byte-compiling to do. `parsePackageState` reads its output.
  */
-export function packageStateCommand(pkgs: readonly string[]): string {
+export function packageStateCommand(pkgs: readonly string[], deferred = py3compileList): string {
   const query = pkgs.length ? `dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${pkgs.map(shellQuote).join(' ')} 2>/dev/null; ` : ''
-  return `${query}echo ${auditMark}; dpkg --audit 2>/dev/null | head -1`
+  return `${query}echo ${auditMark}; dpkg --audit 2>/dev/null | head -1; [ ! -s ${shellQuote(deferred)} ] || echo 'byte-compiling left from an earlier run'`
 }
 
 /** The packages not installed, in order, and whether dpkg has unfinished work; without the mark, assume it has (finishing is harmless). */

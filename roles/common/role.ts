@@ -3,7 +3,16 @@
 // inventory, and /etc/hosts naming every host of the cloud (RabbitMQ, OVN and
 // libvirt look hosts up by name), and the scripts other roles' steps run.
 // Written in the prepare phase, before apt runs.
-import { caTrustFiles, defineRole, hostsIn, scriptFile, trustCaStep, type Model, type RoleFile } from '../../installer/role/index.ts'
+import {
+  aptPathDir,
+  caTrustFiles,
+  defineRole,
+  hostsIn,
+  scriptFile,
+  trustCaStep,
+  type Model,
+  type RoleFile,
+} from '../../installer/role/index.ts'
 
 /**
  * Programs other roles' steps run (installer/render/schema-state.ts and steps.ts):
@@ -43,6 +52,8 @@ export default defineRole({
         vars: { hosts: hostsList(model) },
       },
       ...sharedScripts.map((s) => scriptFile('common', s)),
+      // Byte-compiling deferred to the end of each apt transaction, on every core.
+      { ...scriptFile('common', 'py3compile-later.sh'), path: `${aptPathDir}/py3compile` },
       // With TLS on: the deployment's CA, trusted by every program on the host.
       ...caTrustFiles(model),
     ]

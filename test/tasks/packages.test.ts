@@ -7,7 +7,14 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { HostPackages, packageStateCommand, packagesTask, parsePackageState, setSelections } from '../../installer/tasks/packages.ts'
+import {
+  compileDeferred,
+  HostPackages,
+  packageStateCommand,
+  packagesTask,
+  parsePackageState,
+  setSelections,
+} from '../../installer/tasks/packages.ts'
 import { FakeHost, taskContext } from '../runner/fake-host.ts'
 import { fixtureModel } from '../helpers.ts'
 
@@ -241,5 +248,62 @@ describe("an apt transaction and the services' own code on one host", () => {
       })
     await Promise.all([start(), start(), host.transact(async () => expect(inside).toBe(0))])
     expect(most).toBe(2)
+  })
+})
+
+describe('byte-compiling deferred to the end of a transaction', () => {
+  /** roles/common's py3compile in <dir>/apt-path, and a system py3compile in <dir>/bin that writes down its calls. */
+  function stage() {
+    const dir = mkdtempSync(join(tmpdir(), 'stackhouse-py3compile-'))
+    for (const d of ['apt-path', 'bin']) execFileSync('mkdir', [join(dir, d)])
+    const wrapper = readFileSync(join(import.meta.dirname, '../../roles/common/files/py3compile-later.sh'), 'utf8')
+    writeFileSync(join(dir, 'apt-path/py3compile'), wrapper, { mode: 0o755 })
+    writeFileSync(join(dir, 'bin/py3compile'), `#!/bin/sh\necho "$*" >> ${dir}/compiled\n`, { mode: 0o755 })
+    const list = join(dir, 'state/py3compile.list')
+    const compiled = () =>
+      existsSync(join(dir, 'compiled')) ? readFileSync(join(dir, 'compiled'), 'utf8').split('\n').filter(Boolean).sort() : []
+    const env = { PATH: `${join(dir, 'apt-path')}:${join(dir, 'bin')}:/usr/bin:/bin`, STACKHOUSE_PY3COMPILE_LIST: list }
+    const maintainerScript = (...args: string[]) => spawnSync(join(dir, 'apt-path/py3compile'), args, { env, encoding: 'utf8' })
+    return { dir, list, compiled, maintainerScript }
+  }
+
+  it('writes the calls down during apt, compiles each package once after it, and forgets the list', () => {
+    const { dir, list, compiled, maintainerScript } = stage()
+    // GIVEN the maintainer scripts of one transaction call py3compile (one package twice)
+    for (const args of [
+      ['-p', 'python3-oslo.db'],
+      ['-p', 'python3-nova', '-V', '3.11-'],
+      ['-p', 'python3-oslo.db'],
+    ])
+      expect(maintainerScript(...args).status).toBe(0)
+    // THEN nothing is compiled yet, and the calls are written down
+    expect(compiled()).toEqual([])
+    expect(readFileSync(list, 'utf8')).toBe('-p python3-oslo.db\n-p python3-nova -V 3.11-\n-p python3-oslo.db\n')
+    // WHEN the transaction ends (PATH as the SSH session's: the wrapper's folder is not on it)
+    execFileSync('bash', ['-c', compileDeferred(list)], { env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin` } })
+    // THEN each package is compiled once, with its own arguments, and the list is gone
+    expect(compiled()).toEqual(['-p python3-nova -V 3.11-', '-p python3-oslo.db'])
+    expect(existsSync(list)).toBe(false)
+  })
+
+  it('runs at once a call it could not replay word by word', () => {
+    const { dir, list, maintainerScript } = stage()
+    // A blank in a word, and no word at all (py3compile's own usage message)
+    expect(maintainerScript('/usr/lib/python3/dist-packages/odd name').status).toBe(0)
+    expect(maintainerScript().status).toBe(0)
+    expect(readFileSync(join(dir, 'compiled'), 'utf8')).toBe('/usr/lib/python3/dist-packages/odd name\n\n')
+    expect(existsSync(list)).toBe(false)
+  })
+
+  it('counts a list a killed transaction left as unfinished work', () => {
+    const { list } = stage()
+    const dpkg = mkdtempSync(join(tmpdir(), 'stackhouse-dpkg-'))
+    writeFileSync(join(dpkg, 'dpkg'), '#!/bin/sh\n', { mode: 0o755 })
+    const look = () =>
+      execFileSync('bash', ['-c', packageStateCommand([], list)], { encoding: 'utf8', env: { PATH: `${dpkg}:/usr/bin:/bin` } })
+    expect(parsePackageState([], look()).interrupted).toBe(false)
+    execFileSync('mkdir', ['-p', join(list, '..')])
+    writeFileSync(list, '-p python3-nova\n')
+    expect(parsePackageState([], look()).interrupted).toBe(true)
   })
 })
