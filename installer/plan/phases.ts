@@ -229,9 +229,14 @@ function rolePhase(
           ...stepTasks('before-start'),
           ...(role.unitsNeed?.length ? [waitPhasesTask(role.name, role.unitsNeed)] : []),
           // Units kept off stop first: one may hold a port or memory a wanted unit needs.
-          ...here.unitsOff.map((unit) => settled(serviceOffTask({ role: role.name, unit }), true)),
-          ...here.units.map((unit) =>
-            settled(serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) }), true),
+          ...unitTasks(
+            [
+              ...here.unitsOff.map((unit) => serviceOffTask({ role: role.name, unit })),
+              ...here.units.map((unit) =>
+                serviceTask({ role: role.name, unit, files: mine.filter((f) => f.notify.includes(unit)).map((f) => f.path) }),
+              ),
+            ],
+            packages,
           ),
           ...stepTasks('after-start'),
           ...here.registrations.map((spec) => keystoneTask({ role: role.name, ...spec }, opts.admin, model.endpoints.keystone.internal)),
@@ -239,4 +244,11 @@ function rolePhase(
         return { host, tasks }
       }),
   }
+}
+
+/** A role's unit tasks on a host, run together between the host's apt transactions (HostPackages.unitBatch). */
+function unitTasks(tasks: Task[], packages: HostPackages | undefined): Task[] {
+  if (!packages) return tasks
+  const batch = packages.unitBatch(tasks.length)
+  return tasks.map((t) => ({ ...t, apply: (ctx) => batch.run(() => t.apply(ctx)) }))
 }

@@ -112,6 +112,53 @@ export class HostPackages {
     }
   }
 
+  /**
+   * `count` unit tasks that run one after another (a role's units on the host) with no
+   * transaction between them: the first waits as `whileSettled` work that touches
+   * units does, then the batch holds transactions back until its last task ends.
+   * Without it a transaction asked for during one start ran before the next start,
+   * and a role with seven units waited for up to seven transactions. A failure ends
+   * the hold, and so does a next task that has not begun `lingerMs` after the last
+   * ended (the runner stopped the host's tasks): a batch never holds for good.
+   */
+  unitBatch(count: number, lingerMs = 2000): { run<T>(fn: () => Promise<T>): Promise<T> } {
+    let left = count
+    let release: (() => void) | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const end = () => {
+      clearTimeout(timer)
+      release?.()
+      release = undefined
+    }
+    const hold = async () => {
+      for (let blocking = this.blocking(true); blocking; blocking = this.blocking(true)) await blocking.catch(() => undefined)
+      const held = new Promise<void>((resolve) => (release = resolve))
+      this.users.add(held)
+      this.systemdUsers.add(held)
+      // Registered first, so a transaction waiting on the sets finds them cleared.
+      void held.then(() => {
+        this.users.delete(held)
+        this.systemdUsers.delete(held)
+      })
+    }
+    return {
+      run: async <T>(fn: () => Promise<T>): Promise<T> => {
+        left--
+        clearTimeout(timer)
+        if (!release) await hold()
+        try {
+          const result = await fn()
+          if (left > 0) (timer = setTimeout(end, lingerMs)).unref?.()
+          else end()
+          return result
+        } catch (e) {
+          end()
+          throw e
+        }
+      },
+    }
+  }
+
   private blocking(systemd: boolean): Promise<unknown> | undefined {
     return systemd ? this.transaction : this.holding
   }

@@ -251,6 +251,56 @@ describe("an apt transaction and the services' own code on one host", () => {
   })
 })
 
+describe("a role's unit tasks on a host", () => {
+  const tick = () => new Promise((r) => setTimeout(r, 5))
+
+  it('run together: a transaction asked for during the first waits for the last', async () => {
+    const host = new HostPackages([], [])
+    const events: string[] = []
+    const batch = host.unitBatch(3)
+    // GIVEN the first unit starting
+    let next: Promise<void> | undefined
+    await batch.run(async () => {
+      events.push('start 1')
+      // WHEN another role's transaction is asked for meanwhile
+      next = host.transact(async () => void events.push('apt'), { exclusive: false })
+      await tick()
+    })
+    // THEN the second and third start before it, with a step of the runner's between them
+    await tick()
+    await batch.run(async () => void events.push('start 2'))
+    await batch.run(async () => void events.push('start 3'))
+    await next
+    expect(events).toEqual(['start 1', 'start 2', 'start 3', 'apt'])
+  })
+
+  it('waits for a transaction under way before its first task', async () => {
+    const host = new HostPackages([], [])
+    const events: string[] = []
+    const install = host.transact(async () => {
+      await tick()
+      events.push('apt')
+    })
+    await host.unitBatch(1).run(async () => void events.push('start'))
+    await install
+    expect(events).toEqual(['apt', 'start'])
+  })
+
+  it('ends its hold on a failure, or when the next task does not come', async () => {
+    const host = new HostPackages([], [])
+    // A failed start: the transaction goes ahead
+    const failing = host.unitBatch(2)
+    await expect(failing.run(() => Promise.reject(new Error('Job for nova-api.service failed')))).rejects.toThrow('failed')
+    await host.transact(async () => undefined)
+    // A batch whose second task never runs (the runner stopped): held only for the linger
+    const stopped = host.unitBatch(2, 50)
+    await stopped.run(async () => undefined)
+    const asked = Date.now()
+    await host.transact(async () => undefined)
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(40)
+  })
+})
+
 describe('byte-compiling deferred to the end of a transaction', () => {
   /** roles/common's py3compile in <dir>/apt-path, and a system py3compile in <dir>/bin that writes down its calls. */
   function stage() {
