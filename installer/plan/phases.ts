@@ -69,7 +69,7 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
       host,
       tasks: [
         ...filesOf(host.name, 'common').map((f) => fileTask(f)),
-        ...(mine.find((r) => r.role.name === 'common')?.steps ?? []).map(commandTask),
+        ...(mine.find((r) => r.role.name === 'common')?.steps ?? []).map((s) => commandTask(s)),
       ],
     })),
   }
@@ -155,7 +155,15 @@ function packagesPhase(
       .map((host) => {
         const here = plan.roleOn(host.name, role)!
         const tasks = here.packages.length
-          ? [packagesTask({ role: role.name, packages: here.packages, host: shared.get(host.name)!, after: here.afterPackages })]
+          ? [
+              packagesTask({
+                role: role.name,
+                packages: here.packages,
+                host: shared.get(host.name)!,
+                before: here.beforePackages,
+                after: here.afterPackages,
+              }),
+            ]
           : []
         return { host, tasks }
       }),
@@ -217,8 +225,19 @@ function rolePhase(
         const packages = shared.get(host.name)
         const settled = (t: Task, systemd: boolean): Task =>
           packages ? { ...t, apply: (ctx) => packages.whileSettled(() => t.apply(ctx), { systemd }) } : t
+        // A step's check only reads: it waits for what would break the services' code, its
+        // change also for what unit work must not meet (a guard that passes waits for neither).
+        const gates = (systemd: boolean) =>
+          packages
+            ? {
+                check: <T>(fn: () => Promise<T>) => packages.whileSettled(fn),
+                run: <T>(fn: () => Promise<T>) => packages.whileSettled(fn, { systemd }),
+              }
+            : {}
         const stepTask = (s: BootstrapStep) =>
-          settled(s.copy ? copyTask({ id: s.id, title: s.title, ...s.copy }, host.name) : commandTask(s), touchesUnits(s))
+          s.copy
+            ? settled(copyTask({ id: s.id, title: s.title, ...s.copy }, host.name), touchesUnits(s))
+            : commandTask(s, gates(touchesUnits(s)))
         const stepTasks = (when: BootstrapStep['when']) => here.steps.filter((s) => (s.when ?? 'before-start') === when).map(stepTask)
         const tasks: Task[] = [
           // Old data first: the role's files and steps then find it as they would have.

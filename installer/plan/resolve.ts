@@ -20,7 +20,8 @@ export interface DatabasePlan {
 export interface RolePlan {
   role: Role
   packages: string[]
-  /** Shell lines run in the role's apt transaction, after its packages (Role.afterPackages). */
+  /** Shell lines run in the role's apt transaction, before and after its packages (Role.beforePackages, Role.afterPackages). */
+  beforePackages: string[]
   afterPackages: string[]
   debconf: string[]
   units: string[]
@@ -87,6 +88,7 @@ function rolePlan(model: Model, role: Role, hosts: readonly ModelHost[], host: M
   return {
     role,
     packages: role.packages(ctx),
+    beforePackages: role.beforePackages?.(ctx) ?? [],
     afterPackages: role.afterPackages?.(ctx) ?? [],
     debconf: role.debconf?.(ctx) ?? [],
     units: role.units(ctx),

@@ -87,10 +87,16 @@ export interface Role {
    */
   readyWhen?(ctx: RoleContext): ReadyMarker[]
   /**
+   * Shell lines run in the role's apt transaction right before its packages install,
+   * with dpkg's lock free: what the maintainer scripts should find (a stat override
+   * that keeps a slow postinst step for later). @default []
+   */
+  beforePackages?(ctx: RoleContext): string[]
+  /**
    * Shell lines run right after the role's packages install, in the same transaction:
-   * before any unit on the host may start, they undo what a maintainer script did that
-   * breaks a service other roles share (a site enabled in Apache). The transaction then
-   * holds back every unit start and step on the host while it runs. @default []
+   * before any unit on the host may start (no unit starts during a transaction), they
+   * undo what a maintainer script did that breaks a service other roles share (a site
+   * enabled in Apache), or what `beforePackages` did. @default []
    */
   afterPackages?(ctx: RoleContext): string[]
   /** debconf answers pre-seeded before packages install: `package question type value`. */

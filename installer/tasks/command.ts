@@ -48,21 +48,38 @@ export interface CommandSpec {
   retry?: Retry
 }
 
-export function commandTask(spec: CommandSpec): Task {
+/** Runs `fn` when the host allows it (HostPackages.whileSettled): a check and a change may need different moments. */
+export type Gate = <T>(fn: () => Promise<T>) => Promise<T>
+
+/** When each part of the step may run: `check` for every `unless`, `run` for every `run`. Both at once by default. */
+export interface CommandGates {
+  check?: Gate
+  run?: Gate
+}
+
+const now: Gate = (fn) => fn()
+
+export function commandTask(spec: CommandSpec, gates: CommandGates = {}): Task {
   assertValid(spec)
   const env: ExecOptions = spec.env ? { env: spec.env } : {}
+  const check = gates.check ?? now
+  const run = gates.run ?? now
   return {
     id: spec.id,
     title: spec.title,
     async apply(ctx) {
+      const parts = {
+        check: () => check(() => probe(ctx, spec.unless!, env)),
+        run: () => run(() => runRetrying(ctx, spec, env)),
+      }
       // A wait changes nothing: under --check there is nothing to report, nor to wait for.
       if (ctx.check && spec.run === undefined) return ok
-      const first = spec.unless === undefined ? undefined : await probe(ctx, spec.unless, env)
+      const first = spec.unless === undefined ? undefined : await parts.check()
       if (first?.code === 0) return ok
       // A step without a guard is a harmless repeat: nothing to report in --check.
       if (ctx.check) return spec.unless ? changed(spec.title) : ok
-      if (spec.waitUntil && first) await waitUntilDone(ctx, spec, env, first)
-      else await runRetrying(ctx, spec, env)
+      if (spec.waitUntil && first) await waitUntilDone(ctx, spec, first, parts)
+      else await parts.run()
       return spec.unless && spec.run !== undefined ? changed(spec.title) : ok
     },
   }
@@ -81,13 +98,18 @@ function assertValid(spec: CommandSpec): void {
 }
 
 /** `run` (if any) then `unless`, until `unless` passes or the time is up. `last` is the check that just failed. */
-async function waitUntilDone(ctx: TaskContext, spec: CommandSpec, env: ExecOptions, last: ExecResult): Promise<void> {
+async function waitUntilDone(
+  ctx: TaskContext,
+  spec: CommandSpec,
+  last: ExecResult,
+  parts: { check: () => Promise<ExecResult>; run: () => Promise<void> },
+): Promise<void> {
   const { timeoutSeconds, intervalSeconds = 5 } = spec.waitUntil!
   const clock = ctx.clock ?? realClock
   const deadline = clock.now() + timeoutSeconds * 1000
   const attempt = async () => {
-    if (spec.run !== undefined) await runRetrying(ctx, spec, env)
-    return probe(ctx, spec.unless!, env)
+    if (spec.run !== undefined) await parts.run()
+    return parts.check()
   }
   if (spec.run !== undefined) last = await attempt()
   while (last.code !== 0) {

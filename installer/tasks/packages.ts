@@ -169,6 +169,8 @@ export interface PackagesSpec {
   role: string
   packages: string[]
   host: HostPackages
+  /** Shell lines run right before the install (Role.beforePackages). */
+  before?: readonly string[]
   /** Shell lines run after the install, before the transaction ends (Role.afterPackages). */
   after?: readonly string[]
 }
@@ -251,14 +253,16 @@ export function packagesTask(spec: PackagesSpec): Task {
         ? `install ${missing.length}: ${missing.slice(0, 8).join(' ')}${missing.length > 8 ? ' …' : ''}`
         : 'finish an interrupted dpkg run'
       if (ctx.check) return changed(detail)
-      const after = spec.after ?? []
-      // Lines after the install exist to run before any unit may start: that needs exclusivity.
+      const { before = [], after = [] } = spec
+      // NOTE: lines after the install run before any unit may start, as no unit starts,
+      // stops or reloads during a transaction (every program that does is systemctl's,
+      // HostPackages.whileSettled): that needs no exclusivity of its own.
       await host.transact(
         async () => {
           if (host.debconf.length) await must(ctx, id, setSelections, { stdin: `${host.debconf.join('\n')}\n` })
-          await must(ctx, id, transactionScript({ install: missing, update: !!missing.length && !host.listsFresh, after }))
+          await must(ctx, id, transactionScript({ install: missing, update: !!missing.length && !host.listsFresh, before, after }))
         },
-        { exclusive: !host.librariesFirst || after.length > 0 },
+        { exclusive: !host.librariesFirst },
       )
       await host.installed(pkgs)
       return changed(detail)
@@ -268,15 +272,18 @@ export function packagesTask(spec: PackagesSpec): Task {
 
 /**
  * One apt transaction: services held, a killed run's dpkg finished, the lists
- * refreshed when asked, the packages installed (their setup retried once), `after`.
+ * refreshed when asked, `before`, the packages installed (their setup retried once),
+ * the deferred byte-compiling, `after`.
  */
 export function transactionScript({
   install,
   update,
+  before = [],
   after = [],
 }: {
   install: readonly string[]
   update: boolean
+  before?: readonly string[]
   after?: readonly string[]
 }): string {
   const command = install.length ? `apt-get ${aptOptions} install ${install.map(shellQuote).join(' ')}` : ':'
@@ -292,6 +299,7 @@ export function transactionScript({
     ...(update ? [`apt-get ${aptOptions} update`] : []),
     // NOTE: a maintainer script can fail once and pass on the next try (the dashboard's
     // offline compress through pyScss fails now and then): retry the setup.
+    ...before,
     `${command} || { echo 'retrying the packages whose setup failed' >&2; ${configurePending}; ${command}; }`,
     compileDeferred(),
     ...after,

@@ -76,6 +76,17 @@ export function staticUrl(model: Model): string {
 
 const manage = '/usr/share/openstack-dashboard/manage.py'
 
+/**
+ * openstack-dashboard's postinst builds the static files only when manage.py is
+ * executable, and builds them twice at install (openstack-dashboard-apache triggers a
+ * second build): half a minute of one core inside the apt transaction, while no unit
+ * on the host may start. A stat override keeps manage.py 0644 while the packages
+ * install; step horizon.static then builds once, beside the other roles.
+ */
+const holdStaticBuild = sh`dpkg-statoverride --list ${manage} >/dev/null || dpkg-statoverride --add root root 0644 ${manage}`
+/** The override gone and manage.py executable again, so upgrades build as Debian does. */
+const releaseStaticBuild = sh`if dpkg-statoverride --list ${manage} >/dev/null; then dpkg-statoverride --remove ${manage}; chmod 0755 ${manage}; fi`
+
 /** Debian's default-ssl site is off, and what turns it off (the step below, and afterPackages). */
 const defaultSslOff = { unless: '[ ! -e /etc/apache2/sites-enabled/default-ssl.conf ]', run: 'a2dissite -q default-ssl' }
 
@@ -110,8 +121,10 @@ function bootstrap(model: Model): BootstrapStep[] {
       // /horizon and triggers a rebuild) and on upgrades. Our settings change no input of
       // the build but WEBROOT (a test holds the templates to that), so the CSS says
       // whether the build is current: a first deploy no longer builds it a third time.
-      unless: sh`[ -s ${`${compressed}/manifest.json`} ] && grep -qsF -- ${`url("${staticUrl(model)}`} ${raw(`${compressed}/css/*.css`)}`,
+      unless: sh`! dpkg-statoverride --list ${manage} >/dev/null && [ -s ${`${compressed}/manifest.json`} ] && grep -qsF -- ${`url("${staticUrl(model)}`} ${raw(`${compressed}/css/*.css`)}`,
       run: [
+        // A run killed after the packages went in left the override.
+        releaseStaticBuild,
         `${manage} collectstatic --noinput --clear >/dev/null`,
         // NOTE: pyScss fails now and then ("Function not found: twbs-font-path"), and passes on
         // the next try (seen in 2 of some 40 deploys): up to three tries, saying so.
@@ -132,6 +145,8 @@ export default defineRole({
     horizon_secret_key: 'password',
   },
   leftovers: ['/var/lib/openstack-dashboard', '/etc/openstack-dashboard'],
+  // A deploy killed during the packages leaves the override, which would outlive the package.
+  undo: [sh`dpkg-statoverride --remove ${manage}`],
   enabled: (model) => model.services.horizon,
   hosts: (model) => hostsIn(model, 'control'),
   // NOTE: Django 3.2's PyMemcacheCache needs pymemcache; Debian's horizon only
@@ -160,7 +175,8 @@ export default defineRole({
   // Before the transaction ends: glance's https front may start Apache, with mod_ssl on,
   // before the dashboard configures (its step horizon.default-ssl-off, below). Without
   // TLS nothing turns mod_ssl on, and the site (inside <IfModule mod_ssl.c>) is inert.
-  afterPackages: ({ model }) => (model.tls.enabled ? [`${defaultSslOff.unless} || ${defaultSslOff.run}`] : []),
+  afterPackages: ({ model }) => [releaseStaticBuild, ...(model.tls.enabled ? [`${defaultSslOff.unless} || ${defaultSslOff.run}`] : [])],
+  beforePackages: () => [holdStaticBuild],
   bootstrap: ({ model }) => bootstrap(model),
 })
 

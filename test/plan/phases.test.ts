@@ -89,10 +89,21 @@ describe('the phases of the built-in cloud', () => {
     const conductor = onCtl('nova', (t) => t.unit === 'nova-conductor.service').apply(ctx2)
     await new Promise((r) => setTimeout(r, 20))
     expect(host2.commands.slice(sent)).toEqual([])
+    // AND a step that would restart units checks its guard beside the transaction: passing, it is done
+    const urls = host2.commands.length
+    await expect(onCtl('nova', (t) => t.id === 'nova.cell-urls').apply(ctx2)).resolves.toEqual({ status: 'ok' })
+    expect(host2.commands.slice(urls)).toHaveLength(1)
+    // AND failing, its change (update_cell, then systemctl try-restart) waits for the transaction
+    host2.failing.set('-eq 2 \\]', 'a cell holds a password')
+    const checked = host2.commands.length
+    const cellUrls = onCtl('nova', (t) => t.id === 'nova.cell-urls').apply(ctx2)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(host2.commands.slice(checked)).toHaveLength(1)
     release2()
     await installing2
     await expect(conductor).resolves.toMatchObject({ status: 'changed' })
-    expect(host2.commands.at(-1)).toContain('nova-conductor.service')
+    await expect(cellUrls).resolves.toMatchObject({ status: 'changed' })
+    expect(host2.commands.slice(checked + 1).some((c) => c.includes('systemctl try-restart'))).toBe(true)
   })
 
   it('count a step as unit work when its command or a script of ours it runs starts, stops or reloads units', () => {

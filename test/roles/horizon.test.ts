@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -129,6 +129,44 @@ describe('horizon role', () => {
   })
 
   describe('deploy hooks', () => {
+    it('keeps the static build out of the apt transaction: manage.py 0644 while the packages install, 0755 after', () => {
+      // GIVEN a dpkg-statoverride that keeps its overrides in a file, and manage.py as unpacked
+      const model = fixtureModel('aio')
+      const ctx = { model, host: model.hosts[0]! }
+      const dir = mkdtempSync(join(tmpdir(), 'stackhouse-hold-static-'))
+      const manage = join(dir, 'manage.py')
+      writeFileSync(manage, '#!/usr/bin/python3\n', { mode: 0o755 })
+      writeFileSync(
+        join(dir, 'dpkg-statoverride'),
+        `#!/bin/sh
+db=${dir}/overrides
+case $1 in
+  --list) grep -F " $2" "$db" 2>/dev/null ;;
+  --add) grep -qF " $5" "$db" 2>/dev/null && { echo "an override for $5 already exists" >&2; exit 2; }; echo "$2 $3 $4 $5" >> "$db"; chmod "$4" "$5" ;;
+  --remove) grep -vF " $2" "$db" > "$db.new"; mv "$db.new" "$db" ;;
+esac
+`,
+        { mode: 0o755 },
+      )
+      const run = (lines: string[]) =>
+        spawnSync('bash', ['-ec', lines.join('\n').replaceAll('/usr/share/openstack-dashboard/manage.py', manage)], {
+          env: { PATH: `${dir}:/usr/bin:/bin` },
+          encoding: 'utf8',
+        })
+      const mode = () => (statSync(manage).mode & 0o777).toString(8)
+      // WHEN the lines before the install run, twice (a transaction run again)
+      expect(run(horizon.beforePackages!(ctx)).status).toBe(0)
+      expect(run(horizon.beforePackages!(ctx)).status).toBe(0)
+      // THEN manage.py is not executable, so the postinst's `[ -x manage.py ]` skips the build
+      expect([mode(), readFileSync(join(dir, 'overrides'), 'utf8')]).toEqual(['644', `root root 0644 ${manage}\n`])
+      // AND after the install, the override is gone and manage.py executable again, also when run twice
+      const after = horizon.afterPackages!(ctx)
+      expect(run(after).status).toBe(0)
+      expect(run(after).status).toBe(0)
+      expect([mode(), readFileSync(join(dir, 'overrides'), 'utf8')]).toEqual(['755', ''])
+      rmSync(dir, { recursive: true })
+    })
+
     it('enables the alias-only site and rebuilds the static files only when they were not built for its URL', () => {
       // GIVEN the all-in-one model WHEN horizon's steps are listed
       const model = fixtureModel('aio')
@@ -149,8 +187,12 @@ describe('horizon role', () => {
       // AND the rebuild is Debian's; it is skipped when the packages' own build is for the dashboard's URL
       const compressed = '/var/lib/openstack-dashboard/static/dashboard'
       expect(staticUrl(model)).toBe('/horizon/static/')
-      expect(stat!.unless).toBe(`[ -s ${compressed}/manifest.json ] && grep -qsF -- 'url("/horizon/static/' ${compressed}/css/*.css`)
+      const manage = '/usr/share/openstack-dashboard/manage.py'
+      expect(stat!.unless).toBe(
+        `! dpkg-statoverride --list ${manage} >/dev/null && [ -s ${compressed}/manifest.json ] && grep -qsF -- 'url("/horizon/static/' ${compressed}/css/*.css`,
+      )
       expect(stat!.run!.split(' && ')).toEqual([
+        `if dpkg-statoverride --list ${manage} >/dev/null; then dpkg-statoverride --remove ${manage}; chmod 0755 ${manage}; fi`,
         '/usr/share/openstack-dashboard/manage.py collectstatic --noinput --clear >/dev/null',
         expect.stringContaining('until /usr/share/openstack-dashboard/manage.py compress --force >/dev/null;'),
         'chown -R www-data /var/lib/openstack-dashboard/static',
@@ -160,6 +202,11 @@ describe('horizon role', () => {
       // URL placeholder; CSS with STATIC_URL in the themes' imports): built for WEBROOT "/"
       // (openstack-dashboard's postinst), rebuilt; for /horizon (the trigger after
       // openstack-dashboard-apache's postinst), kept; no CSS or no manifest, rebuilt
+      // dpkg-statoverride stand-ins: --list finds no override, or finds one
+      const noOverride = mkdtempSync(join(tmpdir(), 'stackhouse-statoverride-'))
+      const override = mkdtempSync(join(tmpdir(), 'stackhouse-statoverride-'))
+      writeFileSync(join(noOverride, 'dpkg-statoverride'), '#!/bin/sh\nexit 1\n', { mode: 0o755 })
+      writeFileSync(join(override, 'dpkg-statoverride'), `#!/bin/sh\necho "root root 644 ${manage}"\n`, { mode: 0o755 })
       for (const [builtFor, manifest, holds] of [
         ['/static/', true, false],
         ['/horizon/static/', true, true],
@@ -177,13 +224,16 @@ describe('horizon role', () => {
             join(dir, 'css', 'output.bf5742d4e294.css'),
             `@import url("${builtFor}horizon/lib/roboto_fontface/css/roboto/roboto-fontface.css");`,
           )
-        const r = spawnSync('bash', ['-c', stat!.unless!.replaceAll(compressed, dir)])
+        const r = spawnSync('bash', ['-c', stat!.unless!.replaceAll(compressed, dir)], { env: { PATH: `${noOverride}:/usr/bin:/bin` } })
         expect([builtFor, manifest, r.status === 0]).toEqual([builtFor, manifest, holds])
+        // AND with the stat override of the install still there, the build is never current
+        const held = spawnSync('bash', ['-c', stat!.unless!.replaceAll(compressed, dir)], { env: { PATH: `${override}:/usr/bin:/bin` } })
+        expect(held.status).not.toBe(0)
         rmSync(dir, { recursive: true })
       }
       // AND compress, which pyScss fails now and then, is tried up to three times: run with a
       // stand-in that fails the first `fails` times, the step goes on after 0-2 failures and stops after 3
-      const loop = stat!.run!.split(' && ')[1]!
+      const loop = stat!.run!.split(' && ')[2]!
       for (const [fails, status, tries] of [
         [0, 0, 1],
         [2, 0, 3],

@@ -109,6 +109,37 @@ describe('a step that waits for its own run to take effect (waitUntil with run)'
   })
 })
 
+describe('gates: when the check and the change may run', () => {
+  /** A gate that writes down each pass through it. */
+  const gate =
+    (name: string, passes: string[]) =>
+    <T>(fn: () => Promise<T>): Promise<T> => {
+      passes.push(name)
+      return fn()
+    }
+  const step: CommandSpec = { id: 'svc.restart', title: 'restart svc', unless: 'svc-current', run: 'systemctl restart svc' }
+
+  it('a guard that passes goes through the check gate only', async () => {
+    const passes: string[] = []
+    const h = new SlowHost('aio1')
+    await commandTask(step, { check: gate('check', passes), run: gate('run', passes) }).apply(context(h))
+    expect(passes).toEqual(['check'])
+  })
+
+  it('a change goes through the run gate, and each try of a wait through both', async () => {
+    const passes: string[] = []
+    const h = new SlowHost('aio1')
+    h.failFirst.set('svc-current', 1)
+    await commandTask(step, { check: gate('check', passes), run: gate('run', passes) }).apply(context(h))
+    expect(passes).toEqual(['check', 'run'])
+    passes.length = 0
+    h.failFirst.set('svc-current', 2)
+    const waiting = { ...step, waitUntil: { timeoutSeconds: 2, intervalSeconds: 0.01 } }
+    await commandTask(waiting, { check: gate('check', passes), run: gate('run', passes) }).apply(context(h))
+    expect(passes).toEqual(['check', 'run', 'check', 'run', 'check'])
+  })
+})
+
 describe('retry', () => {
   const flaky: CommandSpec = {
     id: 'svc.init',

@@ -112,7 +112,7 @@ describe('the Python libraries, first', () => {
     expect([...host.installed]).toEqual(expect.arrayContaining(['python3-neutron', 'python3-osprofiler', 'nova-api']))
   })
 
-  it('keep a transaction with lines after its packages exclusive: nothing starts until those lines ran', async () => {
+  it("run lines after a role's packages before any unit starts, while steps go on beside them", async () => {
     const host = bareHost()
     const shared = new HostPackages(['nova-api', 'neutron-common'], [])
     await librariesTask(shared).apply(ctx(host))
@@ -125,13 +125,17 @@ describe('the Python libraries, first', () => {
       ctx(host),
     )
     await new Promise((r) => setTimeout(r, 20))
+    // A step (a schema sync) runs; a unit start waits for the transaction, and its lines after
+    await expect(shared.whileSettled(async () => 'synced')).resolves.toBe('synced')
     let started = false
-    const start = shared.whileSettled(async () => (started = true))
+    const start = shared.whileSettled(async () => (started = true), { systemd: true })
     await new Promise((r) => setTimeout(r, 20))
     expect(started).toBe(false)
     release()
     await Promise.all([installing, start])
     expect(started).toBe(true)
+    const script = host.commands.find((c) => c.includes(' install nova-api'))!
+    expect(script.indexOf('a2dissite -q default-ssl')).toBeGreaterThan(script.indexOf(' install nova-api'))
   })
 
   it('step aside when apt cannot resolve the packages: the role that names a missing one fails in its own task, and transactions stay exclusive', async () => {
