@@ -100,7 +100,14 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
     ...installing.map(
       (role, i): Phase =>
         // Every earlier one, not just the last: a role without packages has no phase, and its link would be lost.
-        packagesPhase(role, plan, ['prepare', librariesPhase, ...installing.slice(0, i).map(packagesOf)], shared, inLimit),
+        packagesPhase(
+          role,
+          plan,
+          ['prepare', librariesPhase, ...installing.slice(0, i).map(packagesOf)],
+          shared,
+          inLimit,
+          isSelected(role),
+        ),
     ),
   ]
   const ownersOf = usersNeeded(plan.roles, files)
@@ -144,6 +151,7 @@ function packagesPhase(
   after: string[],
   shared: ReadonlyMap<string, HostPackages>,
   inLimit: (h: ModelHost) => boolean,
+  configures: boolean,
 ): Phase {
   return {
     id: packagesOf(role),
@@ -160,7 +168,9 @@ function packagesPhase(
                 role: role.name,
                 packages: here.packages,
                 host: shared.get(host.name)!,
-                before: here.beforePackages,
+                // What beforePackages keeps for the role's configuration is left to the packages
+                // when the role does not configure in this run (`--only prepare`, the layer).
+                before: configures ? here.beforePackages : [],
                 after: here.afterPackages,
               }),
             ]

@@ -89,7 +89,9 @@ export interface Role {
   /**
    * Shell lines run in the role's apt transaction right before its packages install,
    * with dpkg's lock free: what the maintainer scripts should find (a stat override
-   * that keeps a slow postinst step for later). @default []
+   * that keeps a slow postinst step for the role's own configuration). Not run when the
+   * role does not configure in the run (`--only prepare`, the sandbox layer): the packages
+   * then do all they do. @default []
    */
   beforePackages?(ctx: RoleContext): string[]
   /**

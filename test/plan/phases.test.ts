@@ -106,6 +106,26 @@ describe('the phases of the built-in cloud', () => {
     expect(host2.commands.slice(checked + 1).some((c) => c.includes('systemctl try-restart'))).toBe(true)
   })
 
+  it("keep the dashboard's static build for horizon's configuration only when horizon configures in the run", async () => {
+    const m = fixtureModel('aio')
+    const script = async (only?: string[]) => {
+      const phases = buildPhases(m, roles, render(m, roles), {
+        admin: () => Promise.reject(new Error('not called')),
+        ...(only ? { only } : {}),
+      })
+      const host = new FakeHost(m.hosts[0]!.name)
+      await phases.find((p) => p.id === 'horizon.packages')!.hosts[0]!.tasks[0]!.apply(taskContext(host, m.hosts[0]!))
+      return host.commands.find((c) => c.includes(' install '))!
+    }
+    // A deploy: the override goes on before the install and off after it
+    const deploy = await script()
+    expect(deploy.indexOf('dpkg-statoverride --add')).toBeGreaterThan(-1)
+    expect(deploy.indexOf('dpkg-statoverride --add')).toBeLessThan(deploy.indexOf(' install '))
+    expect(deploy.lastIndexOf('dpkg-statoverride --remove')).toBeGreaterThan(deploy.indexOf(' install '))
+    // `--only prepare` (the layer): the postinst builds them as Debian's does
+    expect(await script(['prepare'])).not.toContain('dpkg-statoverride --add')
+  })
+
   it('count a step as unit work when its command or a script of ours it runs starts, stops or reloads units', () => {
     const m = fixtureModel('3-node')
     const touches = unitWork(render(m, roles))
