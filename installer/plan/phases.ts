@@ -205,7 +205,7 @@ const unitCommand = /\b(systemctl|invoke-rc\.d|deb-systemd-invoke|ceph-volume)\b
  */
 export function unitWork(files: readonly RenderedFile[]): (step: BootstrapStep) => boolean {
   const scripts = files.filter((f) => f.path.startsWith(`${libexecDir}/`) && unitCommand.test(f.content)).map((f) => f.path)
-  return (step) => !!step.run && (unitCommand.test(step.run) || scripts.some((path) => step.run!.includes(path)))
+  return (step) => step.touchesUnits ?? (!!step.run && (unitCommand.test(step.run) || scripts.some((path) => step.run!.includes(path))))
 }
 
 function rolePhase(

@@ -218,6 +218,13 @@ export interface BootstrapStep extends CommandSpec {
    * copied to every other host the step runs on where they differ (installer/tasks/copy.ts).
    */
   copy?: { files: readonly string[]; from: string }
+  /**
+   * Whether its `run` starts, stops or reloads units, and so waits for every apt
+   * transaction on the host (installer/plan/phases.ts). @default guessed from the
+   * command and the scripts of ours it runs: set it for a script with several commands
+   * of which this one touches none.
+   */
+  touchesUnits?: boolean
 }
 
 /** Declare a role; returns it unchanged, typed. */

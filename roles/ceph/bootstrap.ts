@@ -22,6 +22,8 @@ export function monMkfs(model: Model, mon: ModelHost, monAddrs: string): Bootstr
     env: { CEPH_FSID: model.secrets.ceph_fsid },
     unless: sh`[ -d ${`/var/lib/ceph/mon/ceph-${mon.name}/store.db`} ]`,
     run: sh`${scriptPath(cephScripts.mon)} mkfs ${mon.name} ${monAddrs}`,
+    // The script's other commands restart units; mkfs only writes the store.
+    touchesUnits: false,
   }
 }
 
