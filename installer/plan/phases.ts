@@ -73,7 +73,8 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
       ],
     })),
   }
-  const installing = plan.roles.filter(prepares)
+  const ownersOf = usersNeeded(plan.roles, files)
+  const installing = ownersFirst(plan.roles.filter(prepares), ownersOf)
   const shared = new Map(
     hosts.map(({ host, roles: mine }) => {
       const sets = mine.filter((r) => prepares(r.role))
@@ -110,7 +111,6 @@ export function buildPhases(model: Model, roles: readonly Role[], files: Rendere
         ),
     ),
   ]
-  const ownersOf = usersNeeded(plan.roles, files)
   const touchesUnits = unitWork(files)
   const phases = plan.roles
     .filter(isSelected)
@@ -280,4 +280,21 @@ function unitTasks(tasks: Task[], packages: HostPackages | undefined): Task[] {
   if (!packages) return tasks
   const batch = packages.unitBatch(tasks.length)
   return tasks.map((t) => ({ ...t, apply: (ctx) => batch.run(() => t.apply(ctx)) }))
+}
+
+/**
+ * The roles in deploy order, each moved after the roles whose users own its files
+ * (usersNeeded): its phase waits for their packages, so with theirs in first it
+ * configures as soon as its own are in (Ceph writes cinder's keyring as nova:cinder).
+ */
+export function ownersFirst(roles: readonly Role[], ownersOf: (role: Role) => Role[]): Role[] {
+  const placed: Role[] = []
+  const place = (role: Role, seen: Set<Role>) => {
+    if (placed.includes(role) || seen.has(role)) return
+    seen.add(role)
+    for (const owner of ownersOf(role)) if (roles.includes(owner)) place(owner, seen)
+    placed.push(role)
+  }
+  for (const role of roles) place(role, new Set())
+  return placed
 }

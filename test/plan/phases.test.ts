@@ -29,6 +29,9 @@ describe('the phases of the built-in cloud', () => {
     // THEN ceph's phase waits for the packages that create nova and cinder, and nothing waits in a circle
     expect(needs('ceph')).toEqual(expect.arrayContaining(['ceph.packages', 'cinder.packages']))
     expect(needs('cinder.packages')).not.toContain('ceph')
+    // AND cinder's packages go in before Ceph's, so Ceph configures as soon as its own are in
+    expect(needs('ceph.packages')).toContain('cinder.packages')
+    expect(needs('cinder.packages')).not.toContain('ceph.packages')
     // AND a role whose files only its own users own waits for no other role's packages
     expect(needs('glance')!.filter((n) => n.endsWith('.packages'))).toEqual(['glance.packages'])
   })
